@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`). Installs missing system parts (redis-server, Chromium,
+# nginx, Viceroy) through the project's own script, builds what the tests run (the Fastly wasm),
+# then runs the whole vitest suite and prints a plain "N passed, N failed" closing line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ -d node_modules ] || npm ci --no-audit --no-fund
+bash scripts/ensure-system-deps.sh
+if [ -f scripts/build-edge.sh ]; then bash scripts/build-edge.sh; fi
+
+report="$(mktemp -t puerta-vitest-XXXXXX.json)"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' "$report" || true
+rm -f "$report"
+exit $status

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/**
+ * The one error shape of the whole path (DESIGN.md "Wire contracts"): OpenAI-style JSON before
+ * the first byte, the same object as the `data:` of a final `event: error` after it.
+ */
+export const errorTypes = [
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'rate_limit_error',
+  'request_too_large',
+  'timeout_error',
+  'overloaded_error',
+  'api_error',
+] as const;
+export type ErrorType = (typeof errorTypes)[number];
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    message: z.string(),
+    type: z.string(),
+    code: z.string().nullable(),
+    param: z.string().nullable(),
+    retryable: z.boolean().optional(),
+  }),
+  request_id: z.string().optional(),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export interface PuertaErrorInit {
+  status: number;
+  type: ErrorType;
+  message: string;
+  code?: string | null;
+  param?: string | null;
+  /** Whether the same request may succeed if sent again (after Retry-After when given). */
+  retryable?: boolean;
+  /** Seconds; sent as Retry-After. */
+  retryAfter?: number;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class PuertaError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly retryable: boolean;
+  readonly retryAfter: number | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(init: PuertaErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = 'PuertaError';
+    this.status = init.status;
+    this.type = init.type;
+    this.code = init.code ?? null;
+    this.param = init.param ?? null;
+    this.retryable = init.retryable ?? (init.status === 429 || init.status >= 500);
+    this.retryAfter = init.retryAfter;
+    this.headers = init.headers ?? {};
+  }
+
+  body(requestId?: string, withRetryable = false): ErrorBody {
+    const error: ErrorBody['error'] = {
+      message: this.message,
+      type: this.type,
+      code: this.code,
+      param: this.param,
+    };
+    if (withRetryable) error.retryable = this.retryable;
+    return requestId === undefined ? { error } : { error, request_id: requestId };
+  }
+
+  responseHeaders(requestId?: string): Record<string, string> {
+    const h: Record<string, string> = { 'content-type': 'application/json', ...this.headers };
+    if (this.retryAfter !== undefined) h['retry-after'] = String(Math.max(1, Math.ceil(this.retryAfter)));
+    if (requestId !== undefined) h['x-request-id'] = requestId;
+    return h;
+  }
+
+  toResponse(requestId?: string): Response {
+    return new Response(JSON.stringify(this.body(requestId)), {
+      status: this.status,
+      headers: this.responseHeaders(requestId),
+    });
+  }
+}
+
+/** Anything thrown becomes a PuertaError; unknown failures are 500s that hide internals. */
+export function toPuertaError(err: unknown): PuertaError {
+  if (err instanceof PuertaError) return err;
+  return new PuertaError({
+    status: 500,
+    type: 'api_error',
+    code: 'internal_error',
+    message: 'internal error in the gateway; the request id identifies it in the logs',
+    retryable: true,
+    cause: err,
+  });
+}
+
+export const errors = {
+  badRequest: (message: string, param: string | null = null, code = 'invalid_request') =>
+    new PuertaError({ status: 400, type: 'invalid_request_error', code, param, message, retryable: false }),
+  unauthorized: (message: string, code = 'invalid_api_key') =>
+    new PuertaError({ status: 401, type: 'authentication_error', code, message, retryable: false }),
+  forbidden: (message: string, code = 'forbidden') =>
+    new PuertaError({ status: 403, type: 'permission_error', code, message, retryable: false }),
+  modelNotFound: (model: string, available?: readonly string[]) =>
+    new PuertaError({
+      status: 404,
+      type: 'not_found_error',
+      code: 'model_not_found',
+      param: 'model',
+      message:
+        `The model '${model}' does not exist or is not served here` +
+        (available && available.length ? `; available: ${available.join(', ')}` : ''),
+      retryable: false,
+    }),
+  notFound: (message: string) =>
+    new PuertaError({ status: 404, type: 'not_found_error', code: 'not_found', message, retryable: false }),
+  payloadTooLarge: (limitBytes: number) =>
+    new PuertaError({
+      status: 413,
+      type: 'request_too_large',
+      code: 'request_too_large',
+      message: `request body exceeds the limit of ${limitBytes} bytes; send a smaller body or raise MAX_BODY_BYTES`,
+      retryable: false,
+    }),
+  upstreamUnavailable: (message: string, retryAfter = 5) =>
+    new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_unavailable', message, retryAfter, retryable: true }),
+  upstreamTimeout: (message: string) =>
+    new PuertaError({ status: 504, type: 'timeout_error', code: 'upstream_timeout', message, retryable: true }),
+  upstreamError: (message: string, status = 502, code = 'upstream_error') =>
+    new PuertaError({ status, type: 'api_error', code, message, retryable: status >= 500 }),
+};

@@ -1,0 +1,53 @@
+/**
+ * Server-Sent Events codec. Encoding sits on the per-chunk hot path, so frames are built as one
+ * string and encoded once, and the constant frames are pre-encoded.
+ * Decoding uses eventsource-parser (spec-complete: CR/LF variants, multi-line data, BOM, comments).
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { PuertaError } from './errors.ts';
+
+const encoder = new TextEncoder();
+
+export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+  connection: 'keep-alive',
+});
+
+export const KEEPALIVE_FRAME: Uint8Array = encoder.encode(': keepalive\n\n');
+export const DONE_FRAME: Uint8Array = encoder.encode('data: [DONE]\n\n');
+
+/** `data: <payload>\n\n`; payload must be a single line (JSON.stringify output is). */
+export function encodeData(payload: string): Uint8Array {
+  return encoder.encode('data: ' + payload + '\n\n');
+}
+
+export function encodeEvent(event: string, payload: string): Uint8Array {
+  return encoder.encode('event: ' + event + '\ndata: ' + payload + '\n\n');
+}
+
+export function encodeComment(text: string): Uint8Array {
+  return encoder.encode(': ' + text.replace(/[\r\n]+/g, ' ') + '\n\n');
+}
+
+/** The final frame of a failed stream: `event: error` with the OpenAI error shape plus `retryable`. */
+export function encodeErrorEvent(err: PuertaError, requestId?: string): Uint8Array {
+  return encodeEvent('error', JSON.stringify(err.body(requestId, true)));
+}
+
+export interface SseDecoderCallbacks {
+  onEvent(message: EventSourceMessage): void;
+  onComment?(comment: string): void;
+}
+
+/** Incremental decoder over text chunks; feed it TextDecoder(stream:true) output. */
+export function createSseDecoder(cb: SseDecoderCallbacks): { feed(text: string): void; reset(): void } {
+  const parser = createParser({
+    onEvent: cb.onEvent,
+    ...(cb.onComment ? { onComment: cb.onComment } : {}),
+  });
+  return { feed: (t) => parser.feed(t), reset: () => parser.reset() };
+}
+
+export type { EventSourceMessage };
