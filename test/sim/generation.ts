@@ -1,0 +1,145 @@
+import type { RequestLife } from './lifecycle.ts';
+import { sleep } from './scheduler.ts';
+import { ProseGenerator } from './text.ts';
+import type { FaultSpec } from './types.ts';
+
+/** Final numbers of a generation, durations already in simulated ns. */
+export interface Final {
+  doneReason: 'stop' | 'length';
+  promptTokens: number;
+  evalCount: number;
+  totalNs: number;
+  loadNs: number;
+  promptEvalNs: number;
+  evalNs: number;
+}
+
+/** Where a generation's output goes: one per wire format (native ndjson/json, OpenAI SSE/json). */
+export interface Sink {
+  /** Writes one token; false means the socket is backed up (wait for drain). */
+  token(text: string, thinking: boolean): boolean;
+  finish(f: Final): void;
+  /** An error: before the first byte a status + body, after it the format's mid-stream error. */
+  fail(status: number, message: string): void;
+  /** A line that is not valid for the format. */
+  malformed(): void;
+}
+
+export interface GenJob {
+  seed: number;
+  spanish: boolean;
+  promptTokens: number;
+  /** Answer length if nothing cuts it short. */
+  naturalTokens: number;
+  /** options.num_predict / max_tokens; undefined or negative = no limit. */
+  numPredict: number | undefined;
+  think: boolean;
+  fault: FaultSpec | undefined;
+}
+
+export const defaultRunError = 'an error was encountered while running the model: unexpected EOF';
+
+/**
+ * Prefill then decode on timers. Tokens whose due time has passed are written in one tick (each
+ * as its own line), so decode rates above timer resolution stay exact at small timeScales.
+ */
+export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, admittedAt: number): Promise<'done' | 'failed' | 'gone' | 'reset'> {
+  const cfg = life.cfg;
+  const stats = life.env.stats;
+  life.startCompute();
+  life.phase = 'prefill';
+  const prefillStart = performance.now();
+  try {
+    await sleep(life.realMs((job.promptTokens / cfg.prefillTokensPerSec) * 1000 + cfg.baseLatencyMs), life.signal);
+  } catch {
+    return 'gone';
+  }
+  const decodeStart = performance.now();
+  life.phase = 'streaming';
+
+  let total = job.naturalTokens;
+  let doneReason: Final['doneReason'] = 'stop';
+  if (job.numPredict !== undefined && job.numPredict >= 0 && job.numPredict < total) {
+    total = job.numPredict;
+    doneReason = 'length';
+  }
+  const thinkTokens = job.think ? Math.min(Math.floor(total * 0.3), 40) : 0;
+  const fault = job.fault;
+  const faultAt = fault ? Math.min(fault.after, total) : -1;
+  let faultFired = false;
+  const prose = new ProseGenerator(job.seed, job.spanish);
+  const thoughts = new ProseGenerator(job.seed ^ 0x5bd1e995, job.spanish);
+  const perTokenSimMs = 1000 / cfg.decodeTokensPerSec;
+
+  return new Promise((resolve) => {
+    let i = 0;
+    let due = decodeStart;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const settle = (r: 'done' | 'failed' | 'gone' | 'reset') => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      life.signal.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    const onAbort = () => settle('gone');
+    life.signal.addEventListener('abort', onAbort, { once: true });
+
+    const tick = (): void => {
+      timer = undefined;
+      if (settled) return;
+      const now = performance.now();
+      while (due <= now) {
+        if (i === faultAt && !faultFired && fault) {
+          faultFired = true;
+          stats.fault(fault.kind);
+          switch (fault.kind) {
+            case 'error':
+              sink.fail(500, fault.message ?? defaultRunError);
+              return settle('failed');
+            case 'reset':
+              life.selfReset = true;
+              life.res.socket?.destroy();
+              life.res.destroy();
+              return settle('reset');
+            case 'stall':
+              if (!fault.ms) return; // forever: only the client leaving ends it
+              due += fault.ms * life.env.opts.timeScale;
+              continue;
+            case 'malformed':
+              sink.malformed();
+              break;
+            default:
+              break;
+          }
+        }
+        if (i >= total) {
+          const end = performance.now();
+          sink.finish({
+            doneReason,
+            promptTokens: job.promptTokens,
+            evalCount: total,
+            totalNs: life.simNs(end - life.t0),
+            loadNs: life.simNs(admittedAt - life.t0),
+            promptEvalNs: life.simNs(decodeStart - prefillStart),
+            evalNs: life.simNs(end - decodeStart),
+          });
+          return settle('done');
+        }
+        const thinking = i < thinkTokens;
+        const ok = sink.token(thinking ? thoughts.next() : prose.next(), thinking);
+        i++;
+        life.tokensSent = i;
+        due += life.realMs(perTokenSimMs);
+        if (!ok) {
+          // Go's Write blocks on a full socket; so do we.
+          life.res.once('drain', tick);
+          return;
+        }
+      }
+      timer = setTimeout(tick, due - now);
+    };
+    tick();
+  });
+}

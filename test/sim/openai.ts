@@ -1,0 +1,290 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Final, Sink } from './generation.ts';
+import type { Env } from './lifecycle.ts';
+import { goJson, goString } from './json.ts';
+import { chatPromptTokens, embedWorkMs, float32Array, vectorFor } from './native.ts';
+import { directivesFor, planJob } from './plan.ts';
+import { HttpError, readJson, resolveModel } from './request.ts';
+import { serveGeneration, serveWork } from './serve.ts';
+import { countTokens } from './text.ts';
+
+/** Ollama's openai.NewError: type from status; json.Encoder adds the newline. */
+export function openAIError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const type = status === 400 ? 'invalid_request_error' : status === 404 ? 'not_found_error' : 'api_error';
+  const text = `${goJson({ error: { message, type, param: null, code: null } })}\n`;
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendEncoded(res: ServerResponse, body: string): void {
+  const text = `${body}\n`;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const unix = (): number => Math.floor(Date.now() / 1000);
+
+function usageJson(p: number, c: number): string {
+  return `{"prompt_tokens":${p},"completion_tokens":${c},"total_tokens":${p + c}}`;
+}
+
+/**
+ * Ollama's ChatWriter: chunks converted from native lines. A native error line unmarshals into an
+ * empty ChatResponse, so a mid-stream error becomes an empty delta with model "" and the stream
+ * simply ends — no finish chunk, no [DONE]. Reproduced on purpose.
+ */
+class ChatSink implements Sink {
+  private started = false;
+  private created = 0;
+  private content = '';
+  private reasoning = '';
+  private readonly pre: string;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly id: string,
+    private readonly model: string,
+    private readonly stream: boolean,
+    private readonly includeUsage: boolean,
+  ) {
+    this.pre = `{"id":"${id}","object":"chat.completion.chunk","created":`;
+  }
+
+  private chunk(model: string, delta: string, finish: string): boolean {
+    if (!this.started) {
+      this.started = true;
+      this.created = unix();
+      this.res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+    }
+    return this.res.write(
+      `data: ${this.pre}${this.created},"model":${goString(model)},"system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":${delta},"finish_reason":${finish}}]}\n\n`,
+    );
+  }
+
+  private role(): string {
+    return this.started ? '' : '"role":"assistant",';
+  }
+
+  token(text: string, thinking: boolean): boolean {
+    if (!this.stream) {
+      if (thinking) this.reasoning += text;
+      else this.content += text;
+      return true;
+    }
+    const t = goString(text);
+    const delta = thinking ? `{${this.role()}"content":"","reasoning":${t}}` : `{${this.role()}"content":${t}}`;
+    return this.chunk(this.model, delta, 'null');
+  }
+
+  finish(f: Final): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (!this.stream) {
+      const r = this.reasoning ? `,"reasoning":${goString(this.reasoning)}` : '';
+      sendEncoded(
+        this.res,
+        `{"id":"${this.id}","object":"chat.completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"index":0,"message":{"role":"assistant","content":${goString(this.content)}${r}},"finish_reason":"${f.doneReason}"}],"usage":${usageJson(f.promptTokens, f.evalCount)}}`,
+      );
+      return;
+    }
+    if (!this.started) this.chunk(this.model, `{${this.role()}"content":""}`, 'null');
+    this.chunk(this.model, '{}', `"${f.doneReason}"`);
+    if (this.includeUsage) {
+      this.res.write(
+        `data: ${this.pre}${this.created},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[],"usage":${usageJson(f.promptTokens, f.evalCount)}}\n\n`,
+      );
+    }
+    this.res.end('data: [DONE]\n\n');
+  }
+
+  fail(status: number, message: string): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (!this.started) return openAIError(this.res, status, message);
+    this.chunk('', `{${this.role()}"content":""}`, 'null');
+    this.res.end();
+  }
+
+  malformed(): void {
+    if (!this.stream) {
+      this.res.writeHead(200, { 'Content-Type': 'application/json' });
+      this.res.end(`{"id":"${this.id}","object":"chat.comp`);
+      return;
+    }
+    this.chunk(this.model, '{"content":"', 'null');
+    this.res.write(`data: {"id":"${this.id}","object":\n\n`);
+  }
+}
+
+/** Ollama's CompleteWriter: every chunk carries zero usage when include_usage is on (as Ollama does). */
+class CompletionSink implements Sink {
+  private started = false;
+  private content = '';
+  private readonly zeroUsage: string;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly id: string,
+    private readonly model: string,
+    private readonly stream: boolean,
+    private readonly includeUsage: boolean,
+  ) {
+    this.zeroUsage = includeUsage ? `,"usage":${usageJson(0, 0)}` : '';
+  }
+
+  private chunk(model: string, choices: string, usage: string): boolean {
+    if (!this.started) {
+      this.started = true;
+      this.res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+    }
+    return this.res.write(
+      `data: {"id":"${this.id}","object":"text_completion","created":${unix()},"choices":${choices},"model":${goString(model)},"system_fingerprint":"fp_ollama"${usage}}\n\n`,
+    );
+  }
+
+  token(text: string, thinking: boolean): boolean {
+    if (thinking) return true;
+    if (!this.stream) {
+      this.content += text;
+      return true;
+    }
+    return this.chunk(this.model, `[{"text":${goString(text)},"index":0,"finish_reason":null}]`, this.zeroUsage);
+  }
+
+  finish(f: Final): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (!this.stream) {
+      sendEncoded(
+        this.res,
+        `{"id":"${this.id}","object":"text_completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"text":${goString(this.content)},"index":0,"finish_reason":"${f.doneReason}"}],"usage":${usageJson(f.promptTokens, f.evalCount)}}`,
+      );
+      return;
+    }
+    this.chunk(this.model, `[{"text":"","index":0,"finish_reason":"${f.doneReason}"}]`, this.zeroUsage);
+    if (this.includeUsage) this.chunk(this.model, '[]', `,"usage":${usageJson(f.promptTokens, f.evalCount)}`);
+    this.res.end('data: [DONE]\n\n');
+  }
+
+  fail(status: number, message: string): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (!this.started) return openAIError(this.res, status, message);
+    this.chunk('', '[{"text":"","index":0,"finish_reason":null}]', this.zeroUsage);
+    this.res.end();
+  }
+
+  malformed(): void {
+    if (!this.stream) {
+      this.res.writeHead(200, { 'Content-Type': 'application/json' });
+      this.res.end(`{"id":"${this.id}","object":"text_comp`);
+      return;
+    }
+    this.res.write(`data: {"id":"${this.id}","object":\n\n`);
+  }
+}
+
+const part = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
+const chatReq = z.object({
+  model: z.string().default(''),
+  messages: z.array(z.object({ role: z.string(), content: z.union([z.string(), z.array(part), z.null()]).optional() }).passthrough()),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+  max_tokens: z.number().int().nullish(),
+  seed: z.number().int().nullish(),
+  reasoning_effort: z.string().nullish(),
+  reasoning: z.object({ effort: z.string().nullish() }).nullish(),
+}).passthrough();
+
+const completionReq = z.object({
+  model: z.string().default(''),
+  prompt: z.string().default(''),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+  max_tokens: z.number().int().nullish(),
+  seed: z.number().int().nullish(),
+}).passthrough();
+
+const embedReq = z.object({
+  model: z.string().default(''),
+  input: z.unknown(),
+  dimensions: z.number().int().nullish(),
+  encoding_format: z.string().nullish(),
+});
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new HttpError(400, `json: cannot unmarshal ${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}`);
+}
+
+function textOf(content: string | Array<{ type: string; text?: string | undefined }> | null | undefined): string {
+  if (typeof content === 'string') return content;
+  if (!content) return '';
+  let s = '';
+  for (const p of content) if (p.type === 'text' && p.text) s += p.text;
+  return s;
+}
+
+export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerResponse, kind: 'chat' | 'completions' | 'embeddings' | 'models'): Promise<void> {
+  if (kind === 'models') {
+    const data = env.opts.models.map((m) => `{"id":${goString(m.name)},"object":"model","created":1759320000,"owned_by":"library"}`);
+    sendEncoded(res, `{"object":"list","data":${data.length ? `[${data.join(',')}]` : 'null'}}`);
+    return;
+  }
+  const raw = await readJson(req);
+  if (kind === 'embeddings') return embeddings(env, req, res, parse(embedReq, raw));
+
+  const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${Math.floor(env.rnd() * 999)}`;
+  if (kind === 'chat') {
+    const body = parse(chatReq, raw);
+    if (body.messages.length === 0) throw new HttpError(400, "[] is too short - 'messages'");
+    const cfg = resolveModel(env.opts.models, body.model);
+    if (!cfg) throw new HttpError(404, `model '${body.model}' not found`);
+    env.stats.request(cfg.name);
+    if (cfg.kind === 'embedding') throw new HttpError(400, `"${body.model}" does not support chat`);
+    const effort = body.reasoning_effort ?? body.reasoning?.effort ?? undefined;
+    const think = effort !== undefined && effort !== 'none';
+    if (think && !cfg.thinking) throw new HttpError(400, `"${body.model}" does not support thinking`);
+    const msgs = body.messages.map((m) => ({ role: m.role, content: textOf(m.content) }));
+    let last = '';
+    for (const m of msgs) if (m.role === 'user') last = m.content;
+    const job = planJob(env, cfg, directivesFor(req, last), last, chatPromptTokens(msgs), body.max_tokens ?? undefined, body.seed ?? undefined, think);
+    const sink = new ChatSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true);
+    return serveGeneration(env, '/v1/chat/completions', cfg, job, sink, res, undefined);
+  }
+  const body = parse(completionReq, raw);
+  const cfg = resolveModel(env.opts.models, body.model);
+  if (!cfg) throw new HttpError(404, `model '${body.model}' not found`);
+  env.stats.request(cfg.name);
+  if (cfg.kind === 'embedding') throw new HttpError(400, `"${body.model}" does not support generate`);
+  const job = planJob(env, cfg, directivesFor(req, body.prompt), body.prompt, countTokens(body.prompt) + 7, body.max_tokens ?? undefined, body.seed ?? undefined, false);
+  const sink = new CompletionSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true);
+  return serveGeneration(env, '/v1/completions', cfg, job, sink, res, undefined);
+}
+
+async function embeddings(env: Env, req: IncomingMessage, res: ServerResponse, body: z.infer<typeof embedReq>): Promise<void> {
+  const fmt = body.encoding_format ?? '';
+  if (fmt !== '' && fmt.toLowerCase() !== 'float' && fmt.toLowerCase() !== 'base64') {
+    throw new HttpError(400, `Invalid value for 'encoding_format' = ${fmt}. Supported values: ['float', 'base64'].`);
+  }
+  let inputs: string[];
+  if (typeof body.input === 'string' && body.input !== '') inputs = [body.input];
+  else if (Array.isArray(body.input) && body.input.length > 0 && body.input.every((x) => typeof x === 'string')) inputs = body.input as string[];
+  else throw new HttpError(400, 'invalid input');
+  const cfg = resolveModel(env.opts.models, body.model);
+  if (!cfg) throw new HttpError(404, `model "${body.model}" not found, try pulling it first`);
+  env.stats.request(cfg.name);
+  const d = directivesFor(req, inputs.join('\n'));
+  let tokens = 0;
+  for (const s of inputs) tokens += countTokens(s) + 2;
+  const base64 = fmt.toLowerCase() === 'base64';
+  await serveWork(env, '/v1/embeddings', cfg, res, undefined, d.fault, embedWorkMs(cfg, tokens), (s, m) => openAIError(res, s, m), () => {
+    let data = '';
+    inputs.forEach((inp, i) => {
+      const v = vectorFor(inp, cfg, body.dimensions);
+      const emb = base64 ? `"${Buffer.from(Float32Array.from(v).buffer).toString('base64')}"` : float32Array(v);
+      data += `${i ? ',' : ''}{"object":"embedding","embedding":${emb},"index":${i}}`;
+    });
+    sendEncoded(res, `{"object":"list","data":[${data}],"model":${goString(body.model)},"usage":{"prompt_tokens":${tokens},"total_tokens":${tokens}}}`);
+  });
+}

@@ -1,0 +1,131 @@
+/** Public types of the Ollama simulator. Durations in config are simulated milliseconds (scaled by timeScale). */
+
+export type FaultKind = 'error' | 'reset' | 'stall' | 'slow-first-byte' | 'malformed' | 'status';
+export const faultKinds: readonly FaultKind[] = ['error', 'reset', 'stall', 'slow-first-byte', 'malformed', 'status'];
+
+/** One fault to inject into one request. */
+export interface FaultSpec {
+  kind: FaultKind;
+  /** Tokens streamed before the fault fires (error, reset, stall, malformed). */
+  after: number;
+  /** stall / slow-first-byte duration in simulated ms; stall without ms stalls forever. */
+  ms?: number;
+  /** HTTP status for kind "status". */
+  status?: number;
+  /** Error text for kind "error" / "status". */
+  message?: string;
+}
+
+export interface ModelConfig {
+  /** Name as Ollama reports it, with tag: "gpt-oss:20b", "nomic-embed-text:latest". */
+  name: string;
+  kind: 'chat' | 'embedding';
+  family: string;
+  parameterSize: string;
+  quantization: string;
+  /** Bytes on disk / in VRAM (reported by /api/tags and /api/ps). */
+  sizeBytes: number;
+  contextLength: number;
+  /** Prompt processing rate, tokens/s. */
+  prefillTokensPerSec: number;
+  /** Generation rate of one stream when the box is otherwise idle, tokens/s. */
+  decodeTokensPerSec: number;
+  /** Fixed latency added to every request's first token, ms. */
+  baseLatencyMs: number;
+  /** OLLAMA_NUM_PARALLEL for this model. */
+  numParallel: number;
+  /** Cold load time, ms. */
+  loadMs: number;
+  /** Share of the box's compute one active request of this model takes (1 = the whole GPU). */
+  computeWeight: number;
+  /** Embedding dimension (embedding models; chat models also embed, with this size). */
+  embeddingDim: number;
+  /** Whether `think` is accepted. */
+  thinking: boolean;
+  /** Natural answer length range (tokens) when nothing sets it. */
+  outputTokens: [number, number];
+}
+
+export interface SimOptions {
+  port: number;
+  host: string;
+  models: ModelConfig[];
+  /** 0.01 = everything 100x faster. Reported durations stay in simulated time. */
+  timeScale: number;
+  /** OLLAMA_MAX_QUEUE: requests that may wait for a model load before 503. */
+  maxQueue: number;
+  /** OLLAMA_MAX_LOADED_MODELS. */
+  maxLoadedModels: number;
+  /** OLLAMA_KEEP_ALIVE default, simulated ms; negative = forever. */
+  defaultKeepAliveMs: number;
+  /** Models resident at start (no cold load on first request). */
+  preloaded: string[];
+  /**
+   * Box-wide compute: when the summed computeWeight of active requests exceeds this, every
+   * active request slows by the ratio (one GPU shared by all models).
+   */
+  boxCapacity: number;
+  /** Answer 403 to non-local Host headers, as Ollama does on loopback. */
+  hostCheck: boolean;
+  /** Seed for rate-based faults and output text. */
+  seed: number;
+  /** Per-request probability of each fault kind. */
+  faults: Partial<Record<FaultKind, number>>;
+  /** Stall length for rate-based stalls (simulated ms); 0 = forever. */
+  faultStallMs: number;
+  /** Delay for rate-based slow-first-byte (simulated ms). */
+  faultSlowFirstByteMs: number;
+  /** Reported by /api/version. */
+  version: string;
+}
+
+export interface CancelEvent {
+  route: string;
+  model: string;
+  /** Where the request was when the client left. */
+  phase: 'queued' | 'loading' | 'prefill' | 'streaming';
+  /** Epoch ms (fractional) when the simulator saw the socket close. */
+  detectedAt: number;
+  /** Ms between detection and the slot being free again (0 when it held none). */
+  freedAfterMs: number;
+  tokensSent: number;
+}
+
+export interface ModelStats {
+  requests: number;
+  completed: number;
+  cancelled: number;
+  inFlight: number;
+  active: number;
+  queued: number;
+  waitingForLoad: number;
+  maxConcurrent: number;
+  loads: number;
+  unloads: number;
+  loaded: boolean;
+}
+
+export interface SimStats {
+  requestsByRoute: Record<string, number>;
+  requestsByModel: Record<string, number>;
+  completed: number;
+  cancelled: number;
+  cancelEvents: CancelEvent[];
+  rejected: { '400': number; '403': number; '404': number; '500': number; '503': number; other: number };
+  faultsInjected: Record<FaultKind, number>;
+  inFlight: number;
+  models: Record<string, ModelStats>;
+  loads: number;
+  unloads: number;
+  /** Highest number of requests generating at once across the box. */
+  maxConcurrentBox: number;
+}
+
+export interface Simulator {
+  url: string;
+  port: number;
+  stats(): SimStats;
+  resetStats(): void;
+  setOptions(patch: Partial<SimOptions>): void;
+  close(): Promise<void>;
+}
