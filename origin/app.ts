@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { errors } from '../shared/errors.ts';
+import { createAuthMiddleware } from './auth/index.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { recordMiddleware } from './http/record-middleware.ts';
+import { healthRoutes } from './health.ts';
+import { nativeList, nativeModelRoute, nativeVersion } from './ollama/native.ts';
+import { chatCompletions } from './openai/chat-completions.ts';
+import { completions } from './openai/completions.ts';
+import { embeddings } from './openai/embeddings.ts';
+import { listModels } from './openai/models.ts';
+import type { OriginDeps } from './pipeline/deps.ts';
+import type { OriginEnv } from './types.ts';
+
+/** The origin as a portable Hono app; origin/node/ adapts it to a Node HTTP server. */
+export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
+  const app = new Hono<OriginEnv>();
+  app.onError(errorHandler);
+  app.notFound((c) => {
+    const e = errors.notFound(`no route ${c.req.method} ${c.req.path}; see the README for the OpenAI (/v1/...) and Ollama (/api/...) routes`);
+    return errorHandler(e, c);
+  });
+
+  app.use('*', recordMiddleware(deps));
+  app.route('/', healthRoutes(deps));
+
+  const limit = deps.cfg.server.maxBodyBytes;
+  const guarded = ['/v1/*', '/api/*'];
+  for (const path of guarded) {
+    app.use(path, createAuthMiddleware(deps.cfg.auth));
+    app.use(path, bodyLimit({ maxSize: limit, onError: () => { throw errors.payloadTooLarge(limit); } }));
+  }
+
+  app.post('/v1/chat/completions', chatCompletions(deps));
+  app.post('/v1/completions', completions(deps));
+  app.post('/v1/embeddings', embeddings(deps));
+  app.get('/v1/models', listModels(deps));
+
+  app.post('/api/chat', nativeModelRoute(deps, '/api/chat', { streams: true, priority: 'interactive' }));
+  app.post('/api/generate', nativeModelRoute(deps, '/api/generate', { streams: true, priority: 'batch' }));
+  app.post('/api/embed', nativeModelRoute(deps, '/api/embed', { streams: false, priority: 'batch' }));
+  app.post('/api/embeddings', nativeModelRoute(deps, '/api/embeddings', { streams: false, priority: 'batch' }));
+  app.post('/api/show', nativeModelRoute(deps, '/api/show', { streams: false, priority: 'interactive', show: true, options: false }));
+  app.get('/api/tags', nativeList(deps, '/api/tags'));
+  app.get('/api/ps', nativeList(deps, '/api/ps'));
+  app.get('/api/version', nativeVersion(deps));
+  return app;
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+export const upstreamSchema = z.object({
+  name: z.string().min(1).regex(/^[a-z0-9][a-z0-9_.-]*$/i, 'letters, digits, . _ - only'),
+  /** `ollama`: native /api (preferred: keep_alive, num_ctx, mid-stream errors); `openai`: any /v1 engine. */
+  kind: z.enum(['ollama', 'openai']).default('ollama'),
+  url: z.url({ protocol: /^https?$/ }),
+  apiKey: z.string().optional(),
+  /** Ollama refuses non-local Host headers when it listens on loopback; send this one instead. */
+  hostHeader: z.string().optional(),
+  /** Models served here; when empty they are discovered from /api/tags or /v1/models. */
+  models: z.array(z.string().min(1)).default([]),
+  connectTimeoutMs: ms(5_000),
+  /** Until response headers: covers Ollama's own slot wait and a cold model load. */
+  firstByteTimeoutMs: ms(300_000),
+  /** Longest silence between upstream bytes before the stream is failed with a retryable error. */
+  idleTimeoutMs: ms(120_000),
+  /** Ollama keep_alive sent with every request to this upstream (seconds, or a Go duration). */
+  keepAlive: z.union([z.number(), z.string()]).optional(),
+  /** Ollama options.num_ctx sent with every request (Ollama's /v1 layer cannot set it). */
+  numCtx: z.coerce.number().int().positive().optional(),
+});
+export type UpstreamConfig = z.infer<typeof upstreamSchema>;
+
+export const originConfigSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.coerce.number().int().min(0).max(65535).default(8080),
+        maxBodyBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+        /** On SIGTERM: stop accepting, let open streams run this long, then end them with an error event. */
+        shutdownGraceMs: ms(30_000),
+      })
+      .prefault({}),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .prefault({}),
+    auth: z
+      .object({
+        mode: z.enum(['none', 'edge', 'keys']).default('none'),
+        edgeSecret: z.string().min(32, 'use at least 32 characters (openssl rand -hex 32)').optional(),
+        tenantsFile: z.string().optional(),
+        maxSkewMs: ms(300_000),
+      })
+      .prefault({}),
+    stream: z
+      .object({
+        /** Silence after which `: keepalive` is sent; must stay below every idle timeout downstream. */
+        keepaliveMs: z.coerce.number().int().positive().default(15_000),
+      })
+      .prefault({}),
+    upstreams: z.array(upstreamSchema).min(1, 'configure at least one upstream (OLLAMA_URL or upstreams[])'),
+    /** How long a discovered model list is trusted before /api/tags is asked again. */
+    modelsRefreshMs: ms(30_000),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.auth.mode === 'edge' && !cfg.auth.edgeSecret) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'edgeSecret'], message: 'required when auth.mode is "edge" (set EDGE_SIGNING_SECRET)' });
+    }
+    if (cfg.auth.mode === 'keys' && !cfg.auth.tenantsFile) {
+      ctx.addIssue({ code: 'custom', path: ['auth', 'tenantsFile'], message: 'required when auth.mode is "keys" (set TENANTS_FILE)' });
+    }
+    const seen = new Set<string>();
+    cfg.upstreams.forEach((u, i) => {
+      if (seen.has(u.name)) ctx.addIssue({ code: 'custom', path: ['upstreams', i, 'name'], message: `duplicate upstream name '${u.name}'` });
+      seen.add(u.name);
+    });
+  });
+
+export type OriginConfig = z.infer<typeof originConfigSchema>;
+export type OriginConfigInput = z.input<typeof originConfigSchema>;

@@ -1,0 +1,20 @@
+import { Hono } from 'hono';
+import type { OriginDeps } from './pipeline/deps.ts';
+import type { OriginEnv } from './types.ts';
+
+/** `/healthz`: the process answers. `/readyz`: at least one upstream answers and lists models. */
+export function healthRoutes(deps: OriginDeps): Hono<OriginEnv> {
+  const app = new Hono<OriginEnv>();
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const upstreams = await Promise.all(
+      deps.registry.upstreams.map(async (u) => {
+        const list = await deps.registry.modelsOf(u, true);
+        return { name: u.name, kind: u.kind, ok: !list.error, models: list.models.length, ...(list.error ? { error: list.error.message } : {}) };
+      }),
+    );
+    const ready = !deps.shutdownSignal.aborted && upstreams.some((u) => u.ok && u.models > 0);
+    return c.json({ status: ready ? 'ready' : 'not_ready', upstreams }, ready ? 200 : 503);
+  });
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { errors } from '../../shared/errors.ts';
+
+/** `messages[0].content` style, as clients see the field in their own request. */
+export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}
+
+/** Reads and validates a JSON body; any problem is a 400 that names the field and what is allowed. */
+export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const text = await c.req.text();
+  const rec = c.get('record' as never) as { bytesIn: number } | undefined;
+  if (rec) rec.bytesIn = Buffer.byteLength(text);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw errors.badRequest(`request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const param = fieldPath(issue.path);
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
+    throw errors.badRequest(`${param || 'body'}: ${issue.message}${more}`, param || null, 'invalid_request_body');
+  }
+  return parsed.data;
+}

@@ -1,0 +1,45 @@
+import type { MiddlewareHandler } from 'hono';
+import { requestIdFrom, REQUEST_ID_HEADER } from '../../shared/headers.ts';
+import type { OriginDeps } from '../pipeline/deps.ts';
+import type { Outcome, RequestRecord } from '../pipeline/record.ts';
+import type { OriginEnv } from '../types.ts';
+
+function outcomeOf(status: number, code: string | null | undefined, aborted: boolean): Outcome {
+  if (aborted) return 'client_cancelled';
+  if (status < 400) return 'ok';
+  if (code?.startsWith('upstream_')) return 'upstream_error';
+  return status < 500 ? 'rejected' : 'error';
+}
+
+/**
+ * Gives every request its id, logger and metadata record, and ends the record for answers that
+ * are not streams (streams end their own record when the last frame is written).
+ */
+export function recordMiddleware(deps: OriginDeps): MiddlewareHandler<OriginEnv> {
+  return async (c, next) => {
+    const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
+    c.set('requestId', requestId);
+    c.set('log', deps.log.child({ requestId }));
+    const rec: RequestRecord = {
+      requestId,
+      route: c.req.routePath === '/*' ? c.req.path : c.req.path,
+      tenant: { id: 'anonymous', via: 'none' },
+      stream: false,
+      receivedAt: Date.now(),
+      bytesIn: 0,
+      bytesOut: 0,
+      keepalives: 0,
+    };
+    c.set('record', rec);
+    await next();
+    rec.tenant = c.get('tenant') ?? rec.tenant;
+    c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    if (rec.stream && c.res.status === 200) return;
+    const err = c.error as { code?: string | null; message?: string } | undefined;
+    const bodyLength = Number(c.res.headers.get('content-length') ?? 0);
+    rec.bytesOut = Number.isFinite(bodyLength) ? bodyLength : 0;
+    if (rec.publicModel !== undefined || c.res.status >= 400) {
+      deps.observers.end(rec, outcomeOf(c.res.status, err?.code, c.req.raw.signal.aborted), c.res.status, err ? { code: err.code ?? null, message: err.message ?? '' } : undefined);
+    }
+  };
+}

@@ -1,0 +1,80 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createOriginApp } from '../app.ts';
+import { loadOriginConfig, type LoadOptions } from '../config/load.ts';
+import type { OriginConfig } from '../config/schema.ts';
+import { createLogger } from '../logger.ts';
+import { noAdmission } from '../pipeline/admission.ts';
+import type { OriginDeps } from '../pipeline/deps.ts';
+import { Observers } from '../pipeline/record.ts';
+import { UpstreamRegistry } from '../upstream/registry.ts';
+
+export interface RunningOrigin {
+  url: string;
+  port: number;
+  cfg: OriginConfig;
+  deps: OriginDeps;
+  /** Stop accepting, let open streams finish for up to `graceMs`, then end them with an error event. */
+  shutdown(graceMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends LoadOptions {
+  logger?: Logger;
+  /** Extra wiring before the server accepts requests (observers, admission). */
+  setup?(deps: OriginDeps): void | Promise<void>;
+}
+
+/** Builds everything the app needs once at start. */
+export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortSignal): OriginDeps {
+  return {
+    cfg,
+    log,
+    registry: new UpstreamRegistry(cfg, log),
+    observers: new Observers(),
+    admission: noAdmission,
+    shutdownSignal,
+  };
+}
+
+export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigin> {
+  const cfg = loadOriginConfig(opts);
+  const log = opts.logger ?? createLogger(cfg.log);
+  const shutdownCtl = new AbortController();
+  const deps = buildDeps(cfg, log, shutdownCtl.signal);
+  await opts.setup?.(deps);
+  const app = createOriginApp(deps);
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: cfg.server.port, hostname: cfg.server.host }, () => resolve(s));
+  });
+  const http = server as Server;
+  // Streams are long: Node's default 5-minute request timeout would cut reasoning models off.
+  http.requestTimeout = 0;
+  http.headersTimeout = 60_000;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${port}`;
+  log.info({ url, upstreams: cfg.upstreams.map((u) => `${u.name}=${u.kind}:${u.url}`), auth: cfg.auth.mode }, 'origin listening');
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (graceMs = cfg.server.shutdownGraceMs) =>
+    (closing ??= (async () => {
+      log.info({ graceMs }, 'shutting down: no new requests, open streams get the grace period');
+      const closed = new Promise<void>((r) => http.close(() => r()));
+      http.closeIdleConnections();
+      const deadline = new Promise<'deadline'>((r) => setTimeout(() => r('deadline'), graceMs).unref());
+      if ((await Promise.race([closed, deadline])) === 'deadline') {
+        log.warn('grace period over: ending open streams with an error event');
+        shutdownCtl.abort();
+        await new Promise((r) => setTimeout(r, 50));
+        http.closeAllConnections();
+      }
+      shutdownCtl.abort();
+      await closed;
+      await deps.registry.close();
+    })());
+
+  return { url, port, cfg, deps, shutdown, close: () => shutdown(0) };
+}

@@ -1,0 +1,40 @@
+/** The parts of Ollama's native wire format the origin reads (api/types.go). */
+export interface OllamaToolCall {
+  function: { name: string; arguments: Record<string, unknown>; index?: number };
+}
+
+export interface OllamaMessage {
+  role: string;
+  content: string;
+  thinking?: string;
+  images?: string[];
+  tool_calls?: OllamaToolCall[];
+  tool_name?: string;
+}
+
+export interface OllamaFinal {
+  done: boolean;
+  done_reason?: 'stop' | 'length' | 'load' | 'unload' | string;
+  total_duration?: number;
+  load_duration?: number;
+  prompt_eval_count?: number;
+  prompt_eval_duration?: number;
+  eval_count?: number;
+  eval_duration?: number;
+}
+
+export interface OllamaChatChunk extends Partial<OllamaFinal> {
+  model: string;
+  created_at: string;
+  message?: OllamaMessage;
+  response?: string;
+  thinking?: string;
+  done: boolean;
+  error?: string;
+}
+
+export interface OllamaEmbedResponse {
+  model: string;
+  embeddings: number[][];
+  prompt_eval_count?: number;
+}

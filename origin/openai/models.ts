@@ -1,0 +1,20 @@
+import type { Context } from 'hono';
+import type { OriginDeps } from '../pipeline/deps.ts';
+import type { OriginEnv } from '../types.ts';
+
+/** `GET /v1/models`: every model of every reachable upstream; 503 only when none answers. */
+export function listModels(deps: OriginDeps) {
+  return async (c: Context<OriginEnv>): Promise<Response> => {
+    const { models, failures } = await deps.registry.allModels();
+    if (models.length === 0 && failures.length > 0) throw failures[0]!;
+    const seen = new Set<string>();
+    const data = [];
+    for (const m of models) {
+      if (seen.has(m.id)) continue;
+      seen.add(m.id);
+      const modified = typeof m.raw?.modified_at === 'string' ? Date.parse(m.raw.modified_at) : NaN;
+      data.push({ id: m.id, object: 'model', created: Number.isNaN(modified) ? 0 : Math.floor(modified / 1000), owned_by: m.upstream });
+    }
+    return c.json({ object: 'list', data });
+  };
+}

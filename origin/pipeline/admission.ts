@@ -1,0 +1,21 @@
+import type { TenantContext } from '../types.ts';
+
+export type PriorityClass = 'interactive' | 'batch';
+
+export interface AdmissionRequest {
+  upstream: string;
+  model: string;
+  tenant: TenantContext;
+  priority: PriorityClass;
+  signal: AbortSignal;
+}
+
+/** Returns a release function once the request may go to the upstream; called exactly once. */
+export interface Admission {
+  acquire(req: AdmissionRequest): Promise<() => void>;
+}
+
+/** Plain pass-through: every request goes straight to the upstream. */
+export const noAdmission: Admission = {
+  acquire: async () => () => {},
+};

@@ -1,0 +1,84 @@
+import type { Context } from 'hono';
+import { PuertaError } from '../../shared/errors.ts';
+import type { Framing } from '../stream/framing.ts';
+import { runStream, type Emit } from '../stream/stream-response.ts';
+import type { OriginEnv } from '../types.ts';
+import type { OriginDeps } from './deps.ts';
+import { openUpstream, type OpenedUpstream, type OpenOptions } from './open-upstream.ts';
+
+export interface StreamExchange extends OpenOptions {
+  framing: Framing;
+  relay(opened: OpenedUpstream, emit: Emit, signal: AbortSignal): Promise<void>;
+}
+
+const shuttingDown = () =>
+  new PuertaError({ status: 503, type: 'overloaded_error', code: 'origin_shutting_down', message: 'the origin is shutting down; retry and another replica will answer', retryable: true, retryAfter: 1 });
+
+/** A streamed request from routing to the last frame, with its record and slot kept right. */
+export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: StreamExchange): Promise<Response> {
+  const rec = c.get('record');
+  rec.stream = true;
+  let opened: OpenedUpstream | undefined;
+  // Client disconnect and the end of a shutdown's grace period both stop the exchange.
+  const stop = new AbortController();
+  const onClient = () => stop.abort(c.req.raw.signal.reason);
+  c.req.raw.signal.addEventListener('abort', onClient, { once: true });
+  let onShutdown: (() => void) | undefined;
+  return runStream<OpenedUpstream>({
+    requestId: rec.requestId,
+    framing: ex.framing,
+    keepaliveMs: deps.cfg.stream.keepaliveMs,
+    clientSignal: stop.signal,
+    open: async (signal) => {
+      opened = await openUpstream(deps, rec, ex, signal);
+      return opened;
+    },
+    relay: (o, emit, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (deps.shutdownSignal.aborted) return reject(shuttingDown());
+        onShutdown = () => reject(shuttingDown());
+        deps.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
+        ex.relay(o, emit, signal).then(resolve, reject);
+      }),
+    onFirstByte: () => {
+      rec.firstByteAt = Date.now();
+      deps.observers.firstByte(rec);
+    },
+    onKeepalive: () => {
+      rec.keepalives++;
+    },
+    onEnd: (result, bytesOut) => {
+      c.req.raw.signal.removeEventListener('abort', onClient);
+      if (onShutdown) deps.shutdownSignal.removeEventListener('abort', onShutdown);
+      rec.bytesOut = bytesOut;
+      if (opened) {
+        opened.release();
+        // Aborting the body frees the engine's slot at once if the relay stopped early.
+        opened.res.body.destroy();
+      }
+      if (result.outcome === 'ok') deps.observers.end(rec, 'ok', 200);
+      else if (result.outcome === 'client_cancelled') deps.observers.end(rec, 'client_cancelled', 499);
+      else {
+        const e = result.error;
+        const outcome = e.code?.startsWith('upstream_') ? 'upstream_error' : e.status < 500 ? 'rejected' : 'error';
+        deps.observers.end(rec, outcome, result.committed ? 200 : e.status, { code: e.code, message: e.message });
+        if (e.status >= 500) deps.log.warn({ requestId: rec.requestId, code: e.code, committed: result.committed }, e.message);
+      }
+    },
+  });
+}
+
+/** A request answered with one JSON document (non-streaming); the slot is held until it is read. */
+export async function jsonExchange<T>(c: Context<OriginEnv>, deps: OriginDeps, ex: OpenOptions, read: (opened: OpenedUpstream) => Promise<T>): Promise<T> {
+  const rec = c.get('record');
+  const signal = c.req.raw.signal;
+  const opened = await openUpstream(deps, rec, ex, signal);
+  try {
+    const out = await read(opened);
+    rec.firstByteAt = Date.now();
+    return out;
+  } finally {
+    opened.release();
+    opened.res.body.destroy();
+  }
+}

@@ -1,0 +1,81 @@
+import { PuertaError } from '../../shared/errors.ts';
+import type { UpstreamClient, OpenedResponse } from '../upstream/client.ts';
+import type { ResolvedModel } from '../upstream/registry.ts';
+import type { PriorityClass } from './admission.ts';
+import type { OriginDeps } from './deps.ts';
+import type { RequestRecord } from './record.ts';
+
+export interface OpenedUpstream {
+  upstream: UpstreamClient;
+  upstreamModel: string;
+  res: OpenedResponse;
+  /** Gives the admission slot back; call when the upstream response has ended. */
+  release: () => void;
+}
+
+export interface UpstreamCall {
+  method: 'GET' | 'POST';
+  path: string;
+  body: string;
+}
+
+export interface OpenOptions {
+  model: string;
+  priority: PriorityClass;
+  /** Which upstream kinds can serve this route. */
+  kinds?: ReadonlyArray<'ollama' | 'openai'>;
+  build(target: ResolvedModel): UpstreamCall;
+}
+
+/** Connection-level failures, where the request cannot have reached the engine: safe to retry. */
+function retryableBeforeFirstByte(err: unknown): boolean {
+  return err instanceof PuertaError && (err.code === 'upstream_connect' || err.code === 'upstream_connect_timeout' || err.code === 'upstream_reset');
+}
+
+/**
+ * Routing, admission and the upstream request, up to its response headers. Before the first
+ * byte a failed replica is retried once on another healthy one; after it, never (the engine may
+ * already have generated, and the client may already have seen, part of the answer).
+ */
+export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal): Promise<OpenedUpstream> {
+  let candidates = await deps.registry.candidates(opts.model);
+  if (opts.kinds) {
+    const usable = candidates.filter((c) => opts.kinds!.includes(c.upstream.kind));
+    if (usable.length === 0) {
+      throw new PuertaError({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'route_not_supported',
+        param: 'model',
+        message: `model '${opts.model}' is served by an OpenAI-compatible upstream, which has no Ollama-native API; use the /v1 routes for it`,
+        retryable: false,
+      });
+    }
+    candidates = usable;
+  }
+  rec.publicModel ??= opts.model;
+  let lastErr: unknown;
+  for (const target of candidates.slice(0, 2)) {
+    rec.upstream = target.upstream.name;
+    rec.upstreamModel = target.upstreamModel;
+    const release = await deps.admission.acquire({
+      upstream: target.upstream.name,
+      model: target.upstreamModel,
+      tenant: rec.tenant,
+      priority: opts.priority,
+      signal,
+    });
+    rec.admittedAt = Date.now();
+    const call = opts.build(target);
+    try {
+      const res = await target.upstream.open(call.method, call.path, call.body, signal, opts.model);
+      return { upstream: target.upstream, upstreamModel: target.upstreamModel, res, release };
+    } catch (err) {
+      release();
+      lastErr = err;
+      if (signal.aborted || !retryableBeforeFirstByte(err)) throw err;
+      deps.log.warn({ requestId: rec.requestId, upstream: target.upstream.name, err: (err as Error).message }, 'upstream failed before first byte; trying another replica');
+    }
+  }
+  throw lastErr;
+}

@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { RequestRecord } from './pipeline/record.ts';
+
+/** Who is calling, as established by origin/auth (edge signature, a direct key, or nobody). */
+export interface TenantContext {
+  id: string;
+  via: 'edge' | 'key' | 'none';
+  /** ISO country of the end user, as the edge saw it. */
+  country?: string;
+  /** Edge point of presence that forwarded the request. */
+  pop?: string;
+}
+
+export interface OriginEnv {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    tenant: TenantContext;
+    record: RequestRecord;
+  };
+}

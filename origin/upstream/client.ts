@@ -1,0 +1,110 @@
+import { Pool, type Dispatcher } from 'undici';
+import type { UpstreamConfig } from '../config/schema.ts';
+import { fromNetworkError, fromUpstreamStatus } from './errors.ts';
+
+export interface OpenedResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/**
+ * One HTTP connection pool per upstream. The timeouts here are the origin's hop of the chain in
+ * DESIGN.md: connect, first byte (headers; covers the engine's own wait and a model load) and
+ * between-bytes (a stalled generation is failed instead of hanging the client forever).
+ */
+export class UpstreamClient {
+  readonly name: string;
+  readonly kind: UpstreamConfig['kind'];
+  readonly cfg: UpstreamConfig;
+  private readonly pool: Pool;
+  private readonly baseHeaders: Record<string, string>;
+  /** Requests sent and not yet finished; routing prefers the replica with the fewest. */
+  outstanding = 0;
+
+  constructor(cfg: UpstreamConfig) {
+    this.cfg = cfg;
+    this.name = cfg.name;
+    this.kind = cfg.kind;
+    const url = new URL(cfg.url);
+    this.pool = new Pool(url.origin, {
+      connect: { timeout: cfg.connectTimeoutMs },
+      headersTimeout: cfg.firstByteTimeoutMs,
+      bodyTimeout: cfg.idleTimeoutMs,
+      keepAliveTimeout: 30_000,
+      pipelining: 1,
+    });
+    this.baseHeaders = { 'content-type': 'application/json', accept: '*/*', 'user-agent': 'puerta-origin' };
+    if (cfg.apiKey) this.baseHeaders.authorization = `Bearer ${cfg.apiKey}`;
+    if (cfg.hostHeader) this.baseHeaders.host = cfg.hostHeader;
+  }
+
+  private path(p: string): string {
+    const base = new URL(this.cfg.url).pathname.replace(/\/$/, '');
+    return base + p;
+  }
+
+  /**
+   * Sends a request and resolves when response headers arrive. Non-2xx answers are read and
+   * thrown as client-facing errors, so callers only ever see a body they can stream.
+   */
+  async open(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    signal: AbortSignal,
+    model?: string,
+  ): Promise<OpenedResponse> {
+    let res: Dispatcher.ResponseData;
+    this.outstanding++;
+    try {
+      res = await this.pool.request({
+        method,
+        path: this.path(path),
+        headers: this.baseHeaders,
+        ...(body !== undefined ? { body } : {}),
+        signal,
+      });
+    } catch (err) {
+      this.outstanding--;
+      if (signal.aborted) throw signal.reason ?? err;
+      throw fromNetworkError(err, this.name, 'open');
+    }
+    if (res.statusCode >= 400) {
+      let text = '';
+      try {
+        text = await res.body.text();
+      } catch {
+        // The error body is informative only; the status already says what happened.
+      }
+      this.outstanding--;
+      throw fromUpstreamStatus(res.statusCode, text, this.name, model);
+    }
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        this.outstanding--;
+      }
+    };
+    res.body.once('close', release);
+    res.body.once('end', release);
+    res.body.once('error', release);
+    return { status: res.statusCode, headers: res.headers, body: res.body };
+  }
+
+  /** A whole JSON answer (non-streaming calls, model lists). */
+  async json<T>(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal, model?: string): Promise<T> {
+    const res = await this.open(method, path, body === undefined ? undefined : JSON.stringify(body), signal, model);
+    try {
+      return (await res.body.json()) as T;
+    } catch (err) {
+      if (signal.aborted) throw signal.reason ?? err;
+      throw fromNetworkError(err, this.name, 'body', this.cfg.idleTimeoutMs);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import { errors, PuertaError } from '../../shared/errors.ts';
+import type { OriginConfig } from '../config/schema.ts';
+import { UpstreamClient } from './client.ts';
+import { canonicalModelName } from './model-names.ts';
+
+export interface ModelInfo {
+  id: string;
+  upstream: string;
+  /** Ollama /api/tags entry when the upstream is Ollama (size, digest, details…). */
+  raw?: Record<string, unknown>;
+}
+
+export interface ResolvedModel {
+  upstream: UpstreamClient;
+  /** The name the upstream knows the model by. */
+  upstreamModel: string;
+}
+
+interface ModelCache {
+  at: number;
+  models: ModelInfo[];
+  error?: PuertaError;
+}
+
+/**
+ * Knows which upstream serves which model. Lists come from configuration or are discovered
+ * (Ollama /api/tags, OpenAI /v1/models) and trusted for `modelsRefreshMs`.
+ */
+export class UpstreamRegistry {
+  readonly upstreams: UpstreamClient[];
+  private readonly cache = new Map<string, ModelCache>();
+  private readonly inflight = new Map<string, Promise<ModelCache>>();
+
+  constructor(
+    private readonly cfg: OriginConfig,
+    private readonly log: Logger,
+  ) {
+    this.upstreams = cfg.upstreams.map((u) => new UpstreamClient(u));
+  }
+
+  private async discover(u: UpstreamClient): Promise<ModelCache> {
+    if (u.cfg.models.length > 0) {
+      return { at: Date.now(), models: u.cfg.models.map((id) => ({ id: canonicalModelName(id, u.kind), upstream: u.name })) };
+    }
+    const signal = AbortSignal.timeout(Math.max(1_000, u.cfg.connectTimeoutMs * 2));
+    try {
+      if (u.kind === 'ollama') {
+        const tags = await u.json<{ models?: Array<Record<string, unknown> & { name: string }> }>('GET', '/api/tags', undefined, signal);
+        return { at: Date.now(), models: (tags.models ?? []).map((m) => ({ id: m.name, upstream: u.name, raw: m })) };
+      }
+      const list = await u.json<{ data?: Array<{ id: string }> }>('GET', '/v1/models', undefined, signal);
+      return { at: Date.now(), models: (list.data ?? []).map((m) => ({ id: m.id, upstream: u.name })) };
+    } catch (err) {
+      const e =
+        err instanceof PuertaError
+          ? err
+          : errors.upstreamUnavailable(`cannot list models of upstream '${u.name}': ${(err as Error).message}`);
+      this.log.warn({ upstream: u.name, err: e.message }, 'model discovery failed');
+      return { at: Date.now(), models: [], error: e };
+    }
+  }
+
+  /** Models of one upstream, refreshed when stale; concurrent callers share one discovery. */
+  async modelsOf(u: UpstreamClient, force = false): Promise<ModelCache> {
+    const cached = this.cache.get(u.name);
+    const fresh = cached && !cached.error && Date.now() - cached.at < this.cfg.modelsRefreshMs;
+    if (cached && fresh && !force) return cached;
+    let p = this.inflight.get(u.name);
+    if (!p) {
+      p = this.discover(u).finally(() => this.inflight.delete(u.name));
+      this.inflight.set(u.name, p);
+    }
+    const result = await p;
+    this.cache.set(u.name, result);
+    return result;
+  }
+
+  async allModels(): Promise<{ models: ModelInfo[]; failures: PuertaError[] }> {
+    const lists = await Promise.all(this.upstreams.map((u) => this.modelsOf(u)));
+    return {
+      models: lists.flatMap((l) => l.models),
+      failures: lists.flatMap((l) => (l.error ? [l.error] : [])),
+    };
+  }
+
+  /** Upstreams serving `model`, best candidate first (fewest outstanding requests). */
+  async candidates(model: string): Promise<ResolvedModel[]> {
+    const found: ResolvedModel[] = [];
+    let unreachable: PuertaError | undefined;
+    for (const u of this.upstreams) {
+      let list = await this.modelsOf(u);
+      const wanted = canonicalModelName(model, u.kind);
+      let hit = list.models.find((m) => m.id === wanted || m.id === model);
+      // A model pulled since the last listing should not 404 for up to modelsRefreshMs.
+      if (!hit && !list.error && Date.now() - list.at > 1_000) {
+        list = await this.modelsOf(u, true);
+        hit = list.models.find((m) => m.id === wanted || m.id === model);
+      }
+      if (hit) found.push({ upstream: u, upstreamModel: hit.id });
+      else if (list.error) unreachable = list.error;
+    }
+    if (found.length === 0) {
+      if (unreachable) throw unreachable;
+      const { models } = await this.allModels();
+      throw errors.modelNotFound(model, models.map((m) => m.id));
+    }
+    return found.sort((a, b) => a.upstream.outstanding - b.upstream.outstanding);
+  }
+
+  async resolve(model: string): Promise<ResolvedModel> {
+    return (await this.candidates(model))[0]!;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.upstreams.map((u) => u.close()));
+  }
+}
