@@ -22,7 +22,7 @@ export function recordMiddleware(deps: OriginDeps): MiddlewareHandler<OriginEnv>
     c.set('log', deps.log.child({ requestId }));
     const rec: RequestRecord = {
       requestId,
-      route: c.req.routePath === '/*' ? c.req.path : c.req.path,
+      route: c.req.path,
       tenant: { id: 'anonymous', via: 'none' },
       stream: false,
       receivedAt: Date.now(),

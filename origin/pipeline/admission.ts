@@ -13,6 +13,8 @@ export interface AdmissionRequest {
 /** Returns a release function once the request may go to the upstream; called exactly once. */
 export interface Admission {
   acquire(req: AdmissionRequest): Promise<() => void>;
+  /** Per upstream model: requests running and waiting (for metrics and /readyz). */
+  snapshot?(): Array<{ upstream: string; model: string; active: number; queued: number; limit: number }>;
 }
 
 /** Plain pass-through: every request goes straight to the upstream. */

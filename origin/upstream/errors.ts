@@ -8,7 +8,7 @@ export type UpstreamFailure =
   | 'idle_timeout'
   | 'reset'
   | 'malformed'
-  | 'upstream_error'
+  | 'error'
   | 'truncated';
 
 function failure(kind: UpstreamFailure, message: string, status = 503, retryAfter?: number): PuertaError {
@@ -45,7 +45,7 @@ export function fromNetworkError(err: unknown, upstream: string, phase: 'open' |
     case 'UND_ERR_CLOSED':
       return failure('reset', `upstream '${upstream}' closed the connection ${phase === 'open' ? 'before answering' : 'mid-response'}`, phase === 'open' ? 503 : 502, phase === 'open' ? 2 : undefined);
     default:
-      return failure('upstream_error', `upstream '${upstream}' failed: ${msg}`, 502);
+      return failure('error', `upstream '${upstream}' failed: ${msg}`, 502);
   }
 }
 
@@ -55,7 +55,7 @@ export const upstreamFailures = {
   truncated: (upstream: string) =>
     failure('truncated', `upstream '${upstream}' ended the stream before it finished`, 502),
   midStream: (upstream: string, message: string) =>
-    failure('upstream_error', `upstream '${upstream}' reported an error: ${message}`, 502),
+    failure('error', `upstream '${upstream}' reported an error: ${message}`, 502),
 };
 
 /** Maps an upstream's error status and body (Ollama `{"error":"…"}` or OpenAI `{"error":{…}}`). */
