@@ -100,8 +100,7 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
               return settle('failed');
             case 'reset':
               life.selfReset = true;
-              life.res.socket?.destroy();
-              life.res.destroy();
+              dropConnection(life);
               return settle('reset');
             case 'stall':
               if (!fault.ms) return; // forever: only the client leaving ends it
@@ -142,4 +141,14 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
     };
     tick();
   });
+}
+
+/**
+ * Closes the connection mid-body, after the tokens already written have reached the kernel, so the
+ * client gets exactly N tokens and then a connection that ends without the final chunk.
+ */
+export function dropConnection(life: RequestLife): void {
+  const sock = life.res.socket;
+  if (!sock || sock.destroyed) return;
+  sock.write('', () => sock.destroy());
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { runGeneration, type GenJob, type Sink } from './generation.ts';
+import { dropConnection, runGeneration, type GenJob, type Sink } from './generation.ts';
 import { RequestLife, type Env } from './lifecycle.ts';
 import { statusFaultMessage } from './plan.ts';
 import { sleep } from './scheduler.ts';
@@ -79,7 +79,7 @@ export async function serveWork(
       if (fault?.kind === 'reset') {
         env.stats.fault('reset');
         life.selfReset = true;
-        res.socket?.destroy();
+        dropConnection(life);
         return;
       }
       if (fault?.kind === 'error') {
