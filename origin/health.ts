@@ -9,7 +9,8 @@ export function healthRoutes(deps: OriginDeps): Hono<OriginEnv> {
   app.get('/readyz', async (c) => {
     const upstreams = await Promise.all(
       deps.registry.upstreams.map(async (u) => {
-        const list = await deps.registry.modelsOf(u, true);
+        // Always a live call: a configured model list says nothing about whether the engine is up.
+        const list = await deps.registry.probe(u);
         return { name: u.name, kind: u.kind, ok: !list.error, models: list.models.length, ...(list.error ? { error: list.error.message } : {}) };
       }),
     );

@@ -1,6 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import type { OriginConfig } from '../config/schema.ts';
 import type { OriginEnv } from '../types.ts';
+import { createEdgeSignatureMiddleware } from './edge-signature.ts';
+import { createTenantKeysMiddleware } from './tenant-keys.ts';
 
 /**
  * Establishes the tenant of each request. `none` is for a single-tenant origin behind a private
@@ -13,6 +15,11 @@ export function createAuthMiddleware(cfg: OriginConfig['auth']): MiddlewareHandl
         c.set('tenant', { id: 'anonymous', via: 'none' });
         await next();
       };
+    case 'edge':
+      // The schema requires edgeSecret in this mode (EDGE_SIGNING_SECRET).
+      return createEdgeSignatureMiddleware({ secret: cfg.edgeSecret!, maxSkewMs: cfg.maxSkewMs });
+    case 'keys':
+      return createTenantKeysMiddleware({ tenantsFile: cfg.tenantsFile! });
     default:
       throw new Error(`auth mode '${cfg.mode}' is not available in this build`);
   }

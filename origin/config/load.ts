@@ -69,6 +69,11 @@ export function deepMerge(base: Obj, over: Obj): Obj {
   return out;
 }
 
+/** Fixes for fields no single environment variable sets. */
+const HINTS: Record<string, string> = {
+  upstreams: 'set OLLAMA_URL for one Ollama upstream, or upstreams[] in the config file',
+};
+
 function envName(path: ReadonlyArray<PropertyKey>): string | undefined {
   const p = path.join('.');
   return ENV_MAP.find(([, cfg]) => cfg === p)?.[0];
@@ -81,7 +86,8 @@ export function formatConfigIssues(error: z.ZodError, raw: unknown, source: stri
     const value = getPath(raw, issue.path);
     const env = envName(issue.path);
     const shown = value === undefined ? 'missing' : JSON.stringify(value);
-    return `  - ${field} = ${shown}: ${issue.message}${env ? ` (set ${env} or ${field} in the config file)` : ''}`;
+    const fix = env ? `set ${env} or ${field} in the config file` : HINTS[field];
+    return `  - ${field} = ${shown}: ${issue.message}${fix ? ` (${fix})` : ''}`;
   });
   return `invalid origin configuration (${source}):\n${lines.join('\n')}`;
 }

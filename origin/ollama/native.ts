@@ -27,15 +27,24 @@ function withDefaults(body: Record<string, unknown>, model: string, up: Upstream
   return JSON.stringify(out);
 }
 
-/** Raw bytes, as Ollama sent them; the relay only notes where the last line ended. */
+const NEWLINE = Uint8Array.of(0x0a);
+
+/**
+ * Raw bytes, as Ollama sent them. On failure a cut-off line is ended first, so the error line
+ * that follows is a line of its own for the client's parser.
+ */
 async function relayRaw(opened: OpenedUpstream, emit: Emit, signal: AbortSignal): Promise<void> {
+  let lineOpen = false;
   try {
     for await (const chunk of opened.res.body as AsyncIterable<Uint8Array>) {
+      if (chunk.length === 0) continue;
+      lineOpen = chunk[chunk.length - 1] !== 0x0a;
       const p = emit(chunk);
       if (p) await p;
     }
   } catch (err) {
     if (signal.aborted) throw err;
+    if (lineOpen) await emit(NEWLINE);
     throw fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
   }
 }

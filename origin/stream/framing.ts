@@ -20,10 +20,11 @@ const encoder = new TextEncoder();
 
 /**
  * Ollama's own way to fail a started stream: one `{"error":"…"}` line and no `done:true` object,
- * which the official clients raise as an error. NDJSON has no comments, so no keepalive here.
+ * which the official clients raise as an error. The relay ends any partial line first.
+ * NDJSON has no comments, so no keepalive here.
  */
 export const ndjsonFraming: Framing = {
   headers: Object.freeze({ 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' }),
   keepalive: null,
-  error: (err, requestId) => encoder.encode('\n' + JSON.stringify({ error: err.message, request_id: requestId }) + '\n'),
+  error: (err, requestId) => encoder.encode(JSON.stringify({ error: err.message, request_id: requestId }) + '\n'),
 };

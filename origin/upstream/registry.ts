@@ -43,6 +43,11 @@ export class UpstreamRegistry {
     if (u.cfg.models.length > 0) {
       return { at: Date.now(), models: u.cfg.models.map((id) => ({ id: canonicalModelName(id, u.kind), upstream: u.name })) };
     }
+    return this.probe(u);
+  }
+
+  /** Asks the upstream for its model list, whatever the configuration says (readiness, discovery). */
+  async probe(u: UpstreamClient): Promise<ModelCache> {
     const signal = AbortSignal.timeout(Math.max(1_000, u.cfg.connectTimeoutMs * 2));
     try {
       if (u.kind === 'ollama') {

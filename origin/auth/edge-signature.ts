@@ -1,0 +1,114 @@
+/**
+ * `auth.mode: edge` — the origin trusts only requests the Puerta edge signed (shared/signing.ts).
+ * Refused with 401 and an OpenAI-style body: unsigned, badly signed, outside the clock-skew
+ * window, or replayed (same nonce seen inside the window). Checks run cheapest first, so a
+ * forged request costs the origin no body read unless its headers are complete and fresh.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { errors } from '../../shared/errors.ts';
+import { bodyDigest, EDGE_HEADERS, importSigningKey, verify } from '../../shared/signing.ts';
+import { TENANT_ID_RE } from '../../shared/tenants.ts';
+import type { OriginEnv } from '../types.ts';
+
+export interface EdgeSignatureOptions {
+  /** One secret, or several separated by commas while rotating (new first). */
+  secret: string;
+  maxSkewMs: number;
+  /** Largest body read for the digest before the route's own limit applies. */
+  maxBodyBytes?: number;
+  replay?: ReplayGuard;
+  now?: () => number;
+}
+
+/** Remembers nonces; `false` means seen before. Swap for a Redis SET NX PX with several replicas. */
+export interface ReplayGuard {
+  remember(nonce: string, ttlMs: number): Promise<boolean> | boolean;
+}
+
+/**
+ * In-process nonce memory. Entries are inserted with the same TTL, so insertion order is expiry
+ * order and expired entries are dropped from the front: O(1) per request, bounded by traffic in
+ * one skew window.
+ */
+export class MemoryReplayGuard implements ReplayGuard {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly now: () => number = Date.now) {}
+
+  remember(nonce: string, ttlMs: number): boolean {
+    const now = this.now();
+    for (const [k, exp] of this.seen) {
+      if (exp > now) break;
+      this.seen.delete(k);
+    }
+    if (this.seen.has(nonce)) return false;
+    this.seen.set(nonce, now + ttlMs);
+    return true;
+  }
+}
+
+const refuse = (why: string, code = 'invalid_edge_signature') =>
+  errors.unauthorized(`request refused: ${why}. This origin only accepts requests signed by the Puerta edge (auth.mode=edge)`, code);
+
+export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): MiddlewareHandler<OriginEnv> {
+  const now = opts.now ?? Date.now;
+  const replay = opts.replay ?? new MemoryReplayGuard(now);
+  const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
+  const keys = Promise.all(
+    opts.secret
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map(importSigningKey),
+  );
+
+  return async (c, next) => {
+    const h = (name: string) => c.req.header(name) ?? '';
+    const signature = h(EDGE_HEADERS.signature);
+    const tenant = h(EDGE_HEADERS.tenant);
+    const tsRaw = h(EDGE_HEADERS.timestamp);
+    const nonce = h(EDGE_HEADERS.nonce);
+    const digest = h(EDGE_HEADERS.bodyDigest);
+    const requestId = c.req.header('x-request-id') ?? '';
+    if (!signature) throw refuse('no edge signature', 'missing_edge_signature');
+    if (!tenant || !tsRaw || !nonce || !digest || !requestId) throw refuse('edge signature headers incomplete');
+    if (!TENANT_ID_RE.test(tenant) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) throw refuse('malformed edge headers');
+
+    const ts = Number(tsRaw);
+    const skew = Math.abs(now() - ts);
+    if (!Number.isFinite(ts) || skew > opts.maxSkewMs) {
+      throw refuse(`signature timestamp outside the allowed clock skew of ${opts.maxSkewMs} ms`, 'edge_signature_expired');
+    }
+
+    const declared = Number(c.req.header('content-length') ?? 0);
+    if (declared > maxBody) throw errors.payloadTooLarge(maxBody);
+    const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.raw.body !== null;
+    const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : null;
+    if (body && body.byteLength > maxBody) throw errors.payloadTooLarge(maxBody);
+    // The bytes are read now; later readers (bodyLimit, readJson) get an equivalent fresh request.
+    if (body) c.req.raw = new Request(c.req.raw, { body });
+
+    const url = new URL(c.req.url);
+    const country = c.req.header(EDGE_HEADERS.country) || undefined;
+    const pop = c.req.header(EDGE_HEADERS.pop) || undefined;
+    const fields = {
+      method: c.req.method,
+      path: url.pathname + url.search,
+      timestamp: ts,
+      nonce,
+      tenant,
+      requestId,
+      bodyDigest: digest,
+      country,
+      pop,
+    };
+    let ok = false;
+    for (const key of await keys) if (!ok) ok = await verify(key, fields, signature);
+    if (!ok) throw refuse('edge signature does not match');
+    if ((await bodyDigest(body)) !== digest) throw refuse('body does not match its signed digest');
+    // Twice the window: a timestamp may be up to maxSkew old or ahead when first seen.
+    if (!(await replay.remember(nonce, 2 * opts.maxSkewMs))) throw refuse('replayed request (nonce already used)', 'edge_signature_replayed');
+
+    c.set('tenant', { id: tenant, via: 'edge', ...(country ? { country } : {}), ...(pop ? { pop } : {}) });
+    await next();
+  };
+}
