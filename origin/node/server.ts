@@ -1,4 +1,5 @@
 import { serve, type ServerType } from '@hono/node-server';
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -29,6 +30,8 @@ export interface StartOptions extends LoadOptions {
 
 /** Builds everything the app needs once at start. */
 export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortSignal): OriginDeps {
+  // Every open stream listens for the end of a shutdown's grace period: thousands is normal.
+  setMaxListeners(0, shutdownSignal);
   return {
     cfg,
     log,

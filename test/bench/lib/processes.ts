@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+export interface Child {
+  proc: ChildProcess;
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function stopper(proc: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+      proc.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      proc.kill('SIGTERM');
+    });
+}
+
+/** Polls a URL until it answers 200 (a server started on a known port). */
+export async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > end) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The origin as its own process (`npm run origin`), on a fixed free port. */
+export async function startOriginProcess(env: Record<string, string>): Promise<Child> {
+  const port = await freePort();
+  const child = await startTsProcess('origin/node/main.ts', [], { LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }, undefined);
+  child.url = `http://127.0.0.1:${port}`;
+  await waitFor(`${child.url}/healthz`);
+  return child;
+}
+
+/**
+ * Starts a TypeScript entry with tsx. With `ready`, waits until it returns the URL from a line
+ * of stdout; without, returns at once (the caller polls).
+ */
+export async function startTsProcess(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: ((line: string) => string | undefined) | undefined,
+): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  if (!ready) {
+    proc.stdout!.resume();
+    return { proc, url: '', pid: proc.pid!, stop: stopper(proc) };
+  }
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        const u = ready(line);
+        if (u) {
+          proc.stdout!.off('data', onData);
+          proc.stdout!.resume();
+          return resolve(u);
+        }
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`${entry} exited with ${code} before it was ready`)));
+  });
+  return { proc, url, pid: proc.pid!, stop: stopper(proc) };
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** nginx as the reference reverse proxy: proxy_buffering off, as DESIGN.md's baseline. */
+export async function startNginx(upstreamPort: number): Promise<Child | undefined> {
+  const bin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => {
+    try {
+      readFileSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!bin) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'puerta-nginx-'));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1;
+error_log ${dir}/error.log warn;
+pid ${dir}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  upstream sim { server 127.0.0.1:${upstreamPort}; keepalive 512; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://sim;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_read_timeout 600s;
+    }
+  }
+}
+`,
+  );
+  const proc = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  // Wait until it accepts connections.
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/api/version`);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { proc, url: `http://127.0.0.1:${port}`, pid: proc.pid!, stop: stopper(proc) };
+}
