@@ -1,0 +1,130 @@
+/**
+ * Edge → origin request signing. HMAC-SHA256 with WebCrypto only, so the same code runs in
+ * Fastly Compute (js-compute-runtime), workerd and Node.
+ *
+ * The signature covers method, path+query, timestamp, nonce, tenant, request id, body digest,
+ * client country and POP: every fact the origin acts on. The nonce (not the request id, which a
+ * client may choose and reuse on retries) is what the origin remembers to refuse replays inside
+ * the clock-skew window; outside it the timestamp alone refuses them.
+ */
+
+export const SIGNATURE_SCHEME = 'v1';
+
+/** Internal headers (all under shared/headers.ts INTERNAL_HEADER_PREFIX, so clients can never set them). */
+export const EDGE_HEADERS = {
+  tenant: 'x-puerta-tenant',
+  timestamp: 'x-puerta-timestamp',
+  nonce: 'x-puerta-nonce',
+  bodyDigest: 'x-puerta-body-sha256',
+  country: 'x-puerta-client-country',
+  pop: 'x-puerta-pop',
+  signature: 'x-puerta-signature',
+} as const;
+
+export interface SignedFields {
+  method: string;
+  /** Path and query exactly as sent to the origin (`/v1/chat/completions?x=1`). */
+  path: string;
+  /** Unix milliseconds at signing. */
+  timestamp: number;
+  nonce: string;
+  tenant: string;
+  requestId: string;
+  /** base64url SHA-256 of the request body (of the empty string when there is none). */
+  bodyDigest: string;
+  country?: string | undefined;
+  pop?: string | undefined;
+}
+
+const enc = new TextEncoder();
+
+export function base64url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64url(s: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(s)) return null;
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4);
+  try {
+    const bin = atob(b64);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/** One line per field; a field holding a newline could shift the others, so it is refused. */
+export function canonicalString(f: SignedFields): string {
+  const parts = [
+    SIGNATURE_SCHEME,
+    f.method.toUpperCase(),
+    f.path,
+    String(f.timestamp),
+    f.nonce,
+    f.tenant,
+    f.requestId,
+    f.bodyDigest,
+    f.country ?? '',
+    f.pop ?? '',
+  ];
+  for (const p of parts) {
+    if (/[\r\n]/.test(p)) throw new Error('signed field contains a line break');
+  }
+  return parts.join('\n');
+}
+
+export async function importSigningKey(secret: string): Promise<CryptoKey> {
+  if (secret.length < 32) throw new Error('edge signing secret must be at least 32 characters');
+  return crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+}
+
+export async function bodyDigest(body: Uint8Array | null | undefined): Promise<string> {
+  const data = (body ?? new Uint8Array(0)) as Uint8Array<ArrayBuffer>;
+  return base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', data)));
+}
+
+export function newNonce(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** `v1=<base64url HMAC>` */
+export async function sign(key: CryptoKey, fields: SignedFields): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', key, enc.encode(canonicalString(fields)));
+  return `${SIGNATURE_SCHEME}=${base64url(new Uint8Array(mac))}`;
+}
+
+/** Constant-time by construction: WebCrypto's HMAC verify compares the MACs itself. */
+export async function verify(key: CryptoKey, fields: SignedFields, header: string): Promise<boolean> {
+  const prefix = SIGNATURE_SCHEME + '=';
+  if (!header.startsWith(prefix)) return false;
+  const mac = fromBase64url(header.slice(prefix.length));
+  if (!mac || mac.length !== 32) return false;
+  let canonical: string;
+  try {
+    canonical = canonicalString(fields);
+  } catch {
+    return false;
+  }
+  return crypto.subtle.verify('HMAC', key, mac, enc.encode(canonical));
+}
+
+/** The headers the edge adds to a forwarded request (signature included). */
+export async function signedHeaders(key: CryptoKey, fields: SignedFields): Promise<Record<string, string>> {
+  const h: Record<string, string> = {
+    [EDGE_HEADERS.tenant]: fields.tenant,
+    [EDGE_HEADERS.timestamp]: String(fields.timestamp),
+    [EDGE_HEADERS.nonce]: fields.nonce,
+    [EDGE_HEADERS.bodyDigest]: fields.bodyDigest,
+    [EDGE_HEADERS.signature]: await sign(key, fields),
+  };
+  if (fields.country) h[EDGE_HEADERS.country] = fields.country;
+  if (fields.pop) h[EDGE_HEADERS.pop] = fields.pop;
+  return h;
+}

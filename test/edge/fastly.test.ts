@@ -1,0 +1,3 @@
+import { edgeSuite } from './suite.ts';
+
+edgeSuite('fastly');

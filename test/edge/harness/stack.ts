@@ -1,0 +1,101 @@
+/**
+ * The whole path on loopback for the edge suite: simulator → origin (auth.mode=edge, short
+ * keepalive) → the edge in one runtime. Tenants are written with the real tenants-file code to a
+ * temporary copy of the one tenants file, which both runtimes load.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'undici';
+import { addKey, ensureSecretsFile, putTenant, writeTenantsFile } from '../../../edge/cli/tenants-file.ts';
+import type { TenantRecordInput, TenantsFile } from '../../../shared/tenants.ts';
+import { startOriginStack, type OriginStack } from '../../helpers/origin-stack.ts';
+import type { ClientPlacement, RunningEdge } from './types.ts';
+import { startViceroyEdge } from './viceroy.ts';
+import { startWorkerdEdge } from './workerd.ts';
+
+export type Runtime = 'fastly' | 'workers';
+
+export const TENANTS = {
+  open: { id: 'open-co', rateLimit: { requests: 1000, windowSeconds: 60 } },
+  limited: { id: 'limited-co', rateLimit: { requests: 3, windowSeconds: 60 } },
+  germany: { id: 'de-only', countries: ['DE'] },
+  suspended: { id: 'paused-co', status: 'suspended' },
+  models: { id: 'small-models', models: ['llama3.2:3b'] },
+} satisfies Record<string, TenantRecordInput>;
+
+export type TenantName = keyof typeof TENANTS;
+
+export interface EdgeStack {
+  edge: RunningEdge;
+  origin: OriginStack;
+  keys: Record<TenantName, string>;
+  secret: string;
+  tenantsFile: string;
+  /** fetch through the edge, optionally as a client located in `country`. */
+  fetch(path: string, init?: RequestInit & { country?: 'DE' | 'US' }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function writeTestTenants(dir: string): Promise<{ file: string; keys: Record<TenantName, string> }> {
+  const data: TenantsFile = {};
+  const keys = {} as Record<TenantName, string>;
+  for (const [name, t] of Object.entries(TENANTS) as [TenantName, TenantRecordInput][]) {
+    putTenant(data, t);
+    keys[name] = (await addKey(data, t.id)).key;
+  }
+  const file = join(dir, 'tenants.json');
+  writeTenantsFile(file, data);
+  return { file, keys };
+}
+
+const agents = new Map<string, Agent>();
+function agentFor(localAddress: string): Agent {
+  let a = agents.get(localAddress);
+  if (!a) agents.set(localAddress, (a = new Agent({ connect: { localAddress } })));
+  return a;
+}
+
+export function placedFetch(base: string, placement: ClientPlacement, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  for (const [k, v] of Object.entries(placement.headers ?? {})) headers.set(k, v);
+  const extra = placement.localAddress ? { dispatcher: agentFor(placement.localAddress) } : {};
+  return fetch(base + path, { ...init, headers, ...extra } as RequestInit);
+}
+
+export async function startEdgeStack(
+  runtime: Runtime,
+  opts: { keepaliveMs?: number; timeScale?: number; edgeConfig?: Record<string, string> } = {},
+): Promise<EdgeStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'puerta-edge-'));
+  const { file, keys } = await writeTestTenants(dir);
+  const secretsFile = join(dir, 'edge-secrets.json');
+  const secret = ensureSecretsFile(secretsFile);
+  const origin = await startOriginStack({
+    sim: { timeScale: opts.timeScale ?? 1 },
+    origin: { auth: { mode: 'edge', edgeSecret: secret, maxSkewMs: 60_000 }, stream: { keepaliveMs: opts.keepaliveMs ?? 150 } },
+  });
+  const config = { CORS_ALLOWED_ORIGINS: 'https://app.example.eu', ...(opts.edgeConfig ?? {}) };
+  let edge: RunningEdge;
+  try {
+    edge =
+      runtime === 'fastly'
+        ? await startViceroyEdge({ originUrl: origin.origin.url, tenantsFile: file, secretsFile, config })
+        : await startWorkerdEdge({ originUrl: origin.origin.url, tenantsFile: file, signingSecret: secret, vars: config });
+  } catch (e) {
+    await origin.close();
+    throw e;
+  }
+  return {
+    edge,
+    origin,
+    keys,
+    secret,
+    tenantsFile: file,
+    fetch: (path, init = {}) => placedFetch(edge.url, edge.clientFrom(init.country ?? 'DE'), path, init),
+    async close() {
+      await edge.close();
+      await origin.close();
+    },
+  };
+}

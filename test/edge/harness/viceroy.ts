@@ -1,0 +1,109 @@
+/**
+ * Runs bin/main.wasm in Viceroy with a temporary copy of the repository's fastly.toml: the same
+ * [local_server] stores, geolocation and settings, with only the origin URL, the file paths and
+ * any test settings replaced. Viceroy is built once by scripts/ensure-system-deps.sh.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { RunningEdge } from './types.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+export function viceroyPath(): string {
+  const cache = process.env.VICEROY_CACHE ?? join(homedir(), '.cache/puerta/viceroy');
+  return join(cache, 'bin/viceroy');
+}
+
+/** Idempotent; builds Viceroy only when the cached binary is missing. */
+export function ensureViceroy(): string {
+  const r = spawnSync('bash', [resolve(ROOT, 'scripts/ensure-system-deps.sh'), 'viceroy'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('scripts/ensure-system-deps.sh viceroy failed');
+  return viceroyPath();
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+export interface ViceroyEdgeOptions {
+  originUrl: string;
+  tenantsFile: string;
+  secretsFile: string;
+  /** Config store entries to set or override (edge/config.ts keys). */
+  config?: Record<string, string>;
+}
+
+/** Rewrites the values of `[local_server]` that depend on this run; fails loudly if fastly.toml changed shape. */
+export function localFastlyToml(opts: ViceroyEdgeOptions): string {
+  let toml = readFileSync(resolve(ROOT, 'fastly.toml'), 'utf8');
+  const replace = (from: string | RegExp, to: string) => {
+    const next = toml.replace(from, to);
+    if (next === toml) throw new Error(`fastly.toml: expected to find ${String(from)}`);
+    toml = next;
+  };
+  replace(/http:\/\/127\.0\.0\.1:8080/g, opts.originUrl);
+  replace('".puerta/tenants.json"', JSON.stringify(opts.tenantsFile));
+  replace('".puerta/edge-secrets.json"', JSON.stringify(opts.secretsFile));
+  for (const [k, v] of Object.entries(opts.config ?? {})) {
+    const line = new RegExp(`^(\\s*)${k} = .*$`, 'm');
+    if (line.test(toml)) toml = toml.replace(line, `$1${k} = ${JSON.stringify(v)}`);
+    else toml = toml.replace('[local_server.config_stores.puerta_config.contents]\n', `$&    ${k} = ${JSON.stringify(v)}\n`);
+  }
+  return toml;
+}
+
+async function waitListening(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`viceroy exited (${child.exitCode}):\n${log()}`);
+    try {
+      await fetch(url + '/healthz');
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`viceroy did not listen on ${url} within 60 s:\n${log()}`);
+}
+
+export async function startViceroyEdge(opts: ViceroyEdgeOptions): Promise<RunningEdge> {
+  const bin = ensureViceroy();
+  const dir = mkdtempSync(join(tmpdir(), 'puerta-viceroy-'));
+  const tomlPath = join(dir, 'fastly.toml');
+  writeFileSync(tomlPath, localFastlyToml(opts));
+  const port = await freePort();
+  const child = spawn(bin, ['serve', '-C', tomlPath, '--addr', `127.0.0.1:${port}`, resolve(ROOT, 'bin/main.wasm')], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (b: Buffer) => {
+    output = (output + b.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  await waitListening(url, child, () => output);
+  return {
+    runtime: 'fastly',
+    url,
+    clientFrom: (country) => ({ localAddress: country === 'US' ? '127.0.0.2' : '127.0.0.1' }),
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}

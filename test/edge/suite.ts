@@ -1,0 +1,243 @@
+/**
+ * One behavioural suite, run unchanged against both runtimes (fastly.test.ts → Viceroy,
+ * workers.test.ts → workerd): everything between a client and the origin that the edge owns.
+ */
+import { Ollama } from 'ollama';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSse, readTimed } from '../helpers/origin-stack.ts';
+import { startEdgeStack, type EdgeStack, type Runtime, type TenantName } from './harness/stack.ts';
+
+const chat = (content: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content }], ...extra });
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
+
+async function errorOf(res: Response): Promise<{ message: string; type: string; code: string | null }> {
+  const body = (await res.json()) as { error: { message: string; type: string; code: string | null }; request_id?: string };
+  expect(body.request_id).toBe(res.headers.get('x-request-id'));
+  return body.error;
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return cond();
+}
+
+export function edgeSuite(runtime: Runtime): void {
+  describe(`edge on ${runtime === 'fastly' ? 'Fastly Compute (Viceroy)' : 'Cloudflare Workers (workerd)'}`, () => {
+    let s: EdgeStack;
+    const post = (tenant: TenantName, path: string, body: string, init: RequestInit & { country?: 'DE' | 'US' } = {}) =>
+      s.fetch(path, { method: 'POST', body, ...init, headers: { ...bearer(s.keys[tenant]), ...(init.headers as Record<string, string>) } });
+
+    beforeAll(async () => {
+      s = await startEdgeStack(runtime);
+    });
+    afterAll(() => s?.close());
+
+    it('answers with the request id it was given, or a new one', async () => {
+      const res = await s.fetch('/healthz', { headers: { 'x-request-id': 'client-chosen-id-123' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBe('client-chosen-id-123');
+      const res2 = await s.fetch('/v1/models');
+      expect(res2.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+      await res2.body?.cancel();
+    });
+
+    describe('auth', () => {
+      it('accepts a tenant key and forwards to the origin, which verifies the edge signature', async () => {
+        const res = await post('open', '/v1/chat/completions', chat('hi [[sim:tokens=5]]', { stream: false }));
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+        expect(body.choices[0]!.message.content.length).toBeGreaterThan(0);
+        expect(res.headers.get('x-ratelimit-limit-requests')).toBe('1000');
+        for (const [name] of res.headers) expect(name.startsWith('x-puerta-')).toBe(false);
+      });
+
+      it('works with the openai SDK and the ollama client unchanged', async () => {
+        const openai = new OpenAI({ baseURL: `${s.edge.url}/v1`, apiKey: s.keys.open, maxRetries: 0 });
+        const stream = await openai.chat.completions.create({
+          model: 'llama3.2:3b',
+          stream: true,
+          messages: [{ role: 'user', content: 'count [[sim:tokens=8]]' }],
+        });
+        let text = '';
+        for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+        expect(text.length).toBeGreaterThan(0);
+
+        const ollama = new Ollama({ host: s.edge.url, headers: { Authorization: `Bearer ${s.keys.open}` } });
+        let native = '';
+        for await (const part of await ollama.chat({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'hi [[sim:tokens=6]]' }] })) {
+          native += part.message.content;
+        }
+        expect(native.length).toBeGreaterThan(0);
+      });
+
+      it('refuses a missing, malformed or unknown key with 401 and an OpenAI error body', async () => {
+        const none = await s.fetch('/v1/models');
+        expect(none.status).toBe(401);
+        expect(await errorOf(none)).toMatchObject({ type: 'authentication_error', code: 'missing_api_key' });
+
+        const malformed = await s.fetch('/v1/models', { headers: { authorization: 'Bearer sk-not-ours' } });
+        expect(malformed.status).toBe(401);
+        expect((await errorOf(malformed)).code).toBe('invalid_api_key');
+
+        const forged = s.keys.open.slice(0, -4) + (s.keys.open.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+        const wrong = await s.fetch('/v1/models', { headers: { 'x-api-key': forged } });
+        expect(wrong.status).toBe(401);
+        expect((await errorOf(wrong)).code).toBe('invalid_api_key');
+      });
+
+      it('refuses a suspended tenant with 403', async () => {
+        const res = await s.fetch('/v1/models', { headers: bearer(s.keys.suspended) });
+        expect(res.status).toBe(403);
+        expect(await errorOf(res)).toMatchObject({ type: 'permission_error', code: 'tenant_suspended' });
+      });
+
+      it('refuses a model outside the tenant allow-list before reaching the origin', async () => {
+        const res = await post('models', '/v1/chat/completions', chat('hi', { model: 'gpt-oss:20b' }));
+        expect(res.status).toBe(404);
+        expect((await errorOf(res)).code).toBe('model_not_found');
+      });
+
+      it('the origin refuses what did not come through the edge (unsigned, forged, spoofed headers)', async () => {
+        const direct = await fetch(`${s.origin.origin.url}/v1/models`, { headers: bearer(s.keys.open) });
+        expect(direct.status).toBe(401);
+        expect(await direct.json()).toMatchObject({ error: { type: 'authentication_error', code: 'missing_edge_signature' } });
+
+        const forged = await fetch(`${s.origin.origin.url}/v1/models`, {
+          headers: {
+            'x-request-id': 'req_forged_0001',
+            'x-puerta-tenant': 'open-co',
+            'x-puerta-timestamp': String(Date.now()),
+            'x-puerta-nonce': 'AAAAAAAAAAAAAAAAAAAAAA',
+            'x-puerta-body-sha256': '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU',
+            'x-puerta-signature': 'v1=' + 'A'.repeat(43),
+          },
+        });
+        expect(forged.status).toBe(401);
+        expect((await forged.json()) as object).toMatchObject({ error: { code: 'invalid_edge_signature' } });
+
+        // A client's own x-puerta-* headers are dropped at the edge, so they cannot impersonate.
+        const spoof = await s.fetch('/v1/models', {
+          headers: { ...bearer(s.keys.open), 'x-puerta-tenant': 'limited-co', 'x-puerta-signature': 'v1=bogus' },
+        });
+        expect(spoof.status).toBe(200);
+        await spoof.body?.cancel();
+      });
+    });
+
+    it('rate limits per tenant: 429 with Retry-After, x-ratelimit-* and an OpenAI body', async () => {
+      const statuses: number[] = [];
+      let last: Response | undefined;
+      for (let i = 0; i < 4; i++) {
+        last = await s.fetch('/v1/models', { headers: bearer(s.keys.limited) });
+        statuses.push(last.status);
+        if (i < 3) await last.body?.cancel();
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const res = last!;
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(res.headers.get('x-ratelimit-limit-requests')).toBe('3');
+      expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+      expect(res.headers.get('x-ratelimit-reset-requests')).toMatch(/^(\d+m)?\d+s$/);
+      expect(await errorOf(res)).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    });
+
+    it('applies residency: a tenant limited to DE refuses a US client with 451', async () => {
+      const fromUs = await s.fetch('/v1/models', { headers: bearer(s.keys.germany), country: 'US' });
+      expect(fromUs.status).toBe(451);
+      const err = await errorOf(fromUs);
+      expect(err).toMatchObject({ type: 'permission_error', code: 'country_not_allowed' });
+      expect(err.message).toContain("'US'");
+      const fromDe = await s.fetch('/v1/models', { headers: bearer(s.keys.germany), country: 'DE' });
+      expect(fromDe.status).toBe(200);
+      await fromDe.body?.cancel();
+    });
+
+    it('answers CORS preflights at the edge for allowed origins only', async () => {
+      const ok = await s.fetch('/v1/chat/completions', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.eu', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
+      expect(ok.status).toBe(204);
+      expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.eu');
+      expect(ok.headers.get('access-control-allow-methods')).toContain('POST');
+      expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
+      const other = await s.fetch('/v1/chat/completions', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      // Actual responses (errors included) carry the CORS headers so browsers can read them.
+      const denied = await s.fetch('/v1/models', { headers: { origin: 'https://app.example.eu' } });
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get('access-control-allow-origin')).toBe('https://app.example.eu');
+      expect(denied.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    });
+
+    describe('streaming', () => {
+      it('relays SSE chunks as they arrive, uncompressed, ending with [DONE]', async () => {
+        const t0 = performance.now();
+        const res = await post('open', '/v1/chat/completions', chat('Tell me about rivers [[sim:tokens=30]]'), {
+          headers: { 'accept-encoding': 'gzip, br' },
+        });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+        expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');
+        expect(res.headers.get('content-encoding')).toBeNull();
+        const frames = await readTimed(res);
+        const all = frames.map((f) => f.text).join('');
+        expect(all.trimEnd().endsWith('data: [DONE]')).toBe(true);
+        const content = frames.filter((f) => f.text.includes('"content"'));
+        expect(content.length).toBeGreaterThanOrEqual(10);
+        const spread = content[content.length - 1]!.at - content[0]!.at;
+        expect(spread).toBeGreaterThan(150);
+        expect(content[0]!.at - t0).toBeLessThan(spread + 300);
+      });
+
+      it('passes keepalive comments through while the first token is slow', async () => {
+        const res = await post('open', '/v1/chat/completions', chat('hola [[sim:fault=slow-first-byte,ms=800]] [[sim:tokens=3]]'));
+        expect(res.status).toBe(200);
+        const events = parseSse(await res.text());
+        const firstData = events.findIndex((e) => e.data !== undefined);
+        expect(events.slice(0, firstData).filter((e) => e.comment === 'keepalive').length).toBeGreaterThanOrEqual(3);
+        expect(events[events.length - 1]!.data).toBe('[DONE]');
+      });
+
+      it('passes the origin error event through when the upstream fails mid-stream', async () => {
+        const res = await post('open', '/v1/chat/completions', chat('x [[sim:tokens=20]] [[sim:fault=reset,after=3]]'));
+        expect(res.status).toBe(200);
+        const events = parseSse(await res.text());
+        const last = events[events.length - 1]!;
+        expect(last.event).toBe('error');
+        const body = JSON.parse(last.data!) as { error: { code: string; retryable: boolean } };
+        expect(body.error.code).toBe('upstream_reset');
+        expect(body.error.retryable).toBe(true);
+        expect(events.filter((e) => e.event === 'error')).toHaveLength(1);
+      });
+
+      it('propagates a client disconnect to the upstream (the simulator sees the cancel)', async () => {
+        const before = s.origin.sim.stats().cancelled;
+        const ac = new AbortController();
+        const res = await post('open', '/v1/chat/completions', chat('long [[sim:tokens=2000]]'), { signal: ac.signal });
+        expect(res.status).toBe(200);
+        const reader = res.body!.getReader();
+        let got = 0;
+        while (got < 3) {
+          const { done } = await reader.read();
+          if (done) break;
+          got++;
+        }
+        ac.abort();
+        const t = Date.now();
+        expect(await waitFor(() => s.origin.sim.stats().cancelled > before, 5_000)).toBe(true);
+        expect(Date.now() - t).toBeLessThan(5_000);
+      });
+    });
+  });
+}
