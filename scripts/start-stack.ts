@@ -1,0 +1,66 @@
+/**
+ * `npm start`: the whole local stack with demo defaults. Without OLLAMA_URL the Ollama simulator
+ * stands in for the GPU box (models preloaded, real-time speed of a DGX Spark). Prints where to
+ * send requests. Ctrl-C stops everything it started.
+ *
+ * Environment: OLLAMA_URL (a real Ollama), ORIGIN_PORT (default 8080), SIM_PORT (default 11435).
+ */
+import { startOrigin, type RunningOrigin } from '../origin/node/server.ts';
+import { startSimulator, type Simulator } from '../test/sim/index.ts';
+
+interface Part {
+  name: string;
+  stop(): Promise<void>;
+}
+
+const parts: Part[] = [];
+
+async function stopAll(code: number): Promise<never> {
+  for (const p of parts.reverse()) {
+    try {
+      await p.stop();
+    } catch (err) {
+      console.error(`stopping ${p.name}: ${(err as Error).message}`);
+    }
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let upstreamUrl = process.env.OLLAMA_URL;
+  let sim: Simulator | undefined;
+  if (!upstreamUrl) {
+    sim = await startSimulator({ port: Number(process.env.SIM_PORT ?? 11435), preloaded: ['gpt-oss:20b', 'nomic-embed-text:latest', 'llama3.2:3b'] });
+    parts.push({ name: 'simulator', stop: () => sim!.close() });
+    upstreamUrl = sim.url;
+  }
+  const origin: RunningOrigin = await startOrigin({
+    env: { ...process.env, OLLAMA_URL: upstreamUrl },
+    overrides: { server: { port: Number(process.env.ORIGIN_PORT ?? 8080) }, log: { level: process.env.LOG_LEVEL ?? 'warn' } },
+  });
+  parts.push({ name: 'origin', stop: () => origin.close() });
+
+  const entry = origin.url;
+  const model = sim ? 'gpt-oss:20b' : '<a model from /v1/models>';
+  console.log(`
+Puerta local stack
+  upstream  ${sim ? `Ollama simulator ${sim.url} (no OLLAMA_URL set)` : `Ollama ${upstreamUrl}`}
+  origin    ${origin.url}
+
+Try it:
+  curl -N ${entry}/v1/chat/completions \\
+    -H 'content-type: application/json' \\
+    -d '{"model":"${model}","stream":true,"messages":[{"role":"user","content":"¿Qué es Puerta?"}]}'
+
+  curl ${entry}/v1/models
+  OLLAMA_HOST=${entry} ollama run ${model}   (the Ollama CLI works against it too)
+
+Ctrl-C stops the stack.`);
+}
+
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+main().catch(async (err) => {
+  console.error(err instanceof Error ? err.message : err);
+  await stopAll(1);
+});
