@@ -19,6 +19,7 @@ Usage: npm run sim -- [flags]
   --load-ms N          cold load time for every model, simulated ms (default: per preset)
   --preload NAME       model resident at start; repeat or comma-separate ("all" for every model)
   --keep-alive DUR     default keep_alive, Go duration (default 5m)
+  --box-capacity X    summed compute weight the GPU runs before everyone slows (default 1)
   --fault-rate K=P     per-request probability of fault K (${faultKinds.join(', ')}); repeatable
   --host-check         answer 403 to non-local Host headers, as Ollama on loopback does
   --seed N             seed for rate faults and text (default 1)
@@ -39,6 +40,7 @@ function main(): void {
       preload: { type: 'string', multiple: true },
       'keep-alive': { type: 'string' },
       'fault-rate': { type: 'string', multiple: true },
+      'box-capacity': { type: 'string' },
       'host-check': { type: 'boolean', default: false },
       seed: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -92,6 +94,7 @@ function main(): void {
     ...(values['max-queue'] !== undefined && { maxQueue: num('max-queue', values['max-queue']) as number }),
     ...(values['max-loaded'] !== undefined && { maxLoadedModels: num('max-loaded', values['max-loaded']) as number }),
     ...(values['time-scale'] !== undefined && { timeScale: num('time-scale', values['time-scale']) as number }),
+    ...(values['box-capacity'] !== undefined && { boxCapacity: num('box-capacity', values['box-capacity']) as number }),
     ...(values.seed !== undefined && { seed: num('seed', values.seed) as number }),
     ...(keepAliveMs !== undefined && { defaultKeepAliveMs: keepAliveMs }),
   };
