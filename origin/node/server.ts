@@ -4,8 +4,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createOriginApp } from '../app.ts';
+import { startAudit } from '../audit/start-audit.ts';
+import { startTelemetry } from '../metrics/telemetry.ts';
 import { loadOriginConfig, type LoadOptions } from '../config/load.ts';
 import type { OriginConfig } from '../config/schema.ts';
+import { accessLog } from '../access-log.ts';
 import { createLogger } from '../logger.ts';
 import { noAdmission } from '../pipeline/admission.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
@@ -32,11 +35,13 @@ export interface StartOptions extends LoadOptions {
 export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortSignal): OriginDeps {
   // Every open stream listens for the end of a shutdown's grace period: thousands is normal.
   setMaxListeners(0, shutdownSignal);
+  const observers = new Observers();
+  observers.add(accessLog(log));
   return {
     cfg,
     log,
     registry: new UpstreamRegistry(cfg, log),
-    observers: new Observers(),
+    observers,
     admission: noAdmission,
     shutdownSignal,
   };
@@ -47,6 +52,9 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
   const log = opts.logger ?? createLogger(cfg.log);
   const shutdownCtl = new AbortController();
   const deps = buildDeps(cfg, log, shutdownCtl.signal);
+  if (cfg.metrics.enabled) deps.telemetry = startTelemetry(deps);
+  // Before the first request: a sink that cannot open stops the start (no unaudited traffic).
+  deps.audit = await startAudit(cfg.audit, deps.observers, log, deps.telemetry?.auditEvents);
   await opts.setup?.(deps);
   const app = createOriginApp(deps);
 
@@ -76,6 +84,9 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
       }
       shutdownCtl.abort();
       await closed;
+      // Every request has ended (and been recorded): write the last batch and seal the file.
+      await deps.audit?.close();
+      await deps.telemetry?.close();
       await deps.registry.close();
     })());
 
