@@ -4,6 +4,7 @@
  * temporary copy of the one tenants file, which both runtimes load.
  */
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
@@ -50,9 +51,18 @@ export async function writeTestTenants(dir: string): Promise<{ file: string; key
 }
 
 const agents = new Map<string, Agent>();
+/** Connects from `localAddress` (undici's `connect.localAddress` option is not applied, so the socket is made here). */
 function agentFor(localAddress: string): Agent {
   let a = agents.get(localAddress);
-  if (!a) agents.set(localAddress, (a = new Agent({ connect: { localAddress } })));
+  if (!a) {
+    a = new Agent({
+      connect: (opts, cb) => {
+        const sock = connect({ host: opts.hostname, port: Number(opts.port), localAddress });
+        sock.once('connect', () => cb(null, sock)).once('error', (e) => cb(e, null));
+      },
+    });
+    agents.set(localAddress, a);
+  }
   return a;
 }
 

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { extractKey } from '../../../edge/auth/extract-key.ts';
+import { parseEdgeConfig } from '../../../edge/config.ts';
+import { clientResponseHeaders, originRequestHeaders } from '../../../edge/forward/headers.ts';
+import { endedCleanly, guardStream } from '../../../edge/forward/stream-guard.ts';
+import { formatReset, rateLimitHeaders } from '../../../edge/limits/limiter.ts';
+import { MemoryRateLimiter } from '../../../edge/limits/memory.ts';
+
+const enc = new TextEncoder();
+
+async function drain(s: ReadableStream<Uint8Array>): Promise<string> {
+  const dec = new TextDecoder();
+  let out = '';
+  const r = s.getReader();
+  for (;;) {
+    const { done, value } = await r.read();
+    if (done) return out;
+    out += dec.decode(value, { stream: true });
+  }
+}
+
+function source(frames: string[], end: 'close' | 'error' | 'hang' = 'close'): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (i < frames.length) return c.enqueue(enc.encode(frames[i++]!));
+      if (end === 'close') c.close();
+      else if (end === 'error') c.error(new Error('socket reset'));
+      else return new Promise(() => {});
+    },
+  });
+}
+
+describe('edge config', () => {
+  it('parses strings with defaults and names the key, value and rule on errors', () => {
+    const c = parseEdgeConfig({ ORIGIN_URL: 'http://127.0.0.1:1', CORS_ALLOWED_ORIGINS: 'https://a.eu, https://b.eu' });
+    expect(c.CORS_ALLOWED_ORIGINS).toEqual(['https://a.eu', 'https://b.eu']);
+    expect(c.BETWEEN_BYTES_TIMEOUT_MS).toBe(45_000);
+    expect(() => parseEdgeConfig({ ORIGIN_URL: 'ftp://x' })).toThrow(/ORIGIN_URL="ftp:\/\/x": an http\(s\) URL/);
+    expect(() => parseEdgeConfig({ ORIGIN_URL: 'http://x', FIRST_BYTE_TIMEOUT_MS: 'soon' })).toThrow(/FIRST_BYTE_TIMEOUT_MS="soon"/);
+    expect(() => parseEdgeConfig({})).toThrow(/set ORIGIN_URL/);
+  });
+});
+
+describe('key extraction', () => {
+  it('reads Bearer, x-api-key and Basic (key as password)', () => {
+    expect(extractKey(new Headers({ authorization: 'Bearer pk_a' }))).toBe('pk_a');
+    expect(extractKey(new Headers({ 'x-api-key': 'pk_b' }))).toBe('pk_b');
+    expect(extractKey(new Headers({ authorization: 'Basic ' + btoa('user:pk_c') }))).toBe('pk_c');
+    expect(extractKey(new Headers())).toBeNull();
+  });
+});
+
+describe('header hygiene', () => {
+  it('drops hop-by-hop, credentials and client-sent x-puerta-* on the way in', () => {
+    const h = originRequestHeaders(
+      new Headers({
+        authorization: 'Bearer pk',
+        connection: 'keep-alive, x-custom-hop',
+        'x-custom-hop': '1',
+        'x-puerta-tenant': 'spoofed',
+        'keep-alive': 'timeout=5',
+        'content-type': 'application/json',
+        'accept-encoding': 'gzip',
+      }),
+      'req_12345678',
+      { 'x-puerta-tenant': 'real' },
+    );
+    expect(h.get('authorization')).toBeNull();
+    expect(h.get('x-custom-hop')).toBeNull();
+    expect(h.get('keep-alive')).toBeNull();
+    expect(h.get('x-puerta-tenant')).toBe('real');
+    expect(h.get('accept-encoding')).toBe('identity');
+    expect(h.get('x-request-id')).toBe('req_12345678');
+    expect(h.get('content-type')).toBe('application/json');
+  });
+
+  it('drops hop-by-hop and x-puerta-* on the way out', () => {
+    const h = clientResponseHeaders(new Headers({ 'x-puerta-internal': '1', 'transfer-encoding': 'chunked', 'content-type': 'text/event-stream' }), 'req_abcdefgh');
+    expect([...h.keys()].sort()).toEqual(['content-type', 'x-request-id']);
+  });
+});
+
+describe('stream guard', () => {
+  it('knows a finished SSE or NDJSON stream from a cut one', () => {
+    expect(endedCleanly('sse', 'data: {}\n\ndata: [DONE]\n\n')).toBe(true);
+    expect(endedCleanly('sse', 'data: {}\n\nevent: error\ndata: {"error":{}}\n\n')).toBe(true);
+    expect(endedCleanly('sse', 'data: {}\n\n')).toBe(false);
+    expect(endedCleanly('ndjson', '{"done":false}\n{"done":true,"done_reason":"stop"}\n')).toBe(true);
+    expect(endedCleanly('ndjson', '{"done":false}\n{"error":"boom"}\n')).toBe(true);
+    expect(endedCleanly('ndjson', '{"done":false}\n')).toBe(false);
+  });
+
+  it('relays a clean stream unchanged', async () => {
+    const frames = ['data: {"a":1}\n\n', ': keepalive\n\n', 'data: [DONE]\n\n'];
+    expect(await drain(guardStream(source(frames), { kind: 'sse', requestId: 'req_1' }))).toBe(frames.join(''));
+  });
+
+  it('appends one error event when the origin stream breaks or ends early', async () => {
+    for (const end of ['error', 'close'] as const) {
+      const out = await drain(guardStream(source(['data: {"a":1}\n\n'], end), { kind: 'sse', requestId: 'req_1' }));
+      expect(out.startsWith('data: {"a":1}\n\n')).toBe(true);
+      const tail = out.slice('data: {"a":1}\n\n'.length);
+      expect(tail).toMatch(/^event: error\ndata: /);
+      const body = JSON.parse(tail.split('\n')[1]!.slice(6)) as { error: { code: string; retryable: boolean }; request_id: string };
+      expect(body).toMatchObject({ error: { code: 'origin_stream_interrupted', retryable: true }, request_id: 'req_1' });
+    }
+  });
+
+  it('ends an idle stream with a timeout error when the platform has no between-bytes limit', async () => {
+    const out = await drain(guardStream(source(['data: {"a":1}\n\n'], 'hang'), { kind: 'sse', requestId: 'req_1', idleTimeoutMs: 50 }));
+    expect(out).toContain('"code":"upstream_timeout"');
+  });
+
+  it('ends a cut NDJSON stream with an Ollama-style error line', async () => {
+    const out = await drain(guardStream(source(['{"done":false}\n'], 'error'), { kind: 'ndjson', requestId: 'req_1' }));
+    const last = JSON.parse(out.trim().split('\n').pop()!) as { error: string };
+    expect(last.error).toMatch(/broke/);
+  });
+
+  it('cancels the origin body when the client goes away', async () => {
+    let cancelled = false;
+    const src = new ReadableStream<Uint8Array>({
+      pull: (c) => c.enqueue(enc.encode('data: {}\n\n')),
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    const guarded = guardStream(src, { kind: 'sse', requestId: 'req_1' });
+    const r = guarded.getReader();
+    await r.read();
+    await r.cancel('client gone');
+    expect(cancelled).toBe(true);
+  });
+});
+
+describe('limits', () => {
+  it('counts a fixed window per key and reports OpenAI-style headers', async () => {
+    let now = 60_000 * 1000;
+    const l = new MemoryRateLimiter(() => now);
+    const rule = { requests: 2, windowSeconds: 60 as const };
+    expect((await l.hit('t', rule)).remaining).toBe(1);
+    expect((await l.hit('t', rule)).allowed).toBe(true);
+    const denied = await l.hit('t', rule);
+    expect(denied).toMatchObject({ allowed: false, remaining: 0, limit: 2 });
+    expect(rateLimitHeaders(denied)).toEqual({
+      'x-ratelimit-limit-requests': '2',
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': '1m0s',
+    });
+    expect((await l.hit('other', rule)).allowed).toBe(true);
+    now += 60_000;
+    expect((await l.hit('t', rule)).allowed).toBe(true);
+    expect(formatReset(0.2)).toBe('1s');
+    expect(formatReset(75)).toBe('1m15s');
+  });
+});

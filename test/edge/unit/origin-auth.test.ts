@@ -1,0 +1,115 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addKey, putTenant, setKeyStatus, writeTenantsFile } from '../../../edge/cli/tenants-file.ts';
+import { createEdgeSignatureMiddleware } from '../../../origin/auth/edge-signature.ts';
+import { errorHandler } from '../../../origin/http/error-handler.ts';
+import type { OriginEnv } from '../../../origin/types.ts';
+import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../../shared/signing.ts';
+import type { TenantsFile } from '../../../shared/tenants.ts';
+import { startOriginStack, type OriginStack } from '../../helpers/origin-stack.ts';
+
+const SECRET = 's'.repeat(64);
+
+describe('origin auth.mode=edge', () => {
+  let now = 1_800_000_000_000;
+  const app = new Hono<OriginEnv>();
+  app.onError(errorHandler);
+  app.use('*', async (c, next) => {
+    c.set('requestId', c.req.header('x-request-id') ?? 'req_test');
+    await next();
+  });
+  app.use('*', createEdgeSignatureMiddleware({ secret: `${'n'.repeat(40)},${SECRET}`, maxSkewMs: 60_000, now: () => now }));
+  app.post('/v1/echo', async (c) => c.json({ tenant: c.get('tenant'), body: await c.req.text() }));
+
+  async function signed(body: string, over: { timestamp?: number; path?: string } = {}) {
+    const bytes = new TextEncoder().encode(body);
+    const headers = await signedHeaders(await importSigningKey(SECRET), {
+      method: 'POST',
+      path: over.path ?? '/v1/echo',
+      timestamp: over.timestamp ?? now,
+      nonce: newNonce(),
+      tenant: 'acme',
+      requestId: 'req_edge_0001',
+      bodyDigest: await bodyDigest(bytes),
+      country: 'DE',
+      pop: 'FRA',
+    });
+    return { ...headers, 'x-request-id': 'req_edge_0001', 'content-type': 'application/json' };
+  }
+  const send = (headers: Record<string, string>, body: string) =>
+    app.request('/v1/echo', { method: 'POST', headers, body });
+
+  it('accepts a signed request (old secret still listed while rotating) and sets the tenant', async () => {
+    const res = await send(await signed('{"a":1}'), '{"a":1}');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ tenant: { id: 'acme', via: 'edge', country: 'DE', pop: 'FRA' }, body: '{"a":1}' });
+  });
+
+  it('refuses a replay of the same signed request', async () => {
+    const h = await signed('{"a":2}');
+    expect((await send(h, '{"a":2}')).status).toBe(200);
+    const again = await send(h, '{"a":2}');
+    expect(again.status).toBe(401);
+    expect(await again.json()).toMatchObject({ error: { type: 'authentication_error', code: 'edge_signature_replayed' } });
+  });
+
+  it('refuses a timestamp outside the skew window', async () => {
+    const res = await send(await signed('{}', { timestamp: now - 61_000 }), '{}');
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'edge_signature_expired' } });
+  });
+
+  it('refuses a changed body, path or tenant', async () => {
+    expect((await send(await signed('{"a":3}'), '{"a":4}')).status).toBe(401);
+    const h = await signed('{}', { path: '/v1/other' });
+    expect((await send(h, '{}')).status).toBe(401);
+    const t = await signed('{}');
+    expect((await send({ ...t, 'x-puerta-tenant': 'evil' }, '{}')).status).toBe(401);
+  });
+
+  it('refuses unsigned requests with a message that says why', async () => {
+    const res = await app.request('/v1/echo', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { error: { message: string; code: string } };
+    expect(body.error.code).toBe('missing_edge_signature');
+    expect(body.error.message).toMatch(/signed by the Puerta edge/);
+  });
+});
+
+describe('origin auth.mode=keys (no edge): the same hashed tenants file', () => {
+  let stack: OriginStack;
+  let key: string;
+  let keyId: string;
+  let file: string;
+  const data: TenantsFile = {};
+
+  beforeAll(async () => {
+    file = join(mkdtempSync(join(tmpdir(), 'puerta-keys-')), 'tenants.json');
+    putTenant(data, { id: 'direct-co' });
+    const k = await addKey(data, 'direct-co');
+    key = k.key;
+    keyId = k.record.id;
+    writeTenantsFile(file, data);
+    stack = await startOriginStack({ origin: { auth: { mode: 'keys', tenantsFile: file } } });
+  });
+  afterAll(() => stack?.close());
+
+  it('serves a valid key and refuses others, and picks up revocations from the file', async () => {
+    const ok = new OpenAI({ baseURL: `${stack.origin.url}/v1`, apiKey: key, maxRetries: 0 });
+    const models = await ok.models.list();
+    expect(models.data.length).toBeGreaterThan(0);
+    const bad = new OpenAI({ baseURL: `${stack.origin.url}/v1`, apiKey: 'pk_aaaaaaaaaaaa_' + 'B'.repeat(43), maxRetries: 0 });
+    await expect(bad.models.list()).rejects.toMatchObject({ status: 401 });
+
+    setKeyStatus(data, keyId, 'revoked');
+    writeTenantsFile(file, data);
+    await new Promise((r) => setTimeout(r, 2_100));
+    const res = await fetch(`${stack.origin.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'revoked_api_key' } });
+  });
+});
