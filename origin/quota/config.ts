@@ -49,3 +49,14 @@ export const quotaConfigSchema = z
   })
   .prefault({});
 export type QuotaConfig = z.infer<typeof quotaConfigSchema>;
+
+/** Environment variables of this section (env wins over the config file). */
+export const QUOTA_ENV: ReadonlyArray<readonly [env: string, path: string]> = [
+  ['QUOTA_STORE', 'quota.store'],
+  ['QUOTA_ON_REDIS_DOWN', 'quota.onRedisDown'],
+  ['QUOTA_REQUESTS_PER_MINUTE', 'quota.defaults.requestsPerMinute'],
+  ['QUOTA_TOKENS_PER_MINUTE', 'quota.defaults.tokensPerMinute'],
+  ['QUOTA_CONCURRENT_STREAMS', 'quota.defaults.concurrentStreams'],
+  ['QUOTA_DAILY_TOKENS', 'quota.defaults.dailyTokens'],
+  ['QUOTA_LEASE_TTL_MS', 'quota.leaseTtlMs'],
+];

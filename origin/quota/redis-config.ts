@@ -60,3 +60,17 @@ export type RedisConfig = z.infer<typeof redisConfigSchema>;
 export function redisConfigured(r: RedisConfig): boolean {
   return !!r.url || r.nodes.length > 0 || r.sentinels.length > 0;
 }
+
+export const REDIS_ENV: ReadonlyArray<readonly [env: string, path: string]> = [
+  ['REDIS_URL', 'redis.url'],
+  ['REDIS_MODE', 'redis.mode'],
+  ['REDIS_CLUSTER_NODES', 'redis.nodes'],
+  ['REDIS_SENTINELS', 'redis.sentinels'],
+  ['REDIS_SENTINEL_MASTER', 'redis.masterName'],
+  ['REDIS_USERNAME', 'redis.username'],
+  ['REDIS_PASSWORD', 'redis.password'],
+  ['REDIS_SENTINEL_PASSWORD', 'redis.sentinelPassword'],
+  ['REDIS_TLS', 'redis.tls'],
+  ['REDIS_KEY_PREFIX', 'redis.keyPrefix'],
+  ['REDIS_COMMAND_TIMEOUT_MS', 'redis.commandTimeoutMs'],
+];

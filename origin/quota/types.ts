@@ -34,8 +34,10 @@ export interface SettleInput {
   tenant: string;
   limits: TenantLimits;
   now: number;
-  /** Actual tokens minus the estimate charged at admit (negative refunds). */
+  /** Tokens-per-minute correction: actual tokens minus the estimate charged at admit (negative refunds). */
   tokenDelta: number;
+  /** Daily-budget correction (the same as tokenDelta, except when replaying usage after an outage). */
+  dayDelta: number;
   leaseId: string | null;
   /** Day the estimate was charged to. */
   day: string;

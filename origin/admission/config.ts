@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+const priority = z.enum(['interactive', 'batch']);
+
+/**
+ * Admission control in front of the engine. Each upstream model gets as many slots as the engine
+ * runs in parallel (OLLAMA_NUM_PARALLEL), so the engine never holds a hidden unbounded queue; the
+ * origin's own queue is bounded, ordered by priority class and fair between tenants.
+ */
+export const admissionConfigSchema = z
+  .object({
+    /** `queue`: admission control; `off`: plain pass-through (every request goes straight to the engine). */
+    mode: z.enum(['queue', 'off']).default('queue'),
+    /** Slots per upstream model when nothing more specific is configured (the engine's OLLAMA_NUM_PARALLEL). */
+    defaultSlots: z.coerce.number().int().min(1).max(4096).default(4),
+    /** `model` or `upstream/model` → slots (e.g. {"gpt-oss:120b": 2}). */
+    slots: z.record(z.string().min(1), z.coerce.number().int().min(1).max(4096)).default({}),
+    /**
+     * Models that share one set of slots on one upstream (one runner or one GPU serving both chat
+     * and embeddings): their requests queue together, so priority applies across them.
+     */
+    groups: z
+      .array(
+        z.object({
+          name: z.string().min(1),
+          upstream: z.string().min(1),
+          models: z.array(z.string().min(1)).min(1),
+          slots: z.coerce.number().int().min(1).max(4096),
+        }),
+      )
+      .default([]),
+    /** Requests waiting per upstream model; beyond it, 503 at once. */
+    maxQueue: z.coerce.number().int().min(0).default(512),
+    /**
+     * Longest wait for a slot; beyond it 503 with Retry-After. Keep it below the edge's first-byte
+     * timeout minus the model load time (the chain in DESIGN.md).
+     */
+    queueWaitMs: z.coerce.number().int().min(1).default(30_000),
+    /** Wait limit of the batch class (defaults to queueWaitMs). */
+    batchQueueWaitMs: z.coerce.number().int().min(1).optional(),
+    /**
+     * Interactive requests dispatched in a row, while batch work waits, before one batch request
+     * gets a slot: interactive first, but batch is never starved.
+     */
+    interactiveWeight: z.coerce.number().int().min(1).default(8),
+    /** Slots of each model that batch work never takes, kept for interactive requests. */
+    reserveInteractive: z.coerce.number().int().min(0).default(0),
+    /** Tenant id → priority class for all its requests (a batch tenant cannot raise itself by header). */
+    tenantPriority: z.record(z.string().min(1), priority).default({}),
+    /** Request header a client may use to choose its class (`interactive` or `batch`); empty disables. */
+    priorityHeader: z.string().default('x-priority'),
+  })
+  .prefault({});
+export type AdmissionConfig = z.infer<typeof admissionConfigSchema>;
+
+export const ADMISSION_ENV: ReadonlyArray<readonly [env: string, path: string]> = [
+  ['ADMISSION_MODE', 'admission.mode'],
+  ['OLLAMA_NUM_PARALLEL', 'admission.defaultSlots'],
+  ['ADMISSION_MAX_QUEUE', 'admission.maxQueue'],
+  ['QUEUE_WAIT_MS', 'admission.queueWaitMs'],
+  ['BATCH_QUEUE_WAIT_MS', 'admission.batchQueueWaitMs'],
+  ['ADMISSION_RESERVE_INTERACTIVE', 'admission.reserveInteractive'],
+];

@@ -1,0 +1,57 @@
+/**
+ * Waiters of one priority class, fair between tenants: tenants take turns (round robin), and a
+ * tenant that had nothing waiting goes to the front of the turn order. So one tenant's hundred
+ * queued requests delay another tenant's single one by at most one slot turn.
+ */
+export class FairQueue<W extends { tenant: string }> {
+  private readonly byTenant = new Map<string, W[]>();
+  /** Tenants with waiters, in turn order. */
+  private readonly ring: string[] = [];
+  size = 0;
+
+  push(w: W): void {
+    let q = this.byTenant.get(w.tenant);
+    if (!q) {
+      q = [];
+      this.byTenant.set(w.tenant, q);
+    }
+    if (q.length === 0) this.ring.unshift(w.tenant);
+    q.push(w);
+    this.size++;
+  }
+
+  /** Next waiter by turn; its tenant moves to the back of the order if it has more waiting. */
+  shift(): W | undefined {
+    const tenant = this.ring.shift();
+    if (tenant === undefined) return undefined;
+    const q = this.byTenant.get(tenant)!;
+    const w = q.shift()!;
+    this.size--;
+    if (q.length > 0) this.ring.push(tenant);
+    else this.byTenant.delete(tenant);
+    return w;
+  }
+
+  /** Takes a waiter out (client left, wait limit); false when it was not queued. */
+  remove(w: W): boolean {
+    const q = this.byTenant.get(w.tenant);
+    if (!q) return false;
+    const i = q.indexOf(w);
+    if (i < 0) return false;
+    q.splice(i, 1);
+    this.size--;
+    if (q.length === 0) {
+      this.byTenant.delete(w.tenant);
+      const r = this.ring.indexOf(w.tenant);
+      if (r >= 0) this.ring.splice(r, 1);
+    }
+    return true;
+  }
+
+  /** Waiting per tenant (for the admin view). */
+  tenants(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [t, q] of this.byTenant) out[t] = q.length;
+    return out;
+  }
+}

@@ -1,0 +1,47 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RedisConfig } from './redis-config.ts';
+
+export type RedisClient = Redis | Cluster;
+
+/**
+ * One ioredis client for the configured topology. Decisions must never wait on a Redis that is
+ * not there: no offline queue (commands fail at once while disconnected), a short command
+ * timeout, no per-command retries; reconnection runs in the background with a capped backoff.
+ */
+export function createRedisClient(cfg: RedisConfig, log: Logger): RedisClient {
+  const common: RedisOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: cfg.commandTimeoutMs,
+    connectTimeout: cfg.connectTimeoutMs,
+    enableAutoPipelining: true,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
+    ...(cfg.username ? { username: cfg.username } : {}),
+    ...(cfg.password ? { password: cfg.password } : {}),
+    ...(cfg.tls ? { tls: {} } : {}),
+  };
+  let client: RedisClient;
+  if (cfg.mode === 'cluster') {
+    const seeds = cfg.nodes.length > 0 ? cfg.nodes : [cfg.url!];
+    client = new Cluster(seeds, {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: (times: number) => Math.min(100 * times, 2_000),
+      redisOptions: common,
+    });
+  } else if (cfg.mode === 'sentinel') {
+    client = new Redis({
+      ...common,
+      sentinels: cfg.sentinels,
+      name: cfg.masterName,
+      ...(cfg.sentinelPassword ? { sentinelPassword: cfg.sentinelPassword } : {}),
+      sentinelRetryStrategy: (times: number) => Math.min(100 * times, 2_000),
+    });
+  } else {
+    client = new Redis(cfg.url!, common);
+  }
+  // ioredis reports every failed reconnect as an 'error' event; the quota service logs outages once.
+  client.on('error', (err: Error) => log.debug({ err: err.message }, 'redis client error'));
+  return client;
+}

@@ -1,0 +1,140 @@
+import { daysBetween, msToNextDay } from './day.ts';
+import { ADMIT_LUA, SETTLE_LUA } from './lua.ts';
+import type { RedisClient } from './redis-client.ts';
+import { WINDOW_MS, type AdmitInput, type Decision, type LimitKind, type QuotaStore, type SettleInput, type UsageQuery, type UsageRow } from './types.ts';
+
+type Arg = string | number;
+interface ScriptedClient {
+  puertaAdmit(...args: Arg[]): Promise<[number, string, number, number, number, number, number]>;
+  puertaSettle(...args: Arg[]): Promise<number>;
+}
+
+/** Key names of one tenant; the `{tenant}` hash tag keeps them in one Cluster slot. */
+interface TenantKeys {
+  rq: string;
+  tk: string;
+  ls: string;
+  /** Tenant tag with prefix, for the per-day keys. */
+  base: string;
+}
+
+/**
+ * Limits and usage shared by every replica. One EVALSHA per decision and one per settlement
+ * (ioredis falls back to EVAL after a Redis restart has emptied the script cache).
+ */
+export class RedisQuotaStore implements QuotaStore {
+  readonly kind = 'redis' as const;
+  private readonly keyCache = new Map<string, TenantKeys>();
+
+  constructor(
+    readonly client: RedisClient,
+    private readonly prefix: string,
+    private readonly usageTtlSeconds: number,
+  ) {
+    client.defineCommand('puertaAdmit', { numberOfKeys: 4, lua: ADMIT_LUA });
+    client.defineCommand('puertaSettle', { numberOfKeys: 4, lua: SETTLE_LUA });
+  }
+
+  private get scripted(): ScriptedClient {
+    return this.client as unknown as ScriptedClient;
+  }
+
+  private keys(tenant: string): TenantKeys {
+    let k = this.keyCache.get(tenant);
+    if (!k) {
+      const base = `${this.prefix}{${tenant}}`;
+      k = { rq: `${base}:rq`, tk: `${base}:tk`, ls: `${base}:ls`, base };
+      if (this.keyCache.size > 100_000) this.keyCache.clear();
+      this.keyCache.set(tenant, k);
+    }
+    return k;
+  }
+
+  private dayKey(k: TenantKeys, day: string): string {
+    return `${k.base}:d:${day}`;
+  }
+
+  private usageKey(base: string, day: string): string {
+    return `${base}:u:${day}`;
+  }
+
+  private indexKey(day: string): string {
+    return `${this.prefix}usage-tenants:{${day}}`;
+  }
+
+  async admit(i: AdmitInput): Promise<Decision> {
+    const k = this.keys(i.tenant);
+    const l = i.limits;
+    const r = await this.scripted.puertaAdmit(
+      k.rq, k.tk, this.dayKey(k, i.day), k.ls,
+      i.now, l.requestsPerMinute, l.tokensPerMinute, l.dailyTokens, l.concurrentStreams,
+      i.estimate, i.leaseId ?? '', i.now + i.leaseTtlMs, msToNextDay(i.now), WINDOW_MS,
+    );
+    return {
+      allowed: r[0] === 1,
+      reason: r[1] === '' ? null : (r[1] as LimitKind),
+      requestsRemaining: r[2],
+      requestsResetMs: r[3],
+      tokensRemaining: r[4],
+      tokensResetMs: r[5],
+      retryAfterMs: r[6],
+      degraded: false,
+    };
+  }
+
+  async settle(i: SettleInput): Promise<void> {
+    const k = this.keys(i.tenant);
+    const index = this.indexKey(i.day);
+    // The tenant index is in another slot, so it is its own command (auto-pipelined with the script).
+    await Promise.all([
+      this.scripted.puertaSettle(
+        k.tk, this.dayKey(k, i.day), k.ls, this.usageKey(k.base, i.day),
+        i.now, i.limits.tokensPerMinute, i.tokenDelta, i.leaseId ?? '', i.model,
+        i.promptTokens, i.completionTokens, i.error ? 1 : 0, this.usageTtlSeconds, WINDOW_MS, i.dayDelta,
+      ),
+      this.client.sadd(index, i.tenant).then(() => this.client.expire(index, this.usageTtlSeconds)),
+    ]);
+  }
+
+  async renew(leases: ReadonlyArray<{ tenant: string; leaseId: string }>, expiresAt: number): Promise<void> {
+    const ttl = Math.max(1_000, 2 * (expiresAt - Date.now()));
+    // Auto-pipelining batches these into one write per node.
+    await Promise.all(
+      leases.map(({ tenant, leaseId }) => {
+        const ls = this.keys(tenant).ls;
+        return this.client.zadd(ls, 'XX', expiresAt, leaseId).then(() => this.client.pexpire(ls, ttl));
+      }),
+    );
+  }
+
+  async usage(q: UsageQuery): Promise<UsageRow[]> {
+    const rows: UsageRow[] = [];
+    for (const day of daysBetween(q.from, q.to)) {
+      const tenants = q.tenant !== undefined ? [q.tenant] : await this.client.smembers(this.indexKey(day));
+      const hashes = await Promise.all(tenants.map((t) => this.client.hgetall(this.usageKey(this.keys(t).base, day))));
+      tenants.forEach((tenant, i) => {
+        const byModel = new Map<string, UsageRow>();
+        for (const [field, value] of Object.entries(hashes[i]!)) {
+          const bar = field.lastIndexOf('|');
+          const model = field.slice(0, bar);
+          if (q.model !== undefined && model !== q.model) continue;
+          let row = byModel.get(model);
+          if (!row) byModel.set(model, (row = { day, tenant, model, requests: 0, promptTokens: 0, completionTokens: 0, errors: 0 }));
+          const n = Number(value);
+          switch (field.slice(bar + 1)) {
+            case 'r': row.requests = n; break;
+            case 'p': row.promptTokens = n; break;
+            case 'c': row.completionTokens = n; break;
+            case 'e': row.errors = n; break;
+          }
+        }
+        rows.push(...byModel.values());
+      });
+    }
+    return rows;
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * A persona: a public model name served by an upstream model with parameters injected, so one
+ * loaded model can serve "plan", "fast", "code" and "agent" profiles.
+ */
+export const personaSchema = z
+  .object({
+    /** The upstream model that serves it. */
+    model: z.string().min(1),
+    /** Only this upstream (default: any upstream serving the model). */
+    upstream: z.string().min(1).optional(),
+    /** Put first in every conversation, ahead of the client's own system messages. */
+    system: z.string().optional(),
+    /** Default temperature (a client's own value wins). */
+    temperature: z.coerce.number().min(0).max(2).optional(),
+    /** Default reasoning effort (Ollama `think`; OpenAI `reasoning_effort`); a client's own value wins. */
+    reasoningEffort: z.enum(['low', 'medium', 'high']).optional(),
+    /** Context window (Ollama options.num_ctx), always applied: it decides the engine's memory. */
+    numCtx: z.coerce.number().int().positive().optional(),
+  })
+  .strict();
+export type Persona = z.infer<typeof personaSchema>;
+
+const pinnedSchema = z.union([z.string().min(1).transform((model): { model: string; upstream?: string | undefined } => ({ model })), z.object({ model: z.string().min(1), upstream: z.string().min(1).optional() }).strict()]);
+
+export const routingConfigSchema = z
+  .object({
+    /** Public model name → persona. */
+    aliases: z.record(z.string().min(1), personaSchema).default({}),
+    /** Models loaded at start and kept resident (keep_alive -1 on every request to them). */
+    pinned: z.array(pinnedSchema).default([]),
+    health: z
+      .object({
+        /** Active check period per upstream; 0 turns active checks off (passive ejection stays). */
+        intervalMs: z.coerce.number().int().min(0).default(10_000),
+        timeoutMs: z.coerce.number().int().min(50).default(2_000),
+        /** Consecutive failed checks before an upstream is out of rotation. */
+        unhealthyAfter: z.coerce.number().int().min(1).default(2),
+        /** Consecutive failed requests (connect, reset, timeout, 5xx) before passive ejection. */
+        ejectAfterFailures: z.coerce.number().int().min(1).default(3),
+        /** First ejection length; doubles for each ejection in a row, up to maxEjectMs. */
+        ejectMs: z.coerce.number().int().min(100).default(10_000),
+        maxEjectMs: z.coerce.number().int().min(100).default(120_000),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+export type RoutingConfig = z.infer<typeof routingConfigSchema>;
+
+export const ROUTING_ENV: ReadonlyArray<readonly [env: string, path: string]> = [
+  ['HEALTH_CHECK_INTERVAL_MS', 'routing.health.intervalMs'],
+  ['EJECT_AFTER_FAILURES', 'routing.health.ejectAfterFailures'],
+  ['EJECT_MS', 'routing.health.ejectMs'],
+];

@@ -1,0 +1,122 @@
+import type { Logger } from 'pino';
+import { errors } from '../../shared/errors.ts';
+import type { UpstreamCall } from '../pipeline/open-upstream.ts';
+import type { UpstreamClient } from '../upstream/client.ts';
+import { canonicalModelName } from '../upstream/model-names.ts';
+import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
+import type { Persona, RoutingConfig } from './config.ts';
+import { HealthTracker } from './health.ts';
+import { injectIntoBody } from './inject.ts';
+import { WarmModels } from './warm.ts';
+
+export interface RoutedModel extends ResolvedModel {
+  persona?: Persona;
+  pinned?: boolean;
+}
+
+/** Failures that say the replica itself is in trouble (not the request): these count to ejection. */
+function replicaFault(err: unknown): boolean {
+  const code = (err as { code?: string | null })?.code ?? '';
+  const status = (err as { status?: number })?.status ?? 0;
+  return code.startsWith('upstream_') && code !== 'upstream_rejected' && code !== 'upstream_cancelled' && (status >= 500 || status === 0);
+}
+
+/**
+ * Routing by public model name: aliases (personas) first, then the upstreams serving the model,
+ * healthy ones only (all of them when none is healthy: better a try than a certain failure),
+ * least loaded first (requests in flight plus those queued for it in this origin).
+ */
+export class Router {
+  readonly health: HealthTracker;
+  readonly warm: WarmModels;
+  private readonly pinned: RoutingConfig['pinned'];
+
+  constructor(
+    private readonly cfg: RoutingConfig,
+    private readonly registry: UpstreamRegistry,
+    log: Logger,
+    private readonly load: (upstream: string, model: string) => number = () => 0,
+  ) {
+    this.health = new HealthTracker(cfg.health, log);
+    this.pinned = cfg.pinned;
+    this.warm = new WarmModels(registry, log);
+    for (const [name, p] of Object.entries(cfg.aliases)) {
+      if (p.upstream && !registry.upstreams.some((u) => u.name === p.upstream)) {
+        throw new Error(`routing.aliases.${name}.upstream = "${p.upstream}": no such upstream (configured: ${registry.upstreams.map((u) => u.name).join(', ')})`);
+      }
+    }
+  }
+
+  /** Starts active health checks and loads the pinned models (in the background). */
+  start(): void {
+    this.health.start(
+      this.registry.upstreams.map((u) => u.name),
+      async (name, signal) => {
+        const u = this.registry.upstreams.find((x) => x.name === name)!;
+        await u.json('GET', u.kind === 'ollama' ? '/api/version' : '/v1/models', undefined, signal);
+      },
+    );
+    if (this.pinned.length > 0) void this.warm.warmAll(this.pinned);
+  }
+
+  isPinned(upstream: string, model: string): boolean {
+    for (const p of this.pinned) {
+      if (p.upstream !== undefined && p.upstream !== upstream) continue;
+      if (p.model === model || canonicalModelName(p.model, 'ollama') === model) return true;
+    }
+    return false;
+  }
+
+  persona(name: string): Persona | undefined {
+    return Object.hasOwn(this.cfg.aliases, name) ? this.cfg.aliases[name] : undefined;
+  }
+
+  async candidates(model: string): Promise<RoutedModel[]> {
+    const persona = this.persona(model);
+    let found: RoutedModel[] = await this.registry.candidates(persona ? persona.model : model);
+    if (persona?.upstream) {
+      found = found.filter((c) => c.upstream.name === persona.upstream);
+      if (found.length === 0) throw errors.modelNotFound(model);
+    }
+    const now = Date.now();
+    const healthy = found.filter((c) => this.health.available(c.upstream.name, now));
+    const pick = healthy.length > 0 ? healthy : found;
+    const scored = pick.map((c) => ({
+      c: { ...c, ...(persona ? { persona } : {}), pinned: this.isPinned(c.upstream.name, c.upstreamModel) } as RoutedModel,
+      load: c.upstream.outstanding + this.load(c.upstream.name, c.upstreamModel),
+    }));
+    scored.sort((a, b) => a.load - b.load);
+    return scored.map((s) => s.c);
+  }
+
+  /** The upstream call with the persona and pinned keep_alive applied. */
+  prepare(target: RoutedModel, call: UpstreamCall): UpstreamCall {
+    if (!target.persona && !target.pinned) return call;
+    if (call.method !== 'POST') return call;
+    return { ...call, body: injectIntoBody(call.body, call.path, target.upstream.kind, target.persona, target.pinned === true) };
+  }
+
+  succeeded(u: UpstreamClient): void {
+    this.health.succeeded(u.name);
+  }
+
+  failed(u: UpstreamClient, err: unknown): void {
+    if (replicaFault(err)) this.health.failed(u.name, (err as Error)?.message ?? String(err));
+  }
+
+  aliasNames(): string[] {
+    return Object.keys(this.cfg.aliases);
+  }
+
+  snapshot() {
+    return {
+      upstreams: this.health.snapshot(this.registry.upstreams.map((u) => u.name)),
+      aliases: this.cfg.aliases,
+      pinned: this.warm.results(),
+    };
+  }
+
+  close(): void {
+    this.health.stop();
+  }
+}
