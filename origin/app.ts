@@ -5,6 +5,7 @@ import { createAuthMiddleware } from './auth/index.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { recordMiddleware } from './http/record-middleware.ts';
 import { healthRoutes } from './health.ts';
+import { metricsRoute } from './metrics/route.ts';
 import { nativeList, nativeModelRoute, nativeVersion } from './ollama/native.ts';
 import { chatCompletions } from './openai/chat-completions.ts';
 import { completions } from './openai/completions.ts';
@@ -24,6 +25,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
 
   app.use('*', recordMiddleware(deps));
   app.route('/', healthRoutes(deps));
+  if (deps.telemetry) app.route('/', metricsRoute(deps.telemetry.metrics, deps, deps.cfg.metrics.token));
 
   const limit = deps.cfg.server.maxBodyBytes;
   const guarded = ['/v1/*', '/api/*'];

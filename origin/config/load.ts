@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { AUDIT_ENV } from '../audit/config.ts';
+import { METRICS_ENV } from '../metrics/config.ts';
 import { originConfigSchema, type OriginConfig } from './schema.ts';
 
 /** Environment variables and the config path each one sets (env wins over the file). */
@@ -15,6 +17,8 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['SIGNATURE_MAX_SKEW_MS', 'auth.maxSkewMs'],
   ['KEEPALIVE_INTERVAL_MS', 'stream.keepaliveMs'],
   ['MODELS_REFRESH_MS', 'modelsRefreshMs'],
+  ...AUDIT_ENV,
+  ...METRICS_ENV,
 ];
 
 /** Settings of the single upstream that OLLAMA_URL describes. */

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { auditConfigSchema } from '../audit/config.ts';
+import { regionViolations } from '../audit/policy.ts';
+import { metricsConfigSchema } from '../metrics/config.ts';
 
 const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
@@ -55,8 +58,14 @@ export const originConfigSchema = z
     upstreams: z.array(upstreamSchema).min(1, 'configure at least one upstream (OLLAMA_URL or upstreams[])'),
     /** How long a discovered model list is trusted before /api/tags is asked again. */
     modelsRefreshMs: ms(30_000),
+    /** Audit trail: processing region, sinks, tenant policies (origin/audit/config.ts). */
+    audit: auditConfigSchema.prefault({}),
+    /** Prometheus metrics and upstream polling (origin/metrics/config.ts). */
+    metrics: metricsConfigSchema.prefault({}),
   })
   .superRefine((cfg, ctx) => {
+    // Data residency: no sink outside a tenant policy's regions, or the origin does not start.
+    for (const v of regionViolations(cfg.audit)) ctx.addIssue({ code: 'custom', path: ['audit', ...v.path], message: v.message });
     if (cfg.auth.mode === 'edge' && !cfg.auth.edgeSecret) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'edgeSecret'], message: 'required when auth.mode is "edge" (set EDGE_SIGNING_SECRET)' });
     }

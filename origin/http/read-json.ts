@@ -27,5 +27,7 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
     throw errors.badRequest(`${param || 'body'}: ${issue.message}${more}`, param || null, 'invalid_request_body');
   }
+  // By reference, for the audit's opt-in prompt digest / content log; never serialized from here.
+  if (rec) (rec as { requestBody?: unknown }).requestBody = parsed.data;
   return parsed.data;
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { requestIdFrom, REQUEST_ID_HEADER } from '../../shared/headers.ts';
+import { serverTiming } from '../metrics/server-timing.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import type { Outcome, RequestRecord } from '../pipeline/record.ts';
 import type { OriginEnv } from '../types.ts';
@@ -34,11 +35,14 @@ export function recordMiddleware(deps: OriginDeps): MiddlewareHandler<OriginEnv>
     await next();
     rec.tenant = c.get('tenant') ?? rec.tenant;
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
+    c.res.headers.set('server-timing', serverTiming(rec));
     if (rec.stream && c.res.status === 200) return;
     const err = c.error as { code?: string | null; message?: string } | undefined;
     const bodyLength = Number(c.res.headers.get('content-length') ?? 0);
     rec.bytesOut = Number.isFinite(bodyLength) ? bodyLength : 0;
     if (rec.publicModel !== undefined || c.res.status >= 400) {
+      // Content logging (a tenant's explicit opt-in) keeps the answer; everyone else's is never read.
+      if (!rec.stream && c.res.body && deps.observers.capturesContent(rec)) rec.capturedBody = await c.res.clone().text();
       deps.observers.end(rec, outcomeOf(c.res.status, err?.code, c.req.raw.signal.aborted), c.res.status, err ? { code: err.code ?? null, message: err.message ?? '' } : undefined);
     }
   };

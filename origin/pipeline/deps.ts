@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { Telemetry } from '../metrics/telemetry.ts';
 import type { OriginConfig } from '../config/schema.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { Admission } from './admission.ts';
@@ -13,4 +15,8 @@ export interface OriginDeps {
   admission: Admission;
   /** Aborted when the grace period of a shutdown is over: open streams end with an error event. */
   shutdownSignal: AbortSignal;
+  /** Prometheus metrics (absent when metrics.enabled is false). */
+  telemetry?: Telemetry;
+  /** The audit trail (absent or null when no sink is configured). */
+  audit?: AuditTrail | null;
 }

@@ -18,6 +18,9 @@ const shuttingDown = () =>
 export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: StreamExchange): Promise<Response> {
   const rec = c.get('record');
   rec.stream = true;
+  // Auth has run: observers (audit policy, metrics) see the tenant from the stream's start.
+  rec.tenant = c.get('tenant') ?? rec.tenant;
+  deps.observers.start(rec);
   let opened: OpenedUpstream | undefined;
   // Client disconnect and the end of a shutdown's grace period both stop the exchange.
   const stop = new AbortController();
@@ -44,6 +47,7 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
       rec.firstByteAt = Date.now();
       deps.observers.firstByte(rec);
     },
+    onFrame: (frame) => deps.observers.frame(rec, frame),
     onKeepalive: () => {
       rec.keepalives++;
     },

@@ -58,6 +58,7 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
   for (const target of candidates.slice(0, 2)) {
     rec.upstream = target.upstream.name;
     rec.upstreamModel = target.upstreamModel;
+    rec.queuedAt ??= Date.now();
     const release = await deps.admission.acquire({
       upstream: target.upstream.name,
       model: target.upstreamModel,
@@ -69,6 +70,7 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
     const call = opts.build(target);
     try {
       const res = await target.upstream.open(call.method, call.path, call.body, signal, opts.model);
+      rec.upstreamHeadersAt = Date.now();
       return { upstream: target.upstream, upstreamModel: target.upstreamModel, res, release };
     } catch (err) {
       release();

@@ -3,8 +3,9 @@ import type { TenantContext } from '../types.ts';
 export type Outcome = 'ok' | 'client_cancelled' | 'upstream_error' | 'rejected' | 'error';
 
 /**
- * Metadata of one request as it moves through the origin. Never holds prompt or completion
- * text: audit, metrics and usage accounting all read this record and nothing else.
+ * Metadata of one request as it moves through the origin. Holds no prompt or completion text of
+ * its own (requestBody and captured* are the opt-in exceptions, read only by the audit trail):
+ * audit, metrics and usage accounting all read this record and nothing else.
  */
 export interface RequestRecord {
   requestId: string;
@@ -15,8 +16,12 @@ export interface RequestRecord {
   upstreamModel?: string;
   upstream?: string;
   receivedAt: number;
+  /** When the request entered admission (queue wait = admittedAt - queuedAt). */
+  queuedAt?: number;
   /** When the request was admitted to the upstream (after any queue wait). */
   admittedAt?: number;
+  /** When the upstream's response headers arrived (engine scheduling, model load, prefill). */
+  upstreamHeadersAt?: number;
   firstByteAt?: number;
   endedAt?: number;
   status?: number;
@@ -28,6 +33,17 @@ export interface RequestRecord {
   bytesIn: number;
   bytesOut: number;
   keepalives: number;
+  /** performance.now() of the last content frame sent; Observers.frame keeps it (inter-token gaps). */
+  lastFrameAt?: number;
+  /**
+   * The parsed request body, by reference. Never serialized or logged: the audit reads the prompt
+   * from it only for a tenant whose policy enables a prompt digest or content logging.
+   */
+  requestBody?: unknown;
+  /** Frames sent, kept only for a tenant whose policy enables content logging (else undefined). */
+  capturedFrames?: Uint8Array[];
+  /** A non-streamed response body, kept only for a tenant whose policy enables content logging. */
+  capturedBody?: string;
 }
 
 export interface Usage {
@@ -37,15 +53,33 @@ export interface Usage {
 
 /** Observers see each request once it has ended (audit sink, metrics, usage accounting). */
 export interface RequestObserver {
+  /** A stream began (tenant known, before admission). */
   onStart?(rec: RequestRecord): void;
   onFirstByte?(rec: RequestRecord): void;
+  /** Every content frame of a stream (hot path: no allocation); gapMs since the previous one, -1 for the first. */
+  onFrame?(rec: RequestRecord, gapMs: number, frame: Uint8Array): void;
+  /** Whether a non-streamed response body must be kept for this request (content logging). */
+  capturesContent?(rec: RequestRecord): boolean;
   onEnd?(rec: RequestRecord): void;
 }
 
 export class Observers {
   private readonly list: RequestObserver[] = [];
+  /** Only observers with onFrame, so a frame costs nothing when none listens. */
+  private readonly frameList: Array<Required<Pick<RequestObserver, 'onFrame'>>> = [];
   add(o: RequestObserver): void {
     this.list.push(o);
+    if (o.onFrame) this.frameList.push(o as Required<Pick<RequestObserver, 'onFrame'>>);
+  }
+  frame(rec: RequestRecord, frame: Uint8Array): void {
+    const now = performance.now();
+    const gap = rec.lastFrameAt === undefined ? -1 : now - rec.lastFrameAt;
+    rec.lastFrameAt = now;
+    const l = this.frameList;
+    for (let i = 0; i < l.length; i++) l[i]!.onFrame(rec, gap, frame);
+  }
+  capturesContent(rec: RequestRecord): boolean {
+    return this.list.some((o) => o.capturesContent?.(rec) === true);
   }
   start(rec: RequestRecord): void {
     for (const o of this.list) o.onStart?.(rec);

@@ -15,6 +15,8 @@ export interface StreamPlan<T> {
   relay(opened: T, emit: Emit, signal: AbortSignal): Promise<void>;
   /** First frame of content (not a keepalive) went to the client. */
   onFirstByte?(): void;
+  /** Every content frame, the first included (inter-token latency); must not allocate. */
+  onFrame?(frame: Uint8Array): void;
   onKeepalive?(): void;
   /** Exactly once: ok, the error that ended it, or the client's cancellation. */
   onEnd(result: { outcome: 'ok' } | { outcome: 'error'; error: PuertaError; committed: boolean } | { outcome: 'client_cancelled' }, bytesOut: number): void;
@@ -71,6 +73,7 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
       firstContent = false;
       plan.onFirstByte?.();
     }
+    plan.onFrame?.(frame);
     return write(frame);
   };
 

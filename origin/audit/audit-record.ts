@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { RequestRecord } from '../pipeline/record.ts';
+
+/**
+ * One line of the audit trail: metadata of one request. Prompt and completion text appear only
+ * under `content`, only for tenants whose policy enables content logging.
+ */
+export const auditRecordSchema = z.object({
+  type: z.literal('request'),
+  id: z.string(),
+  tenant: z.string(),
+  via: z.string(),
+  country: z.string().nullable(),
+  pop: z.string().nullable(),
+  region: z.string(),
+  node: z.string(),
+  route: z.string(),
+  stream: z.boolean(),
+  publicModel: z.string().nullable(),
+  upstreamModel: z.string().nullable(),
+  upstream: z.string().nullable(),
+  receivedAt: z.string(),
+  queuedAt: z.string().nullable(),
+  admittedAt: z.string().nullable(),
+  firstByteAt: z.string().nullable(),
+  endedAt: z.string(),
+  ttftMs: z.number().nullable(),
+  queueMs: z.number().nullable(),
+  durationMs: z.number(),
+  status: z.number().nullable(),
+  outcome: z.enum(['ok', 'client_cancelled', 'upstream_error', 'rejected', 'error']),
+  /** Error code: why it was rejected or failed (rate_limited, upstream_reset, …). */
+  reason: z.string().nullable(),
+  promptTokens: z.number().nullable(),
+  completionTokens: z.number().nullable(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  keepalives: z.number(),
+  promptDigest: z.string().optional(),
+  content: z.object({ prompt: z.unknown(), completion: z.string().optional() }).optional(),
+});
+export type AuditRecord = z.infer<typeof auditRecordSchema>;
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** Builds the audit line object; key order is fixed (the type first) so lines are recognisable by prefix. */
+export function toAuditRecord(rec: RequestRecord, where: { region: string; node: string }): AuditRecord {
+  const ended = rec.endedAt ?? Date.now();
+  const queueFrom = rec.queuedAt;
+  return {
+    type: 'request',
+    id: rec.requestId,
+    tenant: rec.tenant.id,
+    via: rec.tenant.via,
+    country: rec.tenant.country ?? null,
+    pop: rec.tenant.pop ?? null,
+    region: where.region,
+    node: where.node,
+    route: rec.route,
+    stream: rec.stream,
+    publicModel: rec.publicModel ?? null,
+    upstreamModel: rec.upstreamModel ?? null,
+    upstream: rec.upstream ?? null,
+    receivedAt: iso(rec.receivedAt)!,
+    queuedAt: iso(queueFrom),
+    admittedAt: iso(rec.admittedAt),
+    firstByteAt: iso(rec.firstByteAt),
+    endedAt: iso(ended)!,
+    ttftMs: rec.firstByteAt === undefined ? null : rec.firstByteAt - rec.receivedAt,
+    queueMs: rec.admittedAt === undefined ? null : rec.admittedAt - (queueFrom ?? rec.receivedAt),
+    durationMs: ended - rec.receivedAt,
+    status: rec.status ?? null,
+    outcome: rec.outcome ?? 'error',
+    reason: rec.errorCode ?? null,
+    promptTokens: rec.promptTokens ?? null,
+    completionTokens: rec.completionTokens ?? null,
+    bytesIn: rec.bytesIn,
+    bytesOut: rec.bytesOut,
+    keepalives: rec.keepalives,
+  };
+}

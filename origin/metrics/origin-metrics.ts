@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PreboundHistogram } from './prebound-histogram.ts';
+
+/** Latency buckets (seconds) around the Spark figures: TTFT p50 0.2-0.8 s, p95 0.5-1.4 s, cold load 8-15 s. */
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 20, 30, 60, 120];
+/** Inter-token gaps: 50 tok/s decode is 20 ms; stalls show up in the upper buckets. */
+const GAP_BUCKETS = [0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1, 2.5, 5];
+const DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+const CONNECT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+
+/**
+ * Every metric the origin exports, in its own registry (several origins can run in one test
+ * process). Names follow Prometheus conventions: base units, `_total` counters.
+ */
+export function createOriginMetrics(opts: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  const registers = [registry];
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'puerta_process_' });
+  const ml = ['model', 'route'] as const;
+  return {
+    registry,
+    ttft: new Histogram({ name: 'puerta_ttft_seconds', help: 'Time from request received to first content byte sent to the client', labelNames: ml, buckets: LATENCY_BUCKETS, registers }),
+    interToken: new PreboundHistogram('puerta_inter_token_seconds', 'Gap between consecutive content frames of a stream (one frame per token for OpenAI streams)', ml, GAP_BUCKETS, registry),
+    duration: new Histogram({ name: 'puerta_request_duration_seconds', help: 'Time from request received to its last byte (or failure)', labelNames: ml, buckets: DURATION_BUCKETS, registers }),
+    queueWait: new Histogram({ name: 'puerta_queue_wait_seconds', help: 'Time a request waited in admission for an engine slot', labelNames: ml, buckets: LATENCY_BUCKETS, registers }),
+    upstreamFirstByte: new Histogram({ name: 'puerta_upstream_first_byte_seconds', help: 'Time from admission to the upstream response headers (engine scheduling, model load, prefill)', labelNames: ml, buckets: LATENCY_BUCKETS, registers }),
+    upstreamConnect: new Histogram({ name: 'puerta_upstream_connect_seconds', help: 'TCP (and TLS) connect time of new pooled connections to an upstream; pooled connections are shared by every model and route', labelNames: ['upstream'], buckets: CONNECT_BUCKETS, registers }),
+
+    requests: new Counter({ name: 'puerta_requests_total', help: 'Requests by outcome, HTTP status and error code', labelNames: ['model', 'route', 'outcome', 'status', 'code'], registers }),
+    promptTokens: new Counter({ name: 'puerta_prompt_tokens_total', help: 'Prompt tokens as counted by the engine', labelNames: ['tenant', 'model'], registers }),
+    completionTokens: new Counter({ name: 'puerta_completion_tokens_total', help: 'Completion tokens as counted by the engine', labelNames: ['tenant', 'model'], registers }),
+    keepalives: new Counter({ name: 'puerta_keepalives_total', help: 'SSE keepalive comments sent', labelNames: ['route'], registers }),
+    cancellations: new Counter({ name: 'puerta_client_cancellations_total', help: 'Requests the client abandoned, by whether any content had been sent', labelNames: ['model', 'route', 'phase'], registers }),
+    upstreamErrors: new Counter({ name: 'puerta_upstream_errors_total', help: 'Upstream failures by kind (connect, reset, idle_timeout, first_byte_timeout, busy, …)', labelNames: ['upstream', 'kind'], registers }),
+    rateLimited: new Counter({ name: 'puerta_rate_limit_rejections_total', help: 'Requests refused by tenant limits or quotas', labelNames: ['tenant', 'code'], registers }),
+
+    inflightStreams: new Gauge({ name: 'puerta_inflight_streams', help: 'Streams open to clients now', labelNames: ['route'], registers }),
+    queueDepth: new Gauge({ name: 'puerta_queue_depth', help: 'Requests waiting in admission per upstream model', labelNames: ['upstream', 'model'], registers }),
+    slotsActive: new Gauge({ name: 'puerta_slots_active', help: 'Requests holding an engine slot per upstream model', labelNames: ['upstream', 'model'], registers }),
+    slotsLimit: new Gauge({ name: 'puerta_slots_limit', help: 'Engine slots per upstream model (OLLAMA_NUM_PARALLEL)', labelNames: ['upstream', 'model'], registers }),
+
+    upstreamUp: new Gauge({ name: 'puerta_upstream_up', help: '1 when the last poll of the upstream succeeded', labelNames: ['upstream'], registers }),
+    upstreamInfo: new Gauge({ name: 'puerta_upstream_info', help: 'Engine version of each upstream (value 1)', labelNames: ['upstream', 'version'], registers }),
+    modelsLoaded: new Gauge({ name: 'puerta_upstream_models_loaded', help: 'Models resident on the upstream (Ollama /api/ps)', labelNames: ['upstream'], registers }),
+    modelVram: new Gauge({ name: 'puerta_upstream_model_vram_bytes', help: 'GPU memory held by each loaded model (Ollama /api/ps size_vram)', labelNames: ['upstream', 'model'], registers }),
+    gpuMemory: new Gauge({ name: 'puerta_upstream_gpu_memory_bytes', help: 'GPU memory of the upstream box as configured (metrics.gpuMemoryBytes)', labelNames: ['upstream'], registers }),
+    modelLoads: new Counter({ name: 'puerta_upstream_model_loads_total', help: 'Models seen appearing in /api/ps (cold loads)', labelNames: ['upstream', 'model'], registers }),
+    restarts: new Counter({ name: 'puerta_upstream_restarts_total', help: 'Upstream restarts detected (version change, back after unreachable, or every model gone before its keep-alive expired)', labelNames: ['upstream', 'reason'], registers }),
+
+    auditWritten: new Counter({ name: 'puerta_audit_records_written_total', help: 'Audit records durably written, per sink', labelNames: ['sink'], registers }),
+    auditFailures: new Counter({ name: 'puerta_audit_sink_failures_total', help: 'Failed audit batch writes, per sink (the batch is retried)', labelNames: ['sink'], registers }),
+    auditDropped: new Counter({ name: 'puerta_audit_records_dropped_total', help: 'Audit records dropped after a sink failed for too long', labelNames: ['sink'], registers }),
+    auditBatch: new Histogram({ name: 'puerta_audit_batch_write_seconds', help: 'Time to write and fsync one audit batch', labelNames: ['sink'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers }),
+  };
+}
+
+export type OriginMetrics = ReturnType<typeof createOriginMetrics>;
