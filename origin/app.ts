@@ -6,6 +6,9 @@ import { errorHandler } from './http/error-handler.ts';
 import { recordMiddleware } from './http/record-middleware.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoute } from './metrics/route.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { priorityMiddleware } from './admission/priority.ts';
+import { quotaMiddleware } from './quota/middleware.ts';
 import { nativeList, nativeModelRoute, nativeVersion } from './ollama/native.ts';
 import { chatCompletions } from './openai/chat-completions.ts';
 import { completions } from './openai/completions.ts';
@@ -32,7 +35,10 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   for (const path of guarded) {
     app.use(path, createAuthMiddleware(deps.cfg.auth));
     app.use(path, bodyLimit({ maxSize: limit, onError: () => { throw errors.payloadTooLarge(limit); } }));
+    app.use(path, priorityMiddleware(deps.cfg.admission));
+    if (deps.quota) app.use(path, quotaMiddleware(deps.quota));
   }
+  app.route('/admin', adminRoutes(deps));
 
   app.post('/v1/chat/completions', chatCompletions(deps));
   app.post('/v1/completions', completions(deps));

@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AUDIT_ENV } from '../audit/config.ts';
 import { METRICS_ENV } from '../metrics/config.ts';
+import { ADMIN_ENV } from '../admin/config.ts';
+import { ADMISSION_ENV } from '../admission/config.ts';
+import { QUOTA_ENV } from '../quota/config.ts';
+import { REDIS_ENV } from '../quota/redis-config.ts';
+import { ROUTING_ENV } from '../routing/config.ts';
 import { originConfigSchema, type OriginConfig } from './schema.ts';
 
 /** Environment variables and the config path each one sets (env wins over the file). */
@@ -19,6 +24,11 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['MODELS_REFRESH_MS', 'modelsRefreshMs'],
   ...AUDIT_ENV,
   ...METRICS_ENV,
+  ...REDIS_ENV,
+  ...QUOTA_ENV,
+  ...ADMISSION_ENV,
+  ...ROUTING_ENV,
+  ...ADMIN_ENV,
 ];
 
 /** Settings of the single upstream that OLLAMA_URL describes. */

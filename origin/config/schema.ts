@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { auditConfigSchema } from '../audit/config.ts';
 import { regionViolations } from '../audit/policy.ts';
 import { metricsConfigSchema } from '../metrics/config.ts';
+import { adminConfigSchema } from '../admin/config.ts';
+import { admissionConfigSchema } from '../admission/config.ts';
+import { quotaConfigSchema } from '../quota/config.ts';
+import { redisConfigSchema } from '../quota/redis-config.ts';
+import { routingConfigSchema } from '../routing/config.ts';
 
 const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
@@ -62,6 +67,16 @@ export const originConfigSchema = z
     audit: auditConfigSchema.prefault({}),
     /** Prometheus metrics and upstream polling (origin/metrics/config.ts). */
     metrics: metricsConfigSchema.prefault({}),
+    /** Redis shared by every replica (standalone, Cluster or Sentinel): origin/quota/redis-config.ts. */
+    redis: redisConfigSchema,
+    /** Tenant limits and usage accounting: origin/quota/config.ts. */
+    quota: quotaConfigSchema,
+    /** Slots per upstream model, priority queue, wait limit: origin/admission/config.ts. */
+    admission: admissionConfigSchema,
+    /** Aliases (personas), pinned models, health checks and ejection: origin/routing/config.ts. */
+    routing: routingConfigSchema,
+    /** Admin API (/admin/usage …): origin/admin/config.ts. */
+    admin: adminConfigSchema,
   })
   .superRefine((cfg, ctx) => {
     // Data residency: no sink outside a tenant policy's regions, or the origin does not start.
@@ -71,6 +86,9 @@ export const originConfigSchema = z
     }
     if (cfg.auth.mode === 'keys' && !cfg.auth.tenantsFile) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'tenantsFile'], message: 'required when auth.mode is "keys" (set TENANTS_FILE)' });
+    }
+    if (cfg.quota.store === 'redis' && !cfg.redis.url && cfg.redis.nodes.length === 0 && cfg.redis.sentinels.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['quota', 'store'], message: 'quota.store is "redis" but no Redis is configured (set REDIS_URL, or QUOTA_STORE=auto)' });
     }
     const seen = new Set<string>();
     cfg.upstreams.forEach((u, i) => {

@@ -10,7 +10,9 @@ import { loadOriginConfig, type LoadOptions } from '../config/load.ts';
 import type { OriginConfig } from '../config/schema.ts';
 import { accessLog } from '../access-log.ts';
 import { createLogger } from '../logger.ts';
-import { noAdmission } from '../pipeline/admission.ts';
+import { createAdmission } from '../admission/create.ts';
+import { QuotaService } from '../quota/service.ts';
+import { Router } from '../routing/router.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { Observers } from '../pipeline/record.ts';
 import { UpstreamRegistry } from '../upstream/registry.ts';
@@ -37,13 +39,21 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   setMaxListeners(0, shutdownSignal);
   const observers = new Observers();
   observers.add(accessLog(log));
+  const registry = new UpstreamRegistry(cfg, log);
+  // Admission control (or pass-through with admission.mode "off"), routing, quotas: origin/admission, routing, quota.
+  const admission = createAdmission(cfg.admission);
+  const router = new Router(cfg.routing, registry, log, admission.load);
+  const quota = new QuotaService(cfg.quota, cfg.redis, log);
+  observers.add(quota.observer);
   return {
     cfg,
     log,
-    registry: new UpstreamRegistry(cfg, log),
+    registry,
     observers,
-    admission: noAdmission,
+    admission: admission.admission,
     shutdownSignal,
+    quota,
+    router,
   };
 }
 
@@ -68,6 +78,7 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
   const { port } = server.address() as AddressInfo;
   const url = `http://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${port}`;
   log.info({ url, upstreams: cfg.upstreams.map((u) => `${u.name}=${u.kind}:${u.url}`), auth: cfg.auth.mode }, 'origin listening');
+  deps.router?.start();
 
   let closing: Promise<void> | undefined;
   const shutdown = (graceMs = cfg.server.shutdownGraceMs) =>
@@ -88,6 +99,8 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
       await deps.audit?.close();
       await deps.telemetry?.close();
       await deps.registry.close();
+      deps.router?.close();
+      await deps.quota?.close();
     })());
 
   return { url, port, cfg, deps, shutdown, close: () => shutdown(0) };

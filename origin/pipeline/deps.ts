@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Telemetry } from '../metrics/telemetry.ts';
+import type { QuotaService } from '../quota/service.ts';
+import type { Router } from '../routing/router.ts';
 import type { OriginConfig } from '../config/schema.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { Admission } from './admission.ts';
@@ -19,4 +21,8 @@ export interface OriginDeps {
   telemetry?: Telemetry;
   /** The audit trail (absent or null when no sink is configured). */
   audit?: AuditTrail | null;
+  /** Tenant quotas and usage (origin/quota/). */
+  quota?: QuotaService;
+  /** Aliases, health, ejection, pinned models (origin/routing/); without it the registry routes alone. */
+  router?: Router;
 }

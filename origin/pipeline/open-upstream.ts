@@ -38,7 +38,8 @@ function retryableBeforeFirstByte(err: unknown): boolean {
  * already have generated, and the client may already have seen, part of the answer).
  */
 export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal): Promise<OpenedUpstream> {
-  let candidates = await deps.registry.candidates(opts.model);
+  // The router (aliases, health, ejection) when configured; the registry alone otherwise.
+  let candidates = await (deps.router ? deps.router.candidates(opts.model) : deps.registry.candidates(opts.model));
   if (opts.kinds) {
     const usable = candidates.filter((c) => opts.kinds!.includes(c.upstream.kind));
     if (usable.length === 0) {
@@ -63,16 +64,18 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
       upstream: target.upstream.name,
       model: target.upstreamModel,
       tenant: rec.tenant,
-      priority: opts.priority,
+      priority: (rec.priority ??= opts.priority),
       signal,
     });
     rec.admittedAt = Date.now();
-    const call = opts.build(target);
+    const call = deps.router ? deps.router.prepare(target, opts.build(target)) : opts.build(target);
     try {
       const res = await target.upstream.open(call.method, call.path, call.body, signal, opts.model);
+      deps.router?.succeeded(target.upstream);
       rec.upstreamHeadersAt = Date.now();
       return { upstream: target.upstream, upstreamModel: target.upstreamModel, res, release };
     } catch (err) {
+      if (!signal.aborted) deps.router?.failed(target.upstream, err);
       release();
       lastErr = err;
       if (signal.aborted || !retryableBeforeFirstByte(err)) throw err;

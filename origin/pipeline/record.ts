@@ -16,6 +16,8 @@ export interface RequestRecord {
   upstreamModel?: string;
   upstream?: string;
   receivedAt: number;
+  /** Admission class: set by the tenant's config or the client's header, else the route's default. */
+  priority?: 'interactive' | 'batch';
   /** When the request entered admission (queue wait = admittedAt - queuedAt). */
   queuedAt?: number;
   /** When the request was admitted to the upstream (after any queue wait). */
