@@ -1,0 +1,75 @@
+/** Puts a layout together from a preset's workload and the real config files. */
+import { join } from 'node:path';
+import { commonClients } from './clients.ts';
+import { layoutSchema, type ClientTimeout, type Layout } from './layout.ts';
+import { presetModel, simModelName, type LayoutPreset } from './presets.ts';
+import { readFastlyToml, readWranglerConfig } from './sources/edge.ts';
+import { probeOllama, readOllamaOverride } from './sources/ollama.ts';
+import { readOriginConfig } from './sources/origin.ts';
+
+export interface BuildOptions {
+  root: string;
+  /** Overrides the preset's platform; `none` = clients talk to the origin directly. */
+  edge?: 'fastly' | 'workers' | 'none';
+  shielding?: boolean;
+  fastlyToml?: string;
+  fastlySection?: 'setup' | 'local';
+  wrangler?: string;
+  originEnv?: NodeJS.ProcessEnv;
+  originFile?: string;
+  /** Systemd override file or directory of the Ollama service (default infra/ollama). */
+  ollamaOverride?: string;
+  /** Ask the upstream for /api/version and /api/ps. */
+  probe?: boolean;
+  clients?: readonly ClientTimeout[];
+}
+
+export async function buildLayout(preset: LayoutPreset, o: BuildOptions): Promise<Layout> {
+  const platform = o.edge ?? preset.platform;
+  const edgeTimers =
+    platform === 'none'
+      ? null
+      : platform === 'fastly'
+        ? readFastlyToml(o.fastlyToml ?? join(o.root, 'fastly.toml'), o.fastlySection ?? 'setup')
+        : readWranglerConfig(o.wrangler ?? join(o.root, 'infra/wrangler.toml'));
+  const origin = readOriginConfig({ env: o.originEnv ?? process.env, ...(o.originFile ? { file: o.originFile } : {}) });
+  const ollama = readOllamaOverride(o.ollamaOverride ?? join(o.root, 'infra/ollama'));
+  const firstUpstream = origin.upstreams[0]!;
+  const probe = o.probe ? await probeOllama(firstUpstream.url) : undefined;
+  return layoutSchema.parse({
+    name: preset.name,
+    description: preset.description,
+    edge: edgeTimers && {
+      platform: edgeTimers.platform,
+      shielding: o.shielding ?? (edgeTimers.platform === 'fastly' && preset.shielding),
+      connectTimeoutMs: edgeTimers.connectTimeoutMs,
+      firstByteTimeoutMs: edgeTimers.firstByteTimeoutMs,
+      betweenBytesTimeoutMs: edgeTimers.betweenBytesTimeoutMs,
+      source: edgeTimers.source,
+    },
+    origin: {
+      keepaliveMs: origin.keepaliveMs,
+      queueWaitMs: origin.queueWaitMs ?? preset.queueWaitMs,
+      queueWaitSource: origin.queueWaitField
+        ? `origin ${origin.queueWaitField}`
+        : `assumed ${preset.name} preset value: admission.mode is off, so nothing bounds the wait`,
+      upstreams: origin.upstreams,
+      source: origin.source,
+    },
+    upstream: {
+      ...(ollama?.loadTimeoutMs !== undefined ? { loadTimeoutMs: ollama.loadTimeoutMs } : {}),
+      boxCapacity: preset.boxCapacity,
+      source: ollama ? ollama.files.join(', ') : 'simulator presets (test/sim/presets.ts); no Ollama override found',
+      ...(probe ? { probe } : {}),
+    },
+    // Concurrency per model: the origin's explicit admission.slots, else the engine's
+    // OLLAMA_NUM_PARALLEL from the override, else the preset's (admission.defaultSlots is a generic
+    // default, not a statement about this model, so it is not used).
+    models: preset.models.map((m) => {
+      const name = simModelName(m.sim);
+      const slots = origin.slots[`${firstUpstream.name}/${name}`] ?? origin.slots[name] ?? ollama?.numParallel;
+      return presetModel(m, firstUpstream.name, slots);
+    }),
+    clients: o.clients ?? commonClients,
+  });
+}

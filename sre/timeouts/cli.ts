@@ -1,0 +1,119 @@
+/**
+ * `npm run check:timeouts -- [flags]`: checks the timeout chain client → edge → origin → upstream
+ * (shared/DESIGN.md "Timeouts") for the reference layouts or a layout file. Exit 0 when every
+ * check passes, 1 when one fails, 2 when the input itself is wrong.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { buildLayout } from './build.ts';
+import { checkLayout, type CheckResult } from './check.ts';
+import { layoutSchema } from './layout.ts';
+import { layoutPresetNames, layoutPresets, type LayoutPresetName } from './presets.ts';
+import { formatResult } from './report.ts';
+
+const help = `Timeout chain checker
+
+Usage: npm run check:timeouts -- [flags]
+
+  --preset NAME          reference layout; repeatable (default: all): ${layoutPresetNames.join(', ')}
+  --layout FILE          a whole layout as JSON (sre/timeouts/layout.ts); repeatable; skips the config files
+  --edge KIND            fastly | workers | none (default: the preset's)
+  --shielding BOOL       true | false: Fastly shielding/clustering (default: the preset's)
+  --fastly-toml PATH     default fastly.toml
+  --fastly-section S     setup (what deploy provisions, default) | local (what Viceroy runs)
+  --wrangler PATH        default infra/wrangler.toml (.json/.jsonc also read)
+  --origin-config FILE   origin JSON config (default: PUERTA_ORIGIN_CONFIG; environment applies too)
+  --ollama-override P    Ollama systemd override file or directory (default infra/ollama)
+  --probe                ask the upstream for /api/version and /api/ps
+  --json                 print the results as JSON
+  --help                 this text
+`;
+
+const flagsSchema = z.object({
+  preset: z.array(z.enum(layoutPresetNames as [LayoutPresetName, ...LayoutPresetName[]], { message: `use one of ${layoutPresetNames.join(', ')}` })).optional(),
+  layout: z.array(z.string()).optional(),
+  edge: z.enum(['fastly', 'workers', 'none'], { message: 'use fastly, workers or none' }).optional(),
+  shielding: z.enum(['true', 'false'], { message: 'use true or false' }).transform((v) => v === 'true').optional(),
+  'fastly-toml': z.string().optional(),
+  'fastly-section': z.enum(['setup', 'local'], { message: 'use setup or local' }).optional(),
+  wrangler: z.string().optional(),
+  'origin-config': z.string().optional(),
+  'ollama-override': z.string().optional(),
+  probe: z.boolean().optional(),
+  json: z.boolean().optional(),
+  help: z.boolean().optional(),
+});
+
+export async function runCli(argv: string[], root: string, out: (s: string) => void = console.log): Promise<number> {
+  let raw;
+  try {
+    raw = parseArgs({
+      args: argv,
+      options: {
+        preset: { type: 'string', multiple: true },
+        layout: { type: 'string', multiple: true },
+        edge: { type: 'string' },
+        shielding: { type: 'string' },
+        'fastly-toml': { type: 'string' },
+        'fastly-section': { type: 'string' },
+        wrangler: { type: 'string' },
+        'origin-config': { type: 'string' },
+        'ollama-override': { type: 'string' },
+        probe: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }).values;
+  } catch (e) {
+    out(`check:timeouts: ${(e as Error).message}\n\n${help}`);
+    return 2;
+  }
+  const parsed = flagsSchema.safeParse(raw);
+  if (!parsed.success) {
+    out(`check:timeouts: ${parsed.error.issues.map((i) => `--${String(i.path[0])} ${JSON.stringify((raw as Record<string, unknown>)[String(i.path[0])])}: ${i.message}`).join('; ')}`);
+    return 2;
+  }
+  const f = parsed.data;
+  if (f.help) {
+    out(help);
+    return 0;
+  }
+  const results: CheckResult[] = [];
+  try {
+    for (const file of f.layout ?? []) {
+      const l = layoutSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      if (!l.success) throw new Error(`layout ${file}: ${l.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      results.push(checkLayout(l.data));
+    }
+    const names = f.preset ?? (f.layout ? [] : layoutPresetNames);
+    for (const name of names) {
+      const layout = await buildLayout(layoutPresets[name], {
+        root,
+        ...(f.edge ? { edge: f.edge } : {}),
+        ...(f.shielding !== undefined ? { shielding: f.shielding } : {}),
+        ...(f['fastly-toml'] ? { fastlyToml: f['fastly-toml'] } : {}),
+        ...(f['fastly-section'] ? { fastlySection: f['fastly-section'] } : {}),
+        ...(f.wrangler ? { wrangler: f.wrangler } : {}),
+        ...(f['origin-config'] ? { originFile: f['origin-config'] } : {}),
+        ...(f['ollama-override'] ? { ollamaOverride: f['ollama-override'] } : {}),
+        probe: f.probe ?? false,
+      });
+      results.push(checkLayout(layout));
+    }
+  } catch (e) {
+    out(`check:timeouts: ${(e as Error).message}`);
+    return 2;
+  }
+  if (f.json) out(JSON.stringify(results, null, 2));
+  else out(results.map(formatResult).join('\n\n'));
+  const failed = results.filter((r) => !r.ok);
+  if (!f.json) out(failed.length === 0 ? `\nOK: ${results.length} layout(s), timeout chain holds` : `\nFAILED: ${failed.map((r) => r.layout.name).join(', ')}`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  process.exitCode = await runCli(process.argv.slice(2), root);
+}
