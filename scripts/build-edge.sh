@@ -27,14 +27,18 @@ esbuild=node_modules/.bin/esbuild
 common=(--bundle --format=esm --target=es2022 --platform=browser --legal-comments=none --log-level=warning)
 
 echo "[edge:build] esbuild edge/fastly/index.ts → bin/edge-fastly.js" >&2
-"$esbuild" edge/fastly/index.ts "${common[@]}" --external:'fastly:*' --outfile=bin/edge-fastly.js
+"$esbuild" edge/fastly/index.ts "${common[@]}" --external:'fastly:*' --outfile="bin/.edge-fastly.$$.js"
 
 echo "[edge:build] esbuild edge/workers/index.ts → bin/edge-workers.js" >&2
-"$esbuild" edge/workers/index.ts "${common[@]}" --conditions=workerd,worker --outfile=bin/edge-workers.js
+"$esbuild" edge/workers/index.ts "${common[@]}" --conditions=workerd,worker --outfile="bin/.edge-workers.$$.js"
 
 echo "[edge:build] js-compute-runtime bin/edge-fastly.js → bin/main.wasm" >&2
-node_modules/.bin/js-compute-runtime bin/edge-fastly.js bin/main.wasm.tmp >/dev/null
-mv bin/main.wasm.tmp bin/main.wasm
+trap 'rm -f "bin/.edge-fastly.$$.js" "bin/.edge-workers.$$.js" "bin/.main.$$.wasm"' EXIT
+node_modules/.bin/js-compute-runtime "bin/.edge-fastly.$$.js" "bin/.main.$$.wasm" >/dev/null
+# Renames are atomic: a test process that builds concurrently (vitest forks) never sees half a file.
+mv "bin/.edge-fastly.$$.js" bin/edge-fastly.js
+mv "bin/.edge-workers.$$.js" bin/edge-workers.js
+mv "bin/.main.$$.wasm" bin/main.wasm
 
 echo "$hash" > "$stamp"
 echo "[edge:build] done: bin/main.wasm ($(du -h bin/main.wasm | cut -f1)), bin/edge-workers.js ($(du -h bin/edge-workers.js | cut -f1))" >&2

@@ -37,10 +37,15 @@ function originBackend(config: EdgeConfig): { backend: string | Backend; base: s
   return { backend, base: url.origin };
 }
 
-function toOriginError(e: unknown, config: EdgeConfig): PuertaError {
+/**
+ * js-compute reports most send failures as a bare "NetworkError" (a first-byte timeout included,
+ * at least in Viceroy), so a failure that took the whole first-byte budget is taken for what it
+ * almost certainly is: a timeout (504), not an unreachable origin (503).
+ */
+function toOriginError(e: unknown, config: EdgeConfig, elapsedMs: number): PuertaError {
   if (e instanceof PuertaError) return e;
   const msg = e instanceof Error ? e.message : String(e);
-  if (/timeout|timed out/i.test(msg)) {
+  if (/timeout|timed out/i.test(msg) || elapsedMs >= config.FIRST_BYTE_TIMEOUT_MS * 0.95) {
     return errors.upstreamTimeout(`the origin did not answer within ${config.FIRST_BYTE_TIMEOUT_MS} ms (FIRST_BYTE_TIMEOUT_MS)`);
   }
   return errors.upstreamUnavailable(`the origin is unreachable from this edge location (${msg})`);
@@ -70,6 +75,7 @@ export function fastlyPlatform(event: FetchEvent, config: EdgeConfig): EdgePlatf
     },
     async fetchOrigin(path: string, init: OriginFetchInit): Promise<Response> {
       const { backend, base } = originBackend(config);
+      const started = Date.now();
       try {
         return await fetch(new URL(path, base).toString(), {
           method: init.method,
@@ -78,7 +84,7 @@ export function fastlyPlatform(event: FetchEvent, config: EdgeConfig): EdgePlatf
           backend,
         });
       } catch (e) {
-        throw toOriginError(e, config);
+        throw toOriginError(e, config, Date.now() - started);
       }
     },
     waitUntil: (p) => event.waitUntil(p),

@@ -27,15 +27,8 @@ export const TENANTS = {
 
 export type TenantName = keyof typeof TENANTS;
 
-export interface EdgeStack {
-  edge: RunningEdge;
+export interface EdgeStack extends EdgeOnly {
   origin: OriginStack;
-  keys: Record<TenantName, string>;
-  secret: string;
-  tenantsFile: string;
-  /** fetch through the edge, optionally as a client located in `country`. */
-  fetch(path: string, init?: RequestInit & { country?: 'DE' | 'US' }): Promise<Response>;
-  close(): Promise<void>;
 }
 
 export async function writeTestTenants(dir: string): Promise<{ file: string; keys: Record<TenantName, string> }> {
@@ -73,39 +66,68 @@ export function placedFetch(base: string, placement: ClientPlacement, path: stri
   return fetch(base + path, { ...init, headers, ...extra } as RequestInit);
 }
 
+export interface EdgeOnly {
+  edge: RunningEdge;
+  keys: Record<TenantName, string>;
+  secret: string;
+  tenantsFile: string;
+  /** fetch through the edge, optionally as a client located in `country`. */
+  fetch(path: string, init?: RequestInit & { country?: 'DE' | 'US' }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** The edge alone, in front of any origin URL (the fault-injecting origin of failures.suite.ts). */
+export function startEdge(runtime: Runtime, originUrl: string, config: Record<string, string> = {}): Promise<EdgeOnly> {
+  return startEdgeWithSecret(runtime, originUrl, mkdtempSync(join(tmpdir(), 'puerta-edge-')), config);
+}
+
+/**
+ * The whole path: simulator → origin (auth.mode=edge with the edge's secret) → edge. The origin
+ * starts first on a free port; the edge is then pointed at it.
+ */
 export async function startEdgeStack(
   runtime: Runtime,
   opts: { keepaliveMs?: number; timeScale?: number; edgeConfig?: Record<string, string> } = {},
 ): Promise<EdgeStack> {
+  // The secret must exist before the origin starts, so it is made first and handed to both.
   const dir = mkdtempSync(join(tmpdir(), 'puerta-edge-'));
-  const { file, keys } = await writeTestTenants(dir);
-  const secretsFile = join(dir, 'edge-secrets.json');
-  const secret = ensureSecretsFile(secretsFile);
+  const secret = ensureSecretsFile(join(dir, 'edge-secrets.json'));
   const origin = await startOriginStack({
     sim: { timeScale: opts.timeScale ?? 1 },
     origin: { auth: { mode: 'edge', edgeSecret: secret, maxSkewMs: 60_000 }, stream: { keepaliveMs: opts.keepaliveMs ?? 150 } },
   });
-  const config = { CORS_ALLOWED_ORIGINS: 'https://app.example.eu', ...(opts.edgeConfig ?? {}) };
-  let edge: RunningEdge;
+  let e: EdgeOnly;
   try {
-    edge =
-      runtime === 'fastly'
-        ? await startViceroyEdge({ originUrl: origin.origin.url, tenantsFile: file, secretsFile, config })
-        : await startWorkerdEdge({ originUrl: origin.origin.url, tenantsFile: file, signingSecret: secret, vars: config });
-  } catch (e) {
+    e = await startEdgeWithSecret(runtime, origin.origin.url, dir, opts.edgeConfig ?? {});
+  } catch (err) {
     await origin.close();
-    throw e;
+    throw err;
   }
   return {
-    edge,
+    ...e,
     origin,
+    async close() {
+      await e.close();
+      await origin.close();
+    },
+  };
+}
+
+async function startEdgeWithSecret(runtime: Runtime, originUrl: string, dir: string, config: Record<string, string>): Promise<EdgeOnly> {
+  const { file, keys } = await writeTestTenants(dir);
+  const secretsFile = join(dir, 'edge-secrets.json');
+  const secret = ensureSecretsFile(secretsFile);
+  const cfg = { CORS_ALLOWED_ORIGINS: 'https://app.example.eu', ...config };
+  const edge =
+    runtime === 'fastly'
+      ? await startViceroyEdge({ originUrl, tenantsFile: file, secretsFile, config: cfg })
+      : await startWorkerdEdge({ originUrl, tenantsFile: file, signingSecret: secret, vars: cfg });
+  return {
+    edge,
     keys,
     secret,
     tenantsFile: file,
     fetch: (path, init = {}) => placedFetch(edge.url, edge.clientFrom(init.country ?? 'DE'), path, init),
-    async close() {
-      await edge.close();
-      await origin.close();
-    },
+    close: () => edge.close(),
   };
 }

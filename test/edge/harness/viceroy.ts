@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ensureEdgeBuilt } from './build.ts';
 import type { RunningEdge } from './types.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -77,6 +78,7 @@ async function waitListening(url: string, child: ChildProcess, log: () => string
 }
 
 export async function startViceroyEdge(opts: ViceroyEdgeOptions): Promise<RunningEdge> {
+  ensureEdgeBuilt();
   const bin = ensureViceroy();
   const dir = mkdtempSync(join(tmpdir(), 'puerta-viceroy-'));
   const tomlPath = join(dir, 'fastly.toml');

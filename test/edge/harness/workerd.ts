@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { Miniflare, type WorkerOptions } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { toWranglerBulk } from '../../../edge/cli/tenants-file.ts';
+import { ensureEdgeBuilt } from './build.ts';
 import type { RunningEdge } from './types.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -23,6 +24,7 @@ export interface WorkerdEdgeOptions {
 }
 
 export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<RunningEdge> {
+  ensureEdgeBuilt();
   const { workerOptions } = unstable_getMiniflareWorkerOptions(resolve(ROOT, 'infra/wrangler.toml'));
   const wo = workerOptions as WorkerOptions & { bindings?: Record<string, unknown>; ratelimits?: Record<string, unknown> };
   const bindingLimit = opts.bindingLimit;

@@ -1,0 +1,81 @@
+/**
+ * What the edge itself must answer when the origin fails, on both runtimes: errors before the
+ * first byte as OpenAI JSON with the right status, failures after it as one final `event: error`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSse } from '../helpers/origin-stack.ts';
+import { startFaultOrigin, type FaultOrigin } from './harness/fault-origin.ts';
+import { startEdge, type EdgeOnly, type Runtime } from './harness/stack.ts';
+
+const BODY = JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+
+export function failuresSuite(runtime: Runtime): void {
+  describe(`edge-made errors on ${runtime}`, () => {
+    let origin: FaultOrigin;
+    let s: EdgeOnly;
+    const post = (fault: string) =>
+      s.fetch('/v1/chat/completions', {
+        method: 'POST',
+        body: BODY,
+        headers: { authorization: `Bearer ${s.keys.open}`, 'content-type': 'application/json', 'x-fault': fault },
+      });
+
+    beforeAll(async () => {
+      origin = await startFaultOrigin();
+      s = await startEdge(runtime, origin.url, { FIRST_BYTE_TIMEOUT_MS: '800', BETWEEN_BYTES_TIMEOUT_MS: '600', CONNECT_TIMEOUT_MS: '500' });
+    });
+    afterAll(async () => {
+      await s?.close();
+      await origin?.close();
+    });
+
+    it('forwards signed headers and strips internal/hop-by-hop headers from the answer', async () => {
+      const res = await s.fetch('/v1/models', {
+        headers: { authorization: `Bearer ${s.keys.open}`, 'x-puerta-tenant': 'spoofed', 'x-api-key': 'also-dropped' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-puerta-leak')).toBeNull();
+      expect(res.headers.get('keep-alive')).toBeNull();
+      const seen = (await res.json()) as { headers: Record<string, string> };
+      expect(seen.headers['x-puerta-tenant']).toBe('open-co');
+      expect(seen.headers['x-puerta-signature']).toMatch(/^v1=/);
+      expect(seen.headers['x-puerta-client-country']).toBe('DE');
+      expect(seen.headers['authorization']).toBeUndefined();
+      expect(seen.headers['x-api-key']).toBeUndefined();
+      expect(seen.headers['x-request-id']).toBe(res.headers.get('x-request-id'));
+    });
+
+    it('ends a stream the origin cut with one event: error', async () => {
+      const res = await post('cut');
+      expect(res.status).toBe(200);
+      const events = parseSse(await res.text());
+      expect(events[0]!.data).toContain('"hi"');
+      const last = events[events.length - 1]!;
+      expect(last.event).toBe('error');
+      expect(JSON.parse(last.data!)).toMatchObject({ error: { code: 'origin_stream_interrupted', retryable: true } });
+    });
+
+    it('ends a stream the origin left silent past the between-bytes limit with event: error', async () => {
+      const t0 = Date.now();
+      const res = await post('silent');
+      const events = parseSse(await res.text());
+      const last = events[events.length - 1]!;
+      expect(last.event).toBe('error');
+      expect(JSON.parse(last.data!)).toMatchObject({ error: { retryable: true } });
+      expect(Date.now() - t0).toBeLessThan(5_000);
+    });
+
+    it('answers 504 when the origin sends no headers within the first-byte limit', async () => {
+      const res = await post('no-head');
+      expect(res.status).toBe(504);
+      expect(await res.json()).toMatchObject({ error: { type: 'timeout_error', code: 'upstream_timeout' } });
+    });
+
+    it('answers 503 with Retry-After when the origin connection fails', async () => {
+      const res = await post('reset');
+      expect([502, 503]).toContain(res.status);
+      const body = (await res.json()) as { error: { type: string } };
+      expect(['overloaded_error', 'api_error']).toContain(body.error.type);
+    });
+  });
+}

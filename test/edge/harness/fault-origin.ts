@@ -1,0 +1,62 @@
+/**
+ * An origin that misbehaves on request, for the failures only the edge can handle: the real
+ * origin never cuts a stream without an error event, so the edge's own guard and timeouts are
+ * exercised against this one. `x-fault` (forwarded by the edge like any client header) selects:
+ *   cut      SSE headers and one frame, then the socket is destroyed
+ *   silent   SSE headers and one frame, then nothing (between-bytes timeout)
+ *   no-head  the request is read and never answered (first-byte timeout)
+ *   reset    the socket is destroyed before any response
+ *   echo     200 JSON of the headers it received (what the edge forwards)
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface FaultOrigin {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startFaultOrigin(): Promise<FaultOrigin> {
+  const sockets = new Set<Socket>();
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      const fault = String(req.headers['x-fault'] ?? 'echo');
+      const sse = () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.write('data: {"choices":[{"delta":{"content":"hi"}}]}\n\n');
+      };
+      switch (fault) {
+        case 'cut':
+          sse();
+          setTimeout(() => req.socket.destroy(), 50);
+          return;
+        case 'silent':
+          sse();
+          return;
+        case 'no-head':
+          return;
+        case 'reset':
+          req.socket.destroy();
+          return;
+        default:
+          res.writeHead(200, { 'content-type': 'application/json', 'x-puerta-leak': 'internal', 'keep-alive': 'timeout=5' });
+          res.end(JSON.stringify({ headers: req.headers, url: req.url }));
+      }
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
