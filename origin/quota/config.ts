@@ -20,7 +20,10 @@ export const tenantLimitsSchema = z
   .strict();
 export type TenantLimits = z.infer<typeof tenantLimitsSchema>;
 
-const tenantOverrideSchema = tenantLimitsSchema.partial().strict();
+/** Only what differs from the defaults (no defaults of its own, or they would mask the tenant's). */
+const tenantOverrideSchema = z
+  .object({ requestsPerMinute: count.optional(), tokensPerMinute: count.optional(), concurrentStreams: count.optional(), dailyTokens: count.optional() })
+  .strict();
 
 export const quotaConfigSchema = z
   .object({

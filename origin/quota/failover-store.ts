@@ -40,12 +40,34 @@ export class FailoverQuotaStore implements QuotaStore {
     private readonly local: MemoryQuotaStore,
     private readonly policy: QuotaConfig['onRedisDown'],
     private readonly log: Logger,
+    private readonly connectWaitMs = 250,
   ) {
     redis.client.on('ready', () => this.recovered());
   }
 
   private ready(): boolean {
     return this.redis.client.status === 'ready';
+  }
+
+  /**
+   * Whether to try Redis now. Only while the first connection is still being made does a
+   * decision wait for it (at most one command timeout); during a known outage it never waits.
+   */
+  private usable(): boolean | Promise<boolean> {
+    if (this.ready()) return true;
+    if (!this.up) return false;
+    const status = this.redis.client.status;
+    if (status !== 'wait' && status !== 'connecting' && status !== 'connect') return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.redis.client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(this.ready()), this.connectWaitMs);
+      this.redis.client.once('ready', onReady);
+    });
   }
 
   private failed(err: unknown): void {
@@ -108,7 +130,11 @@ export class FailoverQuotaStore implements QuotaStore {
 
   async admit(i: AdmitInput): Promise<Decision> {
     // While disconnected a command would only fail at once: skip it and its error object.
-    if (!this.up && !this.ready()) return this.fallback(i);
+    const usable = this.usable();
+    if (usable === false || (usable !== true && !(await usable))) {
+      if (this.up) this.failed(new Error(`redis not connected (${this.redis.client.status})`));
+      return this.fallback(i);
+    }
     try {
       const d = await this.redis.admit(i);
       if (!this.up) this.recovered();

@@ -68,7 +68,7 @@ export class QuotaService {
     if (useRedis) {
       const client = createRedisClient(redis, log);
       const usageTtl = cfg.usageRetentionDays * 86_400;
-      this.failover = new FailoverQuotaStore(new RedisQuotaStore(client, redis.keyPrefix, usageTtl), this.memory, cfg.onRedisDown, log);
+      this.failover = new FailoverQuotaStore(new RedisQuotaStore(client, redis.keyPrefix, usageTtl), this.memory, cfg.onRedisDown, log, redis.commandTimeoutMs);
       this.store = this.failover;
       log.info({ mode: redis.mode, onRedisDown: cfg.onRedisDown }, 'quotas and usage in redis (shared by every replica)');
     } else {
@@ -93,7 +93,14 @@ export class QuotaService {
   limitsFor(tenant: string): TenantLimits {
     let l = this.limitsCache.get(tenant);
     if (!l) {
-      l = { ...this.cfg.defaults, ...this.cfg.tenants[tenant] };
+      const o = this.cfg.tenants[tenant];
+      const d = this.cfg.defaults;
+      l = {
+        requestsPerMinute: o?.requestsPerMinute ?? d.requestsPerMinute,
+        tokensPerMinute: o?.tokensPerMinute ?? d.tokensPerMinute,
+        concurrentStreams: o?.concurrentStreams ?? d.concurrentStreams,
+        dailyTokens: o?.dailyTokens ?? d.dailyTokens,
+      };
       this.limitsCache.set(tenant, l);
     }
     return l;

@@ -1,0 +1,80 @@
+/**
+ * Usage per tenant, day and model, from a running origin's admin API.
+ *
+ *   npm run usage -- [--tenant acme] [--model gpt-oss:20b] [--from 2025-01-01] [--to 2025-01-31] [--json]
+ *
+ * PUERTA_ORIGIN_URL (default http://127.0.0.1:8080) and ADMIN_TOKEN say where and as whom;
+ * --url and --token override them.
+ */
+import { parseArgs } from 'node:util';
+
+export interface UsageArgs {
+  url: string;
+  token: string;
+  tenant?: string;
+  model?: string;
+  from?: string;
+  to?: string;
+}
+
+interface Row {
+  day: string;
+  tenant: string;
+  model: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  errors: number;
+}
+
+export async function fetchUsage(a: UsageArgs): Promise<{ from: string; to: string; rows: Row[]; totals: Omit<Row, 'day' | 'tenant' | 'model'> }> {
+  const q = new URLSearchParams();
+  for (const k of ['tenant', 'model', 'from', 'to'] as const) if (a[k]) q.set(k, a[k]!);
+  const res = await fetch(`${a.url.replace(/\/$/, '')}/admin/usage?${q}`, { headers: { authorization: `Bearer ${a.token}` }, signal: AbortSignal.timeout(15_000) });
+  const body = (await res.json()) as { error?: { message?: string } | string };
+  if (!res.ok) {
+    const msg = typeof body.error === 'string' ? body.error : body.error?.message;
+    throw new Error(`origin answered ${res.status}: ${msg ?? 'no message'}`);
+  }
+  return body as never;
+}
+
+export function formatUsage(rows: Row[], totals: Omit<Row, 'day' | 'tenant' | 'model'>): string {
+  const head = ['day', 'tenant', 'model', 'requests', 'prompt_tokens', 'completion_tokens', 'errors'];
+  const table = [head, ...rows.map((r) => [r.day, r.tenant, r.model, r.requests, r.promptTokens, r.completionTokens, r.errors].map(String))];
+  table.push(['total', '', '', String(totals.requests), String(totals.promptTokens), String(totals.completionTokens), String(totals.errors)]);
+  const widths = head.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  return table.map((r) => r.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      tenant: { type: 'string' },
+      model: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const token = values.token ?? process.env.ADMIN_TOKEN;
+  if (!token) throw new Error('no admin token: set ADMIN_TOKEN or pass --token');
+  const out = await fetchUsage({
+    url: values.url ?? process.env.PUERTA_ORIGIN_URL ?? 'http://127.0.0.1:8080',
+    token,
+    ...(values.tenant ? { tenant: values.tenant } : {}),
+    ...(values.model ? { model: values.model } : {}),
+    ...(values.from ? { from: values.from } : {}),
+    ...(values.to ? { to: values.to } : {}),
+  });
+  console.log(values.json ? JSON.stringify(out, null, 2) : `usage ${out.from} .. ${out.to}\n${formatUsage(out.rows, out.totals)}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    console.error(`usage: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}
