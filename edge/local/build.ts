@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
+const ROOT = resolve(import.meta.dirname, '../..');
 let built = false;
 
 /** Runs scripts/build-edge.sh (a no-op in ~50 ms when nothing changed), once per test process. */

@@ -1,5 +1,5 @@
 /**
- * Runs bin/main.wasm in Viceroy with a temporary copy of the repository's fastly.toml: the same
+ * Runs bin/main.wasm in Viceroy (tests, bench:edge, npm start) with a temporary copy of the repository's fastly.toml: the same
  * [local_server] stores, geolocation and settings, with only the origin URL, the file paths and
  * any test settings replaced. Viceroy is built once by scripts/ensure-system-deps.sh.
  */
@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { ensureEdgeBuilt } from './build.ts';
 import type { RunningEdge } from './types.ts';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
+const ROOT = resolve(import.meta.dirname, '../..');
 
 export function viceroyPath(): string {
   const cache = process.env.VICEROY_CACHE ?? join(homedir(), '.cache/puerta/viceroy');
@@ -42,6 +42,8 @@ export interface ViceroyEdgeOptions {
   secretsFile: string;
   /** Config store entries to set or override (edge/config.ts keys). */
   config?: Record<string, string>;
+  /** Listening port; a free one when omitted. */
+  port?: number;
 }
 
 /** Rewrites the values of `[local_server]` that depend on this run; fails loudly if fastly.toml changed shape. */
@@ -83,7 +85,7 @@ export async function startViceroyEdge(opts: ViceroyEdgeOptions): Promise<Runnin
   const dir = mkdtempSync(join(tmpdir(), 'puerta-viceroy-'));
   const tomlPath = join(dir, 'fastly.toml');
   writeFileSync(tomlPath, localFastlyToml(opts));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const child = spawn(bin, ['serve', '-C', tomlPath, '--addr', `127.0.0.1:${port}`, resolve(ROOT, 'bin/main.wasm')], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],

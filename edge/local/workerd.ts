@@ -1,5 +1,5 @@
 /**
- * Runs the Workers build (bin/edge-workers.js) in workerd through Miniflare, configured from
+ * Runs the Workers build (tests, bench:edge, npm start) (bin/edge-workers.js) in workerd through Miniflare, configured from
  * infra/wrangler.toml by wrangler itself (unstable_getMiniflareWorkerOptions), with local KV
  * seeded from the one tenants file. Only ports, the origin URL and the signing secret differ.
  */
@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Miniflare, type WorkerOptions } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
-import { toWranglerBulk } from '../../../edge/cli/tenants-file.ts';
+import { toWranglerBulk } from '../cli/tenants-file.ts';
 import { ensureEdgeBuilt } from './build.ts';
 import type { RunningEdge } from './types.ts';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
+const ROOT = resolve(import.meta.dirname, '../..');
 
 export interface WorkerdEdgeOptions {
   originUrl: string;
@@ -21,6 +21,8 @@ export interface WorkerdEdgeOptions {
   vars?: Record<string, string>;
   /** Override the rate-limit binding's limit (wrangler.toml has the production value). */
   bindingLimit?: { limit: number; period: 10 | 60 };
+  /** Listening port; a free one when omitted. */
+  port?: number;
 }
 
 export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<RunningEdge> {
@@ -49,7 +51,7 @@ export async function startWorkerdEdge(opts: WorkerdEdgeOptions): Promise<Runnin
     // Where a request carries no MF-CF-Blob header, the client is in Germany at colo "LCL".
     cf: { country: 'DE', colo: 'LCL' },
     host: '127.0.0.1',
-    port: 0,
+    port: opts.port ?? 0,
     kvPersist: false,
     verbose: false,
   } as never);

@@ -11,9 +11,9 @@ import { Agent } from 'undici';
 import { addKey, ensureSecretsFile, putTenant, writeTenantsFile } from '../../../edge/cli/tenants-file.ts';
 import type { TenantRecordInput, TenantsFile } from '../../../shared/tenants.ts';
 import { startOriginStack, type OriginStack } from '../../helpers/origin-stack.ts';
-import type { ClientPlacement, RunningEdge } from './types.ts';
-import { startViceroyEdge } from './viceroy.ts';
-import { startWorkerdEdge } from './workerd.ts';
+import type { ClientPlacement, RunningEdge } from '../../../edge/local/types.ts';
+import { startViceroyEdge } from '../../../edge/local/viceroy.ts';
+import { startWorkerdEdge } from '../../../edge/local/workerd.ts';
 
 export type Runtime = 'fastly' | 'workers';
 
