@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { Gate } from '../../origin/admission/gate.ts';
+
+const gate = (over: Partial<ConstructorParameters<typeof Gate>[0]> = {}) =>
+  new Gate({ label: "model 'm' on upstream 'u'", slots: 2, maxQueue: 100, waitMs: { interactive: 5_000, batch: 5_000 }, interactiveWeight: 8, reserveInteractive: 0, ...over });
+const never = new AbortController().signal;
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('admission gate', () => {
+  it('never runs more than its slots; the rest wait in the origin', async () => {
+    const g = gate();
+    const r1 = await g.acquire('a', 'batch', never);
+    const r2 = await g.acquire('a', 'batch', never);
+    let third = false;
+    const p = g.acquire('a', 'batch', never).then((r) => ((third = true), r));
+    await tick();
+    expect([g.active, g.queued, third]).toEqual([2, 1, false]);
+    r1();
+    const r3 = await p;
+    expect([g.active, g.queued]).toEqual([2, 0]);
+    r2();
+    r3();
+    r3(); // release is idempotent
+    expect(g.active).toBe(0);
+  });
+
+  it('interactive goes ahead of queued batch work, and batch still gets its turn', async () => {
+    const g = gate({ slots: 1, interactiveWeight: 2 });
+    const order: string[] = [];
+    const releases: Array<() => void> = [];
+    const first = await g.acquire('a', 'batch', never);
+    const admit = (name: string) => (r: () => void) => {
+      order.push(name);
+      releases.push(r);
+    };
+    for (const i of [1, 2, 3]) void g.acquire('a', 'batch', never).then(admit(`b${i}`));
+    for (const i of [1, 2, 3, 4]) void g.acquire('b', 'interactive', never).then(admit(`i${i}`));
+    first();
+    for (let n = 0; n < 7; n++) {
+      await tick();
+      releases[n]!();
+    }
+    await tick();
+    expect(order).toEqual(['i1', 'i2', 'b1', 'i3', 'i4', 'b2', 'b3']);
+    expect(g.active).toBe(0);
+  });
+
+  it('is fair between tenants: a newcomer waits at most one slot turn behind a tenant with 100 queued', async () => {
+    const g = gate({ slots: 1, maxQueue: 200 });
+    const first = await g.acquire('bulk', 'batch', never);
+    const served: string[] = [];
+    const bulk = Array.from({ length: 100 }, () => g.acquire('bulk', 'batch', never).then((r) => (served.push('bulk'), r)));
+    const single = g.acquire('light', 'batch', never).then((r) => (served.push('light'), r));
+    first();
+    const next = await Promise.race([single, ...bulk]);
+    expect(served).toEqual(['light']);
+    next();
+    for (const b of bulk) (await b)();
+    expect(g.active).toBe(0);
+  });
+
+  it('answers 503 with Retry-After after the queue wait limit, and when the queue is full', async () => {
+    const g = gate({ slots: 1, maxQueue: 1, waitMs: { interactive: 50, batch: 50 } });
+    const r = await g.acquire('a', 'interactive', never);
+    const waited = g.acquire('a', 'interactive', never);
+    await expect(g.acquire('a', 'interactive', never)).rejects.toMatchObject({ status: 503, code: 'queue_full' });
+    const e = await waited.catch((x: unknown) => x);
+    expect(e).toMatchObject({ status: 503, type: 'overloaded_error', code: 'queue_wait_exceeded' });
+    expect((e as { retryAfter: number }).retryAfter).toBeGreaterThanOrEqual(1);
+    expect((e as Error).message).toMatch(/waited 50 ms/);
+    expect(g.stats.rejectedWaitLimit).toBe(1);
+    expect(g.stats.rejectedQueueFull).toBe(1);
+    r();
+  });
+
+  it('a waiter whose client disconnects leaves the queue at once', async () => {
+    const g = gate({ slots: 1 });
+    const r = await g.acquire('a', 'batch', never);
+    const ctl = new AbortController();
+    const p = g.acquire('a', 'batch', ctl.signal);
+    expect(g.queued).toBe(1);
+    ctl.abort(new Error('client disconnected'));
+    await expect(p).rejects.toThrow('client disconnected');
+    expect(g.queued).toBe(0);
+    expect(g.stats.cancelledWhileQueued).toBe(1);
+    r();
+    expect(g.active).toBe(0);
+  });
+
+  it('keeps reserved slots for interactive work', async () => {
+    const g = gate({ slots: 2, reserveInteractive: 1 });
+    const b1 = await g.acquire('a', 'batch', never);
+    let b2 = false;
+    void g.acquire('a', 'batch', never).then(() => (b2 = true));
+    const i1 = await g.acquire('b', 'interactive', never);
+    await tick();
+    expect(b2).toBe(false);
+    i1();
+    b1();
+    await tick();
+    expect(b2).toBe(true);
+  });
+});
