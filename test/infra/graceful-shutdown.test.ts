@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyDay } from '../../origin/audit/verify.ts';
+import { utcDay } from '../../origin/audit/file-names.ts';
+import { startOriginStack, parseSse, type OriginStack } from '../helpers/origin-stack.ts';
+import { readAuditLines, tempDir } from '../audit/helpers.ts';
+
+const chat = (content: string) => JSON.stringify({ model: 'gpt-oss:20b', stream: true, messages: [{ role: 'user', content }] });
+
+/**
+ * What systemd's SIGTERM (puerta-origin.service) sets off: stop accepting, let open streams
+ * finish within the grace period, end the rest with a retryable error event, then seal the audit.
+ */
+describe('graceful shutdown', () => {
+  let stack: OriginStack;
+  const tmp = tempDir();
+  beforeAll(async () => {
+    stack = await startOriginStack({ sim: { timeScale: 0.05 }, origin: { audit: { region: 'cr-sjo-1', batchWindowMs: 50, file: { dir: tmp.dir } } } });
+  });
+  afterAll(async () => {
+    await stack.sim.close();
+    tmp.cleanup();
+  });
+
+  it('short streams finish, long ones end with origin_shutting_down, new connections are refused, the audit is sealed', async () => {
+    const url = stack.origin.url;
+    const post = (content: string) => fetch(url + '/v1/chat/completions', { method: 'POST', body: chat(content), headers: { 'content-type': 'application/json' } });
+    // ~0.2 s of generation at 50 tok/s x 0.05: inside a 1.5 s grace period.
+    const short = post('short [[sim:tokens=200]]').then((r) => r.text());
+    // ~4 s: outlives the grace period.
+    const long = post('long [[sim:tokens=4000]]').then((r) => r.text());
+    await new Promise((r) => setTimeout(r, 150));
+    const t0 = Date.now();
+    const done = stack.origin.shutdown(1_500);
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(fetch(url + '/healthz')).rejects.toThrow();
+
+    const shortText = await short;
+    expect(shortText).toContain('data: [DONE]');
+    const events = parseSse(await long);
+    const last = events[events.length - 1]!;
+    expect(last.event).toBe('error');
+    const err = JSON.parse(last.data!) as { error: { code: string; retryable: boolean } };
+    expect(err.error.code).toBe('origin_shutting_down');
+    expect(err.error.retryable).toBe(true);
+    await done;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_400);
+
+    const lines = readAuditLines(tmp.dir);
+    const seal = lines[lines.length - 1]!;
+    expect(seal).toMatchObject({ type: 'seal', reason: 'shutdown', records: 2 });
+    const outcomes = lines.filter((l) => l.type === 'request').map((l) => [l.outcome, l.reason]);
+    expect(outcomes).toContainEqual(['ok', null]);
+    expect(outcomes).toContainEqual(['error', 'origin_shutting_down']);
+    expect((await verifyDay(tmp.dir, utcDay(Date.now()))).ok).toBe(true);
+  });
+});
