@@ -56,10 +56,15 @@ export class AdmissionController implements Admission {
     return entry.gate;
   }
 
-  /** Requests waiting here for an upstream model (routing adds them to its in-flight count). */
+  /**
+   * Requests admitted or waiting here for an upstream model. Counted from admission on, so
+   * requests routed in the same instant already see each other (the upstream's own count starts
+   * only when the request is sent).
+   */
   load(upstream: string, model: string): number {
-    const e = this.gates.get(this.group(upstream, model) ? `group\u0000${this.group(upstream, model)!.name}` : `${upstream}\u0000${model}`);
-    return e ? e.gate.queued : 0;
+    const g = this.group(upstream, model);
+    const e = this.gates.get(g ? `group\u0000${g.name}` : `${upstream}\u0000${model}`);
+    return e ? e.gate.active + e.gate.queued : 0;
   }
 
   acquire(req: AdmissionRequest): Promise<() => void> {

@@ -24,7 +24,7 @@ function replicaFault(err: unknown): boolean {
 /**
  * Routing by public model name: aliases (personas) first, then the upstreams serving the model,
  * healthy ones only (all of them when none is healthy: better a try than a certain failure),
- * least loaded first (requests in flight plus those queued for it in this origin).
+ * least loaded first (requests in flight, or admitted and queued for it in this origin).
  */
 export class Router {
   readonly health: HealthTracker;
@@ -83,7 +83,7 @@ export class Router {
     const pick = healthy.length > 0 ? healthy : found;
     const scored = pick.map((c) => ({
       c: { ...c, ...(persona ? { persona } : {}), pinned: this.isPinned(c.upstream.name, c.upstreamModel) } as RoutedModel,
-      load: c.upstream.outstanding + this.load(c.upstream.name, c.upstreamModel),
+      load: Math.max(c.upstream.outstanding, this.load(c.upstream.name, c.upstreamModel)),
     }));
     scored.sort((a, b) => a.load - b.load);
     return scored.map((s) => s.c);
