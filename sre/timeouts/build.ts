@@ -19,6 +19,8 @@ export interface BuildOptions {
   originFile?: string;
   /** Systemd override file or directory of the Ollama service (default infra/ollama). */
   ollamaOverride?: string;
+  /** Use the override's OLLAMA_NUM_PARALLEL as every model's slots (the deployed engine, not the reference layout). */
+  slotsFromOverride?: boolean;
   /** Ask the upstream for /api/version and /api/ps. */
   probe?: boolean;
   clients?: readonly ClientTimeout[];
@@ -59,15 +61,17 @@ export async function buildLayout(preset: LayoutPreset, o: BuildOptions): Promis
     upstream: {
       ...(ollama?.loadTimeoutMs !== undefined ? { loadTimeoutMs: ollama.loadTimeoutMs } : {}),
       boxCapacity: preset.boxCapacity,
-      source: ollama ? ollama.files.join(', ') : 'simulator presets (test/sim/presets.ts); no Ollama override found',
+      source: ollama
+        ? `${ollama.files.join(', ')}${ollama.numParallel !== undefined ? ` (OLLAMA_NUM_PARALLEL=${ollama.numParallel}${o.slotsFromOverride ? ', applied to every model' : '; slots from the layout, --slots-from-override to apply it'})` : ''}`
+        : 'simulator presets (test/sim/presets.ts); no Ollama override found',
       ...(probe ? { probe } : {}),
     },
-    // Concurrency per model: the origin's explicit admission.slots, else the engine's
-    // OLLAMA_NUM_PARALLEL from the override, else the preset's (admission.defaultSlots is a generic
-    // default, not a statement about this model, so it is not used).
+    // Concurrency per model: the origin's explicit admission.slots, else (when asked) the engine's
+    // OLLAMA_NUM_PARALLEL from the override, else the reference layout's own. The override is the
+    // deployment's, not the layout's, so it only applies with --slots-from-override.
     models: preset.models.map((m) => {
       const name = simModelName(m.sim);
-      const slots = origin.slots[`${firstUpstream.name}/${name}`] ?? origin.slots[name] ?? ollama?.numParallel;
+      const slots = origin.slots[`${firstUpstream.name}/${name}`] ?? origin.slots[name] ?? (o.slotsFromOverride ? ollama?.numParallel : undefined);
       return presetModel(m, firstUpstream.name, slots);
     }),
     clients: o.clients ?? commonClients,

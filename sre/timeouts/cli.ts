@@ -26,6 +26,8 @@ Usage: npm run check:timeouts -- [flags]
   --wrangler PATH        default infra/wrangler.toml (.json/.jsonc also read)
   --origin-config FILE   origin JSON config (default: PUERTA_ORIGIN_CONFIG; environment applies too)
   --ollama-override P    Ollama systemd override file or directory (default infra/ollama)
+  --slots-from-override  every model gets the override's OLLAMA_NUM_PARALLEL slots (the deployed engine)
+                         instead of the reference layout's own
   --probe                ask the upstream for /api/version and /api/ps
   --json                 print the results as JSON
   --help                 this text
@@ -41,6 +43,7 @@ const flagsSchema = z.object({
   wrangler: z.string().optional(),
   'origin-config': z.string().optional(),
   'ollama-override': z.string().optional(),
+  'slots-from-override': z.boolean().optional(),
   probe: z.boolean().optional(),
   json: z.boolean().optional(),
   help: z.boolean().optional(),
@@ -61,6 +64,7 @@ export async function runCli(argv: string[], root: string, out: (s: string) => v
         wrangler: { type: 'string' },
         'origin-config': { type: 'string' },
         'ollama-override': { type: 'string' },
+        'slots-from-override': { type: 'boolean' },
         probe: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -98,6 +102,7 @@ export async function runCli(argv: string[], root: string, out: (s: string) => v
         ...(f.wrangler ? { wrangler: f.wrangler } : {}),
         ...(f['origin-config'] ? { originFile: f['origin-config'] } : {}),
         ...(f['ollama-override'] ? { ollamaOverride: f['ollama-override'] } : {}),
+        slotsFromOverride: f['slots-from-override'] ?? false,
         probe: f.probe ?? false,
       });
       results.push(checkLayout(layout));

@@ -7,6 +7,7 @@
 import { presets as simModels, type PresetName } from '../../test/sim/presets.ts';
 
 export interface PresetModel {
+  /** Model timing from the simulator's presets, including its slots on one Spark (120b: 2, 20b: 4). */
   sim: PresetName;
   maxInputTokens: number;
   maxOutputTokens: number;
