@@ -117,7 +117,7 @@ describe('Redis unavailable', () => {
       expect(o.deps.quota!.snapshot().failover!.degradedDecisions).toBe(before);
       expect(o.deps.quota!.snapshot().failover!.redisUp).toBe(true);
       // Usage seen during the outage was replayed into Redis.
-      await until(async () => (await usage(o.url)).totals.requests > 0);
+      await until(async () => ((await usage(o.url)).totals.requests ?? 0) > 0);
       expect(f.usageBuffered).toBeGreaterThan(0);
     } finally {
       await o.close();
