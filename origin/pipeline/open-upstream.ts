@@ -71,13 +71,13 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
     const call = deps.router ? deps.router.prepare(target, opts.build(target)) : opts.build(target);
     try {
       const res = await target.upstream.open(call.method, call.path, call.body, signal, opts.model);
-      deps.router?.succeeded(target.upstream);
       rec.upstreamHeadersAt = Date.now();
+      deps.router?.succeeded(target.upstream);
       return { upstream: target.upstream, upstreamModel: target.upstreamModel, res, release };
     } catch (err) {
-      if (!signal.aborted) deps.router?.failed(target.upstream, err);
       release();
       lastErr = err;
+      if (!signal.aborted) deps.router?.failed(target.upstream, err);
       if (signal.aborted || !retryableBeforeFirstByte(err)) throw err;
       deps.log.warn({ requestId: rec.requestId, upstream: target.upstream.name, err: (err as Error).message }, 'upstream failed before first byte; trying another replica');
     }
