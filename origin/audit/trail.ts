@@ -45,6 +45,7 @@ export class AuditTrail implements RequestObserver {
   ) {
     this.queues = sinks.map((sink) => ({ sink, lines: [], chain: Promise.resolve() }));
     this.capturesAnyContent = cfg.policy.contentLogging === true || Object.values(cfg.tenants).some((t) => t.contentLogging === true);
+    if (this.capturesAnyContent) this.onFrame = (rec, _gapMs, frame) => void rec.capturedFrames?.push(frame);
   }
 
   get sinks(): readonly AuditSink[] {
@@ -65,9 +66,8 @@ export class AuditTrail implements RequestObserver {
     if (rec.stream && this.capturesContent(rec)) rec.capturedFrames = [];
   }
 
-  onFrame(rec: RequestRecord, _gapMs: number, frame: Uint8Array): void {
-    rec.capturedFrames?.push(frame);
-  }
+  /** Only defined when some policy logs content, so streams of everyone else skip it entirely. */
+  readonly onFrame?: (rec: RequestRecord, gapMs: number, frame: Uint8Array) => void;
 
   onEnd(rec: RequestRecord): void {
     const r = toAuditRecord(rec, this.cfg);

@@ -48,8 +48,8 @@ describe('audit record per outcome', () => {
     await reader.read();
     ctl.abort();
     await reader.read().catch(() => {});
-    // Give the origin a moment to see the disconnect, then close it (flush + seal).
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the engine saw the disconnect (the origin aborted it), then close (flush + seal).
+    for (let i = 0; i < 100 && stack.sim.stats().cancelled < 1; i++) await new Promise((r) => setTimeout(r, 50));
     await stack.close();
     records = readAuditRecords(tmp.dir);
   });

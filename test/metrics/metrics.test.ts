@@ -34,9 +34,19 @@ describe('metrics under simulator traffic', () => {
     before = await scrape(stack.origin.url, TOKEN);
 
     // Three long streams on one slot: two wait in the queue while the first generates.
-    const long = [0, 1, 2].map(() => post('/v1/chat/completions', chat('long [[sim:tokens=40]]', { stream: true })).then((r) => r.text()));
-    await new Promise((r) => setTimeout(r, 150));
+    let finished = 0;
+    const long = [0, 1, 2].map(() =>
+      post('/v1/chat/completions', chat('long [[sim:tokens=600]]', { stream: true }))
+        .then((r) => r.text())
+        .finally(() => finished++),
+    );
+    // Each stream takes ~0.6 s (600 tokens at 50 tok/s, time scale 0.05), one at a time: scrape
+    // until all three are open (one generating, two queued), however slow the machine is.
     during = await scrape(stack.origin.url, TOKEN);
+    while (finished === 0 && sumOf(during, 'puerta_inflight_streams') < 3) {
+      await new Promise((r) => setTimeout(r, 20));
+      during = await scrape(stack.origin.url, TOKEN);
+    }
     await Promise.all(long);
 
     // Keepalives while the first byte is slow; an upstream error mid-stream; a cancellation.
