@@ -3,9 +3,9 @@ import type { z } from 'zod';
 import { ollamaModelRequestSchema, ollamaShowRequestSchema } from '../../shared/schemas/ollama.ts';
 import { readJson } from '../http/read-json.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import { streamExchange } from '../pipeline/exchange.ts';
+import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
 import type { OpenedUpstream } from '../pipeline/open-upstream.ts';
-import { openUpstream } from '../pipeline/open-upstream.ts';
+import type { RequestRecord } from '../pipeline/record.ts';
 import type { PriorityClass } from '../pipeline/admission.ts';
 import type { Emit } from '../stream/stream-response.ts';
 import { ndjsonFraming } from '../stream/framing.ts';
@@ -29,31 +29,71 @@ function withDefaults(body: Record<string, unknown>, model: string, up: Upstream
 
 const NEWLINE = Uint8Array.of(0x0a);
 
-/**
- * Raw bytes, as Ollama sent them. On failure a cut-off line is ended first, so the error line
- * that follows is a line of its own for the client's parser.
- */
-async function relayRaw(opened: OpenedUpstream, emit: Emit, signal: AbortSignal): Promise<void> {
-  let lineOpen = false;
-  try {
-    for await (const chunk of opened.res.body as AsyncIterable<Uint8Array>) {
-      if (chunk.length === 0) continue;
-      lineOpen = chunk[chunk.length - 1] !== 0x0a;
-      const p = emit(chunk);
-      if (p) await p;
-    }
-  } catch (err) {
-    if (signal.aborted) throw err;
-    if (lineOpen) await emit(NEWLINE);
-    throw fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
-  }
+/** Ollama's final object carries the engine's own token counts; usage and quotas are charged from them. */
+function recordCounts(rec: RequestRecord, final: { prompt_eval_count?: unknown; eval_count?: unknown }): void {
+  if (typeof final.prompt_eval_count === 'number') rec.promptTokens = final.prompt_eval_count;
+  if (typeof final.eval_count === 'number') rec.completionTokens = final.eval_count;
+  else if (typeof final.prompt_eval_count === 'number') rec.completionTokens = 0;
 }
 
-function passResponse(opened: OpenedUpstream, requestId: string): Response {
+/** The final `done:true` line is small; it never needs more than the last few KiB of the stream. */
+const TAIL_BYTES = 4096;
+
+/**
+ * Raw bytes, as Ollama sent them. Only the stream's tail is kept, to read the engine's counts
+ * from the last line. On failure a cut-off line is ended first, so the error line that follows
+ * is a line of its own for the client's parser.
+ */
+function relayRaw(rec: RequestRecord) {
+  return async (opened: OpenedUpstream, emit: Emit, signal: AbortSignal): Promise<void> => {
+    let lineOpen = false;
+    let tail: Uint8Array = new Uint8Array(0);
+    try {
+      for await (const chunk of opened.res.body as AsyncIterable<Uint8Array>) {
+        if (chunk.length === 0) continue;
+        lineOpen = chunk[chunk.length - 1] !== 0x0a;
+        tail = keepTail(tail, chunk);
+        const p = emit(chunk);
+        if (p) await p;
+      }
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (lineOpen) await emit(NEWLINE);
+      throw fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
+    }
+    const text = new TextDecoder().decode(tail).trimEnd();
+    const last = text.slice(text.lastIndexOf('\n') + 1);
+    if (last.includes('"done":true')) {
+      try {
+        recordCounts(rec, JSON.parse(last) as Record<string, unknown>);
+      } catch {
+        // A tail cut mid-line (a final object over 4 KiB): the counts stay the estimate.
+      }
+    }
+  };
+}
+
+function keepTail(tail: Uint8Array, chunk: Uint8Array): Uint8Array {
+  if (chunk.length >= TAIL_BYTES) return chunk.slice(chunk.length - TAIL_BYTES);
+  const keep = Math.min(tail.length, TAIL_BYTES - chunk.length);
+  const out = new Uint8Array(keep + chunk.length);
+  out.set(tail.subarray(tail.length - keep), 0);
+  out.set(chunk, keep);
+  return out;
+}
+
+/** A whole (non-streamed) answer: read once, counts recorded, bytes returned unchanged. */
+async function passResponse(opened: OpenedUpstream, rec: RequestRecord): Promise<Response> {
   const type = opened.res.headers['content-type'];
-  return new Response(opened.res.body as unknown as ReadableStream, {
+  const bytes = new Uint8Array(await opened.res.body.arrayBuffer());
+  try {
+    recordCounts(rec, JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>);
+  } catch {
+    // Not JSON (should not happen on 2xx): relay it anyway; Ollama's client will say what is wrong.
+  }
+  return new Response(bytes, {
     status: opened.res.status,
-    headers: { 'content-type': typeof type === 'string' ? type : 'application/json', 'x-request-id': requestId },
+    headers: { 'content-type': typeof type === 'string' ? type : 'application/json', 'x-request-id': rec.requestId },
   });
 }
 
@@ -82,20 +122,9 @@ export function nativeModelRoute(
       }),
     };
     if (opts.streams && body.stream !== false) {
-      return streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay: relayRaw });
+      return streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay: relayRaw(rec) });
     }
-    const opened = await openUpstream(deps, rec, open, c.req.raw.signal);
-    rec.firstByteAt = Date.now();
-    let released = false;
-    const release = () => {
-      if (!released) {
-        released = true;
-        opened.release();
-      }
-    };
-    opened.res.body.once('close', release);
-    opened.res.body.once('end', release);
-    return passResponse(opened, rec.requestId);
+    return jsonExchange(c, deps, open, (opened) => passResponse(opened, rec));
   };
 }
 

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import type { OriginEnv } from '../types.ts';
 
-/** `GET /v1/models`: every model of every reachable upstream; 503 only when none answers. */
+/** `GET /v1/models`: every model of every reachable upstream, and the aliases; 503 only when none answers. */
 export function listModels(deps: OriginDeps) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const { models, failures } = await deps.registry.allModels();
@@ -14,6 +14,10 @@ export function listModels(deps: OriginDeps) {
       seen.add(m.id);
       const modified = typeof m.raw?.modified_at === 'string' ? Date.parse(m.raw.modified_at) : NaN;
       data.push({ id: m.id, object: 'model', created: Number.isNaN(modified) ? 0 : Math.floor(modified / 1000), owned_by: m.upstream });
+    }
+    // Personas are models to a client: "plan", "fast", "code" appear beside the real names.
+    for (const alias of deps.router?.aliasNames() ?? []) {
+      if (!seen.has(alias)) data.push({ id: alias, object: 'model', created: 0, owned_by: 'puerta-alias' });
     }
     return c.json({ object: 'list', data });
   };
