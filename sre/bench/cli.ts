@@ -152,7 +152,11 @@ export async function runBench(argv: string[]): Promise<BenchOutcome | undefined
     console.log(help);
     return undefined;
   }
-  if (raw.compare) return compareRuns(raw.compare, raw.out ?? 'bench-results');
+  if (raw.compare) {
+    const c = compareRuns(raw.compare, raw.out ?? 'bench-results');
+    console.log(`wrote ${c.files.join('\n      ')}`);
+    return c;
+  }
   const parsed = benchFlagsSchema.safeParse({
     ...raw,
     plots: raw['no-plots'] ? false : (raw.plots ?? true),
