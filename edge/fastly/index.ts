@@ -7,9 +7,11 @@ import { REQUEST_ID_HEADER, requestIdFrom } from '../../shared/headers.ts';
 import { createEdgeApp } from '../app.ts';
 import { parseEdgeConfig } from '../config.ts';
 import { fastlyPlatform } from './platform.ts';
+import { prewarm } from './prewarm.ts';
 import { readConfig } from './stores.ts';
 
 const app = createEdgeApp();
+prewarm(app);
 
 async function handle(event: FetchEvent): Promise<Response> {
   let config;

@@ -90,6 +90,10 @@ export async function startViceroyEdge(opts: ViceroyEdgeOptions): Promise<Runnin
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Never outlive the process that started it (tests, npm start, bench), however that one ends.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   let output = '';
   const keep = (b: Buffer) => {
     output = (output + b.toString()).slice(-20_000);
