@@ -18,8 +18,7 @@ export const errorHandler: ErrorHandler<OriginEnv> = (err, c) => {
   else if (e.status >= 500) log?.warn({ code: e.code }, e.message);
   if (e.status === 499) return new Response(null, { status: 499 });
   const headers = e.responseHeaders(requestId);
-  if (c.req.path.startsWith('/api/')) {
-    return new Response(JSON.stringify({ error: e.message, request_id: requestId }), { status: e.status, headers });
-  }
-  return new Response(JSON.stringify(e.body(requestId)), { status: e.status, headers });
+  const text = JSON.stringify(c.req.path.startsWith('/api/') ? { error: e.message, request_id: requestId } : e.body(requestId));
+  headers['content-length'] = String(Buffer.byteLength(text));
+  return new Response(text, { status: e.status, headers });
 };

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ollamaModelRequestSchema, ollamaShowRequestSchema } from '../../shared/schemas/ollama.ts';
 import { readJson } from '../http/read-json.ts';
+import { sendJson } from '../http/send-json.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
 import type { OpenedUpstream } from '../pipeline/open-upstream.ts';
@@ -93,7 +94,7 @@ async function passResponse(opened: OpenedUpstream, rec: RequestRecord): Promise
   }
   return new Response(bytes, {
     status: opened.res.status,
-    headers: { 'content-type': typeof type === 'string' ? type : 'application/json', 'x-request-id': rec.requestId },
+    headers: { 'content-type': typeof type === 'string' ? type : 'application/json', 'content-length': String(bytes.byteLength), 'x-request-id': rec.requestId },
   });
 }
 
@@ -150,9 +151,9 @@ export function nativeList(deps: OriginDeps, path: '/api/tags' | '/api/ps') {
     }
     if (ok === 0 && results.length > 0) {
       const reason = results[0]!.status === 'rejected' ? (results[0] as PromiseRejectedResult).reason : undefined;
-      return c.json({ error: `no Ollama upstream answered ${path}: ${(reason as Error | undefined)?.message ?? 'unknown'}` }, 503, { 'retry-after': '5' });
+      return sendJson(c, { error: `no Ollama upstream answered ${path}: ${(reason as Error | undefined)?.message ?? 'unknown'}` }, 503, { 'retry-after': '5' });
     }
-    return c.json({ models });
+    return sendJson(c, { models });
   };
 }
 
@@ -162,11 +163,11 @@ export function nativeVersion(deps: OriginDeps) {
     let lastErr: unknown;
     for (const u of deps.registry.upstreams.filter((x) => x.kind === 'ollama')) {
       try {
-        return c.json(await u.json<{ version: string }>('GET', '/api/version', undefined, AbortSignal.timeout(5_000)));
+        return sendJson(c, await u.json<{ version: string }>('GET', '/api/version', undefined, AbortSignal.timeout(5_000)));
       } catch (err) {
         lastErr = err;
       }
     }
-    return c.json({ error: `no Ollama upstream answered /api/version: ${(lastErr as Error | undefined)?.message ?? 'none configured'}` }, 503, { 'retry-after': '5' });
+    return sendJson(c, { error: `no Ollama upstream answered /api/version: ${(lastErr as Error | undefined)?.message ?? 'none configured'}` }, 503, { 'retry-after': '5' });
   };
 }

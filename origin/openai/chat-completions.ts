@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../shared/schemas/openai.ts';
 import { readJson } from '../http/read-json.ts';
+import { sendJson } from '../http/send-json.ts';
 import type { OllamaChatChunk } from '../ollama/types.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
@@ -66,6 +67,6 @@ export function chatCompletions(deps: OriginDeps) {
         usage,
       };
     });
-    return c.json(body);
+    return sendJson(c, body);
   };
 }

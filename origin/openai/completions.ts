@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { completionRequestSchema, type CompletionRequest } from '../../shared/schemas/openai.ts';
 import { readJson } from '../http/read-json.ts';
+import { sendJson } from '../http/send-json.ts';
 import type { OllamaChatChunk } from '../ollama/types.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
@@ -63,6 +64,6 @@ export function completions(deps: OriginDeps) {
         usage,
       };
     });
-    return c.json(body);
+    return sendJson(c, body);
   };
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { embeddingRequestSchema, type EmbeddingRequest } from '../../shared/schemas/openai.ts';
 import { readJson } from '../http/read-json.ts';
+import { sendJson } from '../http/send-json.ts';
 import type { OllamaEmbedResponse } from '../ollama/types.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { jsonExchange } from '../pipeline/exchange.ts';
@@ -52,6 +53,6 @@ export function embeddings(deps: OriginDeps) {
         usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
       };
     });
-    return c.json(body);
+    return sendJson(c, body);
   };
 }

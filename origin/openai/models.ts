@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { sendJson } from '../http/send-json.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import type { OriginEnv } from '../types.ts';
 
@@ -19,6 +20,6 @@ export function listModels(deps: OriginDeps) {
     for (const alias of deps.router?.aliasNames() ?? []) {
       if (!seen.has(alias)) data.push({ id: alias, object: 'model', created: 0, owned_by: 'puerta-alias' });
     }
-    return c.json({ object: 'list', data });
+    return sendJson(c, { object: 'list', data });
   };
 }

@@ -50,6 +50,9 @@ describe('aliases', () => {
       body: JSON.stringify({ model: 'rapido', messages: [{ role: 'user', content: 'x [[sim:tokens=2]]' }] }),
     });
     expect(res.status).toBe(200);
+    const text = await res.text();
     expect(last().upstreamModel).toBe('llama3.2:3b');
+    // Non-streamed answers record the bytes sent too (the audit trail reports them).
+    expect(last().bytesOut).toBe(Buffer.byteLength(text));
   });
 });
