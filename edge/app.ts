@@ -3,8 +3,8 @@
  * request id → CORS (preflight answered here) → auth → residency → rate limit → forward.
  * Runtime specifics arrive through `c.env.platform` (edge/platform.ts).
  */
-import { Hono } from 'hono';
-import { errors, toPuertaError } from '../shared/errors.ts';
+import { Hono, type Context } from 'hono';
+import { errors, toPuertaError, type PuertaError } from '../shared/errors.ts';
 import { authenticate } from './auth/middleware.ts';
 import { cors } from './cors.ts';
 import { forward } from './forward/forward.ts';
@@ -12,6 +12,20 @@ import { rateLimit } from './limits/middleware.ts';
 import type { EdgeEnv } from './platform.ts';
 import { requestContext } from './request-context.ts';
 import { residency } from './residency/policy.ts';
+
+/**
+ * The edge's own errors in the caller's dialect, as the origin does: OpenAI's
+ * `{"error":{message,type,code,param},"request_id"}` on /v1, Ollama's `{"error":"…"}` on /api
+ * (the ollama clients read `error` as a string). Status and headers are the same either way.
+ */
+function errorResponse(err: PuertaError, c: Context<EdgeEnv>): Response {
+  const requestId = c.get('requestId');
+  if (!new URL(c.req.url).pathname.startsWith('/api/')) return err.toResponse(requestId);
+  return new Response(JSON.stringify({ error: err.message, request_id: requestId }), {
+    status: err.status,
+    headers: err.responseHeaders(requestId),
+  });
+}
 
 export function createEdgeApp(): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
@@ -28,7 +42,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
 
   app.notFound((c) => {
     const err = errors.notFound(`no route for ${c.req.method} ${new URL(c.req.url).pathname}; this gateway serves /v1/* (OpenAI) and /api/* (Ollama)`);
-    return err.toResponse(c.get('requestId'));
+    return errorResponse(err, c);
   });
 
   app.onError((e, c) => {
@@ -37,7 +51,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
       // Internal failures only: their message is hidden from the client, so it goes to the log.
       console.error(JSON.stringify({ msg: 'edge error', request_id: c.get('requestId'), error: String(err.cause) }));
     }
-    return err.toResponse(c.get('requestId'));
+    return errorResponse(err, c);
   });
 
   return app;

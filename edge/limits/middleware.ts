@@ -11,12 +11,14 @@ export function rateLimit(): MiddlewareHandler<EdgeEnv> {
     const d = await c.env.platform.limiter.hit(`tenant:${tenant.id}`, rule);
     const headers = rateLimitHeaders(d);
     if (!d.allowed) {
+      const retryAfter = Math.max(1, Math.ceil(d.resetSeconds));
       throw new PuertaError({
         status: 429,
         type: 'rate_limit_error',
         code: 'rate_limit_exceeded',
-        message: `rate limit reached for tenant '${tenant.id}': ${rule.requests} requests per ${rule.windowSeconds} s at this edge location; retry after the Retry-After seconds`,
-        retryAfter: Math.max(1, Math.ceil(d.resetSeconds)),
+        // d.limit, not the tenant rule: a runtime-wide ceiling (Workers binding) may be what refused.
+        message: `rate limit reached for tenant '${tenant.id}' at this edge location: ${d.limit} requests per window; retry after ${retryAfter} s`,
+        retryAfter,
         retryable: true,
         headers,
       });

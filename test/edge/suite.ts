@@ -92,6 +92,11 @@ export function edgeSuite(runtime: Runtime): void {
         expect((await errorOf(wrong)).code).toBe('invalid_api_key');
       });
 
+      it('speaks Ollama errors on /api/*: the ollama client shows the message', async () => {
+        const ollama = new Ollama({ host: s.edge.url, headers: { Authorization: 'Bearer sk-not-ours' } });
+        await expect(ollama.list()).rejects.toMatchObject({ status_code: 401, error: expect.stringContaining('not a Puerta key') });
+      });
+
       it('refuses a suspended tenant with 403', async () => {
         const res = await s.fetch('/v1/models', { headers: bearer(s.keys.suspended) });
         expect(res.status).toBe(403);
