@@ -26,9 +26,9 @@ export interface ReplayGuard {
 }
 
 /**
- * In-process nonce memory. Entries are inserted with the same TTL, so insertion order is expiry
- * order and expired entries are dropped from the front: O(1) per request, bounded by traffic in
- * one skew window.
+ * In-process nonce memory, for a single origin replica (several replicas need a shared guard, e.g.
+ * Redis `SET nonce 1 NX PX ttl`). Entries arrive in roughly expiry order, so expired ones are
+ * dropped from the front: O(1) per request, bounded by the traffic of one skew window.
  */
 export class MemoryReplayGuard implements ReplayGuard {
   private readonly seen = new Map<string, number>();
@@ -105,8 +105,10 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
     for (const key of await keys) if (!ok) ok = await verify(key, fields, signature);
     if (!ok) throw refuse('edge signature does not match');
     if ((await bodyDigest(body)) !== digest) throw refuse('body does not match its signed digest');
-    // Twice the window: a timestamp may be up to maxSkew old or ahead when first seen.
-    if (!(await replay.remember(nonce, 2 * opts.maxSkewMs))) throw refuse('replayed request (nonce already used)', 'edge_signature_replayed');
+    // A nonce needs remembering only while its timestamp is still inside the window (ts + maxSkew);
+    // after that the skew check alone refuses it. A second of margin covers clock reads.
+    const ttl = ts + opts.maxSkewMs - now() + 1_000;
+    if (!(await replay.remember(nonce, ttl))) throw refuse('replayed request (nonce already used)', 'edge_signature_replayed');
 
     c.set('tenant', { id: tenant, via: 'edge', ...(country ? { country } : {}), ...(pop ? { pop } : {}) });
     await next();

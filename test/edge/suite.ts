@@ -3,9 +3,11 @@
  * workers.test.ts → workerd): everything between a client and the origin that the edge owns.
  */
 import { Ollama } from 'ollama';
+import puppeteer from 'puppeteer-core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSse, readTimed } from '../helpers/origin-stack.ts';
+import { startPageServer } from './harness/page-server.ts';
 import { startEdgeStack, type EdgeStack, type Runtime, type TenantName } from './harness/stack.ts';
 
 const chat = (content: string, extra: Record<string, unknown> = {}) =>
@@ -31,13 +33,18 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
 export function edgeSuite(runtime: Runtime): void {
   describe(`edge on ${runtime === 'fastly' ? 'Fastly Compute (Viceroy)' : 'Cloudflare Workers (workerd)'}`, () => {
     let s: EdgeStack;
+    let page: Awaited<ReturnType<typeof startPageServer>>;
     const post = (tenant: TenantName, path: string, body: string, init: RequestInit & { country?: 'DE' | 'US' } = {}) =>
       s.fetch(path, { method: 'POST', body, ...init, headers: { ...bearer(s.keys[tenant]), ...(init.headers as Record<string, string>) } });
 
     beforeAll(async () => {
-      s = await startEdgeStack(runtime);
+      page = await startPageServer();
+      s = await startEdgeStack(runtime, { edgeConfig: { CORS_ALLOWED_ORIGINS: `https://app.example.eu,${page.origin}` } });
     });
-    afterAll(() => s?.close());
+    afterAll(async () => {
+      await s?.close();
+      await page?.close();
+    });
 
     it('answers with the request id it was given, or a new one', async () => {
       const res = await s.fetch('/healthz', { headers: { 'x-request-id': 'client-chosen-id-123' } });
@@ -185,6 +192,43 @@ export function edgeSuite(runtime: Runtime): void {
       expect(denied.headers.get('access-control-expose-headers')).toContain('x-request-id');
     });
 
+    it('serves a browser on an allowed origin: preflight, streamed chunks, exposed headers (headless Chromium)', async () => {
+      const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+      try {
+        const tab = await browser.newPage();
+        await tab.goto(page.origin);
+        const result = await tab.evaluate(
+          async (edgeUrl: string, key: string) => {
+            const res = await fetch(`${edgeUrl}/v1/chat/completions`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'hi [[sim:tokens=20]]' }] }),
+            });
+            const reader = res.body!.getReader();
+            const dec = new TextDecoder();
+            const at: number[] = [];
+            let text = '';
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) break;
+              at.push(performance.now());
+              text += dec.decode(value, { stream: true });
+            }
+            return { status: res.status, requestId: res.headers.get('x-request-id'), reads: at.length, spread: at[at.length - 1]! - at[0]!, text };
+          },
+          s.edge.url,
+          s.keys.open,
+        );
+        expect(result.status).toBe(200);
+        expect(result.requestId).toMatch(/^req_/);
+        expect(result.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+        expect(result.reads).toBeGreaterThanOrEqual(5);
+        expect(result.spread).toBeGreaterThan(80);
+      } finally {
+        await browser.close();
+      }
+    });
+
     describe('streaming', () => {
       it('relays SSE chunks as they arrive, uncompressed, ending with [DONE]', async () => {
         const t0 = performance.now();
@@ -224,6 +268,16 @@ export function edgeSuite(runtime: Runtime): void {
         expect(body.error.code).toBe('upstream_reset');
         expect(body.error.retryable).toBe(true);
         expect(events.filter((e) => e.event === 'error')).toHaveLength(1);
+      });
+
+      it('relays Ollama-native NDJSON and its mid-stream error line to the ollama client', async () => {
+        const ollama = new Ollama({ host: s.edge.url, headers: { Authorization: `Bearer ${s.keys.open}` } });
+        let parts = 0;
+        const run = async () => {
+          for await (const _ of await ollama.chat({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'x [[sim:tokens=20]] [[sim:fault=error,after=3,message=gpu%20fell%20over]]' }] })) parts++;
+        };
+        await expect(run()).rejects.toThrow(/gpu fell over/);
+        expect(parts).toBeGreaterThanOrEqual(3);
       });
 
       it('propagates a client disconnect to the upstream (the simulator sees the cancel)', async () => {
