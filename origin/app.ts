@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errors } from '../shared/errors.ts';
 import { createAuthMiddleware } from './auth/index.ts';
+import { RedisReplayGuard } from './auth/redis-replay-guard.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { recordMiddleware } from './http/record-middleware.ts';
 import { healthRoutes } from './health.ts';
@@ -32,8 +33,11 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
 
   const limit = deps.cfg.server.maxBodyBytes;
   const guarded = ['/v1/*', '/api/*'];
+  // One instance for both route trees: a nonce seen on /v1 is also a replay on /api.
+  const replay = deps.quota?.redis ? new RedisReplayGuard(deps.quota.redis, deps.cfg.redis.keyPrefix, deps.log) : undefined;
+  const auth = createAuthMiddleware(deps.cfg.auth, { maxBodyBytes: limit, replay });
   for (const path of guarded) {
-    app.use(path, createAuthMiddleware(deps.cfg.auth));
+    app.use(path, auth);
     app.use(path, bodyLimit({ maxSize: limit, onError: () => { throw errors.payloadTooLarge(limit); } }));
     app.use(path, priorityMiddleware(deps.cfg.admission));
     if (deps.quota) app.use(path, quotaMiddleware(deps.quota));
