@@ -79,7 +79,7 @@ export function checkDeployment(input: CheckInput): string[] {
   const problems: string[] = [];
   const engine = parseSystemdEnvironment(input.overrideText);
   const need = ['OLLAMA_NUM_PARALLEL', 'OLLAMA_FLASH_ATTENTION', 'OLLAMA_KV_CACHE_TYPE', 'OLLAMA_KEEP_ALIVE', 'OLLAMA_MAX_LOADED_MODELS', 'OLLAMA_GPU_OVERHEAD', 'OLLAMA_LOAD_TIMEOUT'];
-  for (const k of need) if (!engine.has(k)) problems.push(`override.conf: ${k} is not set; it is one of the tuned settings (see infra/README.md)`);
+  for (const k of need) if (!engine.has(k)) problems.push(`override.conf: ${k} is not set; it is one of the tuned settings (see the README's deployment section)`);
   for (const [k, v] of engine) if (v.comment.length < 20) problems.push(`override.conf: ${k}=${v.value} has no comment saying why`);
 
   const parallel = Number(engine.get('OLLAMA_NUM_PARALLEL')?.value);

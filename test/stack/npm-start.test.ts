@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, repoRoot } from '../bench/lib/processes.ts';
+
+// `npm start` is one of the README's two commands: run its script as a user would (on free
+// ports) and follow the printed instructions.
+describe('npm start (the local stack)', () => {
+  let child: ChildProcess | undefined;
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child!.once('exit', r));
+    }
+  });
+
+  it('prints the edge URL and a demo key that stream a chat through edge → origin → simulator, and stops cleanly', async () => {
+    const [origin, sim, edge] = [await freePort(), await freePort(), await freePort()];
+    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-stack.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, ORIGIN_PORT: String(origin), SIM_PORT: String(sim), EDGE_PORT: String(edge), OLLAMA_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    await expect.poll(() => out, { timeout: 90_000, interval: 200 }).toContain('Ctrl-C stops the stack.');
+
+    const edgeUrl = /edge\s+(http:\/\/\S+)/.exec(out)?.[1];
+    const key = /demo key\s+(pk_\S+)/.exec(out)?.[1];
+    expect(edgeUrl).toBe(`http://127.0.0.1:${edge}`);
+    expect(key).toBeDefined();
+    expect(out).toContain(`curl -N ${edgeUrl}/v1/chat/completions`);
+
+    const res = await fetch(`${edgeUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-oss:20b', stream: true, messages: [{ role: 'user', content: '¿Qué es Puerta? [[sim:tokens=5]]' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect((await res.text()).trimEnd().endsWith('data: [DONE]')).toBe(true);
+    const refused = await fetch(`${edgeUrl}/v1/models`);
+    expect(refused.status).toBe(401);
+
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 120_000);
+});
