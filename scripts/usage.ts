@@ -7,6 +7,7 @@
  * --url and --token override them.
  */
 import { parseArgs } from 'node:util';
+import type { UsageRow } from '../origin/quota/types.ts';
 
 export interface UsageArgs {
   url: string;
@@ -17,15 +18,7 @@ export interface UsageArgs {
   to?: string;
 }
 
-interface Row {
-  day: string;
-  tenant: string;
-  model: string;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  errors: number;
-}
+type Row = UsageRow;
 
 export async function fetchUsage(a: UsageArgs): Promise<{ from: string; to: string; rows: Row[]; totals: Omit<Row, 'day' | 'tenant' | 'model'> }> {
   const q = new URLSearchParams();

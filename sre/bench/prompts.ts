@@ -13,17 +13,9 @@ export interface Prompt {
   outputTokens: number;
 }
 
-/** Deterministic PRNG so two runs with one seed send the same prompts. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Same PRNG as the simulator's text, so two runs with one seed send the same prompts.
+import { mulberry32 } from '../../test/sim/text.ts';
+export { mulberry32 };
 
 /** Uniform in mean × (1 ± spread), at least 1: bounded, unlike a normal draw, so no request is absurd. */
 export function drawLength(rnd: () => number, mean: number, spread: number): number {
