@@ -129,9 +129,14 @@ export function checkDeployment(input: CheckInput): string[] {
   return problems;
 }
 
-/** The repository's own files (or others given on the command line). */
+/**
+ * The repository's own files (or others given on the command line). Without --env the shipped
+ * example is checked with the shipped JSON config beside it, whatever path the example names
+ * for where that file goes once installed.
+ */
 export function loadInput(root: string, envFile?: string, configFile?: string): CheckInput {
   const dir = join(root, 'infra', 'ollama');
+  configFile ??= envFile ? undefined : join(root, 'infra', 'origin', 'origin.json');
   const modelfiles: Record<string, string> = {};
   for (const n of readdirSync(dir).filter((x) => x.startsWith('Modelfile'))) modelfiles[n] = readFileSync(join(dir, n), 'utf8');
   return {

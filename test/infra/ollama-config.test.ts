@@ -47,7 +47,7 @@ describe('Ollama deployment files against the origin configuration', () => {
     try {
       const env = join(dir, 'origin.env');
       writeFileSync(env, readFileSync('infra/origin/origin.env.example', 'utf8').replace('OLLAMA_NUM_PARALLEL=4', 'OLLAMA_NUM_PARALLEL=2'));
-      const bad = spawnSync(process.execPath, ['--import', 'tsx', 'infra/check-ollama.ts', '--env', env], { encoding: 'utf8', timeout: 60_000 });
+      const bad = spawnSync(process.execPath, ['--import', 'tsx', 'infra/check-ollama.ts', '--env', env, '--config', 'infra/origin/origin.json'], { encoding: 'utf8', timeout: 60_000 });
       expect(bad.status).toBe(1);
       expect(bad.stdout).toContain('origin admission slots 2 != engine OLLAMA_NUM_PARALLEL 4');
     } finally {

@@ -23,7 +23,7 @@ describe('origin systemd unit', () => {
 
   it('gives shutdown more time than the grace period of the example environment', () => {
     const env = parseEnvFile(readFileSync('infra/origin/origin.env.example', 'utf8'));
-    const cfg = loadOriginConfig({ env });
+    const cfg = loadOriginConfig({ env, file: 'infra/origin/origin.json' });
     expect(Number(directive('TimeoutStopSec')) * 1000).toBeGreaterThan(cfg.server.shutdownGraceMs + 5_000);
     // The example's audit directory is the unit's state directory.
     expect(cfg.audit.file.dir).toBe('/var/lib/puerta/audit');
