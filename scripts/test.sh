@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || bash scripts/install-node-deps.sh
 bash scripts/ensure-system-deps.sh
 if [ -f scripts/build-edge.sh ]; then bash scripts/build-edge.sh; fi
 
