@@ -103,7 +103,14 @@ async function main(): Promise<void> {
   try {
     const sim = await startTsProcess('test/bench/lib/sim-process.ts', [JSON.stringify(simOpts)], {}, (l) => /^SIM_URL (\S+)/.exec(l)?.[1]);
     children.push(sim);
-    const origin = await startOriginProcess({ OLLAMA_URL: sim.url, UPSTREAM_MODELS: MODEL });
+    // The origin's admission queue is sized to the engine's real slots, as in a deployment; here the
+    // engine has a slot per stream, so nothing queues and only the relay is measured.
+    const origin = await startOriginProcess({
+      OLLAMA_URL: sim.url,
+      UPSTREAM_MODELS: MODEL,
+      OLLAMA_NUM_PARALLEL: String(model.numParallel),
+      ADMISSION_MAX_QUEUE: String(model.numParallel),
+    });
     children.push(origin);
     const nginx = await startNginx(Number(new URL(sim.url).port));
     if (nginx) children.push(nginx);
