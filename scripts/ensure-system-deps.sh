@@ -3,11 +3,11 @@
 # Idempotent and quiet when everything is present, so `npm test` and `npm start` can call it
 # every time. Slow builds (Viceroy) go to a cache outside the repo and are reused.
 #
-#   scripts/ensure-system-deps.sh [redis] [nginx] [chromium] [viceroy] [promtool]   (no args: all)
+#   scripts/ensure-system-deps.sh [redis] [nginx] [chromium] [viceroy] [promtool] [systemd-analyze]   (no args: all)
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(redis nginx chromium viceroy)
+[ ${#want[@]} -eq 0 ] && want=(redis nginx chromium promtool systemd-analyze viceroy)
 
 log() { printf '[deps] %s\n' "$*" >&2; }
 
@@ -48,8 +48,11 @@ for w in "${want[@]}"; do
     redis) command -v redis-server >/dev/null || apt_install redis-server ;;
     nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light || apt_install nginx ;;
     chromium) command -v chromium >/dev/null || apt_install chromium ;;
+    # Debian's prometheus package ships promtool (the tests check the alert rules with it).
     promtool) command -v promtool >/dev/null || apt_install prometheus ;;
+    # Verifies the origin's systemd unit; installing the package starts nothing in a container.
+    systemd-analyze) command -v systemd-analyze >/dev/null || apt_install systemd ;;
     viceroy) ensure_viceroy ;;
-    *) log "unknown part '$w' (known: redis nginx chromium viceroy promtool)"; exit 2 ;;
+    *) log "unknown part '$w' (known: redis nginx chromium promtool systemd-analyze viceroy)"; exit 2 ;;
   esac
 done

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The README's test command (`npm test`). Installs missing system parts (redis-server, Chromium,
-# nginx, Viceroy) through the project's own script, builds what the tests run (the Fastly wasm),
-# then runs the whole vitest suite and prints a plain "N passed, N failed" closing line.
+# nginx, Viceroy) through the project's own script, type-checks, builds what the tests run (the
+# Fastly wasm), then runs the whole vitest suite and prints a plain "N passed, N failed" closing line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -d node_modules ] || bash scripts/install-node-deps.sh
 bash scripts/ensure-system-deps.sh
+# Types first: strict TypeScript over the whole tree, and the edge against Fastly's own types.
+npm run --silent typecheck
+npm run --silent typecheck:edge-fastly
 if [ -f scripts/build-edge.sh ]; then bash scripts/build-edge.sh; fi
 
 report="$(mktemp -t puerta-vitest-XXXXXX.json)"
