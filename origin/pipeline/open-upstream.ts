@@ -59,6 +59,8 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
   for (const target of candidates.slice(0, 2)) {
     rec.upstream = target.upstream.name;
     rec.upstreamModel = target.upstreamModel;
+    // Built before admission: a body the route refuses (a 400) must not hold a slot.
+    const call = deps.router ? deps.router.prepare(target, opts.build(target)) : opts.build(target);
     rec.queuedAt ??= Date.now();
     const release = await deps.admission.acquire({
       upstream: target.upstream.name,
@@ -68,7 +70,6 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
       signal,
     });
     rec.admittedAt = Date.now();
-    const call = deps.router ? deps.router.prepare(target, opts.build(target)) : opts.build(target);
     try {
       const res = await target.upstream.open(call.method, call.path, call.body, signal, opts.model);
       rec.upstreamHeadersAt = Date.now();

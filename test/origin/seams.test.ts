@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../sim/index.ts';
+import type { AdmissionController } from '../../origin/admission/controller.ts';
+import { chat, origin, until } from '../quota/helpers.ts';
+
+/** Seams between routes, quota, admission and the request record: nothing may leak on any path. */
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({ timeScale: 0.02, preloaded: ['llama3.2:3b'] });
+});
+afterAll(async () => sim?.close());
+
+const post = (url: string, path: string, body: unknown) =>
+  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('a request refused while its upstream body is built', () => {
+  it('gives its admission slot back (a remote image_url is a 400, not a wedged model)', async () => {
+    const o = await origin(sim.url, { admission: { defaultSlots: 1, queueWaitMs: 300 } });
+    try {
+      const bad = {
+        model: 'llama3.2:3b',
+        stream: true,
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }],
+      };
+      const r = await post(o.url, '/v1/chat/completions', bad);
+      expect(r.status).toBe(400);
+      expect(((await r.json()) as { error: { param: string } }).error.param).toBe('messages[0].content[0].image_url');
+      const gates = (o.deps.admission as AdmissionController).snapshot();
+      expect(gates.reduce((n, g) => n + g.active, 0)).toBe(0);
+      const ok = await chat(o.url, { stream: true, tokens: 3 });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toMatch(/data: \[DONE\]\n\n$/);
+    } finally {
+      await o.close();
+    }
+  });
+});
