@@ -27,6 +27,8 @@ export function quotaMiddleware(quota: QuotaService): MiddlewareHandler<OriginEn
       throw err;
     }
     await next();
+    // A request the route then refused (a 400) is counted, like a 429, under the model it asked for.
+    if (facts.model !== undefined) rec.publicModel ??= facts.model;
     if (admitted) {
       const h = rateLimitHeaders(admitted.decision, admitted.limits);
       for (const k in h) c.res.headers.set(k, h[k]!);

@@ -139,9 +139,11 @@ export class QuotaService {
 
   /** Settles one ended request: real tokens against the estimate, lease back, usage counted. */
   settle(rec: RequestRecord): void {
-    const model = rec.publicModel;
-    if (model === undefined) return;
     const charge = this.charges.get(rec);
+    // A charged request the route refused before naming its model (a 400) still settles: its
+    // lease must come back, or renewLeases keeps it alive for good.
+    const model = rec.publicModel ?? (charge ? 'unknown' : undefined);
+    if (model === undefined) return;
     this.charges.delete(rec);
     const tenant = charge?.tenant ?? rec.tenant.id;
     const limits = charge?.limits ?? this.limitsFor(tenant);

@@ -35,3 +35,21 @@ describe('a request refused while its upstream body is built', () => {
     }
   });
 });
+
+describe('a request that fails validation after its quota was admitted', () => {
+  it('gives its concurrent-stream lease back', async () => {
+    const o = await origin(sim.url, { quota: { defaults: { concurrentStreams: 1 } } });
+    try {
+      // Passes the quota's body scan (a stream for a model) but not the route's schema.
+      const r = await post(o.url, '/v1/chat/completions', { model: 'llama3.2:3b', stream: true, messages: 'not a list' });
+      expect(r.status).toBe(400);
+      await r.text();
+      await until(() => o.deps.quota!.snapshot().activeLeases === 0, 2_000);
+      const ok = await chat(o.url, { stream: true, tokens: 3 });
+      expect(ok.status).toBe(200);
+      await ok.text();
+    } finally {
+      await o.close();
+    }
+  });
+});
