@@ -60,11 +60,15 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
   );
 
-  const write = (frame: Uint8Array): void | Promise<void> => {
-    if (ended) return;
+  const enqueue = (frame: Uint8Array): void => {
     controller.enqueue(frame);
     bytesOut += frame.byteLength;
     lastWriteAt = Date.now();
+  };
+
+  const write = (frame: Uint8Array): void | Promise<void> => {
+    if (ended) return;
+    enqueue(frame);
     if ((controller.desiredSize ?? 1) <= 0) return new Promise<void>((r) => (resumeWriter = r));
   };
 
@@ -93,7 +97,8 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     const silentFor = Date.now() - lastWriteAt;
     if (silentFor >= keepaliveMs) {
       commit();
-      void write(framing.keepalive!);
+      // Never waits: the relay may already be waiting for the reader, and only one can be resumed.
+      enqueue(framing.keepalive!);
       plan.onKeepalive?.();
       armKeepalive(keepaliveMs);
     } else {
