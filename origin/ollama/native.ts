@@ -8,9 +8,9 @@ import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
 import type { OpenedUpstream } from '../pipeline/open-upstream.ts';
 import type { RequestRecord } from '../pipeline/record.ts';
 import type { PriorityClass } from '../pipeline/admission.ts';
-import type { Emit } from '../stream/stream-response.ts';
+import { alreadyFramed, type Emit } from '../stream/stream-response.ts';
 import { ndjsonFraming } from '../stream/framing.ts';
-import { fromNetworkError } from '../upstream/errors.ts';
+import { fromNetworkError, upstreamFailures } from '../upstream/errors.ts';
 import type { UpstreamConfig } from '../config/schema.ts';
 import type { OriginEnv } from '../types.ts';
 
@@ -70,6 +70,15 @@ function relayRaw(rec: RequestRecord) {
       } catch {
         // A tail cut mid-line (a final object over 4 KiB): the counts stay the estimate.
       }
+    } else if (last.includes('"error"')) {
+      // Ollama failed the stream with its own error line, already relayed: the request failed.
+      let message: unknown;
+      try {
+        message = (JSON.parse(last) as { error?: unknown }).error;
+      } catch {
+        // Not a whole error object: nothing more to say about it.
+      }
+      if (typeof message === 'string') throw alreadyFramed(upstreamFailures.midStream(opened.upstream.name, message));
     }
   };
 }

@@ -1,6 +1,18 @@
 import { PuertaError, toPuertaError } from '../../shared/errors.ts';
 import type { Framing } from './framing.ts';
 
+const ALREADY_FRAMED = Symbol('puerta.alreadyFramed');
+
+/**
+ * Marks a failure the relay has already passed to the client in the stream's own format (an
+ * Ollama `{"error":…}` line relayed as is): it ends and is recorded as an error, with no second
+ * error frame.
+ */
+export function alreadyFramed(err: PuertaError): PuertaError {
+  (err as PuertaError & { [ALREADY_FRAMED]?: true })[ALREADY_FRAMED] = true;
+  return err;
+}
+
 export type Emit = (frame: Uint8Array) => void | Promise<void>;
 
 export interface StreamPlan<T> {
@@ -124,7 +136,7 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     ended = true;
     stopTimer();
     plan.clientSignal.removeEventListener('abort', onClientGone);
-    if (result.outcome === 'error' && result.committed) {
+    if (result.outcome === 'error' && result.committed && !(result.error as { [ALREADY_FRAMED]?: true })[ALREADY_FRAMED]) {
       try {
         controller.enqueue(framing.error(result.error, requestId));
       } catch {

@@ -53,3 +53,28 @@ describe('a request that fails validation after its quota was admitted', () => {
     }
   });
 });
+
+describe('a native stream the engine fails mid-way', () => {
+  it('relays Ollama’s one error line and records the request as an upstream error', async () => {
+    const ended: Array<{ outcome?: string; errorCode?: string | null }> = [];
+    const { startOrigin } = await import('../../origin/node/server.ts');
+    const o = await startOrigin({
+      env: {},
+      overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: sim.url }], routing: { health: { intervalMs: 0 } } },
+      setup: (deps) => deps.observers.add({ onEnd: (rec) => void ended.push({ outcome: rec.outcome, errorCode: rec.errorCode }) }),
+    });
+    try {
+      const r = await post(o.url, '/api/chat', { model: 'llama3.2:3b', messages: [{ role: 'user', content: 'x [[sim:tokens=20,fault=error,after=3]]' }] });
+      expect(r.status).toBe(200);
+      const lines = (await r.text()).trim().split('\n').map((l) => JSON.parse(l) as { error?: string; done?: boolean });
+      expect(lines.filter((l) => l.error !== undefined)).toHaveLength(1);
+      expect(lines.at(-1)!.error).toBeDefined();
+      expect(lines.some((l) => l.done === true)).toBe(false);
+      await until(() => ended.length === 1, 2_000);
+      expect(ended[0]!.outcome).toBe('upstream_error');
+      expect(ended[0]!.errorCode).toMatch(/^upstream_/);
+    } finally {
+      await o.close();
+    }
+  });
+});
