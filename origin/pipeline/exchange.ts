@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { PuertaError } from '../../shared/errors.ts';
 import type { Framing } from '../stream/framing.ts';
 import { runStream, type Emit } from '../stream/stream-response.ts';
+import { fromNetworkError } from '../upstream/errors.ts';
 import type { OriginEnv } from '../types.ts';
 import type { OriginDeps } from './deps.ts';
 import { openUpstream, type OpenedUpstream, type OpenOptions } from './open-upstream.ts';
@@ -81,6 +82,10 @@ export async function jsonExchange<T>(c: Context<OriginEnv>, deps: OriginDeps, e
     const out = await read(opened);
     rec.firstByteAt = Date.now();
     return out;
+  } catch (err) {
+    // The body broke off (reset, idle timeout, cut JSON): the upstream's failure, not ours.
+    if (signal.aborted) throw err;
+    throw fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
   } finally {
     opened.release();
     opened.res.body.destroy();

@@ -78,3 +78,37 @@ describe('a native stream the engine fails mid-way', () => {
     }
   });
 });
+
+describe('a non-streamed answer the upstream breaks off mid-body', () => {
+  it('is a 502 upstream error, not a 500 internal error', async () => {
+    const { createServer } = await import('node:http');
+    const up = createServer((req, res) => {
+      if (req.url === '/api/tags') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ models: [{ name: 'm:latest' }] }));
+        return;
+      }
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"model":"m:latest","message":{"role":"assistant","content":"par');
+        setTimeout(() => res.socket?.destroy(), 20);
+      });
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', () => r()));
+    const port = (up.address() as { port: number }).port;
+    const o = await origin(`http://127.0.0.1:${port}`, {});
+    try {
+      const r = await post(o.url, '/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'x' }] });
+      expect(r.status).toBe(502);
+      const body = (await r.json()) as { error: { code: string } };
+      expect(body.error.code).toMatch(/^upstream_/);
+      const n = await post(o.url, '/api/chat', { model: 'm', stream: false, messages: [{ role: 'user', content: 'x' }] });
+      expect(n.status).toBe(502);
+      expect(((await n.json()) as { error: string }).error).toMatch(/mid-response/);
+    } finally {
+      await o.close();
+      up.close();
+    }
+  });
+});
