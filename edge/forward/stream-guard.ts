@@ -89,8 +89,16 @@ export function guardStream(source: ReadableStream<Uint8Array>, opts: GuardOptio
         try {
           r = await read();
         } catch (e) {
+          if (e instanceof IdleTimeout) reader.cancel('idle timeout').catch(() => {});
+          // The origin already sent its terminal frame ([DONE] or its own event: error / error
+          // line) and only the connection failed or idled after it: the stream is complete, and a
+          // second terminal frame would be a contract breach (and a spurious error to the client).
+          if (endedCleanly(opts.kind, new TextDecoder().decode(tail))) {
+            finished = true;
+            controller.close();
+            return;
+          }
           if (e instanceof IdleTimeout) {
-            reader.cancel('idle timeout').catch(() => {});
             return fail(controller, errors.upstreamTimeout(`the origin sent nothing for ${opts.idleTimeoutMs} ms; stream ended by the edge`));
           }
           return fail(controller, errors.upstreamError('the connection to the origin broke before the stream finished', 502, 'origin_stream_interrupted'));

@@ -65,6 +65,17 @@ export function failuresSuite(runtime: Runtime): void {
       expect(Date.now() - t0).toBeLessThan(5_000);
     });
 
+    it('adds no error frame after a stream that already ended ([DONE] or the origin event: error), whatever happens next', async () => {
+      for (const fault of ['done-cut', 'done-idle']) {
+        const events = parseSse(await (await post(fault)).text());
+        expect(events.map((e) => e.event ?? 'message'), fault).toEqual(['message', 'message']);
+        expect(events[events.length - 1]!.data, fault).toBe('[DONE]');
+      }
+      const events = parseSse(await (await post('error-cut')).text());
+      expect(events.filter((e) => e.event === 'error')).toHaveLength(1);
+      expect(JSON.parse(events[events.length - 1]!.data!)).toMatchObject({ error: { message: 'engine failed' } });
+    });
+
     it('answers 504 when the origin sends no headers within the first-byte limit', async () => {
       const res = await post('no-head');
       expect(res.status).toBe(504);

@@ -6,6 +6,9 @@
  *   silent   SSE headers and one frame, then nothing (between-bytes timeout)
  *   no-head  the request is read and never answered (first-byte timeout)
  *   reset    the socket is destroyed before any response
+ *   done-cut  a complete SSE stream (`data: [DONE]`), then the socket is destroyed mid-body
+ *   error-cut SSE ending with the origin's own `event: error`, then the socket is destroyed
+ *   done-idle a complete SSE stream (`data: [DONE]`), then the body never ends (between-bytes timeout)
  *   echo     200 JSON of the headers it received (what the edge forwards)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -38,6 +41,17 @@ export async function startFaultOrigin(): Promise<FaultOrigin> {
           return;
         case 'reset':
           req.socket.destroy();
+          return;
+        case 'done-cut':
+        case 'done-idle':
+          sse();
+          res.write('data: [DONE]\n\n');
+          if (fault === 'done-cut') setTimeout(() => req.socket.destroy(), 50);
+          return;
+        case 'error-cut':
+          sse();
+          res.write('event: error\ndata: {"error":{"message":"engine failed","type":"api_error","code":"upstream_error","param":null,"retryable":true}}\n\n');
+          setTimeout(() => req.socket.destroy(), 50);
           return;
         default:
           res.writeHead(200, { 'content-type': 'application/json', 'x-puerta-leak': 'internal', 'keep-alive': 'timeout=5' });
