@@ -23,7 +23,7 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
 
   const body = await readBody(req, platform.config.MAX_BODY_BYTES);
   if (tenant.models.length > 0) {
-    const model = modelOf(body, req.headers.get('content-type'));
+    const model = modelOf(body);
     if (model !== null && !tenant.models.includes(model)) throw errors.modelNotFound(model, tenant.models);
   }
 

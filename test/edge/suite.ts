@@ -116,6 +116,18 @@ export function edgeSuite(runtime: Runtime): void {
         expect((await errorOf(res)).code).toBe('model_not_found');
       });
 
+      it('keeps the model allow-list whatever the content-type or field name (the origin parses any body as JSON)', async () => {
+        for (const ct of ['text/plain', 'application/x-www-form-urlencoded']) {
+          const res = await post('models', '/v1/chat/completions', chat('hi', { model: 'gpt-oss:20b', stream: false }), { headers: { 'content-type': ct } });
+          expect(res.status, ct).toBe(404);
+          expect((await errorOf(res)).code, ct).toBe('model_not_found');
+        }
+        // /api/show still accepts the old `name` field in place of `model`.
+        const show = await post('models', '/api/show', JSON.stringify({ name: 'gpt-oss:20b' }));
+        expect(show.status).toBe(404);
+        await show.body?.cancel();
+      });
+
       it('the origin refuses what did not come through the edge (unsigned, forged, spoofed headers)', async () => {
         const direct = await fetch(`${s.origin.origin.url}/v1/models`, { headers: bearer(s.keys.open) });
         expect(direct.status).toBe(401);
