@@ -101,22 +101,6 @@ describe('SSE relay behaviour', () => {
     const body = (await res.json()) as { error: { type: string; message: string } };
     expect(body.error.type).toBe('api_error');
   });
-
-  it('aborts the upstream generation within 100 ms of a client disconnect', async () => {
-    stack.sim.resetStats();
-    const ctl = new AbortController();
-    const res = await postJson(`${stack.origin.url}/v1/chat/completions`, chat('long answer [[sim:tokens=2000]]'), { signal: ctl.signal });
-    const reader = res.body!.getReader();
-    await reader.read();
-    await reader.read();
-    const abortedAt = performance.timeOrigin + performance.now();
-    ctl.abort();
-    await expect.poll(() => stack.sim.stats().cancelEvents.length, { timeout: 2_000, interval: 10 }).toBeGreaterThan(0);
-    const ev = stack.sim.stats().cancelEvents[0]!;
-    expect(ev.phase).toBe('streaming');
-    expect(ev.detectedAt - abortedAt).toBeLessThan(100);
-    await expect.poll(() => stack.sim.stats().inFlight, { timeout: 1_000 }).toBe(0);
-  });
 });
 
 describe('UTF-8 and NDJSON lines split across every read', () => {
