@@ -15,6 +15,9 @@ export interface StreamExchange extends OpenOptions {
 const shuttingDown = () =>
   new PuertaError({ status: 503, type: 'overloaded_error', code: 'origin_shutting_down', message: 'the origin is shutting down; retry and another replica will answer', retryable: true, retryAfter: 1 });
 
+const clientClosed = () =>
+  new PuertaError({ status: 499, type: 'api_error', code: 'client_closed_request', message: 'client closed the request', retryable: false });
+
 /** A streamed request from routing to the last frame, with its record and slot kept right. */
 export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: StreamExchange): Promise<Response> {
   const rec = c.get('record');
@@ -77,14 +80,22 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
 export async function jsonExchange<T>(c: Context<OriginEnv>, deps: OriginDeps, ex: OpenOptions, read: (opened: OpenedUpstream) => Promise<T>): Promise<T> {
   const rec = c.get('record');
   const signal = c.req.raw.signal;
-  const opened = await openUpstream(deps, rec, ex, signal);
+  let opened: OpenedUpstream;
+  try {
+    opened = await openUpstream(deps, rec, ex, signal);
+  } catch (err) {
+    // The client left (while queued or connecting): the abort reason may be a bare string, which
+    // Hono's error handling would let past every middleware, and the record would never end.
+    if (signal.aborted) throw clientClosed();
+    throw err;
+  }
   try {
     const out = await read(opened);
     rec.firstByteAt = Date.now();
     return out;
   } catch (err) {
     // The body broke off (reset, idle timeout, cut JSON): the upstream's failure, not ours.
-    if (signal.aborted) throw err;
+    if (signal.aborted) throw clientClosed();
     throw fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
   } finally {
     opened.release();

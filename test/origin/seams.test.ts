@@ -112,3 +112,39 @@ describe('a non-streamed answer the upstream breaks off mid-body', () => {
     }
   });
 });
+
+describe('a non-streamed request whose client leaves while it is queued', () => {
+  it('is recorded as a client cancellation (499), not a 500 internal error', async () => {
+    const ended: Array<{ id: string; outcome?: string; status?: number; errorCode?: string | null }> = [];
+    const { startOrigin } = await import('../../origin/node/server.ts');
+    const o = await startOrigin({
+      env: {},
+      overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: sim.url }], routing: { health: { intervalMs: 0 } }, admission: { defaultSlots: 1 } },
+      setup: (deps) => deps.observers.add({ onEnd: (rec) => void ended.push({ id: rec.requestId, outcome: rec.outcome, status: rec.status, errorCode: rec.errorCode }) }),
+    });
+    try {
+      const holder = new AbortController();
+      const long = await chat(o.url, { stream: true, tokens: 50_000, signal: holder.signal });
+      expect(long.status).toBe(200);
+      const ctl = new AbortController();
+      const queued = fetch(`${o.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'req-left-while-queued' },
+        body: JSON.stringify({ model: 'llama3.2:3b', messages: [{ role: 'user', content: 'x' }] }),
+        signal: ctl.signal,
+      }).catch(() => null);
+      await until(() => (o.deps.admission as AdmissionController).snapshot().some((g) => g.queued === 1), 2_000);
+      ctl.abort();
+      await queued;
+      await until(() => ended.some((e) => e.id === 'req-left-while-queued'), 2_000);
+      const rec = ended.find((e) => e.id === 'req-left-while-queued')!;
+      expect(rec.outcome).toBe('client_cancelled');
+      expect(rec.status).toBe(499);
+      expect(rec.errorCode).not.toBe('internal_error');
+      holder.abort();
+      await long.body?.cancel().catch(() => {});
+    } finally {
+      await o.close();
+    }
+  });
+});
