@@ -48,12 +48,14 @@ const TAIL_BYTES = 4096;
 function relayRaw(rec: RequestRecord) {
   return async (opened: OpenedUpstream, emit: Emit, signal: AbortSignal): Promise<void> => {
     let lineOpen = false;
-    let tail: Uint8Array = new Uint8Array(0);
+    // One buffer per stream: the tail is kept without an allocation per chunk.
+    const tail = new Uint8Array(TAIL_BYTES);
+    let tailLen = 0;
     try {
       for await (const chunk of opened.res.body as AsyncIterable<Uint8Array>) {
         if (chunk.length === 0) continue;
         lineOpen = chunk[chunk.length - 1] !== 0x0a;
-        tail = keepTail(tail, chunk);
+        tailLen = keepTail(tail, tailLen, chunk);
         const p = emit(chunk);
         if (p) await p;
       }
@@ -62,7 +64,7 @@ function relayRaw(rec: RequestRecord) {
       if (lineOpen) await emit(NEWLINE);
       throw fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
     }
-    const text = new TextDecoder().decode(tail).trimEnd();
+    const text = new TextDecoder().decode(tail.subarray(0, tailLen)).trimEnd();
     const last = text.slice(text.lastIndexOf('\n') + 1);
     if (last.includes('"done":true')) {
       try {
@@ -83,13 +85,16 @@ function relayRaw(rec: RequestRecord) {
   };
 }
 
-function keepTail(tail: Uint8Array, chunk: Uint8Array): Uint8Array {
-  if (chunk.length >= TAIL_BYTES) return chunk.slice(chunk.length - TAIL_BYTES);
-  const keep = Math.min(tail.length, TAIL_BYTES - chunk.length);
-  const out = new Uint8Array(keep + chunk.length);
-  out.set(tail.subarray(tail.length - keep), 0);
-  out.set(chunk, keep);
-  return out;
+/** Appends `chunk` to the last `len` bytes kept in `tail` (at most TAIL_BYTES); returns the new length. */
+function keepTail(tail: Uint8Array, len: number, chunk: Uint8Array): number {
+  if (chunk.length >= TAIL_BYTES) {
+    tail.set(chunk.subarray(chunk.length - TAIL_BYTES), 0);
+    return TAIL_BYTES;
+  }
+  const keep = Math.min(len, TAIL_BYTES - chunk.length);
+  if (keep < len) tail.copyWithin(0, len - keep, len);
+  tail.set(chunk, keep);
+  return keep + chunk.length;
 }
 
 /** A whole (non-streamed) answer: read once, counts recorded, bytes returned unchanged. */
