@@ -26,27 +26,38 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
   rec.tenant = c.get('tenant') ?? rec.tenant;
   deps.observers.start(rec);
   let opened: OpenedUpstream | undefined;
+  let ended = false;
   // Client disconnect and the end of a shutdown's grace period both stop the exchange.
   const stop = new AbortController();
   const onClient = () => stop.abort(c.req.raw.signal.reason);
   c.req.raw.signal.addEventListener('abort', onClient, { once: true });
-  let onShutdown: (() => void) | undefined;
+  // The grace period covers the whole exchange: a stream still queued or connecting when it ends
+  // gets its error event (or a 503 if nothing was sent yet), like one already relaying.
+  let onShutdown!: () => void;
+  const shutdown = new Promise<never>((_, reject) => {
+    onShutdown = () => reject(shuttingDown());
+  });
+  shutdown.catch(() => {});
+  if (deps.shutdownSignal.aborted) onShutdown();
+  else deps.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
   return runStream<OpenedUpstream>({
     requestId: rec.requestId,
     framing: ex.framing,
     keepaliveMs: deps.cfg.stream.keepaliveMs,
     clientSignal: stop.signal,
-    open: async (signal) => {
-      opened = await openUpstream(deps, rec, ex, signal);
-      return opened;
-    },
-    relay: (o, emit, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (deps.shutdownSignal.aborted) return reject(shuttingDown());
-        onShutdown = () => reject(shuttingDown());
-        deps.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
-        ex.relay(o, emit, signal).then(resolve, reject);
-      }),
+    open: (signal) =>
+      Promise.race([
+        openUpstream(deps, rec, ex, signal).then((o) => {
+          // Opened after the exchange already ended (shutdown won the race): hand it straight back.
+          if (ended) {
+            o.release();
+            o.res.body.destroy();
+          } else opened = o;
+          return o;
+        }),
+        shutdown,
+      ]),
+    relay: (o, emit, signal) => Promise.race([ex.relay(o, emit, signal), shutdown]),
     onFirstByte: () => {
       rec.firstByteAt = Date.now();
       deps.observers.firstByte(rec);
@@ -56,8 +67,9 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
       rec.keepalives++;
     },
     onEnd: (result, bytesOut) => {
+      ended = true;
       c.req.raw.signal.removeEventListener('abort', onClient);
-      if (onShutdown) deps.shutdownSignal.removeEventListener('abort', onShutdown);
+      deps.shutdownSignal.removeEventListener('abort', onShutdown);
       rec.bytesOut = bytesOut;
       if (opened) {
         opened.release();

@@ -136,6 +136,9 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     ended = true;
     stopTimer();
     plan.clientSignal.removeEventListener('abort', onClientGone);
+    // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
+    // it leaves the admission queue and the upstream request is not sent or is aborted.
+    if (result.outcome === 'error' && !upstreamAbort.signal.aborted) upstreamAbort.abort(result.error);
     if (result.outcome === 'error' && result.committed && !(result.error as { [ALREADY_FRAMED]?: true })[ALREADY_FRAMED]) {
       try {
         controller.enqueue(framing.error(result.error, requestId));
