@@ -4,6 +4,7 @@ import { serverTiming } from '../metrics/server-timing.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import type { Outcome, RequestRecord } from '../pipeline/record.ts';
 import type { OriginEnv } from '../types.ts';
+import { errorHandler } from './error-handler.ts';
 
 function outcomeOf(status: number, code: string | null | undefined, aborted: boolean): Outcome {
   if (aborted) return 'client_cancelled';
@@ -32,7 +33,15 @@ export function recordMiddleware(deps: OriginDeps): MiddlewareHandler<OriginEnv>
       keepalives: 0,
     };
     c.set('record', rec);
-    await next();
+    try {
+      await next();
+    } catch (thrown) {
+      // Hono hands only Error instances to onError; anything else thrown (an abort reason given
+      // as a string, say) would pass every middleware and leave the request without a record.
+      const err = thrown instanceof Error ? thrown : new Error(`non-Error thrown: ${String(thrown)}`);
+      c.error = err;
+      c.res = await errorHandler(err, c);
+    }
     rec.tenant = c.get('tenant') ?? rec.tenant;
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
     c.res.headers.set('server-timing', serverTiming(rec));
