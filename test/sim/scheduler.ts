@@ -262,13 +262,26 @@ export class Scheduler {
   }
 }
 
+/**
+ * Waits at least `ms` of performance.now() time. Node timers run on a coarser clock and can fire
+ * up to a millisecond early; at timeScale 0.01 that would report a 5 s load as 4.9 s, so the
+ * remainder is waited again.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new CanceledError());
-    const t = setTimeout(() => {
+    const due = performance.now() + Math.max(0, ms);
+    let t: ReturnType<typeof setTimeout>;
+    const check = () => {
+      const left = due - performance.now();
+      if (left > 0) {
+        t = setTimeout(check, Math.ceil(left));
+        return;
+      }
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, Math.max(0, ms));
+    };
+    t = setTimeout(check, Math.max(0, ms));
     const onAbort = () => {
       clearTimeout(t);
       reject(new CanceledError());
