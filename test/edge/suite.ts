@@ -214,7 +214,9 @@ export function edgeSuite(runtime: Runtime): void {
             const res = await fetch(`${edgeUrl}/v1/chat/completions`, {
               method: 'POST',
               headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-              body: JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'hi [[sim:tokens=20]]' }] }),
+              // ~550 ms of tokens: a renderer stalled for a while on a busy machine bunches the first
+              // reads, but an unbuffered stream still spreads well past the bound below.
+              body: JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'hi [[sim:tokens=60]]' }] }),
             });
             const reader = res.body!.getReader();
             const dec = new TextDecoder();
