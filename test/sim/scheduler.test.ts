@@ -101,13 +101,15 @@ describe('cancellation', () => {
 
 describe('shared compute', () => {
   it('an embedding storm slows chat decode on the same box', async () => {
-    sim = await startSimulator({ timeScale: 0.01, models: fastModels({ numParallel: 8 }), preloaded: ['llama3.2:3b', 'nomic-embed-text:latest'] });
+    // Wall-clock timing: long enough (~90 ms alone) that a scheduling hiccup on a busy machine
+    // is small beside it, and the uncontended baseline is the better of two runs.
+    sim = await startSimulator({ timeScale: 0.05, models: fastModels({ numParallel: 8 }), preloaded: ['llama3.2:3b', 'nomic-embed-text:latest'] });
     const time = async () => {
       const t = performance.now();
       await raw(sim!.url, '/api/chat', body('x [[sim:tokens=200]]'));
       return performance.now() - t;
     };
-    const alone = await time();
+    const alone = Math.min(await time(), await time());
     const long = 'palabra '.repeat(20000);
     const storm = Array.from({ length: 40 }, () => raw(sim!.url, '/api/embed', { model: 'nomic-embed-text', input: long }));
     await until(() => (sim!.stats().models['nomic-embed-text:latest']?.active ?? 0) >= 4);
