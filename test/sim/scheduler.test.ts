@@ -72,20 +72,6 @@ describe('slots and queue', () => {
 });
 
 describe('cancellation', () => {
-  it('a client leaving mid-stream cancels within 100 ms and frees the slot', async () => {
-    sim = await startSimulator({ timeScale: 0.05, models: fastModels({ numParallel: 1 }), preloaded: ['llama3.2:3b'] });
-    const leftAt = await postAndLeave(sim.url, '/api/chat', { ...body('long [[sim:tokens=2000]]'), stream: true }, 1);
-    await until(() => sim!.stats().cancelled === 1);
-    const ev = sim.stats().cancelEvents[0]!;
-    expect(ev.phase).toBe('streaming');
-    expect(ev.detectedAt - leftAt).toBeLessThan(100);
-    expect(ev.freedAfterMs).toBeLessThan(100);
-    expect(sim.stats().models['llama3.2:3b']?.active).toBe(0);
-    // the single slot is free: the next request runs now
-    const r = await raw(sim.url, '/api/chat', body('next [[sim:tokens=2]]'));
-    expect(r.status).toBe(200);
-  });
-
   it('a client leaving while queued for a slot is counted (499) and does not run', async () => {
     sim = await startSimulator({ timeScale: 0.01, models: fastModels({ numParallel: 1 }), preloaded: ['llama3.2:3b'] });
     const first = raw(sim.url, '/api/chat', body('hold [[sim:tokens=300]]'));
