@@ -37,7 +37,10 @@ export const edgeConfigSchema = z.object({
   RATE_LIMIT_FALLBACK: z.enum(['none', 'kv']).default('none'),
   /** How long an edge instance trusts a tenant/key record it read (Workers isolates live on). */
   TENANT_CACHE_TTL_MS: ms(30_000),
-  /** Country to assume when the platform has no geolocation for the client (local runs). */
+  /**
+   * Country to assume for a loopback client the platform cannot locate (local runs). Never used
+   * for any other client, so it cannot open residency in production (edge/residency/policy.ts).
+   */
   DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case').optional(),
   LOG_REQUESTS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });

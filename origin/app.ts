@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { errors } from '../shared/errors.ts';
 import { createAuthMiddleware } from './auth/index.ts';
+import { modelAllowList } from './auth/model-allow-list.ts';
 import { RedisReplayGuard } from './auth/redis-replay-guard.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { recordMiddleware } from './http/record-middleware.ts';
@@ -39,6 +40,8 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   for (const path of guarded) {
     app.use(path, auth);
     app.use(path, bodyLimit({ maxSize: limit, onError: () => { throw errors.payloadTooLarge(limit); } }));
+    // After the body limit (it reads the body), before any queue or quota is spent on a refusal.
+    app.use(path, modelAllowList());
     app.use(path, priorityMiddleware(deps.cfg.admission));
     if (deps.quota) app.use(path, quotaMiddleware(deps.quota));
   }

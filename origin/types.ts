@@ -9,6 +9,11 @@ export interface TenantContext {
   country?: string;
   /** Edge point of presence that forwarded the request. */
   pop?: string;
+  /**
+   * The tenant's model allow-list, when the origin enforces it itself (auth.mode=keys; behind an
+   * edge, the edge has enforced it already). Absent or empty: every model.
+   */
+  models?: readonly string[];
 }
 
 export interface OriginEnv {

@@ -10,6 +10,7 @@ import { importSigningKey } from '../../shared/signing.ts';
 import type { EdgeConfig } from '../config.ts';
 import { combine, type RateLimiter } from '../limits/limiter.ts';
 import type { ClientInfo, EdgePlatform, OriginFetchInit } from '../platform.ts';
+import { clientCountry } from '../residency/policy.ts';
 import { FastlyKvWindowLimiter } from './kv-limiter.ts';
 import { FastlyErlLimiter } from './limiter.ts';
 import { signingSecret, STORES, tenantsGet } from './stores.ts';
@@ -70,7 +71,8 @@ export function fastlyPlatform(event: FetchEvent, config: EdgeConfig): EdgePlatf
     signingKey: () => (key ??= signingSecret().then(importSigningKey)),
     client(): ClientInfo {
       const geo = event.client.geo;
-      const country = geo?.country_code && geo.country_code !== '**' ? geo.country_code.toUpperCase() : config.DEFAULT_COUNTRY;
+      const located = geo?.country_code && geo.country_code !== '**' ? geo.country_code.toUpperCase() : undefined;
+      const country = clientCountry(located, event.client.address, config.DEFAULT_COUNTRY);
       return { country, pop: env('FASTLY_POP') || undefined };
     },
     async fetchOrigin(path: string, init: OriginFetchInit): Promise<Response> {

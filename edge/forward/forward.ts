@@ -1,10 +1,12 @@
 /**
  * The last step at the edge: sign the request for the origin, send it, and relay the answer.
- * Response bodies are passed as streams (never read here); event streams and NDJSON go through
+ * Response bodies are passed as streams (never read here, except the small model lists that a
+ * tenant's allow-list filters); event streams and NDJSON go through
  * the stream guard so a broken origin ends them with an error frame instead of a silent cut.
  */
 import type { Context } from 'hono';
 import { errors } from '../../shared/errors.ts';
+import { filterModelList, MODEL_LIST_PATHS, modelAllowed } from '../../shared/model-allow-list.ts';
 import { bodyDigest, newNonce, signedHeaders } from '../../shared/signing.ts';
 import type { EdgeEnv } from '../platform.ts';
 import { modelOf, readBody } from './body.ts';
@@ -24,7 +26,7 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const body = await readBody(req, platform.config.MAX_BODY_BYTES);
   if (tenant.models.length > 0) {
     const model = modelOf(body);
-    if (model !== null && !tenant.models.includes(model)) throw errors.modelNotFound(model, tenant.models);
+    if (model !== null && !modelAllowed(tenant.models, model)) throw errors.modelNotFound(model, tenant.models);
   }
 
   const signed = await signedHeaders(await platform.signingKey(), {
@@ -49,6 +51,9 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const headers = clientResponseHeaders(res.headers, requestId);
   // The edge's own timing next to the origin's (queue, upstream, origin): a client sees where time went.
   headers.append('server-timing', `edge;dur=${sentAt - edgeStarted};desc="edge forward prep", edge-origin;dur=${Date.now() - sentAt};desc="edge to origin headers"`);
+  if (tenant.models.length > 0 && req.method === 'GET' && MODEL_LIST_PATHS.has(url.pathname) && res.ok && res.body) {
+    return filteredModelList(res, url.pathname, tenant.models, headers);
+  }
   const kind = res.body ? streamKindOf(res.headers.get('content-type')) : null;
   if (!kind || !res.body) {
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
@@ -59,4 +64,23 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   headers.delete('content-encoding');
   const relayed = guardStream(res.body, { kind, requestId, idleTimeoutMs: platform.coreIdleTimeoutMs });
   return new Response(relayed, { status: res.status, statusText: res.statusText, headers });
+}
+
+/**
+ * A model list for a tenant with an allow-list: only the models it may call. These documents are
+ * small, so this one kind of answer is read whole (every other body is streamed). One that is not
+ * the expected JSON is refused rather than passed on unfiltered: the list must not leak names.
+ */
+async function filteredModelList(res: Response, path: string, allowed: readonly string[], headers: Headers): Promise<Response> {
+  let doc: unknown = null;
+  try {
+    doc = filterModelList(path, JSON.parse(await res.text()), allowed);
+  } catch {
+    /* not JSON: refused below */
+  }
+  if (doc === null) throw errors.upstreamError(`the origin's answer to ${path} is not a model list`, 502, 'origin_bad_response');
+  const text = JSON.stringify(doc);
+  headers.delete('content-encoding');
+  headers.set('content-length', String(new TextEncoder().encode(text).byteLength));
+  return new Response(text, { status: res.status, statusText: res.statusText, headers });
 }

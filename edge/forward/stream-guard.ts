@@ -28,14 +28,38 @@ export function streamKindOf(contentType: string | null): StreamKind | null {
   return null;
 }
 
+const isEventLine = (l: string) => l !== '' && !l.startsWith(':');
+
+/**
+ * Whether the stream already ends with its terminal frame. Only a complete one counts: an SSE
+ * frame ended by its blank line, an NDJSON line ended by its newline. A frame cut off mid-way is
+ * not an ending (a client's parser never completes it), so the guard must still add its own.
+ */
 export function endedCleanly(kind: StreamKind, tail: string): boolean {
   if (kind === 'sse') {
-    return /(^|\n)data: ?\[DONE\]\s*$/.test(tail) || /(^|\n)event: ?error\r?\n[\s\S]*$/.test(tail);
+    if (!/\r?\n\r?\n$/.test(tail)) return false;
+    // The last frame that carries an event; comment-only frames (keepalives) dispatch nothing.
+    const frames = tail.split(/\r?\n\r?\n/).filter((f) => f.split(/\r?\n/).some(isEventLine));
+    const last = frames[frames.length - 1];
+    return last !== undefined && /(^|\n)(data: ?\[DONE\]|event: ?error)\r?(\n|$)/.test(last);
   }
+  if (!tail.endsWith('\n')) return false;
   const lines = tail.split('\n').filter((l) => l.trim() !== '');
   const last = lines[lines.length - 1];
   // A pattern, not JSON.parse: the tail may start mid-line, and only these keys matter.
   return last !== undefined && /"done"\s*:\s*true|"error"\s*:/.test(last);
+}
+
+/**
+ * What must come before the guard's error frame so that it starts on a frame boundary: a cut-off
+ * SSE frame is ended (blank line) and a cut-off NDJSON line ended, or the error frame would be
+ * glued onto it and neither would parse.
+ */
+export function frameBoundary(kind: StreamKind, tail: string): string {
+  if (tail === '') return '';
+  if (kind === 'ndjson') return tail.endsWith('\n') ? '' : '\n';
+  if (/\r?\n\r?\n$/.test(tail)) return '';
+  return tail.endsWith('\n') ? '\n' : '\n\n';
 }
 
 /** The last TAIL_BYTES of the stream, kept as bytes and decoded once at the end. */
@@ -75,6 +99,8 @@ export function guardStream(source: ReadableStream<Uint8Array>, opts: GuardOptio
 
   const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: PuertaError) => {
     finished = true;
+    const boundary = frameBoundary(opts.kind, new TextDecoder().decode(tail));
+    if (boundary) controller.enqueue(enc.encode(boundary));
     controller.enqueue(errorFrame(opts.kind, err, opts.requestId));
     controller.close();
   };

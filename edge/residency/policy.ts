@@ -2,6 +2,24 @@ import type { MiddlewareHandler } from 'hono';
 import { PuertaError } from '../../shared/errors.ts';
 import type { EdgeEnv } from '../platform.ts';
 
+/** 127.0.0.0/8 and ::1 (also IPv4-mapped): a client on the edge's own machine, i.e. a local run. */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.toLowerCase().replace(/^::ffff:/, '');
+  return a === '::1' || a === '0:0:0:0:0:0:0:1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+/**
+ * The client's country: the platform's geolocation, or undefined when it has none (Fastly `**`,
+ * Cloudflare `XX` and `T1` Tor, passed in as undefined). `DEFAULT_COUNTRY` fills the gap only for
+ * loopback clients (Viceroy/workerd test runs): set in production by mistake, it must not let an
+ * unlocated client through a residency check, which fails closed by design.
+ */
+export function clientCountry(located: string | undefined, address: string | undefined, defaultCountry: string | undefined): string | undefined {
+  if (located) return located;
+  return isLoopback(address) ? defaultCountry : undefined;
+}
+
 /**
  * A tenant may restrict the countries its clients call from (data-residency contracts). Unknown
  * location fails closed: a tenant that restricts countries is never served to an unlocated client.

@@ -8,6 +8,7 @@ import { errors, PuertaError } from '../../shared/errors.ts';
 import { importSigningKey } from '../../shared/signing.ts';
 import type { EdgeConfig } from '../config.ts';
 import type { ClientInfo, EdgePlatform, OriginFetchInit } from '../platform.ts';
+import { clientCountry } from '../residency/policy.ts';
 import type { CfProperties, ExecutionContextLike, WorkersEnv } from './bindings.ts';
 import { workersLimiter } from './limiter.ts';
 
@@ -60,7 +61,10 @@ export function workersPlatform(req: Request, env: WorkersEnv, ctx: ExecutionCon
     ),
     signingKey: () => signingKey(env.EDGE_SIGNING_SECRET),
     client(): ClientInfo {
-      const country = cf?.country && cf.country !== 'XX' && cf.country !== 'T1' ? cf.country.toUpperCase() : config.DEFAULT_COUNTRY;
+      const located = cf?.country && cf.country !== 'XX' && cf.country !== 'T1' ? cf.country.toUpperCase() : undefined;
+      // Cloudflare sets CF-Connecting-IP itself (a client's own value is replaced); Miniflare fills
+      // it with the loopback peer unless a test sends one.
+      const country = clientCountry(located, req.headers.get('cf-connecting-ip') ?? undefined, config.DEFAULT_COUNTRY);
       return { country, pop: cf?.colo };
     },
     fetchOrigin: (path, init) => fetchOrigin(config, path, init),

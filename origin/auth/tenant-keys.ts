@@ -72,7 +72,10 @@ export function createTenantKeysMiddleware(opts: TenantKeysOptions): MiddlewareH
       if (r.reason === 'suspended') throw errors.forbidden('the tenant of this API key is suspended', 'tenant_suspended');
       throw errors.unauthorized(r.reason === 'revoked' ? 'the API key has been revoked' : 'the API key is not valid', r.reason === 'revoked' ? 'revoked_api_key' : 'invalid_api_key');
     }
-    c.set('tenant', { id: r.value.tenant.id, via: 'key' });
+    // With no edge in front, the origin enforces the tenant's model allow-list itself
+    // (origin/auth/model-allow-list.ts, and the model lists). Its countries cannot be enforced
+    // here: the origin has no geolocation of the client (README, auth modes).
+    c.set('tenant', { id: r.value.tenant.id, via: 'key', models: r.value.tenant.models });
     await next();
   };
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { modelAllowed } from '../../shared/model-allow-list.ts';
 import { ollamaModelRequestSchema, ollamaShowRequestSchema } from '../../shared/schemas/ollama.ts';
 import { readJson } from '../http/read-json.ts';
 import { sendJson } from '../http/send-json.ts';
@@ -152,12 +153,14 @@ export function nativeList(deps: OriginDeps, path: '/api/tags' | '/api/ps') {
     );
     const models: Array<{ name: string }> = [];
     const seen = new Set<string>();
+    const allowed = c.get('tenant')?.models ?? [];
     let ok = 0;
     for (const r of results) {
       if (r.status !== 'fulfilled') continue;
       ok++;
       for (const m of r.value.models ?? []) {
-        if (!seen.has(m.name)) {
+        // A tenant with an allow-list sees only its models (auth.mode=keys; the edge filters its own).
+        if (!seen.has(m.name) && modelAllowed(allowed, m.name)) {
           seen.add(m.name);
           models.push(m);
         }

@@ -76,6 +76,15 @@ export function failuresSuite(runtime: Runtime): void {
       expect(JSON.parse(events[events.length - 1]!.data!)).toMatchObject({ error: { message: 'engine failed' } });
     });
 
+    it('completes an origin error frame cut off mid-data with its own, on a new frame boundary', async () => {
+      const text = await (await post('error-partial')).text();
+      expect(text).toContain('engine fa\n\nevent: error\ndata: ');
+      expect(text.endsWith('\n\n')).toBe(true);
+      const last = parseSse(text).pop()!;
+      expect(last.event).toBe('error');
+      expect(JSON.parse(last.data!)).toMatchObject({ error: { code: 'origin_stream_interrupted', retryable: true } });
+    });
+
     it('answers 504 when the origin sends no headers within the first-byte limit', async () => {
       const res = await post('no-head');
       expect(res.status).toBe(504);

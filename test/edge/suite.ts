@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSse, readTimed } from '../helpers/origin-stack.ts';
 import { startPageServer } from './harness/page-server.ts';
-import { startEdgeStack, type EdgeStack, type Runtime, type TenantName } from './harness/stack.ts';
+import { placedFetch, startEdgeStack, unlocatedClient, type EdgeStack, type Runtime, type TenantName } from './harness/stack.ts';
 
 const chat = (content: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content }], ...extra });
@@ -39,7 +39,8 @@ export function edgeSuite(runtime: Runtime): void {
 
     beforeAll(async () => {
       page = await startPageServer();
-      s = await startEdgeStack(runtime, { edgeConfig: { CORS_ALLOWED_ORIGINS: `https://app.example.eu,${page.origin}` } });
+      // DEFAULT_COUNTRY set as a production service might have it by mistake: it must only place loopback clients.
+      s = await startEdgeStack(runtime, { edgeConfig: { CORS_ALLOWED_ORIGINS: `https://app.example.eu,${page.origin}`, DEFAULT_COUNTRY: 'DE' } });
     });
     afterAll(async () => {
       await s?.close();
@@ -128,6 +129,33 @@ export function edgeSuite(runtime: Runtime): void {
         await show.body?.cancel();
       });
 
+      it('shows a tenant with an allow-list only its models in /v1/models, /api/tags and /api/ps', async () => {
+        // Untagged allow-list names are Ollama's `:latest`, as in the allow-list check itself.
+        const allowed = ['llama3.2:3b', 'nomic-embed-text:latest'];
+        const get = (tenant: TenantName, path: string) => s.fetch(path, { headers: bearer(s.keys[tenant]) });
+
+        const all = (await (await get('open', '/api/tags')).json()) as { models: Array<{ name: string }> };
+        expect(all.models.map((m) => m.name)).toContain('gpt-oss:20b');
+
+        const v1 = await get('models', '/v1/models');
+        expect(v1.status).toBe(200);
+        expect(v1.headers.get('x-request-id')).toMatch(/^req_/);
+        const list = (await v1.json()) as { object: string; data: Array<{ id: string; object: string }> };
+        expect(list.object).toBe('list');
+        expect(list.data.map((m) => m.id).sort()).toEqual(allowed);
+
+        const ollama = new Ollama({ host: s.edge.url, headers: { Authorization: `Bearer ${s.keys.models}` } });
+        expect((await ollama.list()).models.map((m) => m.name).sort()).toEqual(allowed);
+        const ps = (await ollama.ps()).models.map((m) => m.name);
+        expect(ps.length).toBeGreaterThan(0);
+        for (const name of ps) expect(allowed).toContain(name);
+
+        // And the untagged name is callable as such.
+        const embed = await post('models', '/api/embed', JSON.stringify({ model: 'nomic-embed-text', input: 'hi' }));
+        expect(embed.status).toBe(200);
+        await embed.body?.cancel();
+      });
+
       it('the origin refuses what did not come through the edge (unsigned, forged, spoofed headers)', async () => {
         const direct = await fetch(`${s.origin.origin.url}/v1/models`, { headers: bearer(s.keys.open) });
         expect(direct.status).toBe(401);
@@ -181,6 +209,23 @@ export function edgeSuite(runtime: Runtime): void {
       const fromDe = await s.fetch('/v1/models', { headers: bearer(s.keys.germany), country: 'DE' });
       expect(fromDe.status).toBe(200);
       await fromDe.body?.cancel();
+    });
+
+    it('fails residency closed for an unlocated client; DEFAULT_COUNTRY places loopback (local) clients only', async () => {
+      const asUnlocated = (from: 'loopback' | 'remote') => {
+        const placement = unlocatedClient(runtime, from);
+        return placement && placedFetch(s.edge.url, placement, '/v1/models', { headers: bearer(s.keys.germany) });
+      };
+      const local = (await asUnlocated('loopback'))!;
+      expect(local.status).toBe(200);
+      await local.body?.cancel();
+
+      const remote = await asUnlocated('remote');
+      if (!remote) return; // Fastly only: this machine has no non-loopback address to connect from.
+      expect(remote.status).toBe(451);
+      const err = await errorOf(remote);
+      expect(err).toMatchObject({ type: 'permission_error', code: 'country_not_allowed' });
+      expect(err.message).toContain('unknown country');
     });
 
     it('answers CORS preflights at the edge for allowed origins only', async () => {

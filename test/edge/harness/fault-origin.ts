@@ -8,6 +8,7 @@
  *   reset    the socket is destroyed before any response
  *   done-cut  a complete SSE stream (`data: [DONE]`), then the socket is destroyed mid-body
  *   error-cut SSE ending with the origin's own `event: error`, then the socket is destroyed
+ *   error-partial SSE whose `event: error` frame is cut off mid-`data:` (socket destroyed)
  *   done-idle a complete SSE stream (`data: [DONE]`), then the body never ends (between-bytes timeout)
  *   echo     200 JSON of the headers it received (what the edge forwards)
  */
@@ -47,6 +48,11 @@ export async function startFaultOrigin(): Promise<FaultOrigin> {
           sse();
           res.write('data: [DONE]\n\n');
           if (fault === 'done-cut') setTimeout(() => req.socket.destroy(), 50);
+          return;
+        case 'error-partial':
+          sse();
+          res.write('event: error\ndata: {"error":{"message":"engine fa');
+          setTimeout(() => req.socket.destroy(), 50);
           return;
         case 'error-cut':
           sse();

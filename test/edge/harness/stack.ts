@@ -5,7 +5,7 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { addKey, ensureSecretsFile, putTenant, writeTenantsFile } from '../../../edge/cli/tenants-file.ts';
@@ -22,7 +22,8 @@ export const TENANTS = {
   limited: { id: 'limited-co', rateLimit: { requests: 3, windowSeconds: 60 } },
   germany: { id: 'de-only', countries: ['DE'] },
   suspended: { id: 'paused-co', status: 'suspended' },
-  models: { id: 'small-models', models: ['llama3.2:3b'] },
+  // One untagged name: Ollama's `nomic-embed-text` is `nomic-embed-text:latest`.
+  models: { id: 'small-models', models: ['llama3.2:3b', 'nomic-embed-text'] },
 } satisfies Record<string, TenantRecordInput>;
 
 export type TenantName = keyof typeof TENANTS;
@@ -57,6 +58,23 @@ function agentFor(localAddress: string): Agent {
     agents.set(localAddress, a);
   }
   return a;
+}
+
+/**
+ * A client the platform cannot locate (Fastly `**`, Cloudflare `XX`/`T1`), on loopback (a local
+ * run, where DEFAULT_COUNTRY applies) or from a remote address (where it must not). Fastly: the
+ * 127.0.0.3 mapping in fastly.toml, and this machine's own non-loopback address, which Viceroy's
+ * geolocation does not know (null when it has none). Workers: Miniflare's cf blob, and a
+ * CF-Connecting-IP of a documentation address in place of Miniflare's loopback one.
+ */
+export function unlocatedClient(runtime: Runtime, from: 'loopback' | 'remote'): ClientPlacement | null {
+  if (runtime === 'fastly') {
+    if (from === 'loopback') return { localAddress: '127.0.0.3' };
+    const own = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    return own ? { localAddress: own.address } : null;
+  }
+  if (from === 'loopback') return { headers: { 'MF-CF-Blob': JSON.stringify({ country: 'XX', colo: 'LCL' }) } };
+  return { headers: { 'MF-CF-Blob': JSON.stringify({ country: 'T1', colo: 'LCL' }), 'CF-Connecting-IP': '203.0.113.9' } };
 }
 
 export function placedFetch(base: string, placement: ClientPlacement, path: string, init: RequestInit = {}): Promise<Response> {

@@ -5,6 +5,8 @@ import { clientResponseHeaders, originRequestHeaders } from '../../../edge/forwa
 import { endedCleanly, guardStream } from '../../../edge/forward/stream-guard.ts';
 import { formatReset, rateLimitHeaders } from '../../../edge/limits/limiter.ts';
 import { MemoryRateLimiter } from '../../../edge/limits/memory.ts';
+import { clientCountry, isLoopback } from '../../../edge/residency/policy.ts';
+import { filterModelList, modelAllowed } from '../../../shared/model-allow-list.ts';
 
 const enc = new TextEncoder();
 
@@ -91,6 +93,29 @@ describe('stream guard', () => {
     expect(endedCleanly('ndjson', '{"done":false}\n')).toBe(false);
   });
 
+  it('counts a terminal frame only when it is complete (blank line / newline), not when cut off', () => {
+    expect(endedCleanly('sse', 'data: {}\n\nevent: error\ndata: {"error":{"mess')).toBe(false);
+    expect(endedCleanly('sse', 'data: {}\n\nevent: error\ndata: {"error":{}}\n')).toBe(false);
+    expect(endedCleanly('sse', 'data: {}\n\nevent: error\n')).toBe(false);
+    expect(endedCleanly('sse', 'data: {}\n\ndata: [DONE]')).toBe(false);
+    expect(endedCleanly('sse', 'data: [DONE]\n\n: keepalive\n\n')).toBe(true);
+    expect(endedCleanly('sse', 'event: error\r\ndata: {"error":{}}\r\n\r\n')).toBe(true);
+    expect(endedCleanly('ndjson', '{"done":false}\n{"error":"bo')).toBe(false);
+  });
+
+  it('ends a cut-off error frame and adds its own complete one on a new frame boundary', async () => {
+    const cut = 'event: error\ndata: {"error":{"message":"engine fa';
+    const out = await drain(guardStream(source(['data: {"a":1}\n\n', cut], 'error'), { kind: 'sse', requestId: 'req_1' }));
+    expect(out.startsWith('data: {"a":1}\n\n' + cut + '\n\nevent: error\ndata: ')).toBe(true);
+    expect(out.endsWith('\n\n')).toBe(true);
+    const last = out.slice(0, -2).split('\n\n').pop()!;
+    const body = JSON.parse(last.split('\n')[1]!.slice(6)) as { error: { code: string } };
+    expect(body.error.code).toBe('origin_stream_interrupted');
+
+    const ndjson = await drain(guardStream(source(['{"done":false}\n', '{"error":"bo'], 'close'), { kind: 'ndjson', requestId: 'req_1' }));
+    expect(ndjson.split('\n').filter(Boolean).slice(-1).map((l) => JSON.parse(l) as { error: string })[0]!.error).toMatch(/final frame/);
+  });
+
   it('relays a clean stream unchanged', async () => {
     const frames = ['data: {"a":1}\n\n', ': keepalive\n\n', 'data: [DONE]\n\n'];
     expect(await drain(guardStream(source(frames), { kind: 'sse', requestId: 'req_1' }))).toBe(frames.join(''));
@@ -153,5 +178,30 @@ describe('limits', () => {
     expect((await l.hit('t', rule)).allowed).toBe(true);
     expect(formatReset(0.2)).toBe('1s');
     expect(formatReset(75)).toBe('1m15s');
+  });
+});
+
+describe('residency location', () => {
+  it('uses DEFAULT_COUNTRY only for an unlocated loopback client', () => {
+    for (const a of ['127.0.0.1', '127.0.0.3', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a), a).toBe(true);
+    for (const a of ['192.0.2.2', '203.0.113.9', '::ffff:10.0.0.1', '2001:db8::1', undefined]) expect(isLoopback(a), String(a)).toBe(false);
+    expect(clientCountry('AT', '203.0.113.9', 'DE')).toBe('AT');
+    expect(clientCountry(undefined, '127.0.0.1', 'DE')).toBe('DE');
+    expect(clientCountry(undefined, '203.0.113.9', 'DE')).toBeUndefined();
+    expect(clientCountry(undefined, undefined, 'DE')).toBeUndefined();
+  });
+});
+
+describe('model allow-list', () => {
+  it('matches Ollama names with and without the :latest tag, and filters the model lists', () => {
+    expect(modelAllowed([], 'anything')).toBe(true);
+    expect(modelAllowed(['nomic-embed-text'], 'nomic-embed-text:latest')).toBe(true);
+    expect(modelAllowed(['llama3.2:latest'], 'llama3.2')).toBe(true);
+    expect(modelAllowed(['llama3.2:3b'], 'llama3.2')).toBe(false);
+    expect(modelAllowed(['llama3.2:3b'], 'gpt-oss:20b')).toBe(false);
+    const allowed = ['llama3.2:3b'];
+    expect(filterModelList('/v1/models', { object: 'list', data: [{ id: 'llama3.2:3b' }, { id: 'gpt-oss:20b' }] }, allowed)).toEqual({ object: 'list', data: [{ id: 'llama3.2:3b' }] });
+    expect(filterModelList('/api/tags', { models: [{ name: 'gpt-oss:20b' }, { name: 'llama3.2:3b', size: 1 }] }, allowed)).toEqual({ models: [{ name: 'llama3.2:3b', size: 1 }] });
+    expect(filterModelList('/api/ps', { error: 'x' }, allowed)).toBeNull();
   });
 });

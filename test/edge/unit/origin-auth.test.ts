@@ -85,6 +85,7 @@ describe('origin auth.mode=keys (no edge): the same hashed tenants file', () => 
   let key: string;
   let keyId: string;
   let file: string;
+  let narrowKey: string;
   const data: TenantsFile = {};
 
   beforeAll(async () => {
@@ -93,10 +94,50 @@ describe('origin auth.mode=keys (no edge): the same hashed tenants file', () => 
     const k = await addKey(data, 'direct-co');
     key = k.key;
     keyId = k.record.id;
+    putTenant(data, { id: 'narrow-co', models: ['llama3.2:3b', 'nomic-embed-text'] });
+    narrowKey = (await addKey(data, 'narrow-co')).key;
     writeTenantsFile(file, data);
     stack = await startOriginStack({ origin: { auth: { mode: 'keys', tenantsFile: file } } });
   });
   afterAll(() => stack?.close());
+
+  it("enforces the tenant's model allow-list itself: 404 in each dialect, and filtered model lists", async () => {
+    const h = { authorization: `Bearer ${narrowKey}`, 'content-type': 'application/json' };
+    const chat = (model: string) => JSON.stringify({ model, stream: false, messages: [{ role: 'user', content: 'hi [[sim:tokens=2]]' }] });
+    const v1 = await fetch(`${stack.origin.url}/v1/chat/completions`, { method: 'POST', headers: h, body: chat('gpt-oss:20b') });
+    expect(v1.status).toBe(404);
+    expect(await v1.json()).toMatchObject({ error: { type: 'not_found_error', code: 'model_not_found', param: 'model' } });
+    // The content-type is not what decides: the routes parse any body as JSON.
+    const plain = await fetch(`${stack.origin.url}/v1/chat/completions`, { method: 'POST', headers: { ...h, 'content-type': 'text/plain' }, body: chat('gpt-oss:20b') });
+    expect(plain.status).toBe(404);
+    await plain.body?.cancel();
+    const api = await fetch(`${stack.origin.url}/api/chat`, { method: 'POST', headers: h, body: chat('gpt-oss:20b') });
+    expect(api.status).toBe(404);
+    const apiBody = (await api.json()) as { error: unknown };
+    expect(apiBody.error).toEqual(expect.stringContaining("'gpt-oss:20b'"));
+    const show = await fetch(`${stack.origin.url}/api/show`, { method: 'POST', headers: h, body: JSON.stringify({ name: 'gpt-oss:20b' }) });
+    expect(show.status).toBe(404);
+    await show.body?.cancel();
+
+    const ok = await fetch(`${stack.origin.url}/v1/chat/completions`, { method: 'POST', headers: h, body: chat('llama3.2:3b') });
+    expect(ok.status).toBe(200);
+    await ok.body?.cancel();
+    const embed = await fetch(`${stack.origin.url}/api/embed`, { method: 'POST', headers: h, body: JSON.stringify({ model: 'nomic-embed-text', input: 'hi' }) });
+    expect(embed.status).toBe(200);
+    await embed.body?.cancel();
+
+    const allowed = ['llama3.2:3b', 'nomic-embed-text:latest'];
+    const models = (await (await fetch(`${stack.origin.url}/v1/models`, { headers: h })).json()) as { data: Array<{ id: string }> };
+    expect(models.data.map((m) => m.id).sort()).toEqual(allowed);
+    const tags = (await (await fetch(`${stack.origin.url}/api/tags`, { headers: h })).json()) as { models: Array<{ name: string }> };
+    expect(tags.models.map((m) => m.name).sort()).toEqual(allowed);
+    const ps = (await (await fetch(`${stack.origin.url}/api/ps`, { headers: h })).json()) as { models: Array<{ name: string }> };
+    expect(ps.models.length).toBeGreaterThan(0);
+    for (const m of ps.models) expect(allowed).toContain(m.name);
+    // A tenant without an allow-list still sees everything.
+    const every = (await (await fetch(`${stack.origin.url}/api/tags`, { headers: { authorization: `Bearer ${key}` } })).json()) as { models: Array<{ name: string }> };
+    expect(every.models.map((m) => m.name)).toContain('gpt-oss:20b');
+  });
 
   it('serves a valid key and refuses others, and picks up revocations from the file', async () => {
     const ok = new OpenAI({ baseURL: `${stack.origin.url}/v1`, apiKey: key, maxRetries: 0 });
