@@ -11,7 +11,9 @@ async function main(): Promise<void> {
       process.stderr.write(`${err.message}\n`);
       process.exit(78); // EX_CONFIG: a supervisor should not restart-loop on a bad configuration.
     }
-    throw err;
+    // Start failures (a taken port, an audit sink that cannot open) say what and where; exit 1.
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(1);
   }
   const stop = (signal: string) => {
     origin.deps.log.info({ signal }, 'signal received');

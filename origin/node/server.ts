@@ -57,6 +57,15 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   };
 }
 
+/** Audit (last batch, seal), telemetry, upstream pools, health checks, Redis: in that order. */
+async function releaseDeps(deps: OriginDeps): Promise<void> {
+  await deps.audit?.close();
+  await deps.telemetry?.close();
+  await deps.registry.close();
+  deps.router?.close();
+  await deps.quota?.close();
+}
+
 export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigin> {
   const cfg = loadOriginConfig(opts);
   const log = opts.logger ?? createLogger(cfg.log);
@@ -68,9 +77,22 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
   await opts.setup?.(deps);
   const app = createOriginApp(deps);
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: cfg.server.port, hostname: cfg.server.host }, () => resolve(s));
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: cfg.server.port, hostname: cfg.server.host }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  } catch (err) {
+    // A taken port must stop the start with the address named, not crash or hang: undo what started.
+    shutdownCtl.abort();
+    await releaseDeps(deps);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`origin cannot listen on ${cfg.server.host}:${cfg.server.port}: ${code === 'EADDRINUSE' ? 'the address is in use (set PORT or server.port)' : (err as Error).message}`, { cause: err });
+  }
   const http = server as Server;
   // Streams are long: Node's default 5-minute request timeout would cut reasoning models off.
   http.requestTimeout = 0;
@@ -96,11 +118,7 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
       shutdownCtl.abort();
       await closed;
       // Every request has ended (and been recorded): write the last batch and seal the file.
-      await deps.audit?.close();
-      await deps.telemetry?.close();
-      await deps.registry.close();
-      deps.router?.close();
-      await deps.quota?.close();
+      await releaseDeps(deps);
     })());
 
   return { url, port, cfg, deps, shutdown, close: () => shutdown(0) };

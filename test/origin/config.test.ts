@@ -41,3 +41,20 @@ describe('origin configuration', () => {
     expect(load({ OLLAMA_URL: 'http://x:1', AUTH_MODE: 'edge' })).toMatch(/auth\.edgeSecret = missing: required when auth.mode is "edge" \(set EDGE_SIGNING_SECRET\)/);
   });
 });
+
+describe('origin start', () => {
+  it('refuses a taken port with the address named, instead of crashing or hanging', async () => {
+    const { createServer } = await import('node:net');
+    const { startOrigin } = await import('../../origin/node/server.ts');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await expect(
+        startOrigin({ env: {}, overrides: { log: { level: 'silent' }, server: { port }, upstreams: [{ name: 'x', url: 'http://127.0.0.1:9', models: ['m'] }] } }),
+      ).rejects.toThrow(`origin cannot listen on 127.0.0.1:${port}: the address is in use (set PORT or server.port)`);
+    } finally {
+      taken.close();
+    }
+  });
+});

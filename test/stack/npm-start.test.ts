@@ -36,8 +36,9 @@ describe('npm start (the local stack)', () => {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-oss:20b', stream: true, messages: [{ role: 'user', content: '¿Qué es Puerta? [[sim:tokens=5]]' }] }),
     });
-    expect(res.status).toBe(200);
-    expect((await res.text()).trimEnd().endsWith('data: [DONE]')).toBe(true);
+    const text = await res.text();
+    expect(res.status, `${text}\n--- npm start printed:\n${out}`).toBe(200);
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     const refused = await fetch(`${edgeUrl}/v1/models`);
     expect(refused.status).toBe(401);
 
