@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureEdgeBuilt } from './build.ts';
+import { holdsListeningPort } from './port-owner.ts';
 import type { RunningEdge } from './types.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -66,16 +67,29 @@ export function localFastlyToml(opts: ViceroyEdgeOptions): string {
   return toml;
 }
 
-async function waitListening(url: string, child: ChildProcess, log: () => string): Promise<void> {
+class PortTaken extends Error {}
+
+/**
+ * Ready when Viceroy itself holds the port and answers. Viceroy compiles the wasm before it binds
+ * and exits on a taken port, so an answer alone could come from whoever took the port meanwhile.
+ */
+async function waitListening(url: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`viceroy exited (${child.exitCode}):\n${log()}`);
-    try {
-      await fetch(url + '/healthz');
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
+    if (child.exitCode !== null) {
+      if (/Address already in use|AddrInUse/i.test(log())) throw new PortTaken(`port ${port} is taken`);
+      throw new Error(`viceroy exited (${child.exitCode}):\n${log()}`);
     }
+    const owner = holdsListeningPort(child.pid!, port);
+    if (owner !== false) {
+      try {
+        await fetch(url + '/healthz');
+        if (owner === true || holdsListeningPort(child.pid!, port) !== false) return;
+      } catch {
+        // Not accepting yet.
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`viceroy did not listen on ${url} within 60 s:\n${log()}`);
 }
@@ -86,7 +100,17 @@ export async function startViceroyEdge(opts: ViceroyEdgeOptions): Promise<Runnin
   const dir = mkdtempSync(join(tmpdir(), 'puerta-viceroy-'));
   const tomlPath = join(dir, 'fastly.toml');
   writeFileSync(tomlPath, localFastlyToml(opts));
-  const port = opts.port ?? (await freePort());
+  // A port picked here can be taken before Viceroy binds it: pick again (a given port is kept).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(bin, dir, tomlPath, opts.port || (await freePort()));
+    } catch (err) {
+      if (!(err instanceof PortTaken) || opts.port || attempt === 3) throw err;
+    }
+  }
+}
+
+async function startOn(bin: string, dir: string, tomlPath: string, port: number): Promise<RunningEdge> {
   const child = spawn(bin, ['serve', '-C', tomlPath, '--addr', `127.0.0.1:${port}`, resolve(ROOT, 'bin/main.wasm')], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,7 +126,12 @@ export async function startViceroyEdge(opts: ViceroyEdgeOptions): Promise<Runnin
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  await waitListening(url, child, () => output);
+  try {
+    await waitListening(url, port, child, () => output);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   return {
     runtime: 'fastly',
     url,
