@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
+import { holdsListeningPort } from '../../edge/local/port-owner.ts';
 
 /**
  * A real redis-server on a free 127.0.0.1 port with its own temp dir, for tests and benchmarks.
@@ -60,16 +61,33 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 export async function startRedis(opts: { port?: number } = {}): Promise<RedisServer> {
-  const port = opts.port ?? (await freePort());
+  // A port picked as free can be taken before redis-server binds it; then a PONG could come from
+  // another test's Redis. Only a redis-server that holds its own port counts; else pick again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOn(opts.port ?? (await freePort()));
+    } catch (err) {
+      if (!(err instanceof PortTaken) || opts.port !== undefined || attempt === 3) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startRedisOn(port: number): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'puerta-redis-'));
   let child: ChildProcess | undefined;
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--protected-mode', 'no'];
 
   const start = async () => {
     child = spawnRedis(args, dir);
-    const failed = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`redis-server exited with ${code} (is it installed? scripts/ensure-system-deps.sh redis)`))));
+    const failed = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new PortTaken(`redis-server exited with ${code} (port ${port} taken? is it installed? scripts/ensure-system-deps.sh redis)`))));
     failed.catch(() => {});
     await Promise.race([waitForPort(port, 10_000), failed]);
+    if (holdsListeningPort(child.pid!, port) === false) {
+      child.kill('SIGKILL');
+      throw new PortTaken(`port ${port} is held by another process`);
+    }
   };
   const stop = async () => {
     const c = child;
