@@ -17,6 +17,26 @@ export function modelAllowed(allowed: readonly string[], model: string): boolean
   return allowed.some((a) => withTag(a) === tagged);
 }
 
+/**
+ * The model a request body names: `model`, or `name`, which Ollama's /api/show still accepts in
+ * its place. Every body is parsed as JSON whatever its content-type (the origin's routes do the
+ * same, so a label must not let a body past the allow-list); one that does not parse names no
+ * model and is left for the route to refuse with its 400.
+ */
+export function requestedModel(text: string): string | null {
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as { model?: unknown; name?: unknown };
+      if (typeof o.model === 'string') return o.model;
+      if (o.model === undefined && typeof o.name === 'string') return o.name;
+    }
+  } catch {
+    // Not JSON: no model named here.
+  }
+  return null;
+}
+
 /** The routes whose answer is a list of models, and where each lists its names. */
 export const MODEL_LIST_PATHS = new Set(['/v1/models', '/api/tags', '/api/ps']);
 

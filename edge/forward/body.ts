@@ -1,4 +1,5 @@
 import { errors } from '../../shared/errors.ts';
+import { requestedModel } from '../../shared/model-allow-list.ts';
 
 /**
  * Reads a request body whole, refusing early past `limit`. The edge must hold the bytes to sign
@@ -31,23 +32,8 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array<
   return out;
 }
 
-/**
- * The `model` of a JSON body, when there is one; anything unparsable is left for the origin to
- * refuse. The content-type is not consulted: the origin parses every body as JSON whatever it is
- * labelled, so a label must not let a body past the tenant's allow-list. `name` is the field
- * Ollama's `/api/show` still accepts in place of `model`.
- */
+/** The `model` a body names (see shared/model-allow-list.ts), or null. */
 export function modelOf(body: Uint8Array | null): string | null {
   if (!body || body.byteLength === 0) return null;
-  try {
-    const v = JSON.parse(new TextDecoder().decode(body)) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as { model?: unknown; name?: unknown };
-      if (typeof o.model === 'string') return o.model;
-      if (o.model === undefined && typeof o.name === 'string') return o.name;
-    }
-  } catch {
-    /* not JSON: the origin answers 400 with the details */
-  }
-  return null;
+  return requestedModel(new TextDecoder().decode(body));
 }

@@ -6,34 +6,15 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { errors } from '../../shared/errors.ts';
-import { modelAllowed } from '../../shared/model-allow-list.ts';
+import { modelAllowed, requestedModel } from '../../shared/model-allow-list.ts';
 import type { OriginEnv } from '../types.ts';
-
-/**
- * The `model` of a JSON body (or `name`, which Ollama's /api/show still accepts in place of it).
- * The routes parse every body as JSON whatever its content-type, so none is consulted here; a body
- * that does not parse is left for the route to refuse with its 400.
- */
-function modelOf(text: string): string | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as { model?: unknown; name?: unknown };
-      if (typeof o.model === 'string') return o.model;
-      if (o.model === undefined && typeof o.name === 'string') return o.name;
-    }
-  } catch {
-    /* not JSON: the route answers 400 */
-  }
-  return null;
-}
 
 export function modelAllowList(): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const allowed = c.get('tenant')?.models;
     if (allowed && allowed.length > 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       // Hono caches the text, so the route reads the same body again without a second read.
-      const model = modelOf(await c.req.text());
+      const model = requestedModel(await c.req.text());
       if (model !== null && !modelAllowed(allowed, model)) throw errors.modelNotFound(model, allowed);
     }
     await next();
