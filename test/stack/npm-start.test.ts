@@ -7,9 +7,17 @@ import { repoRoot } from '../bench/lib/processes.ts';
 describe('npm start (the local stack)', () => {
   let child: ChildProcess | undefined;
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((r) => child!.once('exit', r));
+    // On a failure the stack may still run: end its whole process group, Viceroy included
+    // (a SIGKILL to the stack alone would skip its own shutdown and leave the edge running).
+    if (child?.pid && child.exitCode === null) {
+      const exited = new Promise((r) => child!.once('exit', r));
+      process.kill(-child.pid, 'SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is gone.
+      }
     }
   });
 
@@ -20,6 +28,8 @@ describe('npm start (the local stack)', () => {
       cwd: repoRoot,
       env: { ...process.env, ORIGIN_PORT: '0', SIM_PORT: '0', EDGE_PORT: '0', OLLAMA_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so cleanup can reach everything it started.
+      detached: true,
     });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
