@@ -11,9 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadOriginConfig } from '../origin/config/load.ts';
 
-/** `Environment="KEY=value"` lines of a systemd unit or drop-in, with the comment above each. */
-export function parseSystemdEnvironment(text: string): Map<string, { value: string; comment: string }> {
-  const out = new Map<string, { value: string; comment: string }>();
+/**
+ * The non-comment lines of a config file, each with the `#` comment lines right above it (every
+ * tuned setting must say why). Whether a blank line ends a comment is the file format's choice.
+ */
+function* linesWithComments(text: string, blankEndsComment: boolean): Generator<{ line: string; comment: string }> {
   let comment: string[] = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -21,13 +23,21 @@ export function parseSystemdEnvironment(text: string): Map<string, { value: stri
       comment.push(line.replace(/^#\s?/, ''));
       continue;
     }
+    yield { line, comment: comment.join(' ') };
+    if (line || blankEndsComment) comment = [];
+  }
+}
+
+/** `Environment="KEY=value"` lines of a systemd unit or drop-in, with the comment above each. */
+export function parseSystemdEnvironment(text: string): Map<string, { value: string; comment: string }> {
+  const out = new Map<string, { value: string; comment: string }>();
+  for (const { line, comment } of linesWithComments(text, true)) {
     const m = /^Environment=(?:"([^"]*)"|(\S+))$/.exec(line);
     if (m) {
       const kv = (m[1] ?? m[2])!;
       const eq = kv.indexOf('=');
-      out.set(kv.slice(0, eq), { value: kv.slice(eq + 1), comment: comment.join(' ') });
+      out.set(kv.slice(0, eq), { value: kv.slice(eq + 1), comment });
     }
-    comment = [];
   }
   return out;
 }
@@ -51,18 +61,11 @@ export interface Modelfile {
 
 export function parseModelfile(text: string): Modelfile {
   const mf: Modelfile = { from: '', params: new Map() };
-  let comment: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line.startsWith('#')) {
-      comment.push(line.replace(/^#\s?/, ''));
-      continue;
-    }
+  for (const { line, comment } of linesWithComments(text, false)) {
     const from = /^FROM\s+(\S+)/i.exec(line);
     if (from) mf.from = from[1]!;
     const p = /^PARAMETER\s+(\S+)\s+(.+)$/i.exec(line);
-    if (p) mf.params.set(p[1]!, { value: p[2]!.trim(), comment: comment.join(' ') });
-    if (line) comment = [];
+    if (p) mf.params.set(p[1]!, { value: p[2]!.trim(), comment });
   }
   return mf;
 }
