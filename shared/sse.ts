@@ -27,10 +27,6 @@ export function encodeEvent(event: string, payload: string): Uint8Array {
   return encoder.encode('event: ' + event + '\ndata: ' + payload + '\n\n');
 }
 
-export function encodeComment(text: string): Uint8Array {
-  return encoder.encode(': ' + text.replace(/[\r\n]+/g, ' ') + '\n\n');
-}
-
 /** The final frame of a failed stream: `event: error` with the OpenAI error shape plus `retryable`. */
 export function encodeErrorEvent(err: PuertaError, requestId?: string): Uint8Array {
   return encodeEvent('error', JSON.stringify(err.body(requestId, true)));

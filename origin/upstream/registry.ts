@@ -113,10 +113,6 @@ export class UpstreamRegistry {
     return found.sort((a, b) => a.upstream.outstanding - b.upstream.outstanding);
   }
 
-  async resolve(model: string): Promise<ResolvedModel> {
-    return (await this.candidates(model))[0]!;
-  }
-
   async close(): Promise<void> {
     await Promise.all(this.upstreams.map((u) => u.close()));
   }
