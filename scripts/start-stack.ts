@@ -8,7 +8,7 @@
  * default 7676, EDGE=off to skip it); the origin then accepts only edge-signed requests.
  */
 import { startOrigin, type RunningOrigin } from '../origin/node/server.ts';
-import { startSimulator, type Simulator } from '../test/sim/index.ts';
+import { startSimulator, type Simulator } from '../sim/index.ts';
 import { localRuntime, localSigningSecret, prepareDemoTenant, startLocalEdge } from '../edge/local/index.ts';
 
 interface Part {

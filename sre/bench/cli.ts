@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fmtMs, printTable } from '../../test/bench/lib/stats.ts';
+import { fmtMs, printTable } from './lib/stats.ts';
 import { benchFlagsSchema, stepsOf, type BenchConfig, type StepSpec, type Target } from './config.ts';
 import { describeTarget, machineFacts } from './machine.ts';
 import { runDirName, writeRunFiles } from './output.ts';

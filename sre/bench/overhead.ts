@@ -3,7 +3,7 @@
  * interleaved (A B, then B A, ...) so drift on a shared machine hits both sides alike, and compared
  * as ratios of medians rather than absolute numbers.
  */
-import { fmtMs, printTable } from '../../test/bench/lib/stats.ts';
+import { fmtMs, printTable } from './lib/stats.ts';
 import type { StepSpec, Target } from './config.ts';
 import type { PromptSource } from './prompts.ts';
 import { runStep, type RunOptions, type StepRun } from './runner.ts';

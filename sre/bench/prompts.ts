@@ -14,7 +14,7 @@ export interface Prompt {
 }
 
 // Same PRNG as the simulator's text, so two runs with one seed send the same prompts.
-import { mulberry32 } from '../../test/sim/text.ts';
+import { mulberry32 } from '../../sim/text.ts';
 export { mulberry32 };
 
 /** Uniform in mean × (1 ± spread), at least 1: bounded, unlike a normal draw, so no request is absurd. */

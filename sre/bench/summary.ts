@@ -1,5 +1,5 @@
 /** Per-step figures from raw samples: the numbers that go into the table, the CSV and the plots. */
-import { percentile, sortedCopy } from '../../test/bench/lib/stats.ts';
+import { percentile, sortedCopy } from './lib/stats.ts';
 import type { StepRun } from './runner.ts';
 
 export interface Dist {

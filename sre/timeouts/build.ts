@@ -63,7 +63,7 @@ export async function buildLayout(preset: LayoutPreset, o: BuildOptions): Promis
       boxCapacity: preset.boxCapacity,
       source: ollama
         ? `${ollama.files.join(', ')}${ollama.numParallel !== undefined ? ` (OLLAMA_NUM_PARALLEL=${ollama.numParallel}${o.slotsFromOverride ? ', applied to every model' : '; slots from the layout, --slots-from-override to apply it'})` : ''}`
-        : 'simulator presets (test/sim/presets.ts); no Ollama override found',
+        : 'simulator presets (sim/presets.ts); no Ollama override found',
       ...(probe ? { probe } : {}),
     },
     // Concurrency per model: the origin's explicit admission.slots, else (when asked) the engine's

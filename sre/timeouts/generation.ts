@@ -1,6 +1,6 @@
 /**
  * How long the slowest request of a layout can take, from the same timing model the simulator
- * uses (test/sim/README.md): every slot of every model busy at once slows each request by
+ * uses (sim/README.md): every slot of every model busy at once slows each request by
  * max(1, Σ computeWeight / boxCapacity). Worst case, not typical: timeouts exist for the worst case.
  */
 import type { Layout, ModelLoad } from './layout.ts';

@@ -37,7 +37,7 @@ export const modelLoadSchema = z.object({
   /** Single-stream decode rate on an idle box; 0 for embedding models. */
   decodeTokensPerSec: z.number().nonnegative(),
   numParallel: z.number().int().positive(),
-  /** Share of the GPU one active request takes (test/sim timing model). */
+  /** Share of the GPU one active request takes (sim/ timing model). */
   computeWeight: z.number().positive(),
   maxInputTokens: z.number().int().nonnegative(),
   maxOutputTokens: z.number().int().nonnegative(),
@@ -71,7 +71,7 @@ export const layoutSchema = z.object({
   upstream: z.object({
     /** OLLAMA_LOAD_TIMEOUT (how long a load may stall), when known. */
     loadTimeoutMs: ms.optional(),
-    /** Summed computeWeight the GPU runs before every request slows (test/sim model). */
+    /** Summed computeWeight the GPU runs before every request slows (sim/ model). */
     boxCapacity: z.number().positive().default(1),
     source: z.string(),
     /** What the upstream said when probed (version, loaded models). */

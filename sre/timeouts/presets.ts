@@ -4,7 +4,7 @@
  * repository's own defaults carry these workloads. Model timing is the simulator's, which follows
  * the published DGX Spark figures (shared/UPSTREAM-PROTOCOL.md).
  */
-import { presets as simModels, type PresetName } from '../../test/sim/presets.ts';
+import { presets as simModels, type PresetName } from '../../sim/presets.ts';
 
 export interface PresetModel {
   /** Model timing from the simulator's presets, including its slots on one Spark (120b: 2, 20b: 4). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../sim/index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 import type { AdmissionController } from '../../origin/admission/controller.ts';
 import { chat, origin, sleep, until } from '../quota/helpers.ts';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utcDay } from '../../origin/audit/file-names.ts';
 import { verifyDay } from '../../origin/audit/verify.ts';
 import { startOrigin } from '../../origin/node/server.ts';
-import { startSimulator, type Simulator } from '../sim/index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { chatBody, readAuditRecords, tempDir } from './helpers.ts';
 
 const WINDOW_MS = 1_000;

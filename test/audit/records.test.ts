@@ -3,7 +3,7 @@ import { auditRecordSchema, type AuditRecord } from '../../origin/audit/audit-re
 import { utcDay } from '../../origin/audit/file-names.ts';
 import { promptDigest } from '../../origin/audit/prompt-digest.ts';
 import { verifyDay } from '../../origin/audit/verify.ts';
-import { startOriginStack, type OriginStack } from '../helpers/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { chatBody, readAuditLines, readAuditRecords, tempDir } from './helpers.ts';
 
 const SECRET = 'zebra-quokka-7731';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOriginStack } from '../helpers/origin-stack.ts';
+import { startOriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import { chatBody, readAuditRecords, tempDir } from './helpers.ts';
 

@@ -3,7 +3,7 @@
  * first byte as OpenAI JSON with the right status, failures after it as one final `event: error`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSse } from '../helpers/origin-stack.ts';
+import { parseSse } from '../../sre/bench/lib/origin-stack.ts';
 import { startFaultOrigin, type FaultOrigin } from './harness/fault-origin.ts';
 import { startEdge, type EdgeOnly, type Runtime } from './harness/stack.ts';
 

@@ -6,7 +6,7 @@ import { Ollama } from 'ollama';
 import puppeteer from 'puppeteer-core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSse, readTimed } from '../helpers/origin-stack.ts';
+import { parseSse, readTimed } from '../../sre/bench/lib/origin-stack.ts';
 import { startPageServer } from './harness/page-server.ts';
 import { placedFetch, startEdgeStack, unlocatedClient, type EdgeStack, type Runtime, type TenantName } from './harness/stack.ts';
 

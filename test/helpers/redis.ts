@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../sre/bench/lib/free-port.ts';
 import { holdsListeningPort } from '../../edge/local/port-owner.ts';
 
 /**

@@ -2,7 +2,7 @@ import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDay } from '../../origin/audit/verify.ts';
 import { utcDay } from '../../origin/audit/file-names.ts';
-import { startOriginStack, parseSse, type OriginStack } from '../helpers/origin-stack.ts';
+import { startOriginStack, parseSse, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { readAuditLines, tempDir } from '../audit/helpers.ts';
 
 const chat = (content: string) => JSON.stringify({ model: 'gpt-oss:20b', stream: true, messages: [{ role: 'user', content }] });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOriginStack, type OriginStack } from '../helpers/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { tempDir } from '../audit/helpers.ts';
 import { scrape, sumOf } from './helpers.ts';
 
@@ -174,7 +174,7 @@ describe('metrics: rejections and restarts detected without a version change', (
       await watch.pollNow();
       m = await scrape(stack.origin.url);
       expect(sumOf(m, 'puerta_upstream_up', 'upstream="sim"')).toBe(0);
-      const { startSimulator } = await import('../sim/index.ts');
+      const { startSimulator } = await import('../../sim/index.ts');
       stack.sim = await startSimulator({ port, timeScale: 0.02 });
       await watch.pollNow();
       m = await scrape(stack.origin.url);

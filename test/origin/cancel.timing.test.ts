@@ -5,7 +5,7 @@
  * test file's Viceroy compile or Chromium.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startOriginStack, type OriginStack } from '../helpers/origin-stack.ts';
+import { postJson, startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 
 const chat = (content: string) => ({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content }] });
 

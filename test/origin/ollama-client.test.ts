@@ -1,6 +1,6 @@
 import { Ollama } from 'ollama';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOriginStack, type OriginStack } from '../helpers/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 
 let stack: OriginStack;
 let ollama: Ollama;

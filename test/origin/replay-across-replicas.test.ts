@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin, type RunningOrigin } from '../../origin/node/server.ts';
 import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../shared/signing.ts';
-import { startSimulator, type Simulator } from '../sim/index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 
 const SECRET = 's'.repeat(48);

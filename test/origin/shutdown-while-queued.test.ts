@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSse, postJson, startOriginStack, type OriginStack } from '../helpers/origin-stack.ts';
+import { parseSse, postJson, startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 
 describe('shutdown grace period ends every open stream with an error event', () => {
   let stack: OriginStack;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChunkingProxy } from '../helpers/chunking-proxy.ts';
-import { parseSse, postJson, readTimed, startOriginStack, type OriginStack } from '../helpers/origin-stack.ts';
+import { parseSse, postJson, readTimed, startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { startOrigin } from '../../origin/node/server.ts';
 
 const chat = (content: string, extra: Record<string, unknown> = {}) => ({

@@ -1,7 +1,7 @@
 import { Ollama } from 'ollama';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../origin/pipeline/record.ts';
-import { startOriginStack, type OriginStack } from '../helpers/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 
 let stack: OriginStack;
 const records: RequestRecord[] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../sim/index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import type { RunningOrigin } from '../../origin/node/server.ts';
 import { chat, origin, sleep, until, usage } from './helpers.ts';

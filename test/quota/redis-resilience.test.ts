@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import pino from 'pino';
-import { startSimulator, type Simulator } from '../sim/index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRedis, startSentinel, type RedisServer } from '../helpers/redis.ts';
 import { ADMIN, chat, origin, sleep, until, usage } from './helpers.ts';
 import { QuotaService } from '../../origin/quota/service.ts';

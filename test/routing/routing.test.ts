@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../sim/index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { injectIntoBody } from '../../origin/routing/inject.ts';
 import { chat, origin, until } from '../quota/helpers.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fastModels, postAndLeave, raw, until } from './helpers.ts';
-import { startSimulator, type Simulator } from './index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 
 // A tight latency bound: runs in the isolated `timing` group (vitest.config.ts), one file at a time.
 let sim: Simulator | undefined;

@@ -2,7 +2,7 @@ import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fastModels } from './helpers.ts';
-import { startSimulator, type Simulator } from './index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 
 let sim: Simulator;
 let ollama: Ollama;

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fastModels, raw } from './helpers.ts';
-import { startSimulator, type Simulator } from './index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 
 let sim: Simulator;
 beforeAll(async () => {

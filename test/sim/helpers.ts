@@ -1,7 +1,7 @@
 /** Shared by the simulator's tests: fast presets and raw HTTP helpers (byte-level checks). */
 import { request } from 'node:http';
-import { presets } from './presets.ts';
-import type { ModelConfig } from './types.ts';
+import { presets } from '../../sim/presets.ts';
+import type { ModelConfig } from '../../sim/types.ts';
 
 /** Small, fast models: short loads, short answers. Simulated times at timeScale 0.01. */
 export function fastModels(over: Partial<ModelConfig> = {}): ModelConfig[] {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fastModels, postAndAbortAfter, postAndLeave, raw, sleep, until } from './helpers.ts';
-import { startSimulator, type Simulator } from './index.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 
 let sim: Simulator | undefined;
 afterEach(async () => {

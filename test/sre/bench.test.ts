@@ -15,7 +15,7 @@ import { csvOf } from '../../sre/bench/output.ts';
 import { lineChart, niceTicks } from '../../sre/bench/plot/svg.ts';
 import { drawLength, mulberry32, syntheticPrompts } from '../../sre/bench/prompts.ts';
 import { dist, type StepSummary } from '../../sre/bench/summary.ts';
-import { startOriginStack, type OriginStack } from '../helpers/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 
 /** RFC 4180 reader for checking the harness's CSV (csv-parse is not installed; this is enough for tests). */
 function parse(text: string, _o: { columns: true }): Array<Record<string, string>> {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../bench/lib/processes.ts';
+import { repoRoot } from '../../sre/bench/lib/processes.ts';
 
 // `npm start` is one of the README's two commands: run its script as a user would (on free
 // ports) and follow the printed instructions.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Agent } from 'undici';
 import { addKey, ensureSecretsFile, putTenant, writeTenantsFile } from '../../../edge/cli/tenants-file.ts';
 import type { TenantRecordInput, TenantsFile } from '../../../shared/tenants.ts';
-import { startOriginStack, type OriginStack } from '../../helpers/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../../sre/bench/lib/origin-stack.ts';
 import type { ClientPlacement, RunningEdge } from '../../../edge/local/types.ts';
 import { startViceroyEdge } from '../../../edge/local/viceroy.ts';
 import { startWorkerdEdge } from '../../../edge/local/workerd.ts';

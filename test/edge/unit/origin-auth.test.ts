@@ -10,7 +10,7 @@ import { errorHandler } from '../../../origin/http/error-handler.ts';
 import type { OriginEnv } from '../../../origin/types.ts';
 import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../../shared/signing.ts';
 import type { TenantsFile } from '../../../shared/tenants.ts';
-import { startOriginStack, type OriginStack } from '../../helpers/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../../sre/bench/lib/origin-stack.ts';
 
 const SECRET = 's'.repeat(64);
 

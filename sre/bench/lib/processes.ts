@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../helpers/free-port.ts';
+import { freePort } from './free-port.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 

@@ -9,9 +9,9 @@
  */
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import { printTable, fmtMs, percentile, sortedCopy } from './lib/stats.ts';
-import { freePort, rssBytes, startNginx, startOriginProcess, startTsProcess, type Child } from './lib/processes.ts';
-import { presets } from '../sim/presets.ts';
+import { printTable, fmtMs, percentile, sortedCopy } from '../lib/stats.ts';
+import { freePort, rssBytes, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
+import { presets } from '../../../sim/presets.ts';
 
 const { values } = parseArgs({
   options: {
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const simOpts = { port: await freePort(), models: [model], preloaded: [MODEL], boxCapacity: 1e9, timeScale: 1, maxQueue: 100_000 };
   const children: Child[] = [];
   try {
-    const sim = await startTsProcess('test/bench/lib/sim-process.ts', [JSON.stringify(simOpts)], {}, (l) => /^SIM_URL (\S+)/.exec(l)?.[1]);
+    const sim = await startTsProcess('sre/bench/lib/sim-process.ts', [JSON.stringify(simOpts)], {}, (l) => /^SIM_URL (\S+)/.exec(l)?.[1]);
     children.push(sim);
     // The origin's admission queue is sized to the engine's real slots, as in a deployment; here the
     // engine has a slot per stream, so nothing queues and only the relay is measured.

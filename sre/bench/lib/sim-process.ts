@@ -1,5 +1,5 @@
 /** A simulator in its own process for benchmarks: options as JSON in argv[2], prints its URL. */
-import { startSimulator } from '../../sim/index.ts';
+import { startSimulator } from '../../../sim/index.ts';
 
 const sim = await startSimulator(JSON.parse(process.argv[2] ?? '{}'));
 console.log(`SIM_URL ${sim.url}`);

@@ -16,15 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import { addKey, ensureSecretsFile, putTenant, writeTenantsFile } from '../../edge/cli/tenants-file.ts';
-import { localRuntime } from '../../edge/local/index.ts';
-import type { RunningEdge } from '../../edge/local/types.ts';
-import { startViceroyEdge } from '../../edge/local/viceroy.ts';
-import { startWorkerdEdge } from '../../edge/local/workerd.ts';
-import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../shared/signing.ts';
-import type { TenantsFile } from '../../shared/tenants.ts';
-import { startOriginStack } from '../helpers/origin-stack.ts';
-import { fmtMs, percentile, printTable, sortedCopy } from './lib/stats.ts';
+import { addKey, ensureSecretsFile, putTenant, writeTenantsFile } from '../../../edge/cli/tenants-file.ts';
+import { localRuntime } from '../../../edge/local/index.ts';
+import type { RunningEdge } from '../../../edge/local/types.ts';
+import { startViceroyEdge } from '../../../edge/local/viceroy.ts';
+import { startWorkerdEdge } from '../../../edge/local/workerd.ts';
+import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../../shared/signing.ts';
+import type { TenantsFile } from '../../../shared/tenants.ts';
+import { startOriginStack } from '../lib/origin-stack.ts';
+import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
-import { startOrigin, type RunningOrigin, type StartOptions } from '../../origin/node/server.ts';
-import { startSimulator, type SimOptions, type Simulator } from '../sim/index.ts';
-import { deepMerge } from '../../origin/config/load.ts';
+import { startOrigin, type RunningOrigin, type StartOptions } from '../../../origin/node/server.ts';
+import { startSimulator, type SimOptions, type Simulator } from '../../../sim/index.ts';
+import { deepMerge } from '../../../origin/config/load.ts';
 
 export interface OriginStack {
   sim: Simulator;

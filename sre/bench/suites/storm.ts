@@ -13,10 +13,10 @@
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import pino from 'pino';
-import { startOrigin } from '../../origin/node/server.ts';
-import { startSimulator } from '../sim/index.ts';
-import { presets } from '../sim/presets.ts';
-import { percentile, printTable, sortedCopy } from './lib/stats.ts';
+import { startOrigin } from '../../../origin/node/server.ts';
+import { startSimulator } from '../../../sim/index.ts';
+import { presets } from '../../../sim/presets.ts';
+import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
 
 const { values } = parseArgs({
   options: {
