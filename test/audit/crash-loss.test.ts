@@ -6,6 +6,7 @@ import { verifyDay } from '../../origin/audit/verify.ts';
 import { startOrigin } from '../../origin/node/server.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { chatBody, readAuditRecords, tempDir } from './helpers.ts';
+import { postJson } from '../helpers/request.ts';
 
 const WINDOW_MS = 1_000;
 
@@ -65,7 +66,7 @@ describe('crash-loss bound', () => {
       while (!stop) {
         const id = `req-crash-${String(seq++).padStart(6, '0')}`;
         try {
-          const res = await fetch(url + '/v1/chat/completions', { method: 'POST', body: chatBody('hi [[sim:tokens=3]]'), headers: { 'content-type': 'application/json', 'x-request-id': id } });
+          const res = await postJson(url + '/v1/chat/completions', chatBody('hi [[sim:tokens=3]]'), { headers: { 'x-request-id': id } });
           await res.text();
           // The record is queued before the answer goes out, so "answered" means "recorded in memory".
           if (res.ok) completed.push({ id, at: Date.now() });
@@ -99,7 +100,7 @@ describe('crash-loss bound', () => {
 
     // The next start links to the crashed file; the day still verifies (the crash is a warning).
     const o = await startOrigin({ env: {}, overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: sim.url }], audit: { region: 'cr-sjo-1', node: 'crash-node', file: { dir: tmp.dir } }, metrics: { upstreamPollMs: 0 } } });
-    await (await fetch(o.url + '/v1/chat/completions', { method: 'POST', body: chatBody('hi [[sim:tokens=2]]'), headers: { 'content-type': 'application/json' } })).text();
+    await (await postJson(o.url + '/v1/chat/completions', chatBody('hi [[sim:tokens=2]]'))).text();
     await o.close();
     const report = await verifyDay(tmp.dir, utcDay(Date.now()));
     expect(report.errors).toEqual([]);

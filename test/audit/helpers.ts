@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '../../origin/audit/audit-record.ts';
+import { chatJson } from '../helpers/request.ts';
 
 export function tempDir(prefix = 'puerta-audit-'): { dir: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -23,5 +24,5 @@ export function readAuditRecords(dir: string): AuditRecord[] {
   return readAuditLines(dir).filter((l) => l.type === 'request') as unknown as AuditRecord[];
 }
 
-export const chatBody = (content: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ model: 'gpt-oss:20b', messages: [{ role: 'user', content }], ...extra });
+/** The audit tests' chat request (gpt-oss:20b), serialised. */
+export const chatBody = (content: string, extra: Record<string, unknown> = {}) => chatJson(content, { model: 'gpt-oss:20b', ...extra });

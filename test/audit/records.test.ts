@@ -5,6 +5,7 @@ import { promptDigest } from '../../origin/audit/prompt-digest.ts';
 import { verifyDay } from '../../origin/audit/verify.ts';
 import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { chatBody, readAuditLines, readAuditRecords, tempDir } from './helpers.ts';
+import { postJson } from '../helpers/request.ts';
 
 const SECRET = 'zebra-quokka-7731';
 
@@ -16,7 +17,7 @@ describe('audit record per outcome', () => {
   let records: AuditRecord[] = [];
 
   const post = (path: string, body: string, id: string, init: RequestInit = {}) =>
-    fetch(stack.origin.url + path, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-request-id': id }, ...init });
+    postJson(stack.origin.url + path, body, { ...init, headers: { 'x-request-id': id, ...(init.headers as Record<string, string> | undefined) } });
 
   beforeAll(async () => {
     stack = await startOriginStack({
@@ -146,7 +147,7 @@ describe('tenant policy: prompt digest and content logging', () => {
         origin: { audit: { region: 'cr-sjo-1', batchWindowMs: 50, file: { dir: tmp.dir }, tenants: { anonymous: { promptDigest: true } } } },
       });
       const body = chatBody(`${SECRET} [[sim:tokens=4]]`, { stream: true });
-      await (await fetch(digestOnly.origin.url + '/v1/chat/completions', { method: 'POST', body, headers: { 'content-type': 'application/json' } })).text();
+      await (await postJson(digestOnly.origin.url + '/v1/chat/completions', body)).text();
       await digestOnly.close();
       const [r] = readAuditRecords(tmp.dir);
       expect(r!.promptDigest).toBe(promptDigest(JSON.parse(body)));
@@ -157,8 +158,8 @@ describe('tenant policy: prompt digest and content logging', () => {
         sim: { timeScale: 0.02 },
         origin: { audit: { region: 'cr-sjo-1', batchWindowMs: 50, file: { dir: tmp.dir }, tenants: { anonymous: { contentLogging: true } } } },
       });
-      await (await fetch(content.origin.url + '/v1/chat/completions', { method: 'POST', body, headers: { 'content-type': 'application/json' } })).text();
-      const json = await (await fetch(content.origin.url + '/v1/chat/completions', { method: 'POST', body: chatBody(`${SECRET} [[sim:tokens=4]]`), headers: { 'content-type': 'application/json' } })).json() as { choices: Array<{ message: { content: string } }> };
+      await (await postJson(content.origin.url + '/v1/chat/completions', body)).text();
+      const json = await (await postJson(content.origin.url + '/v1/chat/completions', chatBody(`${SECRET} [[sim:tokens=4]]`))).json() as { choices: Array<{ message: { content: string } }> };
       await content.close();
       const logged = readAuditRecords(tmp.dir).slice(1);
       expect(logged).toHaveLength(2);

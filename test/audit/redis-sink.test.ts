@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import { chatBody, readAuditRecords, tempDir } from './helpers.ts';
+import { postJson } from '../helpers/request.ts';
 
 describe('Redis Stream audit sink', () => {
   let redis: RedisServer;
@@ -20,31 +21,34 @@ describe('Redis Stream audit sink', () => {
       origin: { audit: { region: 'cr-sjo-1', batchWindowMs: 50, file: { dir: tmp.dir }, redis: { url: redis.url, region: 'cr-sjo-1', stream: 'audit:test' } } },
     });
     const send = async (id: string) =>
-      (await fetch(stack.origin.url + '/v1/chat/completions', { method: 'POST', body: chatBody('hi [[sim:tokens=2]]'), headers: { 'content-type': 'application/json', 'x-request-id': id } })).text();
+      (await postJson(stack.origin.url + '/v1/chat/completions', chatBody('hi [[sim:tokens=2]]'), { headers: { 'x-request-id': id } })).text();
+    const streamIds = async () => {
+      const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        await client.connect();
+        const entries = (await client.xrange('audit:test', '-', '+')) as Array<[string, string[]]>;
+        return entries.map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
+      } finally {
+        client.disconnect();
+      }
+    };
     try {
       await send('req-redis-000001');
       await send('req-redis-000002');
-      await new Promise((r) => setTimeout(r, 300));
+      await expect.poll(streamIds, { timeout: 5_000, interval: 50 }).toEqual(['req-redis-000001', 'req-redis-000002']);
       // Redis goes away: the file keeps the trail, the Redis batch waits and is retried.
       await redis.stop();
       await send('req-redis-000003');
-      await new Promise((r) => setTimeout(r, 300));
-      const failures = await (await fetch(stack.origin.url + '/metrics')).text();
-      expect(failures).toMatch(/puerta_audit_sink_failures_total\{sink="redis"\} [1-9]/);
+      await expect.poll(async () => (await (await fetch(stack.origin.url + '/metrics')).text()), { timeout: 5_000, interval: 50 }).toMatch(/puerta_audit_sink_failures_total\{sink="redis"\} [1-9]/);
       await redis.start();
-      await new Promise((r) => setTimeout(r, 1_500));
+      // Redis restarted empty (no persistence in the test server): the retried batch is what it holds.
+      await expect.poll(streamIds, { timeout: 10_000, interval: 100 }).toContain('req-redis-000003');
     } finally {
       await stack.close();
     }
-    const client = new Redis(redis.url);
     try {
-      const entries = (await client.xrange('audit:test', '-', '+')) as Array<[string, string[]]>;
-      const ids = entries.map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
-      // Redis restarted empty (no persistence in the test server): the retried batch is what it holds.
-      expect(ids).toContain('req-redis-000003');
       expect(readAuditRecords(tmp.dir).map((r) => r.id)).toEqual(['req-redis-000001', 'req-redis-000002', 'req-redis-000003']);
     } finally {
-      client.disconnect();
       tmp.cleanup();
     }
   });

@@ -3,22 +3,19 @@
  * first byte as OpenAI JSON with the right status, failures after it as one final `event: error`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSse } from '../../sre/bench/lib/origin-stack.ts';
+import { chatJson, jsonInit } from '../helpers/request.ts';
+import { parseSse } from '../helpers/sse.ts';
 import { startFaultOrigin, type FaultOrigin } from './harness/fault-origin.ts';
 import { startEdge, type EdgeOnly, type Runtime } from './harness/stack.ts';
 
-const BODY = JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+const BODY = chatJson('hi', { stream: true });
 
 export function failuresSuite(runtime: Runtime): void {
   describe(`edge-made errors on ${runtime}`, () => {
     let origin: FaultOrigin;
     let s: EdgeOnly;
     const post = (fault: string) =>
-      s.fetch('/v1/chat/completions', {
-        method: 'POST',
-        body: BODY,
-        headers: { authorization: `Bearer ${s.keys.open}`, 'content-type': 'application/json', 'x-fault': fault },
-      });
+      s.fetch('/v1/chat/completions', jsonInit(BODY, { headers: { authorization: `Bearer ${s.keys.open}`, 'x-fault': fault } }));
 
     beforeAll(async () => {
       origin = await startFaultOrigin();

@@ -6,12 +6,12 @@ import { Ollama } from 'ollama';
 import puppeteer from 'puppeteer-core';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSse, readTimed } from '../../sre/bench/lib/origin-stack.ts';
+import { chatJson, jsonInit } from '../helpers/request.ts';
+import { parseSse, readTimed } from '../helpers/sse.ts';
 import { startPageServer } from './harness/page-server.ts';
 import { placedFetch, startEdgeStack, unlocatedClient, type EdgeStack, type Runtime, type TenantName } from './harness/stack.ts';
 
-const chat = (content: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content }], ...extra });
+const chat = (content: string, extra: Record<string, unknown> = {}) => chatJson(content, { stream: true, ...extra });
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
 
@@ -35,7 +35,7 @@ export function edgeSuite(runtime: Runtime): void {
     let s: EdgeStack;
     let page: Awaited<ReturnType<typeof startPageServer>>;
     const post = (tenant: TenantName, path: string, body: string, init: RequestInit & { country?: 'DE' | 'US' } = {}) =>
-      s.fetch(path, { method: 'POST', body, ...init, headers: { ...bearer(s.keys[tenant]), ...(init.headers as Record<string, string>) } });
+      s.fetch(path, jsonInit(body, { ...init, headers: { ...bearer(s.keys[tenant]), ...(init.headers as Record<string, string>) } }));
 
     beforeAll(async () => {
       page = await startPageServer();

@@ -2,10 +2,11 @@ import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyDay } from '../../origin/audit/verify.ts';
 import { utcDay } from '../../origin/audit/file-names.ts';
-import { startOriginStack, parseSse, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { postChat } from '../helpers/request.ts';
+import { parseSse } from '../helpers/sse.ts';
 import { readAuditLines, tempDir } from '../audit/helpers.ts';
 
-const chat = (content: string) => JSON.stringify({ model: 'gpt-oss:20b', stream: true, messages: [{ role: 'user', content }] });
 
 /**
  * What systemd's SIGTERM (puerta-origin.service) sets off: stop accepting, let open streams
@@ -24,7 +25,7 @@ describe('graceful shutdown', () => {
 
   it('short streams finish, long ones end with origin_shutting_down, new connections are refused, the audit is sealed', async () => {
     const url = stack.origin.url;
-    const post = (content: string) => fetch(url + '/v1/chat/completions', { method: 'POST', body: chat(content), headers: { 'content-type': 'application/json' } });
+    const post = (content: string) => postChat(url, content, { model: 'gpt-oss:20b', stream: true });
     // ~0.2 s of generation at 50 tok/s x 0.05: inside a 2.5 s grace period.
     const short = post('short [[sim:tokens=200]]').then((r) => r.text());
     // ~8 s: outlives the grace period.

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { tempDir } from '../audit/helpers.ts';
+import { until } from '../helpers/poll.ts';
+import { chatJson, postJson } from '../helpers/request.ts';
 import { scrape, sumOf } from './helpers.ts';
 
 const TOKEN = 'metrics-token-0123456789';
-const chat = (content: string, extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'gpt-oss:20b', messages: [{ role: 'user', content }], ...extra });
+const chat = (content: string, extra: Record<string, unknown> = {}) => chatJson(content, { model: 'gpt-oss:20b', ...extra });
 
 /**
  * One origin in front of the simulator; traffic of every kind goes through it, and each metric
@@ -16,8 +18,7 @@ describe('metrics under simulator traffic', () => {
   let before: Map<string, number>;
   let after: Map<string, number>;
   let during: Map<string, number>;
-  const post = (path: string, body: string, init: RequestInit = {}) =>
-    fetch(stack.origin.url + path, { method: 'POST', body, headers: { 'content-type': 'application/json' }, ...init });
+  const post = (path: string, body: string, init: RequestInit = {}) => postJson(stack.origin.url + path, body, init);
 
   beforeAll(async () => {
     stack = await startOriginStack({
@@ -42,11 +43,10 @@ describe('metrics under simulator traffic', () => {
     );
     // Each stream takes ~0.6 s (600 tokens at 50 tok/s, time scale 0.05), one at a time: scrape
     // until all three are open (one generating, two queued), however slow the machine is.
-    during = await scrape(stack.origin.url, TOKEN);
-    while (finished === 0 && sumOf(during, 'puerta_inflight_streams') < 3) {
-      await new Promise((r) => setTimeout(r, 20));
+    await until(async () => {
       during = await scrape(stack.origin.url, TOKEN);
-    }
+      return finished > 0 || sumOf(during, 'puerta_inflight_streams') >= 3;
+    }, 20_000, 'three streams open');
     await Promise.all(long);
 
     // Keepalives while the first byte is slow; an upstream error mid-stream; a cancellation.
@@ -64,8 +64,11 @@ describe('metrics under simulator traffic', () => {
     // The engine restarts with a new version.
     stack.sim.setOptions({ version: '0.12.1' });
     await watch.pollNow();
-    await new Promise((r) => setTimeout(r, 200));
-    after = await scrape(stack.origin.url, TOKEN);
+    // Streams settle and the audit batch is written after the responses end: poll until both show.
+    await until(async () => {
+      after = await scrape(stack.origin.url, TOKEN);
+      return sumOf(after, 'puerta_inflight_streams') === 0 && sumOf(after, 'puerta_audit_records_written_total', 'sink="file"') > sumOf(before, 'puerta_audit_records_written_total', 'sink="file"');
+    }, 10_000, 'streams settled and the audit batch written');
   }, 60_000);
   afterAll(async () => {
     await stack.close();
@@ -148,7 +151,7 @@ describe('metrics: rejections and restarts detected without a version change', (
   it('counts rate-limit rejections by tenant', async () => {
     const stack = await startOriginStack({ sim: { timeScale: 0.02 }, origin: { quota: { store: 'memory', defaults: { requestsPerMinute: 1 } }, metrics: { upstreamPollMs: 0 } } });
     try {
-      for (let i = 0; i < 3; i++) await (await fetch(stack.origin.url + '/v1/chat/completions', { method: 'POST', body: chat('x [[sim:tokens=1]]'), headers: { 'content-type': 'application/json' } })).text();
+      for (let i = 0; i < 3; i++) await (await postJson(stack.origin.url + '/v1/chat/completions', chat('x [[sim:tokens=1]]'))).text();
       const m = await scrape(stack.origin.url);
       expect(sumOf(m, 'puerta_rate_limit_rejections_total', 'tenant="anonymous"')).toBe(2);
       expect(sumOf(m, 'puerta_requests_total', 'outcome="rejected"', 'status="429"')).toBe(2);

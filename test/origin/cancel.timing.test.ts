@@ -5,9 +5,10 @@
  * test file's Viceroy compile or Chromium.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { chatBody, postJson } from '../helpers/request.ts';
 
-const chat = (content: string) => ({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content }] });
+const chat = (content: string) => chatBody(content, { stream: true });
 
 describe('client disconnect', () => {
   let stack: OriginStack;

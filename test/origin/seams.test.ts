@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import type { AdmissionController } from '../../origin/admission/controller.ts';
 import { chat, origin, until } from '../quota/helpers.ts';
+import { postJson } from '../helpers/request.ts';
 
 /** Seams between routes, quota, admission and the request record: nothing may leak on any path. */
 let sim: Simulator;
@@ -10,8 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => sim?.close());
 
-const post = (url: string, path: string, body: unknown) =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (url: string, path: string, body: unknown) => postJson(`${url}${path}`, body);
 
 describe('a request refused while its upstream body is built', () => {
   it('gives its admission slot back (a remote image_url is a 400, not a wedged model)', async () => {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseSse, postJson, startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { postJson } from '../helpers/request.ts';
+import { parseSse } from '../helpers/sse.ts';
 
 describe('shutdown grace period ends every open stream with an error event', () => {
   let stack: OriginStack;

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChunkingProxy } from '../helpers/chunking-proxy.ts';
-import { parseSse, postJson, readTimed, startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { chatBody, postJson } from '../helpers/request.ts';
+import { parseSse, readTimed } from '../helpers/sse.ts';
 import { startOrigin } from '../../origin/node/server.ts';
 
-const chat = (content: string, extra: Record<string, unknown> = {}) => ({
-  model: 'llama3.2:3b',
-  stream: true,
-  messages: [{ role: 'user', content }],
-  ...extra,
-});
+const chat = (content: string, extra: Record<string, unknown> = {}) => chatBody(content, { stream: true, ...extra });
 
 function contentOf(text: string): string {
   return parseSse(text)

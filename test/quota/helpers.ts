@@ -1,5 +1,6 @@
 import { startOrigin, type RunningOrigin } from '../../origin/node/server.ts';
 import { deepMerge } from '../../origin/config/load.ts';
+import { postChat } from '../helpers/request.ts';
 
 export const ADMIN = 'admin-token-'.padEnd(40, 'x');
 
@@ -10,17 +11,12 @@ export function origin(simUrl: string, extra: Record<string, unknown> = {}): Pro
 }
 
 export function chat(url: string, opts: { stream?: boolean; tokens?: number; model?: string; maxTokens?: number; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
-  return fetch(`${url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...opts.headers },
-    body: JSON.stringify({
-      model: opts.model ?? 'llama3.2:3b',
-      stream: opts.stream ?? false,
-      ...(opts.maxTokens ? { max_tokens: opts.maxTokens } : {}),
-      messages: [{ role: 'user', content: `hello [[sim:tokens=${opts.tokens ?? 5}]]` }],
-    }),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
+  return postChat(
+    url,
+    `hello [[sim:tokens=${opts.tokens ?? 5}]]`,
+    { ...(opts.model ? { model: opts.model } : {}), stream: opts.stream ?? false, ...(opts.maxTokens ? { max_tokens: opts.maxTokens } : {}) },
+    { ...(opts.headers ? { headers: opts.headers } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+  );
 }
 
 export async function usage(url: string, query = ''): Promise<{ rows: Array<Record<string, number | string>>; totals: Record<string, number> }> {
@@ -29,13 +25,4 @@ export async function usage(url: string, query = ''): Promise<{ rows: Array<Reco
   return (await r.json()) as never;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `fn` is true (settlement is asynchronous after the response). */
-export async function until(fn: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+export { sleep, until } from '../helpers/poll.ts';

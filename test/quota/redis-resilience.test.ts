@@ -55,8 +55,9 @@ describe('two origin replicas sharing one Redis', () => {
       await dead.admit(rec('1'), { tenant: 't', promptEstimate: 1, completionEstimate: 1, stream: true });
       await dead.close(); // the replica dies without settling: its lease is never released nor renewed
       await expect(live.admit(rec('2'), { tenant: 't', promptEstimate: 1, completionEstimate: 1, stream: true })).rejects.toMatchObject({ status: 429, code: 'concurrent_streams_exceeded' });
-      await sleep(1_100);
-      await expect(live.admit(rec('3'), { tenant: 't', promptEstimate: 1, completionEstimate: 1, stream: true })).resolves.toBeTruthy();
+      await expect
+        .poll(() => live.admit(rec('3'), { tenant: 't', promptEstimate: 1, completionEstimate: 1, stream: true }).then(() => true, () => false), { timeout: 5_000, interval: 100 })
+        .toBe(true);
     } finally {
       await live.close();
     }
@@ -97,10 +98,11 @@ describe('Redis unavailable', () => {
           durations.push(Date.now() - t0);
         }
       })();
-      await sleep(300);
+      await expect.poll(() => statuses.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
       await redis.restart(700);
       await until(() => o.deps.quota!.snapshot().failover!.redisUp, 10_000);
-      await sleep(300);
+      const back = statuses.length;
+      await expect.poll(() => statuses.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(back + 3);
       stop = true;
       await traffic;
       const f = o.deps.quota!.snapshot().failover!;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fastModels, postAndLeave, raw, until } from './helpers.ts';
+import { chatBody } from '../helpers/request.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 
 // A tight latency bound: runs in the isolated `timing` group (vitest.config.ts), one file at a time.
@@ -9,7 +10,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const body = (content: string, model = 'llama3.2:3b', extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content }], stream: false, ...extra });
+const body = (content: string, model = 'llama3.2:3b', extra: Record<string, unknown> = {}) => chatBody(content, { model, stream: false, ...extra });
 
 describe('cancellation', () => {
   it('a client leaving mid-stream cancels within 100 ms and frees the slot', async () => {

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fastModels, raw } from './helpers.ts';
+import { chatBody } from '../helpers/request.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 
 let sim: Simulator;
@@ -11,7 +12,7 @@ afterAll(async () => {
   await sim.close();
 });
 
-const chat = (content: string) => ({ model: 'llama3.2:3b', messages: [{ role: 'user', content }] });
+const chat = (content: string) => chatBody(content);
 
 /** Raw streaming read that survives a reset: what arrived, and how it ended. */
 function readStream(path: string, payload: unknown, headers: Record<string, string> = {}, timeoutMs = 2000): Promise<{ status: number; body: string; reset: boolean; timedOut: boolean }> {
@@ -64,8 +65,7 @@ describe('fault injection', () => {
     const f = await readStream('/api/chat', chat('x [[sim:fault=stall,after=1]]'), {}, 150);
     expect(f.timedOut).toBe(true);
     expect(f.body.trim().split('\n')).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(sim.stats().cancelled).toBe(before + 1);
+    await expect.poll(() => sim.stats().cancelled, { timeout: 2_000 }).toBe(before + 1);
   });
 
   it('slow-first-byte delays the headers', async () => {

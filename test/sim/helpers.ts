@@ -68,12 +68,4 @@ export function postAndAbortAfter(url: string, path: string, body: unknown, ms: 
   });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
+export { sleep, until } from '../helpers/poll.ts';

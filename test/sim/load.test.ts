@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 let child: ChildProcess;
 let url = '';
 beforeAll(async () => {
-  const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+  const cli = fileURLToPath(new URL('../../sim/cli.ts', import.meta.url));
   child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--preset', 'llama3.2-3b', '--parallel', '1000', '--preload', 'all', '--box-capacity', '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
   url = await new Promise<string>((resolve, reject) => {
     child.stdout?.setEncoding('utf8');

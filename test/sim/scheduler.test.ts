@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fastModels, postAndAbortAfter, postAndLeave, raw, sleep, until } from './helpers.ts';
+import { chatBody } from '../helpers/request.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 
 let sim: Simulator | undefined;
@@ -8,7 +9,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const body = (content: string, model = 'llama3.2:3b', extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content }], stream: false, ...extra });
+const body = (content: string, model = 'llama3.2:3b', extra: Record<string, unknown> = {}) => chatBody(content, { model, stream: false, ...extra });
 
 describe('slots and queue', () => {
   it('numParallel=2: five requests run at most two at a time, none rejected', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fastModels, raw } from './helpers.ts';
+import { chatBody as chat } from '../helpers/request.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 
 let sim: Simulator;
@@ -10,7 +11,6 @@ afterAll(async () => {
   await sim.close();
 });
 
-const chat = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'llama3.2:3b', messages: [{ role: 'user', content }], ...extra });
 
 describe('native framing', () => {
   it('streams ndjson lines with Go field order and a final metrics line', async () => {

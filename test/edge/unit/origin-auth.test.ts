@@ -11,6 +11,7 @@ import type { OriginEnv } from '../../../origin/types.ts';
 import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../../shared/signing.ts';
 import type { TenantsFile } from '../../../shared/tenants.ts';
 import { startOriginStack, type OriginStack } from '../../../sre/bench/lib/origin-stack.ts';
+import { chatJson, postJson } from '../../helpers/request.ts';
 
 const SECRET = 's'.repeat(64);
 
@@ -103,26 +104,26 @@ describe('origin auth.mode=keys (no edge): the same hashed tenants file', () => 
 
   it("enforces the tenant's model allow-list itself: 404 in each dialect, and filtered model lists", async () => {
     const h = { authorization: `Bearer ${narrowKey}`, 'content-type': 'application/json' };
-    const chat = (model: string) => JSON.stringify({ model, stream: false, messages: [{ role: 'user', content: 'hi [[sim:tokens=2]]' }] });
-    const v1 = await fetch(`${stack.origin.url}/v1/chat/completions`, { method: 'POST', headers: h, body: chat('gpt-oss:20b') });
+    const chat = (model: string) => chatJson('hi [[sim:tokens=2]]', { model, stream: false });
+    const v1 = await postJson(`${stack.origin.url}/v1/chat/completions`, chat('gpt-oss:20b'), { headers: h });
     expect(v1.status).toBe(404);
     expect(await v1.json()).toMatchObject({ error: { type: 'not_found_error', code: 'model_not_found', param: 'model' } });
     // The content-type is not what decides: the routes parse any body as JSON.
-    const plain = await fetch(`${stack.origin.url}/v1/chat/completions`, { method: 'POST', headers: { ...h, 'content-type': 'text/plain' }, body: chat('gpt-oss:20b') });
+    const plain = await postJson(`${stack.origin.url}/v1/chat/completions`, chat('gpt-oss:20b'), { headers: { ...h, 'content-type': 'text/plain' } });
     expect(plain.status).toBe(404);
     await plain.body?.cancel();
-    const api = await fetch(`${stack.origin.url}/api/chat`, { method: 'POST', headers: h, body: chat('gpt-oss:20b') });
+    const api = await postJson(`${stack.origin.url}/api/chat`, chat('gpt-oss:20b'), { headers: h });
     expect(api.status).toBe(404);
     const apiBody = (await api.json()) as { error: unknown };
     expect(apiBody.error).toEqual(expect.stringContaining("'gpt-oss:20b'"));
-    const show = await fetch(`${stack.origin.url}/api/show`, { method: 'POST', headers: h, body: JSON.stringify({ name: 'gpt-oss:20b' }) });
+    const show = await postJson(`${stack.origin.url}/api/show`, { name: 'gpt-oss:20b' }, { headers: h });
     expect(show.status).toBe(404);
     await show.body?.cancel();
 
-    const ok = await fetch(`${stack.origin.url}/v1/chat/completions`, { method: 'POST', headers: h, body: chat('llama3.2:3b') });
+    const ok = await postJson(`${stack.origin.url}/v1/chat/completions`, chat('llama3.2:3b'), { headers: h });
     expect(ok.status).toBe(200);
     await ok.body?.cancel();
-    const embed = await fetch(`${stack.origin.url}/api/embed`, { method: 'POST', headers: h, body: JSON.stringify({ model: 'nomic-embed-text', input: 'hi' }) });
+    const embed = await postJson(`${stack.origin.url}/api/embed`, { model: 'nomic-embed-text', input: 'hi' }, { headers: h });
     expect(embed.status).toBe(200);
     await embed.body?.cancel();
 
@@ -148,9 +149,12 @@ describe('origin auth.mode=keys (no edge): the same hashed tenants file', () => 
 
     setKeyStatus(data, keyId, 'revoked');
     writeTenantsFile(file, data);
-    await new Promise((r) => setTimeout(r, 2_100));
-    const res = await fetch(`${stack.origin.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
-    expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ error: { code: 'revoked_api_key' } });
+    // The origin re-reads the file on its own schedule: poll until the revocation shows.
+    await expect
+      .poll(async () => {
+        const res = await fetch(`${stack.origin.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+        return { status: res.status, body: await res.json() };
+      }, { timeout: 10_000, interval: 100 })
+      .toMatchObject({ status: 401, body: { error: { code: 'revoked_api_key' } } });
   });
 });
