@@ -9,6 +9,10 @@ export interface Directives {
   fault?: FaultSpec;
   /** Natural answer length in tokens. */
   tokens?: number;
+  /** Tools to call, by name (`*` = every tool the request offers), when the request offers tools. */
+  call?: string[];
+  /** Arguments for those calls (a JSON object); drawn from each tool's parameter schema when absent. */
+  args?: Record<string, unknown>;
 }
 
 const directiveRe = /\[\[sim:([^\]]*)\]\]/g;
@@ -56,6 +60,10 @@ function parsePairs(parts: string[]): Map<string, string> {
 function applyPairs(pairs: Map<string, string>, into: Directives): void {
   const tokens = pairs.get('tokens');
   if (tokens !== undefined && /^\d+$/.test(tokens)) into.tokens = Number(tokens);
+  const call = pairs.get('call');
+  if (call !== undefined) into.call = call.split('|').map((n) => n.trim()).filter(Boolean);
+  const args = pairs.get('args');
+  if (args !== undefined) into.args = jsonObject(decodeURIComponent(args));
   const kind = pairs.get('fault');
   if (kind === undefined || !(faultKinds as readonly string[]).includes(kind)) return;
   const spec: FaultSpec = { kind: kind as FaultKind, after: intOr(pairs.get('after'), 0) };
@@ -66,6 +74,15 @@ function applyPairs(pairs: Map<string, string>, into: Directives): void {
   const message = pairs.get('message');
   if (message !== undefined) spec.message = decodeURIComponent(message);
   into.fault = spec;
+}
+
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function intOr(v: string | undefined, d: number): number {

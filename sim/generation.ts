@@ -1,4 +1,6 @@
+import type { SimToolCall } from './answer.ts';
 import type { RequestLife } from './lifecycle.ts';
+import { LogprobSource } from './logprobs.ts';
 import { sleep } from './scheduler.ts';
 import { ProseGenerator } from './text.ts';
 import type { FaultSpec } from './types.ts';
@@ -16,9 +18,21 @@ export interface Final {
 
 /** Where a generation's output goes: one per wire format (native ndjson/json, OpenAI SSE/json). */
 export interface Sink {
-  /** Writes one token; false means the socket is backed up (wait for drain). */
-  token(text: string, thinking: boolean): boolean;
-  finish(f: Final): void;
+  /**
+   * Writes one token (`logprob`: one api.Logprob as JSON, when asked for); false means the socket
+   * is backed up (wait for drain). An empty text with a logprob is a token the parser held back
+   * (part of a tool call): Ollama still sends its logprob, in a chunk with empty content.
+   */
+  token(text: string, thinking: boolean, logprob?: string): boolean;
+  /** Tool calls the parser completed mid-stream (template parser), in their own chunk. */
+  toolCalls(calls: readonly SimToolCall[], logprob?: string): boolean;
+  /** The final line; `calls` are the ones it carries (harmony delivers its call there). */
+  finish(f: Final, calls: readonly SimToolCall[]): void;
+  /**
+   * Ollama's token-repeat abort: the runner stops, the handler's channel closes, and a 200 that
+   * just ends (no done line, no [DONE]) is all the client gets.
+   */
+  truncated(): void;
   /** An error: before the first byte a status + body, after it the format's mid-stream error. */
   fail(status: number, message: string): void;
   /** A line that is not valid for the format. */
@@ -35,7 +49,18 @@ export interface GenJob {
   numPredict: number | undefined;
   think: boolean;
   fault: FaultSpec | undefined;
+  /** Tool calls to make instead of prose (after any thinking). */
+  calls: SimToolCall[];
+  /** Structured output tokens (a `format` was given) instead of prose. */
+  structured: string[] | undefined;
+  /** Logprobs per token with this many alternatives; undefined = not asked for. */
+  topLogprobs: number | undefined;
+  /** Harmony parser: the call is held for the final line. */
+  harmony: boolean;
 }
+
+/** The same token this many times (after the first) makes Ollama abort the prediction. */
+const repeatLimit = 30;
 
 export const defaultRunError = 'an error was encountered while running the model: unexpected EOF';
 
@@ -57,18 +82,52 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
   const decodeStart = performance.now();
   life.phase = 'streaming';
 
-  let total = job.naturalTokens;
+  // Prose: `think` spends up to 30% of the answer reasoning. Calls and structured output are
+  // their own length, after the same reasoning.
+  const body = job.calls.length ? job.calls.reduce((n, c) => n + c.tokens.length, 0) : job.structured?.length;
+  const natural = job.naturalTokens;
+  let total = body === undefined ? natural : (job.think ? Math.min(Math.floor(natural * 0.3), 40) : 0) + body;
   let doneReason: Final['doneReason'] = 'stop';
   if (job.numPredict !== undefined && job.numPredict >= 0 && job.numPredict < total) {
     total = job.numPredict;
     doneReason = 'length';
   }
-  const thinkTokens = job.think ? Math.min(Math.floor(total * 0.3), 40) : 0;
+  const thinkTokens = !job.think ? 0 : body === undefined ? Math.min(Math.floor(total * 0.3), 40) : Math.min(Math.floor(natural * 0.3), 40);
   const fault = job.fault;
   const faultAt = fault ? Math.min(fault.after, total) : -1;
   let faultFired = false;
+  let repeatsLeft = -1;
   const prose = new ProseGenerator(job.seed, job.spanish);
   const thoughts = new ProseGenerator(job.seed ^ 0x5bd1e995, job.spanish);
+  const lp = job.topLogprobs === undefined ? undefined : new LogprobSource(job.seed, job.topLogprobs);
+  // Call tokens: which call each belongs to, and whether it completes that call.
+  const held: SimToolCall[] = [];
+  let call = 0;
+  let callToken = 0;
+  const emit = (i: number): boolean => {
+    if (i < thinkTokens) {
+      const t = thoughts.next();
+      return sink.token(t, true, lp?.next(t));
+    }
+    if (job.structured) {
+      const t = job.structured[i - thinkTokens] ?? '';
+      return sink.token(t, false, lp?.next(t));
+    }
+    const c = job.calls[call];
+    if (!c) {
+      const t = prose.next();
+      return sink.token(t, false, lp?.next(t));
+    }
+    const piece = lp?.next(c.tokens[callToken] ?? '');
+    if (++callToken < c.tokens.length) return piece === undefined ? true : sink.token('', false, piece);
+    call++;
+    callToken = 0;
+    if (job.harmony) {
+      held.push(c);
+      return piece === undefined ? true : sink.token('', false, piece);
+    }
+    return sink.toolCalls([c], piece);
+  };
   const perTokenSimMs = 1000 / cfg.decodeTokensPerSec;
 
   return new Promise((resolve) => {
@@ -109,9 +168,26 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
             case 'malformed':
               sink.malformed();
               break;
+            case 'repeat':
+              repeatsLeft = repeatLimit + 1;
+              break;
             default:
               break;
           }
+        }
+        if (repeatsLeft >= 0) {
+          if (repeatsLeft === 0) {
+            sink.truncated();
+            return settle('failed');
+          }
+          repeatsLeft--;
+          const ok = sink.token(' the', false, lp?.next(' the'));
+          due += life.realMs(perTokenSimMs);
+          if (!ok) {
+            life.res.once('drain', tick);
+            return;
+          }
+          continue;
         }
         if (i >= total) {
           const end = performance.now();
@@ -123,11 +199,10 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
             loadNs: life.simNs(admittedAt - life.t0),
             promptEvalNs: life.simNs(decodeStart - prefillStart),
             evalNs: life.simNs(end - decodeStart),
-          });
+          }, held);
           return settle('done');
         }
-        const thinking = i < thinkTokens;
-        const ok = sink.token(thinking ? thoughts.next() : prose.next(), thinking);
+        const ok = emit(i);
         i++;
         life.tokensSent = i;
         due += life.realMs(perTokenSimMs);

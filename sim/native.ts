@@ -6,7 +6,7 @@ import { NativeSink, sendJson } from './native-sink.ts';
 import { directivesFor, planJob } from './plan.ts';
 import {
   chatSchema, checkOptions, embeddingsSchema, embedSchema, generateSchema, HttpError, parseBody,
-  parseKeepAlive, readJson, resolveModel, showSchema,
+  parseKeepAlive, readJson, resolveModel, showSchema, topLogprobs, type ChatBody,
 } from './request.ts';
 import { serveGeneration, serveWork } from './serve.ts';
 import { countTokens, embedVector, fnv1a } from './text.ts';
@@ -27,6 +27,11 @@ function lastUserText(messages: ReadonlyArray<{ role: string; content?: string |
   return messages[messages.length - 1]?.content ?? '';
 }
 
+/** Tool declarations are rendered into the prompt, so they cost prompt tokens. */
+export function toolTokens(tools: readonly unknown[] | null | undefined): number {
+  return tools?.length ? countTokens(JSON.stringify(tools)) : 0;
+}
+
 function thinkOn(think: boolean | string | null | undefined): boolean {
   return think === true || typeof think === 'string';
 }
@@ -42,7 +47,7 @@ export async function handleGenerate(env: Env, req: IncomingMessage, res: Server
   if (!cfg) throw new HttpError(404, `model '${body.model}' not found`);
   env.stats.request(cfg.name);
 
-  const messages = chat ? ((body as { messages?: Array<{ role: string; content?: string | null }> | null }).messages ?? []) : [];
+  const messages = chat ? ((body as ChatBody).messages ?? []) : [];
   const prompt = chat ? '' : ((body as { prompt?: string | null }).prompt ?? '');
   const empty = chat ? messages.length === 0 : prompt === '';
   const now = () => rfc3339Nano();
@@ -53,6 +58,7 @@ export async function handleGenerate(env: Env, req: IncomingMessage, res: Server
     env.stats.completed(cfg.name);
     return sendJson(res, 200, doneOnly(chat, body.model, now(), 'unload'));
   }
+  const top = topLogprobs(body.logprobs, body.top_logprobs);
   const opts = checkOptions(body.options);
   if (cfg.kind === 'embedding') throw new HttpError(400, `"${body.model}" does not support ${chat ? 'chat' : 'generate'}`);
   const think = thinkOn(body.think);
@@ -68,8 +74,10 @@ export async function handleGenerate(env: Env, req: IncomingMessage, res: Server
   const text = chat ? lastUserText(messages) : prompt;
   const d = directivesFor(req, text);
   const system = chat ? '' : ((body as { system?: string | null }).system ?? '');
-  const promptTokens = chat ? chatPromptTokens(messages) : countTokens(system) + countTokens(prompt) + promptOverhead + perMessageTokens;
-  const job = planJob(env, cfg, d, text, promptTokens, opts.numPredict, opts.seed, think);
+  const tools = chat ? (body as ChatBody).tools : undefined;
+  const promptTokens = (chat ? chatPromptTokens(messages) : countTokens(system) + countTokens(prompt) + promptOverhead + perMessageTokens) + toolTokens(tools);
+  const userTurn = !chat || messages[messages.length - 1]?.role === 'user';
+  const job = planJob(env, cfg, d, text, promptTokens, opts.numPredict, opts.seed, think, { tools, format: body.format, userTurn, topLogprobs: top });
   const stream = body.stream !== false;
   const ctxSeed = job.seed;
   const sink = new NativeSink(res, body.model, chat, stream, () => fakeContext(ctxSeed, promptTokens + Math.max(0, job.naturalTokens)));

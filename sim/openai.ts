@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import type { SimToolCall } from './answer.ts';
 import type { Final, Sink } from './generation.ts';
 import type { Env } from './lifecycle.ts';
 import { goJson, goString } from './json.ts';
-import { chatPromptTokens, embedWorkMs, float32Array, vectorFor } from './native.ts';
+import { chatPromptTokens, embedWorkMs, float32Array, toolTokens, vectorFor } from './native.ts';
 import { directivesFor, planJob } from './plan.ts';
-import { HttpError, readJson, resolveModel } from './request.ts';
+import { HttpError, readJson, resolveModel, topLogprobs } from './request.ts';
 import { serveGeneration, serveWork } from './serve.ts';
 import { countTokens } from './text.ts';
 
@@ -40,6 +41,9 @@ class ChatSink implements Sink {
   private created = 0;
   private content = '';
   private reasoning = '';
+  private calls: SimToolCall[] = [];
+  private logprobs = '';
+  private callSent = false;
   private readonly pre: string;
 
   constructor(
@@ -52,14 +56,15 @@ class ChatSink implements Sink {
     this.pre = `{"id":"${id}","object":"chat.completion.chunk","created":`;
   }
 
-  private chunk(model: string, delta: string, finish: string): boolean {
+  private chunk(model: string, delta: string, finish: string, logprob = ''): boolean {
     if (!this.started) {
       this.started = true;
       this.created = unix();
       this.res.writeHead(200, { 'Content-Type': 'text/event-stream' });
     }
+    const lp = logprob ? `,"logprobs":{"content":[${logprob}]}` : '';
     return this.res.write(
-      `data: ${this.pre}${this.created},"model":${goString(model)},"system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":${delta},"finish_reason":${finish}}]}\n\n`,
+      `data: ${this.pre}${this.created},"model":${goString(model)},"system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":${delta},"finish_reason":${finish}${lp}}]}\n\n`,
     );
   }
 
@@ -67,35 +72,70 @@ class ChatSink implements Sink {
     return this.started ? '' : '"role":"assistant",';
   }
 
-  token(text: string, thinking: boolean): boolean {
+  private keepLogprob(logprob: string | undefined): void {
+    if (logprob) this.logprobs += (this.logprobs ? ',' : '') + logprob;
+  }
+
+  token(text: string, thinking: boolean, logprob?: string): boolean {
     if (!this.stream) {
       if (thinking) this.reasoning += text;
       else this.content += text;
+      this.keepLogprob(logprob);
       return true;
     }
     const t = goString(text);
     const delta = thinking ? `{${this.role()}"content":"","reasoning":${t}}` : `{${this.role()}"content":${t}}`;
-    return this.chunk(this.model, delta, 'null');
+    return this.chunk(this.model, delta, 'null', logprob);
   }
 
-  finish(f: Final): void {
-    if (this.res.writableEnded || this.res.destroyed) return;
+  toolCalls(calls: readonly SimToolCall[], logprob?: string): boolean {
     if (!this.stream) {
+      this.calls.push(...calls);
+      this.keepLogprob(logprob);
+      return true;
+    }
+    this.callSent = true;
+    return this.chunk(this.model, `{${this.role()}"content":"","tool_calls":${openAIToolCalls(calls)}}`, 'null', logprob);
+  }
+
+  finish(f: Final, calls: readonly SimToolCall[]): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    // Ollama relabels only a natural stop: a call cut short by num_predict stays "length".
+    const reason = f.doneReason === 'stop' && (this.callSent || calls.length > 0 || this.calls.length > 0) ? 'tool_calls' : f.doneReason;
+    if (!this.stream) {
+      const all = [...this.calls, ...calls];
       const r = this.reasoning ? `,"reasoning":${goString(this.reasoning)}` : '';
+      const tc = all.length ? `,"tool_calls":${openAIToolCalls(all)}` : '';
+      const lp = this.logprobs ? `,"logprobs":{"content":[${this.logprobs}]}` : '';
       sendEncoded(
         this.res,
-        `{"id":"${this.id}","object":"chat.completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"index":0,"message":{"role":"assistant","content":${goString(this.content)}${r}},"finish_reason":"${f.doneReason}"}],"usage":${usageJson(f.promptTokens, f.evalCount)}}`,
+        `{"id":"${this.id}","object":"chat.completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"index":0,"message":{"role":"assistant","content":${goString(this.content)}${r}${tc}},"finish_reason":"${reason}"${lp}}],"usage":${usageJson(f.promptTokens, f.evalCount)}}`,
       );
       return;
     }
-    if (!this.started) this.chunk(this.model, `{${this.role()}"content":""}`, 'null');
-    this.chunk(this.model, '{}', `"${f.doneReason}"`);
+    if (calls.length) this.toolCalls(calls);
+    else if (!this.started) this.chunk(this.model, `{${this.role()}"content":""}`, 'null');
+    this.chunk(this.model, '{}', `"${reason}"`);
     if (this.includeUsage) {
       this.res.write(
         `data: ${this.pre}${this.created},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[],"usage":${usageJson(f.promptTokens, f.evalCount)}}\n\n`,
       );
     }
     this.res.end('data: [DONE]\n\n');
+  }
+
+  truncated(): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (this.stream) {
+      this.res.end();
+      return;
+    }
+    // A response that never saw done: no finish reason, zero usage.
+    const r = this.reasoning ? `,"reasoning":${goString(this.reasoning)}` : '';
+    sendEncoded(
+      this.res,
+      `{"id":"${this.id}","object":"chat.completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"index":0,"message":{"role":"assistant","content":${goString(this.content)}${r}},"finish_reason":null}],"usage":${usageJson(0, 0)}}`,
+    );
   }
 
   fail(status: number, message: string): void {
@@ -114,6 +154,15 @@ class ChatSink implements Sink {
     this.chunk(this.model, '{"content":"', 'null');
     this.res.write(`data: {"id":"${this.id}","object":\n\n`);
   }
+}
+
+/** Ollama's openai.ToToolCalls: arguments become a JSON string. */
+function openAIToolCalls(calls: readonly SimToolCall[]): string {
+  let s = '';
+  for (const c of calls) {
+    s += `${s ? ',' : ''}{"id":"${c.id}","index":${c.index},"type":"function","function":{"name":${goString(c.name)},"arguments":${goString(c.argsJson)}}}`;
+  }
+  return `[${s}]`;
 }
 
 /** Ollama's CompleteWriter: every chunk carries zero usage when include_usage is on (as Ollama does). */
@@ -142,13 +191,30 @@ class CompletionSink implements Sink {
     );
   }
 
+  /** Ollama's completions layer drops logprobs (ToCompleteChunk never copies them). */
   token(text: string, thinking: boolean): boolean {
-    if (thinking) return true;
+    if (thinking || text === '') return true;
     if (!this.stream) {
       this.content += text;
       return true;
     }
     return this.chunk(this.model, `[{"text":${goString(text)},"index":0,"finish_reason":null}]`, this.zeroUsage);
+  }
+
+  toolCalls(): boolean {
+    return true;
+  }
+
+  truncated(): void {
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (this.stream) {
+      this.res.end();
+      return;
+    }
+    sendEncoded(
+      this.res,
+      `{"id":"${this.id}","object":"text_completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"text":${goString(this.content)},"index":0,"finish_reason":null}],"usage":${usageJson(0, 0)}}`,
+    );
   }
 
   finish(f: Final): void {
@@ -192,6 +258,10 @@ const chatReq = z.object({
   seed: z.number().int().nullish(),
   reasoning_effort: z.string().nullish(),
   reasoning: z.object({ effort: z.string().nullish() }).nullish(),
+  tools: z.array(z.unknown()).nullish(),
+  response_format: z.object({ type: z.string(), json_schema: z.object({ schema: z.unknown() }).passthrough().nullish() }).passthrough().nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().nullish(),
 }).passthrough();
 
 const completionReq = z.object({
@@ -215,6 +285,18 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   throw new HttpError(400, `json: cannot unmarshal ${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** Ollama's FromChatRequest: json_object → "json", json_schema → its schema. */
+function formatOf(rf: { type: string; json_schema?: { schema?: unknown } | null | undefined } | null | undefined): unknown {
+  switch (rf?.type.trim().toLowerCase()) {
+    case 'json_object':
+      return 'json';
+    case 'json_schema':
+      return rf?.json_schema?.schema;
+    default:
+      return undefined;
+  }
 }
 
 function textOf(content: string | Array<{ type: string; text?: string | undefined }> | null | undefined): string {
@@ -248,7 +330,14 @@ export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerRe
     const msgs = body.messages.map((m) => ({ role: m.role, content: textOf(m.content) }));
     let last = '';
     for (const m of msgs) if (m.role === 'user') last = m.content;
-    const job = planJob(env, cfg, directivesFor(req, last), last, chatPromptTokens(msgs), body.max_tokens ?? undefined, body.seed ?? undefined, think);
+    const shape = {
+      tools: body.tools,
+      format: formatOf(body.response_format),
+      userTurn: msgs[msgs.length - 1]?.role === 'user',
+      topLogprobs: topLogprobs(body.logprobs, body.top_logprobs),
+    };
+    const promptTokens = chatPromptTokens(msgs) + toolTokens(body.tools);
+    const job = planJob(env, cfg, directivesFor(req, last), last, promptTokens, body.max_tokens ?? undefined, body.seed ?? undefined, think, shape);
     const sink = new ChatSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true);
     return serveGeneration(env, '/v1/chat/completions', cfg, job, sink, res, undefined);
   }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parseDirectives, parseFaultHeader, stripDirectives, type Directives } from './directives.ts';
+import { plannedCalls, structuredTokens, type AnswerRequest } from './answer.ts';
 import type { GenJob } from './generation.ts';
 import type { Env } from './lifecycle.ts';
 import { fnv1a, looksSpanish, mulberry32 } from './text.ts';
@@ -12,6 +13,8 @@ export function directivesFor(req: IncomingMessage, text: string): Directives {
   if (typeof h === 'string') parseFaultHeader(h, d);
   const t = req.headers['x-sim-tokens'];
   if (typeof t === 'string' && /^\d+$/.test(t)) d.tokens = Number(t);
+  const c = req.headers['x-sim-call'];
+  if (typeof c === 'string') d.call = c.split('|').map((n) => n.trim()).filter(Boolean);
   return d;
 }
 
@@ -36,6 +39,13 @@ export function rateFault(env: Env, tokens: number): FaultSpec | undefined {
   return undefined;
 }
 
+/** What the request asks for beyond prose; `topLogprobs` undefined = no logprobs. */
+export interface JobShape extends AnswerRequest {
+  topLogprobs: number | undefined;
+}
+
+const noShape: JobShape = { tools: undefined, format: undefined, userTurn: true, topLogprobs: undefined };
+
 export function planJob(
   env: Env,
   cfg: ModelConfig,
@@ -45,6 +55,7 @@ export function planJob(
   numPredict: number | undefined,
   seed: number | undefined,
   think: boolean,
+  shape: JobShape = noShape,
 ): GenJob {
   const clean = stripDirectives(promptText);
   const s = (seed ?? fnv1a(clean)) ^ env.opts.seed;
@@ -58,6 +69,10 @@ export function planJob(
     numPredict,
     think,
     fault: d.fault ?? rateFault(env, natural),
+    calls: plannedCalls(cfg, d, shape, s >>> 0, ++env.seq),
+    structured: structuredTokens(shape.format, s >>> 0),
+    topLogprobs: shape.topLogprobs,
+    harmony: cfg.toolCallParser === 'harmony',
   };
 }
 

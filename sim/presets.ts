@@ -22,6 +22,7 @@ const gptOss20b: ModelConfig = {
   computeWeight: 1 / 11,
   embeddingDim: 2880,
   thinking: true,
+  toolCallParser: 'harmony',
   outputTokens: [50, 250],
 };
 
@@ -41,6 +42,7 @@ const gptOss120b: ModelConfig = {
   computeWeight: 0.55,
   embeddingDim: 2880,
   thinking: true,
+  toolCallParser: 'harmony',
   outputTokens: [50, 250],
 };
 

@@ -57,6 +57,7 @@ const message = z.object({
   images: z.array(z.string()).nullish(),
   tool_calls: z.array(z.unknown()).nullish(),
   tool_name: z.string().nullish(),
+  tool_call_id: z.string().nullish(),
 });
 
 export const chatSchema = z.object({
@@ -68,6 +69,8 @@ export const chatSchema = z.object({
   options,
   think,
   tools: z.array(z.unknown()).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().nullish(),
 });
 export type ChatBody = z.infer<typeof chatSchema>;
 
@@ -85,6 +88,8 @@ export const generateSchema = z.object({
   think,
   images: z.array(z.string()).nullish(),
   context: z.array(z.number()).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().nullish(),
 });
 export type GenerateBody = z.infer<typeof generateSchema>;
 
@@ -105,6 +110,12 @@ export const embeddingsSchema = z.object({
 });
 
 export const showSchema = z.object({ model: z.string().optional(), name: z.string().optional(), verbose: z.boolean().nullish() });
+
+/** Ollama's logprobs fields: top_logprobs 0–20 (400 otherwise); undefined when logprobs is off. */
+export function topLogprobs(logprobs: boolean | null | undefined, top: number | null | undefined): number | undefined {
+  if (top !== null && top !== undefined && (top < 0 || top > 20)) throw new HttpError(400, 'top_logprobs must be between 0 and 20');
+  return logprobs ? (top ?? 0) : undefined;
+}
 
 /** Go time.ParseDuration → ms (negative means forever, as Ollama treats it). */
 export function parseKeepAlive(v: number | string | null | undefined): number | undefined {

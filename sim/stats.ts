@@ -23,7 +23,7 @@ export class StatsStore {
     return {
       requestsByRoute: {}, requestsByModel: {}, completed: 0, cancelled: 0, cancelEvents: [],
       rejected: { '400': 0, '403': 0, '404': 0, '500': 0, '503': 0, other: 0 },
-      faultsInjected: { error: 0, reset: 0, stall: 0, 'slow-first-byte': 0, malformed: 0, status: 0 },
+      faultsInjected: { error: 0, reset: 0, stall: 0, 'slow-first-byte': 0, malformed: 0, status: 0, repeat: 0 },
       inFlight: 0, models: m, loads: 0, unloads: 0, maxConcurrentBox: 0,
     };
   }

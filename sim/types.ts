@@ -1,7 +1,7 @@
 /** Public types of the Ollama simulator. Durations in config are simulated milliseconds (scaled by timeScale). */
 
-export type FaultKind = 'error' | 'reset' | 'stall' | 'slow-first-byte' | 'malformed' | 'status';
-export const faultKinds: readonly FaultKind[] = ['error', 'reset', 'stall', 'slow-first-byte', 'malformed', 'status'];
+export type FaultKind = 'error' | 'reset' | 'stall' | 'slow-first-byte' | 'malformed' | 'status' | 'repeat';
+export const faultKinds: readonly FaultKind[] = ['error', 'reset', 'stall', 'slow-first-byte', 'malformed', 'status', 'repeat'];
 
 /** One fault to inject into one request. */
 export interface FaultSpec {
@@ -42,6 +42,12 @@ export interface ModelConfig {
   embeddingDim: number;
   /** Whether `think` is accepted. */
   thinking: boolean;
+  /**
+   * How Ollama's parser for this model hands out tool calls. `harmony` (gpt-oss): one call per
+   * turn, delivered on the final `done: true` line. `template` (the generic tools parser): each
+   * call in its own chunk as soon as it is parsed, numbered by `function.index`. Default template.
+   */
+  toolCallParser?: 'harmony' | 'template';
   /** Natural answer length range (tokens) when nothing sets it. */
   outputTokens: [number, number];
 }
