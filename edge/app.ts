@@ -4,6 +4,7 @@
  * Runtime specifics arrive through `c.env.platform` (edge/platform.ts).
  */
 import { Hono, type Context } from 'hono';
+import { rejectUncanonicalPath, routingPath } from '../shared/canonical-path.ts';
 import { errors, toPuertaError, type PuertaError } from '../shared/errors.ts';
 import { authenticate } from './auth/middleware.ts';
 import { cors } from './cors.ts';
@@ -20,7 +21,7 @@ import { residency } from './residency/policy.ts';
  */
 function errorResponse(err: PuertaError, c: Context<EdgeEnv>): Response {
   const requestId = c.get('requestId');
-  if (!new URL(c.req.url).pathname.startsWith('/api/')) return err.toResponse(requestId);
+  if (!c.req.path.startsWith('/api/')) return err.toResponse(requestId);
   return new Response(JSON.stringify({ error: err.message, request_id: requestId }), {
     status: err.status,
     headers: err.responseHeaders(requestId),
@@ -28,10 +29,12 @@ function errorResponse(err: PuertaError, c: Context<EdgeEnv>): Response {
 }
 
 export function createEdgeApp(): Hono<EdgeEnv> {
-  const app = new Hono<EdgeEnv>();
+  // Routing and every check see one canonical path; a path without one is refused first.
+  const app = new Hono<EdgeEnv>({ getPath: routingPath });
 
   app.use('*', requestContext());
   app.use('*', cors());
+  app.use('*', rejectUncanonicalPath());
 
   app.get('/healthz', (c) => c.json({ status: 'ok', runtime: c.env.platform.runtime }));
 
@@ -41,7 +44,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   }
 
   app.notFound((c) => {
-    const err = errors.notFound(`no route for ${c.req.method} ${new URL(c.req.url).pathname}; this gateway serves /v1/* (OpenAI) and /api/* (Ollama)`);
+    const err = errors.notFound(`no route for ${c.req.method} ${c.req.path}; this gateway serves /v1/* (OpenAI) and /api/* (Ollama)`);
     return errorResponse(err, c);
   });
 

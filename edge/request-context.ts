@@ -23,7 +23,7 @@ export function requestContext(): MiddlewareHandler<EdgeEnv> {
           request_id: requestId,
           runtime: c.env.platform.runtime,
           method: c.req.method,
-          path: new URL(c.req.url).pathname,
+          path: c.req.path,
           status: c.res.status,
           tenant: c.get('tenant')?.id,
           country: client.country,

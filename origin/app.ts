@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { rejectUncanonicalPath, routingPath } from '../shared/canonical-path.ts';
 import { errors } from '../shared/errors.ts';
 import { createAuthMiddleware } from './auth/index.ts';
 import { modelAllowList } from './auth/model-allow-list.ts';
@@ -21,7 +22,8 @@ import type { OriginEnv } from './types.ts';
 
 /** The origin as a portable Hono app; origin/node/ adapts it to a Node HTTP server. */
 export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
-  const app = new Hono<OriginEnv>();
+  // Routing and every check see one canonical path (shared/canonical-path.ts).
+  const app = new Hono<OriginEnv>({ getPath: routingPath });
   app.onError(errorHandler);
   app.notFound((c) => {
     const e = errors.notFound(`no route ${c.req.method} ${c.req.path}; see the README for the OpenAI (/v1/...) and Ollama (/api/...) routes`);
@@ -29,6 +31,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   });
 
   app.use('*', recordMiddleware(deps));
+  app.use('*', rejectUncanonicalPath());
   app.route('/', healthRoutes(deps));
   if (deps.telemetry) app.route('/', metricsRoute(deps.telemetry.metrics, deps, deps.cfg.metrics.token));
 

@@ -17,24 +17,29 @@ export function modelAllowed(allowed: readonly string[], model: string): boolean
   return allowed.some((a) => withTag(a) === tagged);
 }
 
+/** What a body names as its model: a name, none (the route decides), or a field that names nothing. */
+export type RequestedModel = { ok: true; model: string | null } | { ok: false; field: 'model' | 'name'; message: string };
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v === 'string' ? 'an empty string' : `a ${typeof v}`;
+}
+
 /**
- * The model a request body names: `model`, or `name`, which Ollama's /api/show still accepts in
- * its place. Every body is parsed as JSON whatever its content-type (the origin's routes do the
- * same, so a label must not let a body past the allow-list); one that does not parse names no
- * model and is left for the route to refuse with its 400.
+ * The model a parsed request body names: `model`, or `name`, which Ollama's /api/show still
+ * accepts in its place when `model` is absent (and only then, as Ollama reads them). The edge and
+ * the origin both call this on the same parsed body, and the origin's routes take the model from
+ * it too, so what is checked is what is served. A `model` (or, without one, a `name`) that is
+ * present but not a non-empty string names nothing a check could judge: it is refused, never
+ * skipped. A body that is not a JSON object names no model; its route refuses it.
  */
-export function requestedModel(text: string): string | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as { model?: unknown; name?: unknown };
-      if (typeof o.model === 'string') return o.model;
-      if (o.model === undefined && typeof o.name === 'string') return o.name;
-    }
-  } catch {
-    // Not JSON: no model named here.
-  }
-  return null;
+export function requestedModel(body: unknown): RequestedModel {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: true, model: null };
+  const o = body as { model?: unknown; name?: unknown };
+  const field = o.model !== undefined ? 'model' : o.name !== undefined ? 'name' : null;
+  if (field === null) return { ok: true, model: null };
+  const v = o[field];
+  if (typeof v === 'string' && v.length > 0) return { ok: true, model: v };
+  return { ok: false, field, message: `${field} must be a non-empty string naming a model, got ${describe(v)}` };
 }
 
 /** The routes whose answer is a list of models, and where each lists its names. */

@@ -1,4 +1,5 @@
 import { errors } from '../../shared/errors.ts';
+import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
 
 /**
@@ -32,8 +33,16 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array<
   return out;
 }
 
-/** The `model` a body names (see shared/model-allow-list.ts), or null. */
+/**
+ * The model a body names, by the same parse and the same function as the origin's
+ * (shared/json-body.ts, shared/model-allow-list.ts): a body that does not parse, nests too deep,
+ * or has a `model` that names nothing is refused here with the origin's own 400.
+ */
 export function modelOf(body: Uint8Array | null): string | null {
   if (!body || body.byteLength === 0) return null;
-  return requestedModel(new TextDecoder().decode(body));
+  const json = parseJsonBody(new TextDecoder().decode(body));
+  if (!json.ok) throw errors.badRequest(json.message, 'body', json.code);
+  const named = requestedModel(json.value);
+  if (!named.ok) throw errors.badRequest(named.message, named.field, 'invalid_model');
+  return named.model;
 }

@@ -21,13 +21,13 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const edgeStarted = Date.now();
   const req = c.req.raw;
   const url = new URL(req.url);
-  const path = url.pathname + url.search;
+  // The canonical path (shared/canonical-path.ts): what was checked and routed is what is signed and sent.
+  const pathname = c.req.path;
+  const path = pathname + url.search;
 
   const body = await readBody(req, platform.config.MAX_BODY_BYTES);
-  if (tenant.models.length > 0) {
-    const model = modelOf(body);
-    if (model !== null && !modelAllowed(tenant.models, model)) throw errors.modelNotFound(model, tenant.models);
-  }
+  const model = modelOf(body);
+  if (model !== null && tenant.models.length > 0 && !modelAllowed(tenant.models, model)) throw errors.modelNotFound(model, tenant.models);
 
   const signed = await signedHeaders(await platform.signingKey(), {
     method: req.method,
@@ -51,8 +51,8 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const headers = clientResponseHeaders(res.headers, requestId);
   // The edge's own timing next to the origin's (queue, upstream, origin): a client sees where time went.
   headers.append('server-timing', `edge;dur=${sentAt - edgeStarted};desc="edge forward prep", edge-origin;dur=${Date.now() - sentAt};desc="edge to origin headers"`);
-  if (tenant.models.length > 0 && req.method === 'GET' && MODEL_LIST_PATHS.has(url.pathname) && res.ok && res.body) {
-    return filteredModelList(res, url.pathname, tenant.models, headers);
+  if (tenant.models.length > 0 && req.method === 'GET' && MODEL_LIST_PATHS.has(pathname) && res.ok && res.body) {
+    return filteredModelList(res, pathname, tenant.models, headers);
   }
   const kind = res.body ? streamKindOf(res.headers.get('content-type')) : null;
   if (!kind || !res.body) {

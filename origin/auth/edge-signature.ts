@@ -92,7 +92,8 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
     const pop = c.req.header(EDGE_HEADERS.pop) || undefined;
     const fields = {
       method: c.req.method,
-      path: url.pathname + url.search,
+      // The canonical path the origin routes on (shared/canonical-path.ts), which is what the edge signs.
+      path: c.req.path + url.search,
       timestamp: ts,
       nonce,
       tenant,

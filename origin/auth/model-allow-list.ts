@@ -6,6 +6,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { errors } from '../../shared/errors.ts';
+import { parseJsonBody } from '../../shared/json-body.ts';
 import { modelAllowed, requestedModel } from '../../shared/model-allow-list.ts';
 import type { OriginEnv } from '../types.ts';
 
@@ -14,8 +15,11 @@ export function modelAllowList(): MiddlewareHandler<OriginEnv> {
     const allowed = c.get('tenant')?.models;
     if (allowed && allowed.length > 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       // Hono caches the text, so the route reads the same body again without a second read.
-      const model = requestedModel(await c.req.text());
-      if (model !== null && !modelAllowed(allowed, model)) throw errors.modelNotFound(model, allowed);
+      // A body that does not parse is left for the route's 400, which says why.
+      const json = parseJsonBody(await c.req.text());
+      const named = json.ok ? requestedModel(json.value) : { ok: true as const, model: null };
+      if (!named.ok) throw errors.badRequest(named.message, named.field, 'invalid_model');
+      if (named.model !== null && !modelAllowed(allowed, named.model)) throw errors.modelNotFound(named.model, allowed);
     }
     await next();
   };

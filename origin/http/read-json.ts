@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { errors } from '../../shared/errors.ts';
+import { parseJsonBody } from '../../shared/json-body.ts';
 
 /** `messages[0].content` style, as clients see the field in their own request. */
 export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
@@ -14,13 +15,9 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   const text = await c.req.text();
   const rec = c.get('record' as never) as { bytesIn: number } | undefined;
   if (rec) rec.bytesIn = Buffer.byteLength(text);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw errors.badRequest(`request body is not valid JSON: ${(err as Error).message}`, null, 'invalid_json');
-  }
-  const parsed = schema.safeParse(raw);
+  const json = parseJsonBody(text);
+  if (!json.ok) throw errors.badRequest(json.message, 'body', json.code);
+  const parsed = schema.safeParse(json.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const param = fieldPath(issue.path);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requestedModel } from '../model-allow-list.ts';
 
 /**
  * Ollama-native request bodies. Only what the gateway routes on is checked; everything else is
@@ -11,8 +12,16 @@ export const ollamaModelRequestSchema = z.looseObject({
   options: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** /api/show still accepts the old `name` field. */
-export const ollamaShowRequestSchema = z.union([
-  z.looseObject({ model: z.string().min(1) }),
-  z.looseObject({ name: z.string().min(1, 'model is required') }).transform((b) => ({ ...b, model: b.name })),
-]);
+/**
+ * /api/show still accepts the old `name` field. The model is the one `requestedModel` names (the
+ * function the allow-lists use), so what is checked is what is shown; `name` is not passed on.
+ */
+export const ollamaShowRequestSchema = z.looseObject({}).transform((b, ctx) => {
+  const named = requestedModel(b);
+  if (!named.ok || named.model === null) {
+    ctx.addIssue({ code: 'custom', path: [named.ok ? 'model' : named.field], message: named.ok ? 'model is required' : named.message });
+    return z.NEVER;
+  }
+  const { name: _name, ...rest } = b as Record<string, unknown>;
+  return { ...rest, model: named.model };
+});
