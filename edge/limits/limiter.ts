@@ -3,6 +3,7 @@
  * Limiting, the Workers rate-limit binding, or the portable in-memory window); the core only sees
  * a decision and turns it into OpenAI-style headers.
  */
+import { formatResetMs } from '../../shared/rate-limit-reset.ts';
 import type { RateLimitRule } from '../../shared/tenants.ts';
 
 export interface RateDecision {
@@ -19,17 +20,11 @@ export interface RateLimiter {
   hit(key: string, rule: RateLimitRule): Promise<RateDecision>;
 }
 
-/** OpenAI's duration format for x-ratelimit-reset-*: `1s`, `6m0s`. */
-export function formatReset(seconds: number): string {
-  const s = Math.max(0, Math.ceil(seconds));
-  if (s < 60) return `${s}s`;
-  return `${Math.floor(s / 60)}m${s % 60}s`;
-}
-
 export function rateLimitHeaders(d: RateDecision): Record<string, string> {
   const h: Record<string, string> = {
     'x-ratelimit-limit-requests': String(d.limit),
-    'x-ratelimit-reset-requests': formatReset(d.resetSeconds),
+    // Whole seconds: the edge's windows are counted in seconds, and Retry-After says the same.
+    'x-ratelimit-reset-requests': formatResetMs(Math.ceil(d.resetSeconds) * 1_000),
   };
   const remaining = d.allowed ? d.remaining : 0;
   if (remaining !== null) h['x-ratelimit-remaining-requests'] = String(Math.max(0, remaining));

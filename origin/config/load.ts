@@ -106,6 +106,20 @@ export function formatConfigIssues(error: z.ZodError, raw: unknown, source: stri
   return `invalid origin configuration (${source}):\n${lines.join('\n')}`;
 }
 
+/** Settings that no longer exist, and where their job went: refused by name rather than silently ignored. */
+const MOVED: ReadonlyArray<{ env: string; path: string; now: string }> = [
+  { env: 'METRICS_UPSTREAM_POLL_MS', path: 'metrics.upstreamPollMs', now: 'one poller serves health and metrics now: set HEALTH_CHECK_INTERVAL_MS or routing.health.intervalMs' },
+];
+
+function movedSettings(env: NodeJS.ProcessEnv, raw: Obj): string[] {
+  const out: string[] = [];
+  for (const m of MOVED) {
+    if (env[m.env] !== undefined && env[m.env] !== '') out.push(`  - ${m.env} is no longer read: ${m.now}`);
+    if (getPath(raw, m.path.split('.')) !== undefined) out.push(`  - ${m.path} is no longer read: ${m.now}`);
+  }
+  return out;
+}
+
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Path of a JSON config file; defaults to env PUERTA_ORIGIN_CONFIG. */
@@ -141,6 +155,8 @@ export function loadOriginConfig(opts: LoadOptions = {}): OriginConfig {
     raw.upstreams = [upstream];
   }
   if (opts.overrides) raw = deepMerge(raw, opts.overrides);
+  const moved = movedSettings(env, raw);
+  if (moved.length > 0) throw new ConfigError(`invalid origin configuration (${file ? `file ${file} + environment` : 'environment'}):\n${moved.join('\n')}`);
   const parsed = originConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatConfigIssues(parsed.error, raw, file ? `file ${file} + environment` : 'environment'));
   return parsed.data;

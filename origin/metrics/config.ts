@@ -6,8 +6,6 @@ export const metricsConfigSchema = z.object({
   enabled: envBool(true),
   /** When set, scrapes must send `Authorization: Bearer <token>`. */
   token: z.string().min(16, 'use at least 16 characters (openssl rand -hex 16)').optional(),
-  /** How often each Ollama upstream is asked for /api/version and /api/ps (health, models, VRAM, restarts). */
-  upstreamPollMs: z.coerce.number().int().min(0).default(15_000),
   /**
    * GPU memory of each upstream's box, bytes, for the VRAM headroom gauge (Ollama does not report
    * it). A DGX Spark has 128 GB of unified memory: 137438953472. Per upstream name, or `*` for all.
@@ -21,6 +19,5 @@ export type MetricsConfig = z.infer<typeof metricsConfigSchema>;
 export const METRICS_ENV: ReadonlyArray<readonly [string, string]> = [
   ['METRICS_ENABLED', 'metrics.enabled'],
   ['METRICS_TOKEN', 'metrics.token'],
-  ['METRICS_UPSTREAM_POLL_MS', 'metrics.upstreamPollMs'],
   ['GPU_MEMORY_BYTES', 'metrics.gpuMemoryBytes'],
 ];

@@ -13,13 +13,12 @@ export interface Telemetry {
   close(): Promise<void>;
 }
 
-/** Metrics for one origin: registry, request observer, upstream poller, connect timing. */
+/** Metrics for one origin: registry, request observer, upstream watch (on the shared poller), connect timing. */
 export function startTelemetry(deps: OriginDeps): Telemetry {
   const metrics = createOriginMetrics();
   deps.observers.add(new RequestMetrics(metrics));
   const stopConnect = watchConnectTiming(deps.cfg.upstreams, metrics);
-  const watch = new UpstreamWatch(deps.registry.upstreams, metrics, deps.cfg.metrics, deps.log);
-  watch.start();
+  const watch = new UpstreamWatch(deps.poller, deps.registry.upstreams, metrics, deps.cfg.metrics, deps.log);
   const auditEvents: AuditEvents = {
     written: (sink, n, s) => {
       metrics.auditWritten.inc({ sink }, n);
@@ -34,7 +33,6 @@ export function startTelemetry(deps: OriginDeps): Telemetry {
     auditEvents,
     async close() {
       stopConnect();
-      await watch.close();
     },
   };
 }

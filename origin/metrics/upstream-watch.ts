@@ -1,131 +1,94 @@
 import type { Logger } from 'pino';
-import type { UpstreamClient } from '../upstream/client.ts';
+import type { LoadedModel, PollResult, UpstreamPoller } from '../upstream/poller.ts';
 import type { MetricsConfig } from './config.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
 
-interface PsModel {
-  name: string;
-  size_vram?: number;
-  expires_at?: string;
-}
-
 interface UpstreamState {
-  polled: boolean;
+  /** The upstream answered at least once since the origin started. */
+  seen: boolean;
   up: boolean | undefined;
   version: string | undefined;
-  /** Loaded model → when its keep-alive ends (ms), from the previous poll. */
+  /** Loaded model → when its keep-alive ends (ms), from the last successful poll. */
   loaded: Map<string, number>;
 }
 
+export type RestartReason = 'version_change' | 'models_vanished';
+
 /**
- * Polls each upstream for health, loaded models and their VRAM (Ollama /api/ps), and detects
- * engine restarts, which otherwise go unnoticed: a restart hides memory leaks and cold-loads
- * every model again. A restart is counted when the version changes, when the upstream answers
- * again after failing a poll, or when every loaded model vanished before its keep-alive ended.
+ * Turns the upstream poller's results into metrics: health, loaded models and their VRAM
+ * (Ollama /api/ps), and engine restarts, which otherwise go unnoticed (a restart hides memory
+ * leaks and cold-loads every model again). Only evidence counts as a restart: the version changed,
+ * or every loaded model vanished before its keep-alive ended. An engine that was not up yet when
+ * the origin started, or that answers again after an outage with nothing lost, is not one.
  */
 export class UpstreamWatch {
   private readonly state = new Map<string, UpstreamState>();
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<void> | undefined;
 
   constructor(
-    private readonly upstreams: readonly UpstreamClient[],
+    private readonly poller: UpstreamPoller,
+    upstreams: ReadonlyArray<{ name: string }>,
     private readonly m: OriginMetrics,
-    private readonly cfg: MetricsConfig,
+    cfg: MetricsConfig,
     private readonly log: Logger,
   ) {
     for (const u of upstreams) {
-      this.state.set(u.name, { polled: false, up: undefined, version: undefined, loaded: new Map() });
+      this.state.set(u.name, { seen: false, up: undefined, version: undefined, loaded: new Map() });
       const mem = cfg.gpuMemoryBytes[u.name] ?? cfg.gpuMemoryBytes['*'];
       if (mem !== undefined) m.gpuMemory.set({ upstream: u.name }, mem);
     }
+    poller.onResult((r) => this.observe(r));
   }
 
-  start(): void {
-    if (this.cfg.upstreamPollMs <= 0) return;
-    void this.pollNow();
-    this.timer = setInterval(() => void this.pollNow(), this.cfg.upstreamPollMs);
-    this.timer.unref();
-  }
-
-  /** One poll of every upstream; concurrent callers share it. */
+  /** Polls every upstream now (tests and the admin API use it); results arrive through the poller. */
   pollNow(): Promise<void> {
-    this.running ??= Promise.all(this.upstreams.map((u) => this.pollOne(u))).then(
-      () => {
-        this.running = undefined;
-      },
-      () => {
-        this.running = undefined;
-      },
-    );
-    return this.running;
+    return this.poller.pollNow();
   }
 
-  private restart(u: string, reason: string, detail: Record<string, unknown>): void {
+  private restart(u: string, reason: RestartReason, detail: Record<string, unknown>): void {
     this.m.restarts.inc({ upstream: u, reason });
     this.log.warn({ upstream: u, reason, ...detail }, 'upstream restart detected');
   }
 
-  private async pollOne(u: UpstreamClient): Promise<void> {
-    const st = this.state.get(u.name)!;
-    const signal = AbortSignal.timeout(Math.max(2_000, u.cfg.connectTimeoutMs));
-    let version: string | undefined;
-    let ps: PsModel[] | undefined;
-    try {
-      if (u.kind === 'ollama') {
-        const [v, p] = await Promise.all([
-          u.json<{ version?: string }>('GET', '/api/version', undefined, signal),
-          u.json<{ models?: PsModel[] }>('GET', '/api/ps', undefined, signal),
-        ]);
-        version = v.version;
-        ps = p.models ?? [];
-      } else {
-        await u.json('GET', '/v1/models', undefined, signal);
-      }
-    } catch (err) {
-      if (st.up !== false) this.log.warn({ upstream: u.name, err: (err as Error).message }, 'upstream poll failed');
+  private observe(r: PollResult): void {
+    const name = r.upstream.name;
+    const st = this.state.get(name);
+    if (!st) return;
+    if (!r.ok) {
+      if (st.up !== false) this.log.warn({ upstream: name, err: r.error }, st.seen ? 'upstream poll failed' : 'upstream not reachable yet');
       st.up = false;
-      st.polled = true;
-      this.m.upstreamUp.set({ upstream: u.name }, 0);
+      this.m.upstreamUp.set({ upstream: name }, 0);
       return;
     }
-    const now = Date.now();
-    if (st.up === false && st.polled) this.restart(u.name, 'recovered', {});
-    else if (version !== undefined && st.version !== undefined && version !== st.version) this.restart(u.name, 'version_change', { from: st.version, to: version });
+    if (st.up === false && st.seen) this.log.info({ upstream: name }, 'upstream answers again');
+    if (r.version !== undefined && st.version !== undefined && r.version !== st.version) this.restart(name, 'version_change', { from: st.version, to: r.version });
     st.up = true;
-    this.m.upstreamUp.set({ upstream: u.name }, 1);
-    if (version !== undefined) {
-      if (st.version !== undefined && st.version !== version) this.m.upstreamInfo.remove({ upstream: u.name, version: st.version });
-      st.version = version;
-      this.m.upstreamInfo.set({ upstream: u.name, version }, 1);
+    this.m.upstreamUp.set({ upstream: name }, 1);
+    if (r.version !== undefined) {
+      if (st.version !== undefined && st.version !== r.version) this.m.upstreamInfo.remove({ upstream: name, version: st.version });
+      st.version = r.version;
+      this.m.upstreamInfo.set({ upstream: name, version: r.version }, 1);
     }
-    if (ps) this.applyPs(u.name, st, ps, now);
-    st.polled = true;
+    if (r.loaded) this.applyPs(name, st, r.loaded, r.at);
+    st.seen = true;
   }
 
-  private applyPs(upstream: string, st: UpstreamState, ps: PsModel[], now: number): void {
+  private applyPs(upstream: string, st: UpstreamState, ps: LoadedModel[], now: number): void {
     const next = new Map<string, number>();
     for (const m of ps) {
       const exp = m.expires_at ? Date.parse(m.expires_at) : Number.POSITIVE_INFINITY;
       next.set(m.name, Number.isFinite(exp) ? exp : Number.POSITIVE_INFINITY);
       this.m.modelVram.set({ upstream, model: m.name }, m.size_vram ?? 0);
-      if (st.polled && !st.loaded.has(m.name)) this.m.modelLoads.inc({ upstream, model: m.name });
+      if (st.seen && !st.loaded.has(m.name)) this.m.modelLoads.inc({ upstream, model: m.name });
     }
     for (const name of st.loaded.keys()) {
       if (!next.has(name)) this.m.modelVram.remove({ upstream, model: name });
     }
     // Every model gone at once although their keep-alive had time left: the engine lost its state.
-    if (st.polled && st.loaded.size > 0 && next.size === 0) {
+    if (st.seen && st.loaded.size > 0 && next.size === 0) {
       const early = [...st.loaded].filter(([, exp]) => exp > now + 1_000).map(([n]) => n);
       if (early.length > 0) this.restart(upstream, 'models_vanished', { models: early });
     }
     st.loaded = next;
     this.m.modelsLoaded.set({ upstream }, next.size);
-  }
-
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
   }
 }

@@ -15,6 +15,7 @@ import { QuotaService } from '../quota/service.ts';
 import { Router } from '../routing/router.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { Observers } from '../pipeline/record.ts';
+import { UpstreamPoller } from '../upstream/poller.ts';
 import { UpstreamRegistry } from '../upstream/registry.ts';
 
 export interface RunningOrigin {
@@ -43,6 +44,8 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   // Admission control (or pass-through with admission.mode "off"), routing, quotas: origin/admission, routing, quota.
   const admission = createAdmission(cfg.admission);
   const router = new Router(cfg.routing, registry, log, admission.load);
+  const poller = new UpstreamPoller(registry.upstreams, cfg.routing.health);
+  router.start(poller);
   const quota = new QuotaService(cfg.quota, cfg.redis, log);
   observers.add(quota.observer);
   return {
@@ -54,15 +57,16 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
     shutdownSignal,
     quota,
     router,
+    poller,
   };
 }
 
-/** Audit (last batch, seal), telemetry, upstream pools, health checks, Redis: in that order. */
+/** Audit (last batch, seal), telemetry, the upstream poller, upstream pools, Redis: in that order. */
 async function releaseDeps(deps: OriginDeps): Promise<void> {
   await deps.audit?.close();
   await deps.telemetry?.close();
+  await deps.poller.close();
   await deps.registry.close();
-  deps.router?.close();
   await deps.quota?.close();
 }
 
@@ -100,7 +104,7 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
   const { port } = server.address() as AddressInfo;
   const url = `http://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${port}`;
   log.info({ url, upstreams: cfg.upstreams.map((u) => `${u.name}=${u.kind}:${u.url}`), auth: cfg.auth.mode }, 'origin listening');
-  deps.router?.start();
+  deps.poller.start();
 
   let closing: Promise<void> | undefined;
   const shutdown = (graceMs = cfg.server.shutdownGraceMs) =>

@@ -4,6 +4,7 @@ import type { Telemetry } from '../metrics/telemetry.ts';
 import type { QuotaService } from '../quota/service.ts';
 import type { Router } from '../routing/router.ts';
 import type { OriginConfig } from '../config/schema.ts';
+import type { UpstreamPoller } from '../upstream/poller.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { Admission } from './admission.ts';
 import type { Observers } from './record.ts';
@@ -13,6 +14,8 @@ export interface OriginDeps {
   cfg: OriginConfig;
   log: Logger;
   registry: UpstreamRegistry;
+  /** The one poller of every upstream (health for routing, models and restarts for metrics). */
+  poller: UpstreamPoller;
   observers: Observers;
   admission: Admission;
   /** Aborted when the grace period of a shutdown is over: open streams end with an error event. */

@@ -32,8 +32,12 @@ export const routingConfigSchema = z
     pinned: z.array(pinnedSchema).default([]),
     health: z
       .object({
-        /** Active check period per upstream; 0 turns active checks off (passive ejection stays). */
+        /**
+         * Period of the one upstream poller (origin/upstream/poller.ts): active health checks, and
+         * the metrics' loaded models, VRAM and restart detection. 0 turns it off (passive ejection stays).
+         */
         intervalMs: z.coerce.number().int().min(0).default(10_000),
+        /** Longest one poll may take before it counts as a failed check. */
         timeoutMs: z.coerce.number().int().min(50).default(2_000),
         /** Consecutive failed checks before an upstream is out of rotation. */
         unhealthyAfter: z.coerce.number().int().min(1).default(2),
@@ -50,6 +54,7 @@ export type RoutingConfig = z.infer<typeof routingConfigSchema>;
 
 export const ROUTING_ENV: ReadonlyArray<readonly [env: string, path: string]> = [
   ['HEALTH_CHECK_INTERVAL_MS', 'routing.health.intervalMs'],
+  ['HEALTH_CHECK_TIMEOUT_MS', 'routing.health.timeoutMs'],
   ['EJECT_AFTER_FAILURES', 'routing.health.ejectAfterFailures'],
   ['EJECT_MS', 'routing.health.ejectMs'],
 ];

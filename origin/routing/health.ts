@@ -15,12 +15,12 @@ export interface UpstreamHealthState {
 }
 
 /**
- * Whether each upstream is in rotation: active checks (periodic probe) and passive ejection
+ * Whether each upstream is in rotation: active checks (the upstream poller's results, fed to
+ * `checked`) and passive ejection
  * (consecutive failed requests take it out for a while, longer each time it happens again).
  */
 export class HealthTracker {
   private readonly states = new Map<string, UpstreamHealthState>();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly cfg: RoutingConfig['health'],
@@ -81,35 +81,6 @@ export class HealthTracker {
       s.healthy = false;
       this.log.warn({ upstream: name, error: s.lastError }, 'upstream unhealthy: out of rotation until a check passes');
     }
-  }
-
-  /** Runs `probe` for every upstream each interval (never two rounds at once). */
-  start(names: readonly string[], probe: (name: string, signal: AbortSignal) => Promise<void>): void {
-    if (this.cfg.intervalMs === 0 || this.timer) return;
-    let running = false;
-    const round = async () => {
-      if (running) return;
-      running = true;
-      await Promise.all(
-        names.map(async (n) => {
-          try {
-            await probe(n, AbortSignal.timeout(this.cfg.timeoutMs));
-            this.checked(n, true);
-          } catch (err) {
-            this.checked(n, false, (err as Error)?.message ?? String(err));
-          }
-        }),
-      );
-      running = false;
-    };
-    this.timer = setInterval(() => void round(), this.cfg.intervalMs);
-    this.timer.unref();
-    void round();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
   }
 
   snapshot(names: readonly string[]): UpstreamHealthState[] {

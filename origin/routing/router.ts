@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { errors } from '../../shared/errors.ts';
 import type { UpstreamCall } from '../pipeline/open-upstream.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
+import type { UpstreamPoller } from '../upstream/poller.ts';
 import { canonicalModelName } from '../upstream/model-names.ts';
 import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
 import type { Persona, RoutingConfig } from './config.ts';
@@ -47,15 +48,9 @@ export class Router {
     }
   }
 
-  /** Starts active health checks and loads the pinned models (in the background). */
-  start(): void {
-    this.health.start(
-      this.registry.upstreams.map((u) => u.name),
-      async (name, signal) => {
-        const u = this.registry.upstreams.find((x) => x.name === name)!;
-        await u.json('GET', u.kind === 'ollama' ? '/api/version' : '/v1/models', undefined, signal);
-      },
-    );
+  /** Takes active health from the upstream poller's results, and loads the pinned models (in the background). */
+  start(poller: UpstreamPoller): void {
+    poller.onResult((r) => this.health.checked(r.upstream.name, r.ok, r.ok ? undefined : r.error));
     if (this.pinned.length > 0) void this.warm.warmAll(this.pinned);
   }
 
@@ -114,9 +109,5 @@ export class Router {
       aliases: this.cfg.aliases,
       pinned: this.warm.results(),
     };
-  }
-
-  close(): void {
-    this.health.stop();
   }
 }

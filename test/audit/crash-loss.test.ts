@@ -57,7 +57,7 @@ describe('crash-loss bound', () => {
       AUDIT_BATCH_MS: String(WINDOW_MS),
       PUERTA_REGION: 'cr-sjo-1',
       PUERTA_NODE: 'crash-node',
-      METRICS_UPSTREAM_POLL_MS: '0',
+      HEALTH_CHECK_INTERVAL_MS: '0',
     });
     const completed: Array<{ id: string; at: number }> = [];
     let stop = false;
@@ -99,7 +99,7 @@ describe('crash-loss bound', () => {
     expect(readAuditRecords(tmp.dir).length).toBe(written.size);
 
     // The next start links to the crashed file; the day still verifies (the crash is a warning).
-    const o = await startOrigin({ env: {}, overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: sim.url }], audit: { region: 'cr-sjo-1', node: 'crash-node', file: { dir: tmp.dir } }, metrics: { upstreamPollMs: 0 } } });
+    const o = await startOrigin({ env: {}, overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: sim.url }], audit: { region: 'cr-sjo-1', node: 'crash-node', file: { dir: tmp.dir } }, routing: { health: { intervalMs: 0 } } } });
     await (await postJson(o.url + '/v1/chat/completions', chatBody('hi [[sim:tokens=2]]'))).text();
     await o.close();
     const report = await verifyDay(tmp.dir, utcDay(Date.now()));

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOrigin } from '../../origin/node/server.ts';
+import { freePort } from '../../sre/bench/lib/free-port.ts';
 import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { tempDir } from '../audit/helpers.ts';
 import { until } from '../helpers/poll.ts';
 import { chatJson, postJson } from '../helpers/request.ts';
@@ -26,7 +29,8 @@ describe('metrics under simulator traffic', () => {
       origin: {
         stream: { keepaliveMs: 40 },
         admission: { defaultSlots: 1 },
-        metrics: { token: TOKEN, upstreamPollMs: 60_000, gpuMemoryBytes: { sim: 137438953472 } },
+        metrics: { token: TOKEN, gpuMemoryBytes: { sim: 137438953472 } },
+        routing: { health: { intervalMs: 60_000 } },
         audit: { region: 'cr-sjo-1', batchWindowMs: 50, file: { dir: tmp.dir } },
       },
     });
@@ -149,7 +153,7 @@ describe('metrics under simulator traffic', () => {
 
 describe('metrics: rejections and restarts detected without a version change', () => {
   it('counts rate-limit rejections by tenant', async () => {
-    const stack = await startOriginStack({ sim: { timeScale: 0.02 }, origin: { quota: { store: 'memory', defaults: { requestsPerMinute: 1 } }, metrics: { upstreamPollMs: 0 } } });
+    const stack = await startOriginStack({ sim: { timeScale: 0.02 }, origin: { quota: { store: 'memory', defaults: { requestsPerMinute: 1 } }, routing: { health: { intervalMs: 0 } } } });
     try {
       for (let i = 0; i < 3; i++) await (await postJson(stack.origin.url + '/v1/chat/completions', chat('x [[sim:tokens=1]]'))).text();
       const m = await scrape(stack.origin.url);
@@ -160,8 +164,8 @@ describe('metrics: rejections and restarts detected without a version change', (
     }
   });
 
-  it('an engine that was down and came back, or lost every model early, counts as a restart', async () => {
-    const stack = await startOriginStack({ sim: { timeScale: 0.02, preloaded: ['gpt-oss:20b'] }, origin: { metrics: { upstreamPollMs: 0 } } });
+  it('an engine that lost every model early, or came back from an outage without them, counts as a restart', async () => {
+    const stack = await startOriginStack({ sim: { timeScale: 0.02, preloaded: ['gpt-oss:20b'] }, origin: { routing: { health: { intervalMs: 0 } } } });
     const watch = stack.origin.deps.telemetry!.watch;
     try {
       await watch.pollNow();
@@ -171,20 +175,53 @@ describe('metrics: rejections and restarts detected without a version change', (
       let m = await scrape(stack.origin.url);
       expect(sumOf(m, 'puerta_upstream_restarts_total', 'reason="models_vanished"')).toBe(1);
       expect(sumOf(m, 'puerta_upstream_models_loaded')).toBe(0);
-      // Unreachable, then back.
+      // A model loaded again; the engine goes away and comes back without it: a restart.
+      await (await postJson(stack.sim.url + '/api/chat', { model: 'gpt-oss:20b', messages: [], keep_alive: '1h' })).text();
+      await watch.pollNow();
       const port = stack.sim.port;
       await stack.sim.close();
       await watch.pollNow();
       m = await scrape(stack.origin.url);
       expect(sumOf(m, 'puerta_upstream_up', 'upstream="sim"')).toBe(0);
-      const { startSimulator } = await import('../../sim/index.ts');
       stack.sim = await startSimulator({ port, timeScale: 0.02 });
       await watch.pollNow();
       m = await scrape(stack.origin.url);
       expect(sumOf(m, 'puerta_upstream_up', 'upstream="sim"')).toBe(1);
-      expect(sumOf(m, 'puerta_upstream_restarts_total', 'reason="recovered"')).toBe(1);
+      expect(sumOf(m, 'puerta_upstream_restarts_total', 'reason="models_vanished"')).toBe(2);
+      // Back from an outage with the same version and nothing lost: no evidence, no restart.
+      await stack.sim.close();
+      await watch.pollNow();
+      stack.sim = await startSimulator({ port, timeScale: 0.02 });
+      await watch.pollNow();
+      m = await scrape(stack.origin.url);
+      expect(sumOf(m, 'puerta_upstream_up', 'upstream="sim"')).toBe(1);
+      expect(sumOf(m, 'puerta_upstream_restarts_total')).toBe(2);
     } finally {
       await stack.close();
     }
   });
+
+  it('an origin that starts before its engine reports no restart when the engine comes up', async () => {
+    const port = await freePort();
+    const o = await startOrigin({ env: {}, overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: `http://127.0.0.1:${port}` }], routing: { health: { intervalMs: 0 } } } });
+    let sim: Simulator | undefined;
+    try {
+      const watch = o.deps.telemetry!.watch;
+      await watch.pollNow();
+      expect(sumOf(await scrape(o.url), 'puerta_upstream_up', 'upstream="sim"')).toBe(0);
+      sim = await startSimulator({ port, timeScale: 0.02, preloaded: ['gpt-oss:20b'] });
+      await watch.pollNow();
+      await watch.pollNow();
+      const m = await scrape(o.url);
+      expect(sumOf(m, 'puerta_upstream_up', 'upstream="sim"')).toBe(1);
+      expect(sumOf(m, 'puerta_upstream_models_loaded', 'upstream="sim"')).toBe(1);
+      expect(sumOf(m, 'puerta_upstream_restarts_total')).toBe(0);
+      // The routing health took the same poll: the upstream is in rotation.
+      expect(o.deps.router!.snapshot().upstreams[0]).toMatchObject({ name: 'sim', healthy: true });
+    } finally {
+      await o.close();
+      await sim?.close();
+    }
+  });
 });
+

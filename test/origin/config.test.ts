@@ -22,6 +22,12 @@ describe('origin configuration', () => {
     expect(cfg.upstreams[0]!.models).toEqual(['gpt-oss:120b']);
   });
 
+  it('refuses the retired metrics poll setting by name and says where its job went (one upstream poller)', () => {
+    for (const opts of [{ env: { OLLAMA_URL: 'http://127.0.0.1:11434', METRICS_UPSTREAM_POLL_MS: '5000' } }, { env: { OLLAMA_URL: 'http://127.0.0.1:11434' }, overrides: { metrics: { upstreamPollMs: 5000 } } }]) {
+      expect(() => loadOriginConfig(opts)).toThrow(/no longer read: one poller serves health and metrics now: set HEALTH_CHECK_INTERVAL_MS/);
+    }
+  });
+
   it('stops with a message naming the field, the value and the fix', () => {
     const load = (env: Record<string, string>) => {
       try {

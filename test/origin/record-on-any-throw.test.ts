@@ -23,6 +23,6 @@ describe('the request record', () => {
     expect(ended).toHaveLength(1);
     expect(ended[0]).toMatchObject({ status: 500, outcome: 'error' });
     await deps.quota?.close();
-    deps.router?.close();
+    await deps.poller.close();
   });
 });

@@ -3,7 +3,8 @@ import { extractKey } from '../../../edge/auth/extract-key.ts';
 import { parseEdgeConfig } from '../../../edge/config.ts';
 import { clientResponseHeaders, originRequestHeaders } from '../../../edge/forward/headers.ts';
 import { endedCleanly, guardStream } from '../../../edge/forward/stream-guard.ts';
-import { formatReset, rateLimitHeaders } from '../../../edge/limits/limiter.ts';
+import { rateLimitHeaders } from '../../../edge/limits/limiter.ts';
+import { formatResetMs } from '../../../shared/rate-limit-reset.ts';
 import { MemoryRateLimiter } from '../../../edge/limits/memory.ts';
 import { clientCountry, isLoopback } from '../../../edge/residency/policy.ts';
 import { filterModelList, modelAllowed } from '../../../shared/model-allow-list.ts';
@@ -176,8 +177,13 @@ describe('limits', () => {
     expect((await l.hit('other', rule)).allowed).toBe(true);
     now += 60_000;
     expect((await l.hit('t', rule)).allowed).toBe(true);
-    expect(formatReset(0.2)).toBe('1s');
-    expect(formatReset(75)).toBe('1m15s');
+    // One formatter, in milliseconds, for edge and origin; rounded up, never early.
+    expect(formatResetMs(0)).toBe('0s');
+    expect(formatResetMs(20)).toBe('20ms');
+    expect(formatResetMs(1_450)).toBe('1.5s');
+    expect(formatResetMs(59_950)).toBe('1m0s');
+    expect(formatResetMs(75_000)).toBe('1m15s');
+    expect(formatResetMs(119_600)).toBe('2m0s');
   });
 });
 
