@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 [ -d node_modules ] || bash scripts/install-node-deps.sh
 bash scripts/ensure-system-deps.sh
+# The coding-agent CLIs the client tests drive (pinned, cached outside the repo).
+bash scripts/ensure-agent-clis.sh
 # Types first: strict TypeScript over the whole tree, and the edge against Fastly's own types.
 npm run --silent typecheck
 npm run --silent typecheck:edge-fastly
