@@ -6,6 +6,8 @@
  * PUERTA_ORIGIN_URL (default http://127.0.0.1:8080) and ADMIN_TOKEN say where and as whom;
  * --url and --token override them.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { UsageRow } from '../origin/quota/types.ts';
 
@@ -65,7 +67,8 @@ async function main(): Promise<void> {
   console.log(values.json ? JSON.stringify(out, null, 2) : `usage ${out.from} .. ${out.to}\n${formatUsage(out.rows, out.totals)}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a command (tsx, `node dist/cli/usage.js`, or the `puerta-usage` bin link), not when imported.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((err: unknown) => {
     console.error(`usage: ${(err as Error).message}`);
     process.exit(1);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,13 +44,38 @@ export async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   }
 }
 
-/** The origin as its own process (`npm run origin`), on a fixed free port. */
-export async function startOriginProcess(env: Record<string, string>): Promise<Child> {
+/**
+ * How the origin runs: `built` is what production runs (`npm run build`, then plain node on
+ * dist/origin/main.js, as the systemd unit does); `tsx` is the development path (`npm run origin`).
+ */
+export type OriginRuntime = 'built' | 'tsx';
+
+/** Builds dist/ (esbuild, well under a second) so a benchmark never measures a stale bundle. */
+export function buildOrigin(): void {
+  const r = spawnSync('bash', [join(repoRoot, 'scripts/build.sh')], { cwd: repoRoot, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed: ${r.stderr}`);
+}
+
+/** The origin as its own process, on a fixed free port; `startedMs` is spawn to first /healthz. */
+export async function startOriginProcess(env: Record<string, string>, runtime: OriginRuntime = 'built'): Promise<Child & { startedMs: number }> {
   const port = await freePort();
-  const child = await startTsProcess('origin/node/main.ts', [], { LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' }, undefined);
+  const childEnv = { LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' };
+  const t0 = performance.now();
+  const child =
+    runtime === 'built'
+      ? startProcess([process.execPath, '--enable-source-maps', join(repoRoot, 'dist/origin/main.js')], childEnv)
+      : await startTsProcess('origin/node/main.ts', [], childEnv, undefined);
   child.url = `http://127.0.0.1:${port}`;
   await waitFor(`${child.url}/healthz`);
-  return child;
+  return { ...child, startedMs: performance.now() - t0 };
+}
+
+function startProcess(argv: string[], env: Record<string, string>): Child {
+  const [exe, ...args] = argv;
+  const proc = spawn(exe!, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  proc.stdout!.resume();
+  return { proc, url: '', pid: proc.pid!, stop: stopper(proc) };
 }
 
 /**

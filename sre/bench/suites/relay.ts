@@ -5,12 +5,16 @@
  * and builds the OpenAI stream itself). Figures, not pass/fail: these machines are shared and
  * noisy, so compare within a run, as ratios.
  *
+ * The origin runs built (npm run build, plain node), as production does; its idle footprint is
+ * printed beside the development (tsx) one.
+ *
  *   npm run bench:relay -- [--streams 1,64,512] [--tokens 40] [--rate 20]
  */
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { printTable, fmtMs, percentile, sortedCopy } from '../lib/stats.ts';
-import { freePort, rssBytes, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
+import { buildOrigin, freePort, rssBytes, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
+import { originFootprints } from '../lib/footprint.ts';
 import { presets } from '../../../sim/presets.ts';
 
 const { values } = parseArgs({
@@ -105,12 +109,15 @@ async function main(): Promise<void> {
     children.push(sim);
     // The origin's admission queue is sized to the engine's real slots, as in a deployment; here the
     // engine has a slot per stream, so nothing queues and only the relay is measured.
-    const origin = await startOriginProcess({
+    // The built origin (dist/origin/main.js under plain node): what production runs.
+    buildOrigin();
+    const originEnv = {
       OLLAMA_URL: sim.url,
       UPSTREAM_MODELS: MODEL,
       OLLAMA_NUM_PARALLEL: String(model.numParallel),
       ADMISSION_MAX_QUEUE: String(model.numParallel),
-    });
+    };
+    const origin = await startOriginProcess(originEnv, 'built');
     children.push(origin);
     const nginx = await startNginx(Number(new URL(sim.url).port));
     if (nginx) children.push(nginx);
@@ -157,7 +164,10 @@ async function main(): Promise<void> {
     printTable(['streams', 'path', 'TTFT p50', 'TTFT p99', 'gap p50', 'gap p99', 'chunks/s', 'errors', 'RSS KiB/stream'], rows);
     console.log('\nAdded by the origin over direct (same run):\n');
     printTable(['streams', 'ΔTTFT p50', 'ΔTTFT p99', 'Δgap p50', 'Δgap p99', 'TTFT ratio p50', 'chunks/s ratio', 'nginx ΔTTFT p50', 'nginx Δgap p99'], added);
-    console.log(`\norigin RSS idle ${(rssBytes(origin.pid) / 1048576).toFixed(1)} MiB; RSS/stream = (peak during the step - idle before it) / streams`);
+    console.log(`\norigin (built) RSS idle ${(rssBytes(origin.pid) / 1048576).toFixed(1)} MiB; RSS/stream = (peak during the step - idle before it) / streams`);
+    await origin.stop();
+    const [built, tsx] = await originFootprints(originEnv, 1);
+    console.log(`fresh origin at rest: built ${built!.idleRssMiB.toFixed(1)} MiB, started in ${fmtMs(built!.startMs)} ms; tsx ${tsx!.idleRssMiB.toFixed(1)} MiB, ${fmtMs(tsx!.startMs)} ms`);
   } finally {
     await agent.close();
     await Promise.all(children.map((c) => c.stop()));

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# npm run build — the origin and the operator CLIs as plain JavaScript for production, one esbuild
+# bundle per entry point with source maps, into dist/ (not committed). Production runs these with
+# `node` after `npm ci --omit=dev`: npm packages stay external (they are `dependencies`, installed
+# by that production install), so the bundles hold only Puerta's own code.
+#   dist/origin/main.js        the origin (infra/origin/puerta-origin.service runs it)
+#   dist/cli/tenants.js        npm run tenants     (bin: puerta-tenants)
+#   dist/cli/usage.js          npm run usage       (bin: puerta-usage)
+#   dist/cli/audit.js          npm run audit       (bin: puerta-audit)
+#   dist/cli/check-infra.js    npm run check:infra
+#   dist/cli/check-timeouts.js npm run check:timeouts
+# Entry points sit two folders below the root, like their sources, so the CLIs that find the
+# repository's infra/ files from their own location (import.meta.url) find them from dist/ too.
+# The edge has its own build (scripts/build-edge.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+esbuild=node_modules/.bin/esbuild
+common=(--bundle --platform=node --format=esm --target=node20 --packages=external --sourcemap
+  --legal-comments=none --log-level=warning)
+tmp="dist/.build.$$"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/origin" "$tmp/cli"
+
+# Each bundle starts with a shebang: the origin and the CLIs are package.json `bin` entries too.
+bundle() { "$esbuild" "$1" "${common[@]}" --banner:js='#!/usr/bin/env node' --outfile="$tmp/$2.js"; }
+bundle origin/node/main.ts origin/main
+cli() { bundle "$1" "cli/$2"; }
+cli scripts/tenants.ts tenants
+cli scripts/usage.ts usage
+cli origin/audit/cli.ts audit
+cli infra/check-ollama.ts check-infra
+cli sre/timeouts/cli.ts check-timeouts
+chmod +x "$tmp"/origin/main.js "$tmp"/cli/*.js
+
+# Swap the whole tree at once: a running origin keeps the files it loaded, a new one sees a full build.
+rm -rf dist/origin dist/cli
+mv "$tmp/origin" dist/origin
+mv "$tmp/cli" dist/cli
+echo "[build] dist/origin/main.js ($(du -h dist/origin/main.js | cut -f1)), dist/cli/{tenants,usage,audit,check-infra,check-timeouts}.js" >&2
