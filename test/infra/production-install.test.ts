@@ -9,7 +9,7 @@ import { verifyDay } from '../../origin/audit/verify.ts';
 import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../shared/signing.ts';
 import { presets, startSimulator, type Simulator } from '../../sim/index.ts';
 import { freePort } from '../../sre/bench/lib/free-port.ts';
-import { parseSse } from '../../sre/bench/lib/origin-stack.ts';
+import { parseSse } from '../helpers/sse.ts';
 import { waitFor } from '../../sre/bench/lib/processes.ts';
 
 /**
