@@ -15,6 +15,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['PORT', 'server.port'],
   ['MAX_BODY_BYTES', 'server.maxBodyBytes'],
   ['SHUTDOWN_GRACE_MS', 'server.shutdownGraceMs'],
+  ['SERVER_IDLE_TIMEOUT_MS', 'server.idleTimeoutMs'],
   ['LOG_LEVEL', 'log.level'],
   ['AUTH_MODE', 'auth.mode'],
   ['EDGE_SIGNING_SECRET', 'auth.edgeSecret'],
@@ -32,13 +33,15 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
 ];
 
 /** Settings of the single upstream that OLLAMA_URL describes. */
-const UPSTREAM_ENV: ReadonlyArray<readonly [env: string, key: string]> = [
+export const UPSTREAM_ENV: ReadonlyArray<readonly [env: string, key: string]> = [
   ['UPSTREAM_KIND', 'kind'],
   ['UPSTREAM_API_KEY', 'apiKey'],
   ['UPSTREAM_HOST_HEADER', 'hostHeader'],
   ['UPSTREAM_CONNECT_TIMEOUT_MS', 'connectTimeoutMs'],
   ['UPSTREAM_FIRST_BYTE_TIMEOUT_MS', 'firstByteTimeoutMs'],
   ['UPSTREAM_IDLE_TIMEOUT_MS', 'idleTimeoutMs'],
+  ['UPSTREAM_POOL_IDLE_MS', 'poolIdleMs'],
+  ['UPSTREAM_METADATA_TIMEOUT_MS', 'metadataTimeoutMs'],
   ['OLLAMA_KEEP_ALIVE', 'keepAlive'],
   ['OLLAMA_NUM_CTX', 'numCtx'],
 ];

@@ -25,6 +25,10 @@ export const upstreamSchema = z.object({
   firstByteTimeoutMs: ms(300_000),
   /** Longest silence between upstream bytes before the stream is failed with a retryable error. */
   idleTimeoutMs: ms(120_000),
+  /** How long an idle pooled connection to the upstream stays open for reuse. */
+  poolIdleMs: ms(30_000),
+  /** Longest a metadata request may take: model discovery (/api/tags, /v1/models), and the /api/tags, /api/ps and /api/version relays. */
+  metadataTimeoutMs: ms(10_000),
   /** Ollama keep_alive sent with every request to this upstream (seconds, or a Go duration). */
   keepAlive: z.union([z.number(), z.string()]).optional(),
   /** Ollama options.num_ctx sent with every request (Ollama's /v1 layer cannot set it). */
@@ -41,6 +45,12 @@ export const originConfigSchema = z
         maxBodyBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
         /** On SIGTERM: stop accepting, let open streams run this long, then end them with an error event. */
         shutdownGraceMs: ms(30_000),
+        /**
+         * How long an idle client connection (the edge's pooled one) stays open between requests
+         * (Node's keepAliveTimeout). It must outlast the client pool's own idle limit, or a reused
+         * connection can be closed under a request just sent.
+         */
+        idleTimeoutMs: ms(5_000),
       })
       .prefault({}),
     log: z

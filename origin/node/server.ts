@@ -101,6 +101,7 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
   // Streams are long: Node's default 5-minute request timeout would cut reasoning models off.
   http.requestTimeout = 0;
   http.headersTimeout = 60_000;
+  http.keepAliveTimeout = cfg.server.idleTimeoutMs;
   const { port } = server.address() as AddressInfo;
   const url = `http://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${port}`;
   log.info({ url, upstreams: cfg.upstreams.map((u) => `${u.name}=${u.kind}:${u.url}`), auth: cfg.auth.mode }, 'origin listening');

@@ -149,7 +149,7 @@ export function nativeList(deps: OriginDeps, path: '/api/tags' | '/api/ps') {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const ollamas = deps.registry.upstreams.filter((u) => u.kind === 'ollama');
     const results = await Promise.allSettled(
-      ollamas.map((u) => u.json<{ models?: Array<{ name: string }> }>('GET', path, undefined, AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(10_000)]))),
+      ollamas.map((u) => u.json<{ models?: Array<{ name: string }> }>('GET', path, undefined, AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(u.cfg.metadataTimeoutMs)]))),
     );
     const models: Array<{ name: string }> = [];
     const seen = new Set<string>();
@@ -180,7 +180,7 @@ export function nativeVersion(deps: OriginDeps) {
     let lastErr: unknown;
     for (const u of deps.registry.upstreams.filter((x) => x.kind === 'ollama')) {
       try {
-        return sendJson(c, await u.json<{ version: string }>('GET', '/api/version', undefined, AbortSignal.timeout(5_000)));
+        return sendJson(c, await u.json<{ version: string }>('GET', '/api/version', undefined, AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(u.cfg.metadataTimeoutMs)])));
       } catch (err) {
         lastErr = err;
       }

@@ -9,9 +9,9 @@ export interface OpenedResponse {
 }
 
 /**
- * One HTTP connection pool per upstream. The timeouts here are the origin's hop of the chain in
- * DESIGN.md: connect, first byte (headers; covers the engine's own wait and a model load) and
- * between-bytes (a stalled generation is failed instead of hanging the client forever).
+ * One HTTP connection pool per upstream. The timeouts here are the origin's hop of the chain
+ * (docs/design.md "Timeouts"): connect, first byte (headers; covers the engine's own wait and a
+ * model load) and between-bytes (a stalled generation is failed instead of hanging the client forever).
  */
 export class UpstreamClient {
   readonly name: string;
@@ -31,7 +31,7 @@ export class UpstreamClient {
       connect: { timeout: cfg.connectTimeoutMs },
       headersTimeout: cfg.firstByteTimeoutMs,
       bodyTimeout: cfg.idleTimeoutMs,
-      keepAliveTimeout: 30_000,
+      keepAliveTimeout: cfg.poolIdleMs,
       pipelining: 1,
     });
     this.baseHeaders = { 'content-type': 'application/json', accept: '*/*', 'user-agent': 'puerta-origin' };

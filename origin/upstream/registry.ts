@@ -48,7 +48,7 @@ export class UpstreamRegistry {
 
   /** Asks the upstream for its model list, whatever the configuration says (readiness, discovery). */
   async probe(u: UpstreamClient): Promise<ModelCache> {
-    const signal = AbortSignal.timeout(Math.max(1_000, u.cfg.connectTimeoutMs * 2));
+    const signal = AbortSignal.timeout(u.cfg.metadataTimeoutMs);
     try {
       if (u.kind === 'ollama') {
         const tags = await u.json<{ models?: Array<Record<string, unknown> & { name: string }> }>('GET', '/api/tags', undefined, signal);

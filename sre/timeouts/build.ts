@@ -4,7 +4,8 @@ import { commonClients } from './clients.ts';
 import { layoutSchema, type ClientTimeout, type Layout } from './layout.ts';
 import { presetModel, simModelName, type LayoutPreset } from './presets.ts';
 import { readFastlyToml, readWranglerConfig } from './sources/edge.ts';
-import { probeOllama, readOllamaOverride } from './sources/ollama.ts';
+import { probeOllama, readOllamaOverride, readServiceStopTimeout } from './sources/ollama.ts';
+import { describeSource, type Timer } from './timers.ts';
 import { readOriginConfig } from './sources/origin.ts';
 
 export interface BuildOptions {
@@ -17,6 +18,8 @@ export interface BuildOptions {
   wrangler?: string;
   originEnv?: NodeJS.ProcessEnv;
   originFile?: string;
+  /** The origin's systemd unit (TimeoutStopSec); default infra/origin/puerta-origin.service. */
+  originService?: string;
   /** Systemd override file or directory of the Ollama service (default infra/ollama). */
   ollamaOverride?: string;
   /** Use the override's OLLAMA_NUM_PARALLEL as every model's slots (the deployed engine, not the reference layout). */
@@ -38,6 +41,24 @@ export async function buildLayout(preset: LayoutPreset, o: BuildOptions): Promis
   const ollama = readOllamaOverride(o.ollamaOverride ?? join(o.root, 'infra/ollama'));
   const firstUpstream = origin.upstreams[0]!;
   const probe = o.probe ? await probeOllama(firstUpstream.url) : undefined;
+  const stop = readServiceStopTimeout(o.originService ?? join(o.root, 'infra/origin/puerta-origin.service'));
+  const hopOf = { connectTimeoutMs: 'edge → origin', firstByteTimeoutMs: 'edge → origin', betweenBytesTimeoutMs: 'edge → origin' } as const;
+  const bounds = { connectTimeoutMs: 'TCP/TLS connect to the origin', firstByteTimeoutMs: 'origin response headers', betweenBytesTimeoutMs: 'silence between origin bytes' } as const;
+  const edgeKey = { connectTimeoutMs: 'CONNECT_TIMEOUT_MS', firstByteTimeoutMs: 'FIRST_BYTE_TIMEOUT_MS', betweenBytesTimeoutMs: 'BETWEEN_BYTES_TIMEOUT_MS' } as const;
+  const timers: Timer[] = [
+    ...(edgeTimers
+      ? (['connectTimeoutMs', 'firstByteTimeoutMs', 'betweenBytesTimeoutMs'] as const).map((k) => ({
+          hop: hopOf[k],
+          setting: `${edgeTimers.platform} ${edgeKey[k]}`,
+          valueMs: edgeTimers[k],
+          bounds: bounds[k],
+          source: describeSource(edgeTimers.sources[k]),
+        }))
+      : []),
+    ...origin.timers,
+    ...(stop ? [{ hop: 'origin', setting: 'systemd TimeoutStopSec', valueMs: stop.ms, bounds: 'SIGTERM to SIGKILL', source: stop.source }] : []),
+    ...(ollama?.timers ?? []),
+  ];
   return layoutSchema.parse({
     name: preset.name,
     description: preset.description,
@@ -56,6 +77,9 @@ export async function buildLayout(preset: LayoutPreset, o: BuildOptions): Promis
         ? `origin ${origin.queueWaitField}`
         : `assumed ${preset.name} preset value: admission.mode is off, so nothing bounds the wait`,
       upstreams: origin.upstreams,
+      shutdownGraceMs: origin.shutdownGraceMs,
+      ...(stop ? { stopTimeoutMs: stop.ms } : {}),
+      health: origin.health,
       source: origin.source,
     },
     upstream: {
@@ -75,5 +99,6 @@ export async function buildLayout(preset: LayoutPreset, o: BuildOptions): Promis
       return presetModel(m, firstUpstream.name, slots);
     }),
     clients: o.clients ?? commonClients,
+    timers,
   });
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run check:timeouts -- [flags]`: checks the timeout chain client → edge → origin → upstream
- * (shared/DESIGN.md "Timeouts") for the reference layouts or a layout file. Exit 0 when every
+ * (docs/design.md "Timeouts") for the reference layouts or a layout file. Exit 0 when every
  * check passes, 1 when one fails, 2 when the input itself is wrong.
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { checkLayout, type CheckResult } from './check.ts';
 import { layoutSchema } from './layout.ts';
 import { layoutPresetNames, layoutPresets, type LayoutPresetName } from './presets.ts';
 import { formatResult } from './report.ts';
+import { readEnvFile } from './sources/env-file.ts';
 
 const help = `Timeout chain checker
 
@@ -25,6 +26,9 @@ Usage: npm run check:timeouts -- [flags]
   --fastly-section S     setup (what deploy provisions, default) | local (what Viceroy runs)
   --wrangler PATH        default infra/wrangler.toml (.json/.jsonc also read)
   --origin-config FILE   origin JSON config (default: PUERTA_ORIGIN_CONFIG; environment applies too)
+  --origin-env FILE      the origin's environment file (e.g. /etc/puerta/origin.env or
+                         infra/origin/origin.env.example) instead of this process's environment
+  --origin-service FILE  the origin's systemd unit, for TimeoutStopSec (default infra/origin/puerta-origin.service)
   --ollama-override P    Ollama systemd override file or directory (default infra/ollama)
   --slots-from-override  every model gets the override's OLLAMA_NUM_PARALLEL slots (the deployed engine)
                          instead of the reference layout's own
@@ -42,6 +46,8 @@ const flagsSchema = z.object({
   'fastly-section': z.enum(['setup', 'local'], { message: 'use setup or local' }).optional(),
   wrangler: z.string().optional(),
   'origin-config': z.string().optional(),
+  'origin-env': z.string().optional(),
+  'origin-service': z.string().optional(),
   'ollama-override': z.string().optional(),
   'slots-from-override': z.boolean().optional(),
   probe: z.boolean().optional(),
@@ -63,6 +69,8 @@ export async function runCli(argv: string[], root: string, out: (s: string) => v
         'fastly-section': { type: 'string' },
         wrangler: { type: 'string' },
         'origin-config': { type: 'string' },
+        'origin-env': { type: 'string' },
+        'origin-service': { type: 'string' },
         'ollama-override': { type: 'string' },
         'slots-from-override': { type: 'boolean' },
         probe: { type: 'boolean' },
@@ -92,6 +100,7 @@ export async function runCli(argv: string[], root: string, out: (s: string) => v
       results.push(checkLayout(l.data));
     }
     const names = f.preset ?? (f.layout ? [] : layoutPresetNames);
+    const originEnv = f['origin-env'] ? readEnvFile(f['origin-env']) : undefined;
     for (const name of names) {
       const layout = await buildLayout(layoutPresets[name], {
         root,
@@ -101,6 +110,8 @@ export async function runCli(argv: string[], root: string, out: (s: string) => v
         ...(f['fastly-section'] ? { fastlySection: f['fastly-section'] } : {}),
         ...(f.wrangler ? { wrangler: f.wrangler } : {}),
         ...(f['origin-config'] ? { originFile: f['origin-config'] } : {}),
+        ...(originEnv ? { originEnv } : {}),
+        ...(f['origin-service'] ? { originService: f['origin-service'] } : {}),
         ...(f['ollama-override'] ? { ollamaOverride: f['ollama-override'] } : {}),
         slotsFromOverride: f['slots-from-override'] ?? false,
         probe: f.probe ?? false,

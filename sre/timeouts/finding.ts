@@ -16,7 +16,7 @@ export interface Finding {
 
 export interface Rule {
   id: string;
-  /** One line: the rule as DESIGN.md states it. */
+  /** One line: the rule as docs/design.md "Timeouts" states it. */
   title: string;
   check(layout: import('./layout.ts').Layout): Finding[];
 }

@@ -4,6 +4,7 @@
  * (`--layout`), so the rules never care where a value came from; `source` fields say it for the table.
  */
 import { z } from 'zod';
+import { timerSchema } from './timers.ts';
 
 const ms = z.number().int().nonnegative();
 
@@ -66,6 +67,11 @@ export const layoutSchema = z.object({
     upstreams: z
       .array(z.object({ name: z.string(), connectTimeoutMs: ms, firstByteTimeoutMs: ms, idleTimeoutMs: ms }))
       .min(1),
+    /** server.shutdownGraceMs, and the service manager's stop timeout (systemd TimeoutStopSec) when known. */
+    shutdownGraceMs: ms.optional(),
+    stopTimeoutMs: ms.optional(),
+    /** The upstream poller (routing.health). */
+    health: z.object({ intervalMs: ms, timeoutMs: ms }).optional(),
     source: z.string(),
   }),
   upstream: z.object({
@@ -79,6 +85,8 @@ export const layoutSchema = z.object({
   }),
   models: z.array(modelLoadSchema).min(1),
   clients: z.array(clientSchema),
+  /** Every timer of the path with its source, for the inventory table (rules read the fields above). */
+  timers: z.array(timerSchema).default([]),
 });
 export type Layout = z.infer<typeof layoutSchema>;
 export type LayoutInput = z.input<typeof layoutSchema>;

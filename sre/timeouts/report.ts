@@ -19,10 +19,12 @@ export function formatResult(r: CheckResult): string {
     `  upstream  ${l.upstream.loadTimeoutMs !== undefined ? `OLLAMA_LOAD_TIMEOUT ${fmtDuration(l.upstream.loadTimeoutMs)} · ` : ''}${l.upstream.source}${l.upstream.probe ? ` · ${l.upstream.probe}` : ''}`,
     `  workload  ${l.models.map((m) => `${m.name} ×${m.numParallel} (≤${m.maxInputTokens} in, ≤${m.maxOutputTokens} out)`).join(', ')}; full-load slowdown ×${fullLoadSlowdown(l).toFixed(2)}; longest request ${fmtDuration(g.totalMs)} (${g.model})`,
   ];
+  const inventory = l.timers.map((t) => [t.hop, t.setting, fmtDuration(t.valueMs), t.bounds, t.source]);
   const rows = r.findings.map((f) => [f.hop, f.setting, fmtDuration(f.valueMs), `${f.requirement}`, f.pass ? 'PASS' : 'FAIL', f.note]);
   const failed = r.findings.filter((f) => !f.pass);
   return [
     ...head,
+    ...(inventory.length > 0 ? ['', `every timer of the path (${inventory.length}), with where its value comes from:`, table(['hop', 'setting', 'value', 'bounds', 'source'], inventory)] : []),
     '',
     table(['hop', 'setting', 'value', 'rule', 'result', 'fix / why'], rows),
     '',

@@ -2,33 +2,33 @@
  * The upstream's scheduler settings: from the Ollama systemd override (Environment= lines) and,
  * when the server answers, from /api/version and /api/ps.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDuration } from '../duration.ts';
+import { shownPath, type Timer } from '../timers.ts';
+import { ConfigReadError } from './read-config.ts';
+import { environmentOf, parseUnit, readUnit } from './systemd.ts';
 
 export interface OllamaSettings {
   env: Record<string, string>;
   loadTimeoutMs?: number;
   numParallel?: number;
   files: string[];
+  timers: Timer[];
 }
 
-/** `Environment="A=1" "B=2"` and `Environment=A=1` lines of systemd unit files. */
-export function parseSystemdEnvironment(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*Environment\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    for (const tok of m[1]!.match(/"[^"]*"|\S+/g) ?? []) {
-      const kv = tok.replace(/^"|"$/g, '');
-      const eq = kv.indexOf('=');
-      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
-  }
-  return env;
+/** Environment assignments of one unit text (tests and callers that hold the text). */
+export function parseSystemdEnvironment(text: string, file = '(text)'): Record<string, string> {
+  return Object.fromEntries([...environmentOf(parseUnit(text, file), file)].map(([k, v]) => [k, v.value]));
 }
 
-/** Reads a file or every *.conf / *.service / *.env under a directory (later files win, as systemd merges drop-ins). */
+/** Ollama's documented defaults for the timers it reads (envconfig). */
+const OLLAMA_TIMERS: ReadonlyArray<{ env: string; bounds: string; defaultMs: number; bare: 's' | 'ms' }> = [
+  { env: 'OLLAMA_LOAD_TIMEOUT', bounds: 'a model load that makes no progress', defaultMs: 300_000, bare: 's' },
+  { env: 'OLLAMA_KEEP_ALIVE', bounds: 'an idle model stays loaded', defaultMs: 300_000, bare: 's' },
+];
+
+/** Reads a file or every *.conf / *.service under a directory (later files win, as systemd merges drop-ins). */
 export function readOllamaOverride(path: string): OllamaSettings | undefined {
   if (!existsSync(path)) return undefined;
   const files = statSync(path).isDirectory()
@@ -39,13 +39,44 @@ export function readOllamaOverride(path: string): OllamaSettings | undefined {
         .map((f) => join(path, f))
     : [path];
   if (files.length === 0) return undefined;
-  const env: Record<string, string> = {};
-  for (const f of files) Object.assign(env, parseSystemdEnvironment(readFileSync(f, 'utf8')));
-  const out: OllamaSettings = { env, files };
-  // Ollama reads OLLAMA_LOAD_TIMEOUT as a Go duration, or a bare number of seconds.
-  if (env.OLLAMA_LOAD_TIMEOUT) out.loadTimeoutMs = parseDuration(env.OLLAMA_LOAD_TIMEOUT, 's');
-  if (env.OLLAMA_NUM_PARALLEL) out.numParallel = Number(env.OLLAMA_NUM_PARALLEL);
+  const env = new Map<string, { value: string; line: number; file: string }>();
+  for (const f of files) for (const [k, v] of environmentOf(readUnit(f), f)) env.set(k, { ...v, file: f });
+  const out: OllamaSettings = { env: Object.fromEntries([...env].map(([k, v]) => [k, v.value])), files, timers: [] };
+  for (const t of OLLAMA_TIMERS) {
+    const set = env.get(t.env);
+    let valueMs = t.defaultMs;
+    if (set) {
+      try {
+        // Ollama reads these as a Go duration, or a bare number of seconds; a negative keep-alive means forever.
+        valueMs = set.value.startsWith('-') ? Number.POSITIVE_INFINITY : parseDuration(set.value, t.bare);
+      } catch (err) {
+        throw new ConfigReadError(set.file, set.line, `${t.env}: ${(err as Error).message}`);
+      }
+    }
+    if (t.env === 'OLLAMA_LOAD_TIMEOUT') out.loadTimeoutMs = valueMs;
+    if (Number.isFinite(valueMs)) {
+      out.timers.push({ hop: 'upstream', setting: t.env, valueMs, bounds: t.bounds, source: set ? `${shownPath(set.file)}:${set.line} Environment ${t.env}` : `default (Ollama ${t.env})` });
+    }
+  }
+  const np = env.get('OLLAMA_NUM_PARALLEL');
+  if (np) {
+    const n = Number(np.value);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigReadError(np.file, np.line, `OLLAMA_NUM_PARALLEL should be a whole number ≥ 1, not ${JSON.stringify(np.value)}`);
+    out.numParallel = n;
+  }
   return out;
+}
+
+/** The origin service's stop timeout (TimeoutStopSec): how long systemd waits after SIGTERM. */
+export function readServiceStopTimeout(file: string): { ms: number; source: string } | undefined {
+  if (!existsSync(file)) return undefined;
+  const entry = readUnit(file).filter((e) => e.section === 'Service' && e.key === 'TimeoutStopSec').pop();
+  if (!entry) return { ms: 90_000, source: `default (systemd DefaultTimeoutStopSec; not set in ${file})` };
+  try {
+    return { ms: parseDuration(entry.value.replace(/\s+/g, ''), 's'), source: `${shownPath(file)}:${entry.line} TimeoutStopSec` };
+  } catch (err) {
+    throw new ConfigReadError(file, entry.line, `TimeoutStopSec: ${(err as Error).message}`);
+  }
 }
 
 /** One line about a live Ollama, or undefined when it does not answer within `timeoutMs`. */
