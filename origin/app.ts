@@ -10,6 +10,8 @@ import { recordMiddleware } from './http/record-middleware.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { adminRoutes } from './admin/routes.ts';
+import { adminAuth } from './admin/auth.ts';
+import { collectionRoutes } from './retrieval/routes.ts';
 import { priorityMiddleware } from './admission/priority.ts';
 import { quotaMiddleware } from './quota/middleware.ts';
 import { nativeList, nativeModelRoute, nativeVersion } from './ollama/native.ts';
@@ -48,7 +50,13 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
     app.use(path, priorityMiddleware(deps.cfg.admission));
     if (deps.quota) app.use(path, quotaMiddleware(deps.quota));
   }
+  if (deps.retrieval) {
+    // Operators manage any tenant's collections; the admin token is checked before the sub-app runs.
+    app.use('/admin/tenants/*', adminAuth(deps.cfg.admin.token));
+    app.route('/admin/tenants/:tenant', collectionRoutes(deps.retrieval, (c) => ({ id: c.req.param('tenant') ?? '', via: 'none' })));
+  }
   app.route('/admin', adminRoutes(deps));
+  if (deps.retrieval) app.route('/v1', collectionRoutes(deps.retrieval, (c) => c.get('tenant')));
 
   app.post('/v1/chat/completions', chatCompletions(deps));
   app.post('/v1/completions', completions(deps));

@@ -9,7 +9,8 @@ import {
   parseKeepAlive, readJson, resolveModel, showSchema, topLogprobs, type ChatBody,
 } from './request.ts';
 import { serveGeneration, serveWork } from './serve.ts';
-import { countTokens, embedVector, fnv1a } from './text.ts';
+import { embedVector } from './embedding.ts';
+import { countTokens, fnv1a } from './text.ts';
 import type { ModelConfig } from './types.ts';
 
 /** Template tokens Ollama adds around each chat message and at the end of the prompt. */

@@ -132,18 +132,3 @@ function firstNonAscii(w: string): number {
   for (let i = 1; i < w.length; i++) if (w.charCodeAt(i) > 127) return i;
   return -1;
 }
-
-/** Deterministic unit vector from the input text. */
-export function embedVector(input: string, dim: number): Float64Array {
-  const rnd = mulberry32(fnv1a(input));
-  const v = new Float64Array(dim);
-  let sum = 0;
-  for (let i = 0; i < dim; i++) {
-    const x = rnd() * 2 - 1;
-    v[i] = x;
-    sum += x * x;
-  }
-  const inv = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  for (let i = 0; i < dim; i++) v[i] = (v[i] as number) * inv;
-  return v;
-}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { phasesOf } from '../pipeline/phases.ts';
 import type { RequestRecord } from '../pipeline/record.ts';
 
 /**
@@ -36,6 +37,19 @@ export const auditRecordSchema = z.object({
   bytesIn: z.number(),
   bytesOut: z.number(),
   keepalives: z.number(),
+  /** Milliseconds per phase (retrieval, prompt build, queue, inference, streaming); null where a phase did not happen. */
+  phases: z.object({ retrieval: z.number().nullable(), promptBuild: z.number().nullable(), queue: z.number().nullable(), inference: z.number().nullable(), streaming: z.number().nullable() }).optional(),
+  /** A retrieval alias's collection and the chunks it used: ids and scores, never their text. */
+  retrieval: z
+    .object({
+      collection: z.string(),
+      candidates: z.number(),
+      chunks: z.number(),
+      citations: z.array(z.object({ document: z.string(), chunk: z.string(), score: z.number() })),
+      tokensUsed: z.number(),
+      tokensSaved: z.object({ dedup: z.number(), topK: z.number(), budget: z.number() }),
+    })
+    .optional(),
   promptDigest: z.string().optional(),
   content: z.object({ prompt: z.unknown(), completion: z.string().optional() }).optional(),
 });
@@ -77,5 +91,18 @@ export function toAuditRecord(rec: RequestRecord, where: { region: string; node:
     bytesIn: rec.bytesIn,
     bytesOut: rec.bytesOut,
     keepalives: rec.keepalives,
+    ...(rec.admittedAt !== undefined || rec.retrieval ? { phases: phasesOf(rec) } : {}),
+    ...(rec.retrieval
+      ? {
+          retrieval: {
+            collection: rec.retrieval.collection,
+            candidates: rec.retrieval.candidates,
+            chunks: rec.retrieval.citations.length,
+            citations: rec.retrieval.citations.map((c) => ({ document: c.document, chunk: c.chunk, score: c.score })),
+            tokensUsed: rec.retrieval.tokensUsed,
+            tokensSaved: rec.retrieval.tokensSaved,
+          },
+        }
+      : {}),
   };
 }

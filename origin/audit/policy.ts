@@ -23,6 +23,10 @@ export interface SinkRegion {
   path: ReadonlyArray<string>;
   sink: string;
   region: string;
+  /** What it is, for the message: an audit sink unless said otherwise (the retrieval store). */
+  what?: string;
+  /** How to fix a violation; defaults to the audit sink's. */
+  fix?: string;
 }
 
 /** Every sink that will receive records, with the region it declared. */
@@ -43,7 +47,7 @@ export interface RegionViolation {
  * sink's region must be inside the allowed regions of the default policy and of every tenant
  * policy. Any violation stops the start, naming the sink, its region and the policy.
  */
-export function regionViolations(cfg: AuditConfig): RegionViolation[] {
+export function regionViolations(cfg: AuditConfig, stores: readonly SinkRegion[] = []): RegionViolation[] {
   const policies: Array<[name: string, path: ReadonlyArray<string>, p: ResolvedPolicy]> = [
     ['default policy', ['policy', 'allowedRegions'], policyFor(cfg)],
     ...Object.keys(cfg.tenants).map((id) => [`tenant '${id}' policy`, ['tenants', id, 'allowedRegions'], policyFor(cfg, id)] as [string, string[], ResolvedPolicy]),
@@ -57,11 +61,11 @@ export function regionViolations(cfg: AuditConfig): RegionViolation[] {
         message: `this origin processes in region '${cfg.region}', outside the allowed regions [${allowed}] of the ${name} (audit.${policyPath.join('.')}); run the origin in an allowed region or change the policy`,
       });
     }
-    for (const s of sinkRegions(cfg)) {
+    for (const s of [...sinkRegions(cfg), ...stores]) {
       if (!p.allowedRegions.includes(s.region)) {
         out.push({
           path: s.path,
-          message: `audit sink ${s.sink} is in region '${s.region}', outside the allowed regions [${allowed}] of the ${name} (audit.${policyPath.join('.')}); use a sink in an allowed region or remove it`,
+          message: `${s.what ?? 'audit sink'} ${s.sink} is in region '${s.region}', outside the allowed regions [${allowed}] of the ${name} (audit.${policyPath.join('.')}); ${s.fix ?? 'use a sink in an allowed region or remove it'}`,
         });
       }
     }

@@ -7,6 +7,7 @@ import { ADMISSION_ENV } from '../admission/config.ts';
 import { QUOTA_ENV } from '../quota/config.ts';
 import { REDIS_ENV } from '../quota/redis-config.ts';
 import { ROUTING_ENV } from '../routing/config.ts';
+import { RETRIEVAL_ENV } from '../retrieval/config.ts';
 import { originConfigSchema, type OriginConfig } from './schema.ts';
 
 /** Environment variables and the config path each one sets (env wins over the file). */
@@ -30,6 +31,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ...ADMISSION_ENV,
   ...ROUTING_ENV,
   ...ADMIN_ENV,
+  ...RETRIEVAL_ENV,
 ];
 
 /** Settings of the single upstream that OLLAMA_URL describes. */

@@ -7,6 +7,8 @@ import { admissionConfigSchema } from '../admission/config.ts';
 import { quotaConfigSchema } from '../quota/config.ts';
 import { redisConfigSchema } from '../quota/redis-config.ts';
 import { routingConfigSchema } from '../routing/config.ts';
+import { retrievalConfigSchema } from '../retrieval/config.ts';
+import { retrievalStoreRegion } from '../retrieval/residency.ts';
 
 const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
@@ -87,10 +89,24 @@ export const originConfigSchema = z
     routing: routingConfigSchema,
     /** Admin API (/admin/usage …): origin/admin/config.ts. */
     admin: adminConfigSchema,
+    /** Retrieval stage (collections, ingestion, RAG aliases): origin/retrieval/config.ts. */
+    retrieval: retrievalConfigSchema,
   })
   .superRefine((cfg, ctx) => {
     // Data residency: no sink outside a tenant policy's regions, or the origin does not start.
-    for (const v of regionViolations(cfg.audit)) ctx.addIssue({ code: 'custom', path: ['audit', ...v.path], message: v.message });
+    // The retrieval store keeps documents and vectors: it answers to the same policies as the sinks.
+    const store = retrievalStoreRegion(cfg.retrieval);
+    for (const v of regionViolations(cfg.audit, store ? [store] : [])) {
+      ctx.addIssue({ code: 'custom', path: v.path[0] === 'retrieval' ? [...v.path] : ['audit', ...v.path], message: v.message });
+    }
+    if (cfg.retrieval.databaseUrl && !cfg.retrieval.databaseRegion) {
+      ctx.addIssue({ code: 'custom', path: ['retrieval', 'databaseRegion'], message: 'DATABASE_URL is set: declare where that database stores documents and vectors (DATABASE_REGION), e.g. cr-sjo-1' });
+    }
+    for (const [name, p] of Object.entries(cfg.routing.aliases)) {
+      if (p.retrieval && !cfg.retrieval.enabled) {
+        ctx.addIssue({ code: 'custom', path: ['routing', 'aliases', name, 'retrieval'], message: `alias '${name}' answers from collection '${p.retrieval.collection}' but the retrieval stage is off (set RETRIEVAL_ENABLED=true)` });
+      }
+    }
     if (cfg.auth.mode === 'edge' && !cfg.auth.edgeSecret) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'edgeSecret'], message: 'required when auth.mode is "edge" (set EDGE_SIGNING_SECRET)' });
     }

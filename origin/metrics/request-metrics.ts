@@ -1,9 +1,11 @@
+import { PHASE_NAMES, phasesOf } from '../pipeline/phases.ts';
 import type { RequestObserver, RequestRecord } from '../pipeline/record.ts';
 import { modelLabel, routeLabel } from './labels.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
 import type { HistogramSeries } from './prebound-histogram.ts';
 
 const RATE_LIMIT_CODE = /rate_limit|quota|too_many/;
+const PHASE_LABEL = { retrieval: 'retrieval', promptBuild: 'prompt_build', queue: 'queue', inference: 'inference', streaming: 'streaming' } as const;
 
 /** Request metrics from the request records: the observer is the only place that reads them. */
 export class RequestMetrics implements RequestObserver {
@@ -46,6 +48,13 @@ export class RequestMetrics implements RequestObserver {
     if (rec.admittedAt !== undefined) m.queueWait.observe({ model, route }, (rec.admittedAt - (rec.queuedAt ?? rec.admittedAt)) / 1000);
     if (rec.upstreamHeadersAt !== undefined && rec.admittedAt !== undefined) {
       m.upstreamFirstByte.observe({ model, route }, Math.max(0, rec.upstreamHeadersAt - rec.admittedAt) / 1000);
+    }
+    if (rec.admittedAt !== undefined) {
+      const p = phasesOf(rec);
+      for (const name of PHASE_NAMES) {
+        const v = p[name];
+        if (v !== null) m.phase.observe({ model, phase: PHASE_LABEL[name] }, v / 1000);
+      }
     }
     const tenant = rec.tenant.id;
     if (rec.promptTokens) m.promptTokens.inc({ tenant, model }, rec.promptTokens);

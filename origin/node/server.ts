@@ -13,6 +13,7 @@ import { createLogger } from '../logger.ts';
 import { createAdmission } from '../admission/create.ts';
 import { QuotaService } from '../quota/service.ts';
 import { Router } from '../routing/router.ts';
+import { RetrievalStage } from '../retrieval/stage.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { Observers } from '../pipeline/record.ts';
 import { UpstreamPoller } from '../upstream/poller.ts';
@@ -63,6 +64,7 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
 
 /** Audit (last batch, seal), telemetry, the upstream poller, upstream pools, Redis: in that order. */
 async function releaseDeps(deps: OriginDeps): Promise<void> {
+  await deps.retrieval?.close();
   await deps.audit?.close();
   await deps.telemetry?.close();
   await deps.poller.close();
@@ -78,6 +80,15 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
   if (cfg.metrics.enabled) deps.telemetry = startTelemetry(deps);
   // Before the first request: a sink that cannot open stops the start (no unaudited traffic).
   deps.audit = await startAudit(cfg.audit, deps.observers, log, deps.telemetry?.auditEvents);
+  try {
+    // The store and its migrations, before the first request (a database that cannot open stops the start).
+    const retrieval = await RetrievalStage.start(deps);
+    if (retrieval) deps.retrieval = retrieval;
+  } catch (err) {
+    shutdownCtl.abort();
+    await releaseDeps(deps);
+    throw err;
+  }
   await opts.setup?.(deps);
   const app = createOriginApp(deps);
 

@@ -14,6 +14,7 @@ import { ndjsonFraming } from '../stream/framing.ts';
 import { fromNetworkError, upstreamFailures } from '../upstream/errors.ts';
 import type { UpstreamConfig } from '../config/schema.ts';
 import type { OriginEnv } from '../types.ts';
+import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
 
 const OLLAMA_ONLY = ['ollama'] as const;
 
@@ -127,6 +128,7 @@ export function nativeModelRoute(
     const body = await readJson(c, schema);
     const rec = c.get('record');
     rec.publicModel = body.model;
+    const rag = path === '/api/chat' && Array.isArray(body.messages) ? await retrievalForChat(c, deps, body.model, body.messages as Array<{ role: string }>, opts.priority) : undefined;
     const open = {
       model: body.model,
       priority: opts.priority,
@@ -137,10 +139,9 @@ export function nativeModelRoute(
         body: opts.show ? JSON.stringify({ ...body, model: t.upstreamModel }) : withDefaults(body, t.upstreamModel, t.upstream.cfg, opts.options ?? true),
       }),
     };
-    if (opts.streams && body.stream !== false) {
-      return streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay: relayRaw(rec) });
-    }
-    return jsonExchange(c, deps, open, (opened) => passResponse(opened, rec));
+    const res = opts.streams && body.stream !== false ? await streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay: relayRaw(rec) }) : await jsonExchange(c, deps, open, (opened) => passResponse(opened, rec));
+    if (rag?.wanted) res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));
+    return res;
   };
 }
 

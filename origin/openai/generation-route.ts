@@ -10,6 +10,7 @@ import type { RequestRecord } from '../pipeline/record.ts';
 import { sseFraming } from '../stream/framing.ts';
 import type { ResolvedModel } from '../upstream/registry.ts';
 import type { OriginEnv } from '../types.ts';
+import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
 import { ChunkWriter, newId, usageOf } from './chunks.ts';
 import { relayOllamaToOpenAi } from './relay-ollama.ts';
 import { relayOpenAi } from './relay-openai.ts';
@@ -47,6 +48,8 @@ export function generationRoute<R extends GenerationRequest>(deps: OriginDeps, s
     const req = await readJson(c, spec.schema);
     const rec = c.get('record');
     rec.publicModel = req.model;
+    // A retrieval alias: the passages go into the conversation before it is built for the upstream.
+    const rag = spec.mode === 'chat' ? await retrievalForChat(c, deps, req.model, (req as unknown as { messages: Array<{ role: string; content?: unknown }> }).messages, spec.priority) : undefined;
     const base = {
       model: req.model,
       priority: spec.priority,
@@ -59,7 +62,7 @@ export function generationRoute<R extends GenerationRequest>(deps: OriginDeps, s
     if (req.stream) {
       const includeUsage = req.stream_options?.include_usage === true;
       const writer = new ChunkWriter(newId(ID_PREFIX[spec.mode]), CHUNK_OBJECT[spec.mode], Math.floor(Date.now() / 1000), req.model);
-      return streamExchange(c, deps, {
+      const res = await streamExchange(c, deps, {
         ...base,
         framing: sseFraming,
         relay: (opened, emit, signal) =>
@@ -67,6 +70,8 @@ export function generationRoute<R extends GenerationRequest>(deps: OriginDeps, s
             ? relayOllamaToOpenAi(opened, emit, signal, { mode: spec.mode, writer, includeUsage, rec })
             : relayOpenAi(opened, emit, signal, includeUsage, rec),
       });
+      if (rag?.wanted) res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));
+      return res;
     }
 
     const body = await jsonExchange(c, deps, base, async (opened) => {
@@ -82,6 +87,7 @@ export function generationRoute<R extends GenerationRequest>(deps: OriginDeps, s
       rec.completionTokens = usage.completion_tokens;
       return { ...spec.fromOllama(r, req, rec), usage };
     });
+    if (rag?.wanted) return sendJson(c, { ...body, citations: rag.citations }, 200, { [CITATIONS_HEADER]: citationsHeader(rag.citations) });
     return sendJson(c, body);
   };
 }

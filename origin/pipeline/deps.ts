@@ -3,6 +3,7 @@ import type { AuditTrail } from '../audit/trail.ts';
 import type { Telemetry } from '../metrics/telemetry.ts';
 import type { QuotaService } from '../quota/service.ts';
 import type { Router } from '../routing/router.ts';
+import type { RetrievalStage } from '../retrieval/stage.ts';
 import type { OriginConfig } from '../config/schema.ts';
 import type { UpstreamPoller } from '../upstream/poller.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
@@ -28,4 +29,6 @@ export interface OriginDeps {
   quota?: QuotaService;
   /** Aliases, health, ejection, pinned models (origin/routing/); without it the registry routes alone. */
   router?: Router;
+  /** Collections, ingestion and RAG aliases (origin/retrieval/); absent when retrieval.enabled is false. */
+  retrieval?: RetrievalStage;
 }

@@ -2,6 +2,20 @@ import type { TenantContext } from '../types.ts';
 
 export type Outcome = 'ok' | 'client_cancelled' | 'upstream_error' | 'rejected' | 'error';
 
+/** What retrieval added to a request (origin/retrieval/): ids, scores and timings, never chunk text. */
+export interface RetrievalSummary {
+  collection: string;
+  /** Chunks read from the index before dedup and the dynamic top-k. */
+  candidates: number;
+  citations: Array<{ id: number; document: string; chunk: string; score: number }>;
+  tokensUsed: number;
+  tokensSaved: { dedup: number; topK: number; budget: number };
+  /** Embedding the question (slot wait included) and the search. */
+  retrievalMs: number;
+  searchMs: number;
+  promptBuildMs: number;
+}
+
 /**
  * Metadata of one request as it moves through the origin. Holds no prompt or completion text of
  * its own (requestBody and captured* are the opt-in exceptions, read only by the audit trail):
@@ -18,6 +32,8 @@ export interface RequestRecord {
   receivedAt: number;
   /** Admission class: set by the tenant's config or the client's header, else the route's default. */
   priority?: 'interactive' | 'batch';
+  /** Set when a retrieval alias answered from a collection. */
+  retrieval?: RetrievalSummary;
   /** When the request entered admission (queue wait = admittedAt - queuedAt). */
   queuedAt?: number;
   /** When the request was admitted to the upstream (after any queue wait). */

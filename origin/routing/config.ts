@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { aliasRetrievalSchema } from '../retrieval/config.ts';
 
 /**
  * A persona: a public model name served by an upstream model with parameters injected, so one
@@ -18,6 +19,8 @@ export const personaSchema = z
     reasoningEffort: z.enum(['low', 'medium', 'high']).optional(),
     /** Context window (Ollama options.num_ctx), always applied: it decides the engine's memory. */
     numCtx: z.coerce.number().int().positive().optional(),
+    /** Answer from a collection of the calling tenant (RAG): origin/retrieval/config.ts. */
+    retrieval: aliasRetrievalSchema.optional(),
   })
   .strict();
 export type Persona = z.infer<typeof personaSchema>;

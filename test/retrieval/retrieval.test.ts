@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OriginStack } from '../../sre/bench/lib/origin-stack.ts';
+import { CORPUS, QUESTIONS } from './corpus.ts';
+import { ADMIN_TOKEN, api, startRagStack, twoTenants } from './helpers.ts';
+
+let stack: OriginStack;
+let acme: ReturnType<typeof api>;
+let globex: ReturnType<typeof api>;
+let admin: ReturnType<typeof api>;
+
+beforeAll(async () => {
+  const t = await twoTenants();
+  stack = await startRagStack(t.file);
+  acme = api(stack.origin.url, t.keys.acme);
+  globex = api(stack.origin.url, t.keys.globex);
+  admin = api(stack.origin.url, ADMIN_TOKEN);
+  const up = await acme('POST', '/v1/collections/manuales/documents?wait=true', { documents: CORPUS });
+  expect(up.status, JSON.stringify(up.json)).toBe(200);
+});
+afterAll(() => stack?.close());
+
+const docsOf = (citations: Array<{ document: string }>) => [...new Set(citations.map((c) => c.document))];
+
+describe('ingestion (embedded Postgres over the wire)', () => {
+  it('stores every document and drops the near-duplicate copy at ingest', async () => {
+    const list = await acme('GET', '/v1/collections/manuales/documents');
+    expect(list.status).toBe(200);
+    const byId = Object.fromEntries(list.json.documents.map((d: { id: string }) => [d.id, d]));
+    expect(Object.keys(byId).sort()).toEqual(CORPUS.map((d) => d.id).sort());
+    expect(byId.vpn.chunks).toBeGreaterThan(1);
+    expect(byId.vpn.metadata).toEqual({ area: 'tecnologia', version: 3 });
+    expect(byId['vacaciones-intranet'].title).toBe('Vacaciones (copia de la intranet)');
+    // The HTML copy says what the text policy says: its chunks were near-duplicates, not stored.
+    expect(byId['vacaciones-intranet'].duplicatesDropped).toBe(byId.vacaciones.chunks);
+    expect(byId['vacaciones-intranet'].chunks).toBe(0);
+    const info = await acme('GET', '/v1/collections/manuales');
+    expect(info.json).toMatchObject({ name: 'manuales', documents: CORPUS.length });
+  });
+
+  it('reports a job with progress over SSE and by status', async () => {
+    const up = await acme('POST', '/v1/collections/otra/documents', { documents: [{ id: 'impresoras', content: CORPUS[3]!.content }] });
+    expect(up.status).toBe(202);
+    expect(up.headers.get('location')).toBe(`/v1/ingest/jobs/${up.json.job.id}`);
+    const events = await acme('GET', `/v1/ingest/jobs/${up.json.job.id}/events`);
+    expect(events.headers.get('content-type')).toContain('text/event-stream');
+    const done = /event: done\ndata: (.*)\n/.exec(events.json as string);
+    expect(done, events.json as string).not.toBeNull();
+    expect(JSON.parse(done![1]!)).toMatchObject({ state: 'succeeded', documents: { total: 1, done: 1, failed: 0 } });
+    const status = await acme('GET', `/v1/ingest/jobs/${up.json.job.id}`);
+    expect(status.json.job.state).toBe('succeeded');
+    // Another tenant cannot see the job.
+    expect((await globex('GET', `/v1/ingest/jobs/${up.json.job.id}`)).status).toBe(404);
+  });
+
+  it('refuses bad uploads naming the field', async () => {
+    const r = await acme('POST', '/v1/collections/manuales/documents', { documents: [{ id: 'a/b', content: 'x' }] });
+    expect(r.status).toBe(400);
+    expect(r.json.error.param).toBe('documents[0].id');
+    const dup = await acme('POST', '/v1/collections/manuales/documents', { documents: [{ id: 'x', content: 'uno' }, { id: 'x', content: 'dos' }] });
+    expect(dup.status).toBe(400);
+    expect(dup.json.error.message).toContain("'x' appears twice");
+    const fmt = await acme('POST', '/v1/collections/manuales/documents', { documents: [{ id: 'x', content: 'uno', format: 'pdf' }] });
+    expect(fmt.status).toBe(400);
+    expect(fmt.json.error.param).toBe('documents[0].format');
+    const name = await acme('GET', '/v1/collections/..%2Fotro');
+    expect(name.status).toBe(400);
+  });
+});
+
+describe('retrieval', () => {
+  it('returns the relevant chunks with a dynamic k, never the unrelated document', async () => {
+    const vpn = await acme('POST', '/v1/collections/manuales/search', { query: QUESTIONS.vpn });
+    expect(vpn.status).toBe(200);
+    expect(docsOf(vpn.json.citations)).toEqual(['vpn']);
+    const vac = await acme('POST', '/v1/collections/manuales/search', { query: QUESTIONS.vacaciones });
+    expect(docsOf(vac.json.citations)).toEqual(['vacaciones']);
+    for (const r of [vpn, vac]) {
+      expect(r.json.citations.length).toBeGreaterThan(0);
+      expect(r.json.citations.length).toBeLessThanOrEqual(8);
+      // Fewer chunks than a fixed top-k would have sent: the saving is counted.
+      expect(r.json.candidates).toBeGreaterThan(r.json.citations.length);
+      expect(r.json.tokensSaved.topK).toBeGreaterThan(0);
+      const scores = r.json.citations.map((c: { score: number }) => c.score);
+      expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    }
+  });
+
+  it('a question about nothing in the collection gets no passage', async () => {
+    const r = await acme('POST', '/v1/collections/manuales/search', { query: 'Resultados del campeonato de fútbol sala juvenil' });
+    expect(r.json.citations).toEqual([]);
+  });
+});
+
+describe('tenant isolation', () => {
+  it('a tenant never reads another tenant’s collection', async () => {
+    expect((await globex('GET', '/v1/collections/manuales')).status).toBe(404);
+    expect((await globex('POST', '/v1/collections/manuales/search', { query: QUESTIONS.vpn })).status).toBe(404);
+    expect((await globex('GET', '/v1/collections')).json.collections).toEqual([]);
+    expect((await globex('DELETE', '/v1/collections/manuales/documents/vpn')).status).toBe(404);
+    // globex makes its own 'manuales': same name, its own documents only.
+    const up = await globex('POST', '/v1/collections/manuales/documents?wait=true', { documents: [{ id: 'vpn-globex', content: 'La VPN de Globex usa WireGuard y el código de doble factor llega por mensaje de texto.' }] });
+    expect(up.json.job.state).toBe('succeeded');
+    const g = await globex('POST', '/v1/collections/manuales/search', { query: QUESTIONS.vpn });
+    expect(docsOf(g.json.citations)).toEqual(['vpn-globex']);
+    const a = await acme('POST', '/v1/collections/manuales/search', { query: QUESTIONS.vpn });
+    expect(docsOf(a.json.citations)).toEqual(['vpn']);
+    // The admin API sees each tenant's own collections, and needs its token.
+    expect((await admin('GET', '/admin/tenants/globex/collections/manuales/documents')).json.documents.map((d: { id: string }) => d.id)).toEqual(['vpn-globex']);
+    expect((await acme('GET', '/admin/tenants/globex/collections')).status).toBe(401);
+  });
+});
