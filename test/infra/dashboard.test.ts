@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createOriginMetrics } from '../../origin/metrics/origin-metrics.ts';
+import { createRetrievalMetrics } from '../../origin/retrieval/metrics.ts';
 import { metricNamesIn } from './helpers.ts';
 
 /** The parts of Grafana's dashboard model that import needs (Grafana itself is not in Debian). */
@@ -52,13 +53,16 @@ describe('Grafana dashboard JSON', () => {
   });
 
   it('covers what on-call needs and only queries metrics the origin exports', async () => {
-    const exported = new Set((await createOriginMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((x) => x.name));
+    // The origin's metrics and those of its optional retrieval stage, in one registry as at run time.
+    const { registry } = createOriginMetrics({ defaultMetrics: false });
+    createRetrievalMetrics(registry);
+    const exported = new Set((await registry.getMetricsAsJSON()).map((x) => x.name));
     const exprs = d.panels.flatMap((p) => (p.type === 'row' ? [] : p.targets.map((t) => t.expr)));
     const used = new Set(exprs.flatMap(metricNamesIn));
     for (const n of used) expect(exported.has(n), `${n} is exported`).toBe(true);
     // Every metric the origin exports has a panel.
     for (const n of exported) expect(used.has(n), `a panel shows ${n}`).toBe(true);
     const titles = d.panels.map((p) => p.title).join('\n');
-    for (const t of ['TTFT', 'Queue depth', 'Error rate', 'GPU memory headroom', 'Restarts', 'Audit sink failures']) expect(titles).toContain(t);
+    for (const t of ['TTFT', 'Queue depth', 'Error rate', 'GPU memory headroom', 'Restarts', 'Audit sink failures', 'Retrieval latency', 'Request phases', 'Prompt tokens']) expect(titles).toContain(t);
   });
 });

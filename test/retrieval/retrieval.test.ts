@@ -97,6 +97,10 @@ describe('tenant isolation', () => {
     expect((await globex('POST', '/v1/collections/manuales/search', { query: QUESTIONS.vpn })).status).toBe(404);
     expect((await globex('GET', '/v1/collections')).json.collections).toEqual([]);
     expect((await globex('DELETE', '/v1/collections/manuales/documents/vpn')).status).toBe(404);
+    // The alias reads the caller's own collection: globex has none yet, so a clear 404, not acme's passages.
+    const chat = await globex('POST', '/v1/chat/completions', { model: 'asistente-rag', messages: [{ role: 'user', content: QUESTIONS.vpn }] });
+    expect(chat.status).toBe(404);
+    expect(chat.json.error.code).toBe('collection_not_found');
     // globex makes its own 'manuales': same name, its own documents only.
     const up = await globex('POST', '/v1/collections/manuales/documents?wait=true', { documents: [{ id: 'vpn-globex', content: 'La VPN de Globex usa WireGuard y el código de doble factor llega por mensaje de texto.' }] });
     expect(up.json.job.state).toBe('succeeded');
@@ -107,5 +111,81 @@ describe('tenant isolation', () => {
     // The admin API sees each tenant's own collections, and needs its token.
     expect((await admin('GET', '/admin/tenants/globex/collections/manuales/documents')).json.documents.map((d: { id: string }) => d.id)).toEqual(['vpn-globex']);
     expect((await acme('GET', '/admin/tenants/globex/collections')).status).toBe(401);
+  });
+});
+
+describe('dedup at retrieval', () => {
+  it('of near-identical stored chunks only the best one reaches the prompt', async () => {
+    const store = stack.origin.deps.retrieval!.store;
+    const embed = stack.origin.deps.retrieval!.embedder;
+    const texts = [
+      'La impresión segura retiene el trabajo hasta que acercás el carné al lector de la impresora.',
+      'La impresión segura retiene el trabajo hasta que acercás tu carné al lector de la impresora.',
+      'El atasco de papel se resuelve abriendo la bandeja lateral de la impresora.',
+    ];
+    const { vectors } = await embed.embed(texts, { tenant: { id: 'acme', via: 'key' }, priority: 'batch', signal: AbortSignal.timeout(10_000) });
+    // Stored with ingest dedup off (a threshold above 1), as a store filled by another tool might be.
+    for (const [i, text] of texts.entries()) {
+      await store.replaceDocument({ tenant: 'acme', collection: 'duplicados' }, { id: `d${i}`, title: null, format: 'text', metadata: {}, bytes: text.length, contentSha256: String(i) }, [{ seq: 0, text, tokens: 20, vector: vectors[i]! }], 2);
+    }
+    const r = await acme('POST', '/v1/collections/duplicados/search', { query: '¿Cómo funciona la impresión segura con el carné?' });
+    expect(r.status).toBe(200);
+    const docs = r.json.citations.map((c: { document: string }) => c.document);
+    expect(docs.filter((d: string) => d === 'd0' || d === 'd1')).toHaveLength(1);
+    expect(r.json.tokensSaved.dedup).toBe(20);
+  });
+});
+
+describe('re-upload and delete', () => {
+  const chunkIds = async (): Promise<string[]> => {
+    const r = await acme('POST', '/v1/collections/manuales/search', { query: QUESTIONS.vpn });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    return r.json.citations.filter((c: { document: string }) => c.document === 'vpn').map((c: { chunk: string }) => c.chunk);
+  };
+
+  it('replaces a document’s chunks atomically: readers see the old or the new version, never a mix', async () => {
+    const before = new Set(await chunkIds());
+    expect(before.size).toBeGreaterThan(0);
+    const seen: string[][] = [];
+    let done = false;
+    const reader = (async () => {
+      while (!done) seen.push(await chunkIds());
+    })();
+    const newVpn = 'La VPN corporativa ahora usa WireGuard. El código de doble factor se aprueba con una notificación en el teléfono; si la VPN no conecta, revisá la hora del teléfono y reiniciá WireGuard. '.repeat(3);
+    const up = await acme('PUT', '/v1/collections/manuales/documents/vpn?wait=true', { format: 'text', content: newVpn, metadata: { version: 4 } });
+    expect(up.json.job.state).toBe('succeeded');
+    const after = new Set(await chunkIds());
+    done = true;
+    await reader;
+    expect([...after].some((id) => before.has(id))).toBe(false);
+    for (const ids of seen) {
+      const old = ids.filter((id) => before.has(id)).length;
+      expect(old === 0 || old === ids.length, `a reader saw a mix: ${ids.join(',')}`).toBe(true);
+    }
+    const doc = (await acme('GET', '/v1/collections/manuales/documents')).json.documents.find((d: { id: string }) => d.id === 'vpn');
+    expect(doc.metadata).toEqual({ version: 4 });
+  });
+
+  it('a replacement that fails half-way leaves the previous version whole', async () => {
+    const store = stack.origin.deps.retrieval!.store;
+    const before = await chunkIds();
+    const good = new Array(768).fill(0).map((_, i) => (i === 0 ? 1 : 0));
+    // The second chunk's vector has another width: the insert fails inside the transaction.
+    const bad = store.replaceDocument({ tenant: 'acme', collection: 'manuales' }, { id: 'vpn', title: null, format: 'text', metadata: {}, bytes: 1, contentSha256: 'x' }, [
+      { seq: 0, text: 'nuevo', tokens: 1, vector: good },
+      { seq: 1, text: 'roto', tokens: 1, vector: [1, 0, 0] },
+    ], 0.95);
+    await expect(bad).rejects.toThrow();
+    expect(await chunkIds()).toEqual(before);
+  });
+
+  it('deletes a document, then the collection', async () => {
+    expect((await acme('DELETE', '/v1/collections/manuales/documents/impresoras')).status).toBe(200);
+    expect((await acme('DELETE', '/v1/collections/manuales/documents/impresoras')).status).toBe(404);
+    const r = await acme('POST', '/v1/collections/manuales/search', { query: 'impresora atasco de papel' });
+    expect(r.json.citations.map((c: { document: string }) => c.document)).not.toContain('impresoras');
+    expect((await acme('DELETE', '/v1/collections/duplicados')).status).toBe(200);
+    expect((await acme('GET', '/v1/collections/duplicados')).status).toBe(404);
+    expect((await acme('POST', '/v1/collections/duplicados/search', { query: 'x' })).status).toBe(404);
   });
 });

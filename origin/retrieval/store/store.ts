@@ -69,9 +69,12 @@ export class RetrievalStore {
   ) {}
 
   static async open(cfg: RetrievalConfig, log: Logger): Promise<RetrievalStore> {
-    const embedded = cfg.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: cfg.embedded.dataDir, maxConnections: cfg.poolSize + 2 });
+    const embedded = cfg.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: cfg.embedded.dataDir, maxConnections: 2 });
     const url = cfg.databaseUrl ?? embedded!.url;
-    const sql = postgres(url, { max: cfg.poolSize, onnotice: () => {}, idle_timeout: 60, connect_timeout: 10 });
+    // PGlite is one Postgres session behind its socket: the extended-protocol messages of queries
+    // on two connections would interleave (one's unnamed portal replacing the other's), so the
+    // embedded store gets one connection and the driver queues queries on it.
+    const sql = postgres(url, { max: embedded ? 1 : cfg.poolSize, onnotice: () => {}, idle_timeout: 60, connect_timeout: 10 });
     const store = new RetrievalStore(sql, embedded, cfg.efSearch, embedded ? 'embedded' : 'postgres');
     try {
       const applied = await store.migrate();
