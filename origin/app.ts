@@ -11,7 +11,8 @@ import { healthRoutes } from './health.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { adminAuth } from './admin/auth.ts';
-import { collectionRoutes } from './retrieval/routes.ts';
+import { collectionRoutes, param } from './retrieval/routes.ts';
+import { tenantIdSchema } from '../shared/tenants.ts';
 import { priorityMiddleware } from './admission/priority.ts';
 import { quotaMiddleware } from './quota/middleware.ts';
 import { nativeList, nativeModelRoute, nativeVersion } from './ollama/native.ts';
@@ -53,7 +54,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   if (deps.retrieval) {
     // Operators manage any tenant's collections; the admin token is checked before the sub-app runs.
     app.use('/admin/tenants/*', adminAuth(deps.cfg.admin.token));
-    app.route('/admin/tenants/:tenant', collectionRoutes(deps.retrieval, (c) => ({ id: c.req.param('tenant') ?? '', via: 'none' })));
+    app.route('/admin/tenants/:tenant', collectionRoutes(deps.retrieval, (c) => ({ id: param(c, 'tenant', tenantIdSchema), via: 'none' })));
   }
   app.route('/admin', adminRoutes(deps));
   if (deps.retrieval) app.route('/v1', collectionRoutes(deps.retrieval, (c) => c.get('tenant')));

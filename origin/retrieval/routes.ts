@@ -11,7 +11,7 @@ import { retrieve } from './retrieve.ts';
 import { collectionName, documentId, documentSchema, searchSchema, uploadSchema } from './schemas.ts';
 import type { RetrievalStage } from './stage.ts';
 
-function param<S extends z.ZodType>(c: Context, name: string, schema: S): z.infer<S> {
+export function param<S extends z.ZodType>(c: Context, name: string, schema: S): z.infer<S> {
   const raw = c.req.param(name);
   const r = schema.safeParse(raw);
   if (!r.success) throw errors.badRequest(`${name} '${raw}' in the path: ${r.error.issues[0]!.message}`, name, 'invalid_path_parameter');

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { CORPUS, QUESTIONS } from './corpus.ts';
@@ -7,11 +12,13 @@ let stack: OriginStack;
 let acme: ReturnType<typeof api>;
 let globex: ReturnType<typeof api>;
 let admin: ReturnType<typeof api>;
+let acmeKey: string;
 
 beforeAll(async () => {
   const t = await twoTenants();
   stack = await startRagStack(t.file);
   acme = api(stack.origin.url, t.keys.acme);
+  acmeKey = t.keys.acme;
   globex = api(stack.origin.url, t.keys.globex);
   admin = api(stack.origin.url, ADMIN_TOKEN);
   const up = await acme('POST', '/v1/collections/manuales/documents?wait=true', { documents: CORPUS });
@@ -187,5 +194,24 @@ describe('re-upload and delete', () => {
     expect((await acme('DELETE', '/v1/collections/duplicados')).status).toBe(200);
     expect((await acme('GET', '/v1/collections/duplicados')).status).toBe(404);
     expect((await acme('POST', '/v1/collections/duplicados/search', { query: 'x' })).status).toBe(404);
+  });
+});
+
+describe('npm run ingest', () => {
+  it('uploads files by extension and prints progress to the end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'puerta-ingest-'));
+    const files = CORPUS.map((d) => {
+      const file = join(dir, `${d.id}.${d.format === 'markdown' ? 'md' : d.format === 'html' ? 'html' : 'txt'}`);
+      writeFileSync(file, d.content);
+      return file;
+    });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/ingest.ts', '--collection', 'desde-cli', '--url', stack.origin.url, '--key', acmeKey, ...files], { timeout: 60_000 });
+    expect(JSON.parse(stdout)).toMatchObject({ state: 'succeeded', documents: { total: CORPUS.length, done: CORPUS.length } });
+    // Not a terminal: one progress line per tenth, ending with the full bar.
+    const lines = stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(new RegExp(`^\\[#{30}\\] ${CORPUS.length}/${CORPUS.length} documents  \\d+ chunks  [1-9]\\d* duplicates dropped$`));
+    const docs = (await acme('GET', '/v1/collections/desde-cli/documents')).json.documents;
+    expect(docs.find((d: { id: string }) => d.id === 'vpn')).toMatchObject({ format: 'markdown', metadata: { file: 'vpn.md' } });
+    expect(docs.find((d: { id: string }) => d.id === 'vacaciones-intranet').format).toBe('html');
   });
 });

@@ -105,14 +105,14 @@ export function startEdge(runtime: Runtime, originUrl: string, config: Record<st
  */
 export async function startEdgeStack(
   runtime: Runtime,
-  opts: { keepaliveMs?: number; timeScale?: number; edgeConfig?: Record<string, string> } = {},
+  opts: { keepaliveMs?: number; timeScale?: number; edgeConfig?: Record<string, string>; origin?: Record<string, unknown> } = {},
 ): Promise<EdgeStack> {
   // The secret must exist before the origin starts, so it is made first and handed to both.
   const dir = mkdtempSync(join(tmpdir(), 'puerta-edge-'));
   const secret = ensureSecretsFile(join(dir, 'edge-secrets.json'));
   const origin = await startOriginStack({
     sim: { timeScale: opts.timeScale ?? 1 },
-    origin: { auth: { mode: 'edge', edgeSecret: secret, maxSkewMs: 60_000 }, stream: { keepaliveMs: opts.keepaliveMs ?? 150 } },
+    origin: { auth: { mode: 'edge', edgeSecret: secret, maxSkewMs: 60_000 }, stream: { keepaliveMs: opts.keepaliveMs ?? 150 }, ...opts.origin },
   });
   let e: EdgeOnly;
   try {

@@ -1,0 +1,169 @@
+/**
+ * `npm run bench:ingest-storm`: does a bulk upload starve chat? One engine (simulated DGX Spark)
+ * serves the chat model and the embedding model from one group of 4 admission slots. Chat users
+ * ask a RAG alias (retrieval, then the answer) with think time; first with nothing else running
+ * (idle), then while a 100-document upload embeds its chunks through the same gate in the batch
+ * class. Prints chat TTFT p50/p95/p99 for both phases and the p95 ratio (goal: within 2×), and the
+ * ingestion's documents, chunks and duration.
+ *
+ * Engine time runs `timeScale` times faster than on the hardware and is converted back in the
+ * figures; the database (embedded PGlite) runs in real time. Loopback only, bounded in time.
+ *
+ *   npm run bench:ingest-storm -- [--time-scale 0.2] [--chatters 8] [--documents 100] [--idle-seconds 60]
+ */
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { Agent, request } from 'undici';
+import { startOrigin } from '../../../origin/node/server.ts';
+import { startSimulator } from '../../../sim/index.ts';
+import { presets } from '../../../sim/presets.ts';
+import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
+
+const { values } = parseArgs({
+  options: {
+    'time-scale': { type: 'string', default: '0.2' },
+    chatters: { type: 'string', default: '8' },
+    documents: { type: 'string', default: '100' },
+    'idle-seconds': { type: 'string', default: '60' },
+    'max-seconds': { type: 'string', default: '600' },
+  },
+});
+const TS = Number(values['time-scale']);
+const CHATTERS = Number(values.chatters);
+const DOCUMENTS = Number(values.documents);
+const IDLE_S = Number(values['idle-seconds']);
+const MAX_S = Number(values['max-seconds']);
+const CHAT = 'gpt-oss:20b';
+const EMBED = 'nomic-embed-text:latest';
+const ALIAS = 'asistente-rag';
+const THINK_S = 4;
+const CHAT_TOKENS = 20;
+
+const sim = (ms: number) => ms / TS;
+const real = (simMs: number) => simMs * TS;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const agent = new Agent({ connections: 256, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+
+const TOPICS = ['vpn', 'vacaciones', 'impresoras', 'nómina', 'correo', 'laptops', 'contraseñas', 'viáticos', 'seguridad', 'reuniones'];
+const WORDS = 'procedimiento solicitud portal aprobación jefatura sistema acceso usuario equipo soporte política plazo formulario requisito servicio configuración red documento registro reporte'.split(' ');
+
+/** A help-desk-like document of ~1,100 words about one topic (about six chunks of 200 tokens). */
+function document(i: number): { id: string; content: string; format: 'text' } {
+  const topic = TOPICS[i % TOPICS.length]!;
+  const sentences: string[] = [];
+  for (let s = 0; s < 90; s++) {
+    const w = (k: number) => WORDS[(i * 7 + s * 3 + k) % WORDS.length]!;
+    sentences.push(`El ${w(0)} de ${topic} número ${i}-${s} requiere ${w(1)} y ${w(2)} antes del ${w(3)} en el ${w(4)}.`);
+  }
+  return { id: `doc-${i}`, content: sentences.join(' '), format: 'text' };
+}
+
+async function chatUser(url: string, stop: () => boolean, ttft: number[], errors: { n: number }, id: number): Promise<void> {
+  await sleep(real((id / CHATTERS) * THINK_S * 1000));
+  while (!stop()) {
+    const t0 = performance.now();
+    try {
+      const res = await request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: ALIAS, stream: true, messages: [{ role: 'user', content: `¿Cómo se solicita ${TOPICS[id % TOPICS.length]} en el portal? [[sim:tokens=${CHAT_TOKENS}]]` }] }),
+      });
+      let first = true;
+      for await (const chunk of res.body) {
+        if (first && (chunk as Buffer).includes('data: ')) {
+          first = false;
+          ttft.push(sim(performance.now() - t0));
+        }
+      }
+      if (res.statusCode >= 400 || first) errors.n++;
+    } catch {
+      errors.n++;
+    }
+    await sleep(real(THINK_S * 1000));
+  }
+}
+
+async function phase(url: string, ingest: boolean): Promise<{ ttft: number[]; errors: number; ingest?: { seconds: number; chunks: number; duplicates: number; failed: number } }> {
+  const ttft: number[] = [];
+  const errors = { n: 0 };
+  const t0 = Date.now();
+  let finished = !ingest;
+  let job: { id: string } | undefined;
+  const stopAt = t0 + real(IDLE_S * 1000);
+  const hardStop = t0 + MAX_S * 1000;
+  const stop = () => Date.now() > hardStop || (finished && Date.now() > stopAt);
+  let ingestOut: { seconds: number; chunks: number; duplicates: number; failed: number } | undefined;
+  const watcher = (async () => {
+    if (!ingest) return;
+    const docs = Array.from({ length: DOCUMENTS }, (_, i) => document(i));
+    const res = await request(`${url}/v1/collections/manuales/documents`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: docs }) });
+    job = ((await res.body.json()) as { job: { id: string } }).job;
+    for (;;) {
+      await sleep(100);
+      const s = (await (await request(`${url}/v1/ingest/jobs/${job.id}`, { dispatcher: agent })).body.json()) as { job: { finishedAt: string | null; chunks: { stored: number; duplicatesDropped: number }; documents: { failed: number } } };
+      if (s.job.finishedAt || Date.now() > hardStop) {
+        ingestOut = { seconds: (Date.now() - t0) / 1000, chunks: s.job.chunks.stored, duplicates: s.job.chunks.duplicatesDropped, failed: s.job.documents.failed };
+        finished = true;
+        return;
+      }
+    }
+  })();
+  await Promise.all([watcher, ...Array.from({ length: CHATTERS }, (_, i) => chatUser(url, stop, ttft, errors, i))]);
+  return { ttft, errors: errors.n, ...(ingestOut ? { ingest: ingestOut } : {}) };
+}
+
+async function main(): Promise<void> {
+  const wall = Date.now();
+  const s = await startSimulator({
+    timeScale: TS,
+    models: [{ ...presets['gpt-oss-20b'], embeddingDim: 64 }, presets['nomic-embed-text']],
+    preloaded: [CHAT, EMBED],
+  });
+  const o = await startOrigin({
+    env: {},
+    logger: pino({ level: 'silent' }),
+    overrides: {
+      server: { port: 0 },
+      upstreams: [{ name: 'spark', url: s.url, models: [CHAT, EMBED] }],
+      stream: { keepaliveMs: Math.round(real(15_000)) },
+      // One runner box: chat and embeddings share its 4 slots, so priority applies across them.
+      admission: { defaultSlots: 4, groups: [{ name: 'spark', upstream: 'spark', models: [CHAT, EMBED], slots: 4 }], queueWaitMs: Math.round(real(30_000)), batchQueueWaitMs: Math.round(real(600_000)) },
+      routing: { health: { intervalMs: 0 }, aliases: { [ALIAS]: { model: CHAT, retrieval: { collection: 'manuales' } } } },
+      retrieval: { enabled: true, embedModel: EMBED },
+    },
+  });
+  try {
+    // The collection the alias reads exists before the first question.
+    await request(`${o.url}/v1/collections/manuales/documents?wait=true`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: [document(9999)] }) }).then((r) => r.body.text());
+    console.log(`ingest-storm: ${CHATTERS} chat users on RAG alias '${ALIAS}' (${CHAT_TOKENS}-token answers, ${THINK_S} s think time), one engine group of 4 slots shared with ${EMBED}; time scale ${TS}`);
+    const idle = await phase(o.url, false);
+    console.log(`  idle phase: ${idle.ttft.length} chats`);
+    const storm = await phase(o.url, true);
+    console.log(`  storm phase: ${storm.ttft.length} chats during the upload of ${DOCUMENTS} documents`);
+    const p = (xs: number[], q: number) => percentile(sortedCopy(xs), q);
+    const fmt = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '-');
+    console.log('\nchat TTFT, simulated (hardware) time, retrieval included:');
+    printTable(
+      ['phase', 'chats', 'errors', 'TTFT p50', 'TTFT p95', 'TTFT p99'],
+      [
+        ['idle', idle.ttft.length, idle.errors, fmt(p(idle.ttft, 50)), fmt(p(idle.ttft, 95)), fmt(p(idle.ttft, 99))],
+        ['during ingestion', storm.ttft.length, storm.errors, fmt(p(storm.ttft, 50)), fmt(p(storm.ttft, 95)), fmt(p(storm.ttft, 99))],
+      ],
+    );
+    const ratio = p(storm.ttft, 95) / p(idle.ttft, 95);
+    const ing = storm.ingest!;
+    console.log(`\nTTFT p95 during / idle: ${ratio.toFixed(2)}× (goal: within 2×)`);
+    console.log(`ingestion: ${DOCUMENTS} documents, ${ing.chunks} chunks stored, ${ing.duplicates} near-duplicates dropped, ${ing.failed} failed, ${sim(ing.seconds * 1000) / 1000 > 0 ? (sim(ing.seconds * 1000) / 1000).toFixed(1) : '-'} s simulated (${ing.seconds.toFixed(1)} s wall, database in real time)`);
+  } finally {
+    await o.close();
+    await s.close();
+    await agent.close();
+  }
+  console.log(`wall time ${((Date.now() - wall) / 1000).toFixed(1)} s`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
