@@ -40,7 +40,8 @@ export class RequestLife {
   ) {
     const st = env.stats;
     st.data.inFlight++;
-    st.model(cfg.name).inFlight++;
+    const ms = st.model(cfg.name);
+    if (++ms.inFlight > ms.maxInFlight) ms.maxInFlight = ms.inFlight;
     res.on('close', () => {
       if (res.writableFinished || this.selfReset || this.ended) return;
       this.detectedAt = epochNow();

@@ -5,7 +5,7 @@ const maxCancelEvents = 2000;
 function emptyModel(): ModelStats {
   return {
     requests: 0, completed: 0, cancelled: 0, inFlight: 0, active: 0, queued: 0,
-    waitingForLoad: 0, maxConcurrent: 0, loads: 0, unloads: 0, loaded: false,
+    waitingForLoad: 0, maxConcurrent: 0, maxInFlight: 0, loads: 0, unloads: 0, loaded: false,
   };
 }
 
@@ -77,6 +77,7 @@ export class StatsStore {
       m.waitingForLoad = old.waitingForLoad;
       m.loaded = old.loaded;
       m.maxConcurrent = old.active;
+      m.maxInFlight = old.inFlight;
     }
     this.data = next;
   }

@@ -106,6 +106,11 @@ export interface ModelStats {
   queued: number;
   waitingForLoad: number;
   maxConcurrent: number;
+  /**
+   * Highest number of this model's requests the engine held at once, generating or waiting in
+   * its own queue: what a gateway in front let through (maxConcurrent stops at numParallel).
+   */
+  maxInFlight: number;
   loads: number;
   unloads: number;
   loaded: boolean;

@@ -47,6 +47,20 @@ export const admissionConfigSchema = z
     reserveInteractive: z.coerce.number().int().min(0).default(0),
     /** Tenant id → priority class for all its requests (a batch tenant cannot raise itself by header). */
     tenantPriority: z.record(z.string().min(1), priority).default({}),
+    /**
+     * Where the slots are counted. `redis`: leased through Redis and shared by every origin
+     * replica in front of the same engines, with one queue (priority and tenant fairness hold
+     * across replicas); `replica`: each process alone; `auto`: redis when Redis is configured.
+     */
+    scope: z.enum(['auto', 'redis', 'replica']).default('auto'),
+    /**
+     * Origin replicas in front of the same engines. While Redis is unreachable each replica
+     * admits slots / replicas (at least 1), so the engine is never oversubscribed by more than
+     * the rounding.
+     */
+    replicas: z.coerce.number().int().min(1).max(1024).default(1),
+    /** Lease of a shared slot: renewed while held; a dead replica's slots return this long after it died. */
+    leaseTtlMs: z.coerce.number().int().min(1_000).default(10_000),
     /** Request header a client may use to choose its class (`interactive` or `batch`); empty disables. */
     priorityHeader: z.string().default('x-priority'),
   })
@@ -60,4 +74,7 @@ export const ADMISSION_ENV: ReadonlyArray<readonly [env: string, path: string]> 
   ['QUEUE_WAIT_MS', 'admission.queueWaitMs'],
   ['BATCH_QUEUE_WAIT_MS', 'admission.batchQueueWaitMs'],
   ['ADMISSION_RESERVE_INTERACTIVE', 'admission.reserveInteractive'],
+  ['ADMISSION_SCOPE', 'admission.scope'],
+  ['ORIGIN_REPLICAS', 'admission.replicas'],
+  ['ADMISSION_LEASE_TTL_MS', 'admission.leaseTtlMs'],
 ];

@@ -1,13 +1,18 @@
 import type { Admission, AdmissionRequest } from '../pipeline/admission.ts';
 import type { AdmissionConfig } from './config.ts';
 import { Gate, type GateStats } from './gate.ts';
+import { SharedGate } from './shared-gate.ts';
+import type { SharedSlots } from './shared-slots.ts';
 
 export interface GateSnapshot {
   upstream: string;
   model: string;
   active: number;
   queued: number;
+  /** Slots that apply now (this replica's share while shared slots fall back). */
   limit: number;
+  /** `redis`: slots shared by every replica; `replica`: decided here alone. */
+  scope: 'redis' | 'replica';
   queuedInteractive: number;
   queuedBatch: number;
   stats: GateStats;
@@ -16,13 +21,17 @@ export interface GateSnapshot {
 
 /**
  * Admission control: one gate per upstream model (or per configured group of models sharing a
- * runner), created on first use, sized to the engine's parallel slots.
+ * runner), created on first use, sized to the engine's parallel slots. With `shared`, the slots
+ * and the queue live in Redis and every replica in front of the engine shares them.
  */
 export class AdmissionController implements Admission {
-  private readonly gates = new Map<string, { gate: Gate; upstream: string; model: string }>();
+  private readonly gates = new Map<string, { gate: Gate | SharedGate; upstream: string; model: string }>();
   private readonly groupOf = new Map<string, AdmissionConfig['groups'][number]>();
 
-  constructor(private readonly cfg: AdmissionConfig) {
+  constructor(
+    private readonly cfg: AdmissionConfig,
+    private readonly shared?: SharedSlots,
+  ) {
     for (const g of cfg.groups) for (const m of g.models) this.groupOf.set(`${g.upstream}/${m}`, g);
   }
 
@@ -36,20 +45,34 @@ export class AdmissionController implements Admission {
     return s[`${upstream}/${model}`] ?? s[`${upstream}/${bare}`] ?? s[model] ?? s[bare] ?? this.cfg.defaultSlots;
   }
 
-  gateFor(upstream: string, model: string): Gate {
+  gateFor(upstream: string, model: string): Gate | SharedGate {
     const g = this.group(upstream, model);
     const key = g ? `group\u0000${g.name}` : `${upstream}\u0000${model}`;
     let entry = this.gates.get(key);
     if (!entry) {
       const slots = g ? g.slots : this.slotsFor(upstream, model);
-      const gate = new Gate({
-        label: g ? `model group '${g.name}' on upstream '${upstream}'` : `model '${model}' on upstream '${upstream}'`,
-        slots,
+      const label = g ? `model group '${g.name}' on upstream '${upstream}'` : `model '${model}' on upstream '${upstream}'`;
+      const waitMs = { interactive: this.cfg.queueWaitMs, batch: this.cfg.batchQueueWaitMs ?? this.cfg.queueWaitMs };
+      // Shared: this gate is the replica's share while Redis is away (slots / replicas, at least 1).
+      const own = this.shared ? Math.max(1, Math.floor(slots / this.cfg.replicas)) : slots;
+      const local = new Gate({
+        label,
+        slots: own,
         maxQueue: this.cfg.maxQueue,
-        waitMs: { interactive: this.cfg.queueWaitMs, batch: this.cfg.batchQueueWaitMs ?? this.cfg.queueWaitMs },
+        waitMs,
         interactiveWeight: this.cfg.interactiveWeight,
-        reserveInteractive: Math.min(this.cfg.reserveInteractive, slots - 1),
+        reserveInteractive: Math.min(this.cfg.reserveInteractive, own - 1),
       });
+      const gate = this.shared
+        ? new SharedGate(local, this.shared, `${upstream}\u0000${key}`, {
+            label,
+            slots,
+            batchCap: Math.max(1, slots - Math.min(this.cfg.reserveInteractive, slots - 1)),
+            interactiveWeight: this.cfg.interactiveWeight,
+            maxQueue: this.cfg.maxQueue,
+            waitMs,
+          })
+        : local;
       entry = { gate, upstream, model: g ? g.name : model };
       this.gates.set(key, entry);
     }
@@ -77,7 +100,8 @@ export class AdmissionController implements Admission {
       model,
       active: gate.active,
       queued: gate.queued,
-      limit: gate.s.slots,
+      limit: gate.limit,
+      scope: gate instanceof SharedGate ? gate.scope : 'replica',
       queuedInteractive: gate.queuedBy('interactive'),
       queuedBatch: gate.queuedBy('batch'),
       stats: { ...gate.stats },

@@ -1,14 +1,35 @@
+import type { Logger } from 'pino';
 import { noAdmission, type Admission } from '../pipeline/admission.ts';
+import type { RedisClient } from '../quota/redis-client.ts';
 import type { AdmissionConfig } from './config.ts';
 import { AdmissionController } from './controller.ts';
+import { SharedSlots } from './shared-slots.ts';
+
+export interface CreatedAdmission {
+  admission: Admission;
+  /** Requests admitted or waiting here per upstream model (for routing). */
+  load: (upstream: string, model: string) => number;
+  /** The slots shared through Redis, when they are. */
+  shared: SharedSlots | null;
+  close(): Promise<void>;
+}
 
 /**
  * The configured admission: the controller (`queue`), or plain pass-through (`off`, kept for the
- * storm benchmark's baseline and for engines that queue well themselves). `load` tells routing
- * how many requests run or wait for an upstream model here.
+ * storm benchmark's baseline and for engines that queue well themselves). With Redis (scope
+ * `auto` or `redis`), the slots and their queue are shared by every origin replica.
  */
-export function createAdmission(cfg: AdmissionConfig): { admission: Admission; load: (upstream: string, model: string) => number } {
-  if (cfg.mode === 'off') return { admission: noAdmission, load: () => 0 };
-  const c = new AdmissionController(cfg);
-  return { admission: c, load: (upstream, model) => c.load(upstream, model) };
+export function createAdmission(
+  cfg: AdmissionConfig,
+  redis: { client: RedisClient; keyPrefix: string; commandTimeoutMs: number } | undefined,
+  log: Logger,
+): CreatedAdmission {
+  if (cfg.mode === 'off') return { admission: noAdmission, load: () => 0, shared: null, close: async () => {} };
+  const shared =
+    cfg.scope !== 'replica' && redis
+      ? new SharedSlots(redis.client, { keyPrefix: redis.keyPrefix, leaseTtlMs: cfg.leaseTtlMs, replicas: cfg.replicas, connectWaitMs: redis.commandTimeoutMs, outageMs: 2 * redis.commandTimeoutMs }, log)
+      : null;
+  if (shared) log.info({ replicas: cfg.replicas, leaseTtlMs: cfg.leaseTtlMs }, 'engine slots leased through redis (one queue shared by every replica)');
+  const c = new AdmissionController(cfg, shared ?? undefined);
+  return { admission: c, load: (upstream, model) => c.load(upstream, model), shared, close: async () => shared?.close() };
 }

@@ -53,6 +53,10 @@ export class Gate {
     return this.interactive.size + this.batch.size;
   }
 
+  get limit(): number {
+    return this.s.slots;
+  }
+
   queuedBy(cls: PriorityClass): number {
     return cls === 'interactive' ? this.interactive.size : this.batch.size;
   }
@@ -116,6 +120,26 @@ export class Gate {
     w.signal.removeEventListener('abort', w.onAbort);
   }
 
+  /**
+   * Takes a slot granted elsewhere (the queue shared through Redis), so this gate's count stays
+   * the slots this replica holds; the returned release gives it back here too.
+   */
+  occupy(waitedMs: number): () => void {
+    this.active++;
+    this.stats.admitted++;
+    if (waitedMs > 0) {
+      this.stats.queuedAdmitted++;
+      this.stats.waitMsTotal += waitedMs;
+      if (waitedMs > this.stats.waitMsMax) this.stats.waitMsMax = waitedMs;
+    }
+    return this.releaser();
+  }
+
+  /** Moving average of how long a slot is held (ms), for Retry-After. */
+  get holdMs(): number {
+    return this.holdMsAvg;
+  }
+
   private releaser(): () => void {
     const start = Date.now();
     let done = false;
@@ -153,15 +177,20 @@ export class Gate {
   }
 
   private busy(code: string, why: string): PuertaError {
-    const slotsTurns = Math.ceil((this.queued + 1) / this.s.slots);
-    const retryAfter = Math.min(60, Math.max(1, Math.ceil((slotsTurns * this.holdMsAvg) / 1000)));
-    return new PuertaError({
-      status: 503,
-      type: 'overloaded_error',
-      code,
-      message: `${this.s.label} is busy: ${why}; retry after ${retryAfter} s`,
-      retryAfter,
-      retryable: true,
-    });
+    return busyError(this.s.label, code, why, this.queued, this.s.slots, this.holdMsAvg);
   }
+}
+
+/** The 503 of a busy model, with a Retry-After of the turns the queue ahead of it needs. */
+export function busyError(label: string, code: string, why: string, queued: number, slots: number, holdMs: number): PuertaError {
+  const slotsTurns = Math.ceil((queued + 1) / slots);
+  const retryAfter = Math.min(60, Math.max(1, Math.ceil((slotsTurns * holdMs) / 1000)));
+  return new PuertaError({
+    status: 503,
+    type: 'overloaded_error',
+    code,
+    message: `${label} is busy: ${why}; retry after ${retryAfter} s`,
+    retryAfter,
+    retryable: true,
+  });
 }

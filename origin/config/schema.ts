@@ -5,7 +5,7 @@ import { metricsConfigSchema } from '../metrics/config.ts';
 import { adminConfigSchema } from '../admin/config.ts';
 import { admissionConfigSchema } from '../admission/config.ts';
 import { quotaConfigSchema } from '../quota/config.ts';
-import { redisConfigSchema } from '../quota/redis-config.ts';
+import { redisConfigSchema, redisConfigured } from '../quota/redis-config.ts';
 import { routingConfigSchema } from '../routing/config.ts';
 import { retrievalConfigSchema } from '../retrieval/config.ts';
 import { retrievalStoreRegion } from '../retrieval/residency.ts';
@@ -115,6 +115,9 @@ export const originConfigSchema = z
     }
     if (cfg.quota.store === 'redis' && !cfg.redis.url && cfg.redis.nodes.length === 0 && cfg.redis.sentinels.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['quota', 'store'], message: 'quota.store is "redis" but no Redis is configured (set REDIS_URL, or QUOTA_STORE=auto)' });
+    }
+    if (cfg.admission.scope === 'redis' && (!redisConfigured(cfg.redis) || cfg.quota.store === 'memory')) {
+      ctx.addIssue({ code: 'custom', path: ['admission', 'scope'], message: 'admission.scope is "redis" (slots shared by every replica) but no Redis is in use: set REDIS_URL (and leave quota.store at "auto" or "redis"), or ADMISSION_SCOPE=auto' });
     }
     const seen = new Set<string>();
     cfg.upstreams.forEach((u, i) => {

@@ -14,11 +14,13 @@ export function sampleAdmission(admission: Admission, m: OriginMetrics): void {
   m.queueDepth.reset();
   m.slotsActive.reset();
   m.slotsLimit.reset();
+  m.slotsShared.reset();
   for (const s of snap) {
     const l = { upstream: s.upstream, model: s.model };
     m.queueDepth.set(l, s.queued);
     m.slotsActive.set(l, s.active);
     m.slotsLimit.set(l, s.limit);
+    m.slotsShared.set(l, s.scope === 'redis' ? 1 : 0);
   }
 }
 

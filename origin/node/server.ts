@@ -42,19 +42,21 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   const observers = new Observers();
   observers.add(accessLog(log));
   const registry = new UpstreamRegistry(cfg, log);
-  // Admission control (or pass-through with admission.mode "off"), routing, quotas: origin/admission, routing, quota.
-  const admission = createAdmission(cfg.admission);
+  // Quotas (and the Redis client every replica shares), admission control (or pass-through with
+  // admission.mode "off"; slots shared through that Redis), routing: origin/quota, admission, routing.
+  const quota = new QuotaService(cfg.quota, cfg.redis, log);
+  observers.add(quota.observer);
+  const admission = createAdmission(cfg.admission, quota.redis ? { client: quota.redis, keyPrefix: cfg.redis.keyPrefix, commandTimeoutMs: cfg.redis.commandTimeoutMs } : undefined, log);
   const router = new Router(cfg.routing, registry, log, admission.load);
   const poller = new UpstreamPoller(registry.upstreams, cfg.routing.health);
   router.start(poller);
-  const quota = new QuotaService(cfg.quota, cfg.redis, log);
-  observers.add(quota.observer);
   return {
     cfg,
     log,
     registry,
     observers,
     admission: admission.admission,
+    sharedSlots: admission,
     shutdownSignal,
     quota,
     router,
@@ -69,6 +71,8 @@ async function releaseDeps(deps: OriginDeps): Promise<void> {
   await deps.telemetry?.close();
   await deps.poller.close();
   await deps.registry.close();
+  // Before the Redis client closes: the slot subscriber and renewals stop first.
+  await deps.sharedSlots?.close();
   await deps.quota?.close();
 }
 

@@ -19,6 +19,8 @@ export interface OriginDeps {
   poller: UpstreamPoller;
   observers: Observers;
   admission: Admission;
+  /** Stops the slot leases shared through Redis (renewals, grant subscription) at shutdown. */
+  sharedSlots?: { close(): Promise<void> };
   /** Aborted when the grace period of a shutdown is over: open streams end with an error event. */
   shutdownSignal: AbortSignal;
   /** Prometheus metrics (absent when metrics.enabled is false). */

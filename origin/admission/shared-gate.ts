@@ -1,0 +1,264 @@
+import { createHash } from 'node:crypto';
+import type { PriorityClass } from '../pipeline/admission.ts';
+import { busyError, type Gate, type GateStats } from './gate.ts';
+import type { SharedSlots } from './shared-slots.ts';
+
+export interface SharedGateSettings {
+  label: string;
+  /** The engine's slots, shared by every replica. */
+  slots: number;
+  /** Slots batch work may hold (slots minus those reserved for interactive work). */
+  batchCap: number;
+  interactiveWeight: number;
+  /** Waiting requests across every replica. */
+  maxQueue: number;
+  waitMs: Record<PriorityClass, number>;
+}
+
+/** Pause before a slot script whose answer timed out is sent again. */
+const RETRY_MS = 50;
+
+interface RemoteWaiter {
+  id: string;
+  tenant: string;
+  cls: PriorityClass;
+  queuedAt: number;
+  /** Its enqueue script is on the way; a grant message can overtake the script's answer. */
+  sending: boolean;
+  grantSeen: boolean;
+  done: boolean;
+  resolve: (release: () => void) => void;
+  reject: (e: unknown) => void;
+  signal: AbortSignal;
+  onAbort: () => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The slots of one upstream model shared by every origin replica through Redis (slot-lua.ts):
+ * the queue, its priority classes and its tenant fairness are global. The replica's own Gate
+ * keeps counting the slots this replica holds and takes over, with slots / replicas, while
+ * Redis is unreachable, so admission is never unbounded.
+ */
+export class SharedGate {
+  private readonly waiters = new Map<string, RemoteWaiter>();
+  /** Lease ids of the slots this replica holds, renewed in Redis. */
+  private readonly held = new Set<string>();
+  private readonly keys: string[];
+
+  constructor(
+    /** This replica's share, and the count of what it holds. */
+    readonly local: Gate,
+    private readonly slots: SharedSlots,
+    name: string,
+    readonly settings: SharedGateSettings,
+  ) {
+    const tag = createHash('sha256').update(name).digest('hex').slice(0, 16);
+    const base = `${slots.opts.keyPrefix}slots:{${tag}}:`;
+    this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta'].map((k) => base + k);
+    slots.register(this);
+  }
+
+  get active(): number {
+    return this.local.active;
+  }
+
+  get queued(): number {
+    return this.local.queued + this.waiters.size;
+  }
+
+  get stats(): GateStats {
+    return this.local.stats;
+  }
+
+  /** The limit that applies now: the engine's slots, or this replica's share during a Redis outage. */
+  get limit(): number {
+    return this.slots.shared() ? this.settings.slots : this.local.limit;
+  }
+
+  get scope(): 'redis' | 'replica' {
+    return this.slots.shared() ? 'redis' : 'replica';
+  }
+
+  queuedBy(cls: PriorityClass): number {
+    let n = this.local.queuedBy(cls);
+    for (const w of this.waiters.values()) if (w.cls === cls) n++;
+    return n;
+  }
+
+  waitingTenants(): { interactive: Record<string, number>; batch: Record<string, number> } {
+    const out = this.local.waitingTenants();
+    for (const w of this.waiters.values()) {
+      const m = out[w.cls];
+      m[w.tenant] = (m[w.tenant] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal): Promise<() => void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const usable = this.slots.usable();
+    if (usable === true) return this.acquireShared(tenant, cls, signal);
+    if (usable === false) return this.acquireLocal(tenant, cls, signal);
+    return usable.then((ok) => (ok ? this.acquireShared(tenant, cls, signal) : this.acquireLocal(tenant, cls, signal)));
+  }
+
+  private acquireLocal(tenant: string, cls: PriorityClass, signal: AbortSignal): Promise<() => void> {
+    return this.local.acquire(tenant, cls, signal).then((release) => this.hold(this.slots.newId(), release));
+  }
+
+  private acquireShared(tenant: string, cls: PriorityClass, signal: AbortSignal): Promise<() => void> {
+    return new Promise<() => void>((resolve, reject) => {
+      const w: RemoteWaiter = {
+        id: this.slots.newId(),
+        tenant,
+        cls,
+        queuedAt: Date.now(),
+        sending: true,
+        grantSeen: false,
+        done: false,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          if (w.done) return;
+          this.local.stats.cancelledWhileQueued++;
+          this.giveUp(w, signal.reason);
+        },
+        timer: undefined,
+      };
+      this.waiters.set(w.id, w);
+      signal.addEventListener('abort', w.onAbort, { once: true });
+      this.enqueue(w);
+    });
+  }
+
+  private head(): Array<string | number> {
+    const s = this.settings;
+    return [...this.keys, Date.now(), this.slots.opts.leaseTtlMs, s.slots, s.batchCap, s.interactiveWeight, this.slots.channelPrefix];
+  }
+
+  private enqueue(w: RemoteWaiter): void {
+    w.sending = true;
+    const s = this.settings;
+    this.slots.scripts.puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue).then(
+      ([status, , waiting]) => {
+        w.sending = false;
+        this.slots.ok();
+        if (w.done) {
+          // Given up or moved to the local share while the answer was on its way.
+          if (status !== -1) this.leave(w.id);
+          return;
+        }
+        if (status === 1 && !w.grantSeen) return this.grant(w, 0);
+        if (w.grantSeen) return this.grant(w);
+        if (status === -1) {
+          this.local.stats.rejectedQueueFull++;
+          this.forget(w);
+          w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs));
+          return;
+        }
+        const limit = s.waitMs[w.cls];
+        w.timer ??= setTimeout(() => {
+          if (w.done) return;
+          this.local.stats.rejectedWaitLimit++;
+          this.giveUp(w, busyError(s.label, 'queue_wait_exceeded', `this request waited ${limit} ms for one of its ${s.slots} slots (the queue wait limit; ${this.queued - 1} still waiting here)`, this.queued, s.slots, this.local.holdMs));
+        }, Math.max(0, limit - (Date.now() - w.queuedAt)));
+      },
+      (err: unknown) => {
+        w.sending = false;
+        if (w.done) return;
+        // Falling back moves every waiter of this replica (this one too) to the local share; a
+        // slow answer is asked again (the script is idempotent per id).
+        if (this.slots.failed(err)) {
+          if (!w.done) this.toLocal(w);
+        } else setTimeout(() => !w.done && this.enqueue(w), RETRY_MS).unref();
+      },
+    );
+  }
+
+  private forget(w: RemoteWaiter): void {
+    w.done = true;
+    this.waiters.delete(w.id);
+    if (w.timer) clearTimeout(w.timer);
+    w.signal.removeEventListener('abort', w.onAbort);
+  }
+
+  /** `waitedMs` 0: straight in, no queueing (the round trip to Redis is not a wait). */
+  private grant(w: RemoteWaiter, waitedMs = Date.now() - w.queuedAt): void {
+    if (w.done) return;
+    this.forget(w);
+    w.resolve(this.hold(w.id, this.local.occupy(waitedMs)));
+  }
+
+  /** Wait limit or client gone: out of the shared queue, and a slot granted meanwhile goes back. */
+  private giveUp(w: RemoteWaiter, err: unknown): void {
+    this.forget(w);
+    this.leave(w.id);
+    w.reject(err);
+  }
+
+  private toLocal(w: RemoteWaiter): void {
+    this.forget(w);
+    this.acquireLocal(w.tenant, w.cls, w.signal).then(w.resolve, w.reject);
+  }
+
+  /** Gives back whatever `id` holds in Redis; asked again while Redis is only slow, else its lease lapses. */
+  private leave(id: string, attempt = 0): void {
+    if (!this.slots.ready()) return;
+    this.slots.scripts.puertaSlotLeave(...this.head(), id).then(
+      () => this.slots.ok(),
+      (err: unknown) => {
+        if (!this.slots.failed(err) && attempt < 3) setTimeout(() => this.leave(id, attempt + 1), RETRY_MS).unref();
+      },
+    );
+  }
+
+  private hold(id: string, localRelease: () => void): () => void {
+    this.held.add(id);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.held.delete(id);
+      localRelease();
+      // Not renewed any more: if this message is lost the lease lapses within its TTL.
+      this.leave(id);
+    };
+  }
+
+  /** A grant message for one of this replica's waiters; false when the id is not one of this gate's. */
+  granted(id: string): boolean {
+    const w = this.waiters.get(id);
+    if (!w) return false;
+    if (w.sending) w.grantSeen = true;
+    else this.grant(w);
+    return true;
+  }
+
+  /** Redis is unreachable: this replica's waiters queue for its own share instead. */
+  fallBack(): void {
+    for (const w of [...this.waiters.values()]) this.toLocal(w);
+  }
+
+  /** Reaps lapsed leases (a dead replica's), grants, and catches up on grant messages lost. */
+  async sweep(): Promise<void> {
+    const waiting = [...this.waiters.values()].filter((w) => !w.sending);
+    if (waiting.length === 0) return;
+    const states = await this.slots.scripts.puertaSlotSweep(...this.head(), ...waiting.map((w) => w.id));
+    this.slots.ok();
+    waiting.forEach((w, i) => {
+      if (w.done || w.sending) return;
+      if (states[i] === 1) this.grant(w);
+      // Redis lost the queue (a restart without persistence): queue again, at the back of its tenant's turn.
+      else if (states[i] === 2) this.enqueue(w);
+    });
+  }
+
+  /** Keeps the leases of slots held here alive (and re-asserts them after a Redis restart). */
+  async renew(): Promise<void> {
+    if (this.held.size === 0) return;
+    await this.slots.scripts.puertaSlotRenew(...this.head(), ...this.held);
+    this.slots.ok();
+  }
+}
