@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addKey, putTenant, writeTenantsFile } from '../../edge/cli/tenants-file.ts';
 import type { TenantsFile } from '../../shared/tenants.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
-import { startOriginProcess, type Child } from '../../sre/bench/lib/processes.ts';
+import { buildOrigin, startOriginProcess, type Child } from '../../sre/bench/lib/processes.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import { sleep, until } from '../quota/helpers.ts';
 
@@ -51,6 +51,8 @@ describe('engine slots shared by every origin replica (Redis leases)', () => {
       keys[t] = (await addKey(data, t)).key;
     }
     writeTenantsFile(join(dir, 'tenants.json'), data);
+    // The replicas run what production runs: the built origin (dist/origin/main.js).
+    buildOrigin();
     redis = await startRedis();
     sim = await startSimulator({ preloaded: [MODEL] });
     replicas.push(...(await Promise.all([startReplica(), startReplica(), startReplica()])));
