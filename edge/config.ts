@@ -29,7 +29,8 @@ export const edgeConfigSchema = z.object({
   CORS_ALLOWED_ORIGINS: csv,
   CORS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
   /** Request bodies are read whole to sign their digest; this bounds that. */
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  // One phone photo (3–8 MB JPEG, up to ~11 MB in base64) plus the rest of the request.
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   /**
    * Fastly only. `kv`: also count per-tenant windows in the KV store. For Viceroy, whose Edge Rate
    * Limiting is a stub that never limits; in production ERL alone is right (KV writes are slow).

@@ -130,6 +130,9 @@ export const errors = {
       code: 'request_too_large',
       message: `request body exceeds the limit of ${limitBytes} bytes; send a smaller body or raise MAX_BODY_BYTES`,
       retryable: false,
+      // The body may be only partly read: the connection cannot carry another request, so the
+      // client is told to open a new one rather than finding out from a reset.
+      headers: { connection: 'close' },
     }),
   upstreamUnavailable: (message: string, retryAfter = 5) =>
     new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_unavailable', message, retryAfter, retryable: true }),

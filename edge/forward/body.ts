@@ -3,24 +3,25 @@ import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
 
 /**
- * Reads a request body whole, refusing early past `limit`. The edge must hold the bytes to sign
- * their digest; request bodies (prompts) are bounded, unlike responses, which are never buffered.
+ * Reads a request body whole, refusing past `limit`. The edge must hold the bytes to sign their
+ * digest; request bodies (prompts) are bounded, unlike responses, which are never buffered.
+ * Refusing does not stop reading: a client still uploading would see its connection reset before
+ * it could read the 413, so the rest is read and dropped, up to `drainFactor` times the limit.
  */
+const drainFactor = 4;
+
 export async function readBody(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
   if (req.method === 'GET' || req.method === 'HEAD' || !req.body) return null;
-  const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw errors.payloadTooLarge(limit);
   const reader = req.body.getReader();
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) return refuse(reader, 0, limit);
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw errors.payloadTooLarge(limit);
-    }
+    if (total > limit) return refuse(reader, total, limit);
     chunks.push(value);
   }
   if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>;
@@ -31,6 +32,20 @@ export async function readBody(req: Request, limit: number): Promise<Uint8Array<
     off += c.byteLength;
   }
   return out;
+}
+
+async function refuse(reader: ReadableStreamDefaultReader<Uint8Array>, seen: number, limit: number): Promise<never> {
+  let total = seen;
+  try {
+    while (total <= limit * drainFactor) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  throw errors.payloadTooLarge(limit);
 }
 
 /**

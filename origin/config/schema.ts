@@ -44,7 +44,8 @@ export const originConfigSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.coerce.number().int().min(0).max(65535).default(8080),
-        maxBodyBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+        // One phone photo (3–8 MB JPEG, up to ~11 MB in base64) plus the rest of the request.
+        maxBodyBytes: z.coerce.number().int().positive().default(16 * 1024 * 1024),
         /** On SIGTERM: stop accepting, let open streams run this long, then end them with an error event. */
         shutdownGraceMs: ms(30_000),
         /**
