@@ -4,6 +4,7 @@
  * deltas arrive before any token and would flatter it.
  */
 import { Agent, request } from 'undici';
+import { createSseDecoder } from '../../shared/sse.ts';
 import type { Prompt } from './prompts.ts';
 import type { Target } from './config.ts';
 
@@ -21,6 +22,9 @@ export interface RequestSample {
   itlMs: number[];
   outputTokens: number;
   inputTokens: number;
+  /** Admission wait and engine first byte as the origin reports them (Server-Timing), when it does. */
+  queueMs?: number;
+  upstreamMs?: number;
 }
 
 /** Unbounded connections: the harness, not the pool, decides concurrency. */
@@ -51,30 +55,20 @@ interface Parsed {
   inputTokens?: number;
 }
 
-/** Incremental SSE reader for the OpenAI stream: events end at a blank line. */
+/** Incremental SSE reader for the OpenAI stream, on eventsource-parser (CRLF, multi-line data, comments). */
 function sseParser(): (text: string) => Parsed {
-  let buf = '';
-  return (text) => {
-    buf += text;
-    const out: Parsed = { content: 0, done: false };
-    let end;
-    while ((end = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, end);
-      buf = buf.slice(end + 2);
-      let event = 'message';
-      let data = '';
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data += line.slice(5).trimStart();
-      }
-      if (!data) continue;
-      if (event === 'error') {
+  let out: Parsed = { content: 0, done: false };
+  const decoder = createSseDecoder({
+    onEvent(m) {
+      const data = m.data;
+      if (!data) return;
+      if (m.event === 'error') {
         out.error = data;
-        continue;
+        return;
       }
       if (data === '[DONE]') {
         out.done = true;
-        continue;
+        return;
       }
       try {
         const j = JSON.parse(data) as {
@@ -90,9 +84,26 @@ function sseParser(): (text: string) => Parsed {
       } catch {
         out.error = `malformed event: ${data.slice(0, 80)}`;
       }
-    }
+    },
+  });
+  return (text) => {
+    out = { content: 0, done: false };
+    decoder.feed(text);
     return out;
   };
+}
+
+/** The origin's Server-Timing entries (`queue`, `upstream`), in ms; the edge passes them through. */
+export function serverTiming(header: string | string[] | undefined): { queueMs?: number; upstreamMs?: number } {
+  const out: { queueMs?: number; upstreamMs?: number } = {};
+  for (const entry of (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',')) {
+    const [name, ...params] = entry.trim().split(';');
+    const dur = params.map((p) => /^\s*dur=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    if (dur === undefined) continue;
+    if (name === 'queue') out.queueMs = Number(dur);
+    else if (name === 'upstream') out.upstreamMs = Number(dur);
+  }
+  return out;
 }
 
 /** Incremental NDJSON reader for Ollama's native stream. */
@@ -137,6 +148,7 @@ export async function sendOne(t: Target, model: string, p: Prompt, o: { timeoutM
       s.errorMessage = (await res.body.text()).slice(0, 200);
       return s;
     }
+    Object.assign(s, serverTiming(res.headers['server-timing']));
     const parse = t.api === 'openai' ? sseParser() : ndjsonParser();
     const decoder = new TextDecoder();
     let last = 0;

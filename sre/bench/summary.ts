@@ -1,4 +1,5 @@
 /** Per-step figures from raw samples: the numbers that go into the table, the CSV and the plots. */
+import { mean } from 'simple-statistics';
 import { percentile, sortedCopy } from './lib/stats.ts';
 import type { StepRun } from './runner.ts';
 
@@ -7,6 +8,9 @@ export interface Dist {
   p50: number;
   p95: number;
   p99: number;
+  p999: number;
+  /** The worst request: what a timeout has to outlast (check:timeouts --from-metrics reads it). */
+  max: number;
 }
 
 export interface StepSummary {
@@ -21,6 +25,9 @@ export interface StepSummary {
   ttftMs: Dist;
   itlMs: Dist;
   e2eMs: Dist;
+  /** From the origin's Server-Timing (`queue`, `upstream`), when the target sends it. */
+  queueMs?: Dist;
+  upstreamFirstByteMs?: Dist;
   /** Output tokens/s of one request: tokens after the first / time after the first token. */
   reqTokPerS: Dist;
   totalTokPerS: number;
@@ -30,9 +37,13 @@ export interface StepSummary {
 }
 
 export function dist(values: number[]): Dist {
-  if (values.length === 0) return { avg: NaN, p50: NaN, p95: NaN, p99: NaN };
+  if (values.length === 0) return { avg: NaN, p50: NaN, p95: NaN, p99: NaN, p999: NaN, max: NaN };
   const s = sortedCopy(values);
-  return { avg: values.reduce((a, b) => a + b, 0) / values.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99) };
+  return { avg: mean(values), p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), p999: percentile(s, 99.9), max: s[s.length - 1]! };
+}
+
+function optionalDist<K extends string>(key: K, values: number[]): Partial<Record<K, Dist>> {
+  return values.length > 0 ? ({ [key]: dist(values) } as Record<K, Dist>) : {};
 }
 
 export function summarize(run: StepRun): StepSummary {
@@ -55,6 +66,8 @@ export function summarize(run: StepRun): StepSummary {
     ttftMs: dist(ok.flatMap((s) => (s.ttftMs === undefined ? [] : [s.ttftMs]))),
     itlMs: dist(ok.flatMap((s) => s.itlMs)),
     e2eMs: dist(ok.map((s) => s.e2eMs)),
+    ...optionalDist('queueMs', ok.flatMap((s) => (s.queueMs === undefined ? [] : [s.queueMs]))),
+    ...optionalDist('upstreamFirstByteMs', ok.flatMap((s) => (s.upstreamMs === undefined ? [] : [s.upstreamMs]))),
     reqTokPerS: dist(decodeRates),
     totalTokPerS: wallS > 0 ? outTokens / wallS : 0,
     reqPerS: wallS > 0 ? ok.length / wallS : 0,

@@ -13,6 +13,7 @@ import { layoutSchema } from './layout.ts';
 import { layoutPresetNames, layoutPresets, type LayoutPresetName } from './presets.ts';
 import { formatResult } from './report.ts';
 import { readEnvFile } from './sources/env-file.ts';
+import { formatProposals, fromMetrics } from './traffic/from-metrics.ts';
 
 const help = `Timeout chain checker
 
@@ -33,6 +34,13 @@ Usage: npm run check:timeouts -- [flags]
   --slots-from-override  every model gets the override's OLLAMA_NUM_PARALLEL slots (the deployed engine)
                          instead of the reference layout's own
   --probe                ask the upstream for /api/version and /api/ps
+  --from-metrics SRC     propose values from observed traffic instead of checking presets: SRC is the
+                         origin's /metrics URL, a Prometheus server URL, a saved /metrics dump, or a
+                         bench result (results.json of npm run bench). Exit 1 when today's config
+                         would have cut observed requests.
+  --window DUR           Prometheus server range for --from-metrics (default 7d)
+  --model NAME           only this model's series (--from-metrics on /metrics or Prometheus)
+  --metrics-token T      bearer token for the origin's /metrics
   --json                 print the results as JSON
   --help                 this text
 `;
@@ -51,6 +59,10 @@ const flagsSchema = z.object({
   'ollama-override': z.string().optional(),
   'slots-from-override': z.boolean().optional(),
   probe: z.boolean().optional(),
+  'from-metrics': z.string().optional(),
+  window: z.string().regex(/^\d+[smhdwy]$/, 'a Prometheus range such as 7d or 24h').optional(),
+  model: z.string().optional(),
+  'metrics-token': z.string().optional(),
   json: z.boolean().optional(),
   help: z.boolean().optional(),
 });
@@ -74,6 +86,10 @@ export async function runCli(argv: string[], root: string, out: (s: string) => v
         'ollama-override': { type: 'string' },
         'slots-from-override': { type: 'boolean' },
         probe: { type: 'boolean' },
+        'from-metrics': { type: 'string' },
+        window: { type: 'string' },
+        model: { type: 'string' },
+        'metrics-token': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean' },
       },
@@ -91,6 +107,29 @@ export async function runCli(argv: string[], root: string, out: (s: string) => v
   if (f.help) {
     out(help);
     return 0;
+  }
+  if (f['from-metrics']) {
+    try {
+      const r = await fromMetrics({
+        root,
+        source: f['from-metrics'],
+        edge: f.edge ?? 'fastly',
+        shielding: f.shielding ?? true,
+        ...(f['fastly-toml'] ? { fastlyToml: f['fastly-toml'] } : {}),
+        ...(f['fastly-section'] ? { fastlySection: f['fastly-section'] } : {}),
+        ...(f.wrangler ? { wrangler: f.wrangler } : {}),
+        ...(f['origin-config'] ? { originFile: f['origin-config'] } : {}),
+        ...(f['origin-env'] ? { originEnv: readEnvFile(f['origin-env']) } : {}),
+        ...(f.window ? { window: f.window } : {}),
+        ...(f.model ? { model: f.model } : {}),
+        ...(f['metrics-token'] ? { token: f['metrics-token'] } : {}),
+      });
+      out(f.json ? JSON.stringify(r, null, 2) : formatProposals(r));
+      return r.proposals.some((p) => p.verdict === 'would cut') ? 1 : 0;
+    } catch (e) {
+      out(`check:timeouts: ${(e as Error).message}`);
+      return 2;
+    }
   }
   const results: CheckResult[] = [];
   try {

@@ -1,8 +1,9 @@
-/** Percentile of an ascending-sorted array (nearest rank). */
+import { quantileSorted } from 'simple-statistics';
+
+/** Percentile (0-100) of an ascending-sorted array, by simple-statistics' quantile. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
+  return quantileSorted(Array.from(sorted), p / 100);
 }
 
 export function sortedCopy(values: number[]): Float64Array {
