@@ -1,6 +1,7 @@
 import type { TenantContext } from '../types.ts';
 
-export type Outcome = 'ok' | 'client_cancelled' | 'upstream_error' | 'rejected' | 'error';
+/** `client_stalled`: the client stopped reading mid-stream (stream.writeStallMs) and was cut off. */
+export type Outcome = 'ok' | 'client_cancelled' | 'client_stalled' | 'upstream_error' | 'rejected' | 'error';
 
 /** What retrieval added to a request (origin/retrieval/): ids, scores and timings, never chunk text. */
 export interface RetrievalSummary {
