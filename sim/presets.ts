@@ -1,7 +1,7 @@
 import type { ModelConfig, SimOptions } from './types.ts';
 
 /**
- * Models with timing from the published DGX Spark figures in UPSTREAM-PROTOCOL.md.
+ * Models with timing from the published DGX Spark figures in docs/upstream-protocol.md.
  * computeWeight is chosen so aggregate throughput flattens where the figures say it does:
  * gpt-oss-20b degrades beyond ~11 concurrent requests (weight 1/11), gpt-oss-120b output
  * throughput flattens at ~75 tok/s (41 tok/s single stream / 75 ≈ 0.55).

@@ -2,7 +2,7 @@
  * Reference layouts. A preset fixes the workload (models, longest prompt and answer, the edge
  * platform); every timer comes from the shipped config files, so "the presets pass" means the
  * repository's own defaults carry these workloads. Model timing is the simulator's, which follows
- * the published DGX Spark figures (shared/UPSTREAM-PROTOCOL.md).
+ * the published DGX Spark figures (docs/upstream-protocol.md).
  */
 import { presets as simModels, type PresetName } from '../../sim/presets.ts';
 
