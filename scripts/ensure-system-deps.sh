@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the real system parts the tests and the local stack run against, only when missing.
 # Idempotent and quiet when everything is present, so `npm test` and `npm start` can call it
-# every time. Slow builds (Viceroy) go to a cache outside the repo and are reused.
+# every time. Slow builds (Viceroy, Ollama) go to a cache outside the repo and are reused.
 #
 #   scripts/ensure-system-deps.sh [redis] [nginx] [chromium] [viceroy] [promtool] [systemd-analyze]   (no args: all)
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(redis nginx chromium promtool systemd-analyze viceroy)
+[ ${#want[@]} -eq 0 ] && want=(redis nginx chromium promtool systemd-analyze viceroy ollama)
 
 log() { printf '[deps] %s\n' "$*" >&2; }
 
@@ -53,6 +53,8 @@ for w in "${want[@]}"; do
     # Verifies the origin's systemd unit; installing the package starts nothing in a container.
     systemd-analyze) command -v systemd-analyze >/dev/null || apt_install systemd ;;
     viceroy) ensure_viceroy ;;
-    *) log "unknown part '$w' (known: redis nginx chromium promtool systemd-analyze viceroy)"; exit 2 ;;
+    # The real Ollama server (pinned, built with go install) and the venv that writes its tiny models.
+    ollama) bash "$(dirname "$0")/ensure-ollama.sh" ;;
+    *) log "unknown part '$w' (known: redis nginx chromium promtool systemd-analyze viceroy ollama)"; exit 2 ;;
   esac
 done

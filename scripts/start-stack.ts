@@ -1,14 +1,19 @@
 /**
- * `npm start`: the whole local stack with demo defaults. Without OLLAMA_URL the Ollama simulator
- * stands in for the GPU box (models preloaded, real-time speed of a DGX Spark). Prints where to
- * send requests. Ctrl-C stops everything it started.
+ * `npm start`: the whole local stack with demo defaults. The upstream is, in this order:
+ * OLLAMA_URL when set; else the real Ollama server built by scripts/ensure-ollama.sh (when its
+ * cached build is present) serving the tiny test models; else the Ollama simulator (models
+ * preloaded, real-time speed of a DGX Spark). `--upstream ollama|sim` picks one of the last two.
+ * Prints where to send requests and which upstream runs. Ctrl-C stops everything it started.
  *
- * Environment: OLLAMA_URL (a real Ollama), ORIGIN_PORT (default 8080), SIM_PORT (default 11435).
+ * Environment: OLLAMA_URL (a real Ollama), ORIGIN_PORT (default 8080), SIM_PORT (default 11435);
+ * the local Ollama build takes a free loopback port.
  * The edge runs in front (Viceroy when built, else workerd; EDGE_RUNTIME=fastly|workers, EDGE_PORT
  * default 7676, EDGE=off to skip it); the origin then accepts only edge-signed requests.
  */
+import { parseArgs } from 'node:util';
+import { OLLAMA_VERSION, ollamaAvailable, startLocalOllama, tinyModels } from '../infra/ollama-local/index.ts';
 import { startOrigin, type RunningOrigin } from '../origin/node/server.ts';
-import { startSimulator, type Simulator } from '../sim/index.ts';
+import { startSimulator } from '../sim/index.ts';
 import { localRuntime, localSigningSecret, prepareDemoTenant, startLocalEdge } from '../edge/local/index.ts';
 
 interface Part {
@@ -29,14 +34,45 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
-async function main(): Promise<void> {
-  let upstreamUrl = process.env.OLLAMA_URL;
-  let sim: Simulator | undefined;
-  if (!upstreamUrl) {
-    sim = await startSimulator({ port: Number(process.env.SIM_PORT ?? 11435), preloaded: ['gpt-oss:20b', 'nomic-embed-text:latest', 'llama3.2:3b'] });
-    parts.push({ name: 'simulator', stop: () => sim!.close() });
-    upstreamUrl = sim.url;
+interface Upstream {
+  url: string;
+  /** What the banner says runs there. */
+  label: string;
+  /** The model the printed examples use. */
+  model: string;
+}
+
+function wantedUpstream(): 'ollama' | 'sim' | 'auto' {
+  const { values } = parseArgs({ options: { upstream: { type: 'string' } }, strict: true });
+  const u = values.upstream ?? 'auto';
+  if (u !== 'ollama' && u !== 'sim' && u !== 'auto') throw new Error(`--upstream must be ollama, sim or auto, got "${u}"`);
+  return u;
+}
+
+async function startUpstream(): Promise<Upstream> {
+  const wanted = wantedUpstream();
+  if (process.env.OLLAMA_URL && wanted === 'auto') {
+    return { url: process.env.OLLAMA_URL, label: `Ollama ${process.env.OLLAMA_URL} (OLLAMA_URL)`, model: '<a model from /v1/models>' };
   }
+  if (wanted === 'ollama' || (wanted === 'auto' && ollamaAvailable())) {
+    if (!ollamaAvailable()) throw new Error('--upstream ollama: no Ollama build yet; run scripts/ensure-ollama.sh (about 6 minutes, once)');
+    const o = await startLocalOllama({ numParallel: 2 });
+    parts.push({ name: 'ollama', stop: () => o.stop() });
+    return {
+      url: o.url,
+      label: `real Ollama ${OLLAMA_VERSION} ${o.url} (local build, tiny random-weight models: ${tinyModels.chat}, ${tinyModels.embed}; --upstream sim for the simulator)`,
+      model: tinyModels.chat,
+    };
+  }
+  const sim = await startSimulator({ port: Number(process.env.SIM_PORT ?? 11435), preloaded: ['gpt-oss:20b', 'nomic-embed-text:latest', 'llama3.2:3b'] });
+  parts.push({ name: 'simulator', stop: () => sim.close() });
+  const why = wanted === 'sim' ? '--upstream sim' : 'no OLLAMA_URL and no local Ollama build';
+  return { url: sim.url, label: `Ollama simulator ${sim.url} (${why})`, model: 'gpt-oss:20b' };
+}
+
+async function main(): Promise<void> {
+  const upstream = await startUpstream();
+  const upstreamUrl = upstream.url;
   const withEdge = process.env.EDGE !== 'off';
   const edgeSecret = withEdge ? localSigningSecret() : undefined;
   const demo = withEdge ? await prepareDemoTenant() : undefined;
@@ -57,10 +93,10 @@ async function main(): Promise<void> {
     -H 'authorization: Bearer ${demo.key}'` : '';
 
   const entry = edge?.url ?? origin.url;
-  const model = sim ? 'gpt-oss:20b' : '<a model from /v1/models>';
+  const model = upstream.model;
   console.log(`
 Puerta local stack
-  upstream  ${sim ? `Ollama simulator ${sim.url} (no OLLAMA_URL set)` : `Ollama ${upstreamUrl}`}
+  upstream  ${upstream.label}
   origin    ${origin.url}${edge ? ' (accepts only edge-signed requests)' : ''}${edge ? `\n  edge      ${edge.url}  (${runtime === 'fastly' ? 'Fastly Compute build in Viceroy' : 'Workers build in workerd'})\n  demo key  ${demo!.key}  (tenant "demo"; a new one each start, only its hash is stored)` : ''}
 
 Try it:

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The one error shape of the whole path (docs/wire-contracts.md "Errors"): OpenAI-style JSON before
+ * The one error shape of the whole path (DESIGN.md "Wire contracts"): OpenAI-style JSON before
  * the first byte, the same object as the `data:` of a final `event: error` after it.
  */
 export const errorTypes = [
@@ -41,11 +41,6 @@ export interface PuertaErrorInit {
   retryAfter?: number;
   headers?: Record<string, string>;
   cause?: unknown;
-  /**
-   * The message for logs and records when `message` carries text the gateway did not write (an
-   * engine's error, which may echo the prompt): the client sees `message`, logs see this.
-   */
-  logMessage?: string;
 }
 
 export class PuertaError extends Error {
@@ -56,8 +51,6 @@ export class PuertaError extends Error {
   readonly retryable: boolean;
   readonly retryAfter: number | undefined;
   readonly headers: Record<string, string>;
-  /** Safe to log: `message` without any engine-written text (see PuertaErrorInit.logMessage). */
-  readonly logMessage: string;
 
   constructor(init: PuertaErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -69,22 +62,6 @@ export class PuertaError extends Error {
     this.retryable = init.retryable ?? (init.status === 429 || init.status >= 500);
     this.retryAfter = init.retryAfter;
     this.headers = init.headers ?? {};
-    this.logMessage = init.logMessage ?? init.message;
-  }
-
-  /** The same error with `logMessage` for logs and records (the client still sees `message`). */
-  withLogMessage(logMessage: string): PuertaError {
-    return new PuertaError({
-      status: this.status,
-      type: this.type,
-      code: this.code,
-      param: this.param,
-      message: this.message,
-      retryable: this.retryable,
-      ...(this.retryAfter !== undefined ? { retryAfter: this.retryAfter } : {}),
-      headers: this.headers,
-      logMessage,
-    });
   }
 
   body(requestId?: string, withRetryable = false): ErrorBody {

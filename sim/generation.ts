@@ -194,6 +194,9 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
           sink.finish({
             doneReason,
             promptTokens: job.promptTokens,
+            // Real Ollama also counts the end-of-turn token it generated but never sent (one more
+            // on a natural stop); here eval_count is what was sent, which the rest of the suite's
+            // arithmetic builds on (sim/README.md, known differences).
             evalCount: total,
             totalNs: life.simNs(end - life.t0),
             loadNs: life.simNs(admittedAt - life.t0),

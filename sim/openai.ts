@@ -6,16 +6,28 @@ import type { Env } from './lifecycle.ts';
 import { goJson, goString } from './json.ts';
 import { chatPromptTokens, embedWorkMs, float32Array, toolTokens, vectorFor } from './native.ts';
 import { directivesFor, planJob } from './plan.ts';
-import { HttpError, readJson, resolveModel, topLogprobs } from './request.ts';
+import { HttpError, parseBody, readJson, resolveModel, topLogprobs } from './request.ts';
 import { serveGeneration, serveWork } from './serve.ts';
 import { countTokens } from './text.ts';
 
-/** Ollama's openai.NewError: type from status; json.Encoder adds the newline. */
+/**
+ * An error the native handler behind the OpenAI layer answered (unknown model, missing
+ * capability, busy): the middleware's writeError re-encodes it with openai.NewError(500, …), so
+ * the type is always `api_error` whatever the status, and json.Encoder adds the newline.
+ */
 export function openAIError(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent || res.destroyed) return;
-  const type = status === 400 ? 'invalid_request_error' : status === 404 ? 'not_found_error' : 'api_error';
-  const text = `${goJson({ error: { message, type, param: null, code: null } })}\n`;
+  const text = `${goJson({ error: { message, type: 'api_error', param: null, code: null } })}\n`;
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** An error of the OpenAI middleware's own checks: openai.NewError(status) through gin's c.JSON (charset, no newline). */
+export function openAIMiddlewareError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent || res.destroyed) return;
+  const type = status === 400 ? 'invalid_request_error' : status === 404 ? 'not_found_error' : 'api_error';
+  const text = goJson({ error: { message, type, param: null, code: null } });
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -32,9 +44,11 @@ function usageJson(p: number, c: number): string {
 }
 
 /**
- * Ollama's ChatWriter: chunks converted from native lines. A native error line unmarshals into an
- * empty ChatResponse, so a mid-stream error becomes an empty delta with model "" and the stream
- * simply ends — no finish chunk, no [DONE]. Reproduced on purpose.
+ * Ollama's ChatWriter: one chunk per native line (openai.ToChunk), every delta with
+ * `"role":"assistant"` and `content`, the done line's chunk carrying the finish_reason (and the
+ * calls the done line delivers). A native error line unmarshals into an empty ChatResponse, so a
+ * mid-stream error becomes an empty delta with model "" and the stream simply ends — no finish
+ * chunk, no [DONE]. Reproduced on purpose.
  */
 class ChatSink implements Sink {
   private started = false;
@@ -68,8 +82,9 @@ class ChatSink implements Sink {
     );
   }
 
+  /** ToChunk sets the role on every delta. */
   private role(): string {
-    return this.started ? '' : '"role":"assistant",';
+    return '"role":"assistant",';
   }
 
   private keepLogprob(logprob: string | undefined): void {
@@ -113,9 +128,9 @@ class ChatSink implements Sink {
       );
       return;
     }
-    if (calls.length) this.toolCalls(calls);
-    else if (!this.started) this.chunk(this.model, `{${this.role()}"content":""}`, 'null');
-    this.chunk(this.model, '{}', `"${reason}"`);
+    // The done line's own chunk: empty content, the calls it delivers (harmony), the finish reason.
+    const tc = calls.length ? `,"tool_calls":${openAIToolCalls(calls)}` : '';
+    this.chunk(this.model, `{${this.role()}"content":""${tc}}`, `"${reason}"`);
     if (this.includeUsage) {
       this.res.write(
         `data: ${this.pre}${this.created},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[],"usage":${usageJson(f.promptTokens, f.evalCount)}}\n\n`,
@@ -275,16 +290,13 @@ const completionReq = z.object({
 
 const embedReq = z.object({
   model: z.string().default(''),
-  input: z.unknown(),
+  input: z.unknown().optional(),
   dimensions: z.number().int().nullish(),
   encoding_format: z.string().nullish(),
 });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new HttpError(400, `json: cannot unmarshal ${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}`);
+function parse<T>(schema: z.ZodType<T>, body: unknown, goStruct: string): T {
+  return parseBody(schema, body, goStruct, 'middleware');
 }
 
 /** Ollama's FromChatRequest: json_object → "json", json_schema → its schema. */
@@ -307,19 +319,29 @@ function textOf(content: string | Array<{ type: string; text?: string | undefine
   return s;
 }
 
-export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerResponse, kind: 'chat' | 'completions' | 'embeddings' | 'models'): Promise<void> {
+export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerResponse, kind: 'chat' | 'completions' | 'embeddings' | 'models' | 'model'): Promise<void> {
+  if (kind === 'model') {
+    const id = decodeURIComponent((req.url ?? '').split('?')[0]!.slice('/v1/models/'.length));
+    const cfg = resolveModel(env.opts.models, id);
+    if (!cfg) throw new HttpError(404, `model '${id}' not found`);
+    sendEncoded(res, `{"id":${goString(id)},"object":"model","created":1759320000,"owned_by":"library"}`);
+    return;
+  }
   if (kind === 'models') {
     const data = env.opts.models.map((m) => `{"id":${goString(m.name)},"object":"model","created":1759320000,"owned_by":"library"}`);
     sendEncoded(res, `{"object":"list","data":${data.length ? `[${data.join(',')}]` : 'null'}}`);
     return;
   }
-  const raw = await readJson(req);
-  if (kind === 'embeddings') return embeddings(env, req, res, parse(embedReq, raw));
+  const raw = await readJson(req).catch((e: unknown) => {
+    // The OpenAI middleware binds the body itself: its own 400, not the native handler's.
+    throw e instanceof HttpError ? new HttpError(e.status, e.message, 'middleware') : e;
+  });
+  if (kind === 'embeddings') return embeddings(env, req, res, parse(embedReq, raw, 'openai.EmbedRequest'));
 
   const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${Math.floor(env.rnd() * 999)}`;
   if (kind === 'chat') {
-    const body = parse(chatReq, raw);
-    if (body.messages.length === 0) throw new HttpError(400, "[] is too short - 'messages'");
+    const body = parse(chatReq, raw, 'openai.ChatCompletionRequest');
+    if (body.messages.length === 0) throw new HttpError(400, "[] is too short - 'messages'", 'middleware');
     const cfg = resolveModel(env.opts.models, body.model);
     if (!cfg) throw new HttpError(404, `model '${body.model}' not found`);
     env.stats.request(cfg.name);
@@ -341,7 +363,7 @@ export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerRe
     const sink = new ChatSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true);
     return serveGeneration(env, '/v1/chat/completions', cfg, job, sink, res, undefined);
   }
-  const body = parse(completionReq, raw);
+  const body = parse(completionReq, raw, 'openai.CompletionRequest');
   const cfg = resolveModel(env.opts.models, body.model);
   if (!cfg) throw new HttpError(404, `model '${body.model}' not found`);
   env.stats.request(cfg.name);
@@ -354,12 +376,12 @@ export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerRe
 async function embeddings(env: Env, req: IncomingMessage, res: ServerResponse, body: z.infer<typeof embedReq>): Promise<void> {
   const fmt = body.encoding_format ?? '';
   if (fmt !== '' && fmt.toLowerCase() !== 'float' && fmt.toLowerCase() !== 'base64') {
-    throw new HttpError(400, `Invalid value for 'encoding_format' = ${fmt}. Supported values: ['float', 'base64'].`);
+    throw new HttpError(400, `Invalid value for 'encoding_format' = ${fmt}. Supported values: ['float', 'base64'].`, 'middleware');
   }
   let inputs: string[];
   if (typeof body.input === 'string' && body.input !== '') inputs = [body.input];
   else if (Array.isArray(body.input) && body.input.length > 0 && body.input.every((x) => typeof x === 'string')) inputs = body.input as string[];
-  else throw new HttpError(400, 'invalid input');
+  else throw new HttpError(400, 'invalid input', 'middleware');
   const cfg = resolveModel(env.opts.models, body.model);
   if (!cfg) throw new HttpError(404, `model "${body.model}" not found, try pulling it first`);
   env.stats.request(cfg.name);

@@ -110,5 +110,5 @@ export const defaultOptions = (): SimOptions => ({
   faults: {},
   faultStallMs: 0,
   faultSlowFirstByteMs: 2000,
-  version: '0.12.6',
+  version: '0.17.4',
 });

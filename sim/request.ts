@@ -1,10 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
+import { goUnmarshalMessage } from './go-errors.ts';
 import type { ModelConfig } from './types.ts';
 
-/** An error Ollama answers before streaming: status + message for `{"error": message}`. */
+/**
+ * An error Ollama answers before streaming: status + message for `{"error": message}`. On `/v1`,
+ * `layer` says who answers: the OpenAI middleware's own checks (`middleware`: type by status,
+ * gin's c.JSON) or the native handler behind it (`handler`: always `api_error`, json.Encoder).
+ */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly layer: 'handler' | 'middleware' = 'handler') {
     super(message);
   }
 }
@@ -30,20 +35,11 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Parses with zod, turning the first issue into a Go-flavoured unmarshal error (400). */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown, goStruct: string): T {
+/** Parses with zod, turning the first issue into Go's unmarshal error for that struct (400). */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown, goStruct: string, layer: HttpError['layer'] = 'handler'): T {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const path = issue?.path.join('.') ?? '';
-  if (path === '') throw new HttpError(400, `json: cannot unmarshal ${goType(body)} into Go value of type api.${goStruct}`);
-  throw new HttpError(400, `json: cannot unmarshal ${issue?.code === 'invalid_type' ? 'value' : 'value'} into Go struct field ${goStruct}.${path} of type ${issue?.message ?? ''}`);
-}
-
-function goType(v: unknown): string {
-  if (Array.isArray(v)) return 'array';
-  if (v === null) return 'null';
-  return typeof v === 'object' ? 'object' : typeof v;
+  throw new HttpError(400, goUnmarshalMessage(goStruct.includes('.') ? goStruct : `api.${goStruct}`, body, r.error.issues), layer);
 }
 
 const keepAlive = z.union([z.number(), z.string()]).nullish();

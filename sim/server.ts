@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Env } from './lifecycle.ts';
 import { sendJson } from './native-sink.ts';
 import { handleEmbed, handleEmbeddings, handleGenerate, handlePs, handleShow, handleTags } from './native.ts';
-import { handleOpenAI, openAIError } from './openai.ts';
+import { handleOpenAI, openAIError, openAIMiddlewareError } from './openai.ts';
 import { HttpError } from './request.ts';
 
 /** Ollama's allowedHostsMiddleware for a loopback listener. */
@@ -56,6 +56,10 @@ const routes: Record<string, Handler> = {
   },
 };
 
+const oneModel: Handler = (env, req, res) => handleOpenAI(env, req, res, 'model');
+
+const knownPaths = new Set(Object.keys(routes).map((r) => r.slice(r.indexOf(' ') + 1)));
+
 export function createSimServer(env: Env): Server {
   const server = createServer({ keepAliveTimeout: 5000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
     void dispatch(env, req, res);
@@ -74,7 +78,13 @@ async function dispatch(env: Env, req: IncomingMessage, res: ServerResponse): Pr
       res.end();
       return;
     }
-    const handler = routes[`${req.method ?? 'GET'} ${path}`];
+    const handler = routes[`${req.method ?? 'GET'} ${path}`] ?? (req.method === 'GET' && path.startsWith('/v1/models/') ? oneModel : undefined);
+    if (!handler && knownPaths.has(path)) {
+      // gin's HandleMethodNotAllowed, which Ollama turns on.
+      res.writeHead(405, { 'Content-Type': 'text/plain', 'Content-Length': 22 });
+      res.end('405 method not allowed');
+      return;
+    }
     if (!handler) {
       res.writeHead(404, { 'Content-Type': 'text/plain', 'Content-Length': 18 });
       res.end('404 page not found');
@@ -87,7 +97,7 @@ async function dispatch(env: Env, req: IncomingMessage, res: ServerResponse): Pr
     const message = e instanceof Error ? e.message : String(e);
     env.stats.rejected(status);
     if (res.headersSent || res.destroyed) return;
-    if (isV1) openAIError(res, status, message);
+    if (isV1) (e instanceof HttpError && e.layer === 'middleware' ? openAIMiddlewareError : openAIError)(res, status, message);
     else sendJson(res, status, { error: message });
   }
 }

@@ -15,7 +15,7 @@ export const errorHandler: ErrorHandler<OriginEnv> = (err, c) => {
   const requestId = c.get('requestId');
   const log = c.get('log');
   if (e.status >= 500 && e.code === 'internal_error') log?.error({ err }, 'unhandled error');
-  else if (e.status >= 500) log?.warn({ code: e.code }, e.logMessage);
+  else if (e.status >= 500) log?.warn({ code: e.code }, e.message);
   if (e.status === 499) return new Response(null, { status: 499 });
   const headers = e.responseHeaders(requestId);
   const text = JSON.stringify(c.req.path.startsWith('/api/') ? { error: e.message, request_id: requestId } : e.body(requestId));

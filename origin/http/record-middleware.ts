@@ -46,13 +46,13 @@ export function recordMiddleware(deps: OriginDeps): MiddlewareHandler<OriginEnv>
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
     c.res.headers.set('server-timing', serverTiming(rec));
     if (rec.stream && c.res.status === 200) return;
-    const err = c.error as { code?: string | null; message?: string; logMessage?: string } | undefined;
+    const err = c.error as { code?: string | null; message?: string } | undefined;
     const bodyLength = Number(c.res.headers.get('content-length') ?? 0);
     rec.bytesOut = Number.isFinite(bodyLength) ? bodyLength : 0;
     if (rec.publicModel !== undefined || c.res.status >= 400) {
       // Content logging (a tenant's explicit opt-in) keeps the answer; everyone else's is never read.
       if (!rec.stream && c.res.body && deps.observers.capturesContent(rec)) rec.capturedBody = await c.res.clone().text();
-      deps.observers.end(rec, outcomeOf(c.res.status, err?.code, c.req.raw.signal.aborted), c.res.status, err ? { code: err.code ?? null, message: err.logMessage ?? err.message ?? '' } : undefined);
+      deps.observers.end(rec, outcomeOf(c.res.status, err?.code, c.req.raw.signal.aborted), c.res.status, err ? { code: err.code ?? null, message: err.message ?? '' } : undefined);
     }
   };
 }

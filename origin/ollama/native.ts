@@ -1,20 +1,14 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { modelAllowed } from '../../shared/model-allow-list.ts';
-import {
-  ollamaChatRequestSchema,
-  ollamaEmbeddingsRequestSchema,
-  ollamaEmbedRequestSchema,
-  ollamaGenerateRequestSchema,
-  ollamaShowRequestSchema,
-} from '../../shared/schemas/ollama.ts';
+import { ollamaModelRequestSchema, ollamaShowRequestSchema } from '../../shared/schemas/ollama.ts';
 import { readJson } from '../http/read-json.ts';
 import { sendJson } from '../http/send-json.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
 import type { OpenedUpstream } from '../pipeline/open-upstream.ts';
 import type { RequestRecord } from '../pipeline/record.ts';
-import { slotsOf, type PriorityClass } from '../pipeline/admission.ts';
+import type { PriorityClass } from '../pipeline/admission.ts';
 import { alreadyFramed, type Emit } from '../stream/stream-response.ts';
 import { ndjsonFraming } from '../stream/framing.ts';
 import { fromNetworkError, upstreamFailures } from '../upstream/errors.ts';
@@ -23,17 +17,6 @@ import type { OriginEnv } from '../types.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
 
 const OLLAMA_ONLY = ['ollama'] as const;
-
-type NativeBody = { model: string; stream?: boolean } & Record<string, unknown>;
-type NativePath = '/api/chat' | '/api/generate' | '/api/embed' | '/api/embeddings' | '/api/show';
-
-const SCHEMAS: Record<NativePath, z.ZodType<NativeBody>> = {
-  '/api/chat': ollamaChatRequestSchema,
-  '/api/generate': ollamaGenerateRequestSchema,
-  '/api/embed': ollamaEmbedRequestSchema,
-  '/api/embeddings': ollamaEmbeddingsRequestSchema,
-  '/api/show': ollamaShowRequestSchema,
-};
 
 /** Per-upstream defaults an Ollama client did not set itself (its own values always win). */
 function withDefaults(body: Record<string, unknown>, model: string, up: UpstreamConfig, hasOptions: boolean): string {
@@ -137,10 +120,10 @@ async function passResponse(opened: OpenedUpstream, rec: RequestRecord): Promise
  */
 export function nativeModelRoute(
   deps: OriginDeps,
-  path: NativePath,
+  path: string,
   opts: { streams: boolean; priority: PriorityClass; show?: boolean; options?: boolean },
 ) {
-  const schema = SCHEMAS[path];
+  const schema: z.ZodType<{ model: string; stream?: boolean } & Record<string, unknown>> = opts.show ? ollamaShowRequestSchema : ollamaModelRequestSchema;
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const body = await readJson(c, schema);
     const rec = c.get('record');
@@ -150,7 +133,6 @@ export function nativeModelRoute(
       model: body.model,
       priority: opts.priority,
       kinds: OLLAMA_ONLY,
-      slots: slotsOf(body.input),
       build: (t: { upstream: { cfg: UpstreamConfig }; upstreamModel: string }) => ({
         method: 'POST' as const,
         path,

@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { embeddingRequestSchema, type EmbeddingRequest } from '../../shared/schemas/openai.ts';
 import { readJson } from '../http/read-json.ts';
 import { sendJson } from '../http/send-json.ts';
-import { slotsOf } from '../pipeline/admission.ts';
 import type { OllamaEmbedResponse } from '../ollama/types.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { jsonExchange } from '../pipeline/exchange.ts';
@@ -33,7 +32,7 @@ export function embeddings(deps: OriginDeps) {
     const req = await readJson(c, embeddingRequestSchema);
     const rec = c.get('record');
     rec.publicModel = req.model;
-    const body = await jsonExchange(c, deps, { model: req.model, priority: 'batch', slots: slotsOf(req.input), build: build(req) }, async (opened) => {
+    const body = await jsonExchange(c, deps, { model: req.model, priority: 'batch', build: build(req) }, async (opened) => {
       let vectors: number[][];
       let promptTokens: number;
       if (opened.upstream.kind === 'openai') {

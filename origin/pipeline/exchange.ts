@@ -44,7 +44,6 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
     requestId: rec.requestId,
     framing: ex.framing,
     keepaliveMs: deps.cfg.stream.keepaliveMs,
-    writeStallMs: deps.cfg.stream.writeStallMs,
     clientSignal: stop.signal,
     open: (signal) =>
       Promise.race([
@@ -79,15 +78,11 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
       }
       if (result.outcome === 'ok') deps.observers.end(rec, 'ok', 200);
       else if (result.outcome === 'client_cancelled') deps.observers.end(rec, 'client_cancelled', 499);
-      else if (result.outcome === 'client_stalled') {
-        deps.observers.end(rec, 'client_stalled', 499);
-        deps.log.warn({ requestId: rec.requestId, writeStallMs: deps.cfg.stream.writeStallMs, bytesOut }, 'client stopped reading: stream ended, upstream aborted, slot freed');
-      }
       else {
         const e = result.error;
         const outcome = e.code?.startsWith('upstream_') ? 'upstream_error' : e.status < 500 ? 'rejected' : 'error';
-        deps.observers.end(rec, outcome, result.committed ? 200 : e.status, { code: e.code, message: e.logMessage });
-        if (e.status >= 500) deps.log.warn({ requestId: rec.requestId, code: e.code, committed: result.committed }, e.logMessage);
+        deps.observers.end(rec, outcome, result.committed ? 200 : e.status, { code: e.code, message: e.message });
+        if (e.status >= 500) deps.log.warn({ requestId: rec.requestId, code: e.code, committed: result.committed }, e.message);
       }
     },
   });

@@ -24,8 +24,6 @@ export interface OpenOptions {
   priority: PriorityClass;
   /** Which upstream kinds can serve this route. */
   kinds?: ReadonlyArray<'ollama' | 'openai'>;
-  /** Engine slots the request occupies (an embedding batch: one per input); 1 when absent. */
-  slots?: number;
   build(target: ResolvedModel): UpstreamCall;
 }
 
@@ -70,7 +68,6 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
       tenant: rec.tenant,
       priority: (rec.priority ??= opts.priority),
       signal,
-      slots: opts.slots,
     });
     rec.admittedAt = Date.now();
     try {

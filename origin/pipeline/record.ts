@@ -1,7 +1,6 @@
 import type { TenantContext } from '../types.ts';
 
-/** `client_stalled`: the client stopped reading mid-stream (stream.writeStallMs) and was cut off. */
-export type Outcome = 'ok' | 'client_cancelled' | 'client_stalled' | 'upstream_error' | 'rejected' | 'error';
+export type Outcome = 'ok' | 'client_cancelled' | 'upstream_error' | 'rejected' | 'error';
 
 /** What retrieval added to a request (origin/retrieval/): ids, scores and timings, never chunk text. */
 export interface RetrievalSummary {

@@ -156,8 +156,7 @@ export class QuotaService {
     const delta = counted && estimate > 0 ? prompt + completion - estimate : 0;
     const leaseId = charge?.leaseId ?? null;
     if (leaseId !== null) this.leases.delete(leaseId);
-    // A client that left or stopped reading was served until then: charged like a finished request.
-    const error = rec.outcome !== 'ok' && rec.outcome !== 'client_cancelled' && rec.outcome !== 'client_stalled';
+    const error = rec.outcome !== 'ok' && rec.outcome !== 'client_cancelled';
     const input = {
       tenant,
       limits,

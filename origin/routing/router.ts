@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { errors, PuertaError } from '../../shared/errors.ts';
+import { errors } from '../../shared/errors.ts';
 import type { UpstreamCall } from '../pipeline/open-upstream.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { UpstreamPoller } from '../upstream/poller.ts';
@@ -96,8 +96,7 @@ export class Router {
   }
 
   failed(u: UpstreamClient, err: unknown): void {
-    // logMessage: an engine's own error text (which may echo a prompt) never reaches logs or /admin.
-    if (replicaFault(err)) this.health.failed(u.name, err instanceof PuertaError ? err.logMessage : ((err as Error)?.message ?? String(err)));
+    if (replicaFault(err)) this.health.failed(u.name, (err as Error)?.message ?? String(err));
   }
 
   aliasNames(): string[] {

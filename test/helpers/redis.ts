@@ -28,7 +28,7 @@ export interface RedisServer {
 
 export { freePort };
 
-export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -49,13 +49,13 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
   }
 }
 
-export function spawnRedis(args: string[], dir: string): ChildProcess {
+function spawnRedis(args: string[], dir: string): ChildProcess {
   const child = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.resume();
   return child;
 }
 
-export function exited(child: ChildProcess): Promise<void> {
+function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((r) => child.once('exit', () => r()));
 }

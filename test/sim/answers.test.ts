@@ -135,8 +135,9 @@ describe('tool calls', () => {
     const events = raw1.body.split('\n\n').filter(Boolean);
     expect(events[events.length - 1]).toBe('data: [DONE]');
     const finish = JSON.parse(events[events.length - 2]!.slice(6)) as { choices: Array<{ delta: unknown; finish_reason: string }> };
-    expect(finish.choices[0]).toMatchObject({ delta: {}, finish_reason: 'tool_calls' });
-    expect(events[events.length - 3]).toContain('"tool_calls":[{"id":"call_');
+    // The done line delivers the harmony call: one chunk carries it and the finish reason (openai.ToChunk).
+    expect(finish.choices[0]).toMatchObject({ delta: { role: 'assistant', content: '' }, finish_reason: 'tool_calls' });
+    expect(events[events.length - 2]).toContain('"tool_calls":[{"id":"call_');
   });
 });
 

@@ -114,6 +114,6 @@ describe('official openai client against /v1', () => {
   it('errors carry the OpenAI shape and status', async () => {
     const err = await openai.chat.completions.create({ model: 'missing', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((err as InstanceType<typeof OpenAI.NotFoundError>).error).toEqual({ message: "model 'missing' not found", type: 'not_found_error', param: null, code: null });
+    expect((err as InstanceType<typeof OpenAI.NotFoundError>).error).toEqual({ message: "model 'missing' not found", type: 'api_error', param: null, code: null });
   });
 });

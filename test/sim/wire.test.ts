@@ -93,7 +93,7 @@ describe('native framing', () => {
 });
 
 describe('OpenAI layer framing', () => {
-  it('SSE: role only first, finish chunk with empty delta, usage chunk, [DONE]', async () => {
+  it('SSE: role in every delta, finish chunk with empty content, usage chunk, [DONE]', async () => {
     const r = await raw(sim.url, '/v1/chat/completions', { ...chat('hi [[sim:tokens=3]]'), stream: true, stream_options: { include_usage: true } });
     expect(r.headers['content-type']).toBe('text/event-stream');
     expect(r.headers['cache-control']).toBeUndefined();
@@ -104,8 +104,8 @@ describe('OpenAI layer framing', () => {
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice(6)) as { choices: Array<{ delta: Record<string, unknown>; finish_reason: string | null }>; usage?: unknown });
     expect(chunks).toHaveLength(5);
     expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
-    expect(chunks[1]!.choices[0]!.delta).not.toHaveProperty('role');
-    expect(chunks[3]!.choices[0]).toEqual({ index: 0, delta: {}, finish_reason: 'stop' });
+    expect(chunks[1]!.choices[0]!.delta.role).toBe('assistant');
+    expect(chunks[3]!.choices[0]).toEqual({ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'stop' });
     expect(chunks[4]).toMatchObject({ choices: [], usage: { completion_tokens: 3 } });
     expect(events[0]).toMatch(/^data: \{"id":"chatcmpl-\d+","object":"chat\.completion\.chunk","created":\d+,"model":"llama3\.2:3b","system_fingerprint":"fp_ollama","choices":\[/);
   });
@@ -115,13 +115,16 @@ describe('OpenAI layer framing', () => {
     expect(r.status).toBe(200);
     const events = r.body.split('\n\n').filter(Boolean);
     expect(events).toHaveLength(3);
-    expect(events.at(-1)).toContain('"model":"","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"content":""},"finish_reason":null}]');
+    expect(events.at(-1)).toContain('"model":"","system_fingerprint":"fp_ollama","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]');
     expect(r.body).not.toContain('[DONE]');
   });
 
-  it('errors before streaming use the OpenAI error object', async () => {
+  it('errors before streaming use the OpenAI error object: the layer\'s own checks by status, the handler\'s as api_error', async () => {
     const r = await raw(sim.url, '/v1/chat/completions', { model: 'llama3.2:3b', messages: [] });
-    expect(r).toMatchObject({ status: 400, body: `{"error":{"message":"[] is too short - 'messages'","type":"invalid_request_error","param":null,"code":null}}\n` });
+    expect(r).toMatchObject({ status: 400, body: `{"error":{"message":"[] is too short - 'messages'","type":"invalid_request_error","param":null,"code":null}}` });
+    expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+    const missing = await raw(sim.url, '/v1/chat/completions', { model: 'ghost', messages: [{ role: 'user', content: 'x' }] });
+    expect(missing).toMatchObject({ status: 404, body: `{"error":{"message":"model 'ghost' not found","type":"api_error","param":null,"code":null}}\n` });
   });
 });
 

@@ -131,7 +131,8 @@ export async function startEdgeStack(
   };
 }
 
-async function startEdgeWithSecret(runtime: Runtime, originUrl: string, dir: string, config: Record<string, string>): Promise<EdgeOnly> {
+/** The edge in front of `originUrl`, signing with the secret kept in `dir` (made first, so an origin can be started with it). */
+export async function startEdgeWithSecret(runtime: Runtime, originUrl: string, dir: string, config: Record<string, string>): Promise<EdgeOnly> {
   const { file, keys } = await writeTestTenants(dir);
   const secretsFile = join(dir, 'edge-secrets.json');
   const secret = ensureSecretsFile(secretsFile);
