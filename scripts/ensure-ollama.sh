@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real Ollama server once, at a pinned version, into a cache outside the repo
 # (OLLAMA_CACHE, default ~/.cache/puerta/ollama), and prepares the Python venv whose `gguf`
-# package writes the tiny test models (test/ollama/models/make-tiny-models.py).
+# package writes the tiny test models (infra/ollama-local/make-tiny-models.py).
 # Idempotent: returns at once when both are present. Called by scripts/ensure-system-deps.sh
 # (part `ollama`), so `npm test` builds it on a fresh machine; `npm start` only uses it if present.
 #
@@ -32,18 +32,31 @@ if [ "${1:-}" = "--check" ]; then have_binary && have_venv; exit $?; fi
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
+apt_updated=0
+apt_install() {
+  if ! command -v apt-get >/dev/null; then log "apt-get not found; install these by hand: $*"; return 1; fi
+  if [ $apt_updated = 0 ]; then $SUDO apt-get update -qq >/dev/null; apt_updated=1; fi
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 ensure_headers() {
   if [ -f /usr/include/nlohmann/json_fwd.hpp ] && [ -f /usr/include/stb/stb_image.h ]; then return 0; fi
-  if ! command -v apt-get >/dev/null; then
-    log "install nlohmann-json (json_fwd.hpp) and stb (stb_image.h) headers under /usr/include by hand"; return 1
+  apt_install nlohmann-json3-dev libstb-dev
+}
+
+# Ollama 0.17.4's go.mod wants Go 1.24; Debian 13's golang-go is 1.24.
+ensure_go() {
+  command -v go >/dev/null || apt_install golang-go g++ || true
+  if ! command -v go >/dev/null; then log "go not found: install Go 1.24 or newer to build Ollama"; return 1; fi
+  local v; v="$(go env GOVERSION | sed 's/^go//')"
+  if [ "$(printf '%s\n1.24\n' "$v" | sort -V | head -1)" != "1.24" ]; then
+    log "Go $v is too old to build Ollama $OLLAMA_VERSION (needs 1.24 or newer)"; return 1
   fi
-  log "apt-get install nlohmann-json3-dev libstb-dev"
-  $SUDO apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nlohmann-json3-dev libstb-dev >/dev/null
 }
 
 build_binary() {
-  if ! command -v go >/dev/null; then log "go not found: cannot build Ollama (install Go >= 1.24)"; return 1; fi
+  ensure_go
   ensure_headers
   local started=$SECONDS tmpbin
   log "building Ollama $OLLAMA_VERSION with go install into $OLLAMA_CACHE (one time; about 6 minutes on 2 idle cores)"
@@ -65,7 +78,8 @@ build_venv() {
   if ! command -v python3 >/dev/null; then log "python3 not found: cannot write the tiny models"; return 1; fi
   log "creating $venv with gguf==$GGUF_VERSION (writes the tiny test models)"
   rm -rf "$venv"
-  python3 -m venv "$venv"
+  # Debian splits venv out of python3.
+  python3 -m venv "$venv" 2>/dev/null || { rm -rf "$venv"; apt_install python3-venv && python3 -m venv "$venv"; }
   "$venv/bin/pip" install --quiet --disable-pip-version-check "gguf==$GGUF_VERSION"
 }
 
