@@ -46,7 +46,10 @@ function at(t: unknown, path: readonly (string | number)[]): unknown {
 
 /** The origin's timers: config path, hop, what it bounds. Upstream ones repeat per upstream. */
 const ORIGIN_TIMERS: ReadonlyArray<{ path: string; hop: string; bounds: string }> = [
+  { path: 'server.headersTimeoutMs', hop: 'client → origin', bounds: 'request headers must arrive (then 408, closed)' },
+  { path: 'server.requestReceiveTimeoutMs', hop: 'client → origin', bounds: 'whole request, headers and body, must arrive' },
   { path: 'server.idleTimeoutMs', hop: 'client → origin', bounds: 'idle client connection kept for reuse' },
+  { path: 'stream.writeStallMs', hop: 'origin → client', bounds: 'client reads nothing with its buffer full (then dropped)' },
   { path: 'server.shutdownGraceMs', hop: 'origin', bounds: 'open streams on SIGTERM before they are ended' },
   { path: 'stream.keepaliveMs', hop: 'origin → client', bounds: 'silence before a `: keepalive` comment' },
   { path: 'admission.queueWaitMs', hop: 'origin', bounds: 'wait for an engine slot (interactive)' },
