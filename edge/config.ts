@@ -21,7 +21,7 @@ export const edgeConfigSchema = z.object({
   /** Host header for the origin (TLS SNI and virtual hosting); defaults to ORIGIN_URL's host. */
   ORIGIN_HOST: z.string().optional(),
   CONNECT_TIMEOUT_MS: ms(2_000),
-  /** Must exceed the origin's queue wait limit plus a cold model load (DESIGN.md "Timeouts"). */
+  /** Must exceed the origin's queue wait limit plus a cold model load (docs/design.md "Timeouts"). */
   FIRST_BYTE_TIMEOUT_MS: ms(180_000),
   /** Must exceed the origin's keepalive interval (15 s default) and stay ≤ 60 s on Fastly clustering. */
   BETWEEN_BYTES_TIMEOUT_MS: ms(45_000),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The one error shape of the whole path (DESIGN.md "Wire contracts"): OpenAI-style JSON before
+ * The one error shape of the whole path (docs/wire-contracts.md "Errors"): OpenAI-style JSON before
  * the first byte, the same object as the `data:` of a final `event: error` after it.
  */
 export const errorTypes = [

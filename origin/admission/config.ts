@@ -33,7 +33,7 @@ export const admissionConfigSchema = z
     maxQueue: z.coerce.number().int().min(0).default(512),
     /**
      * Longest wait for a slot; beyond it 503 with Retry-After. Keep it below the edge's first-byte
-     * timeout minus the model load time (the chain in DESIGN.md).
+     * timeout minus the model load time (the chain in docs/design.md "Timeouts").
      */
     queueWaitMs: z.coerce.number().int().min(1).default(30_000),
     /** Wait limit of the batch class (defaults to queueWaitMs). */

@@ -52,9 +52,6 @@ describe('check:timeouts CLI', () => {
     expect(row('origin server.shutdownGraceMs')).toMatch(/environment SHUTDOWN_GRACE_MS/);
     expect(row('origin stream.keepaliveMs')).toMatch(/environment KEEPALIVE_INTERVAL_MS/);
     for (const setting of [
-      'origin server.headersTimeoutMs',
-      'origin server.requestReceiveTimeoutMs',
-      'origin stream.writeStallMs',
       'origin server.idleTimeoutMs',
       'origin modelsRefreshMs',
       'origin routing.health.intervalMs',

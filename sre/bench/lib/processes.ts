@@ -126,7 +126,7 @@ export function rssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-/** nginx as the reference reverse proxy: proxy_buffering off, as DESIGN.md's baseline. */
+/** nginx as the reference reverse proxy: proxy_buffering off, the baseline the relay benchmark compares against. */
 export async function startNginx(upstreamPort: number): Promise<Child | undefined> {
   const bin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => {
     try {
