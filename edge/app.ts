@@ -6,6 +6,8 @@
 import { Hono, type Context } from 'hono';
 import { rejectUncanonicalPath, routingPath } from '../shared/canonical-path.ts';
 import { errors, toPuertaError, type PuertaError } from '../shared/errors.ts';
+import { errorResponse } from '../shared/dialects/errors.ts';
+import { errorDialectFor } from '../shared/routes.ts';
 import { authenticate } from './auth/middleware.ts';
 import { cors } from './cors.ts';
 import { forward } from './forward/forward.ts';
@@ -15,17 +17,12 @@ import { requestContext } from './request-context.ts';
 import { residency } from './residency/policy.ts';
 
 /**
- * The edge's own errors in the caller's dialect, as the origin does: OpenAI's
- * `{"error":{message,type,code,param},"request_id"}` on /v1, Ollama's `{"error":"…"}` on /api
- * (the ollama clients read `error` as a string). Status and headers are the same either way.
+ * The edge's own errors in the caller's dialect, as the origin does: the route table's error
+ * shape for the path (shared/routes.ts), so an Ollama client reads `error` as a string and an
+ * OpenAI client its `{"error":{…}}`. Status and headers are the same either way.
  */
-function errorResponse(err: PuertaError, c: Context<EdgeEnv>): Response {
-  const requestId = c.get('requestId');
-  if (!c.req.path.startsWith('/api/')) return err.toResponse(requestId);
-  return new Response(JSON.stringify({ error: err.message, request_id: requestId }), {
-    status: err.status,
-    headers: err.responseHeaders(requestId),
-  });
+function edgeError(err: PuertaError, c: Context<EdgeEnv>): Response {
+  return errorResponse(errorDialectFor(c.req.path), err, c.get('requestId'));
 }
 
 export function createEdgeApp(): Hono<EdgeEnv> {
@@ -45,7 +42,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
 
   app.notFound((c) => {
     const err = errors.notFound(`no route for ${c.req.method} ${c.req.path}; this gateway serves /v1/* (OpenAI) and /api/* (Ollama)`);
-    return errorResponse(err, c);
+    return edgeError(err, c);
   });
 
   app.onError((e, c) => {
@@ -54,7 +51,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
       // Internal failures only: their message is hidden from the client, so it goes to the log.
       console.error(JSON.stringify({ msg: 'edge error', request_id: c.get('requestId'), error: String(err.cause) }));
     }
-    return errorResponse(err, c);
+    return edgeError(err, c);
   });
 
   return app;

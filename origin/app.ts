@@ -7,6 +7,7 @@ import { modelAllowList } from './auth/model-allow-list.ts';
 import { RedisReplayGuard } from './auth/redis-replay-guard.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { recordMiddleware } from './http/record-middleware.ts';
+import { requestFacts } from './http/request-facts.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -15,11 +16,8 @@ import { collectionRoutes, param } from './retrieval/routes.ts';
 import { tenantIdSchema } from '../shared/tenants.ts';
 import { priorityMiddleware } from './admission/priority.ts';
 import { quotaMiddleware } from './quota/middleware.ts';
-import { nativeList, nativeModelRoute, nativeVersion } from './ollama/native.ts';
-import { chatCompletions } from './openai/chat-completions.ts';
-import { completions } from './openai/completions.ts';
-import { embeddings } from './openai/embeddings.ts';
-import { listModels } from './openai/models.ts';
+import { ROUTES } from '../shared/routes.ts';
+import { CLIENT_DIALECTS } from './dialects/client/index.ts';
 import type { OriginDeps } from './pipeline/deps.ts';
 import type { OriginEnv } from './types.ts';
 
@@ -46,6 +44,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   for (const path of guarded) {
     app.use(path, auth);
     app.use(path, bodyLimit({ maxSize: limit, onError: () => { throw errors.payloadTooLarge(limit); } }));
+    app.use(path, requestFacts());
     // After the body limit (it reads the body), before any queue or quota is spent on a refusal.
     app.use(path, modelAllowList());
     app.use(path, priorityMiddleware(deps.cfg.admission));
@@ -59,18 +58,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   app.route('/admin', adminRoutes(deps));
   if (deps.retrieval) app.route('/v1', collectionRoutes(deps.retrieval, (c) => c.get('tenant')));
 
-  app.post('/v1/chat/completions', chatCompletions(deps));
-  app.post('/v1/completions', completions(deps));
-  app.post('/v1/embeddings', embeddings(deps));
-  app.get('/v1/models', listModels(deps));
-
-  app.post('/api/chat', nativeModelRoute(deps, '/api/chat', { streams: true, priority: 'interactive' }));
-  app.post('/api/generate', nativeModelRoute(deps, '/api/generate', { streams: true, priority: 'batch' }));
-  app.post('/api/embed', nativeModelRoute(deps, '/api/embed', { streams: false, priority: 'batch' }));
-  app.post('/api/embeddings', nativeModelRoute(deps, '/api/embeddings', { streams: false, priority: 'batch' }));
-  app.post('/api/show', nativeModelRoute(deps, '/api/show', { streams: false, priority: 'interactive', show: true, options: false }));
-  app.get('/api/tags', nativeList(deps, '/api/tags'));
-  app.get('/api/ps', nativeList(deps, '/api/ps'));
-  app.get('/api/version', nativeVersion(deps));
+  // Every route from the one table; its dialect's folder serves it.
+  for (const route of ROUTES) app.on(route.method, route.path, CLIENT_DIALECTS[route.dialect](deps, route));
   return app;
 }

@@ -11,7 +11,7 @@ export function healthRoutes(deps: OriginDeps): Hono<OriginEnv> {
       deps.registry.upstreams.map(async (u) => {
         // Always a live call: a configured model list says nothing about whether the engine is up.
         const list = await deps.registry.probe(u);
-        return { name: u.name, kind: u.kind, ok: !list.error, models: list.models.length, ...(list.error ? { error: list.error.message } : {}) };
+        return { name: u.name, kind: u.cfg.kind, ok: !list.error, models: list.models.length, ...(list.error ? { error: list.error.message } : {}) };
       }),
     );
     const ready = !deps.shutdownSignal.aborted && upstreams.some((u) => u.ok && u.models > 0);

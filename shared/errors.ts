@@ -29,6 +29,26 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
+/**
+ * What went wrong with the engine (or, at the edge, the origin) when it is the one at fault; the
+ * client-facing `code` is `upstream_<fault>`. Outcomes, metrics and replica health read this
+ * typed value, never the code's text.
+ */
+export type UpstreamFault =
+  | 'connect'
+  | 'connect_timeout'
+  | 'first_byte_timeout'
+  | 'idle_timeout'
+  | 'reset'
+  | 'malformed'
+  | 'error'
+  | 'truncated'
+  | 'busy'
+  | 'rejected'
+  | 'cancelled'
+  | 'unavailable'
+  | 'timeout';
+
 export interface PuertaErrorInit {
   status: number;
   type: ErrorType;
@@ -41,6 +61,8 @@ export interface PuertaErrorInit {
   retryAfter?: number;
   headers?: Record<string, string>;
   cause?: unknown;
+  /** Set when the upstream is at fault, and how. */
+  upstream?: UpstreamFault;
 }
 
 export class PuertaError extends Error {
@@ -51,6 +73,7 @@ export class PuertaError extends Error {
   readonly retryable: boolean;
   readonly retryAfter: number | undefined;
   readonly headers: Record<string, string>;
+  readonly upstream: UpstreamFault | null;
 
   constructor(init: PuertaErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -62,6 +85,7 @@ export class PuertaError extends Error {
     this.retryable = init.retryable ?? (init.status === 429 || init.status >= 500);
     this.retryAfter = init.retryAfter;
     this.headers = init.headers ?? {};
+    this.upstream = init.upstream ?? null;
   }
 
   body(requestId?: string, withRetryable = false): ErrorBody {
@@ -135,9 +159,9 @@ export const errors = {
       headers: { connection: 'close' },
     }),
   upstreamUnavailable: (message: string, retryAfter = 5) =>
-    new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_unavailable', message, retryAfter, retryable: true }),
+    new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_unavailable', message, retryAfter, retryable: true, upstream: 'unavailable' }),
   upstreamTimeout: (message: string) =>
-    new PuertaError({ status: 504, type: 'timeout_error', code: 'upstream_timeout', message, retryable: true }),
-  upstreamError: (message: string, status = 502, code = 'upstream_error') =>
-    new PuertaError({ status, type: 'api_error', code, message, retryable: status >= 500 }),
+    new PuertaError({ status: 504, type: 'timeout_error', code: 'upstream_timeout', message, retryable: true, upstream: 'timeout' }),
+  upstreamError: (message: string, status = 502, code = 'upstream_error', fault: UpstreamFault = 'error') =>
+    new PuertaError({ status, type: 'api_error', code, message, retryable: status >= 500, upstream: fault }),
 };

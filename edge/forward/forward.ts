@@ -7,6 +7,7 @@
 import type { Context } from 'hono';
 import { errors } from '../../shared/errors.ts';
 import { filterModelList, MODEL_LIST_PATHS, modelAllowed } from '../../shared/model-allow-list.ts';
+import { errorDialectFor } from '../../shared/routes.ts';
 import { bodyDigest, newNonce, signedHeaders } from '../../shared/signing.ts';
 import type { EdgeEnv } from '../platform.ts';
 import { modelOf, readBody } from './body.ts';
@@ -62,7 +63,7 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   headers.set('cache-control', 'no-cache, no-transform');
   headers.set('x-accel-buffering', 'no');
   headers.delete('content-encoding');
-  const relayed = guardStream(res.body, { kind, requestId, idleTimeoutMs: platform.coreIdleTimeoutMs });
+  const relayed = guardStream(res.body, { kind, dialect: errorDialectFor(url.pathname), requestId, idleTimeoutMs: platform.coreIdleTimeoutMs });
   return new Response(relayed, { status: res.status, statusText: res.statusText, headers });
 }
 

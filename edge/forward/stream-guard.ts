@@ -5,13 +5,15 @@
  * Ollama NDJSON), one final error frame is appended. Cancelling the relay (client gone) cancels
  * the origin body, which closes the origin connection and frees the GPU slot upstream.
  */
+import { ERROR_SHAPES, type ErrorDialect } from '../../shared/dialects/errors.ts';
 import { errors, type PuertaError } from '../../shared/errors.ts';
-import { encodeErrorEvent } from '../../shared/sse.ts';
 
 export type StreamKind = 'sse' | 'ndjson';
 
 export interface GuardOptions {
   kind: StreamKind;
+  /** The route's dialect: what its terminal frame looks like, and its error frame. */
+  dialect: ErrorDialect;
   requestId: string;
   /** Between-bytes limit enforced here (Workers); Fastly's backend enforces its own. */
   idleTimeoutMs?: number | undefined;
@@ -28,26 +30,13 @@ export function streamKindOf(contentType: string | null): StreamKind | null {
   return null;
 }
 
-const isEventLine = (l: string) => l !== '' && !l.startsWith(':');
-
 /**
- * Whether the stream already ends with its terminal frame. Only a complete one counts: an SSE
- * frame ended by its blank line, an NDJSON line ended by its newline. A frame cut off mid-way is
- * not an ending (a client's parser never completes it), so the guard must still add its own.
+ * Whether the stream already ends with its dialect's terminal frame (OpenAI's `[DONE]`, an
+ * Ollama `done` line, either's error frame…). Only a complete one counts: a frame cut off mid-way
+ * is not an ending (a client's parser never completes it), so the guard must still add its own.
  */
-export function endedCleanly(kind: StreamKind, tail: string): boolean {
-  if (kind === 'sse') {
-    if (!/\r?\n\r?\n$/.test(tail)) return false;
-    // The last frame that carries an event; comment-only frames (keepalives) dispatch nothing.
-    const frames = tail.split(/\r?\n\r?\n/).filter((f) => f.split(/\r?\n/).some(isEventLine));
-    const last = frames[frames.length - 1];
-    return last !== undefined && /(^|\n)(data: ?\[DONE\]|event: ?error)\r?(\n|$)/.test(last);
-  }
-  if (!tail.endsWith('\n')) return false;
-  const lines = tail.split('\n').filter((l) => l.trim() !== '');
-  const last = lines[lines.length - 1];
-  // A pattern, not JSON.parse: the tail may start mid-line, and only these keys matter.
-  return last !== undefined && /"done"\s*:\s*true|"error"\s*:/.test(last);
+export function endedCleanly(dialect: ErrorDialect, tail: string): boolean {
+  return ERROR_SHAPES[dialect].endedCleanly(tail);
 }
 
 /**
@@ -72,11 +61,6 @@ function appendTail(tail: Uint8Array, chunk: Uint8Array): Uint8Array {
   return out;
 }
 
-function errorFrame(kind: StreamKind, err: PuertaError, requestId: string): Uint8Array {
-  if (kind === 'sse') return encodeErrorEvent(err, requestId);
-  // Ollama's own mid-stream error shape, which the ollama clients raise as an error.
-  return enc.encode(JSON.stringify({ error: err.message, request_id: requestId }) + '\n');
-}
 
 class IdleTimeout extends Error {}
 
@@ -101,7 +85,7 @@ export function guardStream(source: ReadableStream<Uint8Array>, opts: GuardOptio
     finished = true;
     const boundary = frameBoundary(opts.kind, new TextDecoder().decode(tail));
     if (boundary) controller.enqueue(enc.encode(boundary));
-    controller.enqueue(errorFrame(opts.kind, err, opts.requestId));
+    controller.enqueue(ERROR_SHAPES[opts.dialect].streamError(err, opts.requestId));
     controller.close();
   };
 
@@ -119,7 +103,7 @@ export function guardStream(source: ReadableStream<Uint8Array>, opts: GuardOptio
           // The origin already sent its terminal frame ([DONE] or its own event: error / error
           // line) and only the connection failed or idled after it: the stream is complete, and a
           // second terminal frame would be a contract breach (and a spurious error to the client).
-          if (endedCleanly(opts.kind, new TextDecoder().decode(tail))) {
+          if (endedCleanly(opts.dialect, new TextDecoder().decode(tail))) {
             finished = true;
             controller.close();
             return;
@@ -130,7 +114,7 @@ export function guardStream(source: ReadableStream<Uint8Array>, opts: GuardOptio
           return fail(controller, errors.upstreamError('the connection to the origin broke before the stream finished', 502, 'origin_stream_interrupted'));
         }
         if (r.done) {
-          if (!endedCleanly(opts.kind, new TextDecoder().decode(tail))) {
+          if (!endedCleanly(opts.dialect, new TextDecoder().decode(tail))) {
             return fail(controller, errors.upstreamError('the origin stream ended before its final frame', 502, 'origin_stream_interrupted'));
           }
           finished = true;

@@ -2,16 +2,11 @@ import type { MiddlewareHandler } from 'hono';
 import { requestIdFrom, REQUEST_ID_HEADER } from '../../shared/headers.ts';
 import { serverTiming } from '../metrics/server-timing.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import type { Outcome, RequestRecord } from '../pipeline/record.ts';
+import type { RequestRecord } from '../pipeline/record.ts';
+import { toPuertaError } from '../../shared/errors.ts';
+import { routeFor } from '../../shared/routes.ts';
 import type { OriginEnv } from '../types.ts';
 import { errorHandler } from './error-handler.ts';
-
-function outcomeOf(status: number, code: string | null | undefined, aborted: boolean): Outcome {
-  if (aborted) return 'client_cancelled';
-  if (status < 400) return 'ok';
-  if (code?.startsWith('upstream_')) return 'upstream_error';
-  return status < 500 ? 'rejected' : 'error';
-}
 
 /**
  * Gives every request its id, logger and metadata record, and ends the record for answers that
@@ -25,6 +20,7 @@ export function recordMiddleware(deps: OriginDeps): MiddlewareHandler<OriginEnv>
     const rec: RequestRecord = {
       requestId,
       route: c.req.path,
+      routeEntry: routeFor(c.req.method, c.req.path),
       tenant: { id: 'anonymous', via: 'none' },
       stream: false,
       receivedAt: Date.now(),
@@ -42,17 +38,17 @@ export function recordMiddleware(deps: OriginDeps): MiddlewareHandler<OriginEnv>
       c.error = err;
       c.res = await errorHandler(err, c);
     }
-    rec.tenant = c.get('tenant') ?? rec.tenant;
     c.res.headers.set(REQUEST_ID_HEADER, requestId);
     c.res.headers.set('server-timing', serverTiming(rec));
     if (rec.stream && c.res.status === 200) return;
-    const err = c.error as { code?: string | null; message?: string } | undefined;
+    // Whatever was thrown, as the error the client was answered with (errorHandler does the same).
+    const err = c.error ? toPuertaError(c.error) : undefined;
     const bodyLength = Number(c.res.headers.get('content-length') ?? 0);
     rec.bytesOut = Number.isFinite(bodyLength) ? bodyLength : 0;
     if (rec.publicModel !== undefined || c.res.status >= 400) {
       // Content logging (a tenant's explicit opt-in) keeps the answer; everyone else's is never read.
       if (!rec.stream && c.res.body && deps.observers.capturesContent(rec)) rec.capturedBody = await c.res.clone().text();
-      deps.observers.end(rec, outcomeOf(c.res.status, err?.code, c.req.raw.signal.aborted), c.res.status, err ? { code: err.code ?? null, message: err.message ?? '' } : undefined);
+      deps.observers.end(rec, c.res.status, err, c.req.raw.signal.aborted ? 'client_cancelled' : undefined);
     }
   };
 }

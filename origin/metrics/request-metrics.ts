@@ -4,7 +4,6 @@ import { modelLabel, routeLabel } from './labels.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
 import type { HistogramSeries } from './prebound-histogram.ts';
 
-const RATE_LIMIT_CODE = /rate_limit|quota|too_many/;
 const PHASE_LABEL = { retrieval: 'retrieval', promptBuild: 'prompt_build', queue: 'queue', inference: 'inference', streaming: 'streaming' } as const;
 
 /** Request metrics from the request records: the observer is the only place that reads them. */
@@ -61,7 +60,7 @@ export class RequestMetrics implements RequestObserver {
     if (rec.completionTokens) m.completionTokens.inc({ tenant, model }, rec.completionTokens);
     if (rec.keepalives) m.keepalives.inc({ route }, rec.keepalives);
     if (rec.outcome === 'client_cancelled') m.cancellations.inc({ model, route, phase: rec.firstByteAt === undefined ? 'before_first_byte' : 'streaming' });
-    if (code.startsWith('upstream_')) m.upstreamErrors.inc({ upstream: rec.upstream ?? 'none', kind: code.slice('upstream_'.length) });
-    if (rec.status === 429 || (rec.outcome === 'rejected' && RATE_LIMIT_CODE.test(code))) m.rateLimited.inc({ tenant, code: code || 'rate_limited' });
+    if (rec.upstreamFault) m.upstreamErrors.inc({ upstream: rec.upstream ?? 'none', kind: rec.upstreamFault });
+    if (rec.status === 429 || rec.errorType === 'rate_limit_error') m.rateLimited.inc({ tenant, code: code || 'rate_limited' });
   }
 }

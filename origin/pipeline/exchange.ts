@@ -22,8 +22,6 @@ const clientClosed = () =>
 export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: StreamExchange): Promise<Response> {
   const rec = c.get('record');
   rec.stream = true;
-  // Auth has run: observers (audit policy, metrics) see the tenant from the stream's start.
-  rec.tenant = c.get('tenant') ?? rec.tenant;
   deps.observers.start(rec);
   let opened: OpenedUpstream | undefined;
   let ended = false;
@@ -76,12 +74,11 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
         // Aborting the body frees the engine's slot at once if the relay stopped early.
         opened.res.body.destroy();
       }
-      if (result.outcome === 'ok') deps.observers.end(rec, 'ok', 200);
-      else if (result.outcome === 'client_cancelled') deps.observers.end(rec, 'client_cancelled', 499);
+      if (result.outcome === 'ok') deps.observers.end(rec, 200);
+      else if (result.outcome === 'client_cancelled') deps.observers.end(rec, 499, undefined, 'client_cancelled');
       else {
         const e = result.error;
-        const outcome = e.code?.startsWith('upstream_') ? 'upstream_error' : e.status < 500 ? 'rejected' : 'error';
-        deps.observers.end(rec, outcome, result.committed ? 200 : e.status, { code: e.code, message: e.message });
+        deps.observers.end(rec, result.committed ? 200 : e.status, e);
         if (e.status >= 500) deps.log.warn({ requestId: rec.requestId, code: e.code, committed: result.committed }, e.message);
       }
     },

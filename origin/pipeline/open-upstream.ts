@@ -1,6 +1,8 @@
 import { PuertaError } from '../../shared/errors.ts';
 import type { UpstreamClient, OpenedResponse } from '../upstream/client.ts';
 import type { ResolvedModel } from '../upstream/registry.ts';
+import type { BodyShape } from '../../shared/routes.ts';
+import type { UpstreamDialect } from '../dialects/upstream/dialect.ts';
 import type { PriorityClass } from './admission.ts';
 import type { OriginDeps } from './deps.ts';
 import type { RequestRecord } from './record.ts';
@@ -17,19 +19,21 @@ export interface UpstreamCall {
   method: 'GET' | 'POST';
   path: string;
   body: string;
+  /** What a persona may inject into the body (the route's, or what the upstream dialect built). */
+  shape: BodyShape;
 }
 
 export interface OpenOptions {
   model: string;
   priority: PriorityClass;
-  /** Which upstream kinds can serve this route. */
-  kinds?: ReadonlyArray<'ollama' | 'openai'>;
+  /** The one wire this route can be served on (a native route relayed as is); any when absent. */
+  wire?: UpstreamDialect['wire'];
   build(target: ResolvedModel): UpstreamCall;
 }
 
 /** Connection-level failures, where the request cannot have reached the engine: safe to retry. */
 function retryableBeforeFirstByte(err: unknown): boolean {
-  return err instanceof PuertaError && (err.code === 'upstream_connect' || err.code === 'upstream_connect_timeout' || err.code === 'upstream_reset');
+  return err instanceof PuertaError && (err.upstream === 'connect' || err.upstream === 'connect_timeout' || err.upstream === 'reset');
 }
 
 /**
@@ -40,8 +44,8 @@ function retryableBeforeFirstByte(err: unknown): boolean {
 export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal): Promise<OpenedUpstream> {
   // The router (aliases, health, ejection) when configured; the registry alone otherwise.
   let candidates = await (deps.router ? deps.router.candidates(opts.model) : deps.registry.candidates(opts.model));
-  if (opts.kinds) {
-    const usable = candidates.filter((c) => opts.kinds!.includes(c.upstream.kind));
+  if (opts.wire) {
+    const usable = candidates.filter((c) => c.upstream.dialect.wire === opts.wire);
     if (usable.length === 0) {
       throw new PuertaError({
         status: 400,
@@ -54,7 +58,6 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
     }
     candidates = usable;
   }
-  rec.publicModel ??= opts.model;
   let lastErr: unknown;
   for (const target of candidates.slice(0, 2)) {
     rec.upstream = target.upstream.name;
@@ -66,7 +69,7 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
       upstream: target.upstream.name,
       model: target.upstreamModel,
       tenant: rec.tenant,
-      priority: (rec.priority ??= opts.priority),
+      priority: rec.priority ?? opts.priority,
       signal,
     });
     rec.admittedAt = Date.now();

@@ -1,4 +1,7 @@
+import type { PuertaError, UpstreamFault } from '../../shared/errors.ts';
+import type { RouteEntry } from '../../shared/routes.ts';
 import type { TenantContext } from '../types.ts';
+import { outcomeOf, type ClientEnding } from './outcome.ts';
 
 export type Outcome = 'ok' | 'client_cancelled' | 'upstream_error' | 'rejected' | 'error';
 
@@ -23,7 +26,10 @@ export interface RetrievalSummary {
  */
 export interface RequestRecord {
   requestId: string;
+  /** The path as the client sent it. */
   route: string;
+  /** The route table's entry for it; absent for a path no route serves. */
+  routeEntry?: RouteEntry | undefined;
   tenant: TenantContext;
   stream: boolean;
   publicModel?: string;
@@ -46,6 +52,10 @@ export interface RequestRecord {
   outcome?: Outcome;
   errorCode?: string | null;
   errorMessage?: string;
+  /** The error's type (rate_limit_error, overloaded_error…), for metrics that count by kind. */
+  errorType?: PuertaError['type'];
+  /** How the upstream failed, when it is the one at fault. */
+  upstreamFault?: UpstreamFault;
   promptTokens?: number;
   completionTokens?: number;
   bytesIn: number;
@@ -67,6 +77,12 @@ export interface RequestRecord {
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+}
+
+/** The engine's own token counts of a request: the one way they enter the record. */
+export function chargeUsage(rec: RequestRecord, usage: Usage): void {
+  rec.promptTokens = usage.promptTokens;
+  rec.completionTokens = usage.completionTokens;
 }
 
 /** Observers see each request once it has ended (audit sink, metrics, usage accounting). */
@@ -105,15 +121,21 @@ export class Observers {
   firstByte(rec: RequestRecord): void {
     for (const o of this.list) o.onFirstByte?.(rec);
   }
-  /** Called exactly once per request; later calls are ignored so no request is counted twice. */
-  end(rec: RequestRecord, outcome: Outcome, status: number, err?: { code: string | null; message: string }): void {
+  /**
+   * Called exactly once per request; later calls are ignored so no request is counted twice.
+   * `status` is what the client got (200 for a stream that failed after its first byte); the
+   * outcome is classified here, from the typed error, and nowhere else.
+   */
+  end(rec: RequestRecord, status: number, err?: PuertaError, clientEnded?: ClientEnding): void {
     if (rec.endedAt !== undefined) return;
     rec.endedAt = Date.now();
-    rec.outcome = outcome;
+    rec.outcome = outcomeOf(status, err, clientEnded);
     rec.status = status;
     if (err) {
       rec.errorCode = err.code;
       rec.errorMessage = err.message;
+      rec.errorType = err.type;
+      if (err.upstream) rec.upstreamFault = err.upstream;
     }
     for (const o of this.list) {
       try {

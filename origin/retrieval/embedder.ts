@@ -43,16 +43,13 @@ export class Embedder {
       {
         model: this.model,
         priority: call.priority,
-        build: (t) =>
-          t.upstream.kind === 'ollama'
-            ? { method: 'POST', path: '/api/embed', body: JSON.stringify({ model: t.upstreamModel, input: texts, truncate: true }) }
-            : { method: 'POST', path: '/v1/embeddings', body: JSON.stringify({ model: t.upstreamModel, input: texts, encoding_format: 'float' }) },
+        // The engine's own embeddings call, whichever wire it speaks (origin/dialects/upstream/).
+        build: (t) => t.upstream.dialect.embed({ input: [...texts], raw: { input: texts } }, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg }),
       },
       call.signal,
     );
     try {
-      const body = (await opened.res.body.json()) as { embeddings?: number[][]; data?: Array<{ embedding: number[]; index: number }> };
-      const raw = body.embeddings ?? (body.data ?? []).sort((a, b) => a.index - b.index).map((d) => d.embedding);
+      const raw = (await opened.upstream.dialect.embeddings(opened)).vectors;
       if (raw.length !== texts.length) {
         throw new PuertaError({ status: 502, type: 'api_error', code: 'upstream_bad_response', message: `embedding model '${this.model}' answered ${raw.length} vectors for ${texts.length} inputs`, retryable: true });
       }

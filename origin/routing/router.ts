@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import { errors } from '../../shared/errors.ts';
+import { errors, PuertaError } from '../../shared/errors.ts';
 import type { UpstreamCall } from '../pipeline/open-upstream.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { UpstreamPoller } from '../upstream/poller.ts';
-import { canonicalModelName } from '../upstream/model-names.ts';
 import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
 import type { Persona, RoutingConfig } from './config.ts';
 import { HealthTracker } from './health.ts';
@@ -17,9 +16,8 @@ export interface RoutedModel extends ResolvedModel {
 
 /** Failures that say the replica itself is in trouble (not the request): these count to ejection. */
 function replicaFault(err: unknown): boolean {
-  const code = (err as { code?: string | null })?.code ?? '';
-  const status = (err as { status?: number })?.status ?? 0;
-  return code.startsWith('upstream_') && code !== 'upstream_rejected' && code !== 'upstream_cancelled' && (status >= 500 || status === 0);
+  if (!(err instanceof PuertaError) || !err.upstream) return false;
+  return err.upstream !== 'rejected' && err.upstream !== 'cancelled' && err.status >= 500;
 }
 
 /**
@@ -54,10 +52,10 @@ export class Router {
     if (this.pinned.length > 0) void this.warm.warmAll(this.pinned);
   }
 
-  isPinned(upstream: string, model: string): boolean {
+  isPinned(upstream: UpstreamClient, model: string): boolean {
     for (const p of this.pinned) {
-      if (p.upstream !== undefined && p.upstream !== upstream) continue;
-      if (p.model === model || canonicalModelName(p.model, 'ollama') === model) return true;
+      if (p.upstream !== undefined && p.upstream !== upstream.name) continue;
+      if (p.model === model || upstream.dialect.canonicalModel(p.model) === model) return true;
     }
     return false;
   }
@@ -77,7 +75,7 @@ export class Router {
     const healthy = found.filter((c) => this.health.available(c.upstream.name, now));
     const pick = healthy.length > 0 ? healthy : found;
     const scored = pick.map((c) => ({
-      c: { ...c, ...(persona ? { persona } : {}), pinned: this.isPinned(c.upstream.name, c.upstreamModel) } as RoutedModel,
+      c: { ...c, ...(persona ? { persona } : {}), pinned: this.isPinned(c.upstream, c.upstreamModel) } as RoutedModel,
       load: Math.max(c.upstream.outstanding, this.load(c.upstream.name, c.upstreamModel)),
     }));
     scored.sort((a, b) => a.load - b.load);
@@ -88,7 +86,7 @@ export class Router {
   prepare(target: RoutedModel, call: UpstreamCall): UpstreamCall {
     if (!target.persona && !target.pinned) return call;
     if (call.method !== 'POST') return call;
-    return { ...call, body: injectIntoBody(call.body, call.path, target.upstream.kind, target.persona, target.pinned === true) };
+    return { ...call, body: injectIntoBody(call.body, call.shape, target.upstream.dialect, target.persona, target.pinned === true) };
   }
 
   succeeded(u: UpstreamClient): void {

@@ -43,7 +43,7 @@ export class WarmModels {
           continue;
         }
         for (const t of targets) {
-          if (t.upstream.kind !== 'ollama' || (p.upstream && t.upstream.name !== p.upstream)) continue;
+          if (!t.upstream.dialect.warms || (p.upstream && t.upstream.name !== p.upstream)) continue;
           const r: WarmResult = { upstream: t.upstream.name, model: t.upstreamModel, state: 'loading' };
           this.list.push(r);
           jobs.push(this.warmOne(r));

@@ -1,5 +1,6 @@
 import type { PuertaError } from '../../shared/errors.ts';
-import { encodeErrorEvent, KEEPALIVE_FRAME, SSE_HEADERS } from '../../shared/sse.ts';
+import { ERROR_SHAPES } from '../../shared/dialects/errors.ts';
+import { KEEPALIVE_FRAME, SSE_HEADERS } from '../../shared/sse.ts';
 
 /** How a streamed response is framed: SSE for OpenAI clients, NDJSON for Ollama clients. */
 export interface Framing {
@@ -13,10 +14,8 @@ export interface Framing {
 export const sseFraming: Framing = {
   headers: SSE_HEADERS,
   keepalive: KEEPALIVE_FRAME,
-  error: encodeErrorEvent,
+  error: ERROR_SHAPES.openai.streamError,
 };
-
-const encoder = new TextEncoder();
 
 /**
  * Ollama's own way to fail a started stream: one `{"error":"…"}` line and no `done:true` object,
@@ -26,5 +25,5 @@ const encoder = new TextEncoder();
 export const ndjsonFraming: Framing = {
   headers: Object.freeze({ 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' }),
   keepalive: null,
-  error: (err, requestId) => encoder.encode(JSON.stringify({ error: err.message, request_id: requestId }) + '\n'),
+  error: ERROR_SHAPES.ollama.streamError,
 };

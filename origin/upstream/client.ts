@@ -1,5 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { UpstreamConfig } from '../config/schema.ts';
+import type { UpstreamDialect } from '../dialects/upstream/dialect.ts';
+import { upstreamDialect } from '../dialects/upstream/index.ts';
 import { fromNetworkError, fromUpstreamStatus } from './errors.ts';
 
 export interface OpenedResponse {
@@ -15,7 +17,8 @@ export interface OpenedResponse {
  */
 export class UpstreamClient {
   readonly name: string;
-  readonly kind: UpstreamConfig['kind'];
+  /** The engine's wire: everything that depends on which kind of engine this is. */
+  readonly dialect: UpstreamDialect;
   readonly cfg: UpstreamConfig;
   private readonly pool: Pool;
   private readonly baseHeaders: Record<string, string>;
@@ -25,7 +28,7 @@ export class UpstreamClient {
   constructor(cfg: UpstreamConfig) {
     this.cfg = cfg;
     this.name = cfg.name;
-    this.kind = cfg.kind;
+    this.dialect = upstreamDialect(cfg.kind);
     const url = new URL(cfg.url);
     this.pool = new Pool(url.origin, {
       connect: { timeout: cfg.connectTimeoutMs },

@@ -1,17 +1,6 @@
-import { errors, PuertaError } from '../../shared/errors.ts';
+import { errors, PuertaError, type UpstreamFault } from '../../shared/errors.ts';
 
-/** The kind of failure, for logs, metrics and the `code` of the client-facing error. */
-export type UpstreamFailure =
-  | 'connect'
-  | 'connect_timeout'
-  | 'first_byte_timeout'
-  | 'idle_timeout'
-  | 'reset'
-  | 'malformed'
-  | 'error'
-  | 'truncated';
-
-function failure(kind: UpstreamFailure, message: string, status = 503, retryAfter?: number): PuertaError {
+function failure(kind: UpstreamFault, message: string, status = 503, retryAfter?: number): PuertaError {
   return new PuertaError({
     status,
     type: status === 503 ? 'overloaded_error' : 'api_error',
@@ -19,6 +8,7 @@ function failure(kind: UpstreamFailure, message: string, status = 503, retryAfte
     message,
     retryable: true,
     ...(retryAfter !== undefined ? { retryAfter } : {}),
+    upstream: kind,
   });
 }
 
@@ -70,10 +60,12 @@ export function fromUpstreamStatus(status: number, bodyText: string, upstream: s
   }
   if (status === 404 && model !== undefined) return errors.modelNotFound(model);
   if (status === 404) return errors.notFound(`upstream '${upstream}': ${message}`);
-  if (status === 400 || status === 422) return errors.badRequest(`upstream rejected the request: ${message}`, null, 'upstream_rejected');
-  if (status === 429 || status === 503) {
-    return new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_busy', message: `upstream '${upstream}' is busy: ${message}`, retryAfter: 5, retryable: true });
+  if (status === 400 || status === 422) {
+    return new PuertaError({ status: 400, type: 'invalid_request_error', code: 'upstream_rejected', message: `upstream rejected the request: ${message}`, retryable: false, upstream: 'rejected' });
   }
-  if (status === 499) return errors.upstreamError(`upstream '${upstream}' cancelled the request`, 502, 'upstream_cancelled');
+  if (status === 429 || status === 503) {
+    return new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_busy', message: `upstream '${upstream}' is busy: ${message}`, retryAfter: 5, retryable: true, upstream: 'busy' });
+  }
+  if (status === 499) return errors.upstreamError(`upstream '${upstream}' cancelled the request`, 502, 'upstream_cancelled', 'cancelled');
   return errors.upstreamError(`upstream '${upstream}' answered ${status}: ${message}`, 502);
 }

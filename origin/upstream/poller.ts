@@ -56,14 +56,15 @@ export class UpstreamPoller {
     const signal = AbortSignal.timeout(this.cfg.timeoutMs);
     let result: PollResult;
     try {
-      if (u.kind === 'ollama') {
+      const watch = u.dialect.watch;
+      if (watch) {
         const [v, p] = await Promise.all([
-          u.json<{ version?: string }>('GET', '/api/version', undefined, signal),
-          u.json<{ models?: LoadedModel[] }>('GET', '/api/ps', undefined, signal),
+          u.json<{ version?: string }>('GET', watch.versionPath, undefined, signal),
+          u.json<{ models?: LoadedModel[] }>('GET', watch.loadedPath, undefined, signal),
         ]);
         result = { upstream: u, ok: true, at: Date.now(), ...(v.version !== undefined ? { version: v.version } : {}), loaded: p.models ?? [] };
       } else {
-        await u.json('GET', '/v1/models', undefined, signal);
+        await u.json('GET', u.dialect.probePath, undefined, signal);
         result = { upstream: u, ok: true, at: Date.now() };
       }
     } catch (err) {

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { errors, PuertaError } from '../../shared/errors.ts';
 import type { OriginConfig } from '../config/schema.ts';
 import { UpstreamClient } from './client.ts';
-import { canonicalModelName } from './model-names.ts';
 
 export interface ModelInfo {
   id: string;
@@ -41,7 +40,7 @@ export class UpstreamRegistry {
 
   private async discover(u: UpstreamClient): Promise<ModelCache> {
     if (u.cfg.models.length > 0) {
-      return { at: Date.now(), models: u.cfg.models.map((id) => ({ id: canonicalModelName(id, u.kind), upstream: u.name })) };
+      return { at: Date.now(), models: u.cfg.models.map((id) => ({ id: u.dialect.canonicalModel(id), upstream: u.name })) };
     }
     return this.probe(u);
   }
@@ -50,12 +49,9 @@ export class UpstreamRegistry {
   async probe(u: UpstreamClient): Promise<ModelCache> {
     const signal = AbortSignal.timeout(u.cfg.metadataTimeoutMs);
     try {
-      if (u.kind === 'ollama') {
-        const tags = await u.json<{ models?: Array<Record<string, unknown> & { name: string }> }>('GET', '/api/tags', undefined, signal);
-        return { at: Date.now(), models: (tags.models ?? []).map((m) => ({ id: m.name, upstream: u.name, raw: m })) };
-      }
-      const list = await u.json<{ data?: Array<{ id: string }> }>('GET', '/v1/models', undefined, signal);
-      return { at: Date.now(), models: (list.data ?? []).map((m) => ({ id: m.id, upstream: u.name })) };
+      const call = u.dialect.listModelsCall;
+      const doc = await u.json<unknown>('GET', call.path, undefined, signal);
+      return { at: Date.now(), models: call.read(doc).map((m) => ({ ...m, upstream: u.name })) };
     } catch (err) {
       const e =
         err instanceof PuertaError
@@ -95,7 +91,7 @@ export class UpstreamRegistry {
     let unreachable: PuertaError | undefined;
     for (const u of this.upstreams) {
       let list = await this.modelsOf(u);
-      const wanted = canonicalModelName(model, u.kind);
+      const wanted = u.dialect.canonicalModel(model);
       let hit = list.models.find((m) => m.id === wanted || m.id === model);
       // A model pulled since the last listing should not 404 for up to modelsRefreshMs.
       if (!hit && !list.error && Date.now() - list.at > 1_000) {

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { injectIntoBody } from '../../origin/routing/inject.ts';
+import { ollamaUpstream } from '../../origin/dialects/upstream/ollama/index.ts';
+import { openaiUpstream } from '../../origin/dialects/upstream/openai/index.ts';
 import { chat, origin, until } from '../quota/helpers.ts';
 
 describe('persona injection', () => {
   const persona = { model: 'gpt-oss:20b', system: 'You plan.', temperature: 0.2, reasoningEffort: 'high' as const, numCtx: 32768 };
   it('Ollama chat: system first, defaults where the client set none, num_ctx always', () => {
-    const out = JSON.parse(injectIntoBody(JSON.stringify({ model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'hi' }], options: { temperature: 0.9, num_ctx: 2048 } }), '/api/chat', 'ollama', persona, false));
+    const out = JSON.parse(injectIntoBody(JSON.stringify({ model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'hi' }], options: { temperature: 0.9, num_ctx: 2048 } }), 'chat', ollamaUpstream, persona, false));
     expect(out.messages[0]).toEqual({ role: 'system', content: 'You plan.' });
     expect(out.messages[1].content).toBe('hi');
     expect(out.options).toEqual({ temperature: 0.9, num_ctx: 32768 });
@@ -14,13 +16,13 @@ describe('persona injection', () => {
     expect(out.keep_alive).toBeUndefined();
   });
   it('OpenAI upstream: system message, temperature and reasoning_effort defaults', () => {
-    const out = JSON.parse(injectIntoBody(JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }), '/v1/chat/completions', 'openai', persona, false));
+    const out = JSON.parse(injectIntoBody(JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }), 'chat', openaiUpstream, persona, false));
     expect(out.messages[0].role).toBe('system');
     expect(out.temperature).toBe(0.2);
     expect(out.reasoning_effort).toBe('high');
   });
   it('generate gets the persona system ahead of its own; pinned models always get keep_alive -1', () => {
-    const out = JSON.parse(injectIntoBody(JSON.stringify({ model: 'm', prompt: 'p', system: 'mine', keep_alive: '5m' }), '/api/generate', 'ollama', persona, true));
+    const out = JSON.parse(injectIntoBody(JSON.stringify({ model: 'm', prompt: 'p', system: 'mine', keep_alive: '5m' }), 'prompt', ollamaUpstream, persona, true));
     expect(out.system).toBe('You plan.\n\nmine');
     expect(out.keep_alive).toBe(-1);
   });

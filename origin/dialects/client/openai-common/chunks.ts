@@ -1,24 +1,15 @@
-import type { OllamaChatChunk, OllamaToolCall } from '../ollama/types.ts';
+import type { FinishReason, ToolCall, Usage } from '../../generation.ts';
 
-export type FinishReason = 'stop' | 'length' | 'tool_calls';
-
-export function finishReason(doneReason: string | undefined, sawToolCalls: boolean): FinishReason {
-  if (sawToolCalls) return 'tool_calls';
-  return doneReason === 'length' ? 'length' : 'stop';
+export function openAiUsage(u: Usage): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
+  return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };
 }
 
-export function usageOf(final: OllamaChatChunk): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
-  const p = final.prompt_eval_count ?? 0;
-  const c = final.eval_count ?? 0;
-  return { prompt_tokens: p, completion_tokens: c, total_tokens: p + c };
-}
-
-export function openAiToolCalls(calls: OllamaToolCall[], idPrefix: string, startIndex: number) {
+export function openAiToolCalls(calls: ToolCall[], startIndex: number) {
   return calls.map((tc, i) => ({
     index: startIndex + i,
-    id: `call_${idPrefix}_${startIndex + i}`,
+    id: tc.id,
     type: 'function' as const,
-    function: { name: tc.function.name, arguments: JSON.stringify(tc.function.arguments ?? {}) },
+    function: { name: tc.name, arguments: JSON.stringify(tc.arguments) },
   }));
 }
 

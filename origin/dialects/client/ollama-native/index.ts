@@ -1,22 +1,19 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { modelAllowed } from '../../shared/model-allow-list.ts';
-import { ollamaModelRequestSchema, ollamaShowRequestSchema } from '../../shared/schemas/ollama.ts';
-import { readJson } from '../http/read-json.ts';
-import { sendJson } from '../http/send-json.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
-import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
-import type { OpenedUpstream } from '../pipeline/open-upstream.ts';
-import type { RequestRecord } from '../pipeline/record.ts';
-import type { PriorityClass } from '../pipeline/admission.ts';
-import { alreadyFramed, type Emit } from '../stream/stream-response.ts';
-import { ndjsonFraming } from '../stream/framing.ts';
-import { fromNetworkError, upstreamFailures } from '../upstream/errors.ts';
-import type { UpstreamConfig } from '../config/schema.ts';
-import type { OriginEnv } from '../types.ts';
-import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
+import { ollamaModelRequestSchema, ollamaShowRequestSchema } from '../../../../shared/schemas/ollama.ts';
+import { readJson } from '../../../http/read-json.ts';
+import type { OriginDeps } from '../../../pipeline/deps.ts';
+import { jsonExchange, streamExchange } from '../../../pipeline/exchange.ts';
+import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
+import { chargeUsage, type RequestRecord } from '../../../pipeline/record.ts';
+import type { RouteEntry } from '../../../../shared/routes.ts';
+import { alreadyFramed, type Emit } from '../../../stream/stream-response.ts';
+import { ndjsonFraming } from '../../../stream/framing.ts';
+import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
+import type { UpstreamConfig } from '../../../config/schema.ts';
+import type { OriginEnv } from '../../../types.ts';
+import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../../../retrieval/chat-hook.ts';
 
-const OLLAMA_ONLY = ['ollama'] as const;
 
 /** Per-upstream defaults an Ollama client did not set itself (its own values always win). */
 function withDefaults(body: Record<string, unknown>, model: string, up: UpstreamConfig, hasOptions: boolean): string {
@@ -34,9 +31,11 @@ const NEWLINE = Uint8Array.of(0x0a);
 
 /** Ollama's final object carries the engine's own token counts; usage and quotas are charged from them. */
 function recordCounts(rec: RequestRecord, final: { prompt_eval_count?: unknown; eval_count?: unknown }): void {
-  if (typeof final.prompt_eval_count === 'number') rec.promptTokens = final.prompt_eval_count;
-  if (typeof final.eval_count === 'number') rec.completionTokens = final.eval_count;
-  else if (typeof final.prompt_eval_count === 'number') rec.completionTokens = 0;
+  if (typeof final.prompt_eval_count !== 'number' && typeof final.eval_count !== 'number') return;
+  chargeUsage(rec, {
+    promptTokens: typeof final.prompt_eval_count === 'number' ? final.prompt_eval_count : (rec.promptTokens ?? 0),
+    completionTokens: typeof final.eval_count === 'number' ? final.eval_count : 0,
+  });
 }
 
 /** The final `done:true` line is small; it never needs more than the last few KiB of the stream. */
@@ -118,74 +117,29 @@ async function passResponse(opened: OpenedUpstream, rec: RequestRecord): Promise
  * `POST /api/chat|generate|embed|embeddings|show`: routed by model to an Ollama upstream and
  * relayed as Ollama wrote it, so the official clients work unchanged.
  */
-export function nativeModelRoute(
-  deps: OriginDeps,
-  path: string,
-  opts: { streams: boolean; priority: PriorityClass; show?: boolean; options?: boolean },
-) {
-  const schema: z.ZodType<{ model: string; stream?: boolean } & Record<string, unknown>> = opts.show ? ollamaShowRequestSchema : ollamaModelRequestSchema;
+export function nativeModelRoute(deps: OriginDeps, route: RouteEntry) {
+  // Generation routes stream; /api/show, the one unmetered model route, is metadata (it has no
+  // options to default).
+  const streams = route.metered === 'generation';
+  const show = route.metered === false;
+  const schema: z.ZodType<{ model: string; stream?: boolean } & Record<string, unknown>> = show ? ollamaShowRequestSchema : ollamaModelRequestSchema;
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const body = await readJson(c, schema);
     const rec = c.get('record');
-    rec.publicModel = body.model;
-    const rag = path === '/api/chat' && Array.isArray(body.messages) ? await retrievalForChat(c, deps, body.model, body.messages as Array<{ role: string }>, opts.priority) : undefined;
+    const rag = route.persona === 'chat' && Array.isArray(body.messages) ? await retrievalForChat(c, deps, body.model, body.messages as Array<{ role: string }>, route.priority) : undefined;
     const open = {
       model: body.model,
-      priority: opts.priority,
-      kinds: OLLAMA_ONLY,
+      priority: route.priority,
+      wire: 'ollama' as const,
       build: (t: { upstream: { cfg: UpstreamConfig }; upstreamModel: string }) => ({
         method: 'POST' as const,
-        path,
-        body: opts.show ? JSON.stringify({ ...body, model: t.upstreamModel }) : withDefaults(body, t.upstreamModel, t.upstream.cfg, opts.options ?? true),
+        path: route.path,
+        body: show ? JSON.stringify({ ...body, model: t.upstreamModel }) : withDefaults(body, t.upstreamModel, t.upstream.cfg, true),
+        shape: route.persona,
       }),
     };
-    const res = opts.streams && body.stream !== false ? await streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay: relayRaw(rec) }) : await jsonExchange(c, deps, open, (opened) => passResponse(opened, rec));
+    const res = streams && body.stream !== false ? await streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay: relayRaw(rec) }) : await jsonExchange(c, deps, open, (opened) => passResponse(opened, rec));
     if (rag?.wanted) res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));
     return res;
-  };
-}
-
-/** `GET /api/tags` and `GET /api/ps`: the union over every Ollama upstream. */
-export function nativeList(deps: OriginDeps, path: '/api/tags' | '/api/ps') {
-  return async (c: Context<OriginEnv>): Promise<Response> => {
-    const ollamas = deps.registry.upstreams.filter((u) => u.kind === 'ollama');
-    const results = await Promise.allSettled(
-      ollamas.map((u) => u.json<{ models?: Array<{ name: string }> }>('GET', path, undefined, AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(u.cfg.metadataTimeoutMs)]))),
-    );
-    const models: Array<{ name: string }> = [];
-    const seen = new Set<string>();
-    const allowed = c.get('tenant')?.models ?? [];
-    let ok = 0;
-    for (const r of results) {
-      if (r.status !== 'fulfilled') continue;
-      ok++;
-      for (const m of r.value.models ?? []) {
-        // A tenant with an allow-list sees only its models (auth.mode=keys; the edge filters its own).
-        if (!seen.has(m.name) && modelAllowed(allowed, m.name)) {
-          seen.add(m.name);
-          models.push(m);
-        }
-      }
-    }
-    if (ok === 0 && results.length > 0) {
-      const reason = results[0]!.status === 'rejected' ? (results[0] as PromiseRejectedResult).reason : undefined;
-      return sendJson(c, { error: `no Ollama upstream answered ${path}: ${(reason as Error | undefined)?.message ?? 'unknown'}` }, 503, { 'retry-after': '5' });
-    }
-    return sendJson(c, { models });
-  };
-}
-
-/** `GET /api/version`: the first reachable Ollama's version (clients use it as a liveness probe). */
-export function nativeVersion(deps: OriginDeps) {
-  return async (c: Context<OriginEnv>): Promise<Response> => {
-    let lastErr: unknown;
-    for (const u of deps.registry.upstreams.filter((x) => x.kind === 'ollama')) {
-      try {
-        return sendJson(c, await u.json<{ version: string }>('GET', '/api/version', undefined, AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(u.cfg.metadataTimeoutMs)])));
-      } catch (err) {
-        lastErr = err;
-      }
-    }
-    return sendJson(c, { error: `no Ollama upstream answered /api/version: ${(lastErr as Error | undefined)?.message ?? 'none configured'}` }, 503, { 'retry-after': '5' });
   };
 }

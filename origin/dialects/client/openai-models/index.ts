@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
-import { modelAllowed } from '../../shared/model-allow-list.ts';
-import { sendJson } from '../http/send-json.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
-import type { OriginEnv } from '../types.ts';
+import { modelAllowed } from '../../../../shared/model-allow-list.ts';
+import { sendJson } from '../../../http/send-json.ts';
+import type { OriginDeps } from '../../../pipeline/deps.ts';
+import type { OriginEnv } from '../../../types.ts';
 
 /** `GET /v1/models`: every model of every reachable upstream, and the aliases; 503 only when none answers. */
 export function listModels(deps: OriginDeps) {

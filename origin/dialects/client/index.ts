@@ -1,0 +1,26 @@
+/**
+ * Route handlers by client dialect: the route table (shared/routes.ts) names a dialect per
+ * route, and this is where a name finds its folder.
+ */
+import type { Handler } from 'hono';
+import type { ClientDialectName, RouteEntry } from '../../../shared/routes.ts';
+import type { OriginDeps } from '../../pipeline/deps.ts';
+import type { OriginEnv } from '../../types.ts';
+import { generationRoute } from '../generate.ts';
+import { ollamaList } from './ollama-native/list.ts';
+import { nativeModelRoute } from './ollama-native/index.ts';
+import { openaiChat } from './openai-chat/index.ts';
+import { openaiCompletions } from './openai-completions/index.ts';
+import { embeddings } from './openai-embeddings/index.ts';
+import { listModels } from './openai-models/index.ts';
+
+type HandlerFactory = (deps: OriginDeps, route: RouteEntry) => Handler<OriginEnv>;
+
+export const CLIENT_DIALECTS: Record<ClientDialectName, HandlerFactory> = {
+  'openai-chat': (deps, route) => generationRoute(deps, route, openaiChat),
+  'openai-completions': (deps, route) => generationRoute(deps, route, openaiCompletions),
+  'openai-embeddings': embeddings,
+  'openai-models': (deps) => listModels(deps),
+  'ollama-native': nativeModelRoute,
+  'ollama-list': ollamaList,
+};

@@ -1,0 +1,57 @@
+/** OpenAI chat completions (`POST /v1/chat/completions`). */
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../../../shared/schemas/openai.ts';
+import { DONE_FRAME, encodeData } from '../../../../shared/sse.ts';
+import { sseFraming } from '../../../stream/framing.ts';
+import type { GenerationDialect } from '../dialect.ts';
+import { ChunkWriter, newId, openAiToolCalls, openAiUsage } from '../openai-common/chunks.ts';
+import { chatToGeneration } from './to-generation.ts';
+
+export const openaiChat: GenerationDialect<ChatCompletionRequest> = {
+  schema: chatCompletionRequestSchema,
+  framing: sseFraming,
+  passthroughWire: 'openai',
+  includeUsage: (req) => req.stream_options?.include_usage === true,
+  toGeneration: chatToGeneration,
+  response(r, req) {
+    const message: Record<string, unknown> = { role: 'assistant', content: r.text };
+    if (r.thinking) message.reasoning = r.thinking;
+    if (r.toolCalls.length) message.tool_calls = openAiToolCalls(r.toolCalls, 0);
+    return {
+      id: newId('chatcmpl'),
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: req.model,
+      system_fingerprint: 'fp_puerta',
+      choices: [{ index: 0, message, logprobs: null, finish_reason: r.finish }],
+      usage: openAiUsage(r.usage),
+    };
+  },
+  writer(req) {
+    const writer = new ChunkWriter(newId('chatcmpl'), 'chat.completion.chunk', Math.floor(Date.now() / 1000), req.model);
+    const includeUsage = req.stream_options?.include_usage === true;
+    let first = true;
+    let toolIndex = 0;
+    return {
+      start: () => [],
+      write(ev) {
+        if (ev.type === 'done') {
+          const out = [encodeData(writer.chat({}, ev.finish))];
+          if (includeUsage) out.push(encodeData(writer.usage(openAiUsage(ev.usage))));
+          out.push(DONE_FRAME);
+          return out;
+        }
+        const hasContent = ev.text !== '' || !!ev.thinking || !!ev.toolCalls?.length;
+        const wasFirst = first;
+        first = false;
+        if (!wasFirst && !hasContent) return undefined;
+        const delta: Record<string, unknown> = wasFirst ? { role: 'assistant', content: ev.text } : { content: ev.text };
+        if (ev.thinking) delta.reasoning = ev.thinking;
+        if (ev.toolCalls?.length) {
+          delta.tool_calls = openAiToolCalls(ev.toolCalls, toolIndex);
+          toolIndex += ev.toolCalls.length;
+        }
+        return encodeData(writer.chat(delta));
+      },
+    };
+  },
+};

@@ -1,0 +1,36 @@
+import type { Context } from 'hono';
+import type { RouteEntry } from '../../../../shared/routes.ts';
+import { embeddingRequestSchema } from '../../../../shared/schemas/openai.ts';
+import { readJson } from '../../../http/read-json.ts';
+import { sendJson } from '../../../http/send-json.ts';
+import type { OriginDeps } from '../../../pipeline/deps.ts';
+import { jsonExchange } from '../../../pipeline/exchange.ts';
+import { chargeUsage } from '../../../pipeline/record.ts';
+import type { ResolvedModel } from '../../../upstream/registry.ts';
+import type { OriginEnv } from '../../../types.ts';
+
+/** float32 little-endian, base64: what the openai SDKs ask for by default and decode themselves. */
+function toBase64(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
+}
+
+/** `POST /v1/embeddings` over the engine's own embeddings call (batch class: bulk uploads must not starve chat). */
+export function embeddings(deps: OriginDeps, route: RouteEntry) {
+  return async (c: Context<OriginEnv>): Promise<Response> => {
+    const req = await readJson(c, embeddingRequestSchema);
+    const rec = c.get('record');
+    const input = { input: req.input, dimensions: req.dimensions, raw: req };
+    const open = { model: req.model, priority: route.priority, build: (t: ResolvedModel) => t.upstream.dialect.embed(input, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg }) };
+    const body = await jsonExchange(c, deps, open, async (opened) => {
+      const { vectors, promptTokens } = await opened.upstream.dialect.embeddings(opened);
+      chargeUsage(rec, { promptTokens, completionTokens: 0 });
+      return {
+        object: 'list',
+        data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: req.encoding_format === 'base64' ? toBase64(v) : v })),
+        model: req.model,
+        usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+      };
+    });
+    return sendJson(c, body);
+  };
+}

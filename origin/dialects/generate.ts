@@ -1,0 +1,76 @@
+/**
+ * One generation route, whatever the client's dialect and whatever the engine's: the client's
+ * request becomes a Generation, the upstream dialect of the routed engine makes its request,
+ * and the engine's answer comes back as events that the client dialect writes in its own wire.
+ * Token counts always come from the engine and land in the request record.
+ */
+import type { Context } from 'hono';
+import type { RouteEntry } from '../../shared/routes.ts';
+import { readJson } from '../http/read-json.ts';
+import { sendJson } from '../http/send-json.ts';
+import type { OriginDeps } from '../pipeline/deps.ts';
+import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
+import type { OpenOptions } from '../pipeline/open-upstream.ts';
+import { chargeUsage } from '../pipeline/record.ts';
+import type { ResolvedModel } from '../upstream/registry.ts';
+import type { OriginEnv } from '../types.ts';
+import type { GenerationDialect } from './client/dialect.ts';
+import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
+import type { GenerationContext, Message } from './generation.ts';
+
+export function generationRoute<Req extends { model: string; stream?: boolean | undefined }>(deps: OriginDeps, route: RouteEntry, dialect: GenerationDialect<Req>) {
+  return async (c: Context<OriginEnv>): Promise<Response> => {
+    const req = await readJson(c, dialect.schema);
+    const rec = c.get('record');
+    // Before routing: a request the dialect cannot translate is a 400 that holds no slot.
+    const gen = dialect.toGeneration(req);
+    const ctx: GenerationContext = { requestId: rec.requestId };
+    // A retrieval alias: the passages join the conversation before any engine's request is built,
+    // whichever dialect the client speaks; then the request is no longer the client's own body.
+    const rag = gen.input.kind === 'chat' ? await retrievalForChat(c, deps, gen.model, gen.input.messages, route.priority, (context): Message => ({ role: 'system', text: context })) : undefined;
+    const relayed = (t: ResolvedModel) => (!rag && dialect.passthroughWire === t.upstream.dialect.wire ? t.upstream.dialect.passthrough : undefined);
+    const open: OpenOptions = {
+      model: gen.model,
+      priority: route.priority,
+      build: (t) => {
+        const same = relayed(t);
+        if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, gen.stream), shape: route.persona };
+        return t.upstream.dialect.generate(gen, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg });
+      },
+    };
+
+    if (gen.stream) {
+      const writer = dialect.writer(req, ctx);
+      const res = await streamExchange(c, deps, {
+        ...open,
+        framing: dialect.framing,
+        relay: async (opened, emit, signal) => {
+          const same = relayed(opened);
+          if (same) return same.relay(opened, emit, signal, { includeUsage: dialect.includeUsage?.(req) ?? false, rec });
+          for (const frame of writer.start()) await emit(frame);
+          for await (const ev of opened.upstream.dialect.events(opened, ctx, signal)) {
+            if (ev.type === 'done') chargeUsage(rec, ev.usage);
+            const out = writer.write(ev);
+            if (out === undefined) continue;
+            if (out instanceof Uint8Array) {
+              const p = emit(out);
+              if (p) await p;
+            } else for (const frame of out) await emit(frame);
+          }
+        },
+      });
+      if (rag?.wanted) res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));
+      return res;
+    }
+
+    const body = await jsonExchange(c, deps, open, async (opened) => {
+      const same = relayed(opened);
+      if (same) return same.whole(opened, req.model, rec);
+      const result = await opened.upstream.dialect.result(opened, ctx);
+      chargeUsage(rec, result.usage);
+      return dialect.response(result, req, ctx);
+    });
+    if (rag?.wanted) return sendJson(c, { ...(body as object), citations: rag.citations }, 200, { [CITATIONS_HEADER]: citationsHeader(rag.citations) });
+    return sendJson(c, body);
+  };
+}

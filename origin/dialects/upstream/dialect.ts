@@ -1,0 +1,70 @@
+/**
+ * What an upstream dialect (the engine's wire: Ollama native, OpenAI-compatible) does for the
+ * origin. Everything that depends on which kind of engine serves a request is behind this
+ * interface; nothing outside origin/dialects/upstream/ asks for an upstream's kind.
+ */
+import type { UpstreamConfig } from '../../config/schema.ts';
+import type { Persona } from '../../routing/config.ts';
+import type { OpenedUpstream, UpstreamCall } from '../../pipeline/open-upstream.ts';
+import type { BodyShape } from '../../../shared/routes.ts';
+import type { RequestRecord } from '../../pipeline/record.ts';
+import type { Emit } from '../../stream/stream-response.ts';
+import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../generation.ts';
+
+/** The upstream a call goes to: its engine's name for the model and its configuration. */
+export interface UpstreamTarget {
+  upstreamModel: string;
+  cfg: UpstreamConfig;
+}
+
+export interface ListedModel {
+  id: string;
+  /** The engine's own entry (Ollama /api/tags: size, digest, details…). */
+  raw?: Record<string, unknown>;
+}
+
+export interface EmbeddingInput {
+  input: string | string[];
+  dimensions?: number | undefined;
+  /** The client's whole body, for an engine that takes it as is. */
+  raw: Record<string, unknown>;
+}
+
+/**
+ * A client body relayed to the engine nearly as is, and the answer back, because client and
+ * engine speak the same wire: nothing is lost in translation and nothing is re-encoded.
+ */
+export interface Passthrough {
+  body(raw: Record<string, unknown>, upstreamModel: string, stream: boolean): string;
+  /** The engine's stream to the client; the engine's token counts land in the record. */
+  relay(opened: OpenedUpstream, emit: Emit, signal: AbortSignal, o: { includeUsage: boolean; rec: RequestRecord }): Promise<void>;
+  /** The engine's whole answer, with the client's model name. */
+  whole(opened: OpenedUpstream, publicModel: string, rec: RequestRecord): Promise<unknown>;
+}
+
+export interface UpstreamDialect {
+  /** The wire this engine speaks; a client dialect on the same wire may relay it as is. */
+  readonly wire: 'ollama' | 'openai';
+  /** A cheap GET that answers when the engine is up (health checks). */
+  readonly probePath: string;
+  /** The name the engine resolves `name` to (Ollama: `x` is `x:latest`). */
+  canonicalModel(name: string): string;
+  /** The engine's model list, for discovery. */
+  listModelsCall: { path: string; read(doc: unknown): ListedModel[] };
+  /** A Generation as this engine's request. */
+  generate(gen: Generation, target: UpstreamTarget): UpstreamCall;
+  /** The engine's streamed answer as events; throws a client-facing error for every way it breaks. */
+  events(opened: OpenedUpstream, ctx: GenerationContext, signal: AbortSignal): AsyncGenerator<GenerationEvent>;
+  /** The engine's whole answer. */
+  result(opened: OpenedUpstream, ctx: GenerationContext): Promise<GenerationResult>;
+  embed(req: EmbeddingInput, target: UpstreamTarget): UpstreamCall;
+  embeddings(opened: OpenedUpstream): Promise<{ vectors: number[][]; promptTokens: number }>;
+  /** A routing alias's system prompt and defaults, and a pinned model's keep_alive, into a body. */
+  applyPersona(body: Record<string, unknown>, shape: BodyShape, persona: Persona | undefined, pinned: boolean): void;
+  /** Where the engine reports its version and loaded models (restart and eviction watch), if it does. */
+  readonly watch?: { versionPath: string; loadedPath: string };
+  /** Relaying a client body of this same wire as is, where the engine offers it. */
+  readonly passthrough?: Passthrough;
+  /** Whether a pinned model can be loaded ahead of traffic on this engine. */
+  readonly warms: boolean;
+}

@@ -1,0 +1,59 @@
+/** A Generation as an OpenAI-compatible engine's /v1/chat/completions or /v1/completions body. */
+import type { Generation, Message } from '../../generation.ts';
+import type { UpstreamTarget } from '../dialect.ts';
+
+function message(m: Message): Record<string, unknown> {
+  const out: Record<string, unknown> = { role: m.role };
+  out.content = m.images?.length
+    ? [...(m.text ? [{ type: 'text', text: m.text }] : []), ...m.images.map((b64) => ({ type: 'image_url', image_url: { url: `data:image/png;base64,${b64}` } }))]
+    : m.text;
+  if (m.thinking) out.reasoning_content = m.thinking;
+  if (m.toolCalls?.length) {
+    out.tool_calls = m.toolCalls.map((tc, i) => ({ id: tc.id ?? `call_${i}`, type: 'function', function: { name: tc.name, arguments: JSON.stringify(tc.arguments) } }));
+  }
+  if (m.role === 'tool') {
+    if (m.toolCallId) out.tool_call_id = m.toolCallId;
+    if (m.toolName) out.name = m.toolName;
+  }
+  return out;
+}
+
+export function openaiBody(gen: Generation, target: UpstreamTarget): { path: string; body: Record<string, unknown> } {
+  const s = gen.sampling;
+  const body: Record<string, unknown> = { model: target.upstreamModel, stream: gen.stream };
+  // Tokens are accounted from the engine's own counts: usage is always asked for.
+  if (gen.stream) body.stream_options = { include_usage: true };
+  if (s.temperature !== undefined) body.temperature = s.temperature;
+  if (s.topP !== undefined) body.top_p = s.topP;
+  // Not in OpenAI's API, but vLLM, llama.cpp and SGLang read it; others ignore unknown fields.
+  if (s.topK !== undefined) body.top_k = s.topK;
+  if (s.maxTokens !== undefined) body.max_tokens = s.maxTokens;
+  if (s.stop !== undefined) body.stop = s.stop;
+  if (s.seed !== undefined) body.seed = s.seed;
+  if (s.frequencyPenalty !== undefined) body.frequency_penalty = s.frequencyPenalty;
+  if (s.presencePenalty !== undefined) body.presence_penalty = s.presencePenalty;
+  if (gen.input.kind === 'prompt') {
+    body.prompt = gen.input.prompt;
+    if (gen.input.suffix) body.suffix = gen.input.suffix;
+    return { path: '/v1/completions', body };
+  }
+  body.messages = gen.input.messages.map(message);
+  if (gen.tools?.length) {
+    body.tools = gen.tools.map((t) => ({ type: 'function', function: { name: t.name, ...(t.description !== undefined ? { description: t.description } : {}), ...(t.parameters !== undefined ? { parameters: t.parameters } : {}) } }));
+    if (gen.toolChoice !== undefined) body.tool_choice = typeof gen.toolChoice === 'string' ? gen.toolChoice : { type: 'function', function: { name: gen.toolChoice.name } };
+  }
+  if (gen.format === 'json') body.response_format = { type: 'json_object' };
+  else if (gen.format) body.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: gen.format.schema } };
+  if (typeof gen.reasoning === 'string') body.reasoning_effort = gen.reasoning;
+  return { path: '/v1/chat/completions', body };
+}
+
+/**
+ * The client's own OpenAI body for an engine on the same wire, with the engine's model name and
+ * usage always requested.
+ */
+export function passthroughBody(req: Record<string, unknown>, upstreamModel: string, stream: boolean): string {
+  const body: Record<string, unknown> = { ...req, model: upstreamModel, stream };
+  if (stream) body.stream_options = { ...((req.stream_options as object | null | undefined) ?? {}), include_usage: true };
+  return JSON.stringify(body);
+}

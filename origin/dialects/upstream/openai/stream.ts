@@ -1,0 +1,63 @@
+/** An OpenAI-compatible engine's answer (SSE chunks or one JSON) as GenerationEvents and results. */
+import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
+import { upstreamFailures } from '../../../upstream/errors.ts';
+import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type ToolCall, type Usage } from '../../generation.ts';
+import { openaiSseChunks, type WireChunk } from './sse-chunks.ts';
+
+function usageOf(u: WireChunk['usage']): Usage {
+  return { promptTokens: u?.prompt_tokens ?? 0, completionTokens: u?.completion_tokens ?? 0 };
+}
+
+function parseArgs(text: string, upstream: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
+  } catch {
+    throw upstreamFailures.malformed(upstream, `tool call arguments are not JSON: ${text.slice(0, 80)}`);
+  }
+}
+
+/**
+ * Engine chunks → events. Tool calls arrive as fragments (name first, then pieces of the
+ * arguments' JSON): they are assembled and given out whole when the engine finishes.
+ */
+export async function* openaiEvents(opened: OpenedUpstream, ctx: GenerationContext, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
+  const calls = new Map<number, { id: string; name: string; args: string }>();
+  let finish: string | null = null;
+  let usage: Usage = { promptTokens: 0, completionTokens: 0 };
+  for await (const { chunk } of openaiSseChunks(opened, signal)) {
+    if (chunk.usage) usage = usageOf(chunk.usage);
+    const choice = chunk.choices?.[0];
+    if (!choice) continue;
+    for (const tc of choice.delta?.tool_calls ?? []) {
+      const i = tc.index ?? calls.size;
+      const cur = calls.get(i) ?? { id: tc.id ?? `call_${ctx.requestId}_${i}`, name: '', args: '' };
+      if (tc.function?.name) cur.name += tc.function.name;
+      if (tc.function?.arguments) cur.args += tc.function.arguments;
+      calls.set(i, cur);
+    }
+    const d = choice.delta;
+    const thinking = d?.reasoning ?? d?.reasoning_content ?? undefined;
+    const text = d?.content ?? choice.text ?? '';
+    if (text || thinking) yield { type: 'delta', text, thinking };
+    if (choice.finish_reason) finish = choice.finish_reason;
+  }
+  const toolCalls: ToolCall[] = [...calls.values()].map((c) => ({ id: c.id, name: c.name, arguments: parseArgs(c.args, opened.upstream.name) }));
+  if (toolCalls.length) yield { type: 'delta', text: '', toolCalls };
+  yield { type: 'done', finish: finishReason(finish === 'length', toolCalls.length > 0), usage };
+}
+
+export async function openaiResult(opened: OpenedUpstream, ctx: GenerationContext): Promise<GenerationResult> {
+  const out = (await opened.res.body.json()) as WireChunk;
+  const choice = out.choices?.[0];
+  const m = choice?.message;
+  const toolCalls = (m?.tool_calls ?? []).map((tc, i) => ({ id: tc.id ?? `call_${ctx.requestId}_${i}`, name: tc.function?.name ?? '', arguments: parseArgs(tc.function?.arguments ?? '', opened.upstream.name) }));
+  return {
+    text: m?.content ?? choice?.text ?? '',
+    thinking: m?.reasoning ?? m?.reasoning_content ?? undefined,
+    toolCalls,
+    finish: finishReason(choice?.finish_reason === 'length', toolCalls.length > 0),
+    usage: usageOf(out.usage),
+  };
+}

@@ -1,0 +1,26 @@
+import type { MiddlewareHandler } from 'hono';
+import { parseJsonBody } from '../../shared/json-body.ts';
+import { requestedModel } from '../../shared/model-allow-list.ts';
+import type { OriginEnv } from '../types.ts';
+
+/**
+ * Right after auth and the body limit, the record learns who is calling and which model the
+ * body names (the route table says which routes name one). This is the only writer of
+ * `rec.tenant` and `rec.publicModel`: admission is fair between tenants from here on, and a
+ * request refused later (quota, allow-list, validation) is still counted under its model.
+ */
+export function requestFacts(): MiddlewareHandler<OriginEnv> {
+  return async (c, next) => {
+    const rec = c.get('record');
+    const tenant = c.get('tenant');
+    if (tenant) rec.tenant = tenant;
+    if (rec.routeEntry?.namesModel && c.req.method === 'POST') {
+      // Hono caches the text: the route reads the same body again without a second read. A body
+      // that does not parse, or names no model, is left for the allow-list's or the route's 400.
+      const json = parseJsonBody(await c.req.text());
+      const named = json.ok ? requestedModel(json.value) : undefined;
+      if (named?.ok && named.model !== null) rec.publicModel = named.model;
+    }
+    await next();
+  };
+}

@@ -1,0 +1,17 @@
+import type { PuertaError } from '../../shared/errors.ts';
+import type { Outcome } from './record.ts';
+
+/** How the client ended a request itself: it left. */
+export type ClientEnding = 'client_cancelled';
+
+/**
+ * The one classification of how a request ended, for the record (and so for metrics, audit and
+ * usage): from the answer's status, the typed error and what the client did. An error the
+ * upstream caused is the upstream's, whatever its status.
+ */
+export function outcomeOf(status: number, err: Pick<PuertaError, 'upstream' | 'status'> | undefined, clientEnded: ClientEnding | undefined): Outcome {
+  if (clientEnded) return clientEnded;
+  if (status < 400 && !err) return 'ok';
+  if (err?.upstream) return 'upstream_error';
+  return (err?.status ?? status) < 500 ? 'rejected' : 'error';
+}

@@ -1,0 +1,73 @@
+/**
+ * The one route table. Every concern reads it instead of keeping its own list: the origin mounts
+ * a handler per entry (origin/app.ts), metrics label by it, quotas meter by it, personas and the
+ * admission class come from it, error bodies and stream error frames take its dialect's shape
+ * (origin and edge alike). Adding a route is one entry here plus its dialect's folder.
+ */
+import type { ErrorDialect } from './dialects/errors.ts';
+
+/** Which client dialect serves a route (origin/dialects/client/<name>/). */
+export type ClientDialectName = 'openai-chat' | 'openai-completions' | 'openai-embeddings' | 'ollama-native' | 'ollama-list' | 'openai-models';
+
+/** The part of an upstream body a persona may change (origin/dialects/upstream/<name>/persona.ts). */
+export type BodyShape = 'chat' | 'prompt' | 'embed' | 'none';
+
+/** How a request is charged against a tenant's quota: generation estimates completion tokens too. */
+export type Metering = 'generation' | 'embedding' | false;
+
+export interface RouteEntry {
+  method: 'GET' | 'POST';
+  path: string;
+  dialect: ClientDialectName;
+  /** Shape of error bodies and of a stream's last error frame on this route. */
+  errors: ErrorDialect;
+  metered: Metering;
+  /** Admission class when neither the tenant's config nor the client's header sets one. */
+  priority: 'interactive' | 'batch';
+  /** What a persona (routing alias) may inject into the upstream body. */
+  persona: BodyShape;
+  /** The body names a model (allow-list, routing, the record's publicModel). */
+  namesModel: boolean;
+  /** When the answer is a stream: Ollama streams unless told `stream: false`, OpenAI only on `stream: true`. */
+  streams: 'unless-false' | 'if-true' | 'never';
+}
+
+const r = (method: RouteEntry['method'], path: string, dialect: ClientDialectName, rest: Omit<RouteEntry, 'method' | 'path' | 'dialect'>): RouteEntry => ({ method, path, dialect, ...rest });
+
+const gen = { metered: 'generation', namesModel: true, streams: 'if-true' } as const;
+const emb = { metered: 'embedding', namesModel: true, persona: 'embed', priority: 'batch', streams: 'never' } as const;
+const list = { metered: false, namesModel: false, persona: 'none', priority: 'interactive', streams: 'never' } as const;
+
+export const ROUTES: readonly RouteEntry[] = [
+  r('POST', '/v1/chat/completions', 'openai-chat', { ...gen, errors: 'openai', priority: 'interactive', persona: 'chat' }),
+  // Completions are mostly batch work (summaries, tagging); chat stays ahead of them.
+  r('POST', '/v1/completions', 'openai-completions', { ...gen, errors: 'openai', priority: 'batch', persona: 'prompt' }),
+  r('POST', '/v1/embeddings', 'openai-embeddings', { ...emb, errors: 'openai' }),
+  r('GET', '/v1/models', 'openai-models', { ...list, errors: 'openai' }),
+  r('POST', '/api/chat', 'ollama-native', { ...gen, errors: 'ollama', priority: 'interactive', persona: 'chat', streams: 'unless-false' }),
+  r('POST', '/api/generate', 'ollama-native', { ...gen, errors: 'ollama', priority: 'batch', persona: 'prompt', streams: 'unless-false' }),
+  r('POST', '/api/embed', 'ollama-native', { ...emb, errors: 'ollama' }),
+  r('POST', '/api/embeddings', 'ollama-native', { ...emb, errors: 'ollama' }),
+  r('POST', '/api/show', 'ollama-native', { metered: false, namesModel: true, persona: 'none', priority: 'interactive', errors: 'ollama', streams: 'never' }),
+  r('GET', '/api/tags', 'ollama-list', { ...list, errors: 'ollama' }),
+  r('GET', '/api/ps', 'ollama-list', { ...list, errors: 'ollama' }),
+  r('GET', '/api/version', 'ollama-list', { ...list, errors: 'ollama' }),
+];
+
+const byKey = new Map(ROUTES.map((e) => [`${e.method} ${e.path}`, e]));
+const byPath = new Map(ROUTES.map((e) => [e.path, e]));
+
+/** The entry for a request, or undefined for a path no route serves. */
+export function routeFor(method: string, path: string): RouteEntry | undefined {
+  return byKey.get(`${method === 'HEAD' ? 'GET' : method} ${path}`);
+}
+
+/**
+ * The error shape for any path, served or not: the route's own, else the family its prefix
+ * belongs to (an unknown /api/ path is still answered the way an Ollama client reads errors).
+ */
+export function errorDialectFor(path: string): ErrorDialect {
+  const e = byPath.get(path);
+  if (e) return e.errors;
+  return path.startsWith('/api/') ? 'ollama' : 'openai';
+}
