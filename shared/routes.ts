@@ -7,7 +7,15 @@
 import type { ErrorDialect } from './dialects/errors.ts';
 
 /** Which client dialect serves a route (origin/dialects/client/<name>/). */
-export type ClientDialectName = 'openai-chat' | 'openai-completions' | 'openai-embeddings' | 'ollama-native' | 'ollama-list' | 'openai-models';
+export type ClientDialectName =
+  | 'openai-chat'
+  | 'openai-completions'
+  | 'openai-embeddings'
+  | 'openai-models'
+  | 'ollama-native'
+  | 'ollama-list'
+  | 'anthropic-messages'
+  | 'anthropic-count-tokens';
 
 /** The part of an upstream body a persona may change (origin/dialects/upstream/<name>/persona.ts). */
 export type BodyShape = 'chat' | 'prompt' | 'embed' | 'none';
@@ -44,6 +52,9 @@ export const ROUTES: readonly RouteEntry[] = [
   r('POST', '/v1/completions', 'openai-completions', { ...gen, errors: 'openai', priority: 'batch', persona: 'prompt' }),
   r('POST', '/v1/embeddings', 'openai-embeddings', { ...emb, errors: 'openai' }),
   r('GET', '/v1/models', 'openai-models', { ...list, errors: 'openai' }),
+  r('POST', '/v1/messages', 'anthropic-messages', { ...gen, errors: 'anthropic', priority: 'interactive', persona: 'chat' }),
+  // The engine counts (one prefill): metered like a prompt, with no completion to estimate.
+  r('POST', '/v1/messages/count_tokens', 'anthropic-count-tokens', { metered: 'embedding', namesModel: true, streams: 'never', errors: 'anthropic', priority: 'interactive', persona: 'chat' }),
   r('POST', '/api/chat', 'ollama-native', { ...gen, errors: 'ollama', priority: 'interactive', persona: 'chat', streams: 'unless-false' }),
   r('POST', '/api/generate', 'ollama-native', { ...gen, errors: 'ollama', priority: 'batch', persona: 'prompt', streams: 'unless-false' }),
   r('POST', '/api/embed', 'ollama-native', { ...emb, errors: 'ollama' }),

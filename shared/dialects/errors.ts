@@ -5,6 +5,7 @@
  * table says which.
  */
 import type { PuertaError } from '../errors.ts';
+import { anthropicErrors } from './anthropic.ts';
 import { ollamaErrors } from './ollama.ts';
 import { openaiErrors } from './openai.ts';
 
@@ -13,6 +14,8 @@ export type StreamWire = 'sse' | 'ndjson';
 export interface ErrorShape {
   /** The JSON error body of a refused request. */
   body(err: PuertaError, requestId: string | undefined): unknown;
+  /** The HTTP status this dialect's clients expect for the error; the error's own when absent. */
+  status?(err: PuertaError): number;
   /** The last frame of a stream that failed after its first byte. */
   streamError(err: PuertaError, requestId: string | undefined): Uint8Array;
   /**
@@ -25,14 +28,16 @@ export interface ErrorShape {
 export const ERROR_SHAPES = {
   openai: openaiErrors,
   ollama: ollamaErrors,
+  anthropic: anthropicErrors,
 } as const satisfies Record<string, ErrorShape>;
 
 export type ErrorDialect = keyof typeof ERROR_SHAPES;
 
 /** The error as a Response in the dialect's shape, with its status and headers (Retry-After…). */
 export function errorResponse(dialect: ErrorDialect, err: PuertaError, requestId: string | undefined): Response {
-  const text = JSON.stringify(ERROR_SHAPES[dialect].body(err, requestId));
+  const shape: ErrorShape = ERROR_SHAPES[dialect];
+  const text = JSON.stringify(shape.body(err, requestId));
   const headers = err.responseHeaders(requestId);
   headers['content-length'] = String(new TextEncoder().encode(text).byteLength);
-  return new Response(text, { status: err.status, headers });
+  return new Response(text, { status: shape.status?.(err) ?? err.status, headers });
 }

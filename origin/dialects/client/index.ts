@@ -7,6 +7,8 @@ import type { ClientDialectName, RouteEntry } from '../../../shared/routes.ts';
 import type { OriginDeps } from '../../pipeline/deps.ts';
 import type { OriginEnv } from '../../types.ts';
 import { generationRoute } from '../generate.ts';
+import { countTokens } from './anthropic-messages/count-tokens.ts';
+import { anthropicMessages } from './anthropic-messages/index.ts';
 import { ollamaList } from './ollama-native/list.ts';
 import { nativeModelRoute } from './ollama-native/index.ts';
 import { openaiChat } from './openai-chat/index.ts';
@@ -23,4 +25,6 @@ export const CLIENT_DIALECTS: Record<ClientDialectName, HandlerFactory> = {
   'openai-models': (deps) => listModels(deps),
   'ollama-native': nativeModelRoute,
   'ollama-list': ollamaList,
+  'anthropic-messages': (deps, route) => generationRoute(deps, route, anthropicMessages),
+  'anthropic-count-tokens': countTokens,
 };

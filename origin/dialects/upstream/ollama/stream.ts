@@ -33,9 +33,9 @@ export function usageOf(final: OllamaChatChunk): Usage {
   return { promptTokens: final.prompt_eval_count ?? 0, completionTokens: final.eval_count ?? 0 };
 }
 
-/** Ollama gives tool calls no id: they are numbered within the answer, under the request's id. */
+/** Ollama's id for each call when it gives one; otherwise numbered within the answer, under the request's id. */
 function toolCalls(calls: OllamaToolCall[], ctx: GenerationContext, start: number): ToolCall[] {
-  return calls.map((tc, i) => ({ id: `call_${ctx.requestId}_${start + i}`, name: tc.function.name, arguments: tc.function.arguments ?? {} }));
+  return calls.map((tc, i) => ({ id: tc.id ?? `call_${ctx.requestId}_${start + i}`, name: tc.function.name, arguments: tc.function.arguments ?? {} }));
 }
 
 export async function* ollamaEvents(opened: OpenedUpstream, ctx: GenerationContext, signal: AbortSignal): AsyncGenerator<GenerationEvent> {

@@ -1,5 +1,7 @@
 /** The parts of Ollama's native wire format the origin reads (api/types.go). */
 export interface OllamaToolCall {
+  /** Ollama's own id for the call (recent versions); absent from older ones. */
+  id?: string;
   function: { name: string; arguments: Record<string, unknown>; index?: number };
 }
 

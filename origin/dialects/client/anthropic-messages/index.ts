@@ -1,0 +1,24 @@
+/** Anthropic Messages (`POST /v1/messages`): the Anthropic SDKs and Claude Code. */
+import { ERROR_SHAPES } from '../../../../shared/dialects/errors.ts';
+import { SSE_HEADERS } from '../../../../shared/sse.ts';
+import type { Framing } from '../../../stream/framing.ts';
+import type { GenerationDialect } from '../dialect.ts';
+import { messagesRequestSchema, type MessagesRequest } from './schema.ts';
+import { messagesToGeneration } from './to-generation.ts';
+import { messageId, messageObject } from './wire.ts';
+import { anthropicWriter } from './writer.ts';
+
+/** Anthropic's own keepalive is an event (`ping`), not an SSE comment. */
+export const anthropicFraming: Framing = {
+  headers: SSE_HEADERS,
+  keepalive: new TextEncoder().encode('event: ping\ndata: {"type":"ping"}\n\n'),
+  error: ERROR_SHAPES.anthropic.streamError,
+};
+
+export const anthropicMessages: GenerationDialect<MessagesRequest> = {
+  schema: messagesRequestSchema,
+  framing: anthropicFraming,
+  toGeneration: messagesToGeneration,
+  response: (r, req) => messageObject(messageId(), req.model, r),
+  writer: (req) => anthropicWriter(messageId(), req.model),
+};
