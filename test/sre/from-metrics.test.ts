@@ -112,6 +112,9 @@ describe('Prometheus text and histograms', () => {
     expect(o.quantileMs(0.6)).toBeCloseTo(750);
     expect(o.worst.text).toMatch(/> 1 s \(1 beyond the last bucket\)/);
     expect(o.above(400)).toEqual({ n: 3, text: '3 of 5 above 500 ms' });
+    expect(o.above(45_000).text).toBe('unknown: 1 above the last bucket (1 s), 45 s is past it');
+    const bounded = fromHistogram('gap', { bounds: [0.5, 1, Number.POSITIVE_INFINITY], counts: [2, 4, 4] }, 'test')!;
+    expect(bounded.above(45_000)).toEqual({ n: 0, text: 'none above 1 s (the last bucket), so none above 45 s' });
   });
 
   it("reads the origin's Server-Timing entries", () => {

@@ -9,6 +9,8 @@ export interface Observed {
   /** What was measured, for the evidence column. */
   what: string;
   count: number;
+  /** `count` with its unit: histogram observations, or bench requests. */
+  counted: string;
   /** Value in ms at quantile q (0..1). */
   quantileMs(q: number): number;
   /** The largest observation, or the bucket bound it is known to exceed / stay under. */
@@ -50,11 +52,16 @@ export function fromHistogram(what: string, h: CumulativeHistogram, source: stri
     const s = ms / 1000;
     const i = h.bounds.findIndex((b) => b >= s);
     const b = h.bounds[i]!;
-    if (!Number.isFinite(b)) return { n: 0, text: `unknown: ${fmt(ms)} is past the last bucket (${fmt(lastFinite * 1000)})` };
+    if (!Number.isFinite(b)) {
+      const beyond = total - h.counts[h.bounds.indexOf(lastFinite)]!;
+      return beyond === 0
+        ? { n: 0, text: `none above ${fmt(lastFinite * 1000)} (the last bucket), so none above ${fmt(ms)}` }
+        : { n: 0, text: `unknown: ${beyond} above the last bucket (${fmt(lastFinite * 1000)}), ${fmt(ms)} is past it` };
+    }
     const n = total - h.counts[i]!;
     return { n, text: `${n} of ${total} above ${fmt(b * 1000)}` };
   };
-  return { what, count: total, quantileMs, worst, above, source };
+  return { what, count: total, counted: `${total} observed`, quantileMs, worst, above, source };
 }
 
 /** A bench step's distribution as the bench JSON keeps it (ms). */
@@ -76,6 +83,7 @@ export function fromBenchSteps(what: string, steps: ReadonlyArray<{ load: number
   return {
     what,
     count: usable.reduce((a, s) => a + s.ok, 0),
+    counted: `${usable.reduce((a, s) => a + s.ok, 0)} requests in ${usable.length} steps`,
     // The worst step decides: a timeout must hold at the load that stressed it most.
     quantileMs: (q) => Math.max(...usable.map((s) => at(s.dist, q))),
     worst: { ms: worstOf(worstStep.dist), text: `${fmt(worstOf(worstStep.dist))} ${hasMax ? 'max' : 'p99 (this bench result has no max)'} at load ${worstStep.load}` },

@@ -33,7 +33,7 @@ export function roundUp(ms: number): number {
   return Math.ceil(ms / step) * step;
 }
 
-const q = (o: Observed) => `${o.what}: p99.9 ${fmtMs(o.quantileMs(P))}, worst ${o.worst.text} (${o.count} observed)`;
+const q = (o: Observed) => `${o.what}: p99.9 ${fmtMs(o.quantileMs(P))}, worst ${o.worst.text} (${o.counted})`;
 
 function noData(setting: string, todayMs: number, needs: string): Proposal {
   return { setting, todayMs, verdict: 'no data', evidence: `no ${needs} in this source`, note: 'keep today’s value; measure again with traffic that has it' };
@@ -124,6 +124,13 @@ export function propose(t: Traffic, today: Today): Proposal[] {
         evidence: `${q(t.queueWait)}; ${atLimit.text}`,
         note: biting ? `waits reached 90% of the limit: those requests got 503 queue_timeout; raise it (and the edge first byte with it) or add engine capacity` : 'waits stay well under the limit',
       });
+    }
+  }
+  // A proposal below today's is the least this traffic needs; traffic without a cold load or a long
+  // prompt says nothing about them, so lowering also has to pass the chain check.
+  for (const p of out) {
+    if (p.verdict === 'ok' && p.proposedMs !== undefined && p.proposedMs < p.todayMs) {
+      p.note = `${p.note}; the least this traffic needs: before lowering, run check:timeouts (cold loads, longest prompts) on the new value`;
     }
   }
   return out;
