@@ -15,7 +15,8 @@ export type ClientDialectName =
   | 'ollama-native'
   | 'ollama-list'
   | 'anthropic-messages'
-  | 'anthropic-count-tokens';
+  | 'anthropic-count-tokens'
+  | 'openai-responses';
 
 /** The part of an upstream body a persona may change (origin/dialects/upstream/<name>/persona.ts). */
 export type BodyShape = 'chat' | 'prompt' | 'embed' | 'none';
@@ -52,6 +53,7 @@ export const ROUTES: readonly RouteEntry[] = [
   r('POST', '/v1/completions', 'openai-completions', { ...gen, errors: 'openai', priority: 'batch', persona: 'prompt' }),
   r('POST', '/v1/embeddings', 'openai-embeddings', { ...emb, errors: 'openai' }),
   r('GET', '/v1/models', 'openai-models', { ...list, errors: 'openai' }),
+  r('POST', '/v1/responses', 'openai-responses', { ...gen, errors: 'responses', priority: 'interactive', persona: 'chat' }),
   r('POST', '/v1/messages', 'anthropic-messages', { ...gen, errors: 'anthropic', priority: 'interactive', persona: 'chat' }),
   // The engine counts (one prefill): metered like a prompt, with no completion to estimate.
   r('POST', '/v1/messages/count_tokens', 'anthropic-count-tokens', { metered: 'embedding', namesModel: true, streams: 'never', errors: 'anthropic', priority: 'interactive', persona: 'chat' }),

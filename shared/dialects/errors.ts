@@ -8,6 +8,7 @@ import type { PuertaError } from '../errors.ts';
 import { anthropicErrors } from './anthropic.ts';
 import { ollamaErrors } from './ollama.ts';
 import { openaiErrors } from './openai.ts';
+import { responsesErrors } from './responses.ts';
 
 export type StreamWire = 'sse' | 'ndjson';
 
@@ -29,6 +30,7 @@ export const ERROR_SHAPES = {
   openai: openaiErrors,
   ollama: ollamaErrors,
   anthropic: anthropicErrors,
+  responses: responsesErrors,
 } as const satisfies Record<string, ErrorShape>;
 
 export type ErrorDialect = keyof typeof ERROR_SHAPES;

@@ -13,6 +13,7 @@ import { ollamaList } from './ollama-native/list.ts';
 import { nativeModelRoute } from './ollama-native/index.ts';
 import { openaiChat } from './openai-chat/index.ts';
 import { openaiCompletions } from './openai-completions/index.ts';
+import { openaiResponses } from './openai-responses/index.ts';
 import { embeddings } from './openai-embeddings/index.ts';
 import { listModels } from './openai-models/index.ts';
 
@@ -27,4 +28,5 @@ export const CLIENT_DIALECTS: Record<ClientDialectName, HandlerFactory> = {
   'ollama-list': ollamaList,
   'anthropic-messages': (deps, route) => generationRoute(deps, route, anthropicMessages),
   'anthropic-count-tokens': countTokens,
+  'openai-responses': (deps, route) => generationRoute(deps, route, openaiResponses),
 };

@@ -1,0 +1,24 @@
+/** OpenAI Responses (`POST /v1/responses`), stateless: the openai SDKs' responses API and Codex CLI. */
+import { ERROR_SHAPES } from '../../../../shared/dialects/errors.ts';
+import { KEEPALIVE_FRAME, SSE_HEADERS } from '../../../../shared/sse.ts';
+import type { Framing } from '../../../stream/framing.ts';
+import type { GenerationDialect } from '../dialect.ts';
+import { responsesRequestSchema, type ResponsesRequest } from './schema.ts';
+import { responsesToGeneration } from './to-generation.ts';
+import { newId, outputItems, responseObject } from './wire.ts';
+import { responsesWriter } from './writer.ts';
+
+const responsesFraming: Framing = {
+  headers: SSE_HEADERS,
+  keepalive: KEEPALIVE_FRAME,
+  error: ERROR_SHAPES.responses.streamError,
+};
+
+export const openaiResponses: GenerationDialect<ResponsesRequest> = {
+  schema: responsesRequestSchema,
+  framing: responsesFraming,
+  toGeneration: responsesToGeneration,
+  response: (r, req) =>
+    responseObject(newId('resp'), Math.floor(Date.now() / 1000), req, { status: r.finish === 'length' ? 'incomplete' : 'completed', output: outputItems(r), usage: r.usage }),
+  writer: (req) => responsesWriter(req),
+};
