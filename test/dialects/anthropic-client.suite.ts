@@ -11,6 +11,8 @@ export interface AnthropicTarget {
   baseURL: string;
   apiKey: string;
   model: string;
+  /** How to reach the base URL (an edge test places the client in a country). */
+  fetch?: typeof fetch;
 }
 
 const weather = {
@@ -20,7 +22,8 @@ const weather = {
 };
 
 export function anthropicClientSuite(target: () => AnthropicTarget): void {
-  const client = () => new Anthropic({ baseURL: target().baseURL, apiKey: target().apiKey, maxRetries: 0 });
+  const client = () => new Anthropic({ baseURL: target().baseURL, apiKey: target().apiKey, maxRetries: 0, ...(target().fetch ? { fetch: target().fetch } : {}) });
+  const raw = (url: string, init: RequestInit) => (target().fetch ?? fetch)(url, init);
 
   it('messages.create answers with an Anthropic message and usage', async () => {
     const msg = await client().messages.create({
@@ -100,7 +103,7 @@ export function anthropicClientSuite(target: () => AnthropicTarget): void {
   });
 
   it('tolerates what Claude Code sends: ?beta=true, adaptive thinking, a system turn, unknown fields', async () => {
-    const res = await fetch(`${target().baseURL}/v1/messages?beta=true`, {
+    const res = await raw(`${target().baseURL}/v1/messages?beta=true`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': target().apiKey, 'anthropic-version': '2023-06-01', 'anthropic-beta': 'interleaved-thinking-2025-05-14,context-management-2025-06-27' },
       body: JSON.stringify({
@@ -126,7 +129,7 @@ export function anthropicClientSuite(target: () => AnthropicTarget): void {
   });
 
   it('refuses in Anthropic’s shape: a missing max_tokens (400 naming it), an unknown model (404)', async () => {
-    const bad = await fetch(`${target().baseURL}/v1/messages`, {
+    const bad = await raw(`${target().baseURL}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': target().apiKey },
       body: JSON.stringify({ model: target().model, messages: [{ role: 'user', content: 'x' }] }),

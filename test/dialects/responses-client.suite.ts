@@ -11,6 +11,8 @@ export interface ResponsesTarget {
   baseURL: string;
   apiKey: string;
   model: string;
+  /** How to reach the base URL (an edge test places the client in a country). */
+  fetch?: typeof fetch;
 }
 
 const weather = {
@@ -22,7 +24,7 @@ const weather = {
 };
 
 export function responsesClientSuite(target: () => ResponsesTarget): void {
-  const client = () => new OpenAI({ baseURL: `${target().baseURL}/v1`, apiKey: target().apiKey, maxRetries: 0 });
+  const client = () => new OpenAI({ baseURL: `${target().baseURL}/v1`, apiKey: target().apiKey, maxRetries: 0, ...(target().fetch ? { fetch: target().fetch } : {}) });
 
   it('responses.create answers with output_text and usage', async () => {
     const r = await client().responses.create({ model: target().model, instructions: 'Be terse.', input: 'Say hello [[sim:tokens=6]]' });

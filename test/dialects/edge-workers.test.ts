@@ -1,0 +1,3 @@
+import { dialectsThroughEdge } from './edge.suite.ts';
+
+dialectsThroughEdge('workers');
