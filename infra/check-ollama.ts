@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadOriginConfig } from '../origin/config/load.ts';
+import { parseEnvText, readEnvFile } from '../sre/timeouts/sources/env-file.ts';
 
 /**
  * The non-comment lines of a config file, each with the `#` comment lines right above it (every
@@ -42,16 +43,9 @@ export function parseSystemdEnvironment(text: string): Map<string, { value: stri
   return out;
 }
 
-/** KEY=value lines of an environment file (comments and blanks skipped). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1).replace(/^"(.*)"$/, '$1');
-  }
-  return out;
+/** KEY=value lines of an environment file, read as systemd's EnvironmentFile= does (a malformed line is an error with its line). */
+export function parseEnvFile(text: string, file = 'environment file'): Record<string, string> {
+  return parseEnvText(text, file);
 }
 
 export interface Modelfile {
@@ -145,7 +139,7 @@ export function loadInput(root: string, envFile?: string, configFile?: string): 
   return {
     overrideText: readFileSync(join(dir, 'ollama.service.d', 'override.conf'), 'utf8'),
     modelfiles,
-    originEnv: parseEnvFile(readFileSync(envFile ?? join(root, 'infra', 'origin', 'origin.env.example'), 'utf8')),
+    originEnv: readEnvFile(envFile ?? join(root, 'infra', 'origin', 'origin.env.example')),
     ...(configFile ? { originConfigFile: configFile } : {}),
   };
 }

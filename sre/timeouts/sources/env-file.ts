@@ -12,6 +12,11 @@ export function readEnvFile(file: string): Record<string, string> {
   } catch (err) {
     throw new ConfigReadError(file, undefined, `cannot read: ${(err as Error).message}`);
   }
+  return parseEnvText(text, file);
+}
+
+/** The same rules over text already read; `file` names it in errors. */
+export function parseEnvText(text: string, file: string): Record<string, string> {
   const out: Record<string, string> = {};
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
