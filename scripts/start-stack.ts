@@ -9,6 +9,9 @@
  * the local Ollama build takes a free loopback port.
  * The edge runs in front (Viceroy when built, else workerd; EDGE_RUNTIME=fastly|workers, EDGE_PORT
  * default 7676, EDGE=off to skip it); the origin then accepts only edge-signed requests.
+ * Retrieval is on with the embedded Postgres (RETRIEVAL_ENABLED=false to skip it); the RAG alias
+ * `asistente-rag` answers from the tenant's `manuales` collection with RAG_MODEL (the simulator's
+ * gpt-oss:20b by default).
  */
 import { parseArgs } from 'node:util';
 import { OLLAMA_VERSION, ollamaAvailable, startLocalOllama, tinyModels } from '../infra/ollama-local/index.ts';
@@ -76,12 +79,16 @@ async function main(): Promise<void> {
   const withEdge = process.env.EDGE !== 'off';
   const edgeSecret = withEdge ? localSigningSecret() : undefined;
   const demo = withEdge ? await prepareDemoTenant() : undefined;
+  const retrieval = process.env.RETRIEVAL_ENABLED !== 'false';
+  const ragModel = process.env.RAG_MODEL ?? (sim ? 'gpt-oss:20b' : undefined);
   const origin: RunningOrigin = await startOrigin({
     env: { ...process.env, OLLAMA_URL: upstreamUrl },
     overrides: {
       server: { port: Number(process.env.ORIGIN_PORT ?? 8080) },
       log: { level: process.env.LOG_LEVEL ?? 'warn' },
       ...(edgeSecret ? { auth: { mode: 'edge', edgeSecret } } : {}),
+      ...(retrieval ? { retrieval: { enabled: true } } : {}),
+      ...(retrieval && ragModel ? { routing: { aliases: { 'asistente-rag': { model: ragModel, retrieval: { collection: 'manuales' } } } } } : {}),
     },
   });
   parts.push({ name: 'origin', stop: () => origin.close() });
@@ -105,7 +112,13 @@ Try it:
     -d '{"model":"${model}","stream":true,"messages":[{"role":"user","content":"¿Qué es Puerta?"}]}'
 
   curl ${entry}/v1/models${auth}
-${edge ? `  ollama npm client: new Ollama({ host: '${entry}', headers: { Authorization: 'Bearer <demo key>' } })` : `  OLLAMA_HOST=${entry} ollama run ${model}   (the Ollama CLI works against it too)`}
+${retrieval && ragModel ? `
+Retrieval (embedded Postgres): load documents, then ask the RAG alias
+  PUERTA_ORIGIN_URL=${entry}${demo ? ` PUERTA_API_KEY=${demo.key}` : ''} npm run ingest -- --collection manuales docs/*.md
+  curl -N ${entry}/v1/chat/completions${auth} -H 'puerta-citations: include' \\
+    -H 'content-type: application/json' \\
+    -d '{"model":"asistente-rag","stream":true,"messages":[{"role":"user","content":"¿Cómo funciona la auditoría?"}]}'
+` : ''}${edge ? `  ollama npm client: new Ollama({ host: '${entry}', headers: { Authorization: 'Bearer <demo key>' } })` : `  OLLAMA_HOST=${entry} ollama run ${model}   (the Ollama CLI works against it too)`}
 
 Ctrl-C stops the stack.`);
 }

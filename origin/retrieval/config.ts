@@ -75,7 +75,7 @@ export const retrievalConfigSchema = z
     budgetTokens: int(50, 100_000, 1_500),
     candidates: int(1, 200, 20),
     /** HNSW search breadth (hnsw.ef_search): higher finds more of the true neighbours, slower. */
-    efSearch: int(1, 1_000, 64),
+    efSearch: int(1, 1_000, 40),
     ingest: z
       .object({
         /**

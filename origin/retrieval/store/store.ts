@@ -208,20 +208,28 @@ export class RetrievalStore {
    */
   async search(s: Scope, query: ArrayLike<number>, limit: number): Promise<RetrievedChunk[] | undefined> {
     const dims = query.length;
-    const [c] = await this.sql<{ id: string }[]>`SELECT id FROM collections WHERE tenant_id = ${s.tenant} AND name = ${s.collection}`;
-    if (!c) return undefined;
     await this.ensureIndex(dims);
     const q = toPgVector(query);
     const d = this.sql.unsafe(String(dims));
-    const rows = await this.sql.begin(async (tx) => {
-      await tx.unsafe(`SET LOCAL hnsw.ef_search = ${this.efSearch}`);
-      return tx<Array<{ id: string; document_id: string; title: string | null; seq: number; text: string; tokens: number; score: number; embedding: string }>>`
+    // One statement, one round trip: the collection found among the tenant's own, then its nearest chunks.
+    const select = (tx: postgres.TransactionSql) => tx<Array<{ cid: string; id: string | null; document_id: string; title: string | null; seq: number; text: string; tokens: number; score: number; embedding: string }>>`
+      WITH c AS (SELECT id FROM collections WHERE tenant_id = ${s.tenant} AND name = ${s.collection})
+      SELECT c.id AS cid, n.* FROM c LEFT JOIN LATERAL (
         SELECT k.id, k.document_id, d.title, k.seq, k.text, k.tokens, 1 - (k.embedding::vector(${d}) <=> ${q}::vector(${d})) AS score, k.embedding::text AS embedding
         FROM chunks k JOIN documents d ON d.collection_id = k.collection_id AND d.id = k.document_id
-        WHERE k.collection_id = ${c.id} AND k.tenant_id = ${s.tenant} AND k.dims = ${d}
-        ORDER BY k.embedding::vector(${d}) <=> ${q}::vector(${d}) LIMIT ${limit}`;
+        WHERE k.collection_id = c.id AND k.tenant_id = ${s.tenant} AND k.dims = ${d}
+        ORDER BY k.embedding::vector(${d}) <=> ${q}::vector(${d}) LIMIT ${limit}
+      ) n ON true`;
+    // The index is shared by every tenant and collection: a plain HNSW scan returns ef_search
+    // neighbours and only then filters, so a small collection in a large table would come back
+    // short. Iterative scans (pgvector 0.8) keep walking the graph until `limit` rows pass the
+    // filter; relaxed order is faster and the rows are sorted again below.
+    const rows = await this.sql.begin(async (tx) => {
+      await tx.unsafe(`SET LOCAL hnsw.ef_search = ${this.efSearch}; SET LOCAL hnsw.iterative_scan = relaxed_order`);
+      return select(tx);
     });
-    return rows.map((r) => ({ chunkId: String(r.id), documentId: r.document_id, title: r.title, seq: r.seq, text: r.text, tokens: r.tokens, score: Number(r.score), vector: fromPgVector(r.embedding) }));
+    if (rows.length === 0) return undefined;
+    return rows.filter((r) => r.id !== null).sort((a, b) => b.score - a.score).map((r) => ({ chunkId: String(r.id), documentId: r.document_id, title: r.title, seq: r.seq, text: r.text, tokens: r.tokens, score: Number(r.score), vector: fromPgVector(r.embedding) }));
   }
 
   async close(): Promise<void> {

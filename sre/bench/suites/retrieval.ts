@@ -5,7 +5,7 @@
  * built, then `--queries` searches run one after another through RetrievalStore.search, the
  * call a RAG alias makes. Prints build time and search p50/p99 for each size.
  *
- *   npm run bench:retrieval -- [--sizes 10000,100000] [--dims 256] [--queries 200] [--k 20]
+ *   npm run bench:retrieval -- [--sizes 10000,100000] [--dims 128] [--queries 200] [--k 20]
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -17,7 +17,7 @@ import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000,100000' },
-    dims: { type: 'string', default: '256' },
+    dims: { type: 'string', default: '128' },
     queries: { type: 'string', default: '200' },
     k: { type: 'string', default: '20' },
   },
@@ -78,7 +78,7 @@ async function fill(store: RetrievalStore, collection: string, n: number, centre
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  console.log(`retrieval: embedded Postgres (PGlite + pgvector over the wire), ${DIMS}-dim vectors in ${CLUSTERS} clusters, HNSW cosine (m 16, ef_construction 64, ef_search 64), ${QUERIES} searches of k=${K} per size`);
+  console.log(`retrieval: embedded Postgres (PGlite + pgvector over the wire), ${DIMS}-dim vectors in ${CLUSTERS} clusters, HNSW cosine (m 16, ef_construction 64, ef_search 40), ${QUERIES} searches of k=${K} per size`);
   const rows: Array<Array<string | number>> = [];
   for (const n of SIZES) {
     // A fresh database per size: the figures of one size do not carry the other's pages.
