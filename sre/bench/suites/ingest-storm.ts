@@ -45,16 +45,32 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const agent = new Agent({ connections: 256, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
 
 const TOPICS = ['vpn', 'vacaciones', 'impresoras', 'nómina', 'correo', 'laptops', 'contraseñas', 'viáticos', 'seguridad', 'reuniones'];
-const WORDS = 'procedimiento solicitud portal aprobación jefatura sistema acceso usuario equipo soporte política plazo formulario requisito servicio configuración red documento registro reporte'.split(' ');
+const WORDS = (
+  'procedimiento solicitud portal aprobación jefatura sistema acceso usuario equipo soporte política plazo formulario requisito servicio configuración red ' +
+  'documento registro reporte contrato proveedor factura presupuesto auditoría inventario licencia servidor respaldo incidente cambio versión mantenimiento ' +
+  'capacitación evaluación desempeño turno horario oficina sede edificio estacionamiento comedor transporte seguro médico beneficio permiso ausencia ' +
+  'teléfono extensión directorio calendario sala proyector pantalla teclado monitor cargador batería impresión escáner papel tóner bandeja carné lector ' +
+  'firma sello archivo carpeta expediente trámite ventanilla cita fecha límite prórroga multa pago transferencia cuenta banco tarjeta reembolso recibo'
+).split(' ');
 
-/** A help-desk-like document of ~1,100 words about one topic (about six chunks of 200 tokens). */
+/** Deterministic PRNG: every run uploads the same documents. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A help-desk-like document of ~1,100 words about one topic (about six chunks of 200 tokens), distinct from the others. */
 function document(i: number): { id: string; content: string; format: 'text' } {
+  const rand = rng(i + 1);
   const topic = TOPICS[i % TOPICS.length]!;
+  const pick = () => WORDS[Math.floor(rand() * WORDS.length)]!;
   const sentences: string[] = [];
-  for (let s = 0; s < 90; s++) {
-    const w = (k: number) => WORDS[(i * 7 + s * 3 + k) % WORDS.length]!;
-    sentences.push(`El ${w(0)} de ${topic} número ${i}-${s} requiere ${w(1)} y ${w(2)} antes del ${w(3)} en el ${w(4)}.`);
-  }
+  for (let s = 0; s < 90; s++) sentences.push(`Para ${topic}, el ${pick()} del ${pick()} requiere ${pick()}, ${pick()} y ${pick()} antes de la ${pick()} en ${pick()}.`);
   return { id: `doc-${i}`, content: sentences.join(' '), format: 'text' };
 }
 
