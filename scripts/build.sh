@@ -7,6 +7,8 @@
 #   dist/cli/tenants.js        npm run tenants     (bin: puerta-tenants)
 #   dist/cli/usage.js          npm run usage       (bin: puerta-usage)
 #   dist/cli/audit.js          npm run audit       (bin: puerta-audit)
+#   dist/cli/ingest.js         npm run ingest
+#   dist/origin/pglite-worker.mjs  the embedded Postgres's worker thread (retrieval)
 #   dist/cli/check-infra.js    npm run check:infra
 #   dist/cli/check-timeouts.js npm run check:timeouts
 # Entry points sit two folders below the root, like their sources, so the CLIs that find the
@@ -31,10 +33,13 @@ cli scripts/usage.ts usage
 cli origin/audit/cli.ts audit
 cli infra/check-ollama.ts check-infra
 cli sre/timeouts/cli.ts check-timeouts
+cli scripts/ingest.ts ingest
+# The embedded Postgres runs in a worker thread from this file, found beside main.js.
+cp origin/retrieval/store/pglite-worker.mjs "$tmp/origin/pglite-worker.mjs"
 chmod +x "$tmp"/origin/main.js "$tmp"/cli/*.js
 
 # Swap the whole tree at once: a running origin keeps the files it loaded, a new one sees a full build.
 rm -rf dist/origin dist/cli
 mv "$tmp/origin" dist/origin
 mv "$tmp/cli" dist/cli
-echo "[build] dist/origin/main.js ($(du -h dist/origin/main.js | cut -f1)), dist/cli/{tenants,usage,audit,check-infra,check-timeouts}.js" >&2
+echo "[build] dist/origin/main.js ($(du -h dist/origin/main.js | cut -f1)), dist/cli/{tenants,usage,audit,ingest,check-infra,check-timeouts}.js" >&2

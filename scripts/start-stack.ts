@@ -10,8 +10,8 @@
  * The edge runs in front (Viceroy when built, else workerd; EDGE_RUNTIME=fastly|workers, EDGE_PORT
  * default 7676, EDGE=off to skip it); the origin then accepts only edge-signed requests.
  * Retrieval is on with the embedded Postgres (RETRIEVAL_ENABLED=false to skip it); the RAG alias
- * `asistente-rag` answers from the tenant's `manuales` collection with RAG_MODEL (the simulator's
- * gpt-oss:20b by default).
+ * `asistente-rag` answers from the tenant's `manuales` collection with RAG_MODEL (default: the
+ * model the examples use: the simulator's gpt-oss:20b, or the local Ollama's tiny chat model).
  */
 import { parseArgs } from 'node:util';
 import { OLLAMA_VERSION, ollamaAvailable, startLocalOllama, tinyModels } from '../infra/ollama-local/index.ts';
@@ -43,6 +43,8 @@ interface Upstream {
   label: string;
   /** The model the printed examples use. */
   model: string;
+  /** The embedding model it serves, for the retrieval stage (else EMBED_MODEL or the default). */
+  embed?: string;
 }
 
 function wantedUpstream(): 'ollama' | 'sim' | 'auto' {
@@ -65,6 +67,7 @@ async function startUpstream(): Promise<Upstream> {
       url: o.url,
       label: `real Ollama ${OLLAMA_VERSION} ${o.url} (local build, tiny random-weight models: ${tinyModels.chat}, ${tinyModels.embed}; --upstream sim for the simulator)`,
       model: tinyModels.chat,
+      embed: tinyModels.embed,
     };
   }
   const sim = await startSimulator({ port: Number(process.env.SIM_PORT ?? 11435), preloaded: ['gpt-oss:20b', 'nomic-embed-text:latest', 'llama3.2:3b'] });
@@ -80,14 +83,14 @@ async function main(): Promise<void> {
   const edgeSecret = withEdge ? localSigningSecret() : undefined;
   const demo = withEdge ? await prepareDemoTenant() : undefined;
   const retrieval = process.env.RETRIEVAL_ENABLED !== 'false';
-  const ragModel = process.env.RAG_MODEL ?? (sim ? 'gpt-oss:20b' : undefined);
+  const ragModel = process.env.RAG_MODEL ?? (upstream.model.startsWith('<') ? undefined : upstream.model);
   const origin: RunningOrigin = await startOrigin({
     env: { ...process.env, OLLAMA_URL: upstreamUrl },
     overrides: {
       server: { port: Number(process.env.ORIGIN_PORT ?? 8080) },
       log: { level: process.env.LOG_LEVEL ?? 'warn' },
       ...(edgeSecret ? { auth: { mode: 'edge', edgeSecret } } : {}),
-      ...(retrieval ? { retrieval: { enabled: true } } : {}),
+      ...(retrieval ? { retrieval: { enabled: true, ...(upstream.embed && !process.env.EMBED_MODEL ? { embedModel: upstream.embed } : {}) } } : {}),
       ...(retrieval && ragModel ? { routing: { aliases: { 'asistente-rag': { model: ragModel, retrieval: { collection: 'manuales' } } } } } : {}),
     },
   });

@@ -42,7 +42,8 @@ const CHAT_TOKENS = 20;
 const sim = (ms: number) => ms / TS;
 const real = (simMs: number) => simMs * TS;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const agent = new Agent({ connections: 256, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+// Idle sockets are dropped well before the origin's own keep-alive limit, so a POST never lands on a closing one.
+const agent = new Agent({ connections: 256, pipelining: 1, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
 
 const TOPICS = ['vpn', 'vacaciones', 'impresoras', 'nómina', 'correo', 'laptops', 'contraseñas', 'viáticos', 'seguridad', 'reuniones'];
 const WORDS = (
@@ -113,11 +114,13 @@ async function phase(url: string, ingest: boolean): Promise<{ ttft: number[]; er
   const watcher = (async () => {
     if (!ingest) return;
     const docs = Array.from({ length: DOCUMENTS }, (_, i) => document(i));
-    const res = await request(`${url}/v1/collections/manuales/documents`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: docs }) });
-    job = ((await res.body.json()) as { job: { id: string } }).job;
+    const res = await fetch(`${url}/v1/collections/manuales/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: docs }) }).catch((err: unknown) => {
+      throw new Error(`upload of ${DOCUMENTS} documents failed: ${String((err as Error).cause ?? err)}`);
+    });
+    job = ((await res.json()) as { job: { id: string } }).job;
     for (;;) {
       await sleep(100);
-      const s = (await (await request(`${url}/v1/ingest/jobs/${job.id}`, { dispatcher: agent })).body.json()) as { job: { finishedAt: string | null; chunks: { stored: number; duplicatesDropped: number }; documents: { failed: number } } };
+      const s = (await (await fetch(`${url}/v1/ingest/jobs/${job.id}`)).json()) as { job: { finishedAt: string | null; chunks: { stored: number; duplicatesDropped: number }; documents: { failed: number } } };
       if (s.job.finishedAt || Date.now() > hardStop) {
         ingestOut = { seconds: (Date.now() - t0) / 1000, chunks: s.job.chunks.stored, duplicates: s.job.chunks.duplicatesDropped, failed: s.job.documents.failed };
         finished = true;
