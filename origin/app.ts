@@ -39,7 +39,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   const limit = deps.cfg.server.maxBodyBytes;
   const guarded = ['/v1/*', '/api/*'];
   // One instance for both route trees: a nonce seen on /v1 is also a replay on /api.
-  const replay = deps.quota?.redis ? new RedisReplayGuard(deps.quota.redis, deps.cfg.redis.keyPrefix, deps.log) : undefined;
+  const replay = deps.quota?.redis ? new RedisReplayGuard(deps.quota.redis, deps.cfg.redis.keyPrefix, deps.log, deps.cfg.redis.commandTimeoutMs) : undefined;
   const auth = createAuthMiddleware(deps.cfg.auth, { maxBodyBytes: limit, replay });
   for (const path of guarded) {
     app.use(path, auth);

@@ -63,6 +63,11 @@ export interface PuertaErrorInit {
   cause?: unknown;
   /** Set when the upstream is at fault, and how. */
   upstream?: UpstreamFault;
+  /**
+   * The message for logs and records when `message` carries text the gateway did not write (an
+   * engine's error, which may echo the prompt): the client sees `message`, logs see this.
+   */
+  logMessage?: string;
 }
 
 export class PuertaError extends Error {
@@ -74,6 +79,8 @@ export class PuertaError extends Error {
   readonly retryAfter: number | undefined;
   readonly headers: Record<string, string>;
   readonly upstream: UpstreamFault | null;
+  /** Safe to log: `message` without any engine-written text (see PuertaErrorInit.logMessage). */
+  readonly logMessage: string;
 
   constructor(init: PuertaErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -86,6 +93,23 @@ export class PuertaError extends Error {
     this.retryAfter = init.retryAfter;
     this.headers = init.headers ?? {};
     this.upstream = init.upstream ?? null;
+    this.logMessage = init.logMessage ?? init.message;
+  }
+
+  /** The same error with `logMessage` for logs and records (the client still sees `message`). */
+  withLogMessage(logMessage: string): PuertaError {
+    return new PuertaError({
+      status: this.status,
+      type: this.type,
+      code: this.code,
+      param: this.param,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.retryAfter !== undefined ? { retryAfter: this.retryAfter } : {}),
+      headers: this.headers,
+      ...(this.upstream !== null ? { upstream: this.upstream } : {}),
+      logMessage,
+    });
   }
 
   body(requestId?: string, withRetryable = false): ErrorBody {

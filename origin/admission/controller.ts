@@ -91,7 +91,7 @@ export class AdmissionController implements Admission {
   }
 
   acquire(req: AdmissionRequest): Promise<() => void> {
-    return this.gateFor(req.upstream, req.model).acquire(req.tenant.id, req.priority, req.signal);
+    return this.gateFor(req.upstream, req.model).acquire(req.tenant.id, req.priority, req.signal, req.slots);
   }
 
   snapshot(): GateSnapshot[] {

@@ -20,6 +20,12 @@ export class FairQueue<W extends { tenant: string }> {
     this.size++;
   }
 
+  /** The waiter `shift()` would return, left in place. */
+  peek(): W | undefined {
+    const tenant = this.ring[0];
+    return tenant === undefined ? undefined : this.byTenant.get(tenant)![0];
+  }
+
   /** Next waiter by turn; its tenant moves to the back of the order if it has more waiting. */
   shift(): W | undefined {
     const tenant = this.ring.shift();

@@ -5,6 +5,8 @@ import { FairQueue } from './fair-queue.ts';
 interface Waiter {
   tenant: string;
   cls: PriorityClass;
+  /** Slots this request occupies (an embedding batch runs one engine sequence per input). */
+  weight: number;
   enqueuedAt: number;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -37,6 +39,9 @@ export interface GateStats {
  * The slots of one upstream model (or of a group of models sharing a runner) and the bounded
  * queue in front of them. Interactive work goes first; after `interactiveWeight` interactive
  * dispatches in a row a waiting batch request gets the next slot, so batch is slowed, not starved.
+ * `active` counts slots in use: a request of weight n (a batch the engine runs as n sequences)
+ * holds n of them, and a waiting one is admitted in its turn once n are free (the queue keeps its
+ * order, so a large batch is delayed by smaller ones behind it only until its turn, never skipped).
  */
 export class Gate {
   active = 0;
@@ -69,14 +74,16 @@ export class Gate {
     return cls === 'interactive' ? this.s.slots : Math.max(1, this.s.slots - this.s.reserveInteractive);
   }
 
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal): Promise<() => void> {
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
-    // Nobody of this class or above waits and a slot is free: straight in, no allocation but the release.
+    // More than the class may ever hold would wait forever: such a request takes all it may have.
+    const weight = Math.max(1, Math.min(slots, this.capFor(cls)));
+    // Nobody of this class or above waits and the slots are free: straight in, no allocation but the release.
     const ahead = cls === 'interactive' ? this.interactive.size : this.interactive.size + this.batch.size;
-    if (ahead === 0 && this.active < this.capFor(cls)) {
-      this.active++;
+    if (ahead === 0 && this.active + weight <= this.capFor(cls)) {
+      this.active += weight;
       this.stats.admitted++;
-      return Promise.resolve(this.releaser());
+      return Promise.resolve(this.releaser(weight));
     }
     if (this.queued >= this.s.maxQueue) {
       this.stats.rejectedQueueFull++;
@@ -86,8 +93,9 @@ export class Gate {
       const w: Waiter = {
         tenant,
         cls,
+        weight,
         enqueuedAt: Date.now(),
-        resolve: () => resolve(this.releaser()),
+        resolve: () => resolve(this.releaser(weight)),
         reject,
         signal,
         onAbort: () => {
@@ -132,7 +140,7 @@ export class Gate {
       this.stats.waitMsTotal += waitedMs;
       if (waitedMs > this.stats.waitMsMax) this.stats.waitMsMax = waitedMs;
     }
-    return this.releaser();
+    return this.releaser(1);
   }
 
   /** Moving average of how long a slot is held (ms), for Retry-After. */
@@ -140,14 +148,14 @@ export class Gate {
     return this.holdMsAvg;
   }
 
-  private releaser(): () => void {
+  private releaser(weight: number): () => void {
     const start = Date.now();
     let done = false;
     return () => {
       if (done) return;
       done = true;
       this.holdMsAvg = this.holdMsAvg * 0.9 + (Date.now() - start) * 0.1;
-      this.active--;
+      this.active -= weight;
       this.dispatch();
     };
   }
@@ -155,9 +163,13 @@ export class Gate {
   /** Gives free slots to waiters: interactive first, batch on its turn or when no interactive waits. */
   private dispatch(): void {
     while (this.active < this.s.slots) {
-      const batchMayRun = this.batch.size > 0 && this.active < this.capFor('batch');
+      const nextBatch = this.batch.peek();
+      const batchMayRun = nextBatch !== undefined && this.active + nextBatch.weight <= this.capFor('batch');
+      const nextInteractive = this.interactive.peek();
       let w: Waiter | undefined;
-      if (this.interactive.size > 0 && !(batchMayRun && this.streak >= this.s.interactiveWeight)) {
+      if (nextInteractive && !(batchMayRun && this.streak >= this.s.interactiveWeight)) {
+        // The head waits for enough free slots; nothing behind it overtakes.
+        if (this.active + nextInteractive.weight > this.s.slots) return;
         w = this.interactive.shift();
         this.streak++;
       } else if (batchMayRun) {
@@ -171,7 +183,7 @@ export class Gate {
       this.stats.queuedAdmitted++;
       this.stats.waitMsTotal += waited;
       if (waited > this.stats.waitMsMax) this.stats.waitMsMax = waited;
-      this.active++;
+      this.active += w.weight;
       w.resolve();
     }
   }

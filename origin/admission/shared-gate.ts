@@ -95,16 +95,20 @@ export class SharedGate {
     return out;
   }
 
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal): Promise<() => void> {
+  /**
+   * `slots`: engine slots the request occupies (an embedding batch). The replica's own gate
+   * counts them; the queue shared through Redis still counts every request as one slot.
+   */
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
     const usable = this.slots.usable();
     if (usable === true) return this.acquireShared(tenant, cls, signal);
-    if (usable === false) return this.acquireLocal(tenant, cls, signal);
-    return usable.then((ok) => (ok ? this.acquireShared(tenant, cls, signal) : this.acquireLocal(tenant, cls, signal)));
+    if (usable === false) return this.acquireLocal(tenant, cls, signal, slots);
+    return usable.then((ok) => (ok ? this.acquireShared(tenant, cls, signal) : this.acquireLocal(tenant, cls, signal, slots)));
   }
 
-  private acquireLocal(tenant: string, cls: PriorityClass, signal: AbortSignal): Promise<() => void> {
-    return this.local.acquire(tenant, cls, signal).then((release) => this.hold(this.slots.newId(), release));
+  private acquireLocal(tenant: string, cls: PriorityClass, signal: AbortSignal, slots: number): Promise<() => void> {
+    return this.local.acquire(tenant, cls, signal, slots).then((release) => this.hold(this.slots.newId(), release));
   }
 
   private acquireShared(tenant: string, cls: PriorityClass, signal: AbortSignal): Promise<() => void> {
@@ -200,7 +204,7 @@ export class SharedGate {
 
   private toLocal(w: RemoteWaiter): void {
     this.forget(w);
-    this.acquireLocal(w.tenant, w.cls, w.signal).then(w.resolve, w.reject);
+    this.acquireLocal(w.tenant, w.cls, w.signal, 1).then(w.resolve, w.reject);
   }
 
   /** Gives back whatever `id` holds in Redis; asked again while Redis is only slow, else its lease lapses. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Cluster, Redis } from 'ioredis';
-import type { RedisClient } from '../quota/redis-client.ts';
+import { readySoon, type RedisClient } from '../quota/redis-client.ts';
 import { SLOT_ACQUIRE_LUA, SLOT_LEAVE_LUA, SLOT_RENEW_LUA, SLOT_SWEEP_LUA } from './slot-lua.ts';
 import type { SharedGate } from './shared-gate.ts';
 
@@ -113,21 +113,12 @@ export class SharedSlots {
   usable(): boolean | Promise<boolean> {
     if (this.shared()) return true;
     if (this.state !== 'shared') return false;
-    const status = this.client.status;
-    if (status !== 'wait' && status !== 'connecting' && status !== 'connect') {
-      this.failed(new Error(`redis not connected (${status})`));
-      return false;
-    }
-    return new Promise<boolean>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.client.off('ready', done);
-        if (!this.shared()) this.failed(new Error(`redis not connected (${this.client.status})`));
-        resolve(this.shared());
-      };
-      const timer = setTimeout(done, this.opts.connectWaitMs);
-      this.client.once('ready', done);
-    });
+    const soon = readySoon(this.client, this.opts.connectWaitMs);
+    const decide = (ok: boolean) => {
+      if (!ok) this.failed(new Error(`redis not connected (${this.client.status})`));
+      return this.shared();
+    };
+    return soon instanceof Promise ? soon.then(decide) : decide(soon);
   }
 
   /** A script answered: Redis is working (a slow answer before it was not an outage). */

@@ -29,7 +29,7 @@ export const auditRecordSchema = z.object({
   queueMs: z.number().nullable(),
   durationMs: z.number(),
   status: z.number().nullable(),
-  outcome: z.enum(['ok', 'client_cancelled', 'upstream_error', 'rejected', 'error']),
+  outcome: z.enum(['ok', 'client_cancelled', 'client_stalled', 'upstream_error', 'rejected', 'error']),
   /** Error code: why it was rejected or failed (rate_limited, upstream_reset, …). */
   reason: z.string().nullable(),
   promptTokens: z.number().nullable(),

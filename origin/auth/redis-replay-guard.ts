@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RedisClient } from '../quota/redis-client.ts';
+import { readySoon, type RedisClient } from '../quota/redis-client.ts';
 import { MemoryReplayGuard, type ReplayGuard } from './edge-signature.ts';
 
 /**
@@ -16,12 +16,16 @@ export class RedisReplayGuard implements ReplayGuard {
     private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly log: Logger,
+    /** Longest a check waits for the first connection (a replica that just started must not fail open). */
+    private readonly connectWaitMs = 250,
   ) {}
 
   async remember(nonce: string, ttlMs: number): Promise<boolean> {
     const fresh = this.local.remember(nonce, ttlMs);
     if (!fresh) return false;
     try {
+      const soon = readySoon(this.redis, this.connectWaitMs);
+      if (soon !== true) await soon;
       const set = await this.redis.set(`${this.keyPrefix}nonce:${nonce}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
       this.warned = false;
       return set === 'OK';

@@ -54,6 +54,17 @@ export const originConfigSchema = z
          * connection can be closed under a request just sent.
          */
         idleTimeoutMs: ms(5_000),
+        /**
+         * Longest time a client may take to send its request headers; then 408 and the connection
+         * is closed (a slow-headers client holds a socket, never a slot).
+         */
+        headersTimeoutMs: z.coerce.number().int().positive().default(30_000),
+        /**
+         * Longest time a client may take to send its whole request, headers and body; then 408 and
+         * the connection is closed. Counts only until the request is received: the response (a
+         * long stream) is bounded by the upstream timeouts and stream.writeStallMs, not by this.
+         */
+        requestReceiveTimeoutMs: z.coerce.number().int().positive().default(120_000),
       })
       .prefault({}),
     log: z
@@ -71,6 +82,12 @@ export const originConfigSchema = z
       .object({
         /** Silence after which `: keepalive` is sent; must stay below every idle timeout downstream. */
         keepaliveMs: z.coerce.number().int().positive().default(15_000),
+        /**
+         * A client that reads nothing for this long while the origin's buffer for it is full (about
+         * 64 KiB) has stalled: the upstream request is aborted, its engine slot freed, the
+         * connection closed, and the request recorded with outcome `client_stalled`.
+         */
+        writeStallMs: z.coerce.number().int().positive().default(30_000),
       })
       .prefault({}),
     upstreams: z.array(upstreamSchema).min(1, 'configure at least one upstream (OLLAMA_URL or upstreams[])'),
@@ -107,6 +124,9 @@ export const originConfigSchema = z
       if (p.retrieval && !cfg.retrieval.enabled) {
         ctx.addIssue({ code: 'custom', path: ['routing', 'aliases', name, 'retrieval'], message: `alias '${name}' answers from collection '${p.retrieval.collection}' but the retrieval stage is off (set RETRIEVAL_ENABLED=true)` });
       }
+    }
+    if (cfg.server.headersTimeoutMs > cfg.server.requestReceiveTimeoutMs) {
+      ctx.addIssue({ code: 'custom', path: ['server', 'headersTimeoutMs'], message: `must not exceed server.requestReceiveTimeoutMs (${cfg.server.requestReceiveTimeoutMs}): the whole request includes its headers` });
     }
     if (cfg.auth.mode === 'edge' && !cfg.auth.edgeSecret) {
       ctx.addIssue({ code: 'custom', path: ['auth', 'edgeSecret'], message: 'required when auth.mode is "edge" (set EDGE_SIGNING_SECRET)' });

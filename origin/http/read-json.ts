@@ -10,6 +10,25 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union's own message ("Invalid input") says nothing a client can act on. The branch that got
+ * past the type check says what was wrong there (`input: at most 2048 inputs`); when every branch
+ * failed on the type, the message lists the types allowed.
+ */
+function specific(issue: Issue): { path: PropertyKey[]; message: string } {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { path: issue.path, message: issue.message };
+  const branches = issue.errors.filter((b) => b.length > 0);
+  const typed = branches.find((b) => b[0]!.code !== 'invalid_type' || b[0]!.path.length > 0);
+  if (typed) {
+    const inner = specific(typed[0]!);
+    return { path: [...issue.path, ...inner.path], message: inner.message };
+  }
+  const expected = branches.map((b) => (b[0] as { expected?: string }).expected).filter(Boolean);
+  return { path: issue.path, message: expected.length ? `expected ${[...new Set(expected)].join(' or ')}` : issue.message };
+}
+
 /** Reads and validates a JSON body; any problem is a 400 that names the field and what is allowed. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const text = await c.req.text();
@@ -19,10 +38,10 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   if (!json.ok) throw errors.badRequest(json.message, 'body', json.code);
   const parsed = schema.safeParse(json.value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const param = fieldPath(issue.path);
+    const issue = specific(parsed.error.issues[0]!);
+    const param = fieldPath(issue.path) || 'body';
     const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-    throw errors.badRequest(`${param || 'body'}: ${issue.message}${more}`, param || null, 'invalid_request_body');
+    throw errors.badRequest(`${param}: ${issue.message}${more}`, param, 'invalid_request_body');
   }
   // By reference, for the audit's opt-in prompt digest / content log; never serialized from here.
   if (rec) (rec as { requestBody?: unknown }).requestBody = parsed.data;

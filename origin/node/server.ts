@@ -99,7 +99,14 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
   let server: ServerType;
   try {
     server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: cfg.server.port, hostname: cfg.server.host }, () => {
+      const serverOptions = {
+        // Receiving the request is bounded (slow headers, slow bodies: 408 and the connection
+        // closed); the response is not, streams are long. Checked every second, not Node's 30 s.
+        headersTimeout: cfg.server.headersTimeoutMs,
+        requestTimeout: cfg.server.requestReceiveTimeoutMs,
+        connectionsCheckingInterval: Math.min(1_000, cfg.server.headersTimeoutMs),
+      };
+      const s = serve({ fetch: app.fetch, port: cfg.server.port, hostname: cfg.server.host, serverOptions }, () => {
         s.off('error', reject);
         resolve(s);
       });
@@ -113,9 +120,6 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
     throw new Error(`origin cannot listen on ${cfg.server.host}:${cfg.server.port}: ${code === 'EADDRINUSE' ? 'the address is in use (set PORT or server.port)' : (err as Error).message}`, { cause: err });
   }
   const http = server as Server;
-  // Streams are long: Node's default 5-minute request timeout would cut reasoning models off.
-  http.requestTimeout = 0;
-  http.headersTimeout = 60_000;
   http.keepAliveTimeout = cfg.server.idleTimeoutMs;
   const { port } = server.address() as AddressInfo;
   const url = `http://${cfg.server.host.includes(':') ? `[${cfg.server.host}]` : cfg.server.host}:${port}`;

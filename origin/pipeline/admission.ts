@@ -8,6 +8,8 @@ export interface AdmissionRequest {
   tenant: TenantContext;
   priority: PriorityClass;
   signal: AbortSignal;
+  /** Engine slots the request occupies: 1, or one per input of an embedding batch (capped by the gate). */
+  slots?: number;
 }
 
 /** Returns a release function once the request may go to the upstream; called exactly once. */
@@ -21,3 +23,11 @@ export interface Admission {
 export const noAdmission: Admission = {
   acquire: async () => () => {},
 };
+
+/**
+ * Engine slots a request occupies: Ollama runs an embedding batch as one sequence per input, each
+ * on a slot of its own, so a batch of n inputs holds min(n, slots) of them (the gate caps it).
+ */
+export function slotsOf(input: unknown): number {
+  return Array.isArray(input) ? Math.max(1, input.length) : 1;
+}

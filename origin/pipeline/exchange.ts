@@ -42,6 +42,7 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
     requestId: rec.requestId,
     framing: ex.framing,
     keepaliveMs: deps.cfg.stream.keepaliveMs,
+    writeStallMs: deps.cfg.stream.writeStallMs,
     clientSignal: stop.signal,
     open: (signal) =>
       Promise.race([
@@ -76,10 +77,13 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
       }
       if (result.outcome === 'ok') deps.observers.end(rec, 200);
       else if (result.outcome === 'client_cancelled') deps.observers.end(rec, 499, undefined, 'client_cancelled');
-      else {
+      else if (result.outcome === 'client_stalled') {
+        deps.observers.end(rec, 499, undefined, 'client_stalled');
+        deps.log.warn({ requestId: rec.requestId, writeStallMs: deps.cfg.stream.writeStallMs, bytesOut }, 'client stopped reading: stream ended, upstream aborted, slot freed');
+      } else {
         const e = result.error;
         deps.observers.end(rec, result.committed ? 200 : e.status, e);
-        if (e.status >= 500) deps.log.warn({ requestId: rec.requestId, code: e.code, committed: result.committed }, e.message);
+        if (e.status >= 500) deps.log.warn({ requestId: rec.requestId, code: e.code, committed: result.committed }, e.logMessage);
       }
     },
   });

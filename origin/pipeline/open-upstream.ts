@@ -28,6 +28,8 @@ export interface OpenOptions {
   priority: PriorityClass;
   /** The one wire this route can be served on (a native route relayed as is); any when absent. */
   wire?: UpstreamDialect['wire'];
+  /** Engine slots the request occupies (an embedding batch: one per input); 1 when absent. */
+  slots?: number;
   build(target: ResolvedModel): UpstreamCall;
 }
 
@@ -71,6 +73,7 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
       tenant: rec.tenant,
       priority: rec.priority ?? opts.priority,
       signal,
+      slots: opts.slots,
     });
     rec.admittedAt = Date.now();
     try {

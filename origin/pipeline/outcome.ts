@@ -1,8 +1,8 @@
 import type { PuertaError } from '../../shared/errors.ts';
 import type { Outcome } from './record.ts';
 
-/** How the client ended a request itself: it left. */
-export type ClientEnding = 'client_cancelled';
+/** How the client ended a request itself: it left, or it stopped reading (stream.writeStallMs). */
+export type ClientEnding = 'client_cancelled' | 'client_stalled';
 
 /**
  * The one classification of how a request ended, for the record (and so for metrics, audit and

@@ -3,7 +3,8 @@ import type { RouteEntry } from '../../shared/routes.ts';
 import type { TenantContext } from '../types.ts';
 import { outcomeOf, type ClientEnding } from './outcome.ts';
 
-export type Outcome = 'ok' | 'client_cancelled' | 'upstream_error' | 'rejected' | 'error';
+/** `client_stalled`: the client stopped reading mid-stream (stream.writeStallMs) and was cut off. */
+export type Outcome = 'ok' | 'client_cancelled' | 'client_stalled' | 'upstream_error' | 'rejected' | 'error';
 
 /** What retrieval added to a request (origin/retrieval/): ids, scores and timings, never chunk text. */
 export interface RetrievalSummary {
@@ -133,7 +134,8 @@ export class Observers {
     rec.status = status;
     if (err) {
       rec.errorCode = err.code;
-      rec.errorMessage = err.message;
+      // logMessage: records feed logs and sinks, which never get an engine's own text.
+      rec.errorMessage = err.logMessage;
       rec.errorType = err.type;
       if (err.upstream) rec.upstreamFault = err.upstream;
     }

@@ -3,6 +3,7 @@ import { PuertaError } from '../../shared/errors.ts';
 import type { QuotaConfig } from './config.ts';
 import type { MemoryQuotaStore } from './memory-store.ts';
 import type { RedisQuotaStore } from './redis-store.ts';
+import { readySoon } from './redis-client.ts';
 import type { AdmitInput, Decision, QuotaStore, SettleInput, UsageQuery, UsageRow } from './types.ts';
 
 /** What an outage cost, for /admin and the metrics exporter. */
@@ -56,18 +57,9 @@ export class FailoverQuotaStore implements QuotaStore {
   private usable(): boolean | Promise<boolean> {
     if (this.ready()) return true;
     if (!this.up) return false;
-    const status = this.redis.client.status;
-    if (status !== 'wait' && status !== 'connecting' && status !== 'connect') return true;
-    return new Promise<boolean>((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        this.redis.client.off('ready', onReady);
-        resolve(ok);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(this.ready()), this.connectWaitMs);
-      this.redis.client.once('ready', onReady);
-    });
+    const soon = readySoon(this.redis.client, this.connectWaitMs);
+    // Neither ready nor connecting (a closed client): try anyway, the command fails at once.
+    return soon === false ? true : soon;
   }
 
   private failed(err: unknown): void {

@@ -45,3 +45,23 @@ export function createRedisClient(cfg: RedisConfig, log: Logger): RedisClient {
   client.on('error', (err: Error) => log.debug({ err: err.message }, 'redis client error'));
   return client;
 }
+
+/**
+ * True when the client is ready; while its first connection is still being made, a promise of
+ * whether it became ready within `ms`; false during a known outage (reconnecting, ended), so a
+ * request never waits on a Redis that is not there.
+ */
+export function readySoon(client: RedisClient, ms: number): boolean | Promise<boolean> {
+  if (client.status === 'ready') return true;
+  const status = client.status;
+  if (status !== 'wait' && status !== 'connecting' && status !== 'connect') return false;
+  return new Promise<boolean>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      resolve(client.status === 'ready');
+    };
+    const timer = setTimeout(done, ms);
+    client.once('ready', done);
+  });
+}

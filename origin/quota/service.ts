@@ -156,7 +156,8 @@ export class QuotaService {
     const delta = counted && estimate > 0 ? prompt + completion - estimate : 0;
     const leaseId = charge?.leaseId ?? null;
     if (leaseId !== null) this.leases.delete(leaseId);
-    const error = rec.outcome !== 'ok' && rec.outcome !== 'client_cancelled';
+    // A client that left or stopped reading was served until then: charged like a finished request.
+    const error = rec.outcome !== 'ok' && rec.outcome !== 'client_cancelled' && rec.outcome !== 'client_stalled';
     const input = {
       tenant,
       limits,

@@ -94,7 +94,8 @@ export class Router {
   }
 
   failed(u: UpstreamClient, err: unknown): void {
-    if (replicaFault(err)) this.health.failed(u.name, (err as Error)?.message ?? String(err));
+    // logMessage: an engine's own error text (which may echo a prompt) never reaches logs or /admin.
+    if (replicaFault(err)) this.health.failed(u.name, err instanceof PuertaError ? err.logMessage : ((err as Error)?.message ?? String(err)));
   }
 
   aliasNames(): string[] {

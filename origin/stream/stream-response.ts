@@ -13,12 +13,19 @@ export function alreadyFramed(err: PuertaError): PuertaError {
   return err;
 }
 
+export type StreamResult = { outcome: 'ok' } | { outcome: 'error'; error: PuertaError; committed: boolean } | { outcome: 'client_cancelled' } | { outcome: 'client_stalled' };
+
 export type Emit = (frame: Uint8Array) => void | Promise<void>;
 
 export interface StreamPlan<T> {
   requestId: string;
   framing: Framing;
   keepaliveMs: number;
+  /**
+   * Longest wait for a client that reads nothing while its buffer is full; then the stream ends
+   * as `client_stalled` (upstream aborted, slot freed, connection dropped).
+   */
+  writeStallMs: number;
   /** Aborted when the client goes away; the upstream request is aborted with it. */
   clientSignal: AbortSignal;
   /** Everything up to the upstream's response headers: admission, routing, the request itself. */
@@ -31,7 +38,7 @@ export interface StreamPlan<T> {
   onFrame?(frame: Uint8Array): void;
   onKeepalive?(): void;
   /** Exactly once: ok, the error that ended it, or the client's cancellation. */
-  onEnd(result: { outcome: 'ok' } | { outcome: 'error'; error: PuertaError; committed: boolean } | { outcome: 'client_cancelled' }, bytesOut: number): void;
+  onEnd(result: StreamResult, bytesOut: number): void;
 }
 
 /**
@@ -53,6 +60,8 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
   let keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let resumeWriter: (() => void) | null = null;
+  // One timer per stream, made on the first full buffer and re-armed with refresh(): no allocation per wait.
+  let stallTimer: ReturnType<typeof setTimeout> | undefined;
 
   const stream = new ReadableStream<Uint8Array>(
     {
@@ -62,6 +71,7 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
       pull() {
         const r = resumeWriter;
         resumeWriter = null;
+        if (r && stallTimer) clearTimeout(stallTimer);
         r?.();
       },
       cancel() {
@@ -81,7 +91,11 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
   const write = (frame: Uint8Array): void | Promise<void> => {
     if (ended) return;
     enqueue(frame);
-    if ((controller.desiredSize ?? 1) <= 0) return new Promise<void>((r) => (resumeWriter = r));
+    if ((controller.desiredSize ?? 1) > 0) return;
+    // The client's buffer is full: wait for it to read, but not for ever.
+    if (stallTimer) stallTimer.refresh();
+    else stallTimer = setTimeout(onStalled, plan.writeStallMs);
+    return new Promise<void>((r) => (resumeWriter = r));
   };
 
   const emit: Emit = (frame) => {
@@ -131,10 +145,11 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     resolveResponse(new Response(stream, { status: 200, headers: { ...framing.headers, 'x-request-id': requestId } }));
   };
 
-  const finish = (result: Parameters<StreamPlan<T>['onEnd']>[0]) => {
+  const finish = (result: StreamResult) => {
     if (ended) return;
     ended = true;
     stopTimer();
+    if (stallTimer) clearTimeout(stallTimer);
     plan.clientSignal.removeEventListener('abort', onClientGone);
     // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
     // it leaves the admission queue and the upstream request is not sent or is aborted.
@@ -146,7 +161,11 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
         // Client already gone: nothing left to tell it.
       }
     }
-    if (result.outcome !== 'client_cancelled' || committed) {
+    if (result.outcome === 'client_stalled') {
+      // Erroring the body makes the server destroy the socket; closing it would wait for the
+      // unread bytes to be read, which a stalled client never does.
+      controller.error(new Error(`client read nothing for ${plan.writeStallMs} ms`));
+    } else if (result.outcome !== 'client_cancelled' || committed) {
       try {
         controller.close();
       } catch {
@@ -164,6 +183,16 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     r?.();
     finish({ outcome: 'client_cancelled' });
     if (!committed) rejectResponse(new PuertaError({ status: 499, type: 'api_error', code: 'client_closed_request', message: 'client closed the request', retryable: false }));
+  }
+
+  /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use. */
+  function onStalled() {
+    if (ended || resumeWriter === null) return;
+    upstreamAbort.abort(new Error('client stalled'));
+    const r = resumeWriter;
+    resumeWriter = null;
+    r();
+    finish({ outcome: 'client_stalled' });
   }
 
   if (plan.clientSignal.aborted) {

@@ -1,6 +1,16 @@
+import { createHash } from 'node:crypto';
 import { errors, PuertaError, type UpstreamFault } from '../../shared/errors.ts';
 
-function failure(kind: UpstreamFault, message: string, status = 503, retryAfter?: number): PuertaError {
+/**
+ * Text an engine wrote (an error message, a line that did not parse) may echo the prompt. The
+ * client that sent the prompt gets it back; logs and records get only its length and a digest,
+ * enough to match two reports of the same failure and never enough to read it.
+ */
+export function engineTextForLogs(text: string): string {
+  return `[engine text withheld: ${text.length} chars, sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)}]`;
+}
+
+function failure(kind: UpstreamFault, message: string, status = 503, retryAfter?: number, logMessage?: string): PuertaError {
   return new PuertaError({
     status,
     type: status === 503 ? 'overloaded_error' : 'api_error',
@@ -9,6 +19,7 @@ function failure(kind: UpstreamFault, message: string, status = 503, retryAfter?
     retryable: true,
     ...(retryAfter !== undefined ? { retryAfter } : {}),
     upstream: kind,
+    ...(logMessage !== undefined ? { logMessage } : {}),
   });
 }
 
@@ -35,17 +46,18 @@ export function fromNetworkError(err: unknown, upstream: string, phase: 'open' |
     case 'UND_ERR_CLOSED':
       return failure('reset', `upstream '${upstream}' closed the connection ${phase === 'open' ? 'before answering' : 'mid-response'}`, phase === 'open' ? 503 : 502, phase === 'open' ? 2 : undefined);
     default:
-      return failure('error', `upstream '${upstream}' failed: ${msg}`, 502);
+      // Anything else (a body that did not parse says what it read): the text stays out of logs.
+      return failure('error', `upstream '${upstream}' failed: ${msg}`, 502, undefined, `upstream '${upstream}' failed: ${engineTextForLogs(msg)}`);
   }
 }
 
 export const upstreamFailures = {
   malformed: (upstream: string, detail: string) =>
-    failure('malformed', `upstream '${upstream}' sent a line that is not valid JSON (${detail})`, 502),
+    failure('malformed', `upstream '${upstream}' sent a line that is not valid JSON (${detail})`, 502, undefined, `upstream '${upstream}' sent a line that is not valid JSON ${engineTextForLogs(detail)}`),
   truncated: (upstream: string) =>
     failure('truncated', `upstream '${upstream}' ended the stream before it finished`, 502),
   midStream: (upstream: string, message: string) =>
-    failure('error', `upstream '${upstream}' reported an error: ${message}`, 502),
+    failure('error', `upstream '${upstream}' reported an error: ${message}`, 502, undefined, `upstream '${upstream}' reported an error: ${engineTextForLogs(message)}`),
 };
 
 /** Maps an upstream's error status and body (Ollama `{"error":"…"}` or OpenAI `{"error":{…}}`). */
@@ -56,16 +68,17 @@ export function fromUpstreamStatus(status: number, bodyText: string, upstream: s
     if (typeof parsed.error === 'string') message = parsed.error;
     else if (parsed.error && typeof parsed.error.message === 'string') message = parsed.error.message;
   } catch {
-    // Not JSON: keep the raw text (trimmed) so the operator still sees what the upstream said.
+    // Not JSON: the raw text (trimmed) goes to the client; logs get only its digest.
   }
+  const logged = engineTextForLogs(message);
   if (status === 404 && model !== undefined) return errors.modelNotFound(model);
-  if (status === 404) return errors.notFound(`upstream '${upstream}': ${message}`);
+  if (status === 404) return errors.notFound(`upstream '${upstream}': ${message}`).withLogMessage(`upstream '${upstream}': ${logged}`);
   if (status === 400 || status === 422) {
-    return new PuertaError({ status: 400, type: 'invalid_request_error', code: 'upstream_rejected', message: `upstream rejected the request: ${message}`, retryable: false, upstream: 'rejected' });
+    return new PuertaError({ status: 400, type: 'invalid_request_error', code: 'upstream_rejected', message: `upstream rejected the request: ${message}`, logMessage: `upstream rejected the request: ${logged}`, retryable: false, upstream: 'rejected' });
   }
   if (status === 429 || status === 503) {
-    return new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_busy', message: `upstream '${upstream}' is busy: ${message}`, retryAfter: 5, retryable: true, upstream: 'busy' });
+    return new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_busy', message: `upstream '${upstream}' is busy: ${message}`, logMessage: `upstream '${upstream}' is busy: ${logged}`, retryAfter: 5, retryable: true, upstream: 'busy' });
   }
   if (status === 499) return errors.upstreamError(`upstream '${upstream}' cancelled the request`, 502, 'upstream_cancelled', 'cancelled');
-  return errors.upstreamError(`upstream '${upstream}' answered ${status}: ${message}`, 502);
+  return errors.upstreamError(`upstream '${upstream}' answered ${status}: ${message}`, 502).withLogMessage(`upstream '${upstream}' answered ${status}: ${logged}`);
 }

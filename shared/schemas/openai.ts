@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_EMBED_INPUTS } from './ollama.ts';
 
 /** Client-facing OpenAI-compatible request bodies. Unknown fields are kept (clients send many). */
 
@@ -79,7 +80,7 @@ export const embeddingRequestSchema = z.looseObject({
   model: z.string().min(1, 'model is required'),
   input: z.union([
     z.string(),
-    z.array(z.string()).min(1, 'input must not be empty').max(2048, 'at most 2048 inputs per request'),
+    z.array(z.string()).min(1, 'input must not be empty').max(MAX_EMBED_INPUTS, `at most ${MAX_EMBED_INPUTS} inputs per request`),
   ]),
   encoding_format: z.enum(['float', 'base64']).default('float'),
   dimensions: z.number().int().positive().optional(),

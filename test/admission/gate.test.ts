@@ -7,6 +7,30 @@ const never = new AbortController().signal;
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('admission gate', () => {
+  it('an embedding batch holds one slot per input (capped at the slots its class may use); the next waits its turn', async () => {
+    const g = gate({ slots: 4 });
+    const batch = await g.acquire('a', 'batch', never, 3);
+    expect(g.active).toBe(3);
+    let second = false;
+    const p = g.acquire('b', 'batch', never, 2).then((r) => ((second = true), r));
+    // A single request behind the waiting batch does not overtake it, though one slot is free.
+    let single = false;
+    const q = g.acquire('c', 'batch', never).then((r) => ((single = true), r));
+    await tick();
+    expect([g.active, g.queued, second, single]).toEqual([3, 2, false, false]);
+    batch();
+    const r2 = await p;
+    const r3 = await q;
+    expect(g.active).toBe(3);
+    r2();
+    r3();
+    // More inputs than slots: the whole model, never a wait that cannot end.
+    const huge = await g.acquire('a', 'batch', never, 20_000);
+    expect(g.active).toBe(4);
+    huge();
+    expect(g.active).toBe(0);
+  });
+
   it('never runs more than its slots; the rest wait in the origin', async () => {
     const g = gate();
     const r1 = await g.acquire('a', 'batch', never);

@@ -28,7 +28,7 @@ export interface RedisServer {
 
 export { freePort };
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -49,13 +49,13 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-function spawnRedis(args: string[], dir: string): ChildProcess {
+export function spawnRedis(args: string[], dir: string): ChildProcess {
   const child = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.resume();
   return child;
 }
 
-function exited(child: ChildProcess): Promise<void> {
+export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((r) => child.once('exit', () => r()));
 }

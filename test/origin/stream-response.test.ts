@@ -13,6 +13,7 @@ describe('runStream under backpressure', () => {
       requestId: 'req-backpressure',
       framing: sseFraming,
       keepaliveMs: 20,
+      writeStallMs: 60_000,
       clientSignal: new AbortController().signal,
       open: async () => null,
       relay: async (_o, emit) => {

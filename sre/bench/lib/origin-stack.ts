@@ -19,11 +19,13 @@ export async function startOriginStack(
     /** Settings of the one upstream (the simulator), e.g. `{ kind: 'openai' }` or timeouts. */
     upstream?: Record<string, unknown>;
     setup?: StartOptions['setup'];
+    /** The origin's logger (default: from its config, silent here). */
+    logger?: StartOptions['logger'];
   } = {},
 ): Promise<OriginStack> {
   const sim = await startSimulator({ preloaded: ['gpt-oss:20b', 'nomic-embed-text:latest', 'llama3.2:3b'], ...opts.sim });
   const base = { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: sim.url, ...opts.upstream }] };
-  const origin = await startOrigin({ env: {}, overrides: deepMerge(base, opts.origin ?? {}), ...(opts.setup ? { setup: opts.setup } : {}) });
+  const origin = await startOrigin({ env: {}, overrides: deepMerge(base, opts.origin ?? {}), ...(opts.setup ? { setup: opts.setup } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
   return {
     sim,
     origin,

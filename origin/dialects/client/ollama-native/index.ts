@@ -1,6 +1,13 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { ollamaModelRequestSchema, ollamaShowRequestSchema } from '../../../../shared/schemas/ollama.ts';
+import {
+  ollamaChatRequestSchema,
+  ollamaEmbeddingsRequestSchema,
+  ollamaEmbedRequestSchema,
+  ollamaGenerateRequestSchema,
+  ollamaShowRequestSchema,
+} from '../../../../shared/schemas/ollama.ts';
+import { slotsOf } from '../../../pipeline/admission.ts';
 import { readJson } from '../../../http/read-json.ts';
 import type { OriginDeps } from '../../../pipeline/deps.ts';
 import { jsonExchange, streamExchange } from '../../../pipeline/exchange.ts';
@@ -14,6 +21,17 @@ import type { UpstreamConfig } from '../../../config/schema.ts';
 import type { OriginEnv } from '../../../types.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../../../retrieval/chat-hook.ts';
 
+
+type NativeBody = { model: string; stream?: boolean } & Record<string, unknown>;
+
+/** Each native model route's body, typed as Ollama decodes it (shared/schemas/ollama.ts). */
+const SCHEMAS: Record<string, z.ZodType<NativeBody>> = {
+  '/api/chat': ollamaChatRequestSchema,
+  '/api/generate': ollamaGenerateRequestSchema,
+  '/api/embed': ollamaEmbedRequestSchema,
+  '/api/embeddings': ollamaEmbeddingsRequestSchema,
+  '/api/show': ollamaShowRequestSchema,
+};
 
 /** Per-upstream defaults an Ollama client did not set itself (its own values always win). */
 function withDefaults(body: Record<string, unknown>, model: string, up: UpstreamConfig, hasOptions: boolean): string {
@@ -122,7 +140,8 @@ export function nativeModelRoute(deps: OriginDeps, route: RouteEntry) {
   // options to default).
   const streams = route.metered === 'generation';
   const show = route.metered === false;
-  const schema: z.ZodType<{ model: string; stream?: boolean } & Record<string, unknown>> = show ? ollamaShowRequestSchema : ollamaModelRequestSchema;
+  const schema = SCHEMAS[route.path];
+  if (!schema) throw new Error(`no Ollama-native request schema for ${route.path}`);
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const body = await readJson(c, schema);
     const rec = c.get('record');
@@ -131,6 +150,7 @@ export function nativeModelRoute(deps: OriginDeps, route: RouteEntry) {
       model: body.model,
       priority: route.priority,
       wire: 'ollama' as const,
+      slots: slotsOf(body.input),
       build: (t: { upstream: { cfg: UpstreamConfig }; upstreamModel: string }) => ({
         method: 'POST' as const,
         path: route.path,

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { RouteEntry } from '../../../../shared/routes.ts';
 import { embeddingRequestSchema } from '../../../../shared/schemas/openai.ts';
+import { slotsOf } from '../../../pipeline/admission.ts';
 import { readJson } from '../../../http/read-json.ts';
 import { sendJson } from '../../../http/send-json.ts';
 import type { OriginDeps } from '../../../pipeline/deps.ts';
@@ -20,7 +21,7 @@ export function embeddings(deps: OriginDeps, route: RouteEntry) {
     const req = await readJson(c, embeddingRequestSchema);
     const rec = c.get('record');
     const input = { input: req.input, dimensions: req.dimensions, raw: req };
-    const open = { model: req.model, priority: route.priority, build: (t: ResolvedModel) => t.upstream.dialect.embed(input, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg }) };
+    const open = { model: req.model, priority: route.priority, slots: slotsOf(req.input), build: (t: ResolvedModel) => t.upstream.dialect.embed(input, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg }) };
     const body = await jsonExchange(c, deps, open, async (opened) => {
       const { vectors, promptTokens } = await opened.upstream.dialect.embeddings(opened);
       chargeUsage(rec, { promptTokens, completionTokens: 0 });
