@@ -17,6 +17,13 @@ export interface TenantContext {
 }
 
 export interface OriginEnv {
+  Bindings: {
+    /**
+     * Set by the server adapter (origin/node/server.ts): ends the client's connection at once,
+     * unread bytes dropped; for a client that stopped reading (stream.writeStallMs).
+     */
+    dropConnection?: () => void;
+  };
   Variables: {
     requestId: string;
     log: Logger;

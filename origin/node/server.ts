@@ -1,4 +1,4 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
 import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -106,7 +106,9 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
         requestTimeout: cfg.server.requestReceiveTimeoutMs,
         connectionsCheckingInterval: Math.min(1_000, cfg.server.headersTimeoutMs),
       };
-      const s = serve({ fetch: app.fetch, port: cfg.server.port, hostname: cfg.server.host, serverOptions }, () => {
+      // The Node response behind each request, for the one thing the portable app cannot do: drop a connection.
+      const fetch = (req: Request, env: HttpBindings | Http2Bindings) => app.fetch(req, { dropConnection: () => env.outgoing.destroy() });
+      const s = serve({ fetch, port: cfg.server.port, hostname: cfg.server.host, serverOptions }, () => {
         s.off('error', reject);
         resolve(s);
       });

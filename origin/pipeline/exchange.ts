@@ -78,6 +78,8 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
       if (result.outcome === 'ok') deps.observers.end(rec, 200);
       else if (result.outcome === 'client_cancelled') deps.observers.end(rec, 499, undefined, 'client_cancelled');
       else if (result.outcome === 'client_stalled') {
+        // Its unread bytes would keep the connection (and their memory) open for good.
+        c.env?.dropConnection?.();
         deps.observers.end(rec, 499, undefined, 'client_stalled');
         deps.log.warn({ requestId: rec.requestId, writeStallMs: deps.cfg.stream.writeStallMs, bytesOut }, 'client stopped reading: stream ended, upstream aborted, slot freed');
       } else {

@@ -23,7 +23,7 @@ export interface StreamPlan<T> {
   keepaliveMs: number;
   /**
    * Longest wait for a client that reads nothing while its buffer is full; then the stream ends
-   * as `client_stalled` (upstream aborted, slot freed, connection dropped).
+   * as `client_stalled` (upstream aborted; onEnd frees the slot and drops the connection).
    */
   writeStallMs: number;
   /** Aborted when the client goes away; the upstream request is aborted with it. */
@@ -71,7 +71,8 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
       pull() {
         const r = resumeWriter;
         resumeWriter = null;
-        if (r && stallTimer) clearTimeout(stallTimer);
+        // The stall timer is left to run (a cleared timer cannot be refresh()ed): each wait
+        // re-arms it from its own start, and it does nothing when it finds no writer waiting.
         r?.();
       },
       cancel() {
@@ -161,11 +162,8 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
         // Client already gone: nothing left to tell it.
       }
     }
-    if (result.outcome === 'client_stalled') {
-      // Erroring the body makes the server destroy the socket; closing it would wait for the
-      // unread bytes to be read, which a stalled client never does.
-      controller.error(new Error(`client read nothing for ${plan.writeStallMs} ms`));
-    } else if (result.outcome !== 'client_cancelled' || committed) {
+    // A stalled client's connection is dropped by the caller (onEnd): closing here only ends the body.
+    if (result.outcome !== 'client_cancelled' || committed) {
       try {
         controller.close();
       } catch {

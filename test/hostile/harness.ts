@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { SimOptions } from '../../sim/index.ts';
 import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { startEdgeStack, writeTestTenants, type EdgeStack, type TenantName } from '../edge/harness/stack.ts';
 
@@ -30,11 +32,22 @@ export function targetNames(): TargetName[] {
   return viceroyAvailable ? ['workerd', 'viceroy', 'origin-keys'] : ['workerd', 'origin-keys'];
 }
 
-export async function startTarget(name: TargetName, originOverrides: Record<string, unknown> = {}): Promise<Target> {
+export interface TargetOptions {
+  /** Origin config over the target's own (auth stays the target's). */
+  origin?: Record<string, unknown>;
+  sim?: Partial<SimOptions>;
+  logger?: Logger;
+}
+
+export async function startTarget(name: TargetName, opts: TargetOptions = {}): Promise<Target> {
   if (name === 'origin-keys') {
     const dir = mkdtempSync(join(tmpdir(), 'puerta-hostile-'));
     const { file, keys } = await writeTestTenants(dir);
-    const origin = await startOriginStack({ origin: { auth: { mode: 'keys', tenantsFile: file }, ...originOverrides } });
+    const origin = await startOriginStack({
+      origin: { ...opts.origin, auth: { mode: 'keys', tenantsFile: file } },
+      ...(opts.sim ? { sim: opts.sim } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
     return { name, url: origin.origin.url, keys, origin, close: () => origin.close() };
   }
   const s: EdgeStack = await startEdgeStack(name === 'viceroy' ? 'fastly' : 'workers', { edgeConfig: { DEFAULT_COUNTRY: 'DE' } });
