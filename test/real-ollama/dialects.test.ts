@@ -1,0 +1,60 @@
+/**
+ * The agent-facing dialects the origin speaks itself (Anthropic Messages, OpenAI Responses), in
+ * front of the real engine. Agent CLIs always send tools, and real Ollama refuses tools for a
+ * model whose template does not declare them: the tiny chat model's template does, so these runs
+ * show the whole path accepting a tool-carrying request end to end.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startOrigin, type RunningOrigin } from '../../origin/node/server.ts';
+import { describeOllama, startOllama, tinyModels, warm, type OllamaProcess } from '../helpers/ollama.ts';
+
+describeOllama('agent dialects through the origin to real Ollama', () => {
+  let engine: OllamaProcess;
+  let origin: RunningOrigin;
+
+  beforeAll(async () => {
+    engine = await startOllama({ numParallel: 1 });
+    await warm(engine.url);
+    origin = await startOrigin({ env: {}, overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'ollama', url: engine.url }] } });
+  });
+  afterAll(async () => {
+    await origin?.close();
+    await engine?.stop();
+  });
+
+  it('Anthropic Messages, streamed, with a tool declared (@anthropic-ai/sdk)', async () => {
+    const client = new Anthropic({ baseURL: origin.url, apiKey: 'unused', maxRetries: 0 });
+    const stream = client.messages.stream({
+      model: tinyModels.chat,
+      max_tokens: 12,
+      tools: [{ name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
+      messages: [{ role: 'user', content: 'hola' }],
+    });
+    const types = new Set<string>();
+    for await (const ev of stream) types.add(ev.type);
+    const final = await stream.finalMessage();
+    // The random model may end its turn at once (no text delta then): the frame of the stream is what is checked.
+    for (const t of ['message_start', 'message_delta', 'message_stop']) expect(types).toContain(t);
+    expect(['end_turn', 'max_tokens']).toContain(final.stop_reason);
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('OpenAI Responses, whole and streamed, with a function tool (openai client)', async () => {
+    const client = new OpenAI({ baseURL: `${origin.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const whole = await client.responses.create({
+      model: tinyModels.chat,
+      input: 'hola',
+      max_output_tokens: 10,
+      tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: {} }, strict: false }],
+    });
+    expect(['completed', 'incomplete']).toContain(whole.status);
+    expect(whole.usage?.output_tokens).toBeGreaterThan(0);
+    const events = new Set<string>();
+    for await (const ev of await client.responses.create({ model: tinyModels.chat, input: 'hola', stream: true, max_output_tokens: 10 })) events.add(ev.type);
+    expect(events).toContain('response.created');
+    expect(events).toContain('response.output_item.done');
+    expect(events.has('response.completed') || events.has('response.incomplete')).toBe(true);
+  });
+});
