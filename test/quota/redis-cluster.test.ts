@@ -30,8 +30,10 @@ describe('Redis Cluster (3 masters + 3 replicas, redis-server --cluster-enabled 
   });
 
   const replica = async (prefix: string, extra: Record<string, unknown> = {}) => {
-    const o = await origin(sim.url, { redis: { mode: 'cluster', nodes: cluster.nodes, keyPrefix: prefix, commandTimeoutMs: 1_000 }, ...extra });
+    const o = await origin(sim.url, { redis: { mode: 'cluster', nodes: cluster.nodes, keyPrefix: prefix, commandTimeoutMs: 3_000 }, ...extra });
     open.push(o);
+    // What is tested is the cluster, not a replica's first connection to it (slower on a loaded machine).
+    await until(() => o.deps.quota!.redis!.status === 'ready', 20_000);
     return o;
   };
 
