@@ -64,17 +64,23 @@ export class SharedSlots {
     client.defineCommand('puertaSlotRenew', { numberOfKeys: 7, lua: SLOT_RENEW_LUA });
     this.channelPrefix = `${opts.keyPrefix}slots:grant:`;
     this.rejoinMs = Math.max(3_000, Math.floor(opts.leaseTtlMs / 3));
-    // The subscriber queues its SUBSCRIBE until connected (no command timeout: it waits for the
-    // connection, not for an answer), and ioredis re-subscribes after a reconnect.
+    // The subscriber waits for its connection, not for an answer (no command timeout). It
+    // subscribes on every 'ready' itself: ioredis's own re-subscription leaves its promise
+    // unhandled when the connection drops again, which would end the process.
     if ((client as Cluster).isCluster) {
       const cluster = client as Cluster;
-      this.subscriber = cluster.duplicate(undefined, { enableOfflineQueue: true, redisOptions: { ...cluster.options.redisOptions, commandTimeout: undefined } });
+      this.subscriber = cluster.duplicate(undefined, { enableOfflineQueue: true, redisOptions: { ...cluster.options.redisOptions, commandTimeout: undefined, autoResubscribe: false } });
     } else {
-      this.subscriber = (client as Redis).duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
+      this.subscriber = (client as Redis).duplicate({ enableOfflineQueue: true, commandTimeout: undefined, autoResubscribe: false });
     }
     this.subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'redis slot-grant subscriber error'));
     this.subscriber.on('message', (_channel: string, id: string) => this.granted(id));
-    void this.subscriber.subscribe(this.channelPrefix + this.replica).catch((err: Error) => log.warn({ err: err.message }, 'slot-grant subscription failed; grants arrive by polling'));
+    const subscribe = () => {
+      if (this.closing) return;
+      this.subscriber.subscribe(this.channelPrefix + this.replica).catch((err: Error) => log.warn({ err: err.message }, 'slot-grant subscription failed; grants arrive by polling until the next reconnect'));
+    };
+    this.subscriber.on('ready', subscribe);
+    subscribe();
 
     client.on('ready', () => this.rejoin());
     client.on('close', () => {
