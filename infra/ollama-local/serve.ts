@@ -82,8 +82,13 @@ async function spawnOnce(bin: string, s: OllamaServerSettings, port: number): Pr
   const exit = new Promise<void>((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
   const pid = proc.pid!;
   const url = `http://${hostPort}`;
+  // A caller that exits without stop() (a crash, process.exit) must not leave the server and its
+  // runners behind: they live in their own process group, which nothing else would end.
+  const onExit = () => killGroup(pid, 'SIGKILL');
+  process.once('exit', onExit);
 
   const stop = async (): Promise<void> => {
+    process.off('exit', onExit);
     if (!exited) {
       proc.kill('SIGTERM');
       const t = setTimeout(() => killGroup(pid, 'SIGKILL'), 10_000);
