@@ -132,15 +132,15 @@ export class Gate {
    * Takes a slot granted elsewhere (the queue shared through Redis), so this gate's count stays
    * the slots this replica holds; the returned release gives it back here too.
    */
-  occupy(waitedMs: number): () => void {
-    this.active++;
+  occupy(waitedMs: number, weight = 1): () => void {
+    this.active += weight;
     this.stats.admitted++;
     if (waitedMs > 0) {
       this.stats.queuedAdmitted++;
       this.stats.waitMsTotal += waitedMs;
       if (waitedMs > this.stats.waitMsMax) this.stats.waitMsMax = waitedMs;
     }
-    return this.releaser(1);
+    return this.releaser(weight);
   }
 
   /** Moving average of how long a slot is held (ms), for Retry-After. */

@@ -22,6 +22,8 @@ interface RemoteWaiter {
   id: string;
   tenant: string;
   cls: PriorityClass;
+  /** Engine slots it occupies (an embedding batch: one per input). */
+  weight: number;
   queuedAt: number;
   /** Its enqueue script is on the way; a grant message can overtake the script's answer. */
   sending: boolean;
@@ -42,8 +44,8 @@ interface RemoteWaiter {
  */
 export class SharedGate {
   private readonly waiters = new Map<string, RemoteWaiter>();
-  /** Lease ids of the slots this replica holds, renewed in Redis. */
-  private readonly held = new Set<string>();
+  /** Lease id → slots it occupies, for what this replica holds (renewed in Redis). */
+  private readonly held = new Map<string, number>();
   private readonly keys: string[];
 
   constructor(
@@ -55,7 +57,7 @@ export class SharedGate {
   ) {
     const tag = createHash('sha256').update(name).digest('hex').slice(0, 16);
     const base = `${slots.opts.keyPrefix}slots:{${tag}}:`;
-    this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta'].map((k) => base + k);
+    this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights'].map((k) => base + k);
     slots.register(this);
   }
 
@@ -95,28 +97,28 @@ export class SharedGate {
     return out;
   }
 
-  /**
-   * `slots`: engine slots the request occupies (an embedding batch). The replica's own gate
-   * counts them; the queue shared through Redis still counts every request as one slot.
-   */
+  /** `slots`: engine slots the request occupies (an embedding batch), in the shared queue as in the local one. */
   acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
+    // More than the class may ever hold would wait forever: such a request takes all it may have.
+    const weight = Math.max(1, Math.min(slots, cls === 'interactive' ? this.settings.slots : this.settings.batchCap));
     const usable = this.slots.usable();
-    if (usable === true) return this.acquireShared(tenant, cls, signal);
+    if (usable === true) return this.acquireShared(tenant, cls, signal, weight);
     if (usable === false) return this.acquireLocal(tenant, cls, signal, slots);
-    return usable.then((ok) => (ok ? this.acquireShared(tenant, cls, signal) : this.acquireLocal(tenant, cls, signal, slots)));
+    return usable.then((ok) => (ok ? this.acquireShared(tenant, cls, signal, weight) : this.acquireLocal(tenant, cls, signal, slots)));
   }
 
   private acquireLocal(tenant: string, cls: PriorityClass, signal: AbortSignal, slots: number): Promise<() => void> {
-    return this.local.acquire(tenant, cls, signal, slots).then((release) => this.hold(this.slots.newId(), release));
+    return this.local.acquire(tenant, cls, signal, slots).then((release) => this.hold(this.slots.newId(), slots, release));
   }
 
-  private acquireShared(tenant: string, cls: PriorityClass, signal: AbortSignal): Promise<() => void> {
+  private acquireShared(tenant: string, cls: PriorityClass, signal: AbortSignal, weight: number): Promise<() => void> {
     return new Promise<() => void>((resolve, reject) => {
       const w: RemoteWaiter = {
         id: this.slots.newId(),
         tenant,
         cls,
+        weight,
         queuedAt: Date.now(),
         sending: true,
         grantSeen: false,
@@ -145,7 +147,7 @@ export class SharedGate {
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
     const s = this.settings;
-    this.slots.scripts.puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue).then(
+    this.slots.scripts.puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight).then(
       ([status, , waiting]) => {
         w.sending = false;
         this.slots.ok();
@@ -192,7 +194,7 @@ export class SharedGate {
   private grant(w: RemoteWaiter, waitedMs = Date.now() - w.queuedAt): void {
     if (w.done) return;
     this.forget(w);
-    w.resolve(this.hold(w.id, this.local.occupy(waitedMs)));
+    w.resolve(this.hold(w.id, w.weight, this.local.occupy(waitedMs, w.weight)));
   }
 
   /** Wait limit or client gone: out of the shared queue, and a slot granted meanwhile goes back. */
@@ -204,7 +206,7 @@ export class SharedGate {
 
   private toLocal(w: RemoteWaiter): void {
     this.forget(w);
-    this.acquireLocal(w.tenant, w.cls, w.signal, 1).then(w.resolve, w.reject);
+    this.acquireLocal(w.tenant, w.cls, w.signal, w.weight).then(w.resolve, w.reject);
   }
 
   /** Gives back whatever `id` holds in Redis; asked again while Redis is only slow, else its lease lapses. */
@@ -218,8 +220,8 @@ export class SharedGate {
     );
   }
 
-  private hold(id: string, localRelease: () => void): () => void {
-    this.held.add(id);
+  private hold(id: string, weight: number, localRelease: () => void): () => void {
+    this.held.set(id, weight);
     let done = false;
     return () => {
       if (done) return;
@@ -262,7 +264,9 @@ export class SharedGate {
   /** Keeps the leases of slots held here alive (and re-asserts them after a Redis restart). */
   async renew(): Promise<void> {
     if (this.held.size === 0) return;
-    await this.slots.scripts.puertaSlotRenew(...this.head(), ...this.held);
+    const pairs: Array<string | number> = [];
+    for (const [id, weight] of this.held) pairs.push(id, weight);
+    await this.slots.scripts.puertaSlotRenew(...this.head(), ...pairs);
     this.slots.ok();
   }
 }

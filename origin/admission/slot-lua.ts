@@ -18,7 +18,8 @@
  *
  * KEYS (all scripts): 1 leases (id → expiry), 2 waiter liveness (id → expiry), 3 interactive
  * queue (id → tag), 4 batch queue, 5 interactive tenant tags (tenant → last tag), 6 batch tenant
- * tags, 7 meta hash (streak, gvI, gvB).
+ * tags, 7 meta hash (streak, gvI, gvB, held: slots the leases occupy), 8 weights (id → slots,
+ * for requests that occupy more than one: an embedding batch).
  * ARGV 1..6 (all scripts): now ms, lease ttl ms, slots, batch cap, interactive weight, channel prefix.
  */
 const DISPATCH = `
@@ -31,44 +32,73 @@ local chan = ARGV[6]
 local KEEP = 86400000
 
 local function touch()
-  for i = 1, 7 do redis.call('PEXPIRE', KEYS[i], KEEP) end
+  for i = 1, 8 do redis.call('PEXPIRE', KEYS[i], KEEP) end
+end
+
+-- Slots a request occupies (an embedding batch: one per input); absent means 1.
+local function weightOf(id)
+  return tonumber(redis.call('HGET', KEYS[8], id) or '1')
+end
+
+local function held()
+  return tonumber(redis.call('HGET', KEYS[7], 'held') or '0')
+end
+
+-- A lease ends (released, given up, lapsed): its slots come back.
+local function drop(id)
+  if redis.call('ZREM', KEYS[1], id) == 1 then
+    redis.call('HINCRBY', KEYS[7], 'held', -weightOf(id))
+  end
+  redis.call('HDEL', KEYS[8], id)
+end
+
+-- The first live waiter of a queue; waiters whose replica stopped renewing them are dropped.
+local function head(q, gv)
+  while true do
+    local top = redis.call('ZRANGE', q, 0, 0, 'WITHSCORES')
+    if #top == 0 then return nil end
+    local id = top[1]
+    local alive = tonumber(redis.call('ZSCORE', KEYS[2], id) or '0')
+    if alive > now then return { id = id, tag = top[2], w = weightOf(id), q = q, gv = gv } end
+    redis.call('ZREM', q, id)
+    redis.call('ZREM', KEYS[2], id)
+    redis.call('HDEL', KEYS[8], id)
+    redis.call('HSET', KEYS[7], gv, top[2])
+  end
 end
 
 local function dispatch()
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do drop(id) end
   while true do
-    local held = redis.call('ZCARD', KEYS[1])
-    if held >= slots then return end
-    local nI = redis.call('ZCARD', KEYS[3])
-    local nB = redis.call('ZCARD', KEYS[4])
-    local batchMay = nB > 0 and held < capB
+    local h = held()
+    if h >= slots then return end
+    local hI = head(KEYS[3], 'gvI')
+    local hB = head(KEYS[4], 'gvB')
+    local batchMay = hB ~= nil and h + hB.w <= capB
     local streak = tonumber(redis.call('HGET', KEYS[7], 'streak') or '0')
-    local q, gv
-    if nI > 0 and not (batchMay and streak >= weight) then
-      q = KEYS[3]; gv = 'gvI'; streak = streak + 1
+    local pick
+    if hI ~= nil and not (batchMay and streak >= weight) then
+      -- The head waits for room rather than be overtaken by smaller requests behind it.
+      if h + hI.w > slots then return end
+      pick = hI; streak = streak + 1
     elseif batchMay then
-      q = KEYS[4]; gv = 'gvB'; streak = 0
+      pick = hB; streak = 0
     else
       return
     end
-    local top = redis.call('ZPOPMIN', q)
-    local id = top[1]
-    redis.call('HSET', KEYS[7], gv, top[2])
-    local alive = tonumber(redis.call('ZSCORE', KEYS[2], id) or '0')
-    redis.call('ZREM', KEYS[2], id)
-    -- A waiter whose replica stopped renewing it is dropped, not granted.
-    if alive > now then
-      redis.call('HSET', KEYS[7], 'streak', streak)
-      redis.call('ZADD', KEYS[1], now + ttl, id)
-      redis.call('PUBLISH', chan .. string.match(id, '^[^:]+'), id)
-    end
+    redis.call('ZREM', pick.q, pick.id)
+    redis.call('ZREM', KEYS[2], pick.id)
+    redis.call('HSET', KEYS[7], pick.gv, pick.tag, 'streak', streak)
+    redis.call('ZADD', KEYS[1], now + ttl, pick.id)
+    redis.call('HINCRBY', KEYS[7], 'held', pick.w)
+    redis.call('PUBLISH', chan .. string.match(pick.id, '^[^:]+'), pick.id)
   end
 end
 `;
 
 /**
  * Idempotent per id (a replica may send it again when an answer timed out).
- * ARGV 7 id, 8 tenant, 9 class ('i' | 'b'), 10 max queue.
+ * ARGV 7 id, 8 tenant, 9 class ('i' | 'b'), 10 max queue, 11 slots it occupies.
  * → { 1 granted | 0 queued | -1 queue full, slots held, waiting }
  */
 export const SLOT_ACQUIRE_LUA = `${DISPATCH}
@@ -76,25 +106,31 @@ local id = ARGV[7]
 local tenant = ARGV[8]
 local cls = ARGV[9]
 local maxQueue = tonumber(ARGV[10])
+local w = tonumber(ARGV[11])
 dispatch()
-local held = redis.call('ZCARD', KEYS[1])
+local h = held()
 local nI = redis.call('ZCARD', KEYS[3])
 local nB = redis.call('ZCARD', KEYS[4])
 -- Sent again after a timed-out answer: report where it already stands, never queue it twice.
-if redis.call('ZSCORE', KEYS[1], id) then return { 1, held, nI + nB } end
+if redis.call('ZSCORE', KEYS[1], id) then return { 1, h, nI + nB } end
 if redis.call('ZSCORE', KEYS[3], id) or redis.call('ZSCORE', KEYS[4], id) then
   redis.call('ZADD', KEYS[2], now + ttl, id)
-  return { 0, held, nI + nB }
+  return { 0, h, nI + nB }
 end
 local ahead = nI
 local cap = slots
 if cls == 'b' then ahead = nI + nB; cap = capB end
-if ahead == 0 and held < cap then
+if w > 1 then redis.call('HSET', KEYS[8], id, w) end
+if ahead == 0 and h + w <= cap then
   redis.call('ZADD', KEYS[1], now + ttl, id)
+  redis.call('HINCRBY', KEYS[7], 'held', w)
   touch()
-  return { 1, held + 1, nI + nB }
+  return { 1, h + w, nI + nB }
 end
-if nI + nB >= maxQueue then return { -1, held, nI + nB } end
+if nI + nB >= maxQueue then
+  redis.call('HDEL', KEYS[8], id)
+  return { -1, h, nI + nB }
+end
 local q, tags, gvf = KEYS[3], KEYS[5], 'gvI'
 if cls == 'b' then q, tags, gvf = KEYS[4], KEYS[6], 'gvB' end
 -- An empty class starts its virtual time over, so the tag table never outgrows the queue.
@@ -109,7 +145,7 @@ redis.call('HSET', tags, tenant, tag)
 redis.call('ZADD', q, tag, id)
 redis.call('ZADD', KEYS[2], now + ttl, id)
 touch()
-return { 0, held, nI + nB + 1 }
+return { 0, h, nI + nB + 1 }
 `;
 
 /**
@@ -120,7 +156,7 @@ export const SLOT_LEAVE_LUA = `${DISPATCH}
 local id = ARGV[7]
 local queued = redis.call('ZREM', KEYS[3], id) + redis.call('ZREM', KEYS[4], id)
 redis.call('ZREM', KEYS[2], id)
-redis.call('ZREM', KEYS[1], id)
+drop(id)
 dispatch()
 return queued
 `;
@@ -148,10 +184,16 @@ return out
 
 /**
  * Renews (or, after a Redis restart, re-asserts) the leases of slots this replica holds: those
- * streams run on the engine whatever Redis remembers. ARGV 7.. lease ids.
+ * requests run on the engine whatever Redis remembers. ARGV 7.. pairs of lease id, slots.
  */
 export const SLOT_RENEW_LUA = `${DISPATCH}
-for i = 7, #ARGV do redis.call('ZADD', KEYS[1], now + ttl, ARGV[i]) end
+for i = 7, #ARGV, 2 do
+  local id, w = ARGV[i], tonumber(ARGV[i + 1])
+  if redis.call('ZADD', KEYS[1], now + ttl, id) == 1 then
+    redis.call('HINCRBY', KEYS[7], 'held', w)
+    if w > 1 then redis.call('HSET', KEYS[8], id, w) end
+  end
+end
 touch()
-return #ARGV - 6
+return 1
 `;

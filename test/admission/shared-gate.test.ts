@@ -1,0 +1,148 @@
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { admissionConfigSchema } from '../../origin/admission/config.ts';
+import { createAdmission, type CreatedAdmission } from '../../origin/admission/create.ts';
+import type { AdmissionController } from '../../origin/admission/controller.ts';
+import type { PriorityClass } from '../../origin/pipeline/admission.ts';
+import { createRedisClient, type RedisClient } from '../../origin/quota/redis-client.ts';
+import { redisConfigSchema } from '../../origin/quota/redis-config.ts';
+import { startRedis, type RedisServer } from '../helpers/redis.ts';
+
+const log = pino({ level: 'silent' });
+
+/**
+ * The shared slot queue in Redis, driven through two admission controllers (two replicas) on one
+ * real redis-server: the order in which waiters are granted is deterministic, so fairness,
+ * priority and multi-slot requests are checked exactly, not by timing.
+ */
+describe('slots shared through Redis: order of grants across replicas', () => {
+  let redis: RedisServer;
+  const made: Array<{ admission: CreatedAdmission; client: RedisClient }> = [];
+  let prefix = 0;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => redis?.close());
+  afterEach(async () => {
+    for (const m of made.splice(0)) {
+      await m.admission.close();
+      m.client.disconnect();
+    }
+  });
+
+  function replicas(n: number, admission: Record<string, unknown> = {}) {
+    const keyPrefix = `sg${++prefix}:`;
+    const cfg = admissionConfigSchema.parse({ defaultSlots: 4, queueWaitMs: 10_000, ...admission });
+    return Array.from({ length: n }, () => {
+      const client = createRedisClient(redisConfigSchema.parse({ url: redis.url, keyPrefix }), log);
+      const admission = createAdmission(cfg, { client, keyPrefix, commandTimeoutMs: 1_000 }, log);
+      made.push({ admission, client });
+      return admission.admission as AdmissionController;
+    });
+  }
+
+  /** Acquires and records the order of grants under `label`. */
+  function take(c: AdmissionController, label: string, order: string[], opts: { tenant?: string; priority?: PriorityClass; slots?: number; signal?: AbortSignal } = {}) {
+    return c
+      .acquire({ upstream: 'u', model: 'm', tenant: { id: opts.tenant ?? 't', via: 'none' }, priority: opts.priority ?? 'interactive', signal: opts.signal ?? new AbortController().signal, slots: opts.slots ?? 1 })
+      .then((release) => {
+        order.push(label);
+        return release;
+      });
+  }
+
+  const settle = () => new Promise((r) => setTimeout(r, 150));
+
+  it('a tenant queued behind another tenant’s flood on another replica waits one turn, not the flood', async () => {
+    const [a, b] = replicas(2, { defaultSlots: 1 });
+    const order: string[] = [];
+    const pending = new Map<string, Promise<() => void>>();
+    const releases = [await take(a, 'hold', order)];
+    for (let i = 0; i < 5; i++) pending.set(`flood${i}`, take(a, `flood${i}`, order, { tenant: 'flood' }));
+    await settle();
+    pending.set('calm', take(b, 'calm', order, { tenant: 'calm' }));
+    await settle();
+    for (let i = 0; i < 6; i++) {
+      releases.shift()!();
+      await settle();
+      releases.push(await pending.get(order[order.length - 1]!)!);
+    }
+    releases.forEach((r) => r());
+    // The calm tenant shares the first turn with the flood's first request (equal tags), and is
+    // never behind the rest of the flood queued before it.
+    expect(order[0]).toBe('hold');
+    expect(new Set(order.slice(1, 3))).toEqual(new Set(['flood0', 'calm']));
+    expect(order.slice(3)).toEqual(['flood1', 'flood2', 'flood3', 'flood4']);
+  });
+
+  it('interactive through one replica before batch queued earlier through another; batch still gets its turn', async () => {
+    const [a, b] = replicas(2, { defaultSlots: 1, interactiveWeight: 2 });
+    const order: string[] = [];
+    const releases: Array<() => void> = [await take(a, 'hold', order)];
+    const waiting = [
+      ...Array.from({ length: 3 }, (_, i) => take(a, `batch${i}`, order, { priority: 'batch' })),
+    ];
+    await settle();
+    waiting.push(...Array.from({ length: 4 }, (_, i) => take(b, `int${i}`, order)));
+    await settle();
+    for (let i = 0; i < 7; i++) {
+      releases.shift()!();
+      await settle();
+      const granted = order[order.length - 1]!;
+      const idx = granted.startsWith('batch') ? Number(granted.slice(5)) : 3 + Number(granted.slice(3));
+      releases.push(await waiting[idx]!);
+    }
+    // Two interactive in a row, then one batch (interactiveWeight 2), across replicas.
+    expect(order).toEqual(['hold', 'int0', 'int1', 'batch0', 'int2', 'int3', 'batch1', 'batch2']);
+    releases.forEach((r) => r());
+  });
+
+  it('an embedding batch occupies its slots in the shared count: the engine never holds more than the slots', async () => {
+    const [a, b] = replicas(2, { defaultSlots: 4 });
+    const order: string[] = [];
+    const batch = await take(a, 'batch3', order, { slots: 3 });
+    const two = take(b, 'two', order, { slots: 2 });
+    await settle();
+    expect(order).toEqual(['batch3']);
+    const snap = () => [a, b].map((c) => c.snapshot()[0]!.active);
+    expect(snap()).toEqual([3, 0]);
+    batch();
+    await two;
+    expect(snap()).toEqual([0, 2]);
+    // More slots than the engine has: it takes all of them, never waits forever.
+    const huge = take(a, 'huge', order, { slots: 99 });
+    await settle();
+    expect(order).not.toContain('huge');
+    (await two)();
+    await huge;
+    expect(snap()).toEqual([4, 0]);
+  });
+
+  it('a waiter that gives up (client gone) leaves the shared queue; the next one is granted', async () => {
+    const [a, b] = replicas(2, { defaultSlots: 1 });
+    const order: string[] = [];
+    const hold = await take(a, 'hold', order);
+    const ctl = new AbortController();
+    const gone = take(b, 'gone', order, { signal: ctl.signal });
+    const next = take(a, 'next', order);
+    await settle();
+    ctl.abort(new Error('client left'));
+    await expect(gone).rejects.toThrow('client left');
+    hold();
+    await next;
+    expect(order).toEqual(['hold', 'next']);
+  });
+
+  it('a full shared queue answers 503 queue_full at once, whichever replica the waiters came through', async () => {
+    const [a, b] = replicas(2, { defaultSlots: 1, maxQueue: 2 });
+    const order: string[] = [];
+    const hold = await take(a, 'hold', order);
+    const w = [take(a, 'w0', order), take(b, 'w1', order)];
+    await settle();
+    await expect(take(b, 'w2', order)).rejects.toMatchObject({ status: 503, code: 'queue_full' });
+    hold();
+    (await w[0]!)();
+    (await w[1]!)();
+  });
+});
