@@ -31,15 +31,17 @@ describe('slots shared through Redis: order of grants across replicas', () => {
     }
   });
 
-  function replicas(n: number, admission: Record<string, unknown> = {}) {
+  /** Two replicas' admission, sharing one key prefix on the one Redis. */
+  function replicas(admission: Record<string, unknown> = {}): [AdmissionController, AdmissionController] {
     const keyPrefix = `sg${++prefix}:`;
     const cfg = admissionConfigSchema.parse({ defaultSlots: 4, queueWaitMs: 10_000, ...admission });
-    return Array.from({ length: n }, () => {
+    const replica = () => {
       const client = createRedisClient(redisConfigSchema.parse({ url: redis.url, keyPrefix }), log);
       const admission = createAdmission(cfg, { client, keyPrefix, commandTimeoutMs: 1_000 }, log);
       made.push({ admission, client });
       return admission.admission as AdmissionController;
-    });
+    };
+    return [replica(), replica()];
   }
 
   /** Acquires and records the order of grants under `label`. */
@@ -55,7 +57,7 @@ describe('slots shared through Redis: order of grants across replicas', () => {
   const settle = () => new Promise((r) => setTimeout(r, 150));
 
   it('a tenant queued behind another tenant’s flood on another replica waits one turn, not the flood', async () => {
-    const [a, b] = replicas(2, { defaultSlots: 1 });
+    const [a, b] = replicas({ defaultSlots: 1 });
     const order: string[] = [];
     const pending = new Map<string, Promise<() => void>>();
     const releases = [await take(a, 'hold', order)];
@@ -77,7 +79,7 @@ describe('slots shared through Redis: order of grants across replicas', () => {
   });
 
   it('interactive through one replica before batch queued earlier through another; batch still gets its turn', async () => {
-    const [a, b] = replicas(2, { defaultSlots: 1, interactiveWeight: 2 });
+    const [a, b] = replicas({ defaultSlots: 1, interactiveWeight: 2 });
     const order: string[] = [];
     const releases: Array<() => void> = [await take(a, 'hold', order)];
     const waiting = [
@@ -99,7 +101,7 @@ describe('slots shared through Redis: order of grants across replicas', () => {
   });
 
   it('an embedding batch occupies its slots in the shared count: the engine never holds more than the slots', async () => {
-    const [a, b] = replicas(2, { defaultSlots: 4 });
+    const [a, b] = replicas({ defaultSlots: 4 });
     const order: string[] = [];
     const batch = await take(a, 'batch3', order, { slots: 3 });
     const two = take(b, 'two', order, { slots: 2 });
@@ -120,7 +122,7 @@ describe('slots shared through Redis: order of grants across replicas', () => {
   });
 
   it('a waiter that gives up (client gone) leaves the shared queue; the next one is granted', async () => {
-    const [a, b] = replicas(2, { defaultSlots: 1 });
+    const [a, b] = replicas({ defaultSlots: 1 });
     const order: string[] = [];
     const hold = await take(a, 'hold', order);
     const ctl = new AbortController();
@@ -135,7 +137,7 @@ describe('slots shared through Redis: order of grants across replicas', () => {
   });
 
   it('a full shared queue answers 503 queue_full at once, whichever replica the waiters came through', async () => {
-    const [a, b] = replicas(2, { defaultSlots: 1, maxQueue: 2 });
+    const [a, b] = replicas({ defaultSlots: 1, maxQueue: 2 });
     const order: string[] = [];
     const hold = await take(a, 'hold', order);
     const w = [take(a, 'w0', order), take(b, 'w1', order)];
