@@ -50,7 +50,7 @@ export async function startTarget(name: TargetName, opts: TargetOptions = {}): P
     });
     return { name, url: origin.origin.url, keys, origin, close: () => origin.close() };
   }
-  const s: EdgeStack = await startEdgeStack(name === 'viceroy' ? 'fastly' : 'workers', { edgeConfig: { DEFAULT_COUNTRY: 'DE' } });
+  const s: EdgeStack = await startEdgeStack(name === 'viceroy' ? 'fastly' : 'workers', { edgeConfig: { DEFAULT_COUNTRY: 'DE' }, ...(opts.sim?.timeScale !== undefined ? { timeScale: opts.sim.timeScale } : {}) });
   return { name, url: s.edge.url, keys: s.keys, origin: s.origin, close: () => s.close() };
 }
 
