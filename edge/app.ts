@@ -34,6 +34,9 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   app.use('*', rejectUncanonicalPath());
 
   app.get('/healthz', (c) => c.json({ status: 'ok', runtime: c.env.platform.runtime }));
+  // Ollama's liveness answer, given here without a key: the Ollama CLI and Claude Code probe
+  // `HEAD /` before they authenticate. It says the front door is up, nothing about the engine.
+  app.get('/', (c) => c.text('Ollama is running'));
 
   for (const prefix of ['/v1/*', '/api/*']) {
     app.use(prefix, authenticate(), residency(), rateLimit());

@@ -68,6 +68,12 @@ export interface PuertaErrorInit {
    * engine's error, which may echo the prompt): the client sees `message`, logs see this.
    */
   logMessage?: string;
+  /**
+   * The engine's own error text, as it wrote it. Ollama's clients are shown exactly this on the
+   * native routes (they match on Ollama's messages); other dialects get `message`, which adds
+   * which upstream said it.
+   */
+  engineText?: string;
 }
 
 export class PuertaError extends Error {
@@ -81,6 +87,7 @@ export class PuertaError extends Error {
   readonly upstream: UpstreamFault | null;
   /** Safe to log: `message` without any engine-written text (see PuertaErrorInit.logMessage). */
   readonly logMessage: string;
+  readonly engineText: string | undefined;
 
   constructor(init: PuertaErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -94,6 +101,7 @@ export class PuertaError extends Error {
     this.headers = init.headers ?? {};
     this.upstream = init.upstream ?? null;
     this.logMessage = init.logMessage ?? init.message;
+    this.engineText = init.engineText;
   }
 
   /** The same error with `logMessage` for logs and records (the client still sees `message`). */
@@ -109,6 +117,7 @@ export class PuertaError extends Error {
       headers: this.headers,
       ...(this.upstream !== null ? { upstream: this.upstream } : {}),
       logMessage,
+      ...(this.engineText !== undefined ? { engineText: this.engineText } : {}),
     });
   }
 
@@ -186,6 +195,6 @@ export const errors = {
     new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_unavailable', message, retryAfter, retryable: true, upstream: 'unavailable' }),
   upstreamTimeout: (message: string) =>
     new PuertaError({ status: 504, type: 'timeout_error', code: 'upstream_timeout', message, retryable: true, upstream: 'timeout' }),
-  upstreamError: (message: string, status = 502, code = 'upstream_error', fault: UpstreamFault = 'error') =>
-    new PuertaError({ status, type: 'api_error', code, message, retryable: status >= 500, upstream: fault }),
+  upstreamError: (message: string, status = 502, code = 'upstream_error', fault: UpstreamFault = 'error', engineText?: string) =>
+    new PuertaError({ status, type: 'api_error', code, message, retryable: status >= 500, upstream: fault, ...(engineText !== undefined ? { engineText } : {}) }),
 };

@@ -12,7 +12,9 @@ export type ClientDialectName =
   | 'openai-completions'
   | 'openai-embeddings'
   | 'openai-models'
+  | 'openai-model'
   | 'ollama-native'
+  | 'ollama-root'
   | 'ollama-list'
   | 'anthropic-messages'
   | 'anthropic-count-tokens'
@@ -54,6 +56,8 @@ export const ROUTES: readonly RouteEntry[] = [
   r('POST', '/v1/embeddings', 'openai-embeddings', { ...emb, errors: 'openai' }),
   r('GET', '/v1/models', 'openai-models', { ...list, errors: 'openai' }),
   r('POST', '/v1/responses', 'openai-responses', { ...gen, errors: 'responses', priority: 'interactive', persona: 'chat' }),
+  // Model names hold ':' and '/' (hf.co/org/model:tag): the id is the rest of the path.
+  r('GET', '/v1/models/:model{.+}', 'openai-model', { ...list, errors: 'openai' }),
   r('POST', '/v1/messages', 'anthropic-messages', { ...gen, errors: 'anthropic', priority: 'interactive', persona: 'chat' }),
   // The engine counts (one prefill): metered like a prompt, with no completion to estimate.
   r('POST', '/v1/messages/count_tokens', 'anthropic-count-tokens', { metered: 'embedding', namesModel: true, streams: 'never', errors: 'anthropic', priority: 'interactive', persona: 'chat' }),
@@ -65,14 +69,31 @@ export const ROUTES: readonly RouteEntry[] = [
   r('GET', '/api/tags', 'ollama-list', { ...list, errors: 'ollama' }),
   r('GET', '/api/ps', 'ollama-list', { ...list, errors: 'ollama' }),
   r('GET', '/api/version', 'ollama-list', { ...list, errors: 'ollama' }),
+  // Ollama's liveness answer; its CLI and Claude Code probe `HEAD /` before anything else.
+  r('GET', '/', 'ollama-root', { ...list, errors: 'ollama' }),
 ];
 
 const byKey = new Map(ROUTES.map((e) => [`${e.method} ${e.path}`, e]));
 const byPath = new Map(ROUTES.map((e) => [e.path, e]));
+/** Entries whose path ends in a parameter (`/v1/models/:model{.+}`): matched by what precedes it. */
+const byPrefix = ROUTES.filter((e) => e.path.includes('/:')).map((e) => ({ prefix: e.path.slice(0, e.path.indexOf('/:') + 1), entry: e }));
+
+function patternFor(method: string, path: string): RouteEntry | undefined {
+  for (const p of byPrefix) if (p.entry.method === method && path.length > p.prefix.length && path.startsWith(p.prefix)) return p.entry;
+  return undefined;
+}
+
+/** The model a path names (`GET /v1/models/{model}`), for the same allow-list checks as a body's; else null. */
+export function modelInPath(method: string, path: string): string | null {
+  const m = method === 'HEAD' ? 'GET' : method;
+  for (const p of byPrefix) if (p.entry.method === m && p.entry.path.includes('/:model') && path.length > p.prefix.length && path.startsWith(p.prefix)) return path.slice(p.prefix.length);
+  return null;
+}
 
 /** The entry for a request, or undefined for a path no route serves. */
 export function routeFor(method: string, path: string): RouteEntry | undefined {
-  return byKey.get(`${method === 'HEAD' ? 'GET' : method} ${path}`);
+  const m = method === 'HEAD' ? 'GET' : method;
+  return byKey.get(`${m} ${path}`) ?? patternFor(m, path);
 }
 
 /**
@@ -80,7 +101,7 @@ export function routeFor(method: string, path: string): RouteEntry | undefined {
  * belongs to (an unknown /api/ path is still answered the way an Ollama client reads errors).
  */
 export function errorDialectFor(path: string): ErrorDialect {
-  const e = byPath.get(path);
+  const e = byPath.get(path) ?? byPrefix.find((p) => path.startsWith(p.prefix) && path.length > p.prefix.length)?.entry;
   if (e) return e.errors;
   return path.startsWith('/api/') ? 'ollama' : 'openai';
 }

@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import { errors } from '../../shared/errors.ts';
 import { filterModelList, MODEL_LIST_PATHS, modelAllowed } from '../../shared/model-allow-list.ts';
-import { errorDialectFor } from '../../shared/routes.ts';
+import { errorDialectFor, modelInPath } from '../../shared/routes.ts';
 import { bodyDigest, newNonce, signedHeaders } from '../../shared/signing.ts';
 import type { EdgeEnv } from '../platform.ts';
 import { modelOf, readBody } from './body.ts';
@@ -27,7 +27,7 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const path = pathname + url.search;
 
   const body = await readBody(req, platform.config.MAX_BODY_BYTES);
-  const model = modelOf(body);
+  const model = modelOf(body) ?? modelInPath(req.method, pathname);
   if (model !== null && tenant.models.length > 0 && !modelAllowed(tenant.models, model)) throw errors.modelNotFound(model, tenant.models);
 
   const signed = await signedHeaders(await platform.signingKey(), {

@@ -48,6 +48,15 @@ export interface Sampling {
   presencePenalty?: number;
 }
 
+/** A generated token's log probability (natural log), with the likeliest alternatives when asked for. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  /** UTF-8 bytes of the token (a token may be part of a character). */
+  bytes?: number[];
+  top?: Array<{ token: string; logprob: number; bytes?: number[] }>;
+}
+
 export type Input = { kind: 'chat'; messages: Message[] } | { kind: 'prompt'; prompt: string; suffix?: string };
 
 export interface Generation {
@@ -61,6 +70,8 @@ export interface Generation {
   sampling: Sampling;
   /** Structured output: any JSON, or JSON matching a schema. */
   format?: 'json' | { schema: Record<string, unknown> };
+  /** Log probabilities per token, with `top` alternatives each (0–20). */
+  logprobs?: { top: number };
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
@@ -75,7 +86,7 @@ export interface Usage {
  * fields may be empty); `done` comes exactly once, last, with the engine's own token counts.
  */
 export type GenerationEvent =
-  | { type: 'delta'; text: string; thinking?: string | undefined; toolCalls?: ToolCall[] | undefined }
+  | { type: 'delta'; text: string; thinking?: string | undefined; toolCalls?: ToolCall[] | undefined; logprobs?: TokenLogprob[] | undefined }
   | { type: 'done'; finish: FinishReason; usage: Usage };
 
 /** A whole (non-streamed) answer. */
@@ -85,6 +96,7 @@ export interface GenerationResult {
   toolCalls: ToolCall[];
   finish: FinishReason;
   usage: Usage;
+  logprobs?: TokenLogprob[] | undefined;
 }
 
 /** What both sides of a translation may need to know about the request being served. */

@@ -72,13 +72,13 @@ export function fromUpstreamStatus(status: number, bodyText: string, upstream: s
   }
   const logged = engineTextForLogs(message);
   if (status === 404 && model !== undefined) return errors.modelNotFound(model);
-  if (status === 404) return errors.notFound(`upstream '${upstream}': ${message}`).withLogMessage(`upstream '${upstream}': ${logged}`);
+  if (status === 404) return new PuertaError({ status: 404, type: 'not_found_error', code: 'not_found', message: `upstream '${upstream}': ${message}`, logMessage: `upstream '${upstream}': ${logged}`, retryable: false, engineText: message });
   if (status === 400 || status === 422) {
-    return new PuertaError({ status: 400, type: 'invalid_request_error', code: 'upstream_rejected', message: `upstream rejected the request: ${message}`, logMessage: `upstream rejected the request: ${logged}`, retryable: false, upstream: 'rejected' });
+    return new PuertaError({ status: 400, type: 'invalid_request_error', code: 'upstream_rejected', message: `upstream rejected the request: ${message}`, logMessage: `upstream rejected the request: ${logged}`, retryable: false, upstream: 'rejected', engineText: message });
   }
   if (status === 429 || status === 503) {
-    return new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_busy', message: `upstream '${upstream}' is busy: ${message}`, logMessage: `upstream '${upstream}' is busy: ${logged}`, retryAfter: 5, retryable: true, upstream: 'busy' });
+    return new PuertaError({ status: 503, type: 'overloaded_error', code: 'upstream_busy', message: `upstream '${upstream}' is busy: ${message}`, logMessage: `upstream '${upstream}' is busy: ${logged}`, retryAfter: 5, retryable: true, upstream: 'busy', engineText: message });
   }
-  if (status === 499) return errors.upstreamError(`upstream '${upstream}' cancelled the request`, 502, 'upstream_cancelled', 'cancelled');
-  return errors.upstreamError(`upstream '${upstream}' answered ${status}: ${message}`, 502).withLogMessage(`upstream '${upstream}' answered ${status}: ${logged}`);
+  if (status === 499) return errors.upstreamError(`upstream '${upstream}' cancelled the request`, 502, 'upstream_cancelled', 'cancelled', message);
+  return errors.upstreamError(`upstream '${upstream}' answered ${status}: ${message}`, 502, 'upstream_error', 'error', message).withLogMessage(`upstream '${upstream}' answered ${status}: ${logged}`);
 }

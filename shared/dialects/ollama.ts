@@ -7,8 +7,9 @@ import type { ErrorShape } from './errors.ts';
 const enc = new TextEncoder();
 
 export const ollamaErrors: ErrorShape = {
-  body: (err, requestId) => ({ error: err.message, request_id: requestId }),
-  streamError: (err, requestId) => enc.encode(JSON.stringify({ error: err.message, request_id: requestId }) + '\n'),
+  // The engine's own words when it said something (Ollama's clients match on them), else ours.
+  body: (err, requestId) => ({ error: err.engineText ?? err.message, request_id: requestId }),
+  streamError: (err, requestId) => enc.encode(JSON.stringify({ error: err.engineText ?? err.message, request_id: requestId }) + '\n'),
   endedCleanly(tail) {
     if (!tail.endsWith('\n')) return false;
     const lines = tail.split('\n').filter((l) => l.trim() !== '');

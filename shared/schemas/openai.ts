@@ -24,8 +24,18 @@ export const chatMessageSchema = z.looseObject({
   tool_call_id: z.string().optional(),
   /** Reasoning text of an earlier assistant turn (Ollama's `thinking`). */
   reasoning: z.string().optional(),
+  /** The same, as DeepSeek, vLLM and LiteLLM name it; gpt-oss tool loops send it back. */
+  reasoning_content: z.string().optional(),
 });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+/**
+ * OpenAI's reasoning efforts, as Ollama maps them to `think`: `none` turns reasoning off, the
+ * ends of OpenAI's scale clamp to Ollama's (`minimal` → low, `xhigh` → high).
+ */
+export const reasoningEfforts = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+export type ReasoningEffort = (typeof reasoningEfforts)[number];
+export const reasoningEffortSchema = z.enum(reasoningEfforts, { error: `must be one of ${reasoningEfforts.join(', ')}` });
 
 const stop = z.union([z.string(), z.array(z.string()).max(16)]);
 
@@ -64,7 +74,11 @@ export const chatCompletionRequestSchema = z.looseObject({
       z.object({ type: z.literal('json_schema'), json_schema: z.looseObject({ name: z.string().optional(), schema: z.record(z.string(), z.unknown()) }) }),
     ])
     .optional(),
-  reasoning_effort: z.enum(['low', 'medium', 'high']).nullish(),
+  reasoning_effort: reasoningEffortSchema.nullish(),
+  /** OpenRouter's and the Responses API's spelling; wins over reasoning_effort, as in Ollama. */
+  reasoning: z.looseObject({ effort: reasoningEffortSchema.nullish() }).nullish(),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: z.number().int().min(0, 'must be between 0 and 20').max(20, 'must be between 0 and 20').nullish(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
@@ -76,12 +90,19 @@ export const completionRequestSchema = z.looseObject({
 });
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 
+/** OpenAI also takes token ids (`[1, 2]` or `[[1, 2], [3]]`); Ollama embeds text only. */
+function isTokenInput(v: unknown): boolean {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' || (Array.isArray(x) && x.every((y) => typeof y === 'number')));
+}
+
 export const embeddingRequestSchema = z.looseObject({
   model: z.string().min(1, 'model is required'),
-  input: z.union([
-    z.string(),
-    z.array(z.string()).min(1, 'input must not be empty').max(MAX_EMBED_INPUTS, `at most ${MAX_EMBED_INPUTS} inputs per request`),
-  ]),
+  input: z.union([z.string(), z.array(z.string()).min(1, 'input must not be empty').max(MAX_EMBED_INPUTS, `at most ${MAX_EMBED_INPUTS} inputs per request`)], {
+    error: (iss) =>
+      isTokenInput(iss.input)
+        ? 'token arrays are not supported (the engine embeds text): send a string or an array of strings'
+        : `must be a string or an array of 1 to ${MAX_EMBED_INPUTS} strings`,
+  }),
   encoding_format: z.enum(['float', 'base64']).default('float'),
   dimensions: z.number().int().positive().optional(),
   user: z.string().optional(),

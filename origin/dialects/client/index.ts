@@ -15,7 +15,8 @@ import { openaiChat } from './openai-chat/index.ts';
 import { openaiCompletions } from './openai-completions/index.ts';
 import { openaiResponses } from './openai-responses/index.ts';
 import { embeddings } from './openai-embeddings/index.ts';
-import { listModels } from './openai-models/index.ts';
+import { listModels, retrieveModel } from './openai-models/index.ts';
+import { ollamaRoot } from './ollama-native/root.ts';
 
 type HandlerFactory = (deps: OriginDeps, route: RouteEntry) => Handler<OriginEnv>;
 
@@ -24,6 +25,8 @@ export const CLIENT_DIALECTS: Record<ClientDialectName, HandlerFactory> = {
   'openai-completions': (deps, route) => generationRoute(deps, route, openaiCompletions),
   'openai-embeddings': embeddings,
   'openai-models': (deps) => listModels(deps),
+  'openai-model': (deps) => retrieveModel(deps),
+  'ollama-root': () => ollamaRoot,
   'ollama-native': nativeModelRoute,
   'ollama-list': ollamaList,
   'anthropic-messages': (deps, route) => generationRoute(deps, route, anthropicMessages),

@@ -58,6 +58,52 @@ function recordCounts(rec: RequestRecord, final: { prompt_eval_count?: unknown; 
 
 /** The final `done:true` line is small; it never needs more than the last few KiB of the stream. */
 const TAIL_BYTES = 4096;
+/**
+ * `"done":true` sits near the start of /api/generate's final line (before a `context` that can
+ * run to megabytes) and near the end of /api/chat's (after the message, before the counts), so
+ * the start of the last line is kept as well as the stream's tail.
+ */
+const HEAD_BYTES = 512;
+const DONE = '"done":true';
+
+/** The first HEAD_BYTES of the stream's last line, kept across chunks without allocating. */
+class LastLineHead {
+  readonly bytes = new Uint8Array(HEAD_BYTES);
+  len = 0;
+  /** The previous chunk ended a line: the next byte starts a new one. */
+  private lineEnded = false;
+
+  add(chunk: Uint8Array): void {
+    const nl = chunk.lastIndexOf(0x0a);
+    if (nl === -1) return this.append(chunk, 0, chunk.length);
+    if (nl < chunk.length - 1) {
+      this.len = 0;
+      this.lineEnded = false;
+      return this.append(chunk, nl + 1, chunk.length);
+    }
+    // The chunk ends a line: that line began after the previous newline in it, or earlier.
+    const prev = chunk.lastIndexOf(0x0a, nl - 1);
+    if (prev >= 0) this.len = 0;
+    this.append(chunk, prev + 1, nl);
+    this.lineEnded = true;
+  }
+
+  private append(chunk: Uint8Array, from: number, to: number): void {
+    if (this.lineEnded) {
+      this.len = 0;
+      this.lineEnded = false;
+    }
+    const n = Math.min(to - from, HEAD_BYTES - this.len);
+    if (n > 0) {
+      this.bytes.set(chunk.subarray(from, from + n), this.len);
+      this.len += n;
+    }
+  }
+
+  text(): string {
+    return new TextDecoder().decode(this.bytes.subarray(0, this.len));
+  }
+}
 
 /**
  * Raw bytes, as Ollama sent them. Only the stream's tail is kept, to read the engine's counts
@@ -70,11 +116,13 @@ function relayRaw(rec: RequestRecord) {
     // One buffer per stream: the tail is kept without an allocation per chunk.
     const tail = new Uint8Array(TAIL_BYTES);
     let tailLen = 0;
+    const head = new LastLineHead();
     try {
       for await (const chunk of opened.res.body as AsyncIterable<Uint8Array>) {
         if (chunk.length === 0) continue;
         lineOpen = chunk[chunk.length - 1] !== 0x0a;
         tailLen = keepTail(tail, tailLen, chunk);
+        head.add(chunk);
         const p = emit(chunk);
         if (p) await p;
       }
@@ -85,12 +133,13 @@ function relayRaw(rec: RequestRecord) {
     }
     const text = new TextDecoder().decode(tail.subarray(0, tailLen)).trimEnd();
     const last = text.slice(text.lastIndexOf('\n') + 1);
-    if (last.includes('"done":true')) {
+    if (last.includes(DONE) || head.text().includes(DONE)) {
       try {
         recordCounts(rec, JSON.parse(last) as Record<string, unknown>);
       } catch {
         // A tail cut mid-line (a final object over 4 KiB): the counts stay the estimate.
       }
+      return;
     } else if (last.includes('"error"')) {
       // Ollama failed the stream with its own error line, already relayed: the request failed.
       let message: unknown;
@@ -101,6 +150,10 @@ function relayRaw(rec: RequestRecord) {
       }
       if (typeof message === 'string') throw alreadyFramed(upstreamFailures.midStream(opened.upstream.name, message));
     }
+    // Neither a done line nor an error: Ollama ends a 200 like this when it aborts a prediction
+    // (token-repeat limit). The client gets Ollama's error line; the record, an upstream error.
+    if (lineOpen) await emit(NEWLINE);
+    throw upstreamFailures.truncated(opened.upstream.name);
   };
 }
 
@@ -116,15 +169,22 @@ function keepTail(tail: Uint8Array, len: number, chunk: Uint8Array): number {
   return keep + chunk.length;
 }
 
-/** A whole (non-streamed) answer: read once, counts recorded, bytes returned unchanged. */
-async function passResponse(opened: OpenedUpstream, rec: RequestRecord): Promise<Response> {
+/**
+ * A whole (non-streamed) answer: read once, counts recorded, bytes returned unchanged. A
+ * generation that never reached `done` (Ollama's token-repeat abort answers `"done":false`) is a
+ * truncated upstream, not an answer.
+ */
+async function passResponse(opened: OpenedUpstream, rec: RequestRecord, generation: boolean): Promise<Response> {
   const type = opened.res.headers['content-type'];
   const bytes = new Uint8Array(await opened.res.body.arrayBuffer());
+  let parsed: Record<string, unknown> | undefined;
   try {
-    recordCounts(rec, JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>);
+    parsed = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
   } catch {
     // Not JSON (should not happen on 2xx): relay it anyway; Ollama's client will say what is wrong.
   }
+  if (generation && parsed?.done === false) throw upstreamFailures.truncated(opened.upstream.name);
+  if (parsed) recordCounts(rec, parsed);
   return new Response(bytes, {
     status: opened.res.status,
     headers: { 'content-type': typeof type === 'string' ? type : 'application/json', 'content-length': String(bytes.byteLength), 'x-request-id': rec.requestId },
@@ -158,7 +218,7 @@ export function nativeModelRoute(deps: OriginDeps, route: RouteEntry) {
         shape: route.persona,
       }),
     };
-    const res = streams && body.stream !== false ? await streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay: relayRaw(rec) }) : await jsonExchange(c, deps, open, (opened) => passResponse(opened, rec));
+    const res = streams && body.stream !== false ? await streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay: relayRaw(rec) }) : await jsonExchange(c, deps, open, (opened) => passResponse(opened, rec, streams));
     if (rag?.wanted) res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));
     return res;
   };

@@ -3,7 +3,7 @@ import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../.
 import { DONE_FRAME, encodeData } from '../../../../shared/sse.ts';
 import { sseFraming } from '../../../stream/framing.ts';
 import type { GenerationDialect } from '../dialect.ts';
-import { ChunkWriter, newId, openAiToolCalls, openAiUsage } from '../openai-common/chunks.ts';
+import { ChunkWriter, newId, openAiLogprobs, openAiToolCalls, openAiUsage, withReasoning } from '../openai-common/chunks.ts';
 import { chatToGeneration } from './to-generation.ts';
 
 export const openaiChat: GenerationDialect<ChatCompletionRequest> = {
@@ -14,7 +14,7 @@ export const openaiChat: GenerationDialect<ChatCompletionRequest> = {
   toGeneration: chatToGeneration,
   response(r, req) {
     const message: Record<string, unknown> = { role: 'assistant', content: r.text };
-    if (r.thinking) message.reasoning = r.thinking;
+    withReasoning(message, r.thinking);
     if (r.toolCalls.length) message.tool_calls = openAiToolCalls(r.toolCalls, 0);
     return {
       id: newId('chatcmpl'),
@@ -22,7 +22,7 @@ export const openaiChat: GenerationDialect<ChatCompletionRequest> = {
       created: Math.floor(Date.now() / 1000),
       model: req.model,
       system_fingerprint: 'fp_puerta',
-      choices: [{ index: 0, message, logprobs: null, finish_reason: r.finish }],
+      choices: [{ index: 0, message, logprobs: openAiLogprobs(r.logprobs), finish_reason: r.finish }],
       usage: openAiUsage(r.usage),
     };
   },
@@ -40,17 +40,17 @@ export const openaiChat: GenerationDialect<ChatCompletionRequest> = {
           out.push(DONE_FRAME);
           return out;
         }
-        const hasContent = ev.text !== '' || !!ev.thinking || !!ev.toolCalls?.length;
+        const hasContent = ev.text !== '' || !!ev.thinking || !!ev.toolCalls?.length || !!ev.logprobs?.length;
         const wasFirst = first;
         first = false;
         if (!wasFirst && !hasContent) return undefined;
         const delta: Record<string, unknown> = wasFirst ? { role: 'assistant', content: ev.text } : { content: ev.text };
-        if (ev.thinking) delta.reasoning = ev.thinking;
+        withReasoning(delta, ev.thinking);
         if (ev.toolCalls?.length) {
           delta.tool_calls = openAiToolCalls(ev.toolCalls, toolIndex);
           toolIndex += ev.toolCalls.length;
         }
-        return encodeData(writer.chat(delta));
+        return encodeData(writer.chat(delta, null, ev.logprobs));
       },
     };
   },

@@ -2,6 +2,7 @@
 import { errors } from '../../../../shared/errors.ts';
 import type { ChatCompletionRequest, ChatMessage } from '../../../../shared/schemas/openai.ts';
 import type { Generation, Message, ToolChoice } from '../../generation.ts';
+import { reasoningFromEffort } from '../openai-common/reasoning.ts';
 import { openAiSampling } from '../openai-common/sampling.ts';
 
 const DATA_URL = /^data:image\/[a-z+.-]+;base64,(.+)$/i;
@@ -28,7 +29,8 @@ function toMessage(m: ChatMessage, index: number, toolNames: Map<string, string>
   }
   const out: Message = { role: m.role === 'developer' ? 'system' : m.role, text };
   if (images.length) out.images = images;
-  if (m.reasoning) out.thinking = m.reasoning;
+  const thinking = m.reasoning ?? m.reasoning_content;
+  if (thinking) out.thinking = thinking;
   if (m.tool_calls?.length) {
     out.toolCalls = m.tool_calls.map((tc, j) => {
       if (tc.id) toolNames.set(tc.id, tc.function.name);
@@ -68,6 +70,9 @@ export function chatToGeneration(req: ChatCompletionRequest): Generation {
   if (choice) gen.toolChoice = choice;
   if (req.response_format?.type === 'json_object') gen.format = 'json';
   else if (req.response_format?.type === 'json_schema') gen.format = { schema: req.response_format.json_schema.schema };
-  if (req.reasoning_effort) gen.reasoning = req.reasoning_effort;
+  const effort = req.reasoning?.effort ?? req.reasoning_effort;
+  if (effort) gen.reasoning = reasoningFromEffort(effort);
+  if (req.logprobs) gen.logprobs = { top: req.top_logprobs ?? 0 };
+  else if (req.top_logprobs) throw errors.badRequest('top_logprobs needs logprobs: true', 'top_logprobs');
   return gen;
 }

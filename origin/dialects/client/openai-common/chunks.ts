@@ -1,4 +1,4 @@
-import type { FinishReason, ToolCall, Usage } from '../../generation.ts';
+import type { FinishReason, TokenLogprob, ToolCall, Usage } from '../../generation.ts';
 
 export function openAiUsage(u: Usage): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
   return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };
@@ -11,6 +11,29 @@ export function openAiToolCalls(calls: ToolCall[], startIndex: number) {
     type: 'function' as const,
     function: { name: tc.name, arguments: JSON.stringify(tc.arguments) },
   }));
+}
+
+/** `choices[].logprobs` in OpenAI's shape (every entry has `bytes` and `top_logprobs`). */
+export function openAiLogprobs(lps: TokenLogprob[] | undefined): { content: unknown[] } | null {
+  if (!lps?.length) return null;
+  return {
+    content: lps.map((lp) => ({
+      token: lp.token,
+      logprob: lp.logprob,
+      bytes: lp.bytes ?? null,
+      top_logprobs: (lp.top ?? []).map((t) => ({ token: t.token, logprob: t.logprob, bytes: t.bytes ?? null })),
+    })),
+  };
+}
+
+/**
+ * Reasoning text under both names clients read: `reasoning` (Ollama, OpenRouter) and
+ * `reasoning_content` (DeepSeek, vLLM, LiteLLM).
+ */
+export function withReasoning(target: Record<string, unknown>, thinking: string | undefined): void {
+  if (!thinking) return;
+  target.reasoning = thinking;
+  target.reasoning_content = thinking;
 }
 
 /**
@@ -28,8 +51,9 @@ export class ChunkWriter {
   }
 
   /** chat: `"delta":{…}`; completions: `"text":"…"`. */
-  chat(delta: Record<string, unknown>, finish: FinishReason | null = null): string {
-    return this.prefix + '"delta":' + JSON.stringify(delta) + ',"logprobs":null,"finish_reason":' + (finish ? `"${finish}"` : 'null') + '}]}';
+  chat(delta: Record<string, unknown>, finish: FinishReason | null = null, logprobs: TokenLogprob[] | undefined = undefined): string {
+    const lp = logprobs?.length ? JSON.stringify(openAiLogprobs(logprobs)) : 'null';
+    return this.prefix + '"delta":' + JSON.stringify(delta) + ',"logprobs":' + lp + ',"finish_reason":' + (finish ? `"${finish}"` : 'null') + '}]}';
   }
 
   text(text: string, finish: FinishReason | null = null): string {

@@ -22,8 +22,10 @@ function message(m: Message): OllamaMessage {
   const out: OllamaMessage = { role: m.role, content: m.text };
   if (m.images?.length) out.images = m.images;
   if (m.thinking) out.thinking = m.thinking;
-  if (m.toolCalls?.length) out.tool_calls = m.toolCalls.map((tc) => ({ function: { name: tc.name, arguments: tc.arguments } }));
+  // Ids go through: two results of the same function are told apart only by the call they answer.
+  if (m.toolCalls?.length) out.tool_calls = m.toolCalls.map((tc) => ({ ...(tc.id ? { id: tc.id } : {}), function: { name: tc.name, arguments: tc.arguments } }));
   if (m.role === 'tool' && m.toolName) out.tool_name = m.toolName;
+  if (m.role === 'tool' && m.toolCallId) out.tool_call_id = m.toolCallId;
   return out;
 }
 
@@ -48,6 +50,10 @@ export function ollamaBody(gen: Generation, target: UpstreamTarget): { path: str
   if (gen.format === 'json') body.format = 'json';
   else if (gen.format) body.format = gen.format.schema;
   if (gen.reasoning !== undefined) body.think = gen.reasoning;
+  if (gen.logprobs) {
+    body.logprobs = true;
+    if (gen.logprobs.top > 0) body.top_logprobs = gen.logprobs.top;
+  }
   if (cfg.keepAlive !== undefined) body.keep_alive = cfg.keepAlive;
   return { path: '/api/chat', body };
 }

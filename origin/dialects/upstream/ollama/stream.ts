@@ -2,8 +2,8 @@
 import { ndjsonLines } from '../../../stream/ndjson-lines.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
 import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
-import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type ToolCall, type Usage } from '../../generation.ts';
-import type { OllamaChatChunk, OllamaToolCall } from './types.ts';
+import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../generation.ts';
+import type { OllamaChatChunk, OllamaLogprob, OllamaToolCall } from './types.ts';
 
 /** The official Ollama client reads lines up to 8 MB; anything longer is a broken upstream. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -38,6 +38,11 @@ function toolCalls(calls: OllamaToolCall[], ctx: GenerationContext, start: numbe
   return calls.map((tc, i) => ({ id: tc.id ?? `call_${ctx.requestId}_${start + i}`, name: tc.function.name, arguments: tc.function.arguments ?? {} }));
 }
 
+function logprobsOf(lps: OllamaLogprob[] | undefined): TokenLogprob[] | undefined {
+  if (!lps?.length) return undefined;
+  return lps.map((lp) => ({ token: lp.token, logprob: lp.logprob, ...(lp.bytes ? { bytes: lp.bytes } : {}), ...(lp.top_logprobs ? { top: lp.top_logprobs } : {}) }));
+}
+
 export async function* ollamaEvents(opened: OpenedUpstream, ctx: GenerationContext, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
   let calls = 0;
   for await (const chunk of ollamaLines(opened, signal)) {
@@ -45,7 +50,7 @@ export async function* ollamaEvents(opened: OpenedUpstream, ctx: GenerationConte
     const tc = m?.tool_calls?.length ? toolCalls(m.tool_calls, ctx, calls) : undefined;
     if (tc) calls += tc.length;
     // /api/chat answers in `message`, /api/generate in `response`.
-    yield { type: 'delta', text: m ? m.content : (chunk.response ?? ''), thinking: m ? m.thinking : chunk.thinking, toolCalls: tc };
+    yield { type: 'delta', text: m ? m.content : (chunk.response ?? ''), thinking: m ? m.thinking : chunk.thinking, toolCalls: tc, logprobs: logprobsOf(chunk.logprobs) };
     if (chunk.done) {
       yield { type: 'done', finish: finishReason(chunk.done_reason === 'length', calls > 0), usage: usageOf(chunk) };
       return;
@@ -56,6 +61,8 @@ export async function* ollamaEvents(opened: OpenedUpstream, ctx: GenerationConte
 
 export async function ollamaResult(opened: OpenedUpstream, ctx: GenerationContext): Promise<GenerationResult> {
   const r = (await opened.res.body.json()) as OllamaChatChunk;
+  // Ollama's token-repeat abort: a whole answer that never reached done (no reason, no counts).
+  if (!r.done) throw upstreamFailures.truncated(opened.upstream.name);
   const calls = toolCalls(r.message?.tool_calls ?? [], ctx, 0);
   return {
     text: r.message ? r.message.content : (r.response ?? ''),
@@ -63,5 +70,6 @@ export async function ollamaResult(opened: OpenedUpstream, ctx: GenerationContex
     toolCalls: calls,
     finish: finishReason(r.done_reason === 'length', calls.length > 0),
     usage: usageOf(r),
+    logprobs: logprobsOf(r.logprobs),
   };
 }

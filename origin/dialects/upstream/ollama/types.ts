@@ -12,6 +12,8 @@ export interface OllamaMessage {
   images?: string[];
   tool_calls?: OllamaToolCall[];
   tool_name?: string;
+  /** On a tool result: the call it answers (Ollama's Message.ToolCallID). */
+  tool_call_id?: string;
 }
 
 export interface OllamaFinal {
@@ -25,6 +27,14 @@ export interface OllamaFinal {
   eval_duration?: number;
 }
 
+/** api.Logprob: the token, its log probability, its bytes, and the alternatives when asked for. */
+export interface OllamaLogprob {
+  token: string;
+  logprob: number;
+  bytes?: number[];
+  top_logprobs?: Array<{ token: string; logprob: number; bytes?: number[] }>;
+}
+
 export interface OllamaChatChunk extends Partial<OllamaFinal> {
   model: string;
   created_at: string;
@@ -33,6 +43,7 @@ export interface OllamaChatChunk extends Partial<OllamaFinal> {
   thinking?: string;
   done: boolean;
   error?: string;
+  logprobs?: OllamaLogprob[];
 }
 
 export interface OllamaEmbedResponse {
