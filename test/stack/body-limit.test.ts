@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { startEdgeStack, type EdgeStack } from '../edge/harness/stack.ts';
 
-/** A 12-megapixel JPEG is 3–8 MB; 8 MB in base64 is about 10.7 MB. */
-const photoBase64 = Buffer.alloc(8 * 1024 * 1024, 0xa5).toString('base64');
+/** A 12-megapixel JPEG is 3–8 MB: 4.5 MB is 6 MB in base64, past the old 4 MiB limit. */
+const photoBase64 = Buffer.alloc(4.5 * 1024 * 1024, 0xa5).toString('base64');
 
 const photoChat = JSON.stringify({
   model: 'llama3.2:3b',
