@@ -97,12 +97,19 @@ function isTokenInput(v: unknown): boolean {
 
 export const embeddingRequestSchema = z.looseObject({
   model: z.string().min(1, 'model is required'),
-  input: z.union([z.string(), z.array(z.string()).min(1, 'input must not be empty').max(MAX_EMBED_INPUTS, `at most ${MAX_EMBED_INPUTS} inputs per request`)], {
-    error: (iss) =>
-      isTokenInput(iss.input)
-        ? 'token arrays are not supported (the engine embeds text): send a string or an array of strings'
-        : `must be a string or an array of 1 to ${MAX_EMBED_INPUTS} strings`,
-  }),
+  input: z.union([
+    z.string(),
+    // Never accepted: a branch of its own, ahead of the string array, so a refusal of token ids
+    // says why instead of naming their first element (the 400 reports the first branch past
+    // the type check).
+    z.custom<never>(() => false, {
+      error: (iss) =>
+        isTokenInput(iss.input)
+          ? 'token arrays are not supported (the engine embeds text): send a string or an array of strings'
+          : `must be a string or an array of 1 to ${MAX_EMBED_INPUTS} strings`,
+    }),
+    z.array(z.string()).min(1, 'input must not be empty').max(MAX_EMBED_INPUTS, `at most ${MAX_EMBED_INPUTS} inputs per request`),
+  ]),
   encoding_format: z.enum(['float', 'base64']).default('float'),
   dimensions: z.number().int().positive().optional(),
   user: z.string().optional(),
