@@ -53,6 +53,8 @@ it('codex exec answers through the edge with a tenant key', { timeout: 180_000 }
   expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
   // `codex exec` prints the final message on stdout; its progress goes to stderr.
   expect(run.stdout.trim().split(/\s+/).length, `${run.stdout}\n${run.stderr}`).toBeGreaterThanOrEqual(3);
+  // No retries: Codex reconnects (up to five times) on any stream it cannot use.
+  expect(run.stderr).not.toMatch(/Reconnecting|ERROR/);
   const stats = s.origin.sim.stats();
   expect(stats.requestsByModel['gpt-oss:20b']).toBeGreaterThanOrEqual(1);
   expect(stats.rejected['400'] + stats.rejected['500']).toBe(0);
