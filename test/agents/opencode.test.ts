@@ -1,66 +1,70 @@
 /**
- * OpenCode (npm opencode-ai) completes one turn through the edge (workerd) with a tenant key,
+ * OpenCode (npm opencode-ai) completes one turn through the edge (workerd, and Viceroy for Fastly) with a tenant key,
  * offline: an `@ai-sdk/openai-compatible` provider (bundled in OpenCode, nothing fetched at run
  * time) pointed at the edge's /v1. It sends two streamed chat completions (a title, then the turn
  * with its tools and stream_options.include_usage).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
-import { startEdgeStack, type EdgeStack } from '../edge/harness/stack.ts';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { startEdgeStack, type EdgeStack, type Runtime } from '../edge/harness/stack.ts';
 import { agentBin, freshHome, runAgent } from './harness.ts';
 
-let s: EdgeStack;
-beforeAll(async () => {
-  agentBin('opencode');
-  s = await startEdgeStack('workers', { timeScale: 0.01 });
-});
-afterAll(async () => {
-  await s?.close();
-});
+for (const runtime of ['workers', 'fastly'] as Runtime[]) {
+  describe(`edge on ${runtime}`, () => {
+    let s: EdgeStack;
+    beforeAll(async () => {
+      agentBin('opencode');
+      s = await startEdgeStack(runtime, { timeScale: 0.01 });
+    });
+    afterAll(async () => {
+      await s?.close();
+    });
 
-it('opencode run answers through the edge with a tenant key', { timeout: 180_000 }, async () => {
-  const { home, cwd, remove } = freshHome();
-  onTestFinished(remove);
-  const config = join(home, 'opencode.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      $schema: 'https://opencode.ai/config.json',
-      autoupdate: false,
-      share: 'disabled',
-      provider: {
-        puerta: {
-          npm: '@ai-sdk/openai-compatible',
-          name: 'Puerta',
-          options: { baseURL: `${s.edge.url}/v1`, apiKey: '{env:PUERTA_API_KEY}' },
-          models: { 'gpt-oss:20b': { name: 'gpt-oss 20b', tool_call: true, reasoning: true } },
+    it('opencode run answers through the edge with a tenant key', { timeout: 180_000 }, async () => {
+      const { home, cwd, remove } = freshHome();
+      onTestFinished(remove);
+      const config = join(home, 'opencode.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          $schema: 'https://opencode.ai/config.json',
+          autoupdate: false,
+          share: 'disabled',
+          provider: {
+            puerta: {
+              npm: '@ai-sdk/openai-compatible',
+              name: 'Puerta',
+              options: { baseURL: `${s.edge.url}/v1`, apiKey: '{env:PUERTA_API_KEY}' },
+              models: { 'gpt-oss:20b': { name: 'gpt-oss 20b', tool_call: true, reasoning: true } },
+            },
+          },
+        }),
+      );
+      s.origin.sim.resetStats();
+      const run = await runAgent('opencode', ['run', '-m', 'puerta/gpt-oss:20b', 'Say hello in one line. [[sim:tokens=12]]'], {
+        home,
+        cwd,
+        timeoutMs: 150_000,
+        env: {
+          OPENCODE_CONFIG: config,
+          OPENCODE_DISABLE_MODELS_FETCH: '1',
+          OPENCODE_DISABLE_AUTOUPDATE: '1',
+          OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+          OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
+          OPENCODE_DISABLE_SHARE: '1',
+          PUERTA_API_KEY: s.keys.open,
         },
-      },
-    }),
-  );
-  s.origin.sim.resetStats();
-  const run = await runAgent('opencode', ['run', '-m', 'puerta/gpt-oss:20b', 'Say hello in one line. [[sim:tokens=12]]'], {
-    home,
-    cwd,
-    timeoutMs: 150_000,
-    env: {
-      OPENCODE_CONFIG: config,
-      OPENCODE_DISABLE_MODELS_FETCH: '1',
-      OPENCODE_DISABLE_AUTOUPDATE: '1',
-      OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
-      OPENCODE_DISABLE_DEFAULT_PLUGINS: '1',
-      OPENCODE_DISABLE_SHARE: '1',
-      PUERTA_API_KEY: s.keys.open,
-    },
+      });
+      expect(run.timedOut, run.stderr).toBe(false);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      // The answer: the simulator's words, after OpenCode's "> build · model" header.
+      const answer = run.stdout.split('\n').filter((l) => l.trim() && !l.includes('gpt-oss:20b')).join(' ');
+      expect(answer.replace(/\x1b\[[0-9;]*m/g, '').trim().split(/\s+/).length).toBeGreaterThanOrEqual(3);
+      // Both requests (title + turn) reached the engine through the edge and the origin.
+      const stats = s.origin.sim.stats();
+      expect(stats.requestsByModel['gpt-oss:20b']).toBeGreaterThanOrEqual(2);
+      expect(stats.rejected['400'] + stats.rejected['500']).toBe(0);
+    });
   });
-  expect(run.timedOut, run.stderr).toBe(false);
-  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-  // The answer: the simulator's words, after OpenCode's "> build · model" header.
-  const answer = run.stdout.split('\n').filter((l) => l.trim() && !l.includes('gpt-oss:20b')).join(' ');
-  expect(answer.replace(/\x1b\[[0-9;]*m/g, '').trim().split(/\s+/).length).toBeGreaterThanOrEqual(3);
-  // Both requests (title + turn) reached the engine through the edge and the origin.
-  const stats = s.origin.sim.stats();
-  expect(stats.requestsByModel['gpt-oss:20b']).toBeGreaterThanOrEqual(2);
-  expect(stats.rejected['400'] + stats.rejected['500']).toBe(0);
-});
+}
