@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../sim/text.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import { bearer, rawRequest, startTarget, type Target } from './harness.ts';
 import { tally } from './tally.ts';
@@ -18,17 +19,6 @@ const STALL_MS = 1_500;
 const HEADERS_MS = 1_000;
 const RECEIVE_MS = 2_500;
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let lastState = '';
 async function until(what: string, cond: () => Promise<boolean>, ms: number): Promise<void> {
@@ -164,7 +154,7 @@ describe('slow, stalled and vanishing clients (keys-mode origin, Redis quotas)',
 
   it('random disconnects (seeded) leave slots, queue, leases and the engine at zero', { timeout: 60_000 }, async () => {
     const count = tally('random disconnects');
-    const random = rng(0x5eed);
+    const random = mulberry32(0x5eed);
     const paths = ['/api/chat', '/api/generate', '/v1/chat/completions', '/v1/completions', '/api/embed', '/v1/embeddings'];
     const tasks: Array<Promise<void>> = [];
     for (let i = 0; i < 40; i++) {
