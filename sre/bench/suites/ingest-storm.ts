@@ -18,6 +18,7 @@ import { startOrigin } from '../../../origin/node/server.ts';
 import { startSimulator } from '../../../sim/index.ts';
 import { presets } from '../../../sim/presets.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
+import { mulberry32 } from '../../../sim/text.ts';
 
 const { values } = parseArgs({
   options: {
@@ -54,20 +55,9 @@ const WORDS = (
   'firma sello archivo carpeta expediente trámite ventanilla cita fecha límite prórroga multa pago transferencia cuenta banco tarjeta reembolso recibo'
 ).split(' ');
 
-/** Deterministic PRNG: every run uploads the same documents. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A help-desk-like document of ~1,100 words about one topic (about six chunks of 200 tokens), distinct from the others. */
 function document(i: number): { id: string; content: string; format: 'text' } {
-  const rand = rng(i + 1);
+  const rand = mulberry32(i + 1);
   const topic = TOPICS[i % TOPICS.length]!;
   const pick = () => WORDS[Math.floor(rand() * WORDS.length)]!;
   const sentences: string[] = [];

@@ -13,6 +13,7 @@ import { retrievalConfigSchema } from '../../../origin/retrieval/config.ts';
 import { RetrievalStore } from '../../../origin/retrieval/store/store.ts';
 import { toPgVector } from '../../../origin/retrieval/vector.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
+import { mulberry32 } from '../../../sim/text.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,17 +28,6 @@ const DIMS = Number(values.dims);
 const QUERIES = Number(values.queries);
 const K = Number(values.k);
 const CLUSTERS = 200;
-
-/** Deterministic PRNG so every run searches the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function unit(v: Float32Array): Float32Array {
   let s = 0;
@@ -85,7 +75,7 @@ async function main(): Promise<void> {
     const cfg = retrievalConfigSchema.parse({ enabled: true });
     const store = await RetrievalStore.open(cfg, pino({ level: 'silent' }));
     try {
-      const rand = rng(n);
+      const rand = mulberry32(n);
       const centres = makeCentres(rand);
       const insertMs = await fill(store, `c${n}`, n, centres, rand);
       const b0 = performance.now();
