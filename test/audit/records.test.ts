@@ -41,10 +41,11 @@ describe('audit record per outcome', () => {
     await (await post('/v1/chat/completions', JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }), ids.rejectedModel)).text();
     ids.rejectedBody = 'req-rejected-body1';
     await (await post('/v1/chat/completions', JSON.stringify({ model: 'gpt-oss:20b', messages: 'nope' }), ids.rejectedBody)).text();
-    // client cancelled mid-stream
+    // client cancelled mid-stream: an answer long enough (seconds even at this time scale) that a
+    // loaded machine cannot finish it between the first read and the abort
     ids.cancelled = 'req-cancelled-0001';
     const ctl = new AbortController();
-    const res = await post('/v1/chat/completions', chatBody(`${SECRET} [[sim:tokens=400]]`, { stream: true }), ids.cancelled, { signal: ctl.signal });
+    const res = await post('/v1/chat/completions', chatBody(`${SECRET} [[sim:tokens=20000]]`, { stream: true }), ids.cancelled, { signal: ctl.signal });
     const reader = res.body!.getReader();
     await reader.read();
     ctl.abort();
