@@ -75,7 +75,8 @@ describe('slots and queue', () => {
 describe('cancellation', () => {
   it('a client leaving while queued for a slot is counted (499) and does not run', async () => {
     sim = await startSimulator({ timeScale: 0.01, models: fastModels({ numParallel: 1 }), preloaded: ['llama3.2:3b'] });
-    const first = raw(sim.url, '/api/chat', body('hold [[sim:tokens=300]]'));
+    // The first holds the only slot far longer than a loaded machine needs to queue the second.
+    const first = raw(sim.url, '/api/chat', body('hold [[sim:tokens=3000]]'));
     await sleep(10);
     await postAndAbortAfter(sim.url, '/api/chat', body('queued'), 10);
     await until(() => sim!.stats().cancelled === 1);
