@@ -5,11 +5,14 @@
  * 10 s, and every 400 names what was wrong (OpenAI's `param`, or Ollama's "field: why").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, rawRequest, startTarget, type Target, type TargetName } from './harness.ts';
+import { bearer, rawRequest, startTarget, targetNames, type Target } from './harness.ts';
 import { tally } from './tally.ts';
 
 const CASES_PER_TARGET = 1_000;
 const SEED = 0xf022;
+/** Anthropic has no `param`: its 400 message starts with the field's path ("messages.0.role …"), or "body"/"request body" for the whole. */
+const LEADING_FIELD = /^(?:request body\b|([A-Za-z_]\w*)(?=[.\[:\s]))/;
+const EXTRA_FIELDS = ['options', 'messages', 'input', 'prompt', 'stream', 'format', 'keep_alive', 'tools', 'stop', 'temperature'];
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -31,6 +34,8 @@ const ROUTES: Array<{ path: string; valid: Record<string, unknown> }> = [
   { path: '/api/embed', valid: { model: 'nomic-embed-text', input: 'hi' } },
   { path: '/api/embeddings', valid: { model: 'nomic-embed-text', prompt: 'hi' } },
   { path: '/api/show', valid: { model: 'llama3.2:3b' } },
+  { path: '/v1/messages', valid: { model: 'llama3.2:3b', max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] } },
+  { path: '/v1/responses', valid: { model: 'llama3.2:3b', input: 'hi', max_output_tokens: 3 } },
 ];
 
 const ODD_VALUES: unknown[] = [null, true, false, 0, -1, 1e308, 1.5, '', ' ', 'x'.repeat(5_000), '\u0000', '\ud800', '../../etc/passwd', '%00', [], [null], [[[]]], {}, { $ne: 1 }, { __proto__: { admin: true } }, 'gpt-oss:20b:evil', 'llama3.2:3b\n', 'LLAMA3.2:3B'];
@@ -55,7 +60,7 @@ function hostileBody(route: (typeof ROUTES)[number], r: () => number): string | 
       // One field of the wrong type (or an extra odd one).
       const keys = Object.keys(route.valid);
       const body: Record<string, unknown> = { ...route.valid };
-      body[r() < 0.8 ? pick(keys) : pick(['options', 'messages', 'input', 'prompt', 'stream', 'format', 'keep_alive', 'tools', 'stop', 'temperature'])] = pick(ODD_VALUES);
+      body[r() < 0.8 ? pick(keys) : pick(EXTRA_FIELDS)] = pick(ODD_VALUES);
       return JSON.stringify(body);
     }
     case 3: {
@@ -65,7 +70,7 @@ function hostileBody(route: (typeof ROUTES)[number], r: () => number): string | 
     case 4: {
       // Over the 2,048-input cap, or small: a valid batch of thousands is real work, not a hang.
       const n = r() < 0.5 ? 2_049 + Math.floor(r() * 3_000) : Math.floor(r() * 64);
-      const field = route.path.includes('embed') ? 'input' : route.path.endsWith('chat/completions') || route.path === '/api/chat' ? 'messages' : 'stop';
+      const field = route.path.includes('embed') || route.path === '/v1/responses' ? 'input' : route.path.endsWith('chat/completions') || route.path === '/api/chat' || route.path === '/v1/messages' ? 'messages' : 'stop';
       const item = field === 'messages' ? { role: 'user', content: 'x' } : 'x';
       return JSON.stringify({ ...route.valid, [field]: Array.from({ length: n }, () => item) });
     }
@@ -79,24 +84,33 @@ function hostileBody(route: (typeof ROUTES)[number], r: () => number): string | 
   }
 }
 
-/** A 4xx body that says what was wrong: OpenAI `param`/`code`, or Ollama's string. */
-function namesWhatWasWrong(status: number, text: string): boolean {
+/**
+ * A 4xx body that says what was wrong, in the route's own dialect: Anthropic's
+ * `{"type":"error","error":{"type","message"}}` whose 400 message names the field, OpenAI's
+ * `param` (Chat, Completions, Embeddings, Responses), or Ollama's "field: why" string.
+ */
+function namesWhatWasWrong(route: (typeof ROUTES)[number], status: number, text: string): boolean {
   if (status < 400) return true;
-  let j: { error?: unknown };
+  let j: { type?: unknown; error?: unknown };
   try {
-    j = JSON.parse(text) as { error?: unknown };
+    j = JSON.parse(text) as { type?: unknown; error?: unknown };
   } catch {
     return false;
   }
-  if (typeof j.error === 'string') return j.error.length > 0;
+  if (route.path === '/v1/messages') {
+    const e = j.error as { type?: unknown; message?: unknown } | undefined;
+    if (j.type !== 'error' || !e || typeof e.type !== 'string' || typeof e.message !== 'string' || e.message.length === 0) return false;
+    if (status !== 400) return true;
+    const m = LEADING_FIELD.exec(e.message);
+    return m !== null && (m[1] === undefined || m[1] in route.valid || EXTRA_FIELDS.includes(m[1]) || m[1] === 'body' || m[1] === 'x');
+  }
+  if (route.path.startsWith('/api/')) return typeof j.error === 'string' && j.error.length > 0;
   const e = j.error as { param?: unknown; code?: unknown; message?: unknown } | undefined;
   if (!e || typeof e.message !== 'string') return false;
   return status !== 400 || typeof e.param === 'string';
 }
 
-const TARGETS: TargetName[] = ['workerd', 'origin-keys'];
-
-for (const name of TARGETS) {
+for (const name of targetNames()) {
   describe(`body fuzzer on ${name}`, () => {
     let t: Target;
     beforeAll(async () => {
@@ -121,13 +135,13 @@ for (const name of TARGETS) {
           failures.push(`#${i} ${route.path}: ${(err as Error).message}`);
           continue;
         }
-        if (res.status >= 500 || !namesWhatWasWrong(res.status, res.text)) {
+        if (res.status >= 500 || !namesWhatWasWrong(route, res.status, res.text)) {
           failures.push(`#${i} ${route.path} ${res.status}: ${res.text.slice(0, 200)} ← ${typeof body === 'string' ? body.slice(0, 120) : `bytes(${body.length})`}`);
           continue;
         }
         count.held++;
       }
-      expect(failures.slice(0, 10)).toEqual([]);
+      expect(failures.slice(0, 30)).toEqual([]);
     });
   });
 }

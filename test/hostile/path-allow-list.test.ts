@@ -58,7 +58,17 @@ const MODEL_ROUTES: Array<{ path: string; body: Record<string, unknown> }> = [
   { path: '/api/embed', body: { model: FORBIDDEN, input: 'hi' } },
   { path: '/api/embeddings', body: { model: FORBIDDEN, prompt: 'hi' } },
   { path: '/api/show', body: { model: FORBIDDEN } },
+  { path: '/v1/messages', body: { model: FORBIDDEN, max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] } },
+  { path: '/v1/responses', body: { model: FORBIDDEN, input: 'hi' } },
 ];
+
+/** A refusal in the route's own dialect: Anthropic's typed error object, OpenAI's `code`, Ollama's string. */
+function inDialect(path: string, r: RawResponse): boolean {
+  const j = r.json as { type?: unknown; error?: { type?: unknown; code?: unknown } | string } | undefined;
+  if (path === '/v1/messages') return j?.type === 'error' && typeof j.error === 'object' && j.error.type === 'not_found_error';
+  if (path.startsWith('/v1/')) return typeof j?.error === 'object' && j.error.code === 'model_not_found';
+  return typeof j?.error === 'string';
+}
 
 /** The dialect follows the path as sent: `/api%2Ftags` is not under /api/, so it gets OpenAI's shape. */
 function namesPath(r: RawResponse): boolean {
@@ -131,6 +141,7 @@ for (const name of targetNames()) {
           if (trick.expect === 'same') {
             expect(r.status, at).toBe(404);
             expect(errorText(r), at).toContain(FORBIDDEN);
+            expect(inDialect(route.path, r), `${at}: ${r.text}`).toBe(true);
           } else if (trick.expect === 'invalid') {
             expect(r.status, at).toBe(400);
             expect(namesPath(r), `${at}: ${r.text}`).toBe(true);
