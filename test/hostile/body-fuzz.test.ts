@@ -5,6 +5,7 @@
  * 10 s, and every 400 names what was wrong (OpenAI's `param`, or Ollama's "field: why").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../sim/text.ts';
 import { bearer, rawRequest, startTarget, targetNames, type Target } from './harness.ts';
 import { tally } from './tally.ts';
 
@@ -13,17 +14,6 @@ const SEED = 0xf022;
 /** Anthropic has no `param`: its 400 message starts with the field's path ("messages.0.role …"), or "body"/"request body" for the whole. */
 const LEADING_FIELD = /^(?:request body\b|([A-Za-z_]\w*)(?=[.\[:\s]))/;
 const EXTRA_FIELDS = ['options', 'messages', 'input', 'prompt', 'stream', 'format', 'keep_alive', 'tools', 'stop', 'temperature'];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ROUTES: Array<{ path: string; valid: Record<string, unknown> }> = [
   { path: '/v1/chat/completions', valid: { model: 'llama3.2:3b', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3 } },
@@ -122,7 +112,7 @@ for (const name of targetNames()) {
 
     it(`${CASES_PER_TARGET} seeded hostile bodies: no 5xx, no hang, every error names its field`, { timeout: 240_000 }, async () => {
       const count = tally(`body fuzzer on ${name}`);
-      const r = rng(SEED);
+      const r = mulberry32(SEED);
       const failures: string[] = [];
       for (let i = 0; i < CASES_PER_TARGET; i++) {
         const route = ROUTES[i % ROUTES.length]!;
