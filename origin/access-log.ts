@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RequestObserver } from './pipeline/record.ts';
+import { recordedModel, type RequestObserver } from './pipeline/record.ts';
 
 /** One JSON line per finished request: metadata only, never prompt or completion text. */
 export function accessLog(log: Logger): RequestObserver {
@@ -11,7 +11,7 @@ export function accessLog(log: Logger): RequestObserver {
           requestId: rec.requestId,
           route: rec.route,
           tenant: rec.tenant.id,
-          model: rec.publicModel,
+          model: recordedModel(rec),
           upstream: rec.upstream,
           stream: rec.stream,
           status: rec.status,

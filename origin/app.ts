@@ -44,7 +44,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   for (const path of guarded) {
     app.use(path, auth);
     app.use(path, bodyLimit({ maxSize: limit, onError: () => { throw errors.payloadTooLarge(limit); } }));
-    app.use(path, requestFacts());
+    app.use(path, requestFacts(deps));
     // After the body limit (it reads the body), before any queue or quota is spent on a refusal.
     app.use(path, modelAllowList());
     app.use(path, priorityMiddleware(deps.cfg.admission));

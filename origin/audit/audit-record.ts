@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { phasesOf } from '../pipeline/phases.ts';
-import type { RequestRecord } from '../pipeline/record.ts';
+import { recordedModel, type RequestRecord } from '../pipeline/record.ts';
 
 /**
  * One line of the audit trail: metadata of one request. Prompt and completion text appear only
@@ -72,7 +72,7 @@ export function toAuditRecord(rec: RequestRecord, where: { region: string; node:
     node: where.node,
     route: rec.route,
     stream: rec.stream,
-    publicModel: rec.publicModel ?? null,
+    publicModel: recordedModel(rec) ?? null,
     upstreamModel: rec.upstreamModel ?? null,
     upstream: rec.upstream ?? null,
     receivedAt: iso(rec.receivedAt)!,

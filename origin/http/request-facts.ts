@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
+import type { OriginDeps } from '../pipeline/deps.ts';
 import type { OriginEnv } from '../types.ts';
 
 /**
@@ -9,7 +10,7 @@ import type { OriginEnv } from '../types.ts';
  * `rec.tenant` and `rec.publicModel`: admission is fair between tenants from here on, and a
  * request refused later (quota, allow-list, validation) is still counted under its model.
  */
-export function requestFacts(): MiddlewareHandler<OriginEnv> {
+export function requestFacts(deps: Pick<OriginDeps, 'router' | 'registry'>): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const rec = c.get('record');
     const tenant = c.get('tenant');
@@ -19,7 +20,12 @@ export function requestFacts(): MiddlewareHandler<OriginEnv> {
       // that does not parse, or names no model, is left for the allow-list's or the route's 400.
       const json = parseJsonBody(await c.req.text());
       const named = json.ok ? requestedModel(json.value) : undefined;
-      if (named?.ok && named.model !== null) rec.publicModel = named.model;
+      if (named?.ok && named.model !== null) {
+        rec.publicModel = named.model;
+        // Routing confirms it later; a request refused before that (quota, allow-list) is still
+        // written under its name when the name is one this origin serves.
+        rec.modelKnown = deps.router ? deps.router.knows(named.model) : deps.registry.listed(named.model);
+      }
     }
     await next();
   };

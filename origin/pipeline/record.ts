@@ -20,6 +20,20 @@ export interface RetrievalSummary {
   promptBuildMs: number;
 }
 
+/** What logs, audit and usage say for a model name no upstream lists and no alias names. */
+export const UNLISTED_MODEL = '(unlisted)';
+
+/**
+ * The model name as logs, audit records and usage keys carry it. A name nobody serves is the
+ * client's free text (it may be a prompt, or a fresh string per request to grow usage keys
+ * without bound), so it is written as UNLISTED_MODEL; the client's own error still names it.
+ */
+export function recordedModel(rec: RequestRecord): string | undefined {
+  if (rec.publicModel === undefined) return undefined;
+  // Routed means served, whatever the cached lists said when the request arrived.
+  return rec.modelKnown || rec.upstream !== undefined ? rec.publicModel : UNLISTED_MODEL;
+}
+
 /**
  * Metadata of one request as it moves through the origin. Holds no prompt or completion text of
  * its own (requestBody and captured* are the opt-in exceptions, read only by the audit trail):
@@ -33,7 +47,10 @@ export interface RequestRecord {
   routeEntry?: RouteEntry | undefined;
   tenant: TenantContext;
   stream: boolean;
+  /** The model name the client sent, for its own answer; see recordedModel for what is written down. */
   publicModel?: string;
+  /** The name is one this origin serves (an alias or a listed model), so it may leave the process. */
+  modelKnown?: boolean;
   upstreamModel?: string;
   upstream?: string;
   receivedAt: number;

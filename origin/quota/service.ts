@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { RequestObserver, RequestRecord } from '../pipeline/record.ts';
+import { recordedModel, type RequestObserver, type RequestRecord } from '../pipeline/record.ts';
 import type { QuotaConfig, TenantLimits } from './config.ts';
 import { dayOf } from './day.ts';
 import { FailoverQuotaStore, type FailoverStats } from './failover-store.ts';
@@ -142,7 +142,7 @@ export class QuotaService {
     const charge = this.charges.get(rec);
     // A charged request the route refused before naming its model (a 400) still settles: its
     // lease must come back, or renewLeases keeps it alive for good.
-    const model = rec.publicModel ?? (charge ? 'unknown' : undefined);
+    const model = recordedModel(rec) ?? (charge ? 'unknown' : undefined);
     if (model === undefined) return;
     this.charges.delete(rec);
     const tenant = charge?.tenant ?? rec.tenant.id;

@@ -98,6 +98,12 @@ export class Router {
     if (replicaFault(err)) this.health.failed(u.name, err instanceof PuertaError ? err.logMessage : ((err as Error)?.message ?? String(err)));
   }
 
+  /** An alias, or a model an upstream last listed (no discovery: see UpstreamRegistry.listed). */
+  knows(model: string): boolean {
+    const persona = this.persona(model);
+    return persona !== undefined || this.registry.listed(model);
+  }
+
   aliasNames(): string[] {
     return Object.keys(this.cfg.aliases);
   }

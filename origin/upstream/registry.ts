@@ -85,6 +85,21 @@ export class UpstreamRegistry {
     };
   }
 
+  /**
+   * Whether a model is in an upstream's last known list, without asking anyone: what decides if
+   * a name a client sent may be written to logs, audit and usage (a name nobody serves may carry
+   * anything, and each new one would be a new usage key).
+   */
+  listed(model: string): boolean {
+    for (const u of this.upstreams) {
+      const list = this.cache.get(u.name) ?? (u.cfg.models.length > 0 ? { models: u.cfg.models.map((id) => ({ id: u.dialect.canonicalModel(id) })) } : undefined);
+      if (!list) continue;
+      const wanted = u.dialect.canonicalModel(model);
+      if (list.models.some((m) => m.id === wanted || m.id === model)) return true;
+    }
+    return false;
+  }
+
   /** Upstreams serving `model`, best candidate first (fewest outstanding requests). */
   async candidates(model: string): Promise<ResolvedModel[]> {
     const found: ResolvedModel[] = [];

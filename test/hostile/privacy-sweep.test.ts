@@ -125,10 +125,12 @@ describe('privacy sweep: a marked prompt leaves no trace in logs, audit files or
         statuses.push(`${route.path} ${stream ? 'stream' : 'json'} invalid → ${bad.status}`);
         expect(bad.status, `${route.path}: ${bad.text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
         count.tried++;
-        // An unknown model with the marker in the prompt (refused before the engine; the model name
-        // itself is a routing fact the request log names, so it carries no marker here).
+        // An unknown model with the marker in the prompt, and one whose very name is the marker
+        // (a name nobody serves is the client's free text: written down as "(unlisted)").
         await rawRequest(t.url, { method: 'POST', path: route.path, headers: bearer(t.keys.open), body: JSON.stringify({ ...route.body(`remember ${MARKER}`, stream), model: 'no-such-model:1b' }) });
-        count.tried++;
+        const named = await rawRequest(t.url, { method: 'POST', path: route.path, headers: bearer(t.keys.open), body: JSON.stringify({ ...route.body('hola', stream), model: `secret ${MARKER} ${stream}` }) });
+        expect(named.status, `${route.path}: ${named.text.slice(0, 200)}`).toBe(404);
+        count.tried += 2;
       }
     }
     // Some requests must have succeeded, or the sweep proves nothing.
