@@ -84,6 +84,12 @@ export const retrievalConfigSchema = z
          */
         batchSize: int(1, 512, 32),
         batchTokens: int(16, 1_000_000, 2_048),
+        /**
+         * Chunks written to the store per statement. A chat's search waits for at most one such
+         * statement (the store runs searches before queued ingest work), so smaller is fairer to
+         * chat and larger loads faster.
+         */
+        statementChunks: int(1, 1_000, 4),
         /** Largest document accepted (bytes of content). */
         maxDocumentBytes: int(1, 64 * 1024 * 1024, 2 * 1024 * 1024),
         /** Documents in one upload request. */

@@ -46,6 +46,27 @@ CREATE INDEX chunks_by_document ON chunks (collection_id, document_id);
 CREATE INDEX chunks_by_collection ON chunks (tenant_id, collection_id);
 `,
   },
+  {
+    version: 2,
+    name: 'versioned chunks: a document is re-uploaded in short statements, then published at once',
+    sql: `
+CREATE SEQUENCE chunk_versions;
+-- The version whose chunks readers see; NULL while a first upload is still being written.
+ALTER TABLE documents ADD COLUMN version bigint;
+UPDATE documents SET version = 0;
+ALTER TABLE chunks ADD COLUMN version bigint NOT NULL DEFAULT 0;
+ALTER TABLE chunks ALTER COLUMN version DROP DEFAULT;
+DROP INDEX chunks_by_document;
+CREATE INDEX chunks_by_document ON chunks (collection_id, document_id, version);
+-- Versions being written: what a crashed writer left is found here and removed at the next start.
+CREATE TABLE staged_versions (
+  version bigint PRIMARY KEY,
+  collection_id bigint NOT NULL,
+  document_id text NOT NULL,
+  started_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 /**

@@ -11,7 +11,6 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { retrievalConfigSchema } from '../../../origin/retrieval/config.ts';
 import { RetrievalStore } from '../../../origin/retrieval/store/store.ts';
-import { toPgVector } from '../../../origin/retrieval/vector.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
 import { mulberry32 } from '../../../sim/text.ts';
 
@@ -46,22 +45,14 @@ function near(c: Float32Array, rand: () => number, noise: number): Float32Array 
   return unit(Float32Array.from(c, (x) => x + (rand() * 2 - 1) * noise));
 }
 
+/** Bulk load through the store: one transaction of `perDoc` rows per document, no index yet. */
 async function fill(store: RetrievalStore, collection: string, n: number, centres: Float32Array[], rand: () => number): Promise<number> {
   const t0 = performance.now();
-  const sql = store.sql;
-  await sql`INSERT INTO collections (tenant_id, name) VALUES ('bench', ${collection})`;
-  const [row] = await sql<{ id: string }[]>`SELECT id FROM collections WHERE tenant_id = 'bench' AND name = ${collection}`;
-  const id = row!.id;
   const perDoc = 1_000;
   for (let d = 0; d * perDoc < n; d++) {
-    const docId = `doc-${d}`;
     const count = Math.min(perDoc, n - d * perDoc);
-    await sql`INSERT INTO documents (collection_id, id, tenant_id, title, format, content_sha256, bytes, chunks, duplicates_dropped) VALUES (${id}, ${docId}, 'bench', null, 'text', '', 0, ${count}, 0)`;
-    const vecs = Array.from({ length: count }, (_, i) => toPgVector(near(centres[(d * perDoc + i) % CLUSTERS]!, rand, 0.6)));
-    await sql`
-      INSERT INTO chunks (collection_id, tenant_id, document_id, seq, text, tokens, dims, embedding)
-      SELECT ${id}, 'bench', ${docId}, u.seq, 'chunk ' || u.seq, 200, ${DIMS}, u.v::vector
-      FROM unnest(${Array.from({ length: count }, (_, i) => i)}::int[], ${vecs}::text[]) AS u(seq, v)`;
+    const chunks = Array.from({ length: count }, (_, i) => ({ seq: i, text: `chunk ${i}`, tokens: 200, vector: near(centres[(d * perDoc + i) % CLUSTERS]!, rand, 0.6) }));
+    await store.importDocument({ tenant: 'bench', collection }, { id: `doc-${d}`, title: null, format: 'text', metadata: {}, bytes: 0, contentSha256: '' }, chunks);
   }
   return performance.now() - t0;
 }
@@ -81,7 +72,7 @@ async function main(): Promise<void> {
       const b0 = performance.now();
       // Built after the data, as pgvector recommends for bulk loads (what store.search would do lazily).
       await store.sql.unsafe(`SET maintenance_work_mem = '512MB'`).catch(() => undefined);
-      await store.sql.unsafe(`CREATE INDEX IF NOT EXISTS chunks_hnsw_${DIMS} ON chunks USING hnsw ((embedding::vector(${DIMS})) vector_cosine_ops) WHERE dims = ${DIMS}`);
+      await store.createIndex(DIMS);
       const buildMs = performance.now() - b0;
       const lat: number[] = [];
       for (let q = 0; q < QUERIES + 10; q++) {
