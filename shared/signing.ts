@@ -128,3 +128,30 @@ export async function signedHeaders(key: CryptoKey, fields: SignedFields): Promi
   if (fields.pop) h[EDGE_HEADERS.pop] = fields.pop;
   return h;
 }
+
+/** What a forwarded request is, before the signing moment adds its time, nonce and body digest. */
+export interface OutgoingRequest {
+  method: string;
+  path: string;
+  body: Uint8Array | string | null | undefined;
+  tenant: string;
+  requestId: string;
+  country?: string | undefined;
+  pop?: string | undefined;
+}
+
+/** Signs a request as it leaves now: the edge's forward, and every caller that must pass for it. */
+export async function signOutgoing(key: CryptoKey, req: OutgoingRequest): Promise<Record<string, string>> {
+  const bytes = typeof req.body === 'string' ? enc.encode(req.body) : req.body;
+  return signedHeaders(key, {
+    method: req.method,
+    path: req.path,
+    timestamp: Date.now(),
+    nonce: newNonce(),
+    tenant: req.tenant,
+    requestId: req.requestId,
+    bodyDigest: await bodyDigest(bytes),
+    country: req.country,
+    pop: req.pop,
+  });
+}

@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { errors } from '../../shared/errors.ts';
 import { filterModelList, MODEL_LIST_PATHS, modelAllowed } from '../../shared/model-allow-list.ts';
 import { errorDialectFor, modelInPath } from '../../shared/routes.ts';
-import { bodyDigest, newNonce, signedHeaders } from '../../shared/signing.ts';
+import { signOutgoing } from '../../shared/signing.ts';
 import type { EdgeEnv } from '../platform.ts';
 import { modelOf, readBody } from './body.ts';
 import { clientResponseHeaders, originRequestHeaders } from './headers.ts';
@@ -30,17 +30,7 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const model = modelOf(body) ?? modelInPath(req.method, pathname);
   if (model !== null && tenant.models.length > 0 && !modelAllowed(tenant.models, model)) throw errors.modelNotFound(model, tenant.models);
 
-  const signed = await signedHeaders(await platform.signingKey(), {
-    method: req.method,
-    path,
-    timestamp: Date.now(),
-    nonce: newNonce(),
-    tenant: tenant.id,
-    requestId,
-    bodyDigest: await bodyDigest(body),
-    country: client.country,
-    pop: client.pop,
-  });
+  const signed = await signOutgoing(await platform.signingKey(), { method: req.method, path, body, tenant: tenant.id, requestId, country: client.country, pop: client.pop });
 
   const sentAt = Date.now();
   const res = await platform.fetchOrigin(path, {

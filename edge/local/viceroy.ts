@@ -73,8 +73,12 @@ class PortTaken extends Error {}
  * Ready when Viceroy itself holds the port and answers. Viceroy compiles the wasm before it binds
  * and exits on a taken port, so an answer alone could come from whoever took the port meanwhile.
  */
+// Viceroy compiles the whole wasm with Cranelift at every start: ~15 s of CPU on a quiet 2-core
+// machine, several times that on a loaded one. Within vitest's 120 s hook limit.
+const LISTEN_DEADLINE_MS = 110_000;
+
 async function waitListening(url: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + LISTEN_DEADLINE_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       if (/Address already in use|AddrInUse/i.test(log())) throw new PortTaken(`port ${port} is taken`);
@@ -91,7 +95,7 @@ async function waitListening(url: string, port: number, child: ChildProcess, log
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`viceroy did not listen on ${url} within 60 s:\n${log()}`);
+  throw new Error(`viceroy did not listen on ${url} within ${LISTEN_DEADLINE_MS / 1000} s:\n${log()}`);
 }
 
 export async function startViceroyEdge(opts: ViceroyEdgeOptions): Promise<RunningEdge> {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../../infra/check-ollama.ts';
 import { utcDay } from '../../origin/audit/file-names.ts';
 import { verifyDay } from '../../origin/audit/verify.ts';
-import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../shared/signing.ts';
+import { importSigningKey, signOutgoing } from '../../shared/signing.ts';
 import { presets, startSimulator, type Simulator } from '../../sim/index.ts';
 import { freePort } from '../../sre/bench/lib/free-port.ts';
 import { parseSse } from '../helpers/sse.ts';
@@ -106,10 +106,7 @@ describe('production install: the built origin under the unit command line', () 
       const body = JSON.stringify({ model: 'puerta-rag', stream: true, max_tokens: maxTokens, messages: [{ role: 'user', content: 'hola' }] });
       const path = '/v1/chat/completions';
       const requestId = 'req_' + crypto.randomUUID().replace(/-/g, '');
-      const signed = await signedHeaders(key, {
-        method: 'POST', path, timestamp: Date.now(), nonce: newNonce(), tenant: 'acme', requestId,
-        bodyDigest: await bodyDigest(new TextEncoder().encode(body)), country: 'CR',
-      });
+      const signed = await signOutgoing(key, { method: 'POST', path, body, tenant: 'acme', requestId, country: 'CR' });
       return fetch(url + path, { method: 'POST', body, headers: { ...signed, 'x-request-id': requestId, 'content-type': 'application/json' } });
     };
 

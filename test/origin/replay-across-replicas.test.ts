@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin, type RunningOrigin } from '../../origin/node/server.ts';
-import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../shared/signing.ts';
+import { importSigningKey, signOutgoing } from '../../shared/signing.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 
@@ -31,15 +31,7 @@ describe('edge-signature replay protection across origin replicas (one Redis)', 
 
   async function signedRequest() {
     const body = JSON.stringify({ model: 'llama3.2:3b', messages: [{ role: 'user', content: 'hola [[sim:tokens=2]]' }] });
-    const headers = await signedHeaders(await importSigningKey(SECRET), {
-      method: 'POST',
-      path: '/v1/chat/completions',
-      timestamp: Date.now(),
-      nonce: newNonce(),
-      tenant: 'acme',
-      requestId: 'req_replay_000001',
-      bodyDigest: await bodyDigest(new TextEncoder().encode(body)),
-    });
+    const headers = await signOutgoing(await importSigningKey(SECRET), { method: 'POST', path: '/v1/chat/completions', body, tenant: 'acme', requestId: 'req_replay_000001' });
     return { body, headers: { ...headers, 'x-request-id': 'req_replay_000001', 'content-type': 'application/json' } };
   }
 

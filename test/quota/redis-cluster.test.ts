@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionController } from '../../origin/admission/controller.ts';
 import type { RunningOrigin } from '../../origin/node/server.ts';
-import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../shared/signing.ts';
+import { importSigningKey, signOutgoing } from '../../shared/signing.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.ts';
 import { chat, origin, sleep, until, usage } from './helpers.ts';
@@ -76,15 +76,7 @@ describe('Redis Cluster (3 masters + 3 replicas, redis-server --cluster-enabled 
     const cfg = { auth: { mode: 'edge', edgeSecret: SECRET } };
     const [a, b] = await Promise.all([replica('cr:', cfg), replica('cr:', cfg)]);
     const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hola [[sim:tokens=2]]' }] });
-    const headers = await signedHeaders(await importSigningKey(SECRET), {
-      method: 'POST',
-      path: '/v1/chat/completions',
-      timestamp: Date.now(),
-      nonce: newNonce(),
-      tenant: 'acme',
-      requestId: 'req_cluster_replay_1',
-      bodyDigest: await bodyDigest(new TextEncoder().encode(body)),
-    });
+    const headers = await signOutgoing(await importSigningKey(SECRET), { method: 'POST', path: '/v1/chat/completions', body, tenant: 'acme', requestId: 'req_cluster_replay_1' });
     const init = { method: 'POST', headers: { ...headers, 'x-request-id': 'req_cluster_replay_1', 'content-type': 'application/json' }, body };
     const first = await fetch(`${a.url}/v1/chat/completions`, init);
     expect(first.status).toBe(200);

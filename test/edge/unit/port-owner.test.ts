@@ -40,5 +40,5 @@ describe('the Viceroy runner', () => {
     } finally {
       await new Promise((r) => impostor.close(r));
     }
-  }, 90_000);
+  }, 150_000);
 });
