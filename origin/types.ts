@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { RequestRecord } from './pipeline/record.ts';
+import type { OpenSink } from './stream/sink.ts';
 
 /** Who is calling, as established by origin/auth (edge signature, a direct key, or nobody). */
 export interface TenantContext {
@@ -19,10 +20,10 @@ export interface TenantContext {
 export interface OriginEnv {
   Bindings: {
     /**
-     * Set by the server adapter (origin/node/server.ts): ends the client's connection at once,
-     * unread bytes dropped; for a client that stopped reading (stream.writeStallMs).
+     * Set by the server adapter (origin/node/server.ts): where a streamed response is written.
+     * Absent (another runtime, `app.request()`): a WHATWG stream body (origin/stream/web-sink.ts).
      */
-    dropConnection?: () => void;
+    openSink?: OpenSink;
   };
   Variables: {
     requestId: string;

@@ -15,6 +15,7 @@ import { chargeUsage } from '../pipeline/record.ts';
 import type { ResolvedModel } from '../upstream/registry.ts';
 import type { OriginEnv } from '../types.ts';
 import type { GenerationDialect } from './client/dialect.ts';
+import { translate } from './translate.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
 import type { GenerationContext, Message } from './generation.ts';
 
@@ -44,19 +45,11 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
       const res = await streamExchange(c, deps, {
         ...open,
         framing: dialect.framing,
-        relay: async (opened, emit, signal) => {
+        relay: (opened, emit) => {
           const same = relayed(opened);
-          if (same) return same.relay(opened, emit, signal, { includeUsage: dialect.includeUsage?.(req) ?? false, rec });
-          for (const frame of writer.start()) await emit(frame);
-          for await (const ev of opened.upstream.dialect.events(opened, ctx, signal)) {
-            if (ev.type === 'done') chargeUsage(rec, ev.usage);
-            const out = writer.write(ev);
-            if (out === undefined) continue;
-            if (out instanceof Uint8Array) {
-              const p = emit(out);
-              if (p) await p;
-            } else for (const frame of out) await emit(frame);
-          }
+          if (same) return same.relay(opened, emit, { includeUsage: dialect.includeUsage?.(req) ?? false, rec });
+          for (const frame of writer.start()) emit(frame);
+          return translate(opened.upstream.dialect.decoder(opened, ctx), writer, emit, rec);
         },
       });
       if (rag?.wanted) res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));

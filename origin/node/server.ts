@@ -1,6 +1,6 @@
 import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
 import { setMaxListeners } from 'node:events';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createOriginApp } from '../app.ts';
@@ -18,6 +18,7 @@ import type { OriginDeps } from '../pipeline/deps.ts';
 import { Observers } from '../pipeline/record.ts';
 import { UpstreamPoller } from '../upstream/poller.ts';
 import { UpstreamRegistry } from '../upstream/registry.ts';
+import { nodeSinkFor } from './response-sink.ts';
 
 export interface RunningOrigin {
   url: string;
@@ -106,8 +107,13 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
         requestTimeout: cfg.server.requestReceiveTimeoutMs,
         connectionsCheckingInterval: Math.min(1_000, cfg.server.headersTimeoutMs),
       };
-      // The Node response behind each request, for the one thing the portable app cannot do: drop a connection.
-      const fetch = (req: Request, env: HttpBindings | Http2Bindings) => app.fetch(req, { dropConnection: () => env.outgoing.destroy() });
+      // Streams are written straight to the Node response (origin/node/response-sink.ts); its
+      // head goes out once the app has answered, with the headers middleware set on the way out.
+      const fetch = async (req: Request, env: HttpBindings | Http2Bindings) => {
+        const node = nodeSinkFor(env.outgoing as ServerResponse);
+        const res = await app.fetch(req, { openSink: node.openSink });
+        return node.sink ? node.sink.takeOver(res) : res;
+      };
       const s = serve({ fetch, port: cfg.server.port, hostname: cfg.server.host, serverOptions }, () => {
         s.off('error', reject);
         resolve(s);

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { PuertaError } from '../../shared/errors.ts';
 import type { Framing } from '../stream/framing.ts';
-import { runStream, type Emit } from '../stream/stream-response.ts';
+import { runStream, type ChunkRelay, type Emit } from '../stream/stream-response.ts';
+import { openWebSink } from '../stream/web-sink.ts';
 import { fromNetworkError } from '../upstream/errors.ts';
 import type { OriginEnv } from '../types.ts';
 import type { OriginDeps } from './deps.ts';
@@ -9,7 +10,8 @@ import { openUpstream, type OpenedUpstream, type OpenOptions } from './open-upst
 
 export interface StreamExchange extends OpenOptions {
   framing: Framing;
-  relay(opened: OpenedUpstream, emit: Emit, signal: AbortSignal): Promise<void>;
+  /** Turns the opened upstream's body into frames, read by read (frames due first are emitted here). */
+  relay(opened: OpenedUpstream, emit: Emit): ChunkRelay;
 }
 
 const shuttingDown = () =>
@@ -25,38 +27,29 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
   deps.observers.start(rec);
   let opened: OpenedUpstream | undefined;
   let ended = false;
-  // Client disconnect and the end of a shutdown's grace period both stop the exchange.
-  const stop = new AbortController();
-  const onClient = () => stop.abort(c.req.raw.signal.reason);
-  c.req.raw.signal.addEventListener('abort', onClient, { once: true });
-  // The grace period covers the whole exchange: a stream still queued or connecting when it ends
-  // gets its error event (or a 503 if nothing was sent yet), like one already relaying.
-  let onShutdown!: () => void;
-  const shutdown = new Promise<never>((_, reject) => {
-    onShutdown = () => reject(shuttingDown());
-  });
-  shutdown.catch(() => {});
-  if (deps.shutdownSignal.aborted) onShutdown();
-  else deps.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
+  const clientSignal = c.req.raw.signal;
   return runStream<OpenedUpstream>({
     requestId: rec.requestId,
     framing: ex.framing,
     keepaliveMs: deps.cfg.stream.keepaliveMs,
     writeStallMs: deps.cfg.stream.writeStallMs,
-    clientSignal: stop.signal,
+    clientSignal,
+    // The grace period covers the whole exchange: a stream still queued or connecting when it ends
+    // gets its error event (or a 503 if nothing was sent yet), like one already relaying.
+    shutdownSignal: deps.shutdownSignal,
+    shutdownError: shuttingDown,
+    // The server adapter's sink (the Node response itself); a WHATWG stream body anywhere else.
+    openSink: c.env?.openSink ?? openWebSink,
     open: (signal) =>
-      Promise.race([
-        openUpstream(deps, rec, ex, signal).then((o) => {
-          // Opened after the exchange already ended (shutdown won the race): hand it straight back.
-          if (ended) {
-            o.release();
-            o.res.body.destroy();
-          } else opened = o;
-          return o;
-        }),
-        shutdown,
-      ]),
-    relay: (o, emit, signal) => Promise.race([ex.relay(o, emit, signal), shutdown]),
+      openUpstream(deps, rec, ex, signal).then((o) => {
+        // Opened after the exchange already ended (shutdown won the race): hand it straight back.
+        if (ended) {
+          o.release();
+          o.res.body.destroy();
+        } else opened = o;
+        return o;
+      }),
+    relay: (o, emit) => ({ body: o.res.body, relay: ex.relay(o, emit) }),
     onFirstByte: () => {
       rec.firstByteAt = Date.now();
       deps.observers.firstByte(rec);
@@ -67,8 +60,6 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
     },
     onEnd: (result, bytesOut) => {
       ended = true;
-      c.req.raw.signal.removeEventListener('abort', onClient);
-      deps.shutdownSignal.removeEventListener('abort', onShutdown);
       rec.bytesOut = bytesOut;
       if (opened) {
         opened.release();
@@ -78,8 +69,6 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
       if (result.outcome === 'ok') deps.observers.end(rec, 200);
       else if (result.outcome === 'client_cancelled') deps.observers.end(rec, 499, undefined, 'client_cancelled');
       else if (result.outcome === 'client_stalled') {
-        // Its unread bytes would keep the connection (and their memory) open for good.
-        c.env?.dropConnection?.();
         deps.observers.end(rec, 499, undefined, 'client_stalled');
         deps.log.warn({ requestId: rec.requestId, writeStallMs: deps.cfg.stream.writeStallMs, bytesOut }, 'client stopped reading: stream ended, upstream aborted, slot freed');
       } else {

@@ -1,5 +1,7 @@
 import { PuertaError, toPuertaError } from '../../shared/errors.ts';
 import type { Framing } from './framing.ts';
+import { FrameBatch } from './frame-batch.ts';
+import type { OpenSink } from './sink.ts';
 
 const ALREADY_FRAMED = Symbol('puerta.alreadyFramed');
 
@@ -15,7 +17,43 @@ export function alreadyFramed(err: PuertaError): PuertaError {
 
 export type StreamResult = { outcome: 'ok' } | { outcome: 'error'; error: PuertaError; committed: boolean } | { outcome: 'client_cancelled' } | { outcome: 'client_stalled' };
 
-export type Emit = (frame: Uint8Array) => void | Promise<void>;
+/** Queues one frame of the upstream read being handled; the read's frames go out as one write. */
+export type Emit = (frame: Uint8Array) => void;
+
+/**
+ * Turns an upstream body's bytes into frames, synchronously, one read at a time. Methods throw
+ * a PuertaError for an upstream that broke (a line that is not JSON, an error event).
+ */
+export interface ChunkRelay {
+  /** One read of the body; true once the answer is complete (the rest of the body is not read). */
+  chunk(bytes: Uint8Array): boolean;
+  /** The body ended before chunk() said complete: the last frames, or throw (truncated). */
+  end(): void;
+  /** The body failed (reset, idle timeout): the typed error; may emit frames first (end a cut line). */
+  fail(err: unknown): PuertaError;
+}
+
+/**
+ * What the relay needs of an upstream body: a readable byte stream with 'data', 'end' and
+ * 'error' events and flow control (undici's body, a Node Readable, is one).
+ */
+export interface UpstreamBody {
+  on(event: 'data', fn: (chunk: Uint8Array) => void): unknown;
+  on(event: 'error', fn: (err: unknown) => void): unknown;
+  once(event: 'end', fn: () => void): unknown;
+  once(event: 'error', fn: (err: unknown) => void): unknown;
+  off(event: 'data', fn: (chunk: Uint8Array) => void): unknown;
+  off(event: 'end', fn: () => void): unknown;
+  off(event: 'error', fn: (err: unknown) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
+
+/** An opened upstream's body and what turns it into frames. */
+export interface UpstreamRelay {
+  body: UpstreamBody;
+  relay: ChunkRelay;
+}
 
 export interface StreamPlan<T> {
   requestId: string;
@@ -23,15 +61,23 @@ export interface StreamPlan<T> {
   keepaliveMs: number;
   /**
    * Longest wait for a client that reads nothing while its buffer is full; then the stream ends
-   * as `client_stalled` (upstream aborted; onEnd frees the slot and drops the connection).
+   * as `client_stalled` (upstream aborted, connection dropped; onEnd frees the slot).
    */
   writeStallMs: number;
   /** Aborted when the client goes away; the upstream request is aborted with it. */
   clientSignal: AbortSignal;
+  /** Aborted when a shutdown's grace period is over: the stream ends with `shutdownError()`. */
+  shutdownSignal?: AbortSignal;
+  shutdownError?(): PuertaError;
+  /** Where frames go; the server adapter's choice (origin/stream/sink.ts). */
+  openSink: OpenSink;
   /** Everything up to the upstream's response headers: admission, routing, the request itself. */
   open(signal: AbortSignal): Promise<T>;
-  /** Turns the opened upstream response into frames; resolves when the stream finished well. */
-  relay(opened: T, emit: Emit, signal: AbortSignal): Promise<void>;
+  /**
+   * The opened upstream's body and its translation. Frames emitted here (Anthropic's
+   * message_start…) go out before any upstream byte; `emit` is the stream's one emitter.
+   */
+  relay(opened: T, emit: Emit, signal: AbortSignal): UpstreamRelay;
   /** First frame of content (not a keepalive) went to the client. */
   onFirstByte?(): void;
   /** Every content frame, the first included (inter-token latency); must not allocate. */
@@ -47,6 +93,9 @@ export interface StreamPlan<T> {
  * Before that, failures are real HTTP errors; after it, they end the stream with the framing's
  * error frame. A stream never stops without its terminator or an error frame.
  *
+ * The upstream body is read with 'data' events, each read translated synchronously and its
+ * frames sent with one sink write; a full client buffer pauses the body until the sink drains.
+ *
  * Resolves to the Response to send, or rejects with a PuertaError for an uncommitted failure.
  */
 export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
@@ -58,55 +107,48 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
   let lastWriteAt = Date.now();
   let firstContent = true;
   let keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let resumeWriter: (() => void) | null = null;
+  let body: UpstreamBody | undefined;
+  let relay: ChunkRelay | undefined;
+  /** The client's buffer is full: the body is paused until the sink drains. */
+  let full = false;
   // One timer per stream, made on the first full buffer and re-armed with refresh(): no allocation per wait.
   let stallTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-      },
-      pull() {
-        const r = resumeWriter;
-        resumeWriter = null;
-        // The stall timer is left to run (a cleared timer cannot be refresh()ed): each wait
-        // re-arms it from its own start, and it does nothing when it finds no writer waiting.
-        r?.();
-      },
-      cancel() {
-        onClientGone();
-      },
-    },
-    // Byte-counted so a slow reader holds back at most ~64 KiB before the upstream is paused.
-    { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength },
-  );
+  const sink = plan.openSink({ drain: onDrain, gone: onClientGone });
+  const batch = new FrameBatch();
 
-  const enqueue = (frame: Uint8Array): void => {
-    controller.enqueue(frame);
-    bytesOut += frame.byteLength;
-    lastWriteAt = Date.now();
-  };
-
-  const write = (frame: Uint8Array): void | Promise<void> => {
-    if (ended) return;
-    enqueue(frame);
-    if ((controller.desiredSize ?? 1) > 0) return;
-    // The client's buffer is full: wait for it to read, but not for ever.
-    if (stallTimer) stallTimer.refresh();
-    else stallTimer = setTimeout(onStalled, plan.writeStallMs);
-    return new Promise<void>((r) => (resumeWriter = r));
-  };
-
+  /** The stream's one emitter: content frames of the current read wait in the batch. */
   const emit: Emit = (frame) => {
+    if (ended) return;
     if (firstContent) {
       firstContent = false;
       plan.onFirstByte?.();
     }
     plan.onFrame?.(frame);
-    return write(frame);
+    batch.add(frame);
   };
+
+  /** Sends what the current read produced as one write; pauses the body when the client is full. */
+  const flush = (): void => {
+    const out = batch.take();
+    if (out === null || ended) return;
+    bytesOut += out.byteLength;
+    lastWriteAt = Date.now();
+    if (sink.write(out) || full) return;
+    full = true;
+    body?.pause();
+    // The client's buffer is full: wait for it to read, but not for ever.
+    if (stallTimer) stallTimer.refresh();
+    else stallTimer = setTimeout(onStalled, plan.writeStallMs);
+  };
+
+  function onDrain(): void {
+    if (!full || ended) return;
+    // The stall timer is left to run (a cleared timer cannot be refresh()ed): each wait re-arms
+    // it from its own start, and it does nothing when it finds the buffer no longer full.
+    full = false;
+    body?.resume();
+  }
 
   const stopTimer = () => {
     if (keepaliveTimer) clearTimeout(keepaliveTimer);
@@ -124,8 +166,10 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     const silentFor = Date.now() - lastWriteAt;
     if (silentFor >= keepaliveMs) {
       commit();
-      // Never waits: the relay may already be waiting for the reader, and only one can be resumed.
-      enqueue(framing.keepalive!);
+      // Not a content frame: it neither counts as the first byte nor waits for a full buffer.
+      sink.write(framing.keepalive!);
+      bytesOut += framing.keepalive!.byteLength;
+      lastWriteAt = Date.now();
       plan.onKeepalive?.();
       armKeepalive(keepaliveMs);
     } else {
@@ -143,7 +187,16 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
   const commit = () => {
     if (committed) return;
     committed = true;
-    resolveResponse(new Response(stream, { status: 200, headers: { ...framing.headers, 'x-request-id': requestId } }));
+    resolveResponse(sink.open(200, { ...framing.headers, 'x-request-id': requestId }));
+  };
+
+  const detach = () => {
+    if (!body) return;
+    body.off('data', onData);
+    body.off('end', onBodyEnd);
+    body.off('error', onBodyError);
+    // Errors after the end (the body destroyed by onEnd) have no one left to tell.
+    body.on('error', ignore);
   };
 
   const finish = (result: StreamResult) => {
@@ -151,46 +204,82 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     ended = true;
     stopTimer();
     if (stallTimer) clearTimeout(stallTimer);
+    detach();
     plan.clientSignal.removeEventListener('abort', onClientGone);
+    plan.shutdownSignal?.removeEventListener('abort', onShutdown);
     // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
     // it leaves the admission queue and the upstream request is not sent or is aborted.
     if (result.outcome === 'error' && !upstreamAbort.signal.aborted) upstreamAbort.abort(result.error);
     if (result.outcome === 'error' && result.committed && !(result.error as { [ALREADY_FRAMED]?: true })[ALREADY_FRAMED]) {
-      try {
-        controller.enqueue(framing.error(result.error, requestId));
-      } catch {
-        // Client already gone: nothing left to tell it.
-      }
+      const frame = framing.error(result.error, requestId);
+      bytesOut += frame.byteLength;
+      sink.write(frame);
     }
-    // A stalled client's connection is dropped by the caller (onEnd): closing here only ends the body.
-    if (result.outcome !== 'client_cancelled' || committed) {
-      try {
-        controller.close();
-      } catch {
-        // Already cancelled by the reader.
-      }
-    }
+    // A stalled client's unread bytes would keep the connection (and their memory) open for good.
+    if (result.outcome === 'client_stalled') sink.abort();
+    else if (result.outcome !== 'client_cancelled' || committed) sink.end();
     plan.onEnd(result, bytesOut);
+  };
+
+  /** A failure of the exchange, before or after the status was committed. */
+  const fail = (err: unknown) => {
+    if (ended) return;
+    const e = toPuertaError(err);
+    const wasCommitted = committed;
+    // Frames the failing read produced before the failure (a cut line ended) go first.
+    flush();
+    finish({ outcome: 'error', error: e, committed: wasCommitted });
+    if (!wasCommitted) rejectResponse(e);
   };
 
   function onClientGone() {
     if (ended) return;
     upstreamAbort.abort(new Error('client disconnected'));
-    const r = resumeWriter;
-    resumeWriter = null;
-    r?.();
+    batch.take();
     finish({ outcome: 'client_cancelled' });
     if (!committed) rejectResponse(new PuertaError({ status: 499, type: 'api_error', code: 'client_closed_request', message: 'client closed the request', retryable: false }));
   }
 
+  function onShutdown() {
+    if (plan.shutdownError) fail(plan.shutdownError());
+  }
+
   /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use. */
   function onStalled() {
-    if (ended || resumeWriter === null) return;
+    if (ended || !full) return;
     upstreamAbort.abort(new Error('client stalled'));
-    const r = resumeWriter;
-    resumeWriter = null;
-    r();
     finish({ outcome: 'client_stalled' });
+  }
+
+  function onData(chunk: Uint8Array) {
+    if (ended) return;
+    let complete: boolean;
+    try {
+      complete = relay!.chunk(chunk);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    flush();
+    if (complete) finish({ outcome: 'ok' });
+  }
+
+  function onBodyEnd() {
+    if (ended) return;
+    try {
+      relay!.end();
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    flush();
+    finish({ outcome: 'ok' });
+  }
+
+  function onBodyError(err: unknown) {
+    if (ended) return;
+    if (upstreamAbort.signal.aborted) return;
+    fail(relay!.fail(err));
   }
 
   if (plan.clientSignal.aborted) {
@@ -198,33 +287,37 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     return response;
   }
   plan.clientSignal.addEventListener('abort', onClientGone, { once: true });
+  if (plan.shutdownSignal?.aborted) {
+    onShutdown();
+    return response;
+  }
+  plan.shutdownSignal?.addEventListener('abort', onShutdown, { once: true });
   armKeepalive(keepaliveMs);
 
-  void (async () => {
-    let opened: T;
-    try {
-      opened = await plan.open(upstreamAbort.signal);
-    } catch (err) {
+  plan.open(upstreamAbort.signal).then(
+    (opened) => {
       if (ended) return;
-      const e = toPuertaError(err);
-      if (!committed) {
-        finish({ outcome: 'error', error: e, committed: false });
-        rejectResponse(e);
-      } else {
-        finish({ outcome: 'error', error: e, committed: true });
+      commit();
+      let source: UpstreamRelay;
+      try {
+        source = plan.relay(opened, emit, upstreamAbort.signal);
+      } catch (err) {
+        fail(err);
+        return;
       }
-      return;
-    }
-    if (ended) return;
-    commit();
-    try {
-      await plan.relay(opened, emit, upstreamAbort.signal);
-      finish({ outcome: 'ok' });
-    } catch (err) {
+      flush();
       if (ended) return;
-      finish({ outcome: 'error', error: toPuertaError(err), committed: true });
-    }
-  })();
+      body = source.body;
+      relay = source.relay;
+      body.on('data', onData);
+      body.once('end', onBodyEnd);
+      body.once('error', onBodyError);
+      if (full) body.pause();
+    },
+    (err: unknown) => fail(err),
+  );
 
   return response;
 }
+
+function ignore(): void {}

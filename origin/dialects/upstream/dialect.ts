@@ -8,7 +8,8 @@ import type { Persona } from '../../routing/config.ts';
 import type { OpenedUpstream, UpstreamCall } from '../../pipeline/open-upstream.ts';
 import type { BodyShape } from '../../../shared/routes.ts';
 import type { RequestRecord } from '../../pipeline/record.ts';
-import type { Emit } from '../../stream/stream-response.ts';
+import type { PuertaError } from '../../../shared/errors.ts';
+import type { ChunkRelay, Emit } from '../../stream/stream-response.ts';
 import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../generation.ts';
 
 /** The upstream a call goes to: its engine's name for the model and its configuration. */
@@ -36,10 +37,26 @@ export interface EmbeddingInput {
  */
 export interface Passthrough {
   body(raw: Record<string, unknown>, upstreamModel: string, stream: boolean): string;
-  /** The engine's stream to the client; the engine's token counts land in the record. */
-  relay(opened: OpenedUpstream, emit: Emit, signal: AbortSignal, o: { includeUsage: boolean; rec: RequestRecord }): Promise<void>;
+  /** The engine's stream to the client, read by read; the engine's token counts land in the record. */
+  relay(opened: OpenedUpstream, emit: Emit, o: { includeUsage: boolean; rec: RequestRecord }): ChunkRelay;
   /** The engine's whole answer, with the client's model name. */
   whole(opened: OpenedUpstream, publicModel: string, rec: RequestRecord): Promise<unknown>;
+}
+
+/** Receives a stream's events; called synchronously, and the event may be reused after it returns. */
+export type OnEvent = (ev: GenerationEvent) => void;
+
+/**
+ * An engine's streamed answer, decoded synchronously one read of its body at a time. Every way
+ * the stream breaks is thrown as a typed, client-facing PuertaError.
+ */
+export interface EventDecoder {
+  /** Gives the read's events to `on`; true once the answer's `done` was given (it is whole). */
+  chunk(bytes: Uint8Array, on: OnEvent): boolean;
+  /** The body ended before `done`: the events still due, or the error (truncated). */
+  end(on: OnEvent): void;
+  /** The body failed mid-way (reset, idle timeout): the error to end the stream with. */
+  fail(err: unknown): PuertaError;
 }
 
 export interface UpstreamDialect {
@@ -53,8 +70,8 @@ export interface UpstreamDialect {
   listModelsCall: { path: string; read(doc: unknown): ListedModel[] };
   /** A Generation as this engine's request. */
   generate(gen: Generation, target: UpstreamTarget): UpstreamCall;
-  /** The engine's streamed answer as events; throws a client-facing error for every way it breaks. */
-  events(opened: OpenedUpstream, ctx: GenerationContext, signal: AbortSignal): AsyncGenerator<GenerationEvent>;
+  /** The engine's streamed answer as events, decoded read by read (one decoder per stream). */
+  decoder(opened: OpenedUpstream, ctx: GenerationContext): EventDecoder;
   /** The engine's whole answer. */
   result(opened: OpenedUpstream, ctx: GenerationContext): Promise<GenerationResult>;
   embed(req: EmbeddingInput, target: UpstreamTarget): UpstreamCall;

@@ -14,7 +14,7 @@ import { jsonExchange, streamExchange } from '../../../pipeline/exchange.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
 import { chargeUsage, type RequestRecord } from '../../../pipeline/record.ts';
 import type { RouteEntry } from '../../../../shared/routes.ts';
-import { alreadyFramed, type Emit } from '../../../stream/stream-response.ts';
+import { alreadyFramed, type ChunkRelay, type Emit } from '../../../stream/stream-response.ts';
 import { ndjsonFraming } from '../../../stream/framing.ts';
 import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
 import type { UpstreamConfig } from '../../../config/schema.ts';
@@ -106,54 +106,56 @@ class LastLineHead {
 }
 
 /**
- * Raw bytes, as Ollama sent them. Only the stream's tail is kept, to read the engine's counts
- * from the last line. On failure a cut-off line is ended first, so the error line that follows
- * is a line of its own for the client's parser.
+ * Raw bytes, as Ollama sent them, each read relayed as it came. Only the stream's tail is kept,
+ * to read the engine's counts from the last line. On failure a cut-off line is ended first, so
+ * the error line that follows is a line of its own for the client's parser.
  */
 function relayRaw(rec: RequestRecord) {
-  return async (opened: OpenedUpstream, emit: Emit, signal: AbortSignal): Promise<void> => {
+  return (opened: OpenedUpstream, emit: Emit): ChunkRelay => {
     let lineOpen = false;
     // One buffer per stream: the tail is kept without an allocation per chunk.
     const tail = new Uint8Array(TAIL_BYTES);
     let tailLen = 0;
     const head = new LastLineHead();
-    try {
-      for await (const chunk of opened.res.body as AsyncIterable<Uint8Array>) {
-        if (chunk.length === 0) continue;
+    return {
+      chunk(chunk) {
+        if (chunk.length === 0) return false;
         lineOpen = chunk[chunk.length - 1] !== 0x0a;
         tailLen = keepTail(tail, tailLen, chunk);
         head.add(chunk);
-        const p = emit(chunk);
-        if (p) await p;
-      }
-    } catch (err) {
-      if (signal.aborted) throw err;
-      if (lineOpen) await emit(NEWLINE);
-      throw fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
-    }
-    const text = new TextDecoder().decode(tail.subarray(0, tailLen)).trimEnd();
-    const last = text.slice(text.lastIndexOf('\n') + 1);
-    if (last.includes(DONE) || head.text().includes(DONE)) {
-      try {
-        recordCounts(rec, JSON.parse(last) as Record<string, unknown>);
-      } catch {
-        // A tail cut mid-line (a final object over 4 KiB): the counts stay the estimate.
-      }
-      return;
-    } else if (last.includes('"error"')) {
-      // Ollama failed the stream with its own error line, already relayed: the request failed.
-      let message: unknown;
-      try {
-        message = (JSON.parse(last) as { error?: unknown }).error;
-      } catch {
-        // Not a whole error object: nothing more to say about it.
-      }
-      if (typeof message === 'string') throw alreadyFramed(upstreamFailures.midStream(opened.upstream.name, message));
-    }
-    // Neither a done line nor an error: Ollama ends a 200 like this when it aborts a prediction
-    // (token-repeat limit). The client gets Ollama's error line; the record, an upstream error.
-    if (lineOpen) await emit(NEWLINE);
-    throw upstreamFailures.truncated(opened.upstream.name);
+        emit(chunk);
+        return false;
+      },
+      end() {
+        const text = new TextDecoder().decode(tail.subarray(0, tailLen)).trimEnd();
+        const last = text.slice(text.lastIndexOf('\n') + 1);
+        if (last.includes(DONE) || head.text().includes(DONE)) {
+          try {
+            recordCounts(rec, JSON.parse(last) as Record<string, unknown>);
+          } catch {
+            // A tail cut mid-line (a final object over 4 KiB): the counts stay the estimate.
+          }
+          return;
+        } else if (last.includes('"error"')) {
+          // Ollama failed the stream with its own error line, already relayed: the request failed.
+          let message: unknown;
+          try {
+            message = (JSON.parse(last) as { error?: unknown }).error;
+          } catch {
+            // Not a whole error object: nothing more to say about it.
+          }
+          if (typeof message === 'string') throw alreadyFramed(upstreamFailures.midStream(opened.upstream.name, message));
+        }
+        // Neither a done line nor an error: Ollama ends a 200 like this when it aborts a prediction
+        // (token-repeat limit). The client gets Ollama's error line; the record, an upstream error.
+        if (lineOpen) emit(NEWLINE);
+        throw upstreamFailures.truncated(opened.upstream.name);
+      },
+      fail(err) {
+        if (lineOpen) emit(NEWLINE);
+        return fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
+      },
+    };
   };
 }
 

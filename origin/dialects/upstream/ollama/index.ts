@@ -3,7 +3,7 @@ import { withLatestTag } from './model-name.ts';
 import type { UpstreamDialect } from '../dialect.ts';
 import { applyOllamaPersona } from './persona.ts';
 import { ollamaBody } from './request.ts';
-import { ollamaEvents, ollamaResult } from './stream.ts';
+import { ollamaDecoder, ollamaResult } from './stream.ts';
 import type { OllamaEmbedResponse } from './types.ts';
 
 export const ollamaUpstream: UpstreamDialect = {
@@ -20,7 +20,7 @@ export const ollamaUpstream: UpstreamDialect = {
     const { path, body } = ollamaBody(gen, target);
     return { method: 'POST', path, body: JSON.stringify(body), shape: gen.input.kind };
   },
-  events: ollamaEvents,
+  decoder: ollamaDecoder,
   result: ollamaResult,
   embed(req, target) {
     const body: Record<string, unknown> = { model: target.upstreamModel, input: req.input, truncate: true };

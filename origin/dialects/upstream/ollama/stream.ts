@@ -1,5 +1,6 @@
 /** Ollama's NDJSON answer (streamed or whole) as GenerationEvents and results. */
-import { ndjsonLines } from '../../../stream/ndjson-lines.ts';
+import { NdjsonSplitter } from '../../../stream/ndjson-splitter.ts';
+import type { EventDecoder, OnEvent } from '../dialect.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
 import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../generation.ts';
@@ -8,25 +9,16 @@ import type { OllamaChatChunk, OllamaLogprob, OllamaToolCall } from './types.ts'
 /** The official Ollama client reads lines up to 8 MB; anything longer is a broken upstream. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
-/** Reads Ollama's NDJSON lines, failing with a client-facing error for every way a stream breaks. */
-export async function* ollamaLines(opened: OpenedUpstream, signal: AbortSignal): AsyncGenerator<OllamaChatChunk> {
-  const name = opened.upstream.name;
-  const lines = ndjsonLines(opened.res.body, MAX_LINE_BYTES, (n) => upstreamFailures.malformed(name, `line longer than ${n} bytes`));
+/** One NDJSON line as Ollama's chunk, failing typed for a line that is not JSON or is an error. */
+function parseLine(line: string, upstream: string): OllamaChatChunk {
+  let chunk: OllamaChatChunk;
   try {
-    for await (const line of lines) {
-      let chunk: OllamaChatChunk;
-      try {
-        chunk = JSON.parse(line) as OllamaChatChunk;
-      } catch {
-        throw upstreamFailures.malformed(name, line.length > 80 ? line.slice(0, 80) + '…' : line);
-      }
-      if (typeof chunk.error === 'string') throw upstreamFailures.midStream(name, chunk.error);
-      yield chunk;
-    }
-  } catch (err) {
-    if (signal.aborted) throw err;
-    throw fromNetworkError(err, name, 'body', opened.upstream.cfg.idleTimeoutMs);
+    chunk = JSON.parse(line) as OllamaChatChunk;
+  } catch {
+    throw upstreamFailures.malformed(upstream, line.length > 80 ? line.slice(0, 80) + '…' : line);
   }
+  if (typeof chunk.error === 'string') throw upstreamFailures.midStream(upstream, chunk.error);
+  return chunk;
 }
 
 export function usageOf(final: OllamaChatChunk): Usage {
@@ -43,20 +35,46 @@ function logprobsOf(lps: OllamaLogprob[] | undefined): TokenLogprob[] | undefine
   return lps.map((lp) => ({ token: lp.token, logprob: lp.logprob, ...(lp.bytes ? { bytes: lp.bytes } : {}), ...(lp.top_logprobs ? { top: lp.top_logprobs } : {}) }));
 }
 
-export async function* ollamaEvents(opened: OpenedUpstream, ctx: GenerationContext, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
+type Delta = Extract<GenerationEvent, { type: 'delta' }>;
+
+/**
+ * Ollama's NDJSON stream as events, one read at a time: each line is one engine chunk, given as
+ * one delta event (the same object each time), and the `done` line ends the answer.
+ */
+export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): EventDecoder {
+  const name = opened.upstream.name;
+  const lines = new NdjsonSplitter(MAX_LINE_BYTES, (n) => upstreamFailures.malformed(name, `line longer than ${n} bytes`));
+  const delta: Delta = { type: 'delta', text: '', thinking: undefined, toolCalls: undefined, logprobs: undefined };
   let calls = 0;
-  for await (const chunk of ollamaLines(opened, signal)) {
+  let on: OnEvent;
+  const onLine = (line: string): boolean => {
+    const chunk = parseLine(line, name);
     const m = chunk.message;
     const tc = m?.tool_calls?.length ? toolCalls(m.tool_calls, ctx, calls) : undefined;
     if (tc) calls += tc.length;
     // /api/chat answers in `message`, /api/generate in `response`.
-    yield { type: 'delta', text: m ? m.content : (chunk.response ?? ''), thinking: m ? m.thinking : chunk.thinking, toolCalls: tc, logprobs: logprobsOf(chunk.logprobs) };
-    if (chunk.done) {
-      yield { type: 'done', finish: finishReason(chunk.done_reason === 'length', calls > 0), usage: usageOf(chunk) };
-      return;
-    }
-  }
-  throw upstreamFailures.truncated(opened.upstream.name);
+    delta.text = m ? m.content : (chunk.response ?? '');
+    delta.thinking = m ? m.thinking : chunk.thinking;
+    delta.toolCalls = tc;
+    delta.logprobs = logprobsOf(chunk.logprobs);
+    on(delta);
+    if (!chunk.done) return false;
+    on({ type: 'done', finish: finishReason(chunk.done_reason === 'length', calls > 0), usage: usageOf(chunk) });
+    return true;
+  };
+  return {
+    chunk(bytes, o) {
+      on = o;
+      return lines.push(bytes, onLine);
+    },
+    end(o) {
+      on = o;
+      const last = lines.rest();
+      if (last !== null && onLine(last)) return;
+      throw upstreamFailures.truncated(name);
+    },
+    fail: (err) => fromNetworkError(err, name, 'body', opened.upstream.cfg.idleTimeoutMs),
+  };
 }
 
 export async function ollamaResult(opened: OpenedUpstream, ctx: GenerationContext): Promise<GenerationResult> {

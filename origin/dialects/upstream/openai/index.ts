@@ -3,7 +3,7 @@ import type { UpstreamDialect } from '../dialect.ts';
 import { applyOpenAiPersona } from './persona.ts';
 import { openaiBody, passthroughBody } from './request.ts';
 import { relayOpenAi, wholeOpenAi } from './relay.ts';
-import { openaiEvents, openaiResult } from './stream.ts';
+import { openaiDecoder, openaiResult } from './stream.ts';
 
 export const openaiUpstream: UpstreamDialect = {
   wire: 'openai',
@@ -18,7 +18,7 @@ export const openaiUpstream: UpstreamDialect = {
     const { path, body } = openaiBody(gen, target);
     return { method: 'POST', path, body: JSON.stringify(body), shape: gen.input.kind };
   },
-  events: openaiEvents,
+  decoder: openaiDecoder,
   result: openaiResult,
   embed(req, target) {
     return { method: 'POST', path: '/v1/embeddings', body: JSON.stringify({ ...req.raw, model: target.upstreamModel, encoding_format: 'float' }), shape: 'embed' };

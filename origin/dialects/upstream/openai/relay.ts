@@ -1,24 +1,82 @@
-import { DONE_FRAME, encodeData } from '../../../../shared/sse.ts';
+import { DONE_FRAME } from '../../../../shared/sse.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
 import { chargeUsage, type RequestRecord } from '../../../pipeline/record.ts';
-import type { Emit } from '../../../stream/stream-response.ts';
-import { openaiSseChunks } from './sse-chunks.ts';
+import type { ChunkRelay, Emit } from '../../../stream/stream-response.ts';
+import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
+import { chunkError, OpenAiSseReader, parseChunk } from './sse-chunks.ts';
+
+const encoder = new TextEncoder();
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /**
- * An OpenAI-compatible engine's SSE → an OpenAI client, event by event. The upstream is always
- * asked for usage (tokens are accounted from the engine's own counts); the usage chunk is
- * dropped again when the client did not ask for it.
+ * Whether `data` has `"key":` followed by an object. A string value cannot contain `"key"`
+ * unescaped, so a miss is certain; a hit is confirmed by parsing.
  */
-export async function relayOpenAi(opened: OpenedUpstream, emit: Emit, signal: AbortSignal, { includeUsage, rec }: { includeUsage: boolean; rec: RequestRecord }): Promise<void> {
-  for await (const { data, chunk } of openaiSseChunks(opened, signal)) {
-    if (chunk.usage) {
-      chargeUsage(rec, { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 });
-      if (!includeUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) continue;
+function hasObjectField(data: string, key: string): boolean {
+  let at = data.indexOf(key);
+  while (at !== -1) {
+    let i = at + key.length;
+    while (data.charCodeAt(i) === 0x20) i++;
+    if (data.charCodeAt(i) === 0x3a) {
+      i++;
+      while (data.charCodeAt(i) === 0x20) i++;
+      if (data.charCodeAt(i) === OPEN_BRACE || data.charCodeAt(i) === 0x22) return true;
     }
-    const p = emit(encodeData(data));
-    if (p) await p;
+    at = data.indexOf(key, at + key.length);
   }
-  await emit(DONE_FRAME);
+  return false;
+}
+
+/**
+ * An OpenAI-compatible engine's SSE → an OpenAI client, read by read, each event's data relayed
+ * as `data: …` without being parsed: only the usage chunk is (tokens are accounted from the
+ * engine's own counts, so the upstream is always asked for it; it is dropped again when the
+ * client did not ask), and an event that says `"error"` or does not look like a JSON object.
+ */
+export function relayOpenAi(opened: OpenedUpstream, emit: Emit, { includeUsage, rec }: { includeUsage: boolean; rec: RequestRecord }): ChunkRelay {
+  const name = opened.upstream.name;
+  const sse = new OpenAiSseReader(name);
+  // The SSE text of the read being relayed: one encode and one frame per read.
+  let out = '';
+  const onData = (data: string): void => {
+    const n = data.length;
+    if (n === 0 || data.charCodeAt(0) !== OPEN_BRACE || data.charCodeAt(n - 1) !== CLOSE_BRACE) parseChunk(data, name);
+    if (hasObjectField(data, '"error"')) {
+      const chunk = parseChunk(data, name);
+      if (chunk.error) throw chunkError(name, data, chunk);
+    }
+    if (hasObjectField(data, '"usage"')) {
+      const chunk = parseChunk(data, name);
+      if (chunk.usage) {
+        chargeUsage(rec, { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 });
+        if (!includeUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return;
+      }
+    }
+    out += 'data: ' + data + '\n\n';
+  };
+  const send = () => {
+    if (out === '') return;
+    emit(encoder.encode(out));
+    out = '';
+  };
+  return {
+    chunk(bytes) {
+      let done: boolean;
+      try {
+        done = sse.push(bytes, onData);
+      } finally {
+        // Events before a failing one in the same read still reach the client, then the error.
+        send();
+      }
+      if (done) emit(DONE_FRAME);
+      return done;
+    },
+    end() {
+      throw upstreamFailures.truncated(name);
+    },
+    fail: (err) => fromNetworkError(err, name, 'body', opened.upstream.cfg.idleTimeoutMs),
+  };
 }
 
 /** The engine's whole answer under the client's model name; its usage is what is charged. */

@@ -1,7 +1,7 @@
-/** An OpenAI-compatible engine's SSE stream as parsed chunks, failing typed for every way it breaks. */
-import { createSseDecoder } from '../../../../shared/sse.ts';
-import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
-import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
+/** An OpenAI-compatible engine's SSE stream, read synchronously, failing typed for every way it breaks. */
+import { createSseDecoder, type EventSourceMessage } from '../../../../shared/sse.ts';
+import type { PuertaError } from '../../../../shared/errors.ts';
+import { upstreamFailures } from '../../../upstream/errors.ts';
 
 export interface WireToolCall {
   index?: number;
@@ -26,49 +26,48 @@ export interface WireChunk {
   error?: { message?: string } | string;
 }
 
-/**
- * Yields each event's data (as sent, for a relay) and its parse, up to the engine's `[DONE]`.
- * No `[DONE]` means the stream broke: that is an error, never a quiet end.
- */
-export async function* openaiSseChunks(opened: OpenedUpstream, signal: AbortSignal): AsyncGenerator<{ data: string; chunk: WireChunk }> {
-  const name = opened.upstream.name;
-  const pending: Array<{ data: string; chunk: WireChunk }> = [];
-  let done = false;
-  let failure: Error | undefined;
-  const decoder = createSseDecoder({
-    onEvent(ev) {
-      if (done || failure) return;
-      if (ev.data === '[DONE]') {
-        done = true;
-        return;
-      }
-      let chunk: WireChunk;
-      try {
-        chunk = JSON.parse(ev.data) as WireChunk;
-      } catch {
-        failure = upstreamFailures.malformed(name, ev.data.slice(0, 80));
-        return;
-      }
-      if (ev.event === 'error' || chunk.error) {
-        const e = chunk.error;
-        failure = upstreamFailures.midStream(name, typeof e === 'string' ? e : (e?.message ?? ev.data.slice(0, 200)));
-        return;
-      }
-      pending.push({ data: ev.data, chunk });
-    },
-  });
-  const text = new TextDecoder();
+/** An event's data as a chunk; data that is not JSON is a broken upstream. */
+export function parseChunk(data: string, upstream: string): WireChunk {
   try {
-    for await (const bytes of opened.res.body as AsyncIterable<Uint8Array>) {
-      decoder.feed(text.decode(bytes, { stream: true }));
-      for (const p of pending) yield p;
-      pending.length = 0;
-      if (failure) throw failure;
-      if (done) return;
-    }
-  } catch (err) {
-    if (signal.aborted || err === failure) throw err;
-    throw fromNetworkError(err, name, 'body', opened.upstream.cfg.idleTimeoutMs);
+    return JSON.parse(data) as WireChunk;
+  } catch {
+    throw upstreamFailures.malformed(upstream, data.slice(0, 80));
   }
-  throw upstreamFailures.truncated(name);
+}
+
+/** The engine's error, from an `event: error` or a chunk carrying `error`. */
+export function chunkError(upstream: string, data: string, chunk: WireChunk): PuertaError {
+  const e = chunk.error;
+  return upstreamFailures.midStream(upstream, typeof e === 'string' ? e : (e?.message ?? data.slice(0, 200)));
+}
+
+/**
+ * Splits the body into events' data, one read at a time, up to the engine's `[DONE]` (later
+ * events are ignored). An `event: error` is thrown typed; what the data says is the caller's.
+ * No `[DONE]` means the stream broke: the caller fails it as truncated, never a quiet end.
+ */
+export class OpenAiSseReader {
+  private readonly text = new TextDecoder();
+  private readonly parser = createSseDecoder({ onEvent: (ev) => this.event(ev) });
+  private done = false;
+  private onData: (data: string) => void = () => {};
+
+  constructor(private readonly upstream: string) {}
+
+  /** Gives each event's data of this read to `onData`; true once `[DONE]` was read. */
+  push(bytes: Uint8Array, onData: (data: string) => void): boolean {
+    this.onData = onData;
+    this.parser.feed(this.text.decode(bytes, { stream: true }));
+    return this.done;
+  }
+
+  private event(ev: EventSourceMessage): void {
+    if (this.done) return;
+    if (ev.data === '[DONE]') {
+      this.done = true;
+      return;
+    }
+    if (ev.event === 'error') throw chunkError(this.upstream, ev.data, parseChunk(ev.data, this.upstream));
+    this.onData(ev.data);
+  }
 }

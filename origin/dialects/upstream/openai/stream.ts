@@ -1,8 +1,9 @@
 /** An OpenAI-compatible engine's answer (SSE chunks or one JSON) as GenerationEvents and results. */
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
-import { upstreamFailures } from '../../../upstream/errors.ts';
+import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
+import type { EventDecoder, OnEvent } from '../dialect.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type ToolCall, type Usage } from '../../generation.ts';
-import { openaiSseChunks, type WireChunk } from './sse-chunks.ts';
+import { chunkError, OpenAiSseReader, parseChunk, type WireChunk } from './sse-chunks.ts';
 
 function usageOf(u: WireChunk['usage']): Usage {
   return { promptTokens: u?.prompt_tokens ?? 0, completionTokens: u?.completion_tokens ?? 0 };
@@ -19,17 +20,23 @@ function parseArgs(text: string, upstream: string): Record<string, unknown> {
 }
 
 /**
- * Engine chunks → events. Tool calls arrive as fragments (name first, then pieces of the
- * arguments' JSON): they are assembled and given out whole when the engine finishes.
+ * Engine chunks → events, one read at a time. Tool calls arrive as fragments (name first, then
+ * pieces of the arguments' JSON): they are assembled and given out whole when the engine finishes.
  */
-export async function* openaiEvents(opened: OpenedUpstream, ctx: GenerationContext, signal: AbortSignal): AsyncGenerator<GenerationEvent> {
+export function openaiDecoder(opened: OpenedUpstream, ctx: GenerationContext): EventDecoder {
+  const name = opened.upstream.name;
+  const sse = new OpenAiSseReader(name);
   const calls = new Map<number, { id: string; name: string; args: string }>();
+  const delta: Extract<GenerationEvent, { type: 'delta' }> = { type: 'delta', text: '', thinking: undefined, toolCalls: undefined, logprobs: undefined };
   let finish: string | null = null;
   let usage: Usage = { promptTokens: 0, completionTokens: 0 };
-  for await (const { chunk } of openaiSseChunks(opened, signal)) {
+  let on: OnEvent;
+  const onData = (data: string): void => {
+    const chunk = parseChunk(data, name);
+    if (chunk.error) throw chunkError(name, data, chunk);
     if (chunk.usage) usage = usageOf(chunk.usage);
     const choice = chunk.choices?.[0];
-    if (!choice) continue;
+    if (!choice) return;
     for (const tc of choice.delta?.tool_calls ?? []) {
       const i = tc.index ?? calls.size;
       const cur = calls.get(i) ?? { id: tc.id ?? `call_${ctx.requestId}_${i}`, name: '', args: '' };
@@ -40,12 +47,27 @@ export async function* openaiEvents(opened: OpenedUpstream, ctx: GenerationConte
     const d = choice.delta;
     const thinking = d?.reasoning ?? d?.reasoning_content ?? undefined;
     const text = d?.content ?? choice.text ?? '';
-    if (text || thinking) yield { type: 'delta', text, thinking };
+    if (text || thinking) {
+      delta.text = text;
+      delta.thinking = thinking;
+      on(delta);
+    }
     if (choice.finish_reason) finish = choice.finish_reason;
-  }
-  const toolCalls: ToolCall[] = [...calls.values()].map((c) => ({ id: c.id, name: c.name, arguments: parseArgs(c.args, opened.upstream.name) }));
-  if (toolCalls.length) yield { type: 'delta', text: '', toolCalls };
-  yield { type: 'done', finish: finishReason(finish === 'length', toolCalls.length > 0), usage };
+  };
+  return {
+    chunk(bytes, o) {
+      on = o;
+      if (!sse.push(bytes, onData)) return false;
+      const toolCalls: ToolCall[] = [...calls.values()].map((c) => ({ id: c.id, name: c.name, arguments: parseArgs(c.args, name) }));
+      if (toolCalls.length) o({ type: 'delta', text: '', toolCalls });
+      o({ type: 'done', finish: finishReason(finish === 'length', toolCalls.length > 0), usage });
+      return true;
+    },
+    end() {
+      throw upstreamFailures.truncated(name);
+    },
+    fail: (err) => fromNetworkError(err, name, 'body', opened.upstream.cfg.idleTimeoutMs),
+  };
 }
 
 export async function openaiResult(opened: OpenedUpstream, ctx: GenerationContext): Promise<GenerationResult> {

@@ -1,0 +1,25 @@
+import { chargeUsage, type RequestRecord } from '../pipeline/record.ts';
+import type { ChunkRelay, Emit } from '../stream/stream-response.ts';
+import type { StreamWriter } from './client/dialect.ts';
+import type { GenerationEvent } from './generation.ts';
+import type { EventDecoder } from './upstream/dialect.ts';
+
+/**
+ * The engine's stream in the client's wire, read by read: the upstream dialect decodes each read
+ * into events, the client dialect's writer turns each event into frames, synchronously; the
+ * engine's token counts land in the record with the `done` event.
+ */
+export function translate(decoder: EventDecoder, writer: StreamWriter, emit: Emit, rec: RequestRecord): ChunkRelay {
+  const on = (ev: GenerationEvent): void => {
+    if (ev.type === 'done') chargeUsage(rec, ev.usage);
+    const out = writer.write(ev);
+    if (out === undefined) return;
+    if (out instanceof Uint8Array) emit(out);
+    else for (let i = 0; i < out.length; i++) emit(out[i]!);
+  };
+  return {
+    chunk: (bytes) => decoder.chunk(bytes, on),
+    end: () => decoder.end(on),
+    fail: (err) => decoder.fail(err),
+  };
+}

@@ -1,0 +1,111 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { OpenSink, SinkEvents, StreamSink } from '../stream/sink.ts';
+
+/** Frames written before the head went out wait here; past this, writes report a full buffer. */
+const PENDING_HIGH_WATER_BYTES = 64 * 1024;
+
+/**
+ * A stream written straight to Node's ServerResponse: no WHATWG stream between the relay and the
+ * socket. The head is written only once the app has answered (sendHead), because middleware sets
+ * headers (x-request-id, server-timing) on the Response after the handler returns; frames
+ * written before that wait and go out right after the head.
+ */
+export class NodeResponseSink implements StreamSink {
+  /** The Response the handler was given by open(); the adapter compares it with the app's answer. */
+  response: Response | undefined;
+  private pending: Uint8Array[] | null = [];
+  private pendingBytes = 0;
+  private ended = false;
+  private closed = false;
+
+  constructor(
+    private readonly out: ServerResponse,
+    private readonly events: SinkEvents,
+  ) {
+    out.once('close', this.onClose);
+  }
+
+  private readonly onClose = (): void => {
+    this.closed = true;
+    this.out.off('drain', this.events.drain);
+    if (!this.out.writableFinished) this.events.gone();
+  };
+
+  open(status: number, headers: Readonly<Record<string, string>>): Response {
+    this.response = new Response(null, { status, headers: { ...headers } });
+    return this.response;
+  }
+
+  write(frame: Uint8Array): boolean {
+    if (this.closed || this.ended) return true;
+    const pending = this.pending;
+    if (pending === null) return this.out.write(frame);
+    pending.push(frame);
+    this.pendingBytes += frame.byteLength;
+    return this.pendingBytes < PENDING_HIGH_WATER_BYTES;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.pending === null && !this.closed) this.out.end();
+  }
+
+  abort(): void {
+    this.ended = true;
+    this.pending = null;
+    this.out.destroy();
+  }
+
+  /**
+   * Called by the adapter with the app's final answer. When it is this sink's Response, the head
+   * goes out with the headers as middleware left them, then whatever was written meanwhile;
+   * node-server is told the response is already sent. Any other answer (the app failed after the
+   * stream committed) is sent instead, and the stream is told its client is gone.
+   */
+  takeOver(res: Response): Response {
+    if (res !== this.response || this.closed) {
+      if (!this.closed && this.response !== undefined) this.events.gone();
+      this.pending = null;
+      this.closed = true;
+      this.out.off('close', this.onClose);
+      return res === this.response ? RESPONSE_ALREADY_SENT : res;
+    }
+    const out = this.out;
+    out.writeHead(res.status, nodeHeaders(res.headers));
+    const pending = this.pending!;
+    const wasFull = this.pendingBytes >= PENDING_HIGH_WATER_BYTES;
+    this.pending = null;
+    this.pendingBytes = 0;
+    out.on('drain', this.events.drain);
+    let ok = true;
+    if (pending.length === 0) out.flushHeaders();
+    else ok = out.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+    if (this.ended) out.end();
+    // Still full: Node's own drain event says when the client has read it.
+    else if (wasFull && ok) this.events.drain();
+    return RESPONSE_ALREADY_SENT;
+  }
+}
+
+function nodeHeaders(h: Headers): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  h.forEach((v, k) => {
+    if (k !== 'set-cookie') out[k] = v;
+  });
+  const cookies = h.getSetCookie();
+  if (cookies.length > 0) out['set-cookie'] = cookies;
+  return out;
+}
+
+/** One request's sink factory; `sink` is set once the app opened a stream. */
+export function nodeSinkFor(out: ServerResponse): { openSink: OpenSink; readonly sink: NodeResponseSink | undefined } {
+  let sink: NodeResponseSink | undefined;
+  return {
+    openSink: (events) => (sink = new NodeResponseSink(out, events)),
+    get sink() {
+      return sink;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { OpenSink, SinkEvents, StreamSink } from './sink.ts';
+
+/** A slow reader holds back at most this many unread bytes before writes report a full buffer. */
+const HIGH_WATER_BYTES = 64 * 1024;
+
+/**
+ * The portable sink: a WHATWG ReadableStream as the Response body, for runtimes other than Node
+ * and for `app.request()`. Its queue is byte-counted, so `write` says false once ~64 KiB wait.
+ */
+class WebStreamSink implements StreamSink {
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private readonly stream: ReadableStream<Uint8Array>;
+  private closed = false;
+
+  constructor(events: SinkEvents) {
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (c) => {
+          this.controller = c;
+        },
+        pull: () => events.drain(),
+        cancel: () => {
+          this.closed = true;
+          events.gone();
+        },
+      },
+      { highWaterMark: HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength },
+    );
+  }
+
+  open(status: number, headers: Readonly<Record<string, string>>): Response {
+    return new Response(this.stream, { status, headers: { ...headers } });
+  }
+
+  write(frame: Uint8Array): boolean {
+    if (this.closed) return true;
+    this.controller.enqueue(frame);
+    return (this.controller.desiredSize ?? 1) > 0;
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.controller.close();
+  }
+
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.controller.error(new Error('client stopped reading'));
+  }
+}
+
+export const openWebSink: OpenSink = (events) => new WebStreamSink(events);

@@ -1,0 +1,134 @@
+/**
+ * The Node adapter's sink on a real HTTP server and socket: the head goes out only when the app
+ * has answered (with the headers middleware set after the handler), frames written before that
+ * follow it, a slow reader makes writes report a full buffer until it reads, a client that
+ * closes the connection is reported gone, and abort drops the connection.
+ */
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NodeResponseSink } from '../../origin/node/response-sink.ts';
+import type { SinkEvents } from '../../origin/stream/sink.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let server: Server | undefined;
+afterEach(() => {
+  server?.closeAllConnections();
+  server?.close();
+  server = undefined;
+});
+
+/** A server whose one request hands its response to the test; the client's response is returned. */
+async function serveOnce(): Promise<{ out: Promise<ServerResponse>; res: Promise<IncomingMessage>; abortClient: () => void }> {
+  let give!: (r: ServerResponse) => void;
+  const out = new Promise<ServerResponse>((r) => (give = r));
+  server = createServer((_req, res) => give(res));
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const req = request({ host: '127.0.0.1', port, method: 'GET', path: '/' });
+  const res = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', resolve);
+    req.on('error', reject);
+  });
+  // A test that ends the connection itself reads the rejection where it wants it.
+  res.catch(() => {});
+  req.end();
+  return { out, res, abortClient: () => req.destroy() };
+}
+
+function events(): SinkEvents & { drains: number; gones: number } {
+  const e = {
+    drains: 0,
+    gones: 0,
+    drain: () => void e.drains++,
+    gone: () => void e.gones++,
+  };
+  return e;
+}
+
+describe('NodeResponseSink', () => {
+  it('writes the head with the final headers only at takeOver, then the frames written before it', async () => {
+    const s = await serveOnce();
+    const ev = events();
+    const sink = new NodeResponseSink(await s.out, ev);
+    const response = sink.open(200, { 'content-type': 'text/event-stream' });
+    expect(sink.write(new TextEncoder().encode('data: 1\n\n'))).toBe(true);
+    // What middleware does after the handler returned.
+    response.headers.set('x-request-id', 'req-1');
+    response.headers.set('server-timing', 'total;dur=1');
+    const sent = sink.takeOver(response);
+    expect(sent.headers.get('x-hono-already-sent')).toBeTruthy();
+    sink.write(new TextEncoder().encode('data: 2\n\n'));
+    sink.end();
+    const res = await s.res;
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-request-id']).toBe('req-1');
+    expect(res.headers['server-timing']).toBe('total;dur=1');
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    let body = '';
+    for await (const c of res) body += c;
+    expect(body).toBe('data: 1\n\ndata: 2\n\n');
+    expect(ev.gones).toBe(0);
+  });
+
+  it('reports a full buffer to a client that does not read, and drains when it does', async () => {
+    const s = await serveOnce();
+    const ev = events();
+    const sink = new NodeResponseSink(await s.out, ev);
+    sink.takeOver(sink.open(200, { 'content-type': 'application/x-ndjson' }));
+    const res = await s.res;
+    res.pause();
+    const frame = new Uint8Array(64 * 1024).fill(0x61);
+    let writes = 0;
+    while (sink.write(frame) && writes < 2_000) writes++;
+    // Loopback buffers some megabytes, then Node's own buffer fills: write says so.
+    expect(writes).toBeLessThan(2_000);
+    expect(ev.drains).toBe(0);
+    res.resume();
+    res.on('data', () => {});
+    for (let i = 0; i < 100 && ev.drains === 0; i++) await sleep(10);
+    expect(ev.drains).toBeGreaterThan(0);
+    sink.end();
+  });
+
+  it('tells the stream its client is gone when the connection closes, and abort drops it', async () => {
+    const s = await serveOnce();
+    const ev = events();
+    const out = await s.out;
+    const sink = new NodeResponseSink(out, ev);
+    sink.takeOver(sink.open(200, {}));
+    await s.res;
+    s.abortClient();
+    for (let i = 0; i < 100 && ev.gones === 0; i++) await sleep(10);
+    expect(ev.gones).toBe(1);
+    // Writes after the client left are dropped quietly.
+    expect(sink.write(new Uint8Array(1))).toBe(true);
+  });
+
+  it('abort drops the connection of a client that stopped reading', async () => {
+    const s = await serveOnce();
+    const sink = new NodeResponseSink(await s.out, events());
+    sink.takeOver(sink.open(200, {}));
+    const res = await s.res;
+    sink.write(new TextEncoder().encode('data: 1\n\n'));
+    sink.abort();
+    const outcome = await new Promise<string>((resolve) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve('ended cleanly'));
+      res.on('error', () => resolve('dropped'));
+      res.on('aborted', () => resolve('dropped'));
+    });
+    expect(outcome).toBe('dropped');
+  });
+
+  it('a stream the app did not answer with (it failed after committing) is reported gone; the app answer is sent', async () => {
+    const s = await serveOnce();
+    const ev = events();
+    const sink = new NodeResponseSink(await s.out, ev);
+    sink.open(200, {});
+    const other = new Response('{"error":"x"}', { status: 500 });
+    expect(sink.takeOver(other)).toBe(other);
+    expect(ev.gones).toBe(1);
+  });
+});
