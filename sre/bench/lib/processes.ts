@@ -121,10 +121,7 @@ export async function startTsProcess(
 }
 
 /** Resident set size of a process, from /proc (Linux). */
-export function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
+export { rssOf as rssBytes } from './proc-stat.ts';
 
 /** nginx as the reference reverse proxy: proxy_buffering off, the baseline the relay benchmark compares against. */
 export async function startNginx(upstreamPort: number): Promise<Child | undefined> {
@@ -144,7 +141,7 @@ export async function startNginx(upstreamPort: number): Promise<Child | undefine
     `worker_processes 1;
 error_log ${dir}/error.log warn;
 pid ${dir}/nginx.pid;
-events { worker_connections 4096; }
+events { worker_connections 16384; }
 http {
   access_log off;
   client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};

@@ -1,177 +1,331 @@
 /**
- * `npm run bench:relay`: what the origin adds to a stream. The same streaming load goes, in the
- * same run, straight to the simulator (its own OpenAI layer), through nginx with buffering off
- * (the reference reverse proxy), and through the origin (which speaks native /api/chat upstream
- * and builds the OpenAI stream itself). Figures, not pass/fail: these machines are shared and
- * noisy, so compare within a run, as ratios.
+ * `npm run bench:relay`: what a relayed chunk and an open stream cost. The same streaming load
+ * goes, in one run, to four paths:
  *
- * The origin runs built (npm run build, plain node), as production does; its idle footprint is
- * printed beside the development (tsx) one.
+ *   direct       the simulator's own OpenAI layer (its CPU and memory are the engine's, shown as such)
+ *   nginx        nginx with proxy_buffering off in front of the simulator: the reference relay
+ *   origin lean  the built origin with the minimum on: an OpenAI-kind upstream (events pass
+ *                through), auth off, no audit, no Redis, no metrics
+ *   origin full  everything on: the Ollama-native upstream translated to OpenAI chat, edge-signed
+ *                requests, audit to a file, Redis quotas and shared admission slots, metrics
  *
- *   npm run bench:relay -- [--streams 1,64,512] [--tokens 40] [--rate 20]
+ * Per path and concurrency it prints TTFT, read gaps, chunks/s offered and delivered, errors and
+ * the relay process's CPU per 1,000 chunks (utime+stime from /proc, per chunk so that a shared
+ * 2-core machine, where generator and relay compete, still compares paths fairly); then, in a
+ * separate phase, RSS per open stream with 2,048 slow streams held open. Ratios are to nginx in
+ * the same run. Figures, not pass/fail.
+ *
+ *   npm run bench:relay -- [--streams 1,128,512,2048] [--rate 20] [--seconds 4] [--workers 2]
+ *                          [--hold 2048] [--paths direct,nginx,lean,full] [--json out.json]
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Agent, request } from 'undici';
-import { printTable, fmtMs, percentile, sortedCopy } from '../lib/stats.ts';
-import { buildOrigin, freePort, rssBytes, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
-import { originFootprints } from '../lib/footprint.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { presets } from '../../../sim/presets.ts';
+import { originFootprints } from '../lib/footprint.ts';
+import { errorTotal, LoadGenerator, type StepResult } from '../lib/load-generator.ts';
+import type { ErrorCounts, SignAs } from '../lib/load-protocol.ts';
+import { buildOrigin, freePort, repoRoot, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
+import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.ts';
+import { startBenchRedis } from '../lib/redis-process.ts';
+import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
+import { machineFacts } from '../machine.ts';
 
 const { values } = parseArgs({
   options: {
-    streams: { type: 'string', default: '1,64,512' },
-    tokens: { type: 'string', default: '40' },
+    streams: { type: 'string', default: '1,128,512,2048' },
     rate: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '4' },
+    workers: { type: 'string', default: '2' },
+    hold: { type: 'string', default: '2048' },
+    'hold-interval': { type: 'string', default: '4' },
+    paths: { type: 'string', default: 'direct,nginx,lean,full' },
+    json: { type: 'string' },
   },
 });
 const levels = values.streams.split(',').map(Number);
-const tokens = Number(values.tokens);
 const rate = Number(values.rate);
-const MODEL = 'bench-chat:latest';
+const tokens = Math.max(2, Math.round(rate * Number(values.seconds)));
+const holdStreams = Number(values.hold);
+const holdIntervalS = Number(values['hold-interval']);
+const wanted = new Set(values.paths.split(',').map((s) => s.trim()));
+const CHAT = 'bench-chat:latest';
+/** A slow model for the memory phase: a token every few seconds, answers far longer than the phase. */
+const IDLE = 'bench-idle:latest';
+const SECRET = 'bench-'.repeat(8);
+const TENANT = 'bench';
+/** Busiest generator worker at or above this share of a core: the generator was the limit. */
+const GEN_SATURATED = 0.9;
+/** Whole machine at or above this busy share: relay, engine and generator shared too little CPU. */
+const MACHINE_SATURATED = 0.95;
 
-interface StepResult {
-  ttft: number[];
-  gaps: number[];
-  events: number;
-  wallMs: number;
+interface Path {
+  name: string;
+  url: string;
+  /** Processes whose CPU and RSS are the relay's (nginx: master + worker). */
+  relayPids: number[];
+  /** The direct path has no relay: the engine's own cost is shown in its place. */
+  engineIsRelay: boolean;
+  sign?: SignAs;
+}
+
+interface StepFigures {
+  path: string;
+  streams: number;
+  ttftP50: number;
+  ttftP99: number;
+  gapP50: number;
+  gapP99: number;
+  offeredChunksPerSec: number;
+  chunksPerSec: number;
   errors: number;
-  peakRss?: number;
+  errorKinds: ErrorCounts;
+  relayCpuMsPer1kChunks: number;
+  engineCpuMsPer1kChunks: number;
+  busiestGeneratorCore: number;
+  machineBusy: number;
+  /** What capped the step, when something other than the path did. */
+  limit: 'generator' | 'machine' | '';
 }
 
-const agent = new Agent({ connections: 2048, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
-
-/** One stream: TTFT to the first content event, and the gap before every later read. */
-async function oneStream(base: string, out: StepResult, i: number): Promise<void> {
-  const t0 = performance.now();
-  const body = JSON.stringify({
-    model: MODEL,
-    stream: true,
-    messages: [{ role: 'user', content: `bench stream ${i} [[sim:tokens=${tokens}]]` }],
-  });
-  try {
-    const res = await request(`${base}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
-    if (res.statusCode !== 200) {
-      out.errors++;
-      await res.body.dump();
-      return;
-    }
-    let last = 0;
-    for await (const chunk of res.body) {
-      const now = performance.now();
-      const text = (chunk as Buffer).toString('latin1');
-      let n = 0;
-      for (let k = text.indexOf('data: '); k !== -1; k = text.indexOf('data: ', k + 6)) n++;
-      if (n === 0) continue;
-      if (last === 0) out.ttft.push(now - t0);
-      else out.gaps.push(now - last);
-      last = now;
-      out.events += n;
-    }
-  } catch {
-    out.errors++;
-  }
+interface RssFigures {
+  path: string;
+  streams: number;
+  opened: number;
+  errors: number;
+  rssBeforeMiB: number;
+  rssOpenMiB: number;
+  kibPerStream: number;
 }
 
-async function step(base: string, n: number, watchPid?: number): Promise<StepResult> {
-  const out: StepResult = { ttft: [], gaps: [], events: 0, wallMs: 0, errors: 0 };
-  let peak = 0;
-  const sampler = watchPid ? setInterval(() => (peak = Math.max(peak, rssBytes(watchPid))), 100) : undefined;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: n }, (_, i) => oneStream(base, out, i)));
-  out.wallMs = performance.now() - t0;
-  if (sampler) {
-    clearInterval(sampler);
-    out.peakRss = peak;
-  }
-  return out;
-}
-
-function summarise(r: StepResult) {
+async function measureStep(gen: LoadGenerator, p: Path, n: number, simPid: number): Promise<StepFigures> {
+  const relay0 = sum(p.relayPids, cpuMs);
+  const engine0 = cpuMs(simPid);
+  const m0 = machineTicks();
+  const r: StepResult = await gen.run({ base: p.url, models: [CHAT], tokens, n, deadlineMs: (tokens / rate) * 1000 + 90_000, ...(p.sign ? { sign: p.sign } : {}) });
+  const m1 = machineTicks();
+  const relayMs = sum(p.relayPids, cpuMs) - relay0;
+  const engineMs = cpuMs(simPid) - engine0;
   const ttft = sortedCopy(r.ttft);
   const gaps = sortedCopy(r.gaps);
+  const errors = errorTotal(r.errors);
+  const ok = Math.max(1, n - errors);
+  // What the engine would send at `rate` if nothing in the path slowed it: every event of a
+  // stream (role, tokens, finish, [DONE]) over the stream's nominal length.
+  const offered = (n * (r.events / ok) * rate) / tokens;
+  const delivered = r.events / (r.wallMs / 1000);
+  const machineBusy = (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total);
+  const per1k = (ms: number) => (r.events > 0 ? (ms / r.events) * 1000 : NaN);
   return {
+    path: p.name,
+    streams: n,
     ttftP50: percentile(ttft, 50),
     ttftP99: percentile(ttft, 99),
     gapP50: percentile(gaps, 50),
     gapP99: percentile(gaps, 99),
-    chunksPerSec: r.events / (r.wallMs / 1000),
+    offeredChunksPerSec: offered,
+    chunksPerSec: delivered,
+    errors,
+    errorKinds: r.errors,
+    relayCpuMsPer1kChunks: per1k(relayMs),
+    engineCpuMsPer1kChunks: per1k(engineMs),
+    busiestGeneratorCore: r.busiestWorkerCore,
+    machineBusy,
+    limit: r.busiestWorkerCore >= GEN_SATURATED ? 'generator' : machineBusy >= MACHINE_SATURATED ? 'machine' : '',
+  };
+}
+
+/** Holds `n` slow streams open and reads the relay's RSS once every one is streaming. */
+async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFigures> {
+  const before = sum(p.relayPids, rssOf);
+  const held = await gen.hold({ base: p.url, models: [IDLE], tokens: 100_000, n, deadlineMs: 120_000, ...(p.sign ? { sign: p.sign } : {}) });
+  // Let the streams settle into their steady state (first tokens relayed, buffers sized).
+  await sleep(Math.max(2_000, holdIntervalS * 1000));
+  const open = sum(p.relayPids, rssOf);
+  const end = await held.release();
+  return {
+    path: p.name,
+    streams: n,
+    opened: held.open.opened,
+    errors: errorTotal(held.open.errors) + errorTotal(end.errors),
+    rssBeforeMiB: before / 1048576,
+    rssOpenMiB: open / 1048576,
+    kibPerStream: (open - before) / n / 1024,
+  };
+}
+
+function originEnv(simUrl: string, slots: number, extra: Record<string, string>): Record<string, string> {
+  return {
+    OLLAMA_URL: simUrl,
+    UPSTREAM_MODELS: `${CHAT},${IDLE}`,
+    // The engine has a slot per stream: nothing queues, only the relay is measured.
+    OLLAMA_NUM_PARALLEL: String(slots),
+    ADMISSION_MAX_QUEUE: String(slots),
+    // Longer than any step: a keepalive is not a chunk.
+    KEEPALIVE_INTERVAL_MS: '60000',
+    ...extra,
   };
 }
 
 async function main(): Promise<void> {
-  // One chat model with a slot per stream and no box-wide slowdown: the simulator must never be
-  // the bottleneck, so every difference is the proxy's.
-  const model = { ...presets['llama3.2-3b'], name: MODEL, numParallel: Math.max(...levels), decodeTokensPerSec: rate, baseLatencyMs: 30, computeWeight: 0 };
-  const simOpts = { port: await freePort(), models: [model], preloaded: [MODEL], boxCapacity: 1e9, timeScale: 1, maxQueue: 100_000 };
+  const slots = Math.max(...levels, holdStreams);
+  const chat = { ...presets['llama3.2-3b'], name: CHAT, numParallel: slots, decodeTokensPerSec: rate, baseLatencyMs: 30, computeWeight: 0 };
+  const idle = { ...chat, name: IDLE, decodeTokensPerSec: 1 / holdIntervalS };
+  const simOpts = { port: await freePort(), models: [chat, idle], preloaded: [CHAT, IDLE], boxCapacity: 1e9, timeScale: 1, maxQueue: 100_000 };
   const children: Child[] = [];
+  const origins: Child[] = [];
+  const auditDir = mkdtempSync(join(tmpdir(), 'puerta-bench-audit-'));
+  let gen: LoadGenerator | undefined;
   try {
     const sim = await startTsProcess('sre/bench/lib/sim-process.ts', [JSON.stringify(simOpts)], {}, (l) => /^SIM_URL (\S+)/.exec(l)?.[1]);
     children.push(sim);
-    // The origin's admission queue is sized to the engine's real slots, as in a deployment; here the
-    // engine has a slot per stream, so nothing queues and only the relay is measured.
-    // The built origin (dist/origin/main.js under plain node): what production runs.
     buildOrigin();
-    const originEnv = {
-      OLLAMA_URL: sim.url,
-      UPSTREAM_MODELS: MODEL,
-      OLLAMA_NUM_PARALLEL: String(model.numParallel),
-      ADMISSION_MAX_QUEUE: String(model.numParallel),
-    };
-    const origin = await startOriginProcess(originEnv, 'built');
-    children.push(origin);
-    const nginx = await startNginx(Number(new URL(sim.url).port));
-    if (nginx) children.push(nginx);
-    else console.log('nginx not found (scripts/ensure-system-deps.sh nginx installs it): nginx column skipped');
-
-    const paths: Array<[string, string, number | undefined]> = [['direct', sim.url, undefined]];
-    if (nginx) paths.push(['nginx', nginx.url, undefined]);
-    paths.push(['origin', origin.url, origin.pid]);
-
-    // Warm-up: connection pools, JIT, the simulator's first stream.
-    for (const [, url] of paths) await step(url, 4);
-
-    console.log(`\nbench:relay — ${tokens} tokens per stream at ${rate} tokens/s, concurrency ${levels.join(', ')}; ms unless noted\n`);
-    const rows: Array<Array<string | number>> = [];
-    const added: Array<Array<string | number>> = [];
-    for (const n of levels) {
-      const idleRss = rssBytes(origin.pid);
-      const results = new Map<string, ReturnType<typeof summarise> & { errors: number; peakRss?: number }>();
-      // Interleaved per level so drift in machine load hits every path alike.
-      for (const [name, url, pid] of paths) {
-        const r = await step(url, n, pid);
-        results.set(name, { ...summarise(r), errors: r.errors, ...(r.peakRss !== undefined ? { peakRss: r.peakRss } : {}) });
-      }
-      for (const [name, s] of results) {
-        // Below ~64 streams the per-stream share drowns in GC noise.
-        const rssPerStream = s.peakRss !== undefined && n >= 64 ? ((s.peakRss - idleRss) / n / 1024).toFixed(1) : '';
-        rows.push([n, name, fmtMs(s.ttftP50), fmtMs(s.ttftP99), fmtMs(s.gapP50), fmtMs(s.gapP99), s.chunksPerSec.toFixed(0), s.errors, rssPerStream]);
-      }
-      const d = results.get('direct')!;
-      const o = results.get('origin')!;
-      const x = results.get('nginx');
-      added.push([
-        n,
-        fmtMs(o.ttftP50 - d.ttftP50),
-        fmtMs(o.ttftP99 - d.ttftP99),
-        fmtMs(o.gapP50 - d.gapP50),
-        fmtMs(o.gapP99 - d.gapP99),
-        (o.ttftP50 / d.ttftP50).toFixed(2),
-        (o.chunksPerSec / d.chunksPerSec).toFixed(2),
-        x ? fmtMs(x.ttftP50 - d.ttftP50) : '-',
-        x ? fmtMs(x.gapP99 - d.gapP99) : '-',
-      ]);
+    const paths: Path[] = [];
+    if (wanted.has('direct')) paths.push({ name: 'direct (engine)', url: sim.url, relayPids: [sim.pid], engineIsRelay: true });
+    if (wanted.has('nginx')) {
+      const nginx = await startNginx(Number(new URL(sim.url).port));
+      if (nginx) {
+        children.push(nginx);
+        paths.push({ name: 'nginx', url: nginx.url, relayPids: withChildren(nginx.pid), engineIsRelay: false });
+      } else console.log('nginx not found (scripts/ensure-system-deps.sh nginx installs it): nginx path and ratios skipped');
     }
-    printTable(['streams', 'path', 'TTFT p50', 'TTFT p99', 'gap p50', 'gap p99', 'chunks/s', 'errors', 'RSS KiB/stream'], rows);
-    console.log('\nAdded by the origin over direct (same run):\n');
-    printTable(['streams', 'ΔTTFT p50', 'ΔTTFT p99', 'Δgap p50', 'Δgap p99', 'TTFT ratio p50', 'chunks/s ratio', 'nginx ΔTTFT p50', 'nginx Δgap p99'], added);
-    console.log(`\norigin (built) RSS idle ${(rssBytes(origin.pid) / 1048576).toFixed(1)} MiB; RSS/stream = (peak during the step - idle before it) / streams`);
-    await origin.stop();
-    const [built, tsx] = await originFootprints(originEnv, 1);
-    console.log(`fresh origin at rest: built ${built!.idleRssMiB.toFixed(1)} MiB, started in ${fmtMs(built!.startMs)} ms; tsx ${tsx!.idleRssMiB.toFixed(1)} MiB, ${fmtMs(tsx!.startMs)} ms`);
+    if (wanted.has('lean')) {
+      const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }));
+      children.push(lean);
+      origins.push(lean);
+      paths.push({ name: 'origin lean', url: lean.url, relayPids: [lean.pid], engineIsRelay: false });
+    }
+    if (wanted.has('full')) {
+      const redis = await startBenchRedis();
+      children.push(redis);
+      const full = await startOriginProcess(
+        originEnv(sim.url, slots, {
+          UPSTREAM_KIND: 'ollama',
+          AUTH_MODE: 'edge',
+          EDGE_SIGNING_SECRET: SECRET,
+          AUDIT_DIR: auditDir,
+          REDIS_URL: redis.url,
+          QUOTA_STORE: 'redis',
+          // Limits so high they never bite, so every request still takes the full quota path.
+          QUOTA_REQUESTS_PER_MINUTE: '100000000',
+          QUOTA_TOKENS_PER_MINUTE: '100000000000',
+          QUOTA_CONCURRENT_STREAMS: '1000000',
+          ADMISSION_SCOPE: 'redis',
+          METRICS_ENABLED: 'true',
+        }),
+      );
+      children.push(full);
+      origins.push(full);
+      paths.push({ name: 'origin full', url: full.url, relayPids: [full.pid], engineIsRelay: false, sign: { secret: SECRET, tenant: TENANT } });
+    }
+    gen = await LoadGenerator.start(Number(values.workers));
+
+    // Warm-up: connection pools, JIT, every path's first streams.
+    for (const p of paths) await gen.run({ base: p.url, models: [CHAT], tokens: 4, n: 32, deadlineMs: 60_000, ...(p.sign ? { sign: p.sign } : {}) });
+
+    const facts = machineFacts(repoRoot);
+    console.log(`\nbench:relay — ${tokens} tokens per stream at ${rate} tokens/s, concurrency ${levels.join(', ')}, ${gen.pids.length} generator processes`);
+    console.log(`machine: ${facts.cpuCount} × ${facts.cpuModel}, load ${facts.loadAvg.join(' ')}; ms unless noted\n`);
+
+    // Memory first, while every process is fresh: a heap grown (and not yet given back) by the
+    // throughput steps would hide the per-stream figure.
+    const rss: RssFigures[] = [];
+    if (holdStreams > 0) {
+      for (const p of paths) rss.push(await measureRss(gen, p, holdStreams));
+      console.log(`\nRSS with ${holdStreams} open streams (a token every ${holdIntervalS} s), relay process(es) only:\n`);
+      printTable(
+        ['path', 'opened', 'errors', 'RSS before MiB', 'RSS open MiB', 'KiB/stream'],
+        rss.map((r) => [r.path, r.opened, r.errors, r.rssBeforeMiB.toFixed(1), r.rssOpenMiB.toFixed(1), r.kibPerStream.toFixed(1)]),
+      );
+    }
+
+    const steps: StepFigures[] = [];
+    for (const n of levels) {
+      // Interleaved per level so drift in machine load hits every path alike.
+      for (const p of paths) steps.push(await measureStep(gen, p, n, sim.pid));
+    }
+    printTable(
+      ['streams', 'path', 'TTFT p50', 'TTFT p99', 'gap p99', 'offered/s', 'chunks/s', 'errors', 'CPU ms/1k', 'engine ms/1k', 'gen core', 'busy', 'limit'],
+      steps.map((s) => [
+        s.streams,
+        s.path,
+        fmtMs(s.ttftP50),
+        fmtMs(s.ttftP99),
+        fmtMs(s.gapP99),
+        s.offeredChunksPerSec.toFixed(0),
+        s.chunksPerSec.toFixed(0),
+        s.errors,
+        fmtMs(s.relayCpuMsPer1kChunks),
+        fmtMs(s.engineCpuMsPer1kChunks),
+        `${(s.busiestGeneratorCore * 100).toFixed(0)}%`,
+        `${(s.machineBusy * 100).toFixed(0)}%`,
+        s.limit,
+      ]),
+    );
+    const kinds = steps.filter((s) => s.errors > 0).map((s) => `${s.path} @${s.streams}: ${JSON.stringify(s.errorKinds)}`);
+    if (kinds.length) console.log(`\nerrors: ${kinds.join('; ')}`);
+    console.log(
+      '\nCPU ms/1k: utime+stime of the relay process(es) over the step per 1,000 chunks delivered (direct: the engine itself).' +
+        '\ngen core: busiest load-generator process, share of one core; busy: whole machine. limit: what capped the step when not the path.',
+    );
+
+    const ratios = ratiosToNginx(steps, rss);
+    if (ratios.length) {
+      console.log('\nRatios to nginx (same run): CPU per chunk, RSS per open stream, TTFT p99 added:\n');
+      printTable(
+        ['path', 'streams', 'CPU/chunk × nginx', 'ΔTTFT p50', 'ΔTTFT p99', 'RSS/stream × nginx'],
+        ratios.map((r) => [r.path, r.streams, Number.isFinite(r.cpuPerChunkRatio) ? r.cpuPerChunkRatio.toFixed(2) : '-', fmtMs(r.ttftP50Added), fmtMs(r.ttftP99Added), r.rssPerStreamRatio === undefined ? '' : r.rssPerStreamRatio.toFixed(2)]),
+      );
+      const at512 = ratios.filter((r) => r.streams === 512);
+      for (const r of at512) console.log(`${r.path}: TTFT p99 added over nginx at 512 streams ${fmtMs(r.ttftP99Added)} ms`);
+    }
+
+    // The measured origins go first, so the fresh one below has the machine to itself.
+    for (const o of origins) await o.stop();
+    const [built] = await originFootprints(originEnv(sim.url, slots, {}), 1);
+    console.log(`\nfresh origin at rest: built ${built!.idleRssMiB.toFixed(1)} MiB, started in ${fmtMs(built!.startMs)} ms`);
+
+    if (values.json) {
+      writeFileSync(values.json, JSON.stringify({ command: `npm run bench:relay -- ${process.argv.slice(2).join(' ')}`.trim(), machine: facts, options: { levels, rate, tokens, workers: gen.pids.length, holdStreams, holdIntervalS }, steps, rss, ratiosToNginx: ratios, originAtRest: built }, null, 2));
+      console.log(`figures written to ${values.json}`);
+    }
   } finally {
-    await agent.close();
-    await Promise.all(children.map((c) => c.stop()));
+    await gen?.close();
+    for (const c of children.reverse()) await c.stop();
+    rmSync(auditDir, { recursive: true, force: true });
   }
+}
+
+interface Ratio {
+  path: string;
+  streams: number;
+  cpuPerChunkRatio: number;
+  ttftP50Added: number;
+  ttftP99Added: number;
+  rssPerStreamRatio?: number;
+}
+
+function ratiosToNginx(steps: StepFigures[], rss: RssFigures[]): Ratio[] {
+  const out: Ratio[] = [];
+  const nginxRss = rss.find((r) => r.path === 'nginx');
+  for (const s of steps) {
+    if (!s.path.startsWith('origin')) continue;
+    const x = steps.find((n) => n.path === 'nginx' && n.streams === s.streams);
+    if (!x) continue;
+    const mine = rss.find((r) => r.path === s.path);
+    out.push({
+      path: s.path,
+      streams: s.streams,
+      // Below one clock tick of nginx CPU (a single stream) there is no ratio to give.
+      cpuPerChunkRatio: x.relayCpuMsPer1kChunks > 0 ? s.relayCpuMsPer1kChunks / x.relayCpuMsPer1kChunks : NaN,
+      ttftP50Added: s.ttftP50 - x.ttftP50,
+      ttftP99Added: s.ttftP99 - x.ttftP99,
+      ...(mine && nginxRss ? { rssPerStreamRatio: mine.kibPerStream / nginxRss.kibPerStream } : {}),
+    });
+  }
+  return out;
 }
 
 await main();
