@@ -5,12 +5,11 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'undici';
-import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../../shared/signing.ts';
+import { importSigningKey, signOutgoing } from '../../../shared/signing.ts';
 import type { HoldReport, StepReport, WorkerCommand } from './load-protocol.ts';
 
 const DATA = Buffer.from('data: ');
 const DONE = Buffer.from('[DONE]');
-const enc = new TextEncoder();
 
 const newAgent = () => new Agent({ connections: 20_000, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0, connectTimeout: 60_000 });
 let agent = newAgent();
@@ -25,15 +24,7 @@ async function headersFor(cmd: WorkerCommand & { op: 'run' | 'hold' }, body: str
   if (!cmd.sign) return base;
   if (signingKey?.secret !== cmd.sign.secret) signingKey = { secret: cmd.sign.secret, key: await importSigningKey(cmd.sign.secret) };
   const requestId = `req_bench_${process.pid}_${i}_${Date.now()}`;
-  const signed = await signedHeaders(signingKey.key, {
-    method: 'POST',
-    path: '/v1/chat/completions',
-    timestamp: Date.now(),
-    nonce: newNonce(),
-    tenant: cmd.sign.tenant,
-    requestId,
-    bodyDigest: await bodyDigest(enc.encode(body)),
-  });
+  const signed = await signOutgoing(signingKey.key, { method: 'POST', path: '/v1/chat/completions', body, tenant: cmd.sign.tenant, requestId });
   return { ...base, ...signed, 'x-request-id': requestId };
 }
 
