@@ -7,6 +7,8 @@
  */
 import { ERROR_SHAPES, type ErrorDialect } from '../../shared/dialects/errors.ts';
 import { errors, type PuertaError } from '../../shared/errors.ts';
+import { IdleWatch } from './idle-watch.ts';
+import { TailWindow } from './tail-window.ts';
 
 export type StreamKind = 'sse' | 'ndjson';
 
@@ -19,7 +21,6 @@ export interface GuardOptions {
   idleTimeoutMs?: number | undefined;
 }
 
-const TAIL_BYTES = 8192;
 const enc = new TextEncoder();
 
 export function streamKindOf(contentType: string | null): StreamKind | null {
@@ -51,83 +52,75 @@ export function frameBoundary(kind: StreamKind, tail: string): string {
   return tail.endsWith('\n') ? '\n' : '\n\n';
 }
 
-/** The last TAIL_BYTES of the stream, kept as bytes and decoded once at the end. */
-function appendTail(tail: Uint8Array, chunk: Uint8Array): Uint8Array {
-  if (chunk.byteLength >= TAIL_BYTES) return chunk.slice(chunk.byteLength - TAIL_BYTES);
-  const keep = Math.min(tail.byteLength, TAIL_BYTES - chunk.byteLength);
-  const out = new Uint8Array(keep + chunk.byteLength);
-  out.set(tail.subarray(tail.byteLength - keep), 0);
-  out.set(chunk, keep);
-  return out;
-}
-
-
-class IdleTimeout extends Error {}
-
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
 
+/**
+ * Per relayed chunk: one read of the origin body, one in-place copy into the tail window, one
+ * enqueue. Nothing is allocated for the chunk itself, the tail is decoded only when the stream
+ * ends, and the idle limit is one timer per stream (IdleWatch), not one per read.
+ */
 export function guardStream(source: ReadableStream<Uint8Array>, opts: GuardOptions): ReadableStream<Uint8Array> {
   const reader = source.getReader();
-  let tail: Uint8Array = new Uint8Array(0);
+  const tail = new TailWindow();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
   let finished = false;
 
-  const read = (): Promise<ReadResult> => {
-    const ms = opts.idleTimeoutMs;
-    if (!ms) return reader.read();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new IdleTimeout()), ms);
-    });
-    return Promise.race([reader.read(), timeout]).finally(() => clearTimeout(timer));
+  const close = () => {
+    finished = true;
+    idle?.stop();
+    controller.close();
   };
 
-  const fail = (controller: ReadableStreamDefaultController<Uint8Array>, err: PuertaError) => {
-    finished = true;
-    const boundary = frameBoundary(opts.kind, new TextDecoder().decode(tail));
+  /** Ends the stream: as it is when it already ended with its terminal frame, else with an error frame. */
+  const end = (err: () => PuertaError) => {
+    const text = tail.text();
+    // The origin already sent its terminal frame ([DONE] or its own event: error / error line)
+    // and only the connection ended, failed or idled after it: the stream is complete, and a
+    // second terminal frame would be a contract breach (and a spurious error to the client).
+    if (endedCleanly(opts.dialect, text)) return close();
+    const boundary = frameBoundary(opts.kind, text);
     if (boundary) controller.enqueue(enc.encode(boundary));
-    controller.enqueue(ERROR_SHAPES[opts.dialect].streamError(err, opts.requestId));
-    controller.close();
+    controller.enqueue(ERROR_SHAPES[opts.dialect].streamError(err(), opts.requestId));
+    close();
+  };
+
+  const idle = opts.idleTimeoutMs
+    ? new IdleWatch(opts.idleTimeoutMs, () => {
+        if (finished) return;
+        // The pending read settles as done once cancelled; `finished` makes it a no-op.
+        reader.cancel('idle timeout').catch(() => {});
+        end(() => errors.upstreamTimeout(`the origin sent nothing for ${opts.idleTimeoutMs} ms; stream ended by the edge`));
+      })
+    : undefined;
+
+  const onRead = (r: ReadResult): void => {
+    idle?.settled();
+    if (finished) return;
+    if (r.done) return end(() => errors.upstreamError('the origin stream ended before its final frame', 502, 'origin_stream_interrupted'));
+    tail.push(r.value);
+    controller.enqueue(r.value);
+  };
+  const onReadError = (): void => {
+    idle?.settled();
+    if (finished) return;
+    end(() => errors.upstreamError('the connection to the origin broke before the stream finished', 502, 'origin_stream_interrupted'));
   };
 
   // Pull-driven: the next origin chunk is read only when the client side has taken the last one
   // (the default queue holds at most one chunk), so a slow client slows the origin, not memory.
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        if (finished) return;
-        let r: ReadResult;
-        try {
-          r = await read();
-        } catch (e) {
-          if (e instanceof IdleTimeout) reader.cancel('idle timeout').catch(() => {});
-          // The origin already sent its terminal frame ([DONE] or its own event: error / error
-          // line) and only the connection failed or idled after it: the stream is complete, and a
-          // second terminal frame would be a contract breach (and a spurious error to the client).
-          if (endedCleanly(opts.dialect, new TextDecoder().decode(tail))) {
-            finished = true;
-            controller.close();
-            return;
-          }
-          if (e instanceof IdleTimeout) {
-            return fail(controller, errors.upstreamTimeout(`the origin sent nothing for ${opts.idleTimeoutMs} ms; stream ended by the edge`));
-          }
-          return fail(controller, errors.upstreamError('the connection to the origin broke before the stream finished', 502, 'origin_stream_interrupted'));
-        }
-        if (r.done) {
-          if (!endedCleanly(opts.dialect, new TextDecoder().decode(tail))) {
-            return fail(controller, errors.upstreamError('the origin stream ended before its final frame', 502, 'origin_stream_interrupted'));
-          }
-          finished = true;
-          controller.close();
-          return;
-        }
-        tail = appendTail(tail, r.value);
-        controller.enqueue(r.value);
-      },
-      async cancel(reason) {
-        finished = true;
-        await reader.cancel(reason).catch(() => {});
-      },
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
     },
-  );
+    pull() {
+      if (finished) return;
+      idle?.waiting();
+      return reader.read().then(onRead, onReadError);
+    },
+    cancel(reason) {
+      finished = true;
+      idle?.stop();
+      return reader.cancel(reason).catch(() => {});
+    },
+  });
 }

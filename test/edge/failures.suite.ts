@@ -73,6 +73,43 @@ export function failuresSuite(runtime: Runtime): void {
       expect(JSON.parse(events[events.length - 1]!.data!)).toMatchObject({ error: { message: 'engine failed' } });
     });
 
+    it('relays a terminal frame split across origin writes, or followed by nothing, as it is', async () => {
+      const first = 'data: {"choices":[{"delta":{"content":"hi"}}]}\n\n';
+      for (const fault of ['done-split', 'done-end']) expect(await (await post(fault)).text(), fault).toBe(first + 'data: [DONE]\n\n');
+    });
+
+    it('judges a very long last chunk by its end: a 40 KiB frame and [DONE] need no error frame', async () => {
+      const events = parseSse(await (await post('long-done')).text());
+      expect(events.map((e) => e.event ?? 'message')).toEqual(['message', 'message', 'message']);
+      expect(events[1]!.data!.length).toBeGreaterThan(40 * 1024);
+      expect(events[2]!.data).toBe('[DONE]');
+    });
+
+    it('measures the between-bytes limit per gap: a slow trickle passes, the silence after it ends the stream', async () => {
+      const t0 = Date.now();
+      const events = parseSse(await (await post('trickle-silent')).text());
+      const elapsed = Date.now() - t0;
+      expect(events).toHaveLength(8);
+      expect(events.slice(0, 7).map((e) => e.event ?? 'message')).toEqual(Array(7).fill('message'));
+      expect(events[7]!.event).toBe('error');
+      expect(JSON.parse(events[7]!.data!)).toMatchObject({ error: { retryable: true } });
+      // Six gaps of 250 ms passed under the 600 ms limit; then the limit itself.
+      expect(elapsed).toBeGreaterThanOrEqual(1_500 + 600 - 50);
+      expect(elapsed).toBeLessThan(8_000);
+    });
+
+    it('closes the origin connection when the client goes away mid-stream', async () => {
+      const before = origin.endlessClosed();
+      const res = await post('endless');
+      const reader = res.body!.getReader();
+      let seen = '';
+      while (!seen.includes('more')) seen += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      const deadline = Date.now() + 5_000;
+      while (origin.endlessClosed() === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(origin.endlessClosed()).toBe(before + 1);
+    });
+
     it('completes an origin error frame cut off mid-data with its own, on a new frame boundary', async () => {
       const text = await (await post('error-partial')).text();
       expect(text).toContain('engine fa\n\nevent: error\ndata: ');

@@ -1,17 +1,24 @@
 /**
- * `npm run bench:edge`: the time to first token the edge adds over calling the origin directly,
- * per local runtime (the Fastly build in Viceroy, the Workers build in workerd), in one run.
- * Requests rotate direct → Viceroy → workerd so that drift on this shared machine hits every path
- * alike; direct requests are signed by the bench (outside the timed span) because the origin runs
- * in edge mode, so both paths pay the origin's signature check.
+ * `npm run bench:edge`: what the edge costs per relayed chunk and what it adds to a stream, per
+ * local runtime (the Fastly build in Viceroy, the Workers build in workerd), against the origin
+ * called directly, in one run.
  *
- *   npm run bench:edge -- [--requests 200] [--tokens 2] [--warmup 20]
+ * The simulator and the built origin (edge auth mode) run as their own processes; the edges run
+ * in front of that origin. At each concurrency level the same streaming load goes direct →
+ * Viceroy → workerd, so drift on this shared machine hits every path alike. For each step the CPU
+ * time (utime + stime from /proc/<pid>/stat) of the edge process and of the origin process is
+ * read before and after and divided by the SSE events the clients received: CPU-ms per 1,000
+ * relayed chunks. Direct requests are signed by the bench (outside the timed span), so both paths
+ * pay the origin's signature check.
  *
- * Figures, not pass/fail. Local runtimes are not the production network: what this shows is the
- * edge's own work per request (auth, limits, signing, relay), not a POP's RTT.
+ *   npm run bench:edge -- [--streams 1,64,256] [--tokens 500] [--rate 100] [--rounds 1] [--step-timeout 120]
+ *
+ * Figures, not pass/fail. Local runtimes are not the production network: this shows the edge's
+ * own work (auth, limits, signing, the stream guard's relay), not a POP's RTT. Viceroy also
+ * instantiates the wasm per request; with many tokens per stream that cost is spread thin, and
+ * the CPU per stream column shows it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,49 +28,135 @@ import { localRuntime } from '../../../edge/local/index.ts';
 import type { RunningEdge } from '../../../edge/local/types.ts';
 import { startViceroyEdge } from '../../../edge/local/viceroy.ts';
 import { startWorkerdEdge } from '../../../edge/local/workerd.ts';
+import { presets } from '../../../sim/presets.ts';
 import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../../shared/signing.ts';
 import type { TenantsFile } from '../../../shared/tenants.ts';
-import { startOriginStack } from '../lib/origin-stack.ts';
+import { buildOrigin, freePort, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
+import { cpuMs, withChildren } from '../lib/proc-stat.ts';
 import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
 
 const { values } = parseArgs({
   options: {
-    requests: { type: 'string', default: '200' },
-    tokens: { type: 'string', default: '2' },
-    warmup: { type: 'string', default: '20' },
+    streams: { type: 'string', default: '1,64,256' },
+    tokens: { type: 'string', default: '500' },
+    rate: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '1' },
+    'step-timeout': { type: 'string', default: '120' },
   },
 });
-const N = Number(values.requests);
-const WARMUP = Number(values.warmup);
-const MODEL = 'llama3.2:3b';
+const levels = values.streams.split(',').map(Number);
+const TOKENS = Number(values.tokens);
+const RATE = Number(values.rate);
+const ROUNDS = Number(values.rounds);
+const STEP_TIMEOUT_MS = Number(values['step-timeout']) * 1000;
+for (const [name, v] of [['streams', Math.min(...levels)], ['tokens', TOKENS], ['rate', RATE], ['rounds', ROUNDS], ['step-timeout', STEP_TIMEOUT_MS]] as const) {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name}: expected whole numbers ≥ 1, got ${String(v)}`);
+}
+const MODEL = 'bench-chat:latest';
 const PATH = '/v1/chat/completions';
-const body = (i: number) =>
-  JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: `bench ${i} [[sim:tokens=${values.tokens}]]` }] });
+/** At concurrency 1 a step still runs this many streams, one after another, for TTFT samples. */
+const MIN_STREAMS_PER_STEP = 3;
 
 interface Target {
   name: string;
   base: string;
+  /** The process whose CPU is the edge's (undefined for direct). */
+  edgePid: number | undefined;
   headers: (payload: string) => Promise<Record<string, string>>;
-  agent: Agent;
-  ttft: number[];
-  errors: number;
 }
 
-/** Milliseconds from sending to the first SSE `data:` event (not keepalive comments). */
-async function ttft(t: Target, payload: string): Promise<number | null> {
-  const headers = await t.headers(payload);
-  const t0 = performance.now();
-  const res = await request(t.base + PATH, { method: 'POST', body: payload, headers, dispatcher: t.agent });
-  if (res.statusCode !== 200) {
-    await res.body.dump();
-    return null;
-  }
-  let first: number | null = null;
-  for await (const chunk of res.body) {
-    if (first === null && (chunk as Buffer).includes('data: ')) first = performance.now() - t0;
-  }
-  return first;
+interface StepResult {
+  ttft: number[];
+  events: number;
+  streams: number;
+  errors: number;
+  wallMs: number;
+  edgeCpuMs: number;
+  originCpuMs: number;
 }
+
+const agent = new Agent({ connections: 4096, keepAliveTimeout: 30_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+
+const payload = (i: number) =>
+  JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: `bench ${i} [[sim:tokens=${TOKENS}]]` }] });
+
+/** One stream: TTFT to the first `data:` event (keepalive comments do not count) and its events. */
+async function oneStream(t: Target, i: number, out: StepResult, signal: AbortSignal): Promise<void> {
+  const body = payload(i);
+  const headers = await t.headers(body);
+  const t0 = performance.now();
+  let events = 0;
+  let done = false;
+  try {
+    const res = await request(t.base + PATH, { method: 'POST', body, headers, dispatcher: agent, signal });
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      out.errors++;
+      return;
+    }
+    for await (const chunk of res.body) {
+      const text = (chunk as Buffer).toString('latin1');
+      let n = 0;
+      for (let k = text.indexOf('data: '); k !== -1; k = text.indexOf('data: ', k + 6)) n++;
+      if (n > 0 && events === 0) out.ttft.push(performance.now() - t0);
+      events += n;
+      if (text.includes('data: [DONE]')) done = true;
+    }
+    if (!done) out.errors++;
+  } catch {
+    out.errors++;
+  } finally {
+    out.events += events;
+    out.streams++;
+  }
+}
+
+/** `n` clients, each running streams back to back, for `streams` streams in all; bounded in time. */
+async function step(t: Target, n: number, originPid: number): Promise<StepResult> {
+  const total = Math.max(n * ROUNDS, MIN_STREAMS_PER_STEP);
+  const out: StepResult = { ttft: [], events: 0, streams: 0, errors: 0, wallMs: 0, edgeCpuMs: 0, originCpuMs: 0 };
+  const signal = AbortSignal.timeout(STEP_TIMEOUT_MS);
+  let next = 0;
+  const client = async () => {
+    while (next < total && !signal.aborted) await oneStream(t, next++, out, signal);
+  };
+  const edge0 = t.edgePid ? cpuMs(t.edgePid) : 0;
+  const origin0 = cpuMs(originPid);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, client));
+  out.wallMs = performance.now() - t0;
+  out.edgeCpuMs = t.edgePid ? cpuMs(t.edgePid) - edge0 : 0;
+  out.originCpuMs = cpuMs(originPid) - origin0;
+  if (signal.aborted) console.log(`  ${t.name} at ${n} streams: stopped after ${STEP_TIMEOUT_MS / 1000} s (--step-timeout)`);
+  return out;
+}
+
+/** The child of this process running `comm` that appeared since `before` (Miniflare spawns workerd itself). */
+function newChildNamed(comm: string, before: ReadonlySet<number>): number {
+  const pids = withChildren(process.pid).filter((p) => p !== process.pid && !before.has(p));
+  const pid = pids.find((p) => {
+    try {
+      return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === comm;
+    } catch {
+      return false;
+    }
+  });
+  if (pid === undefined) throw new Error(`no ${comm} process started by this benchmark was found in /proc`);
+  return pid;
+}
+
+/** Stops by PID whatever a runner's own close left behind (checked by name: a PID can be reused). */
+function killIfAlive(pid: number, comm: string): void {
+  try {
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+const perK = (cpu: number, events: number) => (events > 0 ? (cpu / events) * 1000 : NaN);
+const fmt1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
+const fmt2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '-');
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'puerta-bench-edge-'));
@@ -75,19 +168,34 @@ async function main(): Promise<void> {
   const tenantsFile = join(dir, 'tenants.json');
   writeTenantsFile(tenantsFile, data);
 
-  const stack = await startOriginStack({ sim: { timeScale: 1 }, origin: { auth: { mode: 'edge', edgeSecret: secret, maxSkewMs: 60_000 } } });
-  const edges: RunningEdge[] = [];
+  // A slot per stream and no box-wide slowdown: the simulator is never the bottleneck.
+  const maxStreams = Math.max(...levels);
+  const model = { ...presets['llama3.2-3b'], name: MODEL, numParallel: maxStreams, decodeTokensPerSec: RATE, baseLatencyMs: 30, computeWeight: 0 };
+  const simOpts = { port: await freePort(), models: [model], preloaded: [MODEL], boxCapacity: 1e9, timeScale: 1, maxQueue: 100_000 };
+  const children: Child[] = [];
+  const edges: Array<{ edge: RunningEdge; pid: number; comm: string }> = [];
   try {
+    const sim = await startTsProcess('sre/bench/lib/sim-process.ts', [JSON.stringify(simOpts)], {}, (l) => /^SIM_URL (\S+)/.exec(l)?.[1]);
+    children.push(sim);
+    buildOrigin();
+    const origin = await startOriginProcess({
+      OLLAMA_URL: sim.url,
+      UPSTREAM_MODELS: MODEL,
+      OLLAMA_NUM_PARALLEL: String(maxStreams),
+      ADMISSION_MAX_QUEUE: String(maxStreams),
+      AUTH_MODE: 'edge',
+      EDGE_SIGNING_SECRET: secret,
+      SIGNATURE_MAX_SKEW_MS: '60000',
+    });
+    children.push(origin);
+
     const signingKey = await importSigningKey(secret);
-    const agentOpts = { connections: 4, keepAliveTimeout: 30_000 };
     const targets: Target[] = [
       {
         name: 'direct to origin',
-        base: stack.origin.url,
-        agent: new Agent(agentOpts),
-        ttft: [],
-        errors: 0,
-        headers: async (payload) => {
+        base: origin.url,
+        edgePid: undefined,
+        headers: async (body) => {
           const requestId = 'req_' + crypto.randomUUID().replace(/-/g, '');
           const signed = await signedHeaders(signingKey, {
             method: 'POST',
@@ -96,63 +204,89 @@ async function main(): Promise<void> {
             nonce: newNonce(),
             tenant: 'bench',
             requestId,
-            bodyDigest: await bodyDigest(new TextEncoder().encode(payload)),
+            bodyDigest: await bodyDigest(new TextEncoder().encode(body)),
             country: 'DE',
           });
           return { ...signed, 'x-request-id': requestId, 'content-type': 'application/json' };
         },
       },
     ];
-    const viaEdge = async (edge: RunningEdge, name: string) => {
-      edges.push(edge);
-      targets.push({
-        name,
-        base: edge.url,
-        agent: new Agent(agentOpts),
-        ttft: [],
-        errors: 0,
-        headers: async () => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' }),
-      });
+    const viaEdge = (edge: RunningEdge, comm: string, before: ReadonlySet<number>, name: string) => {
+      const pid = newChildNamed(comm, before);
+      edges.push({ edge, pid, comm });
+      targets.push({ name, base: edge.url, edgePid: pid, headers: async () => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' }) });
     };
     const config = { LOG_REQUESTS: 'false' };
     if (localRuntime('auto') === 'fastly') {
-      await viaEdge(await startViceroyEdge({ originUrl: stack.origin.url, tenantsFile, secretsFile, config }), 'edge: Viceroy (Fastly build)');
+      const before = new Set(withChildren(process.pid));
+      const edge = await startViceroyEdge({ originUrl: origin.url, tenantsFile, secretsFile, config });
+      viaEdge(edge, 'viceroy', before, 'Viceroy (Fastly build)');
     } else {
       console.log('Viceroy not built (bash scripts/ensure-system-deps.sh viceroy): measuring workerd only');
     }
-    await viaEdge(await startWorkerdEdge({ originUrl: stack.origin.url, tenantsFile, signingSecret: secret, vars: config }), 'edge: workerd (Workers build)');
+    const before = new Set(withChildren(process.pid));
+    const workerd = await startWorkerdEdge({ originUrl: origin.url, tenantsFile, signingSecret: secret, vars: config, bindingLimit: { limit: 1_000_000, period: 60 } });
+    viaEdge(workerd, 'workerd', before, 'workerd (Workers build)');
 
-    for (let i = 0; i < WARMUP; i++) for (const t of targets) await ttft(t, body(i));
-    for (let i = 0; i < N; i++) {
+    // Warm-up: connection pools, JIT, the wasm cache, the simulator's first streams.
+    for (const t of targets) await step(t, 4, origin.pid);
+
+    const rows: Array<Array<string | number>> = [];
+    const ratios: Array<Array<string | number>> = [];
+    const raw: Array<{ concurrency: number; path: string } & StepResult> = [];
+    for (const n of levels) {
+      const results = new Map<Target, StepResult>();
       for (const t of targets) {
-        const v = await ttft(t, body(i));
-        if (v === null) t.errors++;
-        else t.ttft.push(v);
+        const r = await step(t, n, origin.pid);
+        results.set(t, r);
+        raw.push({ concurrency: n, path: t.name, ...r });
+      }
+      const direct = results.get(targets[0]!)!;
+      const dTtft = sortedCopy(direct.ttft);
+      const directOriginPerK = perK(direct.originCpuMs, direct.events);
+      const directRate = direct.events / (direct.wallMs / 1000);
+      for (const [t, r] of results) {
+        const ttft = sortedCopy(r.ttft);
+        const edgePerK = perK(r.edgeCpuMs, r.events);
+        rows.push([
+          n,
+          t.name,
+          r.streams,
+          r.errors,
+          r.events,
+          (r.events / (r.wallMs / 1000)).toFixed(0),
+          fmtMs(percentile(ttft, 50)),
+          fmtMs(percentile(ttft, 99)),
+          t.edgePid ? fmt1(edgePerK) : '-',
+          t.edgePid ? fmt1(r.edgeCpuMs / r.streams) : '-',
+          fmt1(perK(r.originCpuMs, r.events)),
+        ]);
+        if (!t.edgePid) continue;
+        ratios.push([
+          n,
+          t.name,
+          fmt2(edgePerK / directOriginPerK),
+          fmt2(r.events / (r.wallMs / 1000) / directRate),
+          fmtMs(percentile(ttft, 50) - percentile(dTtft, 50)),
+          fmtMs(percentile(ttft, 99) - percentile(dTtft, 99)),
+        ]);
       }
     }
-
-    const direct = sortedCopy(targets[0]!.ttft);
-    const d50 = percentile(direct, 50);
-    const d99 = percentile(direct, 99);
-    const rows = targets.map((t) => {
-      const s = sortedCopy(t.ttft);
-      const p50 = percentile(s, 50);
-      const p99 = percentile(s, 99);
-      const isDirect = t === targets[0];
-      return [t.name, s.length, t.errors, fmtMs(p50), fmtMs(p99), isDirect ? '-' : fmtMs(p50 - d50), isDirect ? '-' : fmtMs(p99 - d99)];
-    });
-    console.log(`\nTTFT through the edge vs direct to the origin (${N} streaming requests per path, ${values.tokens} tokens, sequential, same run)\n`);
-    printTable(['path', 'n', 'errors', 'TTFT p50 ms', 'TTFT p99 ms', 'added p50 ms', 'added p99 ms'], rows);
+    console.log(`\nbench:edge — ${TOKENS} tokens per stream at ${RATE} tokens/s, concurrency ${levels.join(', ')} (× ${ROUNDS} rounds), same run; chunks = SSE events received\n`);
+    printTable(['streams', 'path', 'n', 'errors', 'chunks', 'chunks/s', 'TTFT p50 ms', 'TTFT p99 ms', 'edge CPU-ms/1k chunks', 'edge CPU-ms/stream', 'origin CPU-ms/1k chunks'], rows);
+    console.log('\nThe edge against the direct baseline (same level, same run):\n');
+    printTable(['streams', 'edge', 'edge CPU/chunk ÷ origin CPU/chunk (direct)', 'chunks/s ratio', 'ΔTTFT p50 ms', 'ΔTTFT p99 ms'], ratios);
     mkdirSync('bench-results', { recursive: true });
     const out = join('bench-results', `edge-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(
-      out,
-      JSON.stringify({ requests: N, tokens: Number(values.tokens), targets: targets.map((t) => ({ name: t.name, errors: t.errors, ttftMs: t.ttft })) }, null, 1),
-    );
-    console.log(`\nraw samples: ${out}`);
+    writeFileSync(out, JSON.stringify({ tokens: TOKENS, rate: RATE, rounds: ROUNDS, levels, steps: raw }, null, 1));
+    console.log(`\nraw figures: ${out}`);
   } finally {
-    for (const e of edges) await e.close();
-    await stack.close();
+    await agent.close();
+    for (const { edge, pid, comm } of edges) {
+      await edge.close();
+      killIfAlive(pid, comm);
+    }
+    await Promise.all(children.map((c) => c.stop()));
   }
 }
 

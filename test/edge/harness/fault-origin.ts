@@ -10,6 +10,11 @@
  *   error-cut SSE ending with the origin's own `event: error`, then the socket is destroyed
  *   error-partial SSE whose `event: error` frame is cut off mid-`data:` (socket destroyed)
  *   done-idle a complete SSE stream (`data: [DONE]`), then the body never ends (between-bytes timeout)
+ *   done-split `data: [DONE]` written in two pieces 50 ms apart (`data: [DO`, `NE]\n\n`), then the body ends
+ *   done-end  a complete SSE stream whose body ends right after `data: [DONE]`
+ *   long-done one 40 KiB content frame and `data: [DONE]` in a single write, then the body ends
+ *   trickle-silent six frames 250 ms apart (each gap under the edge's limit, their sum over it), then nothing
+ *   endless   a frame every 20 ms until the client side goes; `endlessClosed()` counts those closes
  *   echo     200 JSON of the headers it received (what the edge forwards)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,11 +22,14 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export interface FaultOrigin {
   url: string;
+  /** How many `endless` streams saw their connection closed by the edge (the client went away). */
+  endlessClosed(): number;
   close(): Promise<void>;
 }
 
 export async function startFaultOrigin(): Promise<FaultOrigin> {
   const sockets = new Set<Socket>();
+  let endlessClosed = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     req.on('end', () => {
@@ -49,6 +57,38 @@ export async function startFaultOrigin(): Promise<FaultOrigin> {
           res.write('data: [DONE]\n\n');
           if (fault === 'done-cut') setTimeout(() => req.socket.destroy(), 50);
           return;
+        case 'done-split':
+          sse();
+          res.write('data: [DO');
+          setTimeout(() => res.end('NE]\n\n'), 50);
+          return;
+        case 'done-end':
+          sse();
+          res.end('data: [DONE]\n\n');
+          return;
+        case 'long-done':
+          sse();
+          res.end(`data: {"choices":[{"delta":{"content":"${'x'.repeat(40 * 1024)}"}}]}\n\ndata: [DONE]\n\n`);
+          return;
+        case 'trickle-silent': {
+          sse();
+          let n = 0;
+          const t = setInterval(() => {
+            res.write(`data: {"choices":[{"delta":{"content":"${n}"}}]}\n\n`);
+            if (++n === 6) clearInterval(t);
+          }, 250);
+          res.on('close', () => clearInterval(t));
+          return;
+        }
+        case 'endless': {
+          sse();
+          const t = setInterval(() => res.write('data: {"choices":[{"delta":{"content":"more"}}]}\n\n'), 20);
+          res.on('close', () => {
+            clearInterval(t);
+            endlessClosed++;
+          });
+          return;
+        }
         case 'error-partial':
           sse();
           res.write('event: error\ndata: {"error":{"message":"engine fa');
@@ -73,6 +113,7 @@ export async function startFaultOrigin(): Promise<FaultOrigin> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    endlessClosed: () => endlessClosed,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

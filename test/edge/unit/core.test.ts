@@ -2,37 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { extractKey } from '../../../edge/auth/extract-key.ts';
 import { parseEdgeConfig } from '../../../edge/config.ts';
 import { clientResponseHeaders, originRequestHeaders } from '../../../edge/forward/headers.ts';
-import { endedCleanly, guardStream } from '../../../edge/forward/stream-guard.ts';
 import { rateLimitHeaders } from '../../../edge/limits/limiter.ts';
 import { formatResetMs } from '../../../shared/rate-limit-reset.ts';
 import { MemoryRateLimiter } from '../../../edge/limits/memory.ts';
 import { clientCountry, isLoopback } from '../../../edge/residency/policy.ts';
 import { filterModelList, modelAllowed } from '../../../shared/model-allow-list.ts';
-
-const enc = new TextEncoder();
-
-async function drain(s: ReadableStream<Uint8Array>): Promise<string> {
-  const dec = new TextDecoder();
-  let out = '';
-  const r = s.getReader();
-  for (;;) {
-    const { done, value } = await r.read();
-    if (done) return out;
-    out += dec.decode(value, { stream: true });
-  }
-}
-
-function source(frames: string[], end: 'close' | 'error' | 'hang' = 'close'): ReadableStream<Uint8Array> {
-  let i = 0;
-  return new ReadableStream({
-    pull(c) {
-      if (i < frames.length) return c.enqueue(enc.encode(frames[i++]!));
-      if (end === 'close') c.close();
-      else if (end === 'error') c.error(new Error('socket reset'));
-      else return new Promise(() => {});
-    },
-  });
-}
 
 describe('edge config', () => {
   it('parses strings with defaults and names the key, value and rule on errors', () => {
@@ -81,82 +55,6 @@ describe('header hygiene', () => {
   it('drops hop-by-hop and x-puerta-* on the way out', () => {
     const h = clientResponseHeaders(new Headers({ 'x-puerta-internal': '1', 'transfer-encoding': 'chunked', 'content-type': 'text/event-stream' }), 'req_abcdefgh');
     expect([...h.keys()].sort()).toEqual(['content-type', 'x-request-id']);
-  });
-});
-
-describe('stream guard', () => {
-  it('knows a finished SSE or NDJSON stream from a cut one', () => {
-    expect(endedCleanly('openai', 'data: {}\n\ndata: [DONE]\n\n')).toBe(true);
-    expect(endedCleanly('openai', 'data: {}\n\nevent: error\ndata: {"error":{}}\n\n')).toBe(true);
-    expect(endedCleanly('openai', 'data: {}\n\n')).toBe(false);
-    expect(endedCleanly('ollama', '{"done":false}\n{"done":true,"done_reason":"stop"}\n')).toBe(true);
-    expect(endedCleanly('ollama', '{"done":false}\n{"error":"boom"}\n')).toBe(true);
-    expect(endedCleanly('ollama', '{"done":false}\n')).toBe(false);
-  });
-
-  it('counts a terminal frame only when it is complete (blank line / newline), not when cut off', () => {
-    expect(endedCleanly('openai', 'data: {}\n\nevent: error\ndata: {"error":{"mess')).toBe(false);
-    expect(endedCleanly('openai', 'data: {}\n\nevent: error\ndata: {"error":{}}\n')).toBe(false);
-    expect(endedCleanly('openai', 'data: {}\n\nevent: error\n')).toBe(false);
-    expect(endedCleanly('openai', 'data: {}\n\ndata: [DONE]')).toBe(false);
-    expect(endedCleanly('openai', 'data: [DONE]\n\n: keepalive\n\n')).toBe(true);
-    expect(endedCleanly('openai', 'event: error\r\ndata: {"error":{}}\r\n\r\n')).toBe(true);
-    expect(endedCleanly('ollama', '{"done":false}\n{"error":"bo')).toBe(false);
-  });
-
-  it('ends a cut-off error frame and adds its own complete one on a new frame boundary', async () => {
-    const cut = 'event: error\ndata: {"error":{"message":"engine fa';
-    const out = await drain(guardStream(source(['data: {"a":1}\n\n', cut], 'error'), { kind: 'sse', dialect: 'openai', requestId: 'req_1' }));
-    expect(out.startsWith('data: {"a":1}\n\n' + cut + '\n\nevent: error\ndata: ')).toBe(true);
-    expect(out.endsWith('\n\n')).toBe(true);
-    const last = out.slice(0, -2).split('\n\n').pop()!;
-    const body = JSON.parse(last.split('\n')[1]!.slice(6)) as { error: { code: string } };
-    expect(body.error.code).toBe('origin_stream_interrupted');
-
-    const ndjson = await drain(guardStream(source(['{"done":false}\n', '{"error":"bo'], 'close'), { kind: 'ndjson', dialect: 'ollama', requestId: 'req_1' }));
-    expect(ndjson.split('\n').filter(Boolean).slice(-1).map((l) => JSON.parse(l) as { error: string })[0]!.error).toMatch(/final frame/);
-  });
-
-  it('relays a clean stream unchanged', async () => {
-    const frames = ['data: {"a":1}\n\n', ': keepalive\n\n', 'data: [DONE]\n\n'];
-    expect(await drain(guardStream(source(frames), { kind: 'sse', dialect: 'openai', requestId: 'req_1' }))).toBe(frames.join(''));
-  });
-
-  it('appends one error event when the origin stream breaks or ends early', async () => {
-    for (const end of ['error', 'close'] as const) {
-      const out = await drain(guardStream(source(['data: {"a":1}\n\n'], end), { kind: 'sse', dialect: 'openai', requestId: 'req_1' }));
-      expect(out.startsWith('data: {"a":1}\n\n')).toBe(true);
-      const tail = out.slice('data: {"a":1}\n\n'.length);
-      expect(tail).toMatch(/^event: error\ndata: /);
-      const body = JSON.parse(tail.split('\n')[1]!.slice(6)) as { error: { code: string; retryable: boolean }; request_id: string };
-      expect(body).toMatchObject({ error: { code: 'origin_stream_interrupted', retryable: true }, request_id: 'req_1' });
-    }
-  });
-
-  it('ends an idle stream with a timeout error when the platform has no between-bytes limit', async () => {
-    const out = await drain(guardStream(source(['data: {"a":1}\n\n'], 'hang'), { kind: 'sse', dialect: 'openai', requestId: 'req_1', idleTimeoutMs: 50 }));
-    expect(out).toContain('"code":"upstream_timeout"');
-  });
-
-  it('ends a cut NDJSON stream with an Ollama-style error line', async () => {
-    const out = await drain(guardStream(source(['{"done":false}\n'], 'error'), { kind: 'ndjson', dialect: 'ollama', requestId: 'req_1' }));
-    const last = JSON.parse(out.trim().split('\n').pop()!) as { error: string };
-    expect(last.error).toMatch(/broke/);
-  });
-
-  it('cancels the origin body when the client goes away', async () => {
-    let cancelled = false;
-    const src = new ReadableStream<Uint8Array>({
-      pull: (c) => c.enqueue(enc.encode('data: {}\n\n')),
-      cancel: () => {
-        cancelled = true;
-      },
-    });
-    const guarded = guardStream(src, { kind: 'sse', dialect: 'openai', requestId: 'req_1' });
-    const r = guarded.getReader();
-    await r.read();
-    await r.cancel('client gone');
-    expect(cancelled).toBe(true);
   });
 });
 
