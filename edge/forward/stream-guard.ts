@@ -5,12 +5,12 @@
  * Ollama NDJSON), one final error frame is appended. Cancelling the relay (client gone) cancels
  * the origin body, which closes the origin connection and frees the GPU slot upstream.
  */
-import { ERROR_SHAPES, type ErrorDialect } from '../../shared/dialects/errors.ts';
+import { ERROR_SHAPES, type ErrorDialect, type StreamWire } from '../../shared/dialects/errors.ts';
 import { errors, type PuertaError } from '../../shared/errors.ts';
 import { IdleWatch } from './idle-watch.ts';
 import { TailWindow } from './tail-window.ts';
 
-export type StreamKind = 'sse' | 'ndjson';
+export type StreamKind = StreamWire;
 
 export interface GuardOptions {
   kind: StreamKind;
@@ -55,13 +55,14 @@ export function frameBoundary(kind: StreamKind, tail: string): string {
 type ReadResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
 
 /**
- * Per relayed chunk: one read of the origin body, one in-place copy into the tail window, one
- * enqueue. Nothing is allocated for the chunk itself, the tail is decoded only when the stream
- * ends, and the idle limit is one timer per stream (IdleWatch), not one per read.
+ * Per relayed chunk: one read of the origin body, its bytes copied in place into the tail window
+ * (the last 8 KiB and the start of the last frame), one enqueue. Nothing is allocated for a token
+ * event, the tail is decoded only when the stream ends, and the idle limit is one timer per
+ * stream (IdleWatch), not one per read.
  */
 export function guardStream(source: ReadableStream<Uint8Array>, opts: GuardOptions): ReadableStream<Uint8Array> {
   const reader = source.getReader();
-  const tail = new TailWindow();
+  const tail = new TailWindow(opts.kind);
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let finished = false;
 

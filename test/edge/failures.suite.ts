@@ -85,6 +85,12 @@ export function failuresSuite(runtime: Runtime): void {
       expect(events[2]!.data).toBe('[DONE]');
     });
 
+    it('sees a Responses response.completed longer than the tail it keeps, and adds nothing after it', async () => {
+      const res = await s.fetch('/v1/responses', jsonInit({ model: 'm', stream: true, input: 'hi' }, { headers: { authorization: `Bearer ${s.keys.open}`, 'x-fault': 'long-completed' } }));
+      const events = parseSse(await res.text());
+      expect(events.map((e) => e.event)).toEqual(['response.created', 'response.completed']);
+    });
+
     it('measures the between-bytes limit per gap: a slow trickle passes, the silence after it ends the stream', async () => {
       const t0 = Date.now();
       const events = parseSse(await (await post('trickle-silent')).text());

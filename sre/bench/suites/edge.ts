@@ -18,6 +18,7 @@
  * instantiates the wasm per request; with many tokens per stream that cost is spread thin, and
  * the CPU per stream column shows it.
  */
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,8 @@ async function step(t: Target, n: number, originPid: number): Promise<StepResult
   const total = Math.max(n * ROUNDS, MIN_STREAMS_PER_STEP);
   const out: StepResult = { ttft: [], events: 0, streams: 0, errors: 0, wallMs: 0, edgeCpuMs: 0, originCpuMs: 0 };
   const signal = AbortSignal.timeout(STEP_TIMEOUT_MS);
+  // Every stream of the step listens on this one signal.
+  setMaxListeners(0, signal);
   let next = 0;
   const client = async () => {
     while (next < total && !signal.aborted) await oneStream(t, next++, out, signal);

@@ -13,6 +13,7 @@
  *   done-split `data: [DONE]` written in two pieces 50 ms apart (`data: [DO`, `NE]\n\n`), then the body ends
  *   done-end  a complete SSE stream whose body ends right after `data: [DONE]`
  *   long-done one 40 KiB content frame and `data: [DONE]` in a single write, then the body ends
+ *   long-completed a Responses stream whose response.completed frame (40 KiB) comes in 4 KiB writes, then the body ends
  *   trickle-silent six frames 250 ms apart (each gap under the edge's limit, their sum over it), then nothing
  *   endless   a frame every 20 ms until the client side goes; `endlessClosed()` counts those closes
  *   echo     200 JSON of the headers it received (what the edge forwards)
@@ -70,6 +71,14 @@ export async function startFaultOrigin(): Promise<FaultOrigin> {
           sse();
           res.end(`data: {"choices":[{"delta":{"content":"${'x'.repeat(40 * 1024)}"}}]}\n\ndata: [DONE]\n\n`);
           return;
+        case 'long-completed': {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          res.write('event: response.created\ndata: {"type":"response.created"}\n\n');
+          const frame = `event: response.completed\ndata: {"type":"response.completed","response":{"output_text":"${'x'.repeat(40 * 1024)}"}}\n\n`;
+          for (let i = 0; i < frame.length; i += 4096) res.write(frame.slice(i, i + 4096));
+          res.end();
+          return;
+        }
         case 'trickle-silent': {
           sse();
           let n = 0;

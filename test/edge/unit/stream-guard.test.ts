@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdleWatch } from '../../../edge/forward/idle-watch.ts';
 import { endedCleanly, guardStream, type GuardOptions } from '../../../edge/forward/stream-guard.ts';
+import { HEAD_BYTES } from '../../../edge/forward/last-frame-head.ts';
 import { TAIL_BYTES, TailWindow } from '../../../edge/forward/tail-window.ts';
 
 const enc = new TextEncoder();
@@ -146,6 +147,56 @@ describe('stream guard: where the terminal frame falls', () => {
   });
 });
 
+describe('stream guard: a terminal frame longer than the tail window', () => {
+  const big = 'x'.repeat(3 * TAIL_BYTES);
+  const chunked = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
+
+  it('sees Responses\' response.completed carrying a long answer, however it is chunked', async () => {
+    const stream =
+      'event: response.output_text.delta\ndata: {"delta":"x"}\n\n' +
+      `event: response.completed\ndata: {"type":"response.completed","response":{"output":[{"text":"${big}"}]}}\n\n`;
+    for (const size of [stream.length, 4096, 1000, 7]) {
+      const out = await drain(guardStream(source(chunked(stream, size)), sse({ dialect: 'responses' })));
+      expect(out === stream, `chunks of ${size}`).toBe(true);
+    }
+    // With keepalive comments after it, and with CRLF line ends.
+    const kept = stream + ': keepalive\n\n'.repeat(3);
+    expect((await drain(guardStream(source(chunked(kept, 5000)), sse({ dialect: 'responses' })))) === kept).toBe(true);
+    const crlf = stream.replaceAll('\n', '\r\n');
+    expect((await drain(guardStream(source(chunked(crlf, 3000)), sse({ dialect: 'responses' })))) === crlf).toBe(true);
+  });
+
+  it('sees Ollama\'s final /api/generate line with a long context', async () => {
+    const context = Array.from({ length: 6000 }, (_, i) => i).join(',');
+    const stream = '{"response":"hi","done":false}\n' + `{"response":"","done":true,"done_reason":"stop","context":[${context}],"eval_count":2}\n`;
+    for (const size of [stream.length, 4096, 333]) {
+      expect((await drain(guardStream(source(chunked(stream, size)), { kind: 'ndjson', dialect: 'ollama', requestId: 'req_1' }))) === stream).toBe(true);
+    }
+  });
+
+  it('still ends a long frame that is not terminal, or a terminal one cut off, with its own error frame', async () => {
+    const delta = `event: response.output_text.delta\ndata: {"delta":"${big}"}\n\n`;
+    const out = await drain(guardStream(source(chunked(delta, 4096)), sse({ dialect: 'responses' })));
+    expect(out.startsWith(delta + 'event: response.failed\n') || out.startsWith(delta + 'event: error\n')).toBe(true);
+    const completed = `event: response.completed\ndata: {"response":{"output":"${big}`;
+    const cut = await drain(guardStream(source(chunked(completed, 4096)), sse({ dialect: 'responses' })));
+    expect(cut.startsWith(completed + '\n\nevent: ')).toBe(true);
+  });
+
+  it('keeps the start of the last complete frame that carries an event, chunked any way', () => {
+    const frames = ['event: a\ndata: 1\n\n', `event: b\ndata: ${'y'.repeat(2 * TAIL_BYTES)}\n\n`, ': keepalive\n\n'];
+    const text = frames.join('');
+    for (const size of [1, 2, 3, 100, 4096, text.length]) {
+      const w = new TailWindow('sse');
+      for (let i = 0; i < text.length; i += size) w.push(enc.encode(text.slice(i, i + size)));
+      const out = w.text();
+      expect(out.startsWith('event: b\ndata: yyy'), `chunks of ${size}`).toBe(true);
+      expect(out.length).toBe(HEAD_BYTES + TAIL_BYTES);
+      expect(out.endsWith('yyy\n\n: keepalive\n\n')).toBe(true);
+    }
+  });
+});
+
 describe('stream guard: idle limit', () => {
   it('fires after a quiet period, not while chunks keep coming within the limit', async () => {
     let i = 0;
@@ -248,7 +299,7 @@ describe('tail window', () => {
     let seed = 7;
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 20; round++) {
-      const w = new TailWindow();
+      const w = new TailWindow('sse');
       let all = '';
       for (let k = 0; k < 60; k++) {
         const len = Math.floor(rand() < 0.1 ? rand() * 3 * TAIL_BYTES : rand() * 700);
@@ -261,7 +312,7 @@ describe('tail window', () => {
   });
 
   it('copies: a chunk changed after it was handed on does not change the tail', () => {
-    const w = new TailWindow();
+    const w = new TailWindow('sse');
     const chunk = enc.encode('data: [DONE]\n\n');
     w.push(chunk);
     chunk.fill(0);

@@ -1,0 +1,110 @@
+/**
+ * The first bytes of the stream's last complete frame (SSE: up to a blank line, comment-only
+ * frames skipped; NDJSON: a non-blank line). A terminal frame can be far longer than the tail
+ * window: Responses' `response.completed` carries the whole answer, Ollama's final
+ * /api/generate line a `context` of every token. What names it (`event: response.completed`,
+ * `"done":true`) is at its start, so that start is kept here and put in front of the tail when
+ * the window no longer holds it. Per chunk: a walk from newline to newline (native indexOf) and a
+ * copy of at most HEAD_BYTES; two fixed buffers per stream, nothing allocated per chunk.
+ */
+import type { StreamWire } from '../../shared/dialects/errors.ts';
+
+export const HEAD_BYTES = 512;
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+
+export class LastFrameHead {
+  /** The frame being read. */
+  private cand = new Uint8Array(HEAD_BYTES);
+  private candLen = 0;
+  private candStart = 0;
+  private candCounts = false;
+  private inFrame = false;
+  /** The last complete frame that counts (its first bytes and where it started in the stream). */
+  private done = new Uint8Array(HEAD_BYTES);
+  private doneLen = 0;
+  private doneStart = -1;
+  /** Bytes of the current line so far, and its first byte. */
+  private lineLen = 0;
+  private lineFirst = -1;
+  private offset = 0;
+
+  constructor(private readonly wire: StreamWire) {}
+
+  push(chunk: Uint8Array): void {
+    const n = chunk.byteLength;
+    // Where, in this chunk, the frame being read has its bytes from (-1: outside any frame).
+    let from = this.inFrame ? 0 : -1;
+    let pos = 0;
+    while (pos < n) {
+      const nl = chunk.indexOf(LF, pos);
+      const end = nl === -1 ? n : nl;
+      if (end > pos) {
+        if (this.lineLen === 0 && this.lineStarts(chunk[pos]!, pos)) from = pos;
+        this.lineLen += end - pos;
+      }
+      if (nl === -1) break;
+      if (this.lineEnds()) {
+        this.copy(chunk, from, nl + 1);
+        this.frameEnds();
+        from = -1;
+      }
+      pos = nl + 1;
+    }
+    if (from >= 0) this.copy(chunk, from, n);
+    this.offset += n;
+  }
+
+  /** Where the last complete frame that counts began in the stream (-1: none yet). */
+  get start(): number {
+    return this.doneStart;
+  }
+
+  /** Its first `max` bytes (at most HEAD_BYTES). */
+  bytes(max: number): Uint8Array {
+    return this.done.subarray(0, Math.min(this.doneLen, max));
+  }
+
+  /** Whether this line starts a frame. */
+  private lineStarts(first: number, pos: number): boolean {
+    this.lineFirst = first;
+    // A CR first is (nearly always) a CRLF blank line: it starts no frame.
+    if (this.inFrame || first === CR) return false;
+    this.inFrame = true;
+    this.candLen = 0;
+    this.candStart = this.offset + pos;
+    this.candCounts = false;
+    return true;
+  }
+
+  /** Whether the frame being read ends with this line. */
+  private lineEnds(): boolean {
+    const blank = this.lineLen === 0 || (this.lineLen === 1 && this.lineFirst === CR);
+    const first = this.lineFirst;
+    this.lineLen = 0;
+    this.lineFirst = -1;
+    if (!this.inFrame) return false;
+    if (!blank && (this.wire === 'ndjson' || first !== COLON)) this.candCounts = true;
+    // NDJSON: every non-blank line is a frame. SSE: a blank line ends one.
+    return this.wire === 'ndjson' ? !blank : blank;
+  }
+
+  private frameEnds(): void {
+    this.inFrame = false;
+    if (!this.candCounts) return;
+    const kept = this.done;
+    this.done = this.cand;
+    this.cand = kept;
+    this.doneLen = this.candLen;
+    this.doneStart = this.candStart;
+  }
+
+  /** Keeps the frame's first HEAD_BYTES: a token event is copied whole, in one call, without a view. */
+  private copy(chunk: Uint8Array, from: number, to: number): void {
+    const k = Math.min(to - from, HEAD_BYTES - this.candLen);
+    if (k <= 0) return;
+    this.cand.set(from === 0 && k === chunk.byteLength ? chunk : chunk.subarray(from, from + k), this.candLen);
+    this.candLen += k;
+  }
+}
