@@ -30,7 +30,7 @@ import type { RunningEdge } from '../../../edge/local/types.ts';
 import { startViceroyEdge } from '../../../edge/local/viceroy.ts';
 import { startWorkerdEdge } from '../../../edge/local/workerd.ts';
 import { presets } from '../../../sim/presets.ts';
-import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../../shared/signing.ts';
+import { importSigningKey, signOutgoing } from '../../../shared/signing.ts';
 import type { TenantsFile } from '../../../shared/tenants.ts';
 import { buildOrigin, freePort, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
 import { cpuMs, withChildren } from '../lib/proc-stat.ts';
@@ -200,16 +200,7 @@ async function main(): Promise<void> {
         edgePid: undefined,
         headers: async (body) => {
           const requestId = 'req_' + crypto.randomUUID().replace(/-/g, '');
-          const signed = await signedHeaders(signingKey, {
-            method: 'POST',
-            path: PATH,
-            timestamp: Date.now(),
-            nonce: newNonce(),
-            tenant: 'bench',
-            requestId,
-            bodyDigest: await bodyDigest(new TextEncoder().encode(body)),
-            country: 'DE',
-          });
+          const signed = await signOutgoing(signingKey, { method: 'POST', path: PATH, body, tenant: 'bench', requestId, country: 'DE' });
           return { ...signed, 'x-request-id': requestId, 'content-type': 'application/json' };
         },
       },
