@@ -10,6 +10,23 @@ export interface OpenedResponse {
   body: Dispatcher.ResponseData['body'];
 }
 
+/** How long the end of a finished answer (the chunked terminator) may take before the connection is dropped. */
+const TAIL_GRACE_MS = 1_000;
+
+/**
+ * Lets go of an upstream body once the stream is over. After a complete answer (Ollama's done
+ * line, `[DONE]`) only the body's terminator is left: it is read, so the pooled connection is
+ * reused instead of a new one made for the next request. After anything else the body is
+ * aborted, which closes the connection and stops the engine's generation.
+ */
+export function closeBody(body: OpenedResponse['body'], answered: boolean): void {
+  if (!answered || body.readableEnded) {
+    body.destroy();
+    return;
+  }
+  body.dump({ limit: Number.MAX_SAFE_INTEGER, signal: AbortSignal.timeout(TAIL_GRACE_MS) }).catch(() => {});
+}
+
 /**
  * One HTTP connection pool per upstream. The timeouts here are the origin's hop of the chain
  * (docs/design.md "Timeouts"): connect, first byte (headers; covers the engine's own wait and a
