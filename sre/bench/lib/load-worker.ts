@@ -211,4 +211,6 @@ process.on('message', (m: WorkerCommand) => {
   else if (m.op === 'hold') void hold(m);
   else if (m.op === 'exit') void agent.close().finally(() => process.exit(0));
 });
+// The generator went away (crashed, interrupted): nothing is left to report to.
+process.on('disconnect', () => process.exit(0));
 send({ op: 'ready' });

@@ -145,6 +145,8 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
   await sleep(Math.max(2_000, holdIntervalS * 1000));
   const open = sum(p.relayPids, rssOf);
   const end = await held.release();
+  // The cancellations (thousands of upstream aborts) finish before the next measurement starts.
+  await sleep(3_000);
   return {
     path: p.name,
     streams: n,
@@ -178,6 +180,14 @@ async function main(): Promise<void> {
   const origins: Child[] = [];
   const auditDir = mkdtempSync(join(tmpdir(), 'puerta-bench-audit-'));
   let gen: LoadGenerator | undefined;
+  // Interrupted (Ctrl-C, a closed pipe): every process started here is still stopped by its PID.
+  const interrupted = () => {
+    for (const c of children) c.proc.kill('SIGTERM');
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  process.stdout.on('error', interrupted);
   try {
     const sim = await startTsProcess('sre/bench/lib/sim-process.ts', [JSON.stringify(simOpts)], {}, (l) => /^SIM_URL (\S+)/.exec(l)?.[1]);
     children.push(sim);
@@ -228,6 +238,12 @@ async function main(): Promise<void> {
     const facts = machineFacts(repoRoot);
     console.log(`\nbench:relay — ${tokens} tokens per stream at ${rate} tokens/s, concurrency ${levels.join(', ')}, ${gen.pids.length} generator processes`);
     console.log(`machine: ${facts.cpuCount} × ${facts.cpuModel}, load ${facts.loadAvg.join(' ')}; ms unless noted\n`);
+
+    // Idle cost (timers, health polls, GC): what the CPU column carries at low load regardless of chunks.
+    const idle0 = paths.map((p) => sum(p.relayPids, cpuMs));
+    await sleep(3_000);
+    const idleCpuMsPerSec = Object.fromEntries(paths.map((p, i) => [p.name, (sum(p.relayPids, cpuMs) - idle0[i]!) / 3]));
+    console.log(`idle CPU, ms per second: ${paths.map((p) => `${p.name} ${idleCpuMsPerSec[p.name]!.toFixed(1)}`).join(', ')}`);
 
     // Memory first, while every process is fresh: a heap grown (and not yet given back) by the
     // throughput steps would hide the per-stream figure.
@@ -288,7 +304,7 @@ async function main(): Promise<void> {
     console.log(`\nfresh origin at rest: built ${built!.idleRssMiB.toFixed(1)} MiB, started in ${fmtMs(built!.startMs)} ms`);
 
     if (values.json) {
-      writeFileSync(values.json, JSON.stringify({ command: `npm run bench:relay -- ${process.argv.slice(2).join(' ')}`.trim(), machine: facts, options: { levels, rate, tokens, workers: gen.pids.length, holdStreams, holdIntervalS }, steps, rss, ratiosToNginx: ratios, originAtRest: built }, null, 2));
+      writeFileSync(values.json, JSON.stringify({ command: `npm run bench:relay -- ${process.argv.slice(2).join(' ')}`.trim(), machine: facts, options: { levels, rate, tokens, workers: gen.pids.length, holdStreams, holdIntervalS }, idleCpuMsPerSec, steps, rss, ratiosToNginx: ratios, originAtRest: built }, null, 2));
       console.log(`figures written to ${values.json}`);
     }
   } finally {
