@@ -17,8 +17,9 @@
  *
  *   npm run bench:relay -- [--streams 1,128,512,2048] [--rate 20] [--seconds 4] [--workers 2]
  *                          [--hold 2048] [--paths direct,nginx,lean,full] [--json out.json]
+ *                          [--cpu-prof DIR]   (V8 profiles of both origins, top frames printed)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ import { originFootprints } from '../lib/footprint.ts';
 import { errorTotal, LoadGenerator, type StepResult } from '../lib/load-generator.ts';
 import type { ErrorCounts, SignAs } from '../lib/load-protocol.ts';
 import { buildOrigin, freePort, repoRoot, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
+import { profilesIn, topFrames } from '../lib/cpu-profile.ts';
 import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
 import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     'hold-interval': { type: 'string', default: '4' },
     paths: { type: 'string', default: 'direct,nginx,lean,full' },
     json: { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const levels = values.streams.split(',').map(Number);
@@ -158,6 +161,11 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
   };
 }
 
+/** `--cpu-prof DIR`: the origin writes a V8 CPU profile into DIR/<name> when it exits. */
+function profileArgs(name: string): string[] {
+  return values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], name)] : [];
+}
+
 function originEnv(simUrl: string, slots: number, extra: Record<string, string>): Record<string, string> {
   return {
     OLLAMA_URL: simUrl,
@@ -202,7 +210,7 @@ async function main(): Promise<void> {
       } else console.log('nginx not found (scripts/ensure-system-deps.sh nginx installs it): nginx path and ratios skipped');
     }
     if (wanted.has('lean')) {
-      const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }));
+      const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs('lean'));
       children.push(lean);
       origins.push(lean);
       paths.push({ name: 'origin lean', url: lean.url, relayPids: [lean.pid], engineIsRelay: false });
@@ -225,6 +233,8 @@ async function main(): Promise<void> {
           ADMISSION_SCOPE: 'redis',
           METRICS_ENABLED: 'true',
         }),
+        'built',
+        profileArgs('full'),
       );
       children.push(full);
       origins.push(full);
@@ -300,11 +310,22 @@ async function main(): Promise<void> {
 
     // The measured origins go first, so the fresh one below has the machine to itself.
     for (const o of origins) await o.stop();
+    const profiles: Record<string, ReturnType<typeof topFrames>> = {};
+    if (values['cpu-prof']) {
+      for (const name of ['lean', 'full']) {
+        const dir = join(values['cpu-prof'], name);
+        for (const file of existsSync(dir) ? profilesIn(dir) : []) {
+          profiles[name] = topFrames(file);
+          console.log(`\norigin ${name}: top frames by self time over the whole run, share of its busy time (${file})\n`);
+          printTable(['self ms', 'share', 'frame'], profiles[name].map((f) => [f.selfMs.toFixed(0), `${(f.share * 100).toFixed(1)}%`, f.frame]));
+        }
+      }
+    }
     const [built] = await originFootprints(originEnv(sim.url, slots, {}), 1);
     console.log(`\nfresh origin at rest: built ${built!.idleRssMiB.toFixed(1)} MiB, started in ${fmtMs(built!.startMs)} ms`);
 
     if (values.json) {
-      writeFileSync(values.json, JSON.stringify({ command: `npm run bench:relay -- ${process.argv.slice(2).join(' ')}`.trim(), machine: facts, options: { levels, rate, tokens, workers: gen.pids.length, holdStreams, holdIntervalS }, idleCpuMsPerSec, steps, rss, ratiosToNginx: ratios, originAtRest: built }, null, 2));
+      writeFileSync(values.json, JSON.stringify({ command: `npm run bench:relay -- ${process.argv.slice(2).join(' ')}`.trim(), machine: facts, options: { levels, rate, tokens, workers: gen.pids.length, holdStreams, holdIntervalS }, idleCpuMsPerSec, steps, rss, ratiosToNginx: ratios, originAtRest: built, profiles }, null, 2));
       console.log(`figures written to ${values.json}`);
     }
   } finally {
