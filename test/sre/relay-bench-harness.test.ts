@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presets } from '../../sim/presets.ts';
+import { startSimulator, type Simulator } from '../../sim/index.ts';
+import { errorTotal, LoadGenerator } from '../../sre/bench/lib/load-generator.ts';
+import { clockTicksPerSec, cpuMs, rssOf, withChildren } from '../../sre/bench/lib/proc-stat.ts';
+
+/** The parts `npm run bench:relay` measures with, against real processes (small and quick). */
+describe('relay benchmark harness', () => {
+  let sim: Simulator;
+  let gen: LoadGenerator;
+
+  beforeAll(async () => {
+    const model = { ...presets['llama3.2-3b'], name: 'harness:latest', numParallel: 16, decodeTokensPerSec: 200, baseLatencyMs: 5, computeWeight: 0 };
+    sim = await startSimulator({ models: [model], preloaded: ['harness:latest'], boxCapacity: 1e9 });
+    gen = await LoadGenerator.start(2);
+  }, 60_000);
+  afterAll(async () => {
+    await gen?.close();
+    await sim?.close();
+  });
+
+  it('reads CPU time, RSS and child processes from /proc', async () => {
+    expect(clockTicksPerSec).toBeGreaterThan(0);
+    // Spends 200 ms of its own CPU (however long that takes on a loaded machine), then says so.
+    const busy = spawn(process.execPath, ['-e', 'while (process.cpuUsage().user < 200_000); console.log("spent"); setTimeout(() => {}, 60_000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise((r) => busy.stdout!.once('data', r));
+      expect(cpuMs(busy.pid!)).toBeGreaterThanOrEqual(150);
+      expect(rssOf(busy.pid!)).toBeGreaterThan(1 << 20);
+      expect(withChildren(process.pid)).toContain(busy.pid);
+    } finally {
+      busy.kill('SIGKILL');
+    }
+    // A process that is gone costs nothing rather than throwing mid-measurement.
+    await new Promise((r) => busy.once('exit', r));
+    expect(cpuMs(busy.pid!)).toBe(0);
+    expect(rssOf(busy.pid!)).toBe(0);
+  });
+
+  it('runs streams to [DONE] across several generator processes and merges their figures', async () => {
+    const r = await gen.run({ base: sim.url, models: ['harness:latest'], tokens: 10, n: 6, deadlineMs: 30_000 });
+    expect(r.errors).toEqual({});
+    expect(r.ttft).toHaveLength(6);
+    // Role, ten tokens, finish and [DONE]: at least 12 events a stream, from both workers.
+    expect(r.events).toBeGreaterThanOrEqual(6 * 12);
+    expect(r.busiestWorkerCore).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts a stream that ends without [DONE] or with an error status', async () => {
+    const r = await gen.run({ base: sim.url, models: ['no-such-model:latest'], tokens: 4, n: 2, deadlineMs: 30_000 });
+    expect(errorTotal(r.errors)).toBe(2);
+    expect(Object.keys(r.errors)[0]).toMatch(/^http 4/);
+  });
+
+  it('holds streams open until released, then cancels them and the engine frees them', async () => {
+    const held = await gen.hold({ base: sim.url, models: ['harness:latest'], tokens: 1_000_000, n: 4, deadlineMs: 30_000 });
+    expect(held.open).toEqual({ opened: 4, errors: {}, done: 0 });
+    const end = await held.release();
+    expect(end.errors).toEqual({});
+    const deadline = Date.now() + 10_000;
+    while (sim.stats().models['harness:latest']!.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(sim.stats().models['harness:latest']!.inFlight).toBe(0);
+  });
+});
