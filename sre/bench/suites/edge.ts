@@ -71,6 +71,8 @@ interface StepResult {
   events: number;
   streams: number;
   errors: number;
+  /** What went wrong, by kind: `HTTP 429`, `error event: upstream_timeout`, `no [DONE]`, `exception: UND_ERR_…`. */
+  errorKinds: Record<string, number>;
   wallMs: number;
   edgeCpuMs: number;
   originCpuMs: number;
@@ -87,13 +89,17 @@ async function oneStream(t: Target, i: number, out: StepResult, signal: AbortSig
   const headers = await t.headers(body);
   const t0 = performance.now();
   let events = 0;
-  let done = false;
+  // The end of the stream, to tell how one that failed ended.
+  let last = '';
+  const fail = (kind: string) => {
+    out.errors++;
+    out.errorKinds[kind] = (out.errorKinds[kind] ?? 0) + 1;
+  };
   try {
     const res = await request(t.base + PATH, { method: 'POST', body, headers, dispatcher: agent, signal });
     if (res.statusCode !== 200) {
       await res.body.dump();
-      out.errors++;
-      return;
+      return fail(`HTTP ${res.statusCode}`);
     }
     for await (const chunk of res.body) {
       const text = (chunk as Buffer).toString('latin1');
@@ -101,11 +107,14 @@ async function oneStream(t: Target, i: number, out: StepResult, signal: AbortSig
       for (let k = text.indexOf('data: '); k !== -1; k = text.indexOf('data: ', k + 6)) n++;
       if (n > 0 && events === 0) out.ttft.push(performance.now() - t0);
       events += n;
-      if (text.includes('data: [DONE]')) done = true;
+      last = (last + text).slice(-1024);
     }
-    if (!done) out.errors++;
-  } catch {
-    out.errors++;
+    if (!last.includes('data: [DONE]')) {
+      const code = /event: error\ndata: .*"code":"([^"]+)"/.exec(last)?.[1];
+      fail(code ? `error event: ${code}` : 'no [DONE]');
+    }
+  } catch (e) {
+    fail(`exception: ${(e as { code?: string }).code ?? (e as Error).name}`);
   } finally {
     out.events += events;
     out.streams++;
@@ -115,7 +124,7 @@ async function oneStream(t: Target, i: number, out: StepResult, signal: AbortSig
 /** `n` clients, each running streams back to back, for `streams` streams in all; bounded in time. */
 async function step(t: Target, n: number, originPid: number): Promise<StepResult> {
   const total = Math.max(n * ROUNDS, MIN_STREAMS_PER_STEP);
-  const out: StepResult = { ttft: [], events: 0, streams: 0, errors: 0, wallMs: 0, edgeCpuMs: 0, originCpuMs: 0 };
+  const out: StepResult = { ttft: [], events: 0, streams: 0, errors: 0, errorKinds: {}, wallMs: 0, edgeCpuMs: 0, originCpuMs: 0 };
   const signal = AbortSignal.timeout(STEP_TIMEOUT_MS);
   // Every stream of the step listens on this one signal.
   setMaxListeners(0, signal);
@@ -131,6 +140,7 @@ async function step(t: Target, n: number, originPid: number): Promise<StepResult
   out.edgeCpuMs = t.edgePid ? cpuMs(t.edgePid) - edge0 : 0;
   out.originCpuMs = cpuMs(originPid) - origin0;
   if (signal.aborted) console.log(`  ${t.name} at ${n} streams: stopped after ${STEP_TIMEOUT_MS / 1000} s (--step-timeout)`);
+  if (out.errors > 0) console.log(`  ${t.name} at ${n} streams: ${out.errors} failed: ${Object.entries(out.errorKinds).map(([k, v]) => `${v}× ${k}`).join(', ')}`);
   return out;
 }
 
