@@ -67,10 +67,8 @@ const MACHINE_SATURATED = 0.95;
 interface Path {
   name: string;
   url: string;
-  /** Processes whose CPU and RSS are the relay's (nginx: master + worker). */
+  /** Processes whose CPU and RSS are the relay's (nginx: master + worker; direct: the engine itself). */
   relayPids: number[];
-  /** The direct path has no relay: the engine's own cost is shown in its place. */
-  engineIsRelay: boolean;
   sign?: SignAs;
 }
 
@@ -201,19 +199,19 @@ async function main(): Promise<void> {
     children.push(sim);
     buildOrigin();
     const paths: Path[] = [];
-    if (wanted.has('direct')) paths.push({ name: 'direct (engine)', url: sim.url, relayPids: [sim.pid], engineIsRelay: true });
+    if (wanted.has('direct')) paths.push({ name: 'direct (engine)', url: sim.url, relayPids: [sim.pid] });
     if (wanted.has('nginx')) {
       const nginx = await startNginx(Number(new URL(sim.url).port));
       if (nginx) {
         children.push(nginx);
-        paths.push({ name: 'nginx', url: nginx.url, relayPids: withChildren(nginx.pid), engineIsRelay: false });
+        paths.push({ name: 'nginx', url: nginx.url, relayPids: withChildren(nginx.pid) });
       } else console.log('nginx not found (scripts/ensure-system-deps.sh nginx installs it): nginx path and ratios skipped');
     }
     if (wanted.has('lean')) {
       const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs('lean'));
       children.push(lean);
       origins.push(lean);
-      paths.push({ name: 'origin lean', url: lean.url, relayPids: [lean.pid], engineIsRelay: false });
+      paths.push({ name: 'origin lean', url: lean.url, relayPids: [lean.pid] });
     }
     if (wanted.has('full')) {
       const redis = await startBenchRedis();
@@ -238,7 +236,7 @@ async function main(): Promise<void> {
       );
       children.push(full);
       origins.push(full);
-      paths.push({ name: 'origin full', url: full.url, relayPids: [full.pid], engineIsRelay: false, sign: { secret: SECRET, tenant: TENANT } });
+      paths.push({ name: 'origin full', url: full.url, relayPids: [full.pid], sign: { secret: SECRET, tenant: TENANT } });
     }
     gen = await LoadGenerator.start(Number(values.workers));
 
