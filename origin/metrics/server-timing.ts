@@ -12,6 +12,7 @@ export function serverTiming(rec: RequestRecord, now = Date.now()): string {
   const r = rec.retrieval;
   if (r) {
     parts.push(`retrieval;dur=${r.retrievalMs.toFixed(1)};desc="embed question + vector search"`);
+    parts.push(`search;dur=${r.searchMs.toFixed(1)};desc="vector search (part of retrieval)"`);
     parts.push(`prompt;dur=${r.promptBuildMs.toFixed(1)};desc="dedup, top-k, prompt build"`);
   }
   if (rec.admittedAt !== undefined) parts.push(`queue;dur=${rec.admittedAt - (rec.queuedAt ?? rec.admittedAt)};desc="admission wait"`);

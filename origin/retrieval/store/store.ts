@@ -12,6 +12,8 @@ type Sql = postgres.Sql;
 
 /** On a shared Postgres, a version still unpublished after this long was abandoned by its writer. */
 const STALE_STAGED_SECONDS = 3600;
+/** Fewest chunks written between two ANALYZE runs (and at least a tenth of the table). */
+const ANALYZE_AFTER_CHUNKS = 200;
 
 export interface CollectionInfo {
   name: string;
@@ -76,6 +78,8 @@ interface Staged {
  */
 export class RetrievalStore {
   private readonly indexed = new Set<number>();
+  /** Chunks written since the planner's statistics were last refreshed (ANALYZE). */
+  private unanalyzed = 0;
 
   private constructor(
     readonly sql: Sql,
@@ -244,12 +248,28 @@ export class RetrievalStore {
       }
       const dropped = chunks.length - keep.length;
       await this.publish(s, staged, doc, keep.length, dropped);
+      await this.refreshStatistics(keep.length);
       return { stored: keep.length, duplicatesDropped: dropped };
     } catch (err) {
       // Best effort: what this cannot remove, the next start's sweep does.
       await this.discard(staged, doc.id).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Without statistics the planner takes every collection for a handful of rows and scans it
+   * exactly instead of through the HNSW index: fine at a few hundred chunks, linear at 100k. A
+   * real Postgres refreshes them by autovacuum; the embedded one has none, so the store runs
+   * ANALYZE (one sampled, bounded statement) whenever the table has grown by a tenth.
+   */
+  private async refreshStatistics(written: number): Promise<void> {
+    this.unanalyzed += written;
+    if (this.unanalyzed < ANALYZE_AFTER_CHUNKS) return;
+    const [r] = await this.write(() => this.sql<{ n: string }[]>`SELECT reltuples::bigint AS n FROM pg_class WHERE relname = 'chunks'`);
+    if (this.unanalyzed < Math.max(0, Number(r?.n ?? 0)) / 10) return;
+    this.unanalyzed = 0;
+    await this.write(() => this.sql`ANALYZE chunks, documents, collections`);
   }
 
   /** Opens a version for the document: its row (unpublished if new) and the staging record. */
@@ -269,7 +289,11 @@ export class RetrievalStore {
     );
   }
 
-  /** Indexes (into `chunks`) of the chunks from `from` on that are near-duplicates of published chunks of other documents. */
+  /**
+   * Indexes (into `chunks`) of the chunks from `from` on that are near-duplicates of published
+   * chunks of other documents. The vectors are cast to vector[] once, in the unnest: a text cast in
+   * the ORDER BY would be parsed again for every row compared.
+   */
   private async nearDuplicates(s: Scope, cid: string, documentId: string, chunks: readonly NewChunk[], from: number, dims: number, threshold: number): Promise<number[]> {
     const part = chunks.slice(from, from + this.statementChunks);
     const d = this.sql.unsafe(String(dims));
@@ -277,12 +301,12 @@ export class RetrievalStore {
       this.sql.begin(async (tx) => {
         await tx.unsafe(`SET LOCAL hnsw.ef_search = ${this.efSearch}; SET LOCAL hnsw.iterative_scan = relaxed_order`);
         return tx<{ i: number; sim: number }[]>`
-          SELECT q.i, n.sim FROM unnest(${part.map((_, i) => from + i)}::int[], ${part.map((ch) => toPgVector(ch.vector))}::text[]) AS q(i, v)
+          SELECT q.i, n.sim FROM unnest(${part.map((_, i) => from + i)}::int[], ${part.map((ch) => toPgVector(ch.vector))}::text[]::vector[]) AS q(i, v)
           CROSS JOIN LATERAL (
-            SELECT 1 - (k.embedding::vector(${d}) <=> q.v::vector(${d})) AS sim
+            SELECT 1 - (k.embedding::vector(${d}) <=> q.v) AS sim
             FROM chunks k JOIN documents o ON o.collection_id = k.collection_id AND o.id = k.document_id AND o.version = k.version
             WHERE k.collection_id = ${cid} AND k.tenant_id = ${s.tenant} AND k.dims = ${d} AND k.document_id <> ${documentId}
-            ORDER BY k.embedding::vector(${d}) <=> q.v::vector(${d}) LIMIT 1
+            ORDER BY k.embedding::vector(${d}) <=> q.v LIMIT 1
           ) n`;
       }),
     );
@@ -359,6 +383,7 @@ export class RetrievalStore {
         }
       }),
     );
+    await this.refreshStatistics(chunks.length);
   }
 
   /**

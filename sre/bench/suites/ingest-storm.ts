@@ -65,7 +65,19 @@ function document(i: number): { id: string; content: string; format: 'text' } {
   return { id: `doc-${i}`, content: sentences.join(' '), format: 'text' };
 }
 
-async function chatUser(url: string, stop: () => boolean, ttft: number[], errors: { n: number }, id: number): Promise<void> {
+/** Per-chat durations from the origin's Server-Timing (ms of wall time): where TTFT went. */
+type Phases = Record<'retrieval' | 'search' | 'queue', number[]>;
+const PHASES = ['retrieval', 'search', 'queue'] as const;
+
+function recordPhases(header: string | string[] | undefined, into: Phases): void {
+  for (const entry of String(header ?? '').split(',')) {
+    const [name, ...params] = entry.trim().split(';');
+    const dur = params.find((p) => p.startsWith('dur='));
+    if (dur && (PHASES as readonly string[]).includes(name!)) into[name as keyof Phases].push(Number(dur.slice(4)));
+  }
+}
+
+async function chatUser(url: string, stop: () => boolean, ttft: number[], phases: Phases, errors: { n: number }, id: number): Promise<void> {
   await sleep(real((id / CHATTERS) * THINK_S * 1000));
   while (!stop()) {
     const t0 = performance.now();
@@ -76,6 +88,7 @@ async function chatUser(url: string, stop: () => boolean, ttft: number[], errors
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: ALIAS, stream: true, messages: [{ role: 'user', content: `¿Cómo se solicita ${TOPICS[id % TOPICS.length]} en el portal? [[sim:tokens=${CHAT_TOKENS}]]` }] }),
       });
+      recordPhases(res.headers['server-timing'], phases);
       let first = true;
       for await (const chunk of res.body) {
         if (first && (chunk as Buffer).includes('data: ')) {
@@ -91,8 +104,9 @@ async function chatUser(url: string, stop: () => boolean, ttft: number[], errors
   }
 }
 
-async function phase(url: string, ingest: boolean): Promise<{ ttft: number[]; errors: number; ingest?: { seconds: number; chunks: number; duplicates: number; failed: number } }> {
+async function phase(url: string, ingest: boolean): Promise<{ ttft: number[]; phases: Phases; errors: number; ingest?: { seconds: number; chunks: number; duplicates: number; failed: number } }> {
   const ttft: number[] = [];
+  const phases: Phases = { retrieval: [], search: [], queue: [] };
   const errors = { n: 0 };
   const t0 = Date.now();
   let finished = !ingest;
@@ -118,8 +132,8 @@ async function phase(url: string, ingest: boolean): Promise<{ ttft: number[]; er
       }
     }
   })();
-  await Promise.all([watcher, ...Array.from({ length: CHATTERS }, (_, i) => chatUser(url, stop, ttft, errors, i))]);
-  return { ttft, errors: errors.n, ...(ingestOut ? { ingest: ingestOut } : {}) };
+  await Promise.all([watcher, ...Array.from({ length: CHATTERS }, (_, i) => chatUser(url, stop, ttft, phases, errors, i))]);
+  return { ttft, phases, errors: errors.n, ...(ingestOut ? { ingest: ingestOut } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -158,6 +172,14 @@ async function main(): Promise<void> {
       [
         ['idle', idle.ttft.length, idle.errors, fmt(p(idle.ttft, 50)), fmt(p(idle.ttft, 95)), fmt(p(idle.ttft, 99))],
         ['during ingestion', storm.ttft.length, storm.errors, fmt(p(storm.ttft, 50)), fmt(p(storm.ttft, 95)), fmt(p(storm.ttft, 99))],
+      ],
+    );
+    console.log('\nwhere it went (origin Server-Timing, wall ms, database in real time): p50 / p95');
+    printTable(
+      ['phase', ...PHASES.map((n) => (n === 'retrieval' ? 'retrieval (embed question + search)' : n === 'queue' ? 'slot queue (answer)' : 'vector search'))],
+      [
+        ['idle', ...PHASES.map((n) => `${p(idle.phases[n], 50).toFixed(0)} / ${p(idle.phases[n], 95).toFixed(0)}`)],
+        ['during ingestion', ...PHASES.map((n) => `${p(storm.phases[n], 50).toFixed(0)} / ${p(storm.phases[n], 95).toFixed(0)}`)],
       ],
     );
     const ratio = p(storm.ttft, 95) / p(idle.ttft, 95);
