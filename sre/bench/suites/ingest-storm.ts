@@ -9,7 +9,7 @@
  * Engine time runs `timeScale` times faster than on the hardware and is converted back in the
  * figures; the database (embedded PGlite) runs in real time. Loopback only, bounded in time.
  *
- *   npm run bench:ingest-storm -- [--time-scale 0.2] [--chatters 8] [--documents 100] [--idle-seconds 60]
+ *   npm run bench:ingest-storm -- [--time-scale 0.2] [--chatters 8] [--documents 100] [--idle-seconds 60] [--max-seconds 600] [--statement-chunks 4]
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     documents: { type: 'string', default: '100' },
     'idle-seconds': { type: 'string', default: '60' },
     'max-seconds': { type: 'string', default: '600' },
+    /** Chunks per ingest statement (retrieval.ingest.statementChunks); unset: the default. */
+    'statement-chunks': { type: 'string' },
   },
 });
 const TS = Number(values['time-scale']);
@@ -34,6 +36,7 @@ const CHATTERS = Number(values.chatters);
 const DOCUMENTS = Number(values.documents);
 const IDLE_S = Number(values['idle-seconds']);
 const MAX_S = Number(values['max-seconds']);
+const STATEMENT_CHUNKS = values['statement-chunks'] === undefined ? {} : { statementChunks: Number(values['statement-chunks']) };
 const CHAT = 'gpt-oss:20b';
 const EMBED = 'nomic-embed-text:latest';
 const ALIAS = 'asistente-rag';
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
       // One runner box: chat and embeddings share its 4 slots, so priority applies across them.
       admission: { defaultSlots: 4, groups: [{ name: 'spark', upstream: 'spark', models: [CHAT, EMBED], slots: 4 }], queueWaitMs: Math.round(real(30_000)), batchQueueWaitMs: Math.round(real(600_000)) },
       routing: { health: { intervalMs: 0 }, aliases: { [ALIAS]: { model: CHAT, retrieval: { collection: 'manuales' } } } },
-      retrieval: { enabled: true, embedModel: EMBED },
+      retrieval: { enabled: true, embedModel: EMBED, ingest: STATEMENT_CHUNKS },
     },
   });
   try {
