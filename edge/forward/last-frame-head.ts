@@ -4,8 +4,10 @@
  * window: Responses' `response.completed` carries the whole answer, Ollama's final
  * /api/generate line a `context` of every token. What names it (`event: response.completed`,
  * `"done":true`) is at its start, so that start is kept here and put in front of the tail when
- * the window no longer holds it. Per chunk: a walk from newline to newline (native indexOf) and a
- * copy of at most HEAD_BYTES; two fixed buffers per stream, nothing allocated per chunk.
+ * the window no longer holds it. A chunk that is whole frames (a token event, what the origin
+ * writes) costs a look at its first and last bytes and one copy; any other is walked from newline
+ * to newline (indexOf) and its frame's start copied. Two fixed buffers per stream, nothing
+ * allocated per token event.
  */
 import type { StreamWire } from '../../shared/dialects/errors.ts';
 
@@ -34,6 +36,15 @@ export class LastFrameHead {
 
   push(chunk: Uint8Array): void {
     const n = chunk.byteLength;
+    if (this.wholeFrames(chunk, n)) {
+      // A token event: starts where the last frame ended and ends a frame itself. Kept whole, so
+      // every frame in it keeps its place, without walking its lines.
+      this.done.set(chunk);
+      this.doneLen = n;
+      this.doneStart = this.offset;
+      this.offset += n;
+      return;
+    }
     // Where, in this chunk, the frame being read has its bytes from (-1: outside any frame).
     let from = this.inFrame ? 0 : -1;
     let pos = 0;
@@ -64,6 +75,19 @@ export class LastFrameHead {
   /** Its first `max` bytes (at most HEAD_BYTES). */
   bytes(max: number): Uint8Array {
     return this.done.subarray(0, Math.min(this.doneLen, max));
+  }
+
+  /**
+   * Whether the chunk is small, starts on a frame boundary with a line that counts, and ends on
+   * one: what the origin writes per token. A look at four bytes; no line walk.
+   */
+  private wholeFrames(chunk: Uint8Array, n: number): boolean {
+    if (n < 3 || n > HEAD_BYTES || this.inFrame || this.lineLen !== 0) return false;
+    const first = chunk[0]!;
+    if (first === LF || first === CR || (this.wire === 'sse' && first === COLON) || chunk[n - 1] !== LF) return false;
+    if (this.wire === 'ndjson') return true;
+    const b = chunk[n - 2]!;
+    return b === LF || (b === CR && chunk[n - 3] === LF);
   }
 
   /** Whether this line starts a frame. */

@@ -183,6 +183,26 @@ describe('stream guard: a terminal frame longer than the tail window', () => {
     expect(cut.startsWith(completed + '\n\nevent: ')).toBe(true);
   });
 
+  it('sees the long frame whether the chunks before and after it are whole frames or not', async () => {
+    const long = `event: response.completed\ndata: {"response":{"output_text":"${big}"}}\n\n`;
+    const pieces = (t: string) => chunked(t, 4096);
+    const shapes: string[][] = [
+      ['event: response.created\ndata: {}\n\n', 'event: response.output_text.delta\ndata: {"delta":"a"}\n\n', ...pieces(long)],
+      ['event: response.created\ndata: {}\n\n', ...pieces(long), ': keepalive\n\n', ': keepalive\n\n'],
+      ['event: response.created\ndata: {}\n\nevent: response.output_text.delta\ndata: {}\n\n', long],
+      ['event: response.output_text.delta\ndata: {"delta":"a"}\n\nevent: resp', ...pieces(long.slice(0)).map((p, i) => (i === 0 ? 'onse.x\ndata: {}\n\n' + p : p))],
+    ];
+    for (const [k, chunks] of shapes.entries()) {
+      const out = await drain(guardStream(source(chunks), sse({ dialect: 'responses' })));
+      expect(out === chunks.join(''), `shape ${k}`).toBe(true);
+    }
+    // Whole-frame chunks ending the stream, then more keepalive than the tail holds: still clean.
+    const done = ['data: {"a":1}\n\n', 'data: {"a":2}\n\ndata: [DONE]\n\n', ...Array(800).fill(': keepalive\n\n')];
+    expect((await drain(guardStream(source(done), sse()))) === done.join('')).toBe(true);
+    const cut = ['data: {"a":1}\n\n', ...Array(800).fill(': keepalive\n\n')];
+    expect(await drain(guardStream(source(cut), sse()))).toMatch(/event: error\ndata: .*\n\n$/);
+  });
+
   it('keeps the start of the last complete frame that carries an event, chunked any way', () => {
     const frames = ['event: a\ndata: 1\n\n', `event: b\ndata: ${'y'.repeat(2 * TAIL_BYTES)}\n\n`, ': keepalive\n\n'];
     const text = frames.join('');
