@@ -65,6 +65,16 @@ function gate(limit: number): { enter(): Promise<void>; leave(): void } {
   };
 }
 
+/** `http 503 queue_full`: the status and, when the body is an OpenAI error, its code. */
+async function refusal(status: number, body: { text(): Promise<string> }): Promise<string> {
+  try {
+    const code = (JSON.parse(await body.text()) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? `http ${status} ${code}` : `http ${status}`;
+  } catch {
+    return `http ${status}`;
+  }
+}
+
 function noteError(errors: Record<string, number>, kind: string): void {
   errors[kind] = (errors[kind] ?? 0) + 1;
 }
@@ -89,8 +99,7 @@ async function runStep(cmd: WorkerCommand & { op: 'run' }): Promise<StepReport> 
       opening.leave();
       entered = false;
       if (res.statusCode !== 200) {
-        noteError(errors, `http ${res.statusCode}`);
-        await res.body.dump();
+        noteError(errors, await refusal(res.statusCode, res.body));
         return;
       }
       let last = 0;
@@ -159,8 +168,7 @@ async function hold(cmd: WorkerCommand & { op: 'hold' }): Promise<void> {
       entered = false;
       headers++;
       if (res.statusCode !== 200) {
-        noteError(errors, `http ${res.statusCode}`);
-        await res.body.dump();
+        noteError(errors, await refusal(res.statusCode, res.body));
         return;
       }
       let prev: Buffer | undefined;
