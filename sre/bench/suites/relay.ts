@@ -189,6 +189,7 @@ async function main(): Promise<void> {
   // Interrupted (Ctrl-C, a closed pipe): every process started here is still stopped by its PID.
   const interrupted = () => {
     for (const c of children) c.proc.kill('SIGTERM');
+    rmSync(auditDir, { recursive: true, force: true });
     process.exit(130);
   };
   process.once('SIGINT', interrupted);
