@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { rejectUncanonicalPath, routingPath } from '../shared/canonical-path.ts';
 import { errors } from '../shared/errors.ts';
 import { createAuthMiddleware } from './auth/index.ts';
 import { modelAllowList } from './auth/model-allow-list.ts';
 import { RedisReplayGuard } from './auth/redis-replay-guard.ts';
+import { bodyLimit } from './http/body-limit.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { recordMiddleware } from './http/record-middleware.ts';
 import { requestFacts } from './http/request-facts.ts';
@@ -43,7 +43,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   const auth = createAuthMiddleware(deps.cfg.auth, { maxBodyBytes: limit, replay });
   for (const path of guarded) {
     app.use(path, auth);
-    app.use(path, bodyLimit({ maxSize: limit, onError: () => { throw errors.payloadTooLarge(limit); } }));
+    app.use(path, bodyLimit(limit));
     app.use(path, requestFacts(deps));
     // After the body limit (it reads the body), before any queue or quota is spent on a refusal.
     app.use(path, modelAllowList());

@@ -18,6 +18,8 @@ export class NodeResponseSink implements StreamSink {
   private pendingBytes = 0;
   private ended = false;
   private closed = false;
+  /** Something went to `out` after the head (which then left with it): no separate head flush. */
+  private wrote = false;
 
   constructor(
     private readonly out: ServerResponse,
@@ -40,7 +42,10 @@ export class NodeResponseSink implements StreamSink {
   write(frame: Uint8Array): boolean {
     if (this.closed || this.ended) return true;
     const pending = this.pending;
-    if (pending === null) return this.out.write(frame);
+    if (pending === null) {
+      this.wrote = true;
+      return this.out.write(frame);
+    }
     pending.push(frame);
     this.pendingBytes += frame.byteLength;
     return this.pendingBytes < PENDING_HIGH_WATER_BYTES;
@@ -49,7 +54,10 @@ export class NodeResponseSink implements StreamSink {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.pending === null && !this.closed) this.out.end();
+    if (this.pending === null && !this.closed) {
+      this.wrote = true;
+      this.out.end();
+    }
   }
 
   abort(): void {
@@ -80,12 +88,21 @@ export class NodeResponseSink implements StreamSink {
     this.pendingBytes = 0;
     out.on('drain', this.events.drain);
     let ok = true;
-    if (pending.length === 0) out.flushHeaders();
-    else ok = out.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+    // No frame yet: the head waits for the rest of this turn of the event loop, so a first frame
+    // read in the same turn (an upstream often sends its head and first token together) leaves
+    // in the same write; otherwise the client gets the status and headers on their own, at once.
+    if (pending.length === 0) {
+      if (!this.ended) setImmediate(flushHead, this);
+    } else ok = out.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
     if (this.ended) out.end();
     // Still full: Node's own drain event says when the client has read it.
     else if (wasFull && ok) this.events.drain();
     return RESPONSE_ALREADY_SENT;
+  }
+
+  /** The head on its own, when no frame followed it within the turn it was taken over in. */
+  flushHead(): void {
+    if (!this.wrote && !this.closed && !this.out.destroyed) this.out.flushHeaders();
   }
 }
 
@@ -97,6 +114,10 @@ function nodeHeaders(h: Headers): OutgoingHttpHeaders {
   const cookies = h.getSetCookie();
   if (cookies.length > 0) out['set-cookie'] = cookies;
   return out;
+}
+
+function flushHead(sink: NodeResponseSink): void {
+  sink.flushHead();
 }
 
 /** One request's sink factory; `sink` is set once the app opened a stream. */

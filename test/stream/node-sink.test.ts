@@ -72,6 +72,45 @@ describe('NodeResponseSink', () => {
     expect(ev.gones).toBe(0);
   });
 
+  it('sends the head with the first frame written in the same turn, and on its own when none comes', async () => {
+    /** Writes that reach the socket's handle (one syscall each): Writable's _write/_writev. */
+    const countWrites = (out: ServerResponse) => {
+      const sock = out.socket as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+      const counter = { n: 0 };
+      for (const k of ['_write', '_writev'] as const) {
+        const orig = sock[k].bind(sock);
+        sock[k] = (...a: unknown[]) => {
+          counter.n++;
+          orig(...a);
+        };
+      }
+      return counter;
+    };
+    const a = await serveOnce();
+    const outA = await a.out;
+    const writesA = countWrites(outA);
+    const sinkA = new NodeResponseSink(outA, events());
+    sinkA.takeOver(sinkA.open(200, { 'content-type': 'text/event-stream' }));
+    sinkA.write(new TextEncoder().encode('data: 1\n\n'));
+    const resA = await a.res;
+    expect(resA.statusCode).toBe(200);
+    expect(writesA.n).toBe(1);
+    sinkA.end();
+    server?.closeAllConnections();
+    server?.close();
+
+    const b = await serveOnce();
+    const outB = await b.out;
+    const writesB = countWrites(outB);
+    const sinkB = new NodeResponseSink(outB, events());
+    sinkB.takeOver(sinkB.open(200, { 'content-type': 'text/event-stream' }));
+    // No frame: the client still gets the status and headers before any token.
+    const resB = await b.res;
+    expect(resB.statusCode).toBe(200);
+    expect(writesB.n).toBe(1);
+    sinkB.end();
+  });
+
   it('reports a full buffer to a client that does not read, and drains when it does', async () => {
     const s = await serveOnce();
     const ev = events();
