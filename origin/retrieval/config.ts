@@ -89,7 +89,7 @@ export const retrievalConfigSchema = z
          * statement (the store runs searches before queued ingest work), so smaller is fairer to
          * chat and larger loads faster.
          */
-        statementChunks: int(1, 1_000, 4),
+        statementChunks: int(1, 1_000, 2),
         /** Largest document accepted (bytes of content). */
         maxDocumentBytes: int(1, 64 * 1024 * 1024, 2 * 1024 * 1024),
         /** Documents in one upload request. */

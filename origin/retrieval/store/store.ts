@@ -269,7 +269,9 @@ export class RetrievalStore {
     const [r] = await this.write(() => this.sql<{ n: string }[]>`SELECT reltuples::bigint AS n FROM pg_class WHERE relname = 'chunks'`);
     if (this.unanalyzed < Math.max(0, Number(r?.n ?? 0)) / 10) return;
     this.unanalyzed = 0;
-    await this.write(() => this.sql`ANALYZE chunks, documents, collections`);
+    // Only the columns searches filter and join on: sampling the text and vectors too costs ten
+    // times as long, and a search may be waiting behind this statement.
+    await this.write(() => this.sql`ANALYZE chunks (tenant_id, collection_id, document_id, dims, version), documents, collections`);
   }
 
   /** Opens a version for the document: its row (unpublished if new) and the staging record. */

@@ -9,7 +9,7 @@
  * Engine time runs `timeScale` times faster than on the hardware and is converted back in the
  * figures; the database (embedded PGlite) runs in real time. Loopback only, bounded in time.
  *
- *   npm run bench:ingest-storm -- [--time-scale 0.2] [--chatters 8] [--documents 100] [--idle-seconds 60] [--max-seconds 600] [--statement-chunks 4]
+ *   npm run bench:ingest-storm -- [--time-scale 0.2] [--chatters 8] [--documents 100] [--idle-seconds 60] [--max-seconds 600] [--statement-chunks 2]
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -69,8 +69,15 @@ function document(i: number): { id: string; content: string; format: 'text' } {
 }
 
 /** Per-chat durations from the origin's Server-Timing (ms of wall time): where TTFT went. */
-type Phases = Record<'retrieval' | 'search' | 'queue', number[]>;
-const PHASES = ['retrieval', 'search', 'queue'] as const;
+type Phases = Record<'retrieval' | 'search' | 'queue' | 'upstream', number[]>;
+const PHASES = ['retrieval', 'search', 'queue', 'upstream'] as const;
+
+const PHASE_TITLES: Record<keyof Phases, string> = {
+  retrieval: 'retrieval (embed question + search)',
+  search: 'vector search',
+  queue: 'slot queue (answer)',
+  upstream: 'engine first byte',
+};
 
 function recordPhases(header: string | string[] | undefined, into: Phases): void {
   for (const entry of String(header ?? '').split(',')) {
@@ -109,7 +116,7 @@ async function chatUser(url: string, stop: () => boolean, ttft: number[], phases
 
 async function phase(url: string, ingest: boolean): Promise<{ ttft: number[]; phases: Phases; errors: number; ingest?: { seconds: number; chunks: number; duplicates: number; failed: number } }> {
   const ttft: number[] = [];
-  const phases: Phases = { retrieval: [], search: [], queue: [] };
+  const phases: Phases = { retrieval: [], search: [], queue: [], upstream: [] };
   const errors = { n: 0 };
   const t0 = Date.now();
   let finished = !ingest;
@@ -179,7 +186,7 @@ async function main(): Promise<void> {
     );
     console.log('\nwhere it went (origin Server-Timing, wall ms, database in real time): p50 / p95');
     printTable(
-      ['phase', ...PHASES.map((n) => (n === 'retrieval' ? 'retrieval (embed question + search)' : n === 'queue' ? 'slot queue (answer)' : 'vector search'))],
+      ['phase', ...PHASES.map((n) => PHASE_TITLES[n])],
       [
         ['idle', ...PHASES.map((n) => `${p(idle.phases[n], 50).toFixed(0)} / ${p(idle.phases[n], 95).toFixed(0)}`)],
         ['during ingestion', ...PHASES.map((n) => `${p(storm.phases[n], 50).toFixed(0)} / ${p(storm.phases[n], 95).toFixed(0)}`)],
