@@ -2,14 +2,14 @@
  * `npm run bench:ingest-storm`: does a bulk upload starve chat? One engine (simulated DGX Spark)
  * serves the chat model and the embedding model from one group of 4 admission slots. Chat users
  * ask a RAG alias (retrieval, then the answer) with think time; first with nothing else running
- * (idle), then while a 100-document upload embeds its chunks through the same gate in the batch
- * class. Prints chat TTFT p50/p95/p99 for both phases and the p95 ratio (goal: within 2×), and the
+ * (idle), then while a 100-document upload (a new edition of every document the alias reads,
+ * replaced while chat reads them) embeds its chunks through the same gate in the batch class. Prints chat TTFT p50/p95/p99 for both phases and the p95 ratio (goal: within 2×), and the
  * ingestion's documents, chunks and duration.
  *
  * Engine time runs `timeScale` times faster than on the hardware and is converted back in the
  * figures; the database (embedded PGlite) runs in real time. Loopback only, bounded in time.
  *
- *   npm run bench:ingest-storm -- [--time-scale 0.2] [--chatters 8] [--documents 100] [--idle-seconds 60] [--max-seconds 600] [--statement-chunks 2]
+ *   npm run bench:ingest-storm -- [--time-scale 0.2] [--chatters 8] [--documents 100] [--idle-seconds 60] [--max-seconds 600] [--statement-chunks 2] [--reserve-interactive 0]
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -27,6 +27,8 @@ const { values } = parseArgs({
     documents: { type: 'string', default: '100' },
     'idle-seconds': { type: 'string', default: '60' },
     'max-seconds': { type: 'string', default: '600' },
+    /** Slots of the group batch work never takes (admission.reserveInteractive). */
+    'reserve-interactive': { type: 'string', default: '0' },
     /** Chunks per ingest statement (retrieval.ingest.statementChunks); unset: the default. */
     'statement-chunks': { type: 'string' },
   },
@@ -36,6 +38,7 @@ const CHATTERS = Number(values.chatters);
 const DOCUMENTS = Number(values.documents);
 const IDLE_S = Number(values['idle-seconds']);
 const MAX_S = Number(values['max-seconds']);
+const RESERVE = Number(values['reserve-interactive']);
 const STATEMENT_CHUNKS = values['statement-chunks'] === undefined ? {} : { statementChunks: Number(values['statement-chunks']) };
 const CHAT = 'gpt-oss:20b';
 const EMBED = 'nomic-embed-text:latest';
@@ -58,9 +61,12 @@ const WORDS = (
   'firma sello archivo carpeta expediente trámite ventanilla cita fecha límite prórroga multa pago transferencia cuenta banco tarjeta reembolso recibo'
 ).split(' ');
 
-/** A help-desk-like document of ~1,100 words about one topic (about six chunks of 200 tokens), distinct from the others. */
-function document(i: number): { id: string; content: string; format: 'text' } {
-  const rand = mulberry32(i + 1);
+/**
+ * A help-desk-like document of ~1,100 words about one topic (about eleven chunks), distinct from
+ * the others; `edition` 1 is a rewrite of edition 0 (same id, topic and length, other sentences).
+ */
+function document(i: number, edition: number): { id: string; content: string; format: 'text' } {
+  const rand = mulberry32(i + 1 + edition * 100_003);
   const topic = TOPICS[i % TOPICS.length]!;
   const pick = () => WORDS[Math.floor(rand() * WORDS.length)]!;
   const sentences: string[] = [];
@@ -127,7 +133,7 @@ async function phase(url: string, ingest: boolean): Promise<{ ttft: number[]; ph
   let ingestOut: { seconds: number; chunks: number; duplicates: number; failed: number } | undefined;
   const watcher = (async () => {
     if (!ingest) return;
-    const docs = Array.from({ length: DOCUMENTS }, (_, i) => document(i));
+    const docs = Array.from({ length: DOCUMENTS }, (_, i) => document(i, 1));
     const res = await fetch(`${url}/v1/collections/manuales/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: docs }) }).catch((err: unknown) => {
       throw new Error(`upload of ${DOCUMENTS} documents failed: ${String((err as Error).cause ?? err)}`);
     });
@@ -161,15 +167,19 @@ async function main(): Promise<void> {
       upstreams: [{ name: 'spark', url: s.url, models: [CHAT, EMBED] }],
       stream: { keepaliveMs: Math.round(real(15_000)) },
       // One runner box: chat and embeddings share its 4 slots, so priority applies across them.
-      admission: { defaultSlots: 4, groups: [{ name: 'spark', upstream: 'spark', models: [CHAT, EMBED], slots: 4 }], queueWaitMs: Math.round(real(30_000)), batchQueueWaitMs: Math.round(real(600_000)) },
+      admission: { defaultSlots: 4, groups: [{ name: 'spark', upstream: 'spark', models: [CHAT, EMBED], slots: 4 }], queueWaitMs: Math.round(real(30_000)), batchQueueWaitMs: Math.round(real(600_000)), reserveInteractive: RESERVE },
       routing: { health: { intervalMs: 0 }, aliases: { [ALIAS]: { model: CHAT, retrieval: { collection: 'manuales' } } } },
       retrieval: { enabled: true, embedModel: EMBED, ingest: STATEMENT_CHUNKS },
     },
   });
   try {
-    // The collection the alias reads exists before the first question.
-    await request(`${o.url}/v1/collections/manuales/documents?wait=true`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: [document(9999)] }) }).then((r) => r.body.text());
-    console.log(`ingest-storm: ${CHATTERS} chat users on RAG alias '${ALIAS}' (${CHAT_TOKENS}-token answers, ${THINK_S} s think time), one engine group of 4 slots shared with ${EMBED}; time scale ${TS}`);
+    // The collection holds the corpus before the first question, and the storm re-uploads every
+    // document of it (a new edition, replaced while chat reads): both phases answer from the same
+    // amount of text, so their prompts, and the engine's prefill, are alike.
+    const pre = Date.now();
+    await request(`${o.url}/v1/collections/manuales/documents?wait=true`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documents: Array.from({ length: DOCUMENTS }, (_, i) => document(i, 0)) }) }).then((r) => r.body.text());
+    console.log(`  preloaded ${DOCUMENTS} documents in ${((Date.now() - pre) / 1000).toFixed(1)} s wall`);
+    console.log(`ingest-storm: ${CHATTERS} chat users on RAG alias '${ALIAS}' (${CHAT_TOKENS}-token answers, ${THINK_S} s think time), one engine group of 4 slots shared with ${EMBED} (${RESERVE} kept from batch work); time scale ${TS}`);
     const idle = await phase(o.url, false);
     console.log(`  idle phase: ${idle.ttft.length} chats`);
     const storm = await phase(o.url, true);
