@@ -81,11 +81,11 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
 
     const declared = Number(c.req.header('content-length') ?? 0);
     if (declared > maxBody) throw errors.payloadTooLarge(maxBody);
-    const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.raw.body !== null;
+    // Read through Hono's body cache, so later readers (requestFacts, readJson) get the same
+    // bytes without a second read; a request without a body digests as an empty one.
+    const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD';
     const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : null;
     if (body && body.byteLength > maxBody) throw errors.payloadTooLarge(maxBody);
-    // The bytes are read now; later readers (bodyLimit, readJson) get an equivalent fresh request.
-    if (body) c.req.raw = new Request(c.req.raw, { body });
 
     const url = new URL(c.req.url);
     const country = c.req.header(EDGE_HEADERS.country) || undefined;

@@ -11,7 +11,7 @@ import type { OriginEnv } from '../types.ts';
  * copies), the largest single CPU cost of a request when it was read just to check for a body;
  * untouched, the route's `c.req.text()` reads the Node request directly. A chunked body (no
  * length known up front) is counted while it streams in by Hono's bodyLimit, which stops at the
- * limit instead of buffering the rest.
+ * limit instead of buffering the rest. `bodyUsed` is read without building that Request either.
  */
 export function bodyLimit(maxBytes: number): MiddlewareHandler<OriginEnv> {
   const tooLarge = (): never => {
@@ -21,6 +21,9 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') return next();
+    // Already read whole by an earlier middleware (the edge signature check, which refuses a
+    // body past the same limit): it is in Hono's body cache, nothing is left to count.
+    if (c.req.raw.bodyUsed) return next();
     const length = c.req.header('content-length');
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
       if (Number.parseInt(length, 10) > maxBytes) tooLarge();

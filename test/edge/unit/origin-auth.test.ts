@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addKey, putTenant, setKeyStatus, writeTenantsFile } from '../../../edge/cli/tenants-file.ts';
 import { createEdgeSignatureMiddleware } from '../../../origin/auth/edge-signature.ts';
+import { bodyLimit } from '../../../origin/http/body-limit.ts';
 import { errorHandler } from '../../../origin/http/error-handler.ts';
 import type { OriginEnv } from '../../../origin/types.ts';
 import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../../shared/signing.ts';
@@ -70,6 +71,25 @@ describe('origin auth.mode=edge', () => {
     expect((await send(h, '{}')).status).toBe(401);
     const t = await signed('{}');
     expect((await send({ ...t, 'x-puerta-tenant': 'evil' }, '{}')).status).toBe(401);
+  });
+
+  it('with the body limit after it: a signed body is read once and still reaches the route; one past the limit is a 413', async () => {
+    const limited = new Hono<OriginEnv>();
+    limited.onError(errorHandler);
+    limited.use('*', async (c, next) => {
+      c.set('requestId', 'req_test');
+      await next();
+    });
+    limited.use('*', createEdgeSignatureMiddleware({ secret: SECRET, maxSkewMs: 60_000, now: () => now, maxBodyBytes: 16 }));
+    limited.use('*', bodyLimit(16));
+    limited.post('/v1/echo', async (c) => c.json({ body: await c.req.text() }));
+    // app.request sends no Content-Length: the limit cannot be judged from a header here.
+    const ok = await limited.request('/v1/echo', { method: 'POST', headers: await signed('{"a":1}'), body: '{"a":1}' });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ body: '{"a":1}' });
+    const big = '{"a":"' + 'x'.repeat(32) + '"}';
+    const tooLarge = await limited.request('/v1/echo', { method: 'POST', headers: await signed(big), body: big });
+    expect(tooLarge.status).toBe(413);
   });
 
   it('refuses unsigned requests with a message that says why', async () => {
