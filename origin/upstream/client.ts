@@ -24,7 +24,18 @@ export function closeBody(body: OpenedResponse['body'], answered: boolean): void
     body.destroy();
     return;
   }
-  body.dump({ limit: Number.MAX_SAFE_INTEGER, signal: AbortSignal.timeout(TAIL_GRACE_MS) }).catch(() => {});
+  // A plain timer cleared when the tail is in, not AbortSignal.timeout: that one cannot be
+  // cleared, so every request left a timer that later fired an abort (a DOMException and an
+  // event dispatch) into a body long finished.
+  const grace = setTimeout(destroyBody, TAIL_GRACE_MS, body);
+  body.dump({ limit: Number.MAX_SAFE_INTEGER }).then(
+    () => clearTimeout(grace),
+    () => clearTimeout(grace),
+  );
+}
+
+function destroyBody(body: OpenedResponse['body']): void {
+  body.destroy();
 }
 
 /**

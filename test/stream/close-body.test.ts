@@ -17,13 +17,13 @@ afterEach(async () => {
   server?.close();
 });
 
-async function start(): Promise<{ connections: () => number; url: string }> {
+async function start(tailMs = 20): Promise<{ connections: () => number; url: string }> {
   let connections = 0;
   server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
     res.write('{"message":{"content":"a"},"done":false}\n{"done":true}\n');
     // The terminator comes a moment after the done line, as from an engine.
-    setTimeout(() => res.end(), 20);
+    setTimeout(() => res.end(), tailMs).unref();
   });
   server.on('connection', () => connections++);
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
@@ -42,6 +42,8 @@ async function streamOnce(p: Pool, answered: boolean): Promise<void> {
       resolve();
     };
     res.body.on('data', onData);
+    // As the relay's own listener does: an aborted body reports its abort here.
+    res.body.on('error', () => {});
   });
 }
 
@@ -61,5 +63,16 @@ describe('closeBody', () => {
     await streamOnce(pool, false);
     await streamOnce(pool, false);
     expect(s.connections()).toBe(2);
+  });
+
+  it('drops the connection when the terminator does not come within the grace second', async () => {
+    const s = await start(60_000);
+    pool = new Pool(s.url, { connections: 1, pipelining: 1 });
+    const t0 = Date.now();
+    await streamOnce(pool, true);
+    // The next request waits for the one connection; it gets a new one once the grace is over.
+    await streamOnce(pool, true);
+    expect(s.connections()).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
   });
 });
