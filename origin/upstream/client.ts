@@ -20,6 +20,9 @@ const TAIL_GRACE_MS = 1_000;
  * aborted, which closes the connection and stops the engine's generation.
  */
 export function closeBody(body: OpenedResponse['body'], answered: boolean): void {
+  // Aborting reports itself as an error event on the body, and the relay no longer listens:
+  // unheard, it would be an uncaught exception.
+  body.on('error', ignoreError);
   if (!answered || body.readableEnded) {
     body.destroy();
     return;
@@ -33,6 +36,8 @@ export function closeBody(body: OpenedResponse['body'], answered: boolean): void
     () => clearTimeout(grace),
   );
 }
+
+function ignoreError(): void {}
 
 function destroyBody(body: OpenedResponse['body']): void {
   body.destroy();

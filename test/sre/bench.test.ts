@@ -78,7 +78,9 @@ describe('bench through the local stack (sim → origin → edge)', () => {
     expect(steps.map((s) => [s.load, s.ok, s.requests])).toEqual([[1, 6, 6], [2, 6, 6], [4, 6, 6]]);
     for (const s of steps) {
       expect(s.ttftMs.p50).toBeGreaterThan(0);
-      expect(s.itlMs.p50).toBeGreaterThan(0);
+      // The simulator sends a token about every millisecond here: on a loaded machine most of a
+      // stream's tokens can share one read (an ITL of 0), but not all of them.
+      expect(s.itlMs.p99).toBeGreaterThan(0);
       expect(s.totalTokPerS).toBeGreaterThan(0);
       // [[sim:tokens=N]] with N drawn in 24 ± 10 %: the count comes from the stream's usage chunk.
       expect(s.outputTokensAvg).toBeGreaterThanOrEqual(21);
