@@ -22,6 +22,17 @@ interface ModelCache {
   error?: PuertaError;
 }
 
+/** The models an upstream's configuration names (empty: discover them), under their canonical names. */
+function configuredModels(u: UpstreamClient): ModelInfo[] {
+  return u.cfg.models.map((id) => ({ id: u.dialect.canonicalModel(id), upstream: u.name }));
+}
+
+/** The entry of `models` that serves `model` on `u`, by the exact name or the upstream's canonical one. */
+function findModel(u: UpstreamClient, models: readonly ModelInfo[], model: string): ModelInfo | undefined {
+  const wanted = u.dialect.canonicalModel(model);
+  return models.find((m) => m.id === wanted || m.id === model);
+}
+
 /**
  * Knows which upstream serves which model. Lists come from configuration or are discovered
  * (Ollama /api/tags, OpenAI /v1/models) and trusted for `modelsRefreshMs`.
@@ -39,9 +50,7 @@ export class UpstreamRegistry {
   }
 
   private async discover(u: UpstreamClient): Promise<ModelCache> {
-    if (u.cfg.models.length > 0) {
-      return { at: Date.now(), models: u.cfg.models.map((id) => ({ id: u.dialect.canonicalModel(id), upstream: u.name })) };
-    }
+    if (u.cfg.models.length > 0) return { at: Date.now(), models: configuredModels(u) };
     return this.probe(u);
   }
 
@@ -91,13 +100,7 @@ export class UpstreamRegistry {
    * anything, and each new one would be a new usage key).
    */
   listed(model: string): boolean {
-    for (const u of this.upstreams) {
-      const list = this.cache.get(u.name) ?? (u.cfg.models.length > 0 ? { models: u.cfg.models.map((id) => ({ id: u.dialect.canonicalModel(id) })) } : undefined);
-      if (!list) continue;
-      const wanted = u.dialect.canonicalModel(model);
-      if (list.models.some((m) => m.id === wanted || m.id === model)) return true;
-    }
-    return false;
+    return this.upstreams.some((u) => findModel(u, this.cache.get(u.name)?.models ?? configuredModels(u), model) !== undefined);
   }
 
   /** Upstreams serving `model`, best candidate first (fewest outstanding requests). */
@@ -106,12 +109,11 @@ export class UpstreamRegistry {
     let unreachable: PuertaError | undefined;
     for (const u of this.upstreams) {
       let list = await this.modelsOf(u);
-      const wanted = u.dialect.canonicalModel(model);
-      let hit = list.models.find((m) => m.id === wanted || m.id === model);
+      let hit = findModel(u, list.models, model);
       // A model pulled since the last listing should not 404 for up to modelsRefreshMs.
       if (!hit && !list.error && Date.now() - list.at > 1_000) {
         list = await this.modelsOf(u, true);
-        hit = list.models.find((m) => m.id === wanted || m.id === model);
+        hit = findModel(u, list.models, model);
       }
       if (hit) found.push({ upstream: u, upstreamModel: hit.id });
       else if (list.error) unreachable = list.error;
