@@ -25,4 +25,15 @@ export async function usage(url: string, query = ''): Promise<{ rows: Array<Reco
   return (await r.json()) as never;
 }
 
+/** `n` chats one after another, alternating between two replicas; the status of each, body read. */
+export async function alternatingChats(a: { url: string }, b: { url: string }, n: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await chat((i % 2 ? b : a).url);
+    statuses.push(r.status);
+    await r.text();
+  }
+  return statuses;
+}
+
 export { sleep, until } from '../helpers/poll.ts';

@@ -4,7 +4,7 @@ import type { RunningOrigin } from '../../origin/node/server.ts';
 import { importSigningKey, signOutgoing } from '../../shared/signing.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRedisCluster, type RedisCluster } from '../helpers/redis-cluster.ts';
-import { chat, origin, sleep, until, usage } from './helpers.ts';
+import { alternatingChats, chat, origin, sleep, until, usage } from './helpers.ts';
 
 const MODEL = 'llama3.2:3b';
 const SECRET = 'c'.repeat(48);
@@ -40,12 +40,7 @@ describe('Redis Cluster (3 masters + 3 replicas, redis-server --cluster-enabled 
   it('one global request limit and one usage report across two replicas', async () => {
     const cfg = { quota: { defaults: { requestsPerMinute: 6 } } };
     const [a, b] = await Promise.all([replica('cq:', cfg), replica('cq:', cfg)]);
-    const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const r = await chat((i % 2 ? b : a).url);
-      statuses.push(r.status);
-      await r.text();
-    }
+    const statuses = await alternatingChats(a, b, 10);
     expect(statuses.filter((s) => s === 200)).toHaveLength(6);
     expect(statuses.filter((s) => s === 429)).toHaveLength(4);
     expect(a.deps.quota!.snapshot().failover!.degradedDecisions).toBe(0);

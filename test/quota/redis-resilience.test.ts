@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import pino from 'pino';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRedis, startSentinel, type RedisServer } from '../helpers/redis.ts';
-import { ADMIN, chat, origin, sleep, until, usage } from './helpers.ts';
+import { ADMIN, alternatingChats, chat, origin, sleep, until, usage } from './helpers.ts';
 import { QuotaService } from '../../origin/quota/service.ts';
 import { quotaConfigSchema } from '../../origin/quota/config.ts';
 import { redisConfigSchema } from '../../origin/quota/redis-config.ts';
@@ -29,12 +29,7 @@ describe('two origin replicas sharing one Redis', () => {
     const a = await origin(sim.url, cfg);
     const b = await origin(sim.url, cfg);
     try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 10; i++) {
-        const r = await chat((i % 2 ? b : a).url);
-        statuses.push(r.status);
-        await r.text();
-      }
+      const statuses = await alternatingChats(a, b, 10);
       expect(statuses.filter((s) => s === 200)).toHaveLength(6);
       expect(statuses.filter((s) => s === 429)).toHaveLength(4);
       await until(async () => (await usage(b.url)).totals.requests === 10);
