@@ -77,8 +77,11 @@ describeOllama('conformance: scheduling (real Ollama vs simulator)', () => {
         const forever = JSON.parse((await send(t.url, '/api/ps')).body) as { models: Array<{ name: string; expires_at: string }> };
         const foreverYear = new Date(forever.models[0]!.expires_at).getUTCFullYear() > new Date().getUTCFullYear() + 10;
         await send(t.url, '/api/generate', { body: { model: tinyModels.chat, keep_alive: '1s' } });
+        // Measured from when /api/ps was asked: on a loaded machine its answer can take long
+        // enough to use up the whole second by the time it is read.
+        const askedAt = Date.now();
         const soon = JSON.parse((await send(t.url, '/api/ps')).body) as typeof forever;
-        const left = new Date(soon.models[0]!.expires_at).getTime() - Date.now();
+        const left = new Date(soon.models[0]!.expires_at).getTime() - askedAt;
         let gone = false;
         for (let i = 0; i < 60 && !gone; i++) {
           await new Promise((res) => setTimeout(res, 100));
