@@ -50,6 +50,24 @@ async function warm(t: Target, model: string = tinyModels.chat): Promise<void> {
   if (r.status !== 200) throw new Error(`warm ${model} on ${t.kind}: ${r.status} ${r.body}`);
 }
 
+type Loaded = Array<{ name: string; expires_at: string }>;
+const loaded = async (t: Target): Promise<Loaded> => (JSON.parse((await send(t.url, '/api/ps')).body) as { models: Loaded }).models;
+
+/**
+ * The first model's expiry once it satisfies `settled`, polled for up to 3 s. Real Ollama applies
+ * a request's keep_alive when its scheduler counts the request finished, a moment after the
+ * answer was sent, so /api/ps read at once can still show the previous expiry.
+ */
+async function settledExpiry(t: Target, settled: (expiresMs: number) => boolean): Promise<{ expires: number; askedAt: number } | undefined> {
+  for (let i = 0; i < 60; i++) {
+    const askedAt = Date.now();
+    const first = (await loaded(t))[0];
+    if (first && settled(new Date(first.expires_at).getTime())) return { expires: new Date(first.expires_at).getTime(), askedAt };
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  return undefined;
+}
+
 describeOllama('conformance: scheduling (real Ollama vs simulator)', () => {
   describe('one slot', () => {
     const pair: Pair = bothEngines({ numParallel: 1 });
@@ -73,21 +91,20 @@ describeOllama('conformance: scheduling (real Ollama vs simulator)', () => {
 
     it('keep_alive: a short one drops the model from /api/ps; a negative one keeps it (expires_at far ahead)', async () => {
       const r = await observe(pair, async (t) => {
+        const farAhead = (ms: number) => new Date(ms).getUTCFullYear() > new Date().getUTCFullYear() + 10;
         await send(t.url, '/api/generate', { body: { model: tinyModels.chat, keep_alive: -1 } });
-        const forever = JSON.parse((await send(t.url, '/api/ps')).body) as { models: Array<{ name: string; expires_at: string }> };
-        const foreverYear = new Date(forever.models[0]!.expires_at).getUTCFullYear() > new Date().getUTCFullYear() + 10;
+        const forever = await settledExpiry(t, (expires) => farAhead(expires));
         await send(t.url, '/api/generate', { body: { model: tinyModels.chat, keep_alive: '1s' } });
+        const soon = await settledExpiry(t, (expires) => !farAhead(expires));
         // Measured from when /api/ps was asked: on a loaded machine its answer can take long
         // enough to use up the whole second by the time it is read.
-        const askedAt = Date.now();
-        const soon = JSON.parse((await send(t.url, '/api/ps')).body) as typeof forever;
-        const left = new Date(soon.models[0]!.expires_at).getTime() - askedAt;
+        const left = soon ? soon.expires - soon.askedAt : NaN;
         let gone = false;
         for (let i = 0; i < 60 && !gone; i++) {
           await new Promise((res) => setTimeout(res, 100));
-          gone = (JSON.parse((await send(t.url, '/api/ps')).body) as typeof forever).models.length === 0;
+          gone = (await loaded(t)).length === 0;
         }
-        return { foreverYear, expiresInAboutOneSecond: left > 0 && left <= 1500, goneWithinSixSeconds: gone };
+        return { foreverYear: forever !== undefined, expiresInAboutOneSecond: left > 0 && left <= 1500, goneWithinSixSeconds: gone };
       });
       expect(r.sim).toEqual(r.ollama);
       expect(r.ollama).toEqual({ foreverYear: true, expiresInAboutOneSecond: true, goneWithinSixSeconds: true });
