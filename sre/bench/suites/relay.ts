@@ -46,6 +46,8 @@ const { values } = parseArgs({
     paths: { type: 'string', default: 'direct,nginx,lean,full' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    /** Extra node flags for both origins, e.g. `--node-args=--max-semi-space-size=2`. */
+    'node-args': { type: 'string', default: '' },
   },
 });
 const levels = values.streams.split(',').map(Number);
@@ -161,7 +163,8 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
 
 /** `--cpu-prof DIR`: the origin writes a V8 CPU profile into DIR/<name> when it exits. */
 function profileArgs(name: string): string[] {
-  return values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], name)] : [];
+  const extra = values['node-args'].split(' ').filter(Boolean);
+  return [...extra, ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], name)] : [])];
 }
 
 function originEnv(simUrl: string, slots: number, extra: Record<string, string>): Record<string, string> {
@@ -207,6 +210,12 @@ async function main(): Promise<void> {
         children.push(nginx);
         paths.push({ name: 'nginx', url: nginx.url, relayPids: withChildren(nginx.pid) });
       } else console.log('nginx not found (scripts/ensure-system-deps.sh nginx installs it): nginx path and ratios skipped');
+    }
+    for (const kind of ['undici', 'http', 'tcp', 'dispatch', 'undici-raw'] as const) {
+      if (!wanted.has(`bare-${kind}`)) continue;
+      const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1]);
+      children.push(bare);
+      paths.push({ name: `node bare (${kind})`, url: bare.url, relayPids: [bare.pid] });
     }
     if (wanted.has('lean')) {
       const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs('lean'));

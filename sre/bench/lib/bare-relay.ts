@@ -1,0 +1,124 @@
+/**
+ * The least a Node process can do to relay a stream, as a benchmark baseline: node:http in, one
+ * keep-alive upstream request out, every upstream read written to the client as it comes. No
+ * routing, validation, auth or translation: what the runtime itself costs per relayed chunk and
+ * per open stream, so the origin's figures split into the runtime's share and Puerta's.
+ *
+ *   node --import tsx sre/bench/lib/bare-relay.ts <upstream base URL> [undici|http]
+ * prints `BARE_URL <url>` once listening.
+ */
+import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, createServer as createTcpServer } from 'node:net';
+import { Agent, request } from 'undici';
+
+const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:11434');
+const client = process.argv[3] ?? 'undici';
+const undiciAgent = new Agent({ connections: 100_000, headersTimeout: 0, bodyTimeout: 0 });
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: Infinity });
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.once('end', () => resolve(Buffer.concat(parts)));
+    req.once('error', reject);
+  });
+}
+
+async function viaUndici(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  const ac = new AbortController();
+  res.once('close', () => ac.abort());
+  const up = await request(new URL(req.url!, upstream), { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: undiciAgent, signal: ac.signal });
+  res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'text/event-stream') });
+  up.body.on('data', (c: Buffer) => res.write(c));
+  up.body.once('end', () => res.end());
+  up.body.on('error', () => res.destroy());
+}
+
+const CRLF = Buffer.from('\r\n');
+function writeFramed(res: ServerResponse, socket: import('node:net').Socket | null, chunk: Buffer): void {
+  if (!socket) {
+    res.write(chunk);
+    return;
+  }
+  const head = chunk.byteLength.toString(16);
+  const framed = Buffer.allocUnsafe(head.length + 4 + chunk.byteLength);
+  framed.write(head, 0, 'latin1');
+  CRLF.copy(framed, head.length);
+  chunk.copy(framed, head.length + 2);
+  CRLF.copy(framed, head.length + 2 + chunk.byteLength);
+  socket.write(framed);
+}
+
+/** undici's body Readable, each read written to the socket as one pre-framed HTTP chunk. */
+async function viaUndiciRaw(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  const ac = new AbortController();
+  res.once('close', () => ac.abort());
+  const up = await request(new URL(req.url!, upstream), { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: undiciAgent, signal: ac.signal });
+  res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'text/event-stream') });
+  res.flushHeaders();
+  const socket = res.chunkedEncoding ? res.socket : null;
+  up.body.on('data', (c: Buffer) => writeFramed(res, socket, c));
+  up.body.once('end', () => res.end());
+  up.body.on('error', () => res.destroy());
+}
+
+/** undici's dispatch handler (no body Readable) and each read written to the socket as one pre-framed HTTP chunk. */
+function viaDispatch(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  let socket: import('node:net').Socket | null = null;
+  undiciAgent.dispatch(
+    { origin: upstream.origin, path: req.url!, method: 'POST', body, headers: { 'content-type': 'application/json' } },
+    {
+      onRequestStart(controller) {
+        res.once('close', () => controller.abort(new Error('client gone')));
+      },
+      onResponseStart(_c, statusCode, headers) {
+        res.writeHead(statusCode, { 'content-type': String(headers['content-type'] ?? 'text/event-stream') });
+        res.flushHeaders();
+        socket = res.chunkedEncoding ? res.socket : null;
+      },
+      onResponseData(_c, chunk) {
+        writeFramed(res, socket, chunk);
+      },
+      onResponseEnd() {
+        res.end();
+      },
+      onResponseError() {
+        res.destroy();
+      },
+    },
+  );
+}
+
+function viaHttp(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  const up = httpRequest(new URL(req.url!, upstream), { method: 'POST', agent: httpAgent, headers: { 'content-type': 'application/json', 'content-length': body.byteLength } }, (ur) => {
+    res.writeHead(ur.statusCode ?? 502, { 'content-type': String(ur.headers['content-type'] ?? 'text/event-stream') });
+    ur.pipe(res);
+  });
+  res.once('close', () => up.destroy());
+  up.on('error', () => res.destroy());
+  up.end(body);
+}
+
+/** No HTTP at all: each client connection spliced to its own upstream connection, bytes as they come. */
+const tcp = createTcpServer((down) => {
+  const up = connect(Number(upstream.port), upstream.hostname);
+  down.pipe(up);
+  up.pipe(down);
+  down.on('error', () => up.destroy());
+  up.on('error', () => down.destroy());
+  down.once('close', () => up.destroy());
+  up.once('close', () => down.destroy());
+});
+
+const server = client === 'tcp' ? tcp : createServer((req, res) => {
+  readBody(req).then(
+    (body) => (client === 'http' ? viaHttp(req, res, body) : client === 'dispatch' ? viaDispatch(req, res, body) : client === 'undici-raw' ? viaUndiciRaw(req, res, body) : viaUndici(req, res, body)),
+    () => res.destroy(),
+  ).catch(() => res.destroy());
+});
+server.listen(0, '127.0.0.1', () => {
+  const a = server.address();
+  if (a && typeof a === 'object') console.log(`BARE_URL http://127.0.0.1:${a.port}`);
+});
+process.once('SIGTERM', () => process.exit(0));
