@@ -1,6 +1,8 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { OpenSink, SinkEvents, StreamSink } from '../stream/sink.ts';
+import { writeChunk } from './chunked-write.ts';
 
 /** Frames written before the head went out wait here; past this, writes report a full buffer. */
 const PENDING_HIGH_WATER_BYTES = 64 * 1024;
@@ -20,6 +22,12 @@ export class NodeResponseSink implements StreamSink {
   private closed = false;
   /** Something went to `out` after the head (which then left with it): no separate head flush. */
   private wrote = false;
+  /**
+   * The connection, once the head has gone out with chunked framing: frames after that are
+   * written to it as framed chunks (chunked-write.ts), and its 'drain' is the sink's. Until then
+   * (and for a client without chunked framing) frames go through ServerResponse.
+   */
+  private socket: Socket | null = null;
 
   constructor(
     private readonly out: ServerResponse,
@@ -31,6 +39,7 @@ export class NodeResponseSink implements StreamSink {
   private readonly onClose = (): void => {
     this.closed = true;
     this.out.off('drain', this.events.drain);
+    this.releaseSocket();
     if (!this.out.writableFinished) this.events.gone();
   };
 
@@ -44,7 +53,10 @@ export class NodeResponseSink implements StreamSink {
     const pending = this.pending;
     if (pending === null) {
       this.wrote = true;
-      return this.out.write(frame);
+      if (this.socket !== null) return writeChunk(this.socket, frame);
+      const ok = this.out.write(frame);
+      this.headSent();
+      return ok;
     }
     pending.push(frame);
     this.pendingBytes += frame.byteLength;
@@ -56,13 +68,30 @@ export class NodeResponseSink implements StreamSink {
     this.ended = true;
     if (this.pending === null && !this.closed) {
       this.wrote = true;
+      this.releaseSocket();
+      // ServerResponse still frames the response (it wrote the head): it writes the terminator.
       this.out.end();
     }
+  }
+
+  /** The head has gone out: later frames may go straight to the connection. */
+  private headSent(): void {
+    const out = this.out;
+    if (this.socket !== null || this.closed || !out.chunkedEncoding || !out.socket) return;
+    this.socket = out.socket;
+    this.socket.on('drain', this.events.drain);
+  }
+
+  /** The connection outlives the response (keep-alive): its next one must not call this stream. */
+  private releaseSocket(): void {
+    this.socket?.off('drain', this.events.drain);
+    this.socket = null;
   }
 
   abort(): void {
     this.ended = true;
     this.pending = null;
+    this.releaseSocket();
     this.out.destroy();
   }
 
@@ -93,7 +122,10 @@ export class NodeResponseSink implements StreamSink {
     // in the same write; otherwise the client gets the status and headers on their own, at once.
     if (pending.length === 0) {
       if (!this.ended) setImmediate(flushHead, this);
-    } else ok = out.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+    } else {
+      ok = out.write(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+      this.headSent();
+    }
     if (this.ended) out.end();
     // Still full: Node's own drain event says when the client has read it.
     else if (wasFull && ok) this.events.drain();
@@ -102,7 +134,9 @@ export class NodeResponseSink implements StreamSink {
 
   /** The head on its own, when no frame followed it within the turn it was taken over in. */
   flushHead(): void {
-    if (!this.wrote && !this.closed && !this.out.destroyed) this.out.flushHeaders();
+    if (this.wrote || this.closed || this.out.destroyed) return;
+    this.out.flushHeaders();
+    this.headSent();
   }
 }
 

@@ -5,7 +5,7 @@
  * closes the connection is reported gone, and abort drops the connection.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeResponseSink } from '../../origin/node/response-sink.ts';
 import type { SinkEvents } from '../../origin/stream/sink.ts';
@@ -36,6 +36,22 @@ async function serveOnce(): Promise<{ out: Promise<ServerResponse>; res: Promise
   req.end();
   return { out, res, abortClient: () => req.destroy() };
 }
+
+/** Writes that reach the socket's handle (one syscall each): Writable's _write/_writev. */
+function countWrites(out: ServerResponse): { n: number } {
+  const sock = out.socket as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+  const counter = { n: 0 };
+  for (const k of ['_write', '_writev'] as const) {
+    const orig = sock[k].bind(sock);
+    sock[k] = (...a: unknown[]) => {
+      counter.n++;
+      orig(...a);
+    };
+  }
+  return counter;
+}
+
+const enc = (t: string) => new TextEncoder().encode(t);
 
 function events(): SinkEvents & { drains: number; gones: number } {
   const e = {
@@ -73,19 +89,6 @@ describe('NodeResponseSink', () => {
   });
 
   it('sends the head with the first frame written in the same turn, and on its own when none comes', async () => {
-    /** Writes that reach the socket's handle (one syscall each): Writable's _write/_writev. */
-    const countWrites = (out: ServerResponse) => {
-      const sock = out.socket as unknown as { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
-      const counter = { n: 0 };
-      for (const k of ['_write', '_writev'] as const) {
-        const orig = sock[k].bind(sock);
-        sock[k] = (...a: unknown[]) => {
-          counter.n++;
-          orig(...a);
-        };
-      }
-      return counter;
-    };
     const a = await serveOnce();
     const outA = await a.out;
     const writesA = countWrites(outA);
@@ -169,5 +172,88 @@ describe('NodeResponseSink', () => {
     const other = new Response('{"error":"x"}', { status: 500 });
     expect(sink.takeOver(other)).toBe(other);
     expect(ev.gones).toBe(1);
+  });
+
+  it('after the head, each frame is one write of one HTTP chunk; an empty frame never ends the body; sizes past the copy limit arrive whole', async () => {
+    const s = await serveOnce();
+    const out = await s.out;
+    const sink = new NodeResponseSink(out, events());
+    sink.takeOver(sink.open(200, { 'content-type': 'text/event-stream' }));
+    sink.write(enc('data: 0\n\n'));
+    const res = await s.res;
+    const writes = countWrites(out);
+    const sent = ['data: 0\n\n'];
+    for (let i = 1; i <= 300; i++) {
+      const f = `data: ${'x'.repeat(i * 7)}\n\n`;
+      sent.push(f);
+      sink.write(enc(f));
+      sink.write(new Uint8Array(0));
+    }
+    expect(writes.n).toBe(300);
+    const big = 'y'.repeat(20_000);
+    sink.write(enc(big));
+    sent.push(big);
+    sink.end();
+    let body = '';
+    for await (const c of res) body += c;
+    expect(body).toBe(sent.join(''));
+  });
+
+  it('a keep-alive connection serves the next request after a stream: its writes and drains are not the old stream\'s', async () => {
+    const outs: ServerResponse[] = [];
+    server = createServer((_req, res) => outs.push(res));
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const sock = connect(port, '127.0.0.1');
+    let raw = '';
+    sock.on('data', (d) => (raw += d.toString('latin1')));
+    const waitFor = async (pred: () => boolean) => {
+      for (let i = 0; i < 200 && !pred(); i++) await sleep(10);
+    };
+    const ev1 = events();
+    sock.write('GET /1 HTTP/1.1\r\nhost: x\r\n\r\n');
+    await waitFor(() => outs.length === 1);
+    const first = new NodeResponseSink(outs[0]!, ev1);
+    first.takeOver(first.open(200, { 'content-type': 'text/event-stream' }));
+    first.write(enc('data: a\n\n'));
+    first.write(enc('data: b\n\n'));
+    first.end();
+    await waitFor(() => raw.includes('0\r\n\r\n'));
+    sock.write('GET /2 HTTP/1.1\r\nhost: x\r\n\r\n');
+    await waitFor(() => outs.length === 2);
+    const ev2 = events();
+    const second = new NodeResponseSink(outs[1]!, ev2);
+    second.takeOver(second.open(200, { 'content-type': 'text/event-stream' }));
+    second.write(enc('data: c\n\n'));
+    second.write(enc('data: d\n\n'));
+    second.end();
+    await waitFor(() => raw.split('0\r\n\r\n').length === 3);
+    sock.destroy();
+    const bodies = raw.split('HTTP/1.1 200 OK').slice(1).map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
+    expect(bodies).toEqual(['9\r\ndata: a\n\n\r\n9\r\ndata: b\n\n\r\n0\r\n\r\n', '9\r\ndata: c\n\n\r\n9\r\ndata: d\n\n\r\n0\r\n\r\n']);
+    expect(ev1.gones + ev2.gones).toBe(0);
+    expect(outs[0]!.socket === null || outs[0]!.socket.listenerCount('drain') <= 1).toBe(true);
+  });
+
+  it('an HTTP/1.0 client (no chunked framing) gets the frames through the response, unframed, until the connection closes', async () => {
+    const outs: ServerResponse[] = [];
+    server = createServer((_req, res) => outs.push(res));
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const sock = connect(port, '127.0.0.1');
+    let raw = '';
+    sock.on('data', (d) => (raw += d.toString('latin1')));
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    sock.write('GET / HTTP/1.0\r\n\r\n');
+    for (let i = 0; i < 200 && outs.length === 0; i++) await sleep(10);
+    const sink = new NodeResponseSink(outs[0]!, events());
+    sink.takeOver(sink.open(200, { 'content-type': 'text/event-stream' }));
+    sink.write(enc('data: a\n\n'));
+    sink.write(enc('data: b\n\n'));
+    sink.end();
+    await closed;
+    expect(raw.startsWith('HTTP/1.1 200')).toBe(true);
+    expect(raw.toLowerCase()).not.toContain('transfer-encoding');
+    expect(raw.slice(raw.indexOf('\r\n\r\n') + 4)).toBe('data: a\n\ndata: b\n\n');
   });
 });
