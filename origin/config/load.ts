@@ -19,6 +19,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['SERVER_IDLE_TIMEOUT_MS', 'server.idleTimeoutMs'],
   ['HEADERS_TIMEOUT_MS', 'server.headersTimeoutMs'],
   ['REQUEST_RECEIVE_TIMEOUT_MS', 'server.requestReceiveTimeoutMs'],
+  ['LISTEN_BACKLOG', 'server.listenBacklog'],
   ['LOG_LEVEL', 'log.level'],
   ['AUTH_MODE', 'auth.mode'],
   ['EDGE_SIGNING_SECRET', 'auth.edgeSecret'],

@@ -65,6 +65,13 @@ export const originConfigSchema = z
          * long stream) is bounded by the upstream timeouts and stream.writeStallMs, not by this.
          */
         requestReceiveTimeoutMs: z.coerce.number().int().positive().default(120_000),
+        /**
+         * Connections the kernel completes and holds while the process is busy (listen(2)'s
+         * backlog; Linux caps it at net.core.somaxconn). Past it, a burst's extra connections lose
+         * their SYN and retry after 1 s, then 3 s: a reconnect storm shows up as whole seconds of
+         * TTFT. Node's and nginx's default is 511.
+         */
+        listenBacklog: z.coerce.number().int().min(1).max(65_535).default(511),
       })
       .prefault({}),
     log: z

@@ -1,4 +1,4 @@
-import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
 import { setMaxListeners } from 'node:events';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -114,11 +114,13 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
         const res = await app.fetch(req, { openSink: node.openSink });
         return node.sink ? node.sink.takeOver(res) : res;
       };
-      const s = serve({ fetch, port: cfg.server.port, hostname: cfg.server.host, serverOptions }, () => {
+      const s = createAdaptorServer({ fetch, serverOptions });
+      s.once('error', reject);
+      // Not serve(): it cannot pass listen()'s backlog.
+      s.listen({ port: cfg.server.port, host: cfg.server.host, backlog: cfg.server.listenBacklog }, () => {
         s.off('error', reject);
         resolve(s);
       });
-      s.once('error', reject);
     });
   } catch (err) {
     // A taken port must stop the start with the address named, not crash or hang: undo what started.

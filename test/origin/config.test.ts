@@ -22,6 +22,14 @@ describe('origin configuration', () => {
     expect(cfg.upstreams[0]!.models).toEqual(['gpt-oss:120b']);
   });
 
+  it('LISTEN_BACKLOG sets the listen backlog (default 511); zero or a word is refused naming the variable', () => {
+    expect(loadOriginConfig({ env: { OLLAMA_URL: 'http://127.0.0.1:11434' } }).server.listenBacklog).toBe(511);
+    expect(loadOriginConfig({ env: { OLLAMA_URL: 'http://127.0.0.1:11434', LISTEN_BACKLOG: '4096' } }).server.listenBacklog).toBe(4096);
+    for (const bad of ['0', 'many']) {
+      expect(() => loadOriginConfig({ env: { OLLAMA_URL: 'http://127.0.0.1:11434', LISTEN_BACKLOG: bad } })).toThrow(/server\.listenBacklog.*LISTEN_BACKLOG/s);
+    }
+  });
+
   it('refuses the retired metrics poll setting by name and says where its job went (one upstream poller)', () => {
     for (const opts of [{ env: { OLLAMA_URL: 'http://127.0.0.1:11434', METRICS_UPSTREAM_POLL_MS: '5000' } }, { env: { OLLAMA_URL: 'http://127.0.0.1:11434' }, overrides: { metrics: { upstreamPollMs: 5000 } } }]) {
       expect(() => loadOriginConfig(opts)).toThrow(/no longer read: one poller serves health and metrics now: set HEALTH_CHECK_INTERVAL_MS/);
