@@ -4,6 +4,7 @@ import { presets } from '../../sim/presets.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { errorTotal, LoadGenerator } from '../../sre/bench/lib/load-generator.ts';
 import { clockTicksPerSec, cpuMs, rssOf, withChildren } from '../../sre/bench/lib/proc-stat.ts';
+import { startTsProcess } from '../../sre/bench/lib/processes.ts';
 
 /** The parts `npm run bench:relay` measures with, against real processes (small and quick). */
 describe('relay benchmark harness', () => {
@@ -62,4 +63,23 @@ describe('relay benchmark harness', () => {
     while (sim.stats().models['harness:latest']!.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(sim.stats().models['harness:latest']!.inFlight).toBe(0);
   });
+
+  it('every bare Node relay (the floors beside nginx) relays whole streams and lets go of cancelled ones', async () => {
+    for (const kind of ['tcp', 'http', 'undici', 'undici-raw', 'dispatch']) {
+      const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1]);
+      try {
+        const r = await gen.run({ base: bare.url, models: ['harness:latest'], tokens: 10, n: 4, deadlineMs: 30_000 });
+        expect({ kind, errors: r.errors }).toEqual({ kind, errors: {} });
+        expect(r.events).toBeGreaterThanOrEqual(4 * 12);
+        const held = await gen.hold({ base: bare.url, models: ['harness:latest'], tokens: 1_000_000, n: 2, deadlineMs: 30_000 });
+        expect(held.open.opened).toBe(2);
+        await held.release();
+        const deadline = Date.now() + 10_000;
+        while (sim.stats().models['harness:latest']!.inFlight > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+        expect({ kind, inFlight: sim.stats().models['harness:latest']!.inFlight }).toEqual({ kind, inFlight: 0 });
+      } finally {
+        await bare.stop();
+      }
+    }
+  }, 120_000);
 });

@@ -4,15 +4,18 @@
  * routing, validation, auth or translation: what the runtime itself costs per relayed chunk and
  * per open stream, so the origin's figures split into the runtime's share and Puerta's.
  *
- *   node --import tsx sre/bench/lib/bare-relay.ts <upstream base URL> [undici|http]
- * prints `BARE_URL <url>` once listening.
+ *   node --import tsx sre/bench/lib/bare-relay.ts <upstream base URL> <kind>
+ * kind: tcp | http | undici | undici-raw | dispatch (sre/README.md says what each is); prints
+ * `BARE_URL <url>` once listening.
  */
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, createServer as createTcpServer } from 'node:net';
+import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 import { Agent, request } from 'undici';
+import { writeChunk } from '../../../origin/node/chunked-write.ts';
+import { BENCH_LISTEN_BACKLOG } from './processes.ts';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:11434');
-const client = process.argv[3] ?? 'undici';
+const kind = process.argv[3] ?? 'http';
 const undiciAgent = new Agent({ connections: 100_000, headersTimeout: 0, bodyTimeout: 0 });
 const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: Infinity });
 
@@ -35,19 +38,10 @@ async function viaUndici(req: IncomingMessage, res: ServerResponse, body: Buffer
   up.body.on('error', () => res.destroy());
 }
 
-const CRLF = Buffer.from('\r\n');
-function writeFramed(res: ServerResponse, socket: import('node:net').Socket | null, chunk: Buffer): void {
-  if (!socket) {
-    res.write(chunk);
-    return;
-  }
-  const head = chunk.byteLength.toString(16);
-  const framed = Buffer.allocUnsafe(head.length + 4 + chunk.byteLength);
-  framed.write(head, 0, 'latin1');
-  CRLF.copy(framed, head.length);
-  chunk.copy(framed, head.length + 2);
-  CRLF.copy(framed, head.length + 2 + chunk.byteLength);
-  socket.write(framed);
+/** After the head: the chunk as one pre-framed HTTP chunk on the socket, as the origin writes it. */
+function writeFramed(res: ServerResponse, socket: Socket | null, chunk: Buffer): void {
+  if (socket) writeChunk(socket, chunk);
+  else res.write(chunk);
 }
 
 /** undici's body Readable, each read written to the socket as one pre-framed HTTP chunk. */
@@ -65,7 +59,7 @@ async function viaUndiciRaw(req: IncomingMessage, res: ServerResponse, body: Buf
 
 /** undici's dispatch handler (no body Readable) and each read written to the socket as one pre-framed HTTP chunk. */
 function viaDispatch(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
-  let socket: import('node:net').Socket | null = null;
+  let socket: Socket | null = null;
   undiciAgent.dispatch(
     { origin: upstream.origin, path: req.url!, method: 'POST', body, headers: { 'content-type': 'application/json' } },
     {
@@ -111,13 +105,24 @@ const tcp = createTcpServer((down) => {
   up.once('close', () => down.destroy());
 });
 
-const server = client === 'tcp' ? tcp : createServer((req, res) => {
-  readBody(req).then(
-    (body) => (client === 'http' ? viaHttp(req, res, body) : client === 'dispatch' ? viaDispatch(req, res, body) : client === 'undici-raw' ? viaUndiciRaw(req, res, body) : viaUndici(req, res, body)),
-    () => res.destroy(),
-  ).catch(() => res.destroy());
-});
-server.listen(0, '127.0.0.1', () => {
+const relays: Record<string, (req: IncomingMessage, res: ServerResponse, body: Buffer) => unknown> = {
+  http: viaHttp,
+  undici: viaUndici,
+  'undici-raw': viaUndiciRaw,
+  dispatch: viaDispatch,
+};
+const relay = relays[kind];
+if (kind !== 'tcp' && !relay) throw new Error(`unknown bare relay kind '${kind}': tcp, ${Object.keys(relays).join(', ')}`);
+
+const server =
+  kind === 'tcp'
+    ? tcp
+    : createServer((req, res) => {
+        readBody(req)
+          .then((body) => relay!(req, res, body))
+          .catch(() => res.destroy());
+      });
+server.listen({ port: 0, host: '127.0.0.1', backlog: BENCH_LISTEN_BACKLOG }, () => {
   const a = server.address();
   if (a && typeof a === 'object') console.log(`BARE_URL http://127.0.0.1:${a.port}`);
 });

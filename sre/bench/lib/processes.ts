@@ -123,6 +123,12 @@ export async function startTsProcess(
 /** Resident set size of a process, from /proc (Linux). */
 export { rssOf as rssBytes } from './proc-stat.ts';
 
+/**
+ * Every relay under test listens with this backlog (the simulator too), so a 2,048-stream burst
+ * measures the relays, not SYN retries past a default backlog of 511.
+ */
+export const BENCH_LISTEN_BACKLOG = 4096;
+
 /** nginx as the reference reverse proxy: proxy_buffering off, the baseline the relay benchmark compares against. */
 export async function startNginx(upstreamPort: number): Promise<Child | undefined> {
   const bin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => {
@@ -147,7 +153,7 @@ http {
   client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
   upstream sim { server 127.0.0.1:${upstreamPort}; keepalive 512; }
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port} backlog=${BENCH_LISTEN_BACKLOG};
     location / {
       proxy_pass http://sim;
       proxy_http_version 1.1;

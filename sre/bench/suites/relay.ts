@@ -1,9 +1,11 @@
 /**
  * `npm run bench:relay`: what a relayed chunk and an open stream cost. The same streaming load
- * goes, in one run, to four paths:
+ * goes, in one run, to these paths:
  *
  *   direct       the simulator's own OpenAI layer (its CPU and memory are the engine's, shown as such)
  *   nginx        nginx with proxy_buffering off in front of the simulator: the reference relay
+ *   node bare    floors: a TCP splice and a plain node:http pipe in Node (sre/bench/lib/bare-relay.ts):
+ *                what the runtime costs before any of the origin's work
  *   origin lean  the built origin with the minimum on: an OpenAI-kind upstream (events pass
  *                through), auth off, no audit, no Redis, no metrics
  *   origin full  everything on: the Ollama-native upstream translated to OpenAI chat, edge-signed
@@ -16,7 +18,7 @@
  * the same run. Figures, not pass/fail.
  *
  *   npm run bench:relay -- [--streams 1,128,512,2048] [--rate 20] [--seconds 4] [--workers 2]
- *                          [--hold 2048] [--paths direct,nginx,lean,full] [--json out.json]
+ *                          [--hold 2048] [--paths direct,nginx,bare-tcp,bare-http,lean,full] [--json out.json]
  *                          [--cpu-prof DIR]   (V8 profiles of both origins, top frames printed)
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +30,7 @@ import { presets } from '../../../sim/presets.ts';
 import { originFootprints } from '../lib/footprint.ts';
 import { errorTotal, LoadGenerator, type StepResult } from '../lib/load-generator.ts';
 import type { ErrorCounts, SignAs } from '../lib/load-protocol.ts';
-import { buildOrigin, freePort, repoRoot, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
+import { BENCH_LISTEN_BACKLOG, buildOrigin, freePort, repoRoot, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
 import { profilesIn, topFrames } from '../lib/cpu-profile.ts';
 import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
@@ -43,7 +45,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     hold: { type: 'string', default: '2048' },
     'hold-interval': { type: 'string', default: '4' },
-    paths: { type: 'string', default: 'direct,nginx,lean,full' },
+    paths: { type: 'string', default: 'direct,nginx,bare-tcp,bare-http,lean,full' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
     /** Extra node flags for both origins, e.g. `--node-args=--max-semi-space-size=2`. */
@@ -176,6 +178,7 @@ function originEnv(simUrl: string, slots: number, extra: Record<string, string>)
     ADMISSION_MAX_QUEUE: String(slots),
     // Longer than any step: a keepalive is not a chunk.
     KEEPALIVE_INTERVAL_MS: '60000',
+    LISTEN_BACKLOG: String(BENCH_LISTEN_BACKLOG),
     ...extra,
   };
 }
@@ -308,11 +311,12 @@ async function main(): Promise<void> {
     const ratios = ratiosToNginx(steps, rss);
     if (ratios.length) {
       console.log('\nRatios to nginx (same run): CPU per chunk, RSS per open stream, TTFT p99 added:\n');
+      const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
       printTable(
-        ['path', 'streams', 'CPU/chunk × nginx', 'ΔTTFT p50', 'ΔTTFT p99', 'RSS/stream × nginx'],
-        ratios.map((r) => [r.path, r.streams, Number.isFinite(r.cpuPerChunkRatio) ? r.cpuPerChunkRatio.toFixed(2) : '-', fmtMs(r.ttftP50Added), fmtMs(r.ttftP99Added), r.rssPerStreamRatio === undefined ? '' : r.rssPerStreamRatio.toFixed(2)]),
+        ['path', 'streams', 'CPU/chunk × nginx', `× ${NODE_HTTP}`, 'ΔTTFT p50', 'ΔTTFT p99', 'RSS/stream × nginx'],
+        ratios.map((r) => [r.path, r.streams, ratio(r.cpuPerChunkRatio), ratio(r.cpuOverNodeHttp), fmtMs(r.ttftP50Added), fmtMs(r.ttftP99Added), r.rssPerStreamRatio === undefined ? '' : r.rssPerStreamRatio.toFixed(2)]),
       );
-      const at512 = ratios.filter((r) => r.streams === 512);
+      const at512 = ratios.filter((r) => r.streams === 512 && r.path.startsWith('origin'));
       for (const r of at512) console.log(`${r.path}: TTFT p99 added over nginx at 512 streams ${fmtMs(r.ttftP99Added)} ms`);
     }
 
@@ -347,24 +351,30 @@ interface Ratio {
   path: string;
   streams: number;
   cpuPerChunkRatio: number;
+  /** CPU per chunk over the plain node:http relay's: what the path adds to Node's own HTTP cost. */
+  cpuOverNodeHttp: number;
   ttftP50Added: number;
   ttftP99Added: number;
   rssPerStreamRatio?: number;
 }
 
+const NODE_HTTP = 'node bare (http)';
+
 function ratiosToNginx(steps: StepFigures[], rss: RssFigures[]): Ratio[] {
   const out: Ratio[] = [];
   const nginxRss = rss.find((r) => r.path === 'nginx');
   for (const s of steps) {
-    if (!s.path.startsWith('origin')) continue;
+    if (s.path === 'nginx' || s.path.startsWith('direct')) continue;
     const x = steps.find((n) => n.path === 'nginx' && n.streams === s.streams);
     if (!x) continue;
+    const floor = steps.find((n) => n.path === NODE_HTTP && n.streams === s.streams);
     const mine = rss.find((r) => r.path === s.path);
     out.push({
       path: s.path,
       streams: s.streams,
       // Below one clock tick of nginx CPU (a single stream) there is no ratio to give.
       cpuPerChunkRatio: x.relayCpuMsPer1kChunks > 0 ? s.relayCpuMsPer1kChunks / x.relayCpuMsPer1kChunks : NaN,
+      cpuOverNodeHttp: floor && floor.relayCpuMsPer1kChunks > 0 ? s.relayCpuMsPer1kChunks / floor.relayCpuMsPer1kChunks : NaN,
       ttftP50Added: s.ttftP50 - x.ttftP50,
       ttftP99Added: s.ttftP99 - x.ttftP99,
       ...(mine && nginxRss ? { rssPerStreamRatio: mine.kibPerStream / nginxRss.kibPerStream } : {}),
