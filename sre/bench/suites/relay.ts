@@ -6,6 +6,8 @@
  *   nginx        nginx with proxy_buffering off in front of the simulator: the reference relay
  *   node bare    floors: a TCP splice and a plain node:http pipe in Node (sre/bench/lib/bare-relay.ts):
  *                what the runtime costs before any of the origin's work
+ *   litellm      LiteLLM proxy, one worker, as a plain relay: the other LLM gateway, for comparison
+ *                (installed on request by scripts/ensure-litellm.sh; skipped with a line when absent)
  *   origin lean  the built origin with the minimum on: an OpenAI-kind upstream (events pass
  *                through), auth off, no audit, no Redis, no metrics
  *   origin full  everything on: the Ollama-native upstream translated to OpenAI chat, edge-signed
@@ -18,7 +20,7 @@
  * the same run. Figures, not pass/fail.
  *
  *   npm run bench:relay -- [--streams 1,128,512,2048] [--rate 20] [--seconds 4] [--workers 2]
- *                          [--hold 2048] [--paths direct,nginx,bare-tcp,bare-http,lean,full] [--json out.json]
+ *                          [--hold 2048] [--paths direct,nginx,bare-tcp,bare-http,litellm,lean,full] [--json out.json]
  *                          [--cpu-prof DIR]   (V8 profiles of both origins, top frames printed)
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +32,7 @@ import { presets } from '../../../sim/presets.ts';
 import { originFootprints } from '../lib/footprint.ts';
 import { errorTotal, LoadGenerator, type StepResult } from '../lib/load-generator.ts';
 import type { ErrorCounts, SignAs } from '../lib/load-protocol.ts';
+import { startLiteLLM } from '../lib/litellm-process.ts';
 import { BENCH_LISTEN_BACKLOG, buildOrigin, freePort, repoRoot, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
 import { profilesIn, topFrames } from '../lib/cpu-profile.ts';
 import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.ts';
@@ -45,7 +48,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '2' },
     hold: { type: 'string', default: '2048' },
     'hold-interval': { type: 'string', default: '4' },
-    paths: { type: 'string', default: 'direct,nginx,bare-tcp,bare-http,lean,full' },
+    paths: { type: 'string', default: 'direct,nginx,bare-tcp,bare-http,litellm,lean,full' },
     json: { type: 'string' },
     'cpu-prof': { type: 'string' },
     /** Extra node flags for both origins, e.g. `--node-args=--max-semi-space-size=2`. */
@@ -62,6 +65,7 @@ const CHAT = 'bench-chat:latest';
 /** A slow model for the memory phase: a token every few seconds, answers far longer than the phase. */
 const IDLE = 'bench-idle:latest';
 const SECRET = 'bench-'.repeat(8);
+const LITELLM = 'litellm';
 const TENANT = 'bench';
 /** Busiest generator worker at or above this share of a core: the generator was the limit. */
 const GEN_SATURATED = 0.9;
@@ -71,7 +75,7 @@ const MACHINE_SATURATED = 0.95;
 interface Path {
   name: string;
   url: string;
-  /** Processes whose CPU and RSS are the relay's (nginx: master + worker; direct: the engine itself). */
+  /** Processes whose CPU and RSS are the relay's (nginx: master + worker; litellm: its process and children; direct: the engine itself). */
   relayPids: number[];
   sign?: SignAs;
 }
@@ -220,6 +224,13 @@ async function main(): Promise<void> {
       children.push(bare);
       paths.push({ name: `node bare (${kind})`, url: bare.url, relayPids: [bare.pid] });
     }
+    if (wanted.has(LITELLM)) {
+      const litellm = await startLiteLLM(repoRoot, sim.url, [CHAT, IDLE]);
+      if (litellm) {
+        children.push(litellm);
+        paths.push({ name: LITELLM, url: litellm.url, relayPids: withChildren(litellm.pid) });
+      } else console.log('litellm not installed (scripts/ensure-litellm.sh installs it): litellm path skipped');
+    }
     if (wanted.has('lean')) {
       const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs('lean'));
       children.push(lean);
@@ -305,6 +316,7 @@ async function main(): Promise<void> {
     if (kinds.length) console.log(`\nerrors: ${kinds.join('; ')}`);
     console.log(
       '\nCPU ms/1k: utime+stime of the relay process(es) over the step per 1,000 chunks delivered (direct: the engine itself).' +
+        (paths.some((p) => p.name === LITELLM) ? '\nlitellm: LiteLLM proxy, one uvicorn worker, no key, no database, logging off (sre/README.md).' : '') +
         '\ngen core: busiest load-generator process, share of one core; busy: whole machine. limit: what capped the step when not the path.',
     );
 

@@ -1,0 +1,110 @@
+/**
+ * LiteLLM proxy as a second LLM gateway beside nginx in `npm run bench:relay`: the gateway users
+ * would otherwise pick, run as a plain relay. One uvicorn worker (`--num_workers 1`, so one
+ * process, as issue 12's first measurement ran it), no master key, no database, no callbacks,
+ * message and streaming logging off, `LITELLM_LOG=ERROR` (uvicorn's access log off with it).
+ * Each bench model maps to the simulator as an OpenAI-compatible upstream (`openai/<name>`).
+ *
+ * Installed only on request, by scripts/ensure-litellm.sh, into a venv outside the repo.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.ts';
+import type { Child } from './processes.ts';
+
+/** The `litellm` executable scripts/ensure-litellm.sh installed, or undefined when it has not. */
+export function litellmExecutable(repoRoot: string): string | undefined {
+  const r = spawnSync('bash', [join(repoRoot, 'scripts/ensure-litellm.sh'), '--check'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+/** Python's import of the proxy takes seconds on an idle machine, much longer on a loaded one. */
+const READY_TIMEOUT_MS = 180_000;
+
+/** Starts LiteLLM in front of `upstream` (the simulator's base URL) for `models`; undefined when not installed. */
+export async function startLiteLLM(repoRoot: string, upstream: string, models: readonly string[]): Promise<Child | undefined> {
+  const exe = litellmExecutable(repoRoot);
+  if (!exe) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'puerta-litellm-'));
+  const config = {
+    model_list: models.map((name) => ({
+      model_name: name,
+      // The simulator checks no key; LiteLLM's OpenAI client wants one.
+      litellm_params: { model: `openai/${name}`, api_base: `${upstream}/v1`, api_key: 'bench-unchecked' },
+    })),
+    litellm_settings: { turn_off_message_logging: true, disable_streaming_logging: true, request_timeout: 600, num_retries: 0 },
+    // A plain relay: nothing retried, nothing written per request.
+    router_settings: { num_retries: 0 },
+    // No key, as origin lean runs with AUTH_MODE=none (loopback only); LiteLLM refuses to start
+    // without one unless told so.
+    general_settings: { disable_spend_logs: true, disable_error_logs: true, dangerously_permit_weak_or_unset_master_key: true },
+  };
+  // JSON is YAML, so no YAML writer is needed.
+  writeFileSync(join(dir, 'config.yaml'), JSON.stringify(config, null, 2));
+  const port = await freePort();
+  const proc = spawn(exe, ['--config', join(dir, 'config.yaml'), '--host', '127.0.0.1', '--port', String(port), '--num_workers', '1'], {
+    cwd: dir,
+    // Its own process group, so stopping it reaches anything it forked too.
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      LITELLM_LOG: 'ERROR',
+      // The model price map ships in the package; without this it is fetched over the network at start.
+      LITELLM_LOCAL_MODEL_COST_MAP: 'True',
+      DISABLE_ADMIN_UI: 'True',
+      PYTHONUNBUFFERED: '1',
+    },
+  });
+  let stderrTail = '';
+  proc.stderr!.on('data', (d: Buffer) => {
+    stderrTail = (stderrTail + d.toString()).slice(-4_000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = (): Promise<void> =>
+    new Promise((resolve) => {
+      const done = () => {
+        rmSync(dir, { recursive: true, force: true });
+        resolve();
+      };
+      if (proc.exitCode !== null || proc.signalCode !== null) return done();
+      const group = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-proc.pid!, sig);
+        } catch {
+          // Already gone.
+        }
+      };
+      const t = setTimeout(() => group('SIGKILL'), 10_000);
+      proc.once('exit', () => {
+        clearTimeout(t);
+        done();
+      });
+      group('SIGTERM');
+    });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`litellm exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${stderrTail}`);
+    }
+    try {
+      // Readiness, not liveliness: the config (model list, router) is loaded once this answers 200.
+      if ((await fetch(`${url}/health/readiness`)).ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`litellm did not answer ${url}/health/readiness within ${READY_TIMEOUT_MS / 1000} s:\n${stderrTail}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  // From here on its errors go to the bench's stderr, as nginx's and the origins' do.
+  process.stderr.write(stderrTail);
+  proc.stderr!.removeAllListeners('data');
+  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  return { proc, url, pid: proc.pid!, stop };
+}
