@@ -8,7 +8,7 @@
  * Installed only on request, by scripts/ensure-litellm.sh, into a venv outside the repo.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.ts';
@@ -44,11 +44,15 @@ export async function startLiteLLM(repoRoot: string, upstream: string, models: r
   // JSON is YAML, so no YAML writer is needed.
   writeFileSync(join(dir, 'config.yaml'), JSON.stringify(config, null, 2));
   const port = await freePort();
+  // Its stderr goes to a file: each failed request is a Python traceback of some 60 lines, which
+  // would bury the tables. The file's path and line count are printed when it stops.
+  const logPath = join(dir, 'litellm.log');
+  const logFd = openSync(logPath, 'w');
   const proc = spawn(exe, ['--config', join(dir, 'config.yaml'), '--host', '127.0.0.1', '--port', String(port), '--num_workers', '1'], {
     cwd: dir,
     // Its own process group, so stopping it reaches anything it forked too.
     detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', logFd],
     env: {
       ...process.env,
       LITELLM_LOG: 'ERROR',
@@ -58,15 +62,15 @@ export async function startLiteLLM(repoRoot: string, upstream: string, models: r
       PYTHONUNBUFFERED: '1',
     },
   });
-  let stderrTail = '';
-  proc.stderr!.on('data', (d: Buffer) => {
-    stderrTail = (stderrTail + d.toString()).slice(-4_000);
-  });
+  closeSync(logFd);
+  const logTail = () => (existsSync(logPath) ? readFileSync(logPath, 'utf8').slice(-4_000) : '');
   const url = `http://127.0.0.1:${port}`;
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
       const done = () => {
-        rmSync(dir, { recursive: true, force: true });
+        const lines = existsSync(logPath) ? readFileSync(logPath, 'utf8').split('\n').filter(Boolean).length : 0;
+        if (lines > 0) console.error(`litellm wrote ${lines} line${lines === 1 ? "" : "s"} to stderr (errors and their tracebacks): ${logPath}`);
+        else rmSync(dir, { recursive: true, force: true });
         resolve();
       };
       if (proc.exitCode !== null || proc.signalCode !== null) return done();
@@ -87,8 +91,9 @@ export async function startLiteLLM(repoRoot: string, upstream: string, models: r
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
+      const tail = logTail();
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`litellm exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${stderrTail}`);
+      throw new Error(`litellm exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${tail}`);
     }
     try {
       // Readiness, not liveliness: the config (model list, router) is loaded once this answers 200.
@@ -97,14 +102,11 @@ export async function startLiteLLM(repoRoot: string, upstream: string, models: r
       // Not listening yet.
     }
     if (Date.now() > deadline) {
+      const tail = logTail();
       await stop();
-      throw new Error(`litellm did not answer ${url}/health/readiness within ${READY_TIMEOUT_MS / 1000} s:\n${stderrTail}`);
+      throw new Error(`litellm did not answer ${url}/health/readiness within ${READY_TIMEOUT_MS / 1000} s:\n${tail}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  // From here on its errors go to the bench's stderr, as nginx's and the origins' do.
-  process.stderr.write(stderrTail);
-  proc.stderr!.removeAllListeners('data');
-  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
   return { proc, url, pid: proc.pid!, stop };
 }
