@@ -3,7 +3,6 @@ import { PuertaError } from '../../shared/errors.ts';
 import type { Framing } from '../stream/framing.ts';
 import { runStream, type ChunkRelay, type Emit } from '../stream/stream-response.ts';
 import { openWebSink } from '../stream/web-sink.ts';
-import { closeBody } from '../upstream/client.ts';
 import { fromNetworkError } from '../upstream/errors.ts';
 import type { OriginEnv } from '../types.ts';
 import type { OriginDeps } from './deps.ts';
@@ -65,7 +64,7 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
       if (opened) {
         opened.release();
         // Aborting the body frees the engine's slot at once if the relay stopped early.
-        closeBody(opened.res.body, result.outcome === 'ok');
+        opened.res.body.close(result.outcome === 'ok');
       }
       if (result.outcome === 'ok') deps.observers.end(rec, 200);
       else if (result.outcome === 'client_cancelled') deps.observers.end(rec, 499, undefined, 'client_cancelled');

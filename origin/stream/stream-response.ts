@@ -33,20 +33,22 @@ export interface ChunkRelay {
   fail(err: unknown): PuertaError;
 }
 
+/** One read of the body per data() call, then end() or error(), once. */
+export interface BodyConsumer {
+  data(chunk: Uint8Array): void;
+  end(): void;
+  error(err: unknown): void;
+}
+
 /**
- * What the relay needs of an upstream body: a readable byte stream with 'data', 'end' and
- * 'error' events and flow control (undici's body, a Node Readable, is one).
+ * What the relay needs of an upstream body: a push source with flow control
+ * (origin/upstream/dispatch-body.ts is the one the origin uses). consume() may hand over bytes
+ * already received before it returns; pause() stops the reads until resume().
  */
 export interface UpstreamBody {
-  on(event: 'data', fn: (chunk: Uint8Array) => void): unknown;
-  on(event: 'error', fn: (err: unknown) => void): unknown;
-  once(event: 'end', fn: () => void): unknown;
-  once(event: 'error', fn: (err: unknown) => void): unknown;
-  off(event: 'data', fn: (chunk: Uint8Array) => void): unknown;
-  off(event: 'end', fn: () => void): unknown;
-  off(event: 'error', fn: (err: unknown) => void): unknown;
-  pause(): unknown;
-  resume(): unknown;
+  consume(consumer: BodyConsumer): void;
+  pause(): void;
+  resume(): void;
 }
 
 /** An opened upstream's body and what turns it into frames. */
@@ -93,8 +95,9 @@ export interface StreamPlan<T> {
  * Before that, failures are real HTTP errors; after it, they end the stream with the framing's
  * error frame. A stream never stops without its terminator or an error frame.
  *
- * The upstream body is read with 'data' events, each read translated synchronously and its
+ * The upstream body hands over each read with one call; each is translated synchronously and its
  * frames sent with one sink write; a full client buffer pauses the body until the sink drains.
+ * Letting go of the body (reading its tail or aborting it) is the owner's, in onEnd.
  *
  * Resolves to the Response to send, or rejects with a PuertaError for an uncommitted failure.
  */
@@ -190,21 +193,11 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     resolveResponse(sink.open(200, { ...framing.headers, 'x-request-id': requestId }));
   };
 
-  const detach = () => {
-    if (!body) return;
-    body.off('data', onData);
-    body.off('end', onBodyEnd);
-    body.off('error', onBodyError);
-    // Errors after the end (the body destroyed by onEnd) have no one left to tell.
-    body.on('error', ignore);
-  };
-
   const finish = (result: StreamResult) => {
     if (ended) return;
     ended = true;
     stopTimer();
     if (stallTimer) clearTimeout(stallTimer);
-    detach();
     plan.clientSignal.removeEventListener('abort', onClientGone);
     plan.shutdownSignal?.removeEventListener('abort', onShutdown);
     // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
@@ -309,15 +302,11 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
       if (ended) return;
       body = source.body;
       relay = source.relay;
-      body.on('data', onData);
-      body.once('end', onBodyEnd);
-      body.once('error', onBodyError);
       if (full) body.pause();
+      body.consume({ data: onData, end: onBodyEnd, error: onBodyError });
     },
     (err: unknown) => fail(err),
   );
 
   return response;
 }
-
-function ignore(): void {}

@@ -1,47 +1,11 @@
-import { Pool, type Dispatcher } from 'undici';
+import { Pool } from 'undici';
 import type { UpstreamConfig } from '../config/schema.ts';
 import type { UpstreamDialect } from '../dialects/upstream/dialect.ts';
 import { upstreamDialect } from '../dialects/upstream/index.ts';
+import { dispatchRequest, type DispatchedResponse } from './dispatch-body.ts';
 import { fromNetworkError, fromUpstreamStatus } from './errors.ts';
 
-export interface OpenedResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
-}
-
-/** How long the end of a finished answer (the chunked terminator) may take before the connection is dropped. */
-const TAIL_GRACE_MS = 1_000;
-
-/**
- * Lets go of an upstream body once the stream is over. After a complete answer (Ollama's done
- * line, `[DONE]`) only the body's terminator is left: it is read, so the pooled connection is
- * reused instead of a new one made for the next request. After anything else the body is
- * aborted, which closes the connection and stops the engine's generation.
- */
-export function closeBody(body: OpenedResponse['body'], answered: boolean): void {
-  // Aborting reports itself as an error event on the body, and the relay no longer listens:
-  // unheard, it would be an uncaught exception.
-  body.on('error', ignoreError);
-  if (!answered || body.readableEnded) {
-    body.destroy();
-    return;
-  }
-  // A plain timer cleared when the tail is in, not AbortSignal.timeout: that one cannot be
-  // cleared, so every request left a timer that later fired an abort (a DOMException and an
-  // event dispatch) into a body long finished.
-  const grace = setTimeout(destroyBody, TAIL_GRACE_MS, body);
-  body.dump({ limit: Number.MAX_SAFE_INTEGER }).then(
-    () => clearTimeout(grace),
-    () => clearTimeout(grace),
-  );
-}
-
-function ignoreError(): void {}
-
-function destroyBody(body: OpenedResponse['body']): void {
-  body.destroy();
-}
+export type OpenedResponse = DispatchedResponse;
 
 /**
  * One HTTP connection pool per upstream. The timeouts here are the origin's hop of the chain
@@ -57,6 +21,10 @@ export class UpstreamClient {
   private readonly baseHeaders: Record<string, string>;
   /** Requests sent and not yet finished; routing prefers the replica with the fewest. */
   outstanding = 0;
+  /** Called once per request when it is over (answered, failed or let go). */
+  private readonly settled = (): void => {
+    this.outstanding--;
+  };
 
   constructor(cfg: UpstreamConfig) {
     this.cfg = cfg;
@@ -91,18 +59,18 @@ export class UpstreamClient {
     signal: AbortSignal,
     model?: string,
   ): Promise<OpenedResponse> {
-    let res: Dispatcher.ResponseData;
+    let res: DispatchedResponse;
     this.outstanding++;
     try {
-      res = await this.pool.request({
-        method,
-        path: this.path(path),
-        headers: this.baseHeaders,
-        ...(body !== undefined ? { body } : {}),
+      // The body comes from undici's dispatch handler (origin/upstream/dispatch-body.ts): the
+      // relay gets each read as one call, without a Readable in between.
+      res = await dispatchRequest(
+        this.pool,
+        { method, path: this.path(path), headers: this.baseHeaders, ...(body !== undefined ? { body } : {}) },
         signal,
-      });
+        this.settled,
+      );
     } catch (err) {
-      this.outstanding--;
       if (signal.aborted) throw signal.reason ?? err;
       throw fromNetworkError(err, this.name, 'open');
     }
@@ -113,20 +81,9 @@ export class UpstreamClient {
       } catch {
         // The error body is informative only; the status already says what happened.
       }
-      this.outstanding--;
       throw fromUpstreamStatus(res.statusCode, text, this.name, model);
     }
-    let released = false;
-    const release = () => {
-      if (!released) {
-        released = true;
-        this.outstanding--;
-      }
-    };
-    res.body.once('close', release);
-    res.body.once('end', release);
-    res.body.once('error', release);
-    return { status: res.statusCode, headers: res.headers, body: res.body };
+    return res;
   }
 
   /** A whole JSON answer (non-streaming calls, model lists). */

@@ -1,14 +1,15 @@
 /**
  * runStream over a sink: keepalive, backpressure (the upstream body paused and resumed), one
  * write per upstream read, client cancellation, a client that stopped reading, shutdown, and
- * the error frame after the status is committed. The upstream body is a real Node stream.
+ * the error frame after the status is committed. The upstream body is a real Node stream
+ * (origin/upstream/dispatch-body.ts has its own tests over a real HTTP server).
  */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { PuertaError } from '../../shared/errors.ts';
 import { ndjsonFraming, sseFraming } from '../../origin/stream/framing.ts';
 import type { OpenSink, SinkEvents, StreamSink } from '../../origin/stream/sink.ts';
-import { runStream, type ChunkRelay, type Emit, type StreamPlan, type StreamResult } from '../../origin/stream/stream-response.ts';
+import { runStream, type ChunkRelay, type Emit, type StreamPlan, type StreamResult, type UpstreamBody } from '../../origin/stream/stream-response.ts';
 import { openWebSink } from '../../origin/stream/web-sink.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,6 +65,19 @@ function linesRelay(emit: Emit): ChunkRelay {
   };
 }
 
+/** A Node stream as the relay's upstream body: its events become the consumer's calls. */
+function streamBody(stream: PassThrough): UpstreamBody {
+  return {
+    consume(consumer) {
+      stream.on('data', (c: Uint8Array) => consumer.data(c));
+      stream.once('end', () => consumer.end());
+      stream.once('error', (e) => consumer.error(e));
+    },
+    pause: () => stream.pause(),
+    resume: () => stream.resume(),
+  };
+}
+
 function plan(over: Partial<StreamPlan<PassThrough>> & Pick<StreamPlan<PassThrough>, 'openSink'>, body: PassThrough, ended: StreamResult[]): StreamPlan<PassThrough> {
   return {
     requestId: 'req-test',
@@ -72,7 +86,7 @@ function plan(over: Partial<StreamPlan<PassThrough>> & Pick<StreamPlan<PassThrou
     writeStallMs: 60_000,
     clientSignal: new AbortController().signal,
     open: async () => body,
-    relay: (b, emit) => ({ body: b, relay: linesRelay(emit) }),
+    relay: (b, emit) => ({ body: streamBody(b), relay: linesRelay(emit) }),
     onEnd: (r) => ended.push(r),
     ...over,
   };

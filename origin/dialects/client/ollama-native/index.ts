@@ -188,7 +188,7 @@ async function passResponse(opened: OpenedUpstream, rec: RequestRecord, generati
   if (generation && parsed?.done === false) throw upstreamFailures.truncated(opened.upstream.name);
   if (parsed) recordCounts(rec, parsed);
   return new Response(bytes, {
-    status: opened.res.status,
+    status: opened.res.statusCode,
     headers: { 'content-type': typeof type === 'string' ? type : 'application/json', 'content-length': String(bytes.byteLength), 'x-request-id': rec.requestId },
   });
 }

@@ -1,0 +1,345 @@
+import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { BodyConsumer, UpstreamBody } from '../stream/stream-response.ts';
+
+export interface DispatchedResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: DispatchBody;
+}
+
+/** How long the end of a finished answer (the chunked terminator) may take before the connection is dropped. */
+const TAIL_GRACE_MS = 1_000;
+
+const enum Upstream {
+  Open,
+  Ended,
+  Failed,
+}
+
+/**
+ * Sends a request through undici's dispatch handler API and resolves at the response headers
+ * (1xx skipped) with a body fed straight by the handler: no Readable, no event emitter, one
+ * consumer call per upstream read. Rejects with undici's own error (HeadersTimeoutError,
+ * SocketError, a connect error…) or with the signal's reason.
+ *
+ * `settled` is called exactly once, when the exchange is over for good: the body ended, failed
+ * or was let go, or the request failed before its headers.
+ *
+ * The signal stays in force for the whole body: aborting it closes the upstream connection at
+ * once (the engine stops generating) and fails the body with the signal's reason.
+ */
+export function dispatchRequest(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal, settled: () => void): Promise<DispatchedResponse> {
+  return new Promise<DispatchedResponse>((resolve, reject) => {
+    const body = new DispatchBody(signal, settled, resolve, reject);
+    if (signal.aborted) {
+      body.handleEvent();
+      return;
+    }
+    signal.addEventListener('abort', body);
+    try {
+      dispatcher.dispatch(options, body);
+    } catch (err) {
+      body.onResponseError(undefined, err as Error);
+    }
+  });
+}
+
+/**
+ * One upstream response body, owned by whoever opened the request. The handler feeds it; it
+ * holds nothing it can leave in the socket: until a consumer is attached (and while the consumer
+ * has it paused) the upstream read is paused, so undici stops parsing and TCP pushes back.
+ *
+ * Ways to let go, exactly one of which the owner must take: read it whole (json/text/arrayBuffer,
+ * or consume() to the end), close(true) after a complete answer (the terminator is read so the
+ * pooled connection is reused), or destroy()/close(false) (the connection is closed, which stops
+ * the engine's generation).
+ */
+export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private consumer: BodyConsumer | null = null;
+  /** The consumer asked for no more reads for now. */
+  private paused = false;
+  /**
+   * Reads that came after a pause asked from outside a read (undici delivers the one it is
+   * parsing): handed over on resume. Null nearly always.
+   */
+  private held: Uint8Array[] | null = null;
+  private upstream = Upstream.Open;
+  private failure: unknown;
+  /** The consumer has had its end() or error(). */
+  private told = false;
+  /** Headers arrived (the open promise resolved). */
+  private started = false;
+  /** The owner let go: nothing more is handed to anyone. */
+  private released = false;
+  /** Let go after a complete answer: the rest (the terminator) is read and dropped. */
+  private tail: ReturnType<typeof setTimeout> | undefined;
+  private abortReason: unknown;
+  private signal: AbortSignal | null;
+  private settled: (() => void) | null;
+  private resolve: ((r: DispatchedResponse) => void) | null;
+  private reject: ((err: unknown) => void) | null;
+
+  constructor(signal: AbortSignal, settled: () => void, resolve: (r: DispatchedResponse) => void, reject: (err: unknown) => void) {
+    this.signal = signal;
+    this.settled = settled;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  /** The upstream has nothing more to give (ended or failed); bytes may still be held. */
+  get complete(): boolean {
+    return this.upstream !== Upstream.Open;
+  }
+
+  /**
+   * Attaches the reader and starts the flow; null detaches it (the read pauses). A failure that
+   * came before a consumer was there is handed to it now.
+   */
+  consume(consumer: BodyConsumer | null): void {
+    if (consumer !== null && this.released) {
+      consumer.error(this.failure ?? new Error('the upstream body was already let go'));
+      return;
+    }
+    this.consumer = consumer;
+    this.told = false;
+    if (consumer === null) {
+      if (this.upstream === Upstream.Open) this.controller?.pause();
+      return;
+    }
+    if (this.upstream === Upstream.Failed) {
+      this.tellError(this.failure);
+      return;
+    }
+    this.flow();
+  }
+
+  pause(): void {
+    this.paused = true;
+    if (this.upstream === Upstream.Open) this.controller?.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.flow();
+  }
+
+  /**
+   * Lets go of the body once the stream is over. After a complete answer (Ollama's done line,
+   * `[DONE]`) only the terminator is left: it is read, so the pooled connection is reused
+   * instead of a new one made for the next request; if it does not come within a second the
+   * connection is dropped. After anything else the request is aborted, which closes the
+   * connection and stops the engine's generation.
+   */
+  close(answered: boolean): void {
+    if (this.released) return;
+    if (!answered || this.upstream !== Upstream.Open) {
+      this.destroy();
+      return;
+    }
+    this.released = true;
+    this.consumer = null;
+    this.held = null;
+    this.paused = false;
+    // A plain timer cleared when the tail is in: one per answer, and none left behind.
+    this.tail = setTimeout(dropTail, TAIL_GRACE_MS, this);
+    this.controller?.resume();
+  }
+
+  /**
+   * Aborts the request (closing its connection) unless the upstream already finished. A
+   * consumer still attached gets the error (the reason, or an abort error).
+   */
+  destroy(reason?: unknown): void {
+    if (this.tail !== undefined) {
+      clearTimeout(this.tail);
+      this.tail = undefined;
+    } else if (this.released) return;
+    this.released = true;
+    this.held = null;
+    const err = reason ?? new Error('the upstream body was let go before its end');
+    if (this.upstream === Upstream.Open) {
+      this.upstream = Upstream.Failed;
+      this.failure = err;
+      // Synchronously calls onResponseError, which finds the body released.
+      this.controller?.abort(err as Error);
+    }
+    this.settle();
+    if (this.consumer !== null && !this.told) this.tellError(err);
+    this.consumer = null;
+  }
+
+  /** The whole body as bytes (a copy the caller owns). */
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const chunks = await this.collect();
+    const out = new Uint8Array(chunks.length);
+    out.set(chunks);
+    return out.buffer;
+  }
+
+  /** The whole body as UTF-8 text (a leading byte-order mark dropped, as undici's text() does). */
+  async text(): Promise<string> {
+    const bytes = await this.collect();
+    const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+    return bytes.toString('utf8', bom ? 3 : 0);
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+
+  private collect(): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => this.consume(new Collector(resolve, reject)));
+  }
+
+  /** Hands over held reads, then the end, or lets undici read on; stops as soon as the consumer pauses or leaves. */
+  private flow(): void {
+    while (this.held !== null && this.consumer !== null && !this.paused) {
+      const chunk = this.held.shift()!;
+      if (this.held.length === 0) this.held = null;
+      this.consumer.data(chunk);
+    }
+    if (this.consumer === null || this.paused || this.held !== null) return;
+    if (this.upstream === Upstream.Ended) this.tellEnd();
+    else if (this.upstream === Upstream.Open) this.controller?.resume();
+  }
+
+  private tellEnd(): void {
+    if (this.told) return;
+    this.told = true;
+    this.consumer!.end();
+  }
+
+  private tellError(err: unknown): void {
+    if (this.told) return;
+    this.told = true;
+    this.held = null;
+    this.consumer!.error(err);
+  }
+
+  private settle(): void {
+    if (this.signal !== null) {
+      this.signal.removeEventListener('abort', this);
+      this.signal = null;
+    }
+    const settled = this.settled;
+    if (settled === null) return;
+    this.settled = null;
+    settled();
+  }
+
+  /** The dispatch was aborted by its signal: before the headers the open fails, after them the body does. */
+  handleEvent(): void {
+    const reason = this.signal?.reason as unknown;
+    if (this.started) {
+      this.destroy(reason);
+      return;
+    }
+    if (this.released) return;
+    this.released = true;
+    this.abortReason = reason;
+    this.upstream = Upstream.Failed;
+    this.failure = reason;
+    // Not yet sent (queued in the pool): onRequestStart aborts it when it gets a connection.
+    this.controller?.abort(reason as Error);
+    this.settle();
+    this.rejectOpen(reason);
+  }
+
+  private rejectOpen(err: unknown): void {
+    const reject = this.reject;
+    this.resolve = null;
+    this.reject = null;
+    reject?.(err);
+  }
+
+  // ---- undici's dispatch handler ----
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortReason !== undefined) controller.abort(this.abortReason as Error);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (statusCode < 200) return;
+    this.controller = controller;
+    if (this.released) {
+      controller.abort(this.failure as Error);
+      return;
+    }
+    this.started = true;
+    // Nothing is read until someone reads it.
+    controller.pause();
+    const resolve = this.resolve!;
+    this.resolve = null;
+    this.reject = null;
+    resolve({ statusCode, headers, body: this });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const consumer = this.consumer;
+    if (consumer !== null && !this.paused && this.held === null) {
+      consumer.data(chunk);
+      return;
+    }
+    // Let go after a complete answer: the terminator is dropped.
+    if (this.released) return;
+    // A pause asked between reads: this one is kept, and undici reads nothing more until resume.
+    (this.held ??= []).push(chunk);
+    controller.pause();
+  }
+
+  onResponseEnd(): void {
+    this.upstream = Upstream.Ended;
+    if (this.tail !== undefined) {
+      clearTimeout(this.tail);
+      this.tail = undefined;
+    }
+    this.settle();
+    if (this.consumer !== null && !this.paused && this.held === null) this.tellEnd();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    if (this.tail !== undefined) {
+      clearTimeout(this.tail);
+      this.tail = undefined;
+    }
+    if (this.upstream === Upstream.Open) {
+      this.upstream = Upstream.Failed;
+      this.failure = err;
+    }
+    this.settle();
+    if (!this.started) {
+      this.rejectOpen(err);
+      return;
+    }
+    // A failure is told at once, paused or not (the held reads are lost, as a reset loses them).
+    if (!this.released && this.consumer !== null) this.tellError(err);
+  }
+}
+
+function dropTail(body: DispatchBody): void {
+  body.destroy(new Error('the upstream did not end its answer within the grace period'));
+}
+
+/** Gathers a whole body for json()/text()/arrayBuffer(). */
+class Collector implements BodyConsumer {
+  private readonly chunks: Uint8Array[] = [];
+  private size = 0;
+  constructor(
+    private readonly done: (b: Buffer) => void,
+    private readonly failed: (err: unknown) => void,
+  ) {}
+  data(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.size += chunk.byteLength;
+  }
+  end(): void {
+    this.done(Buffer.concat(this.chunks, this.size));
+  }
+  error(err: unknown): void {
+    this.failed(err);
+  }
+}
