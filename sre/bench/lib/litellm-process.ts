@@ -23,8 +23,11 @@ export function litellmExecutable(repoRoot: string): string | undefined {
 /** Python's import of the proxy takes seconds on an idle machine, much longer on a loaded one. */
 const READY_TIMEOUT_MS = 180_000;
 
-/** Starts LiteLLM in front of `upstream` (the simulator's base URL) for `models`; undefined when not installed. */
-export async function startLiteLLM(repoRoot: string, upstream: string, models: readonly string[]): Promise<Child | undefined> {
+/**
+ * Starts LiteLLM in front of `upstream` (the simulator's base URL) for `models`, with room for
+ * `maxStreams` concurrent upstream streams; undefined when not installed.
+ */
+export async function startLiteLLM(repoRoot: string, upstream: string, models: readonly string[], maxStreams: number): Promise<Child | undefined> {
   const exe = litellmExecutable(repoRoot);
   if (!exe) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'puerta-litellm-'));
@@ -59,6 +62,10 @@ export async function startLiteLLM(repoRoot: string, upstream: string, models: r
       // The model price map ships in the package; without this it is fetched over the network at start.
       LITELLM_LOCAL_MODEL_COST_MAP: 'True',
       DISABLE_ADMIN_UI: 'True',
+      // Its upstream pool allows 500 connections per host by default (1,000 in all): stream 501
+      // would wait for one to free. Sized like the origin's engine slots, so nothing queues here either.
+      AIOHTTP_CONNECTOR_LIMIT: String(maxStreams),
+      AIOHTTP_CONNECTOR_LIMIT_PER_HOST: String(maxStreams),
       PYTHONUNBUFFERED: '1',
     },
   });

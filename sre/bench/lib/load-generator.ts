@@ -40,7 +40,7 @@ export interface HoldResult {
   done: number;
 }
 
-function mergeErrors(into: ErrorCounts, from: ErrorCounts): ErrorCounts {
+export function mergeErrors(into: ErrorCounts, from: ErrorCounts): ErrorCounts {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   return into;
 }

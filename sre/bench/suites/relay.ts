@@ -30,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { presets } from '../../../sim/presets.ts';
 import { originFootprints } from '../lib/footprint.ts';
-import { errorTotal, LoadGenerator, type StepResult } from '../lib/load-generator.ts';
+import { errorTotal, LoadGenerator, mergeErrors, type StepResult } from '../lib/load-generator.ts';
 import type { ErrorCounts, SignAs } from '../lib/load-protocol.ts';
 import { startLiteLLM } from '../lib/litellm-process.ts';
 import { BENCH_LISTEN_BACKLOG, buildOrigin, freePort, repoRoot, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
@@ -104,6 +104,7 @@ interface RssFigures {
   streams: number;
   opened: number;
   errors: number;
+  errorKinds: ErrorCounts;
   rssBeforeMiB: number;
   rssOpenMiB: number;
   kibPerStream: number;
@@ -161,6 +162,7 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
     streams: n,
     opened: held.open.opened,
     errors: errorTotal(held.open.errors) + errorTotal(end.errors),
+    errorKinds: mergeErrors({ ...held.open.errors }, end.errors),
     rssBeforeMiB: before / 1048576,
     rssOpenMiB: open / 1048576,
     kibPerStream: (open - before) / n / 1024,
@@ -225,7 +227,7 @@ async function main(): Promise<void> {
       paths.push({ name: `node bare (${kind})`, url: bare.url, relayPids: [bare.pid] });
     }
     if (wanted.has(LITELLM)) {
-      const litellm = await startLiteLLM(repoRoot, sim.url, [CHAT, IDLE]);
+      const litellm = await startLiteLLM(repoRoot, sim.url, [CHAT, IDLE], slots);
       if (litellm) {
         children.push(litellm);
         paths.push({ name: LITELLM, url: litellm.url, relayPids: withChildren(litellm.pid) });
@@ -287,6 +289,8 @@ async function main(): Promise<void> {
         ['path', 'opened', 'errors', 'RSS before MiB', 'RSS open MiB', 'KiB/stream'],
         rss.map((r) => [r.path, r.opened, r.errors, r.rssBeforeMiB.toFixed(1), r.rssOpenMiB.toFixed(1), r.kibPerStream.toFixed(1)]),
       );
+      const holdKinds = rss.filter((r) => r.errors > 0).map((r) => `${r.path}: ${JSON.stringify(r.errorKinds)}`);
+      if (holdKinds.length) console.log(`\nerrors while holding: ${holdKinds.join('; ')}`);
     }
 
     const steps: StepFigures[] = [];
