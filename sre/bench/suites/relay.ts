@@ -92,6 +92,8 @@ interface StepFigures {
   errors: number;
   errorKinds: ErrorCounts;
   relayCpuMsPer1kChunks: number;
+  /** The relay's CPU over the step per stream: with a few tokens per stream (`--seconds 0.1`), what one request costs. */
+  relayCpuMsPerStream: number;
   engineCpuMsPer1kChunks: number;
   busiestGeneratorCore: number;
   machineBusy: number;
@@ -140,6 +142,7 @@ async function measureStep(gen: LoadGenerator, p: Path, n: number, simPid: numbe
     errors,
     errorKinds: r.errors,
     relayCpuMsPer1kChunks: per1k(relayMs),
+    relayCpuMsPerStream: relayMs / n,
     engineCpuMsPer1kChunks: per1k(engineMs),
     busiestGeneratorCore: r.busiestWorkerCore,
     machineBusy,
@@ -299,7 +302,7 @@ async function main(): Promise<void> {
       for (const p of paths) steps.push(await measureStep(gen, p, n, sim.pid));
     }
     printTable(
-      ['streams', 'path', 'TTFT p50', 'TTFT p99', 'gap p99', 'offered/s', 'chunks/s', 'errors', 'CPU ms/1k', 'engine ms/1k', 'gen core', 'busy', 'limit'],
+      ['streams', 'path', 'TTFT p50', 'TTFT p99', 'gap p99', 'offered/s', 'chunks/s', 'errors', 'CPU ms/1k', 'CPU ms/stream', 'engine ms/1k', 'gen core', 'busy', 'limit'],
       steps.map((s) => [
         s.streams,
         s.path,
@@ -310,6 +313,7 @@ async function main(): Promise<void> {
         s.chunksPerSec.toFixed(0),
         s.errors,
         fmtMs(s.relayCpuMsPer1kChunks),
+        s.relayCpuMsPerStream.toFixed(2),
         fmtMs(s.engineCpuMsPer1kChunks),
         `${(s.busiestGeneratorCore * 100).toFixed(0)}%`,
         `${(s.machineBusy * 100).toFixed(0)}%`,
@@ -320,6 +324,7 @@ async function main(): Promise<void> {
     if (kinds.length) console.log(`\nerrors: ${kinds.join('; ')}`);
     console.log(
       '\nCPU ms/1k: utime+stime of the relay process(es) over the step per 1,000 chunks delivered (direct: the engine itself).' +
+        '\nCPU ms/stream: the same per stream; with a few tokens per stream (--seconds 0.1) it is what one request costs.' +
         (paths.some((p) => p.name === LITELLM) ? '\nlitellm: LiteLLM proxy, one uvicorn worker, no key, no database, logging off (sre/README.md).' : '') +
         '\ngen core: busiest load-generator process, share of one core; busy: whole machine. limit: what capped the step when not the path.',
     );
