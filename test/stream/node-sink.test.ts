@@ -5,7 +5,7 @@
  * closes the connection is reported gone, and abort drops the connection.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeResponseSink } from '../../origin/node/response-sink.ts';
 import type { SinkEvents } from '../../origin/stream/sink.ts';
@@ -52,6 +52,18 @@ function countWrites(out: ServerResponse): { n: number } {
 }
 
 const enc = (t: string) => new TextEncoder().encode(t);
+
+/** A server whose requests' responses collect in `outs`, and a raw socket to it that keeps every byte it reads. */
+async function rawClient(): Promise<{ outs: ServerResponse[]; sock: Socket; raw: () => string }> {
+  const outs: ServerResponse[] = [];
+  server = createServer((_req, res) => outs.push(res));
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const sock = connect(port, '127.0.0.1');
+  let raw = '';
+  sock.on('data', (d) => (raw += d.toString('latin1')));
+  return { outs, sock, raw: () => raw };
+}
 
 function events(): SinkEvents & { drains: number; gones: number } {
   const e = {
@@ -200,13 +212,7 @@ describe('NodeResponseSink', () => {
   });
 
   it('a keep-alive connection serves the next request after a stream: its writes and drains are not the old stream\'s', async () => {
-    const outs: ServerResponse[] = [];
-    server = createServer((_req, res) => outs.push(res));
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    const sock = connect(port, '127.0.0.1');
-    let raw = '';
-    sock.on('data', (d) => (raw += d.toString('latin1')));
+    const { outs, sock, raw } = await rawClient();
     const waitFor = async (pred: () => boolean) => {
       for (let i = 0; i < 200 && !pred(); i++) await sleep(10);
     };
@@ -218,7 +224,7 @@ describe('NodeResponseSink', () => {
     first.write(enc('data: a\n\n'));
     first.write(enc('data: b\n\n'));
     first.end();
-    await waitFor(() => raw.includes('0\r\n\r\n'));
+    await waitFor(() => raw().includes('0\r\n\r\n'));
     sock.write('GET /2 HTTP/1.1\r\nhost: x\r\n\r\n');
     await waitFor(() => outs.length === 2);
     const ev2 = events();
@@ -227,22 +233,16 @@ describe('NodeResponseSink', () => {
     second.write(enc('data: c\n\n'));
     second.write(enc('data: d\n\n'));
     second.end();
-    await waitFor(() => raw.split('0\r\n\r\n').length === 3);
+    await waitFor(() => raw().split('0\r\n\r\n').length === 3);
     sock.destroy();
-    const bodies = raw.split('HTTP/1.1 200 OK').slice(1).map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
+    const bodies = raw().split('HTTP/1.1 200 OK').slice(1).map((r) => r.slice(r.indexOf('\r\n\r\n') + 4));
     expect(bodies).toEqual(['9\r\ndata: a\n\n\r\n9\r\ndata: b\n\n\r\n0\r\n\r\n', '9\r\ndata: c\n\n\r\n9\r\ndata: d\n\n\r\n0\r\n\r\n']);
     expect(ev1.gones + ev2.gones).toBe(0);
     expect(outs[0]!.socket === null || outs[0]!.socket.listenerCount('drain') <= 1).toBe(true);
   });
 
   it('an HTTP/1.0 client (no chunked framing) gets the frames through the response, unframed, until the connection closes', async () => {
-    const outs: ServerResponse[] = [];
-    server = createServer((_req, res) => outs.push(res));
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    const sock = connect(port, '127.0.0.1');
-    let raw = '';
-    sock.on('data', (d) => (raw += d.toString('latin1')));
+    const { outs, sock, raw } = await rawClient();
     const closed = new Promise<void>((r) => sock.once('close', () => r()));
     sock.write('GET / HTTP/1.0\r\n\r\n');
     for (let i = 0; i < 200 && outs.length === 0; i++) await sleep(10);
@@ -252,8 +252,8 @@ describe('NodeResponseSink', () => {
     sink.write(enc('data: b\n\n'));
     sink.end();
     await closed;
-    expect(raw.startsWith('HTTP/1.1 200')).toBe(true);
-    expect(raw.toLowerCase()).not.toContain('transfer-encoding');
-    expect(raw.slice(raw.indexOf('\r\n\r\n') + 4)).toBe('data: a\n\ndata: b\n\n');
+    expect(raw().startsWith('HTTP/1.1 200')).toBe(true);
+    expect(raw().toLowerCase()).not.toContain('transfer-encoding');
+    expect(raw().slice(raw().indexOf('\r\n\r\n') + 4)).toBe('data: a\n\ndata: b\n\n');
   });
 });
