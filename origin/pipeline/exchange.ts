@@ -3,7 +3,6 @@ import { PuertaError } from '../../shared/errors.ts';
 import type { Framing } from '../stream/framing.ts';
 import { runStream, type ChunkRelay, type Emit } from '../stream/stream-response.ts';
 import { openWebSink } from '../stream/web-sink.ts';
-import { fromNetworkError } from '../upstream/errors.ts';
 import type { OriginEnv } from '../types.ts';
 import type { OriginDeps } from './deps.ts';
 import { openUpstream, type OpenedUpstream, type OpenOptions } from './open-upstream.ts';
@@ -100,7 +99,7 @@ export async function jsonExchange<T>(c: Context<OriginEnv>, deps: OriginDeps, e
   } catch (err) {
     // The body broke off (reset, idle timeout, cut JSON): the upstream's failure, not ours.
     if (signal.aborted) throw clientClosed();
-    throw fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
+    throw opened.upstream.bodyFailure(err);
   } finally {
     opened.release();
     opened.res.body.destroy();

@@ -3,6 +3,7 @@ import type { UpstreamConfig } from '../config/schema.ts';
 import type { UpstreamDialect } from '../dialects/upstream/dialect.ts';
 import { upstreamDialect } from '../dialects/upstream/index.ts';
 import { dispatchRequest, type DispatchedResponse } from './dispatch-body.ts';
+import type { PuertaError } from '../../shared/errors.ts';
 import { fromNetworkError, fromUpstreamStatus } from './errors.ts';
 
 export type OpenedResponse = DispatchedResponse;
@@ -93,8 +94,13 @@ export class UpstreamClient {
       return (await res.body.json()) as T;
     } catch (err) {
       if (signal.aborted) throw signal.reason ?? err;
-      throw fromNetworkError(err, this.name, 'body', this.cfg.idleTimeoutMs);
+      throw this.bodyFailure(err);
     }
+  }
+
+  /** A response body that broke off (reset, between-bytes timeout), as the client-facing error. */
+  bodyFailure(err: unknown): PuertaError {
+    return fromNetworkError(err, this.name, 'body', this.cfg.idleTimeoutMs);
   }
 
   async close(): Promise<void> {

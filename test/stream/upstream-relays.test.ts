@@ -3,7 +3,9 @@
  * client (bytes as `data: …` frames, only the usage chunk parsed, errors typed), and both
  * engines' streams decoded into events for the other dialects.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { upstreamSchema } from '../../origin/config/schema.ts';
+import { UpstreamClient } from '../../origin/upstream/client.ts';
 import type { OpenedUpstream } from '../../origin/pipeline/open-upstream.ts';
 import type { RequestRecord } from '../../origin/pipeline/record.ts';
 import type { GenerationEvent } from '../../origin/dialects/generation.ts';
@@ -14,7 +16,10 @@ import { PuertaError } from '../../shared/errors.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const opened = { upstream: { name: 'up', cfg: { idleTimeoutMs: 1000 } } } as unknown as OpenedUpstream;
+// A real client (its pool connects to nothing here): only its name and body-failure typing are used.
+const upstream = new UpstreamClient(upstreamSchema.parse({ name: 'up', url: 'http://127.0.0.1:9', idleTimeoutMs: 1000 }));
+afterAll(() => upstream.close());
+const opened = { upstream } as unknown as OpenedUpstream;
 const record = () => ({ requestId: 'r' }) as RequestRecord;
 
 function relay(includeUsage: boolean) {

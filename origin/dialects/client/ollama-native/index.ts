@@ -16,7 +16,7 @@ import { chargeUsage, type RequestRecord } from '../../../pipeline/record.ts';
 import type { RouteEntry } from '../../../../shared/routes.ts';
 import { alreadyFramed, type ChunkRelay, type Emit } from '../../../stream/stream-response.ts';
 import { ndjsonFraming } from '../../../stream/framing.ts';
-import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
+import { upstreamFailures } from '../../../upstream/errors.ts';
 import type { UpstreamConfig } from '../../../config/schema.ts';
 import type { OriginEnv } from '../../../types.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../../../retrieval/chat-hook.ts';
@@ -153,7 +153,7 @@ function relayRaw(rec: RequestRecord) {
       },
       fail(err) {
         if (lineOpen) emit(NEWLINE);
-        return fromNetworkError(err, opened.upstream.name, 'body', opened.upstream.cfg.idleTimeoutMs);
+        return opened.upstream.bodyFailure(err);
       },
     };
   };

@@ -2,7 +2,7 @@
 import { NdjsonSplitter } from '../../../stream/ndjson-splitter.ts';
 import type { EventDecoder, OnEvent } from '../dialect.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
-import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
+import { upstreamFailures } from '../../../upstream/errors.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../generation.ts';
 import type { OllamaChatChunk, OllamaLogprob, OllamaToolCall } from './types.ts';
 
@@ -73,7 +73,7 @@ export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
       if (last !== null && onLine(last)) return;
       throw upstreamFailures.truncated(name);
     },
-    fail: (err) => fromNetworkError(err, name, 'body', opened.upstream.cfg.idleTimeoutMs),
+    fail: (err) => opened.upstream.bodyFailure(err),
   };
 }
 

@@ -2,7 +2,7 @@ import { DONE_FRAME } from '../../../../shared/sse.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
 import { chargeUsage, type RequestRecord } from '../../../pipeline/record.ts';
 import type { ChunkRelay, Emit } from '../../../stream/stream-response.ts';
-import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
+import { upstreamFailures } from '../../../upstream/errors.ts';
 import { chunkError, OpenAiSseReader, parseChunk } from './sse-chunks.ts';
 
 const encoder = new TextEncoder();
@@ -75,7 +75,7 @@ export function relayOpenAi(opened: OpenedUpstream, emit: Emit, { includeUsage, 
     end() {
       throw upstreamFailures.truncated(name);
     },
-    fail: (err) => fromNetworkError(err, name, 'body', opened.upstream.cfg.idleTimeoutMs),
+    fail: (err) => opened.upstream.bodyFailure(err),
   };
 }
 

@@ -1,6 +1,6 @@
 /** An OpenAI-compatible engine's answer (SSE chunks or one JSON) as GenerationEvents and results. */
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
-import { fromNetworkError, upstreamFailures } from '../../../upstream/errors.ts';
+import { upstreamFailures } from '../../../upstream/errors.ts';
 import type { EventDecoder, OnEvent } from '../dialect.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type ToolCall, type Usage } from '../../generation.ts';
 import { chunkError, OpenAiSseReader, parseChunk, type WireChunk } from './sse-chunks.ts';
@@ -66,7 +66,7 @@ export function openaiDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
     end() {
       throw upstreamFailures.truncated(name);
     },
-    fail: (err) => fromNetworkError(err, name, 'body', opened.upstream.cfg.idleTimeoutMs),
+    fail: (err) => opened.upstream.bodyFailure(err),
   };
 }
 
