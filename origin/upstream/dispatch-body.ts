@@ -153,10 +153,7 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
    * consumer still attached gets the error (the reason, or an abort error).
    */
   destroy(reason?: unknown): void {
-    if (this.tail !== undefined) {
-      clearTimeout(this.tail);
-      this.tail = undefined;
-    } else if (this.released) return;
+    if (!this.clearTail() && this.released) return;
     this.released = true;
     this.held = null;
     const err = reason ?? new Error('the upstream body was let go before its end');
@@ -217,6 +214,14 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
     this.told = true;
     this.held = null;
     this.consumer!.error(err);
+  }
+
+  /** Stops the grace timer of a body let go after its answer; true when one was running. */
+  private clearTail(): boolean {
+    if (this.tail === undefined) return false;
+    clearTimeout(this.tail);
+    this.tail = undefined;
+    return true;
   }
 
   private settle(): void {
@@ -293,19 +298,13 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.upstream = Upstream.Ended;
-    if (this.tail !== undefined) {
-      clearTimeout(this.tail);
-      this.tail = undefined;
-    }
+    this.clearTail();
     this.settle();
     if (this.consumer !== null && !this.paused && this.held === null) this.tellEnd();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    if (this.tail !== undefined) {
-      clearTimeout(this.tail);
-      this.tail = undefined;
-    }
+    this.clearTail();
     if (this.upstream === Upstream.Open) {
       this.upstream = Upstream.Failed;
       this.failure = err;
