@@ -20,6 +20,8 @@ export class UpstreamClient {
   readonly cfg: UpstreamConfig;
   private readonly pool: Pool;
   private readonly baseHeaders: Record<string, string>;
+  /** The URL's path prefix (an engine behind a path), parsed once rather than per request. */
+  private readonly basePath: string;
   /** Requests sent and not yet finished; routing prefers the replica with the fewest. */
   outstanding = 0;
   /** Called once per request when it is over (answered, failed or let go). */
@@ -32,6 +34,7 @@ export class UpstreamClient {
     this.name = cfg.name;
     this.dialect = upstreamDialect(cfg.kind);
     const url = new URL(cfg.url);
+    this.basePath = url.pathname.replace(/\/$/, '');
     this.pool = new Pool(url.origin, {
       connect: { timeout: cfg.connectTimeoutMs },
       headersTimeout: cfg.firstByteTimeoutMs,
@@ -45,8 +48,7 @@ export class UpstreamClient {
   }
 
   private path(p: string): string {
-    const base = new URL(this.cfg.url).pathname.replace(/\/$/, '');
-    return base + p;
+    return this.basePath + p;
   }
 
   /**

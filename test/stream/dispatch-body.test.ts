@@ -330,6 +330,22 @@ describe('the dispatch-fed upstream body', () => {
     expect(up.connections()).toBe(1);
   });
 
+  it('an engine behind a path prefix gets every request under it (the configured URL\'s path, trailing slash or not)', async () => {
+    const paths: string[] = [];
+    const up = await start((req, res) => {
+      paths.push(req.url ?? '');
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+    for (const prefix of ['/engine', '/engine/']) {
+      const c = upstreamClient(`${up.url}${prefix}`);
+      await c.json('GET', '/api/tags', undefined, new AbortController().signal);
+      await c.close();
+      client = undefined;
+    }
+    expect(paths).toEqual(['/engine/api/tags', '/engine/api/tags']);
+  });
+
   it('a signal already aborted, or aborted while connecting, fails the open with its reason and leaves nothing outstanding', async () => {
     const up = await start((_req, res) => res.end('{}'));
     const c = upstreamClient(up.url);
