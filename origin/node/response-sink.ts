@@ -1,11 +1,8 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { OpenSink, SinkEvents, StreamSink } from '../stream/sink.ts';
+import { SINK_HIGH_WATER_BYTES, type OpenSink, type SinkEvents, type StreamSink } from '../stream/sink.ts';
 import { writeChunk } from './chunked-write.ts';
-
-/** Frames written before the head went out wait here; past this, writes report a full buffer. */
-const PENDING_HIGH_WATER_BYTES = 64 * 1024;
 
 /**
  * A stream written straight to Node's ServerResponse: no WHATWG stream between the relay and the
@@ -16,6 +13,7 @@ const PENDING_HIGH_WATER_BYTES = 64 * 1024;
 export class NodeResponseSink implements StreamSink {
   /** The Response the handler was given by open(); the adapter compares it with the app's answer. */
   response: Response | undefined;
+  /** Frames written before the head went out; past SINK_HIGH_WATER_BYTES, writes report a full buffer. */
   private pending: Uint8Array[] | null = [];
   private pendingBytes = 0;
   private ended = false;
@@ -60,7 +58,7 @@ export class NodeResponseSink implements StreamSink {
     }
     pending.push(frame);
     this.pendingBytes += frame.byteLength;
-    return this.pendingBytes < PENDING_HIGH_WATER_BYTES;
+    return this.pendingBytes < SINK_HIGH_WATER_BYTES;
   }
 
   end(): void {
@@ -112,7 +110,7 @@ export class NodeResponseSink implements StreamSink {
     const out = this.out;
     out.writeHead(res.status, nodeHeaders(res.headers));
     const pending = this.pending!;
-    const wasFull = this.pendingBytes >= PENDING_HIGH_WATER_BYTES;
+    const wasFull = this.pendingBytes >= SINK_HIGH_WATER_BYTES;
     this.pending = null;
     this.pendingBytes = 0;
     out.on('drain', this.events.drain);

@@ -5,6 +5,12 @@
  * runtime (and for `app.request()`).
  */
 
+/**
+ * Unread bytes a sink holds for a slow client before `write` reports a full buffer (the stream
+ * then pauses its upstream read); both sinks' own buffers use it.
+ */
+export const SINK_HIGH_WATER_BYTES = 64 * 1024;
+
 /** What the sink tells the stream about its client. */
 export interface SinkEvents {
   /** The client read what was buffered: a write that returned false may be followed by more. */

@@ -1,7 +1,4 @@
-import type { OpenSink, SinkEvents, StreamSink } from './sink.ts';
-
-/** A slow reader holds back at most this many unread bytes before writes report a full buffer. */
-const HIGH_WATER_BYTES = 64 * 1024;
+import { SINK_HIGH_WATER_BYTES, type OpenSink, type SinkEvents, type StreamSink } from './sink.ts';
 
 /**
  * The portable sink: a WHATWG ReadableStream as the Response body, for runtimes other than Node
@@ -24,7 +21,7 @@ class WebStreamSink implements StreamSink {
           events.gone();
         },
       },
-      { highWaterMark: HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength },
+      { highWaterMark: SINK_HIGH_WATER_BYTES, size: (chunk) => chunk.byteLength },
     );
   }
 
