@@ -28,31 +28,23 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-async function viaUndici(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-  const ac = new AbortController();
-  res.once('close', () => ac.abort());
-  const up = await request(new URL(req.url!, upstream), { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: undiciAgent, signal: ac.signal });
-  res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'text/event-stream') });
-  up.body.on('data', (c: Buffer) => res.write(c));
-  up.body.once('end', () => res.end());
-  up.body.on('error', () => res.destroy());
-}
-
 /** After the head: the chunk as one pre-framed HTTP chunk on the socket, as the origin writes it. */
 function writeFramed(res: ServerResponse, socket: Socket | null, chunk: Buffer): void {
   if (socket) writeChunk(socket, chunk);
   else res.write(chunk);
 }
 
-/** undici's body Readable, each read written to the socket as one pre-framed HTTP chunk. */
-async function viaUndiciRaw(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+/** undici's body Readable; `preFramed`: each read written to the socket as one pre-framed HTTP chunk, else through res.write. */
+async function viaUndici(req: IncomingMessage, res: ServerResponse, body: Buffer, preFramed: boolean): Promise<void> {
   const ac = new AbortController();
   res.once('close', () => ac.abort());
   const up = await request(new URL(req.url!, upstream), { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: undiciAgent, signal: ac.signal });
   res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'text/event-stream') });
-  res.flushHeaders();
-  const socket = res.chunkedEncoding ? res.socket : null;
-  up.body.on('data', (c: Buffer) => writeFramed(res, socket, c));
+  if (preFramed) {
+    res.flushHeaders();
+    const socket = res.chunkedEncoding ? res.socket : null;
+    up.body.on('data', (c: Buffer) => writeFramed(res, socket, c));
+  } else up.body.on('data', (c: Buffer) => res.write(c));
   up.body.once('end', () => res.end());
   up.body.on('error', () => res.destroy());
 }
@@ -107,8 +99,8 @@ const tcp = createTcpServer((down) => {
 
 const relays: Record<string, (req: IncomingMessage, res: ServerResponse, body: Buffer) => unknown> = {
   http: viaHttp,
-  undici: viaUndici,
-  'undici-raw': viaUndiciRaw,
+  undici: (req, res, body) => viaUndici(req, res, body, false),
+  'undici-raw': (req, res, body) => viaUndici(req, res, body, true),
   dispatch: viaDispatch,
 };
 const relay = relays[kind];
