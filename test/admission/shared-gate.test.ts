@@ -188,6 +188,23 @@ describe('slots shared through Redis: order of grants across replicas', () => {
       await expect.poll(tenantCounts).toEqual({});
     });
 
+    it('after a Redis restart the replicas re-assert their leases with their tenants: the share holds again, and comes back to zero', { timeout: 20_000 }, async () => {
+      const [a, b] = replicas({ defaultSlots: 4, leaseTtlMs: 1_000 });
+      const order: string[] = [];
+      const held = [await take(a, 'f0', order, { tenant: 'flood', via: 'key' }), await take(b, 'f1', order, { tenant: 'flood', via: 'key' })];
+      await redis.restart();
+      // Redis came back empty; the leases are re-asserted by the replicas that hold them.
+      await expect.poll(tenantCounts, { timeout: 10_000 }).toEqual({ flood: 2, '(requests)': 2 });
+      await expect.poll(() => [a, b].map((c) => c.snapshot()[0]!.scope), { timeout: 10_000 }).toEqual(['redis', 'redis']);
+      const third = take(a, 'f2', order, { tenant: 'flood', via: 'key' });
+      await settle();
+      expect(order).toEqual(['f0', 'f1']);
+      held.shift()!();
+      held.push(await third);
+      for (const r of held) r();
+      await expect.poll(tenantCounts).toEqual({});
+    });
+
     it('a lapsed lease (a replica that died holding its tenant’s share) gives the share back', async () => {
       const [a, b] = replicas({ defaultSlots: 2, leaseTtlMs: 1_000 });
       const order: string[] = [];
