@@ -159,9 +159,9 @@ export class Gate {
       w.timer = setTimeout(() => {
         if (!this.dequeue(w)) return;
         this.stats.rejectedWaitLimit++;
-        const held = this.tenantHeld.get(tenant) ?? 0;
-        const why = this.room(w) ? '' : `; tenant '${tenant}' holds ${held} of them, the most one tenant may hold at once (admission.tenantShare)`;
-        reject(this.busy('queue_wait_exceeded', `this request waited ${limit} ms for one of its ${this.s.slots} slots (the queue wait limit; ${this.queued} still waiting${why})`));
+        // Still at its share: what kept it waiting was its own tenant's streams, not a busy model.
+        if (!this.room(w)) reject(shareExceeded(this.s.label, tenant, w.cap, this.s.slots, limit, this.holdMsAvg));
+        else reject(this.busy('queue_wait_exceeded', `this request waited ${limit} ms for one of its ${this.s.slots} slots (the queue wait limit; ${this.queued} still waiting)`));
       }, limit);
       signal.addEventListener('abort', w.onAbort, { once: true });
       if (!this.room(w)) this.stats.heldBackByTenantCap++;
@@ -249,6 +249,22 @@ export class Gate {
   private busy(code: string, why: string): PuertaError {
     return busyError(this.s.label, code, why, this.queued, this.s.slots, this.holdMsAvg);
   }
+}
+
+/**
+ * The 429 of a request that waited its whole wait limit while its tenant held its share of the
+ * slots: the tenant's own requests kept it out, and one of them ending lets the next in.
+ */
+export function shareExceeded(label: string, tenant: string, cap: number, slots: number, waitedMs: number, holdMs: number): PuertaError {
+  const retryAfter = Math.min(60, Math.max(1, Math.ceil(holdMs / 1000)));
+  return new PuertaError({
+    status: 429,
+    type: 'rate_limit_error',
+    code: 'tenant_share_exceeded',
+    message: `tenant '${tenant}' holds ${cap} of the ${slots} slots of ${label}, the most one tenant may hold at once (admission.tenantShare); this request waited ${waitedMs} ms (the queue wait limit) for one of them to end; retry after ${retryAfter} s`,
+    retryAfter,
+    retryable: true,
+  });
 }
 
 /** The 503 of a busy model, with a Retry-After of the turns the queue ahead of it needs. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PriorityClass } from '../pipeline/admission.ts';
-import { busyError, tenantCap, type Gate, type GateStats } from './gate.ts';
+import { busyError, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
 import type { SharedSlots } from './shared-slots.ts';
 
 export interface SharedGateSettings {
@@ -31,6 +31,8 @@ interface RemoteWaiter {
   queuedAt: number;
   /** Its enqueue script is on the way; a grant message can overtake the script's answer. */
   sending: boolean;
+  /** Redis last said its tenant holds its share (it waits for one of its own slots, not for the model). */
+  heldBack: boolean;
   grantSeen: boolean;
   done: boolean;
   resolve: (release: () => void) => void;
@@ -134,6 +136,7 @@ export class SharedGate {
         id: this.slots.newId(),
         queuedAt: Date.now(),
         sending: true,
+        heldBack: false,
         grantSeen: false,
         done: false,
         resolve,
@@ -160,8 +163,9 @@ export class SharedGate {
     w.sending = true;
     const s = this.settings;
     this.slots.scripts.puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight, ownerOf(w)).then(
-      ([status, , waiting]) => {
+      ([status, , waiting, heldBack]) => {
         w.sending = false;
+        w.heldBack = heldBack === 1;
         this.slots.ok();
         if (w.done) {
           // Given up or moved to the local share while the answer was on its way.
@@ -180,8 +184,12 @@ export class SharedGate {
         w.timer ??= setTimeout(() => {
           if (w.done) return;
           this.local.stats.rejectedWaitLimit++;
-          const capped = w.charge > 0 ? `; one tenant may hold at most ${w.cap} of them at once (admission.tenantShare)` : '';
-          this.giveUp(w, busyError(s.label, 'queue_wait_exceeded', `this request waited ${limit} ms for one of its ${s.slots} slots (the queue wait limit; ${this.queued - 1} still waiting here${capped})`, this.queued, s.slots, this.local.holdMs));
+          this.giveUp(
+            w,
+            w.heldBack
+              ? shareExceeded(s.label, w.tenant, w.cap, s.slots, limit, this.local.holdMs)
+              : busyError(s.label, 'queue_wait_exceeded', `this request waited ${limit} ms for one of its ${s.slots} slots (the queue wait limit; ${this.queued - 1} still waiting here)`, this.queued, s.slots, this.local.holdMs),
+          );
         }, Math.max(0, limit - (Date.now() - w.queuedAt)));
       },
       (err: unknown) => {
@@ -269,6 +277,7 @@ export class SharedGate {
     waiting.forEach((w, i) => {
       if (w.done || w.sending) return;
       if (states[i] === 1) this.grant(w);
+      else if (states[i] === 0 || states[i] === 3) w.heldBack = states[i] === 3;
       // Redis lost the queue (a restart without persistence): queue again, at the back of its tenant's turn.
       else if (states[i] === 2) this.enqueue(w);
     });

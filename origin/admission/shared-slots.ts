@@ -8,7 +8,7 @@ import type { SharedGate } from './shared-gate.ts';
 type Arg = string | number;
 
 interface SlotScripts {
-  puertaSlotAcquire(...args: Arg[]): Promise<[number, number, number]>;
+  puertaSlotAcquire(...args: Arg[]): Promise<[number, number, number, number?]>;
   puertaSlotLeave(...args: Arg[]): Promise<number>;
   puertaSlotSweep(...args: Arg[]): Promise<number[]>;
   puertaSlotRenew(...args: Arg[]): Promise<number>;

@@ -147,7 +147,8 @@ end
  * Idempotent per id (a replica may send it again when an answer timed out).
  * ARGV 7 id, 8 tenant, 9 class ('i' | 'b'), 10 max queue, 11 slots it occupies, 12 owner
  * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise).
- * → { 1 granted | 0 queued | -1 queue full, slots held, waiting }
+ * → { 1 granted | 0 queued | -1 queue full, slots held, waiting, 1 if queued because its tenant
+ * holds its share }
  */
 export const SLOT_ACQUIRE_LUA = `${DISPATCH}
 local id = ARGV[7]
@@ -202,7 +203,8 @@ redis.call('HSET', tags, tenant, tag)
 redis.call('ZADD', q, tag, id)
 redis.call('ZADD', KEYS[2], now + ttl, id)
 touch()
-return { 0, h, nI + nB + 1 }
+if room(o) then return { 0, h, nI + nB + 1, 0 } end
+return { 0, h, nI + nB + 1, 1 }
 `;
 
 /**
@@ -221,7 +223,8 @@ return queued
 /**
  * Periodic pass of a replica with waiters: reaps lapsed leases, grants, keeps this replica's
  * waiters alive, and says where each stands. ARGV 7.. waiter ids.
- * → per id: 1 granted (holds a lease), 0 still queued, 2 unknown (Redis lost it: re-enqueue).
+ * → per id: 1 granted (holds a lease), 0 still queued, 3 still queued because its tenant holds its
+ * share, 2 unknown (Redis lost it: re-enqueue).
  */
 export const SLOT_SWEEP_LUA = `${DISPATCH}
 dispatch()
@@ -231,7 +234,7 @@ for i = 7, #ARGV do
   if redis.call('ZSCORE', KEYS[1], id) then
     out[#out + 1] = 1
   elseif redis.call('ZADD', KEYS[2], 'XX', 'CH', now + ttl, id) == 1 or redis.call('ZSCORE', KEYS[2], id) then
-    out[#out + 1] = 0
+    if room(ownerOf(id)) then out[#out + 1] = 0 else out[#out + 1] = 3 end
   else
     out[#out + 1] = 2
   end

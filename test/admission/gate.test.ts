@@ -178,9 +178,9 @@ describe('admission gate', () => {
       ctl.abort(new Error('client left'));
       await expect(gone).rejects.toThrow('client left');
       const e = (await timedOut) as Error;
-      // The refusal says why it waited: the tenant's share, not a busy model.
-      expect(e).toMatchObject({ status: 503, code: 'queue_wait_exceeded' });
-      expect(e.message).toMatch(/tenant 'a' holds 1 of them, the most one tenant may hold at once \(admission.tenantShare\)/);
+      // The refusal says why it waited: its own tenant's share, not a busy model (that is a 503).
+      expect(e).toMatchObject({ status: 429, type: 'rate_limit_error', code: 'tenant_share_exceeded', retryable: true });
+      expect(e.message).toMatch(/tenant 'a' holds 1 of the 2 slots of model 'm' on upstream 'u', the most one tenant may hold at once \(admission.tenantShare\); this request waited 50 ms/);
       held();
       held();
       expect([g.active, g.queued, g.heldByTenant()]).toEqual([0, 0, {}]);

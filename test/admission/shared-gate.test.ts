@@ -205,6 +205,18 @@ describe('slots shared through Redis: order of grants across replicas', () => {
       await expect.poll(tenantCounts).toEqual({});
     });
 
+    it('past the wait limit, a request kept out by its own tenant’s share gets 429 tenant_share_exceeded; one kept out by a busy model a 503', async () => {
+      const [a, b] = replicas({ defaultSlots: 2, queueWaitMs: 700 });
+      const order: string[] = [];
+      const flood = await take(a, 'flood0', order, { tenant: 'flood', via: 'key' });
+      await expect(take(b, 'flood1', order, { tenant: 'flood', via: 'key' })).rejects.toMatchObject({ status: 429, type: 'rate_limit_error', code: 'tenant_share_exceeded' });
+      const calm = await take(b, 'calm0', order, { tenant: 'calm', via: 'key' });
+      await expect(take(a, 'calm1', order, { tenant: 'other', via: 'key' })).rejects.toMatchObject({ status: 503, code: 'queue_wait_exceeded' });
+      flood();
+      calm();
+      await expect.poll(tenantCounts).toEqual({});
+    });
+
     it('a lapsed lease (a replica that died holding its tenant’s share) gives the share back', async () => {
       const [a, b] = replicas({ defaultSlots: 2, leaseTtlMs: 1_000 });
       const order: string[] = [];

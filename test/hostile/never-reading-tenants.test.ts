@@ -124,6 +124,24 @@ describe('never-reading clients pin at most their tenant’s share of a model (d
     count.held += stalled.length;
   });
 
+  it('a request that waits its whole QUEUE_WAIT_MS behind its own tenant’s share gets 429 in its dialect, naming the share', { timeout: 30_000 }, async () => {
+    const o = await keysOrigin({ admission: { queueWaitMs: 500 } });
+    const stalled = PATHS.slice(0, 2).map((p) => neverReads(o.url, keys.open, p));
+    await expect.poll(() => gate(o.url), { timeout: 10_000 }).toMatchObject({ heldByTenant: { 'open-co': 2 } });
+    const r = await fetch(`${o.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': keys.open },
+      body: JSON.stringify({ model: MODEL, stream: true, max_tokens: 64, messages: [{ role: 'user', content: 'hola' }] }),
+    });
+    expect(r.status).toBe(429);
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const body = (await r.json()) as { type: string; error: { type: string; message: string } };
+    expect(body).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    expect(body.error.message).toMatch(/tenant 'open-co' holds 2 of the 4 slots of model 'llama3.2:3b'.*admission\.tenantShare/);
+    for (const s of stalled) s.destroy();
+    await expect.poll(() => gate(o.url), { timeout: 10_000 }).toMatchObject({ active: 0, queued: 0, heldByTenant: {} });
+  });
+
   describe('two origin replicas sharing the slots through Redis', () => {
     let redis: RedisServer;
     beforeAll(async () => {
