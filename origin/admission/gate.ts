@@ -35,8 +35,8 @@ export interface GateStats {
   rejectedQueueFull: number;
   rejectedWaitLimit: number;
   cancelledWhileQueued: number;
-  /** Waiters passed over at least once because their tenant held its share of the slots. */
-  heldBackByTenantCap: number;
+  /** Requests queued because their tenant already held its share of the slots when they came. */
+  queuedOverTenantShare: number;
   waitMsTotal: number;
   waitMsMax: number;
 }
@@ -75,7 +75,7 @@ export class Gate {
   private holdMsAvg = 1_000;
   /** Slots each capped tenant holds here. */
   private readonly tenantHeld = new Map<string, number>();
-  readonly stats: GateStats = { admitted: 0, queuedAdmitted: 0, rejectedQueueFull: 0, rejectedWaitLimit: 0, cancelledWhileQueued: 0, heldBackByTenantCap: 0, waitMsTotal: 0, waitMsMax: 0 };
+  readonly stats: GateStats = { admitted: 0, queuedAdmitted: 0, rejectedQueueFull: 0, rejectedWaitLimit: 0, cancelledWhileQueued: 0, queuedOverTenantShare: 0, waitMsTotal: 0, waitMsMax: 0 };
 
   constructor(readonly s: GateSettings) {}
 
@@ -164,7 +164,7 @@ export class Gate {
         else reject(this.busy('queue_wait_exceeded', `this request waited ${limit} ms for one of its ${this.s.slots} slots (the queue wait limit; ${this.queued} still waiting)`));
       }, limit);
       signal.addEventListener('abort', w.onAbort, { once: true });
-      if (!this.room(w)) this.stats.heldBackByTenantCap++;
+      if (!this.room(w)) this.stats.queuedOverTenantShare++;
       (cls === 'interactive' ? this.interactive : this.batch).push(w);
     });
   }

@@ -181,6 +181,7 @@ export class SharedGate {
           return;
         }
         const limit = s.waitMs[w.cls];
+        if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
         w.timer ??= setTimeout(() => {
           if (w.done) return;
           this.local.stats.rejectedWaitLimit++;

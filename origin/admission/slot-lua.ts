@@ -163,7 +163,9 @@ local h = held()
 if redis.call('ZSCORE', KEYS[1], id) then return { 1, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]) } end
 if redis.call('ZSCORE', KEYS[3], id) or redis.call('ZSCORE', KEYS[4], id) then
   redis.call('ZADD', KEYS[2], now + ttl, id)
-  return { 0, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]) }
+  local back = 0
+  if not room(ownerOf(id)) then back = 1 end
+  return { 0, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]), back }
 end
 -- Ahead of it: a waiter of this class or above that may run (capped tenants' waiters do not count).
 local ahead = head(KEYS[3], 'gvI') ~= nil
@@ -203,8 +205,9 @@ redis.call('HSET', tags, tenant, tag)
 redis.call('ZADD', q, tag, id)
 redis.call('ZADD', KEYS[2], now + ttl, id)
 touch()
-if room(o) then return { 0, h, nI + nB + 1, 0 } end
-return { 0, h, nI + nB + 1, 1 }
+local back = 0
+if not room(o) then back = 1 end
+return { 0, h, nI + nB + 1, back }
 `;
 
 /**

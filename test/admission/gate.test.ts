@@ -140,7 +140,7 @@ describe('admission gate', () => {
       await tick();
       expect([g.active, g.queued, a3]).toEqual([4, 1, false]);
       expect(g.heldByTenant()).toEqual({ a: 2, b: 2 });
-      expect(g.stats.heldBackByTenantCap).toBe(1);
+      expect(g.stats.queuedOverTenantShare).toBe(1);
       // Another tenant's slot coming back does not let 'a' past its cap…
       b1();
       await tick();
