@@ -45,6 +45,16 @@ export const admissionConfigSchema = z
     interactiveWeight: z.coerce.number().int().min(1).default(8),
     /** Slots of each model that batch work never takes, kept for interactive requests. */
     reserveInteractive: z.coerce.number().int().min(0).default(0),
+    /**
+     * Largest share of one slot pool (a model, or a model group) that one tenant may hold at once:
+     * floor(slots × share), at least 1; 1 turns the cap off. A tenant's requests beyond it wait in
+     * the queue (keepalives flowing) while other tenants take the free slots, so one tenant's
+     * clients (never-reading streams included) cannot pin every slot of a model. Requests of
+     * `auth.mode: none` (one tenant for every caller) are never capped.
+     */
+    defaultTenantShare: z.coerce.number().positive().max(1).default(0.5),
+    /** Tenant id → its share when it differs from defaultTenantShare (e.g. {"batch-co": 1}). */
+    tenantShare: z.record(z.string().min(1), z.coerce.number().positive().max(1)).default({}),
     /** Tenant id → priority class for all its requests (a batch tenant cannot raise itself by header). */
     tenantPriority: z.record(z.string().min(1), priority).default({}),
     /**
@@ -74,6 +84,7 @@ export const ADMISSION_ENV: ReadonlyArray<readonly [env: string, path: string]> 
   ['QUEUE_WAIT_MS', 'admission.queueWaitMs'],
   ['BATCH_QUEUE_WAIT_MS', 'admission.batchQueueWaitMs'],
   ['ADMISSION_RESERVE_INTERACTIVE', 'admission.reserveInteractive'],
+  ['ADMISSION_TENANT_SHARE', 'admission.defaultTenantShare'],
   ['ADMISSION_SCOPE', 'admission.scope'],
   ['ORIGIN_REPLICAS', 'admission.replicas'],
   ['ADMISSION_LEASE_TTL_MS', 'admission.leaseTtlMs'],

@@ -16,6 +16,8 @@ export interface GateSnapshot {
   queuedInteractive: number;
   queuedBatch: number;
   stats: GateStats;
+  /** Slots each capped tenant holds through this replica (admission.tenantShare). */
+  heldByTenant: Record<string, number>;
   waitingByTenant: { interactive: Record<string, number>; batch: Record<string, number> };
 }
 
@@ -91,7 +93,16 @@ export class AdmissionController implements Admission {
   }
 
   acquire(req: AdmissionRequest): Promise<() => void> {
-    return this.gateFor(req.upstream, req.model).acquire(req.tenant.id, req.priority, req.signal, req.slots);
+    return this.gateFor(req.upstream, req.model).acquire(req.tenant.id, req.priority, req.signal, req.slots, this.shareOf(req.tenant));
+  }
+
+  /**
+   * The share of a pool's slots one tenant may hold at once. Without auth (`none`) every caller is
+   * the one tenant `anonymous`: a cap would only leave slots idle, so there is none.
+   */
+  private shareOf(tenant: AdmissionRequest['tenant']): number {
+    if (tenant.via === 'none') return 1;
+    return this.cfg.tenantShare[tenant.id] ?? this.cfg.defaultTenantShare;
   }
 
   snapshot(): GateSnapshot[] {
@@ -105,6 +116,7 @@ export class AdmissionController implements Admission {
       queuedInteractive: gate.queuedBy('interactive'),
       queuedBatch: gate.queuedBy('batch'),
       stats: { ...gate.stats },
+      heldByTenant: gate.heldByTenant(),
       waitingByTenant: gate.waitingTenants(),
     }));
   }

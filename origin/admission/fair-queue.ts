@@ -20,16 +20,26 @@ export class FairQueue<W extends { tenant: string }> {
     this.size++;
   }
 
-  /** The waiter `shift()` would return, left in place. */
-  peek(): W | undefined {
-    const tenant = this.ring[0];
-    return tenant === undefined ? undefined : this.byTenant.get(tenant)![0];
+  /**
+   * The turn `shift(ok)` would take: the first tenant in turn order whose next waiter passes `ok`
+   * (a tenant at its cap is passed over, keeping its place in the order). -1: none.
+   */
+  private turn(ok?: (w: W) => boolean): number {
+    if (!ok) return this.ring.length > 0 ? 0 : -1;
+    return this.ring.findIndex((t) => ok(this.byTenant.get(t)![0]!));
   }
 
-  /** Next waiter by turn; its tenant moves to the back of the order if it has more waiting. */
-  shift(): W | undefined {
-    const tenant = this.ring.shift();
-    if (tenant === undefined) return undefined;
+  /** The waiter `shift(ok)` would return, left in place. */
+  peek(ok?: (w: W) => boolean): W | undefined {
+    const i = this.turn(ok);
+    return i < 0 ? undefined : this.byTenant.get(this.ring[i]!)![0];
+  }
+
+  /** Next waiter by turn (of those passing `ok`); its tenant moves to the back of the order if it has more waiting. */
+  shift(ok?: (w: W) => boolean): W | undefined {
+    const i = this.turn(ok);
+    if (i < 0) return undefined;
+    const tenant = this.ring.splice(i, 1)[0]!;
     const q = this.byTenant.get(tenant)!;
     const w = q.shift()!;
     this.size--;

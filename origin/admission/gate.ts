@@ -7,6 +7,10 @@ interface Waiter {
   cls: PriorityClass;
   /** Slots this request occupies (an embedding batch runs one engine sequence per input). */
   weight: number;
+  /** Slots counted against its tenant's cap (0: the tenant is not capped). */
+  charge: number;
+  /** Most slots its tenant may hold at once (Infinity: no cap). */
+  cap: number;
   enqueuedAt: number;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -31,8 +35,25 @@ export interface GateStats {
   rejectedQueueFull: number;
   rejectedWaitLimit: number;
   cancelledWhileQueued: number;
+  /** Requests queued because their tenant already held its share of the slots when they came. */
+  queuedOverTenantShare: number;
   waitMsTotal: number;
   waitMsMax: number;
+}
+
+/**
+ * Most slots of a pool of `slots` one tenant may hold at once: its share of them, rounded down,
+ * at least 1 (a one-slot model is one tenant's at a time). A share of 1 is no cap at all.
+ */
+export function tenantCap(slots: number, share: number): number {
+  return share >= 1 ? Infinity : Math.max(1, Math.floor(slots * share));
+}
+
+/** What a request counts against its tenant's cap. */
+interface TenantCharge {
+  tenant: string;
+  charge: number;
+  cap: number;
 }
 
 /**
@@ -42,6 +63,8 @@ export interface GateStats {
  * `active` counts slots in use: a request of weight n (a batch the engine runs as n sequences)
  * holds n of them, and a waiting one is admitted in its turn once n are free (the queue keeps its
  * order, so a large batch is delayed by smaller ones behind it only until its turn, never skipped).
+ * A capped tenant holds at most its cap of them (`tenantCap`); while it does, its waiters are
+ * passed over and keep their turn, so other tenants take the free slots.
  */
 export class Gate {
   active = 0;
@@ -50,7 +73,9 @@ export class Gate {
   private streak = 0;
   /** Moving average of how long a slot is held, for Retry-After. */
   private holdMsAvg = 1_000;
-  readonly stats: GateStats = { admitted: 0, queuedAdmitted: 0, rejectedQueueFull: 0, rejectedWaitLimit: 0, cancelledWhileQueued: 0, waitMsTotal: 0, waitMsMax: 0 };
+  /** Slots each capped tenant holds here. */
+  private readonly tenantHeld = new Map<string, number>();
+  readonly stats: GateStats = { admitted: 0, queuedAdmitted: 0, rejectedQueueFull: 0, rejectedWaitLimit: 0, cancelledWhileQueued: 0, queuedOverTenantShare: 0, waitMsTotal: 0, waitMsMax: 0 };
 
   constructor(readonly s: GateSettings) {}
 
@@ -70,20 +95,44 @@ export class Gate {
     return { interactive: this.interactive.tenants(), batch: this.batch.tenants() };
   }
 
+  /** Slots each capped tenant holds here now (for the admin view). */
+  heldByTenant(): Record<string, number> {
+    return Object.fromEntries(this.tenantHeld);
+  }
+
+  /** Whether the request's tenant may take `charge` more slots without passing its cap. */
+  private readonly room = (r: TenantCharge): boolean => r.charge === 0 || (this.tenantHeld.get(r.tenant) ?? 0) + r.charge <= r.cap;
+
+  private charge(tenant: string, n: number): void {
+    if (n === 0) return;
+    const left = (this.tenantHeld.get(tenant) ?? 0) + n;
+    if (left > 0) this.tenantHeld.set(tenant, left);
+    else this.tenantHeld.delete(tenant);
+  }
+
   private capFor(cls: PriorityClass): number {
     return cls === 'interactive' ? this.s.slots : Math.max(1, this.s.slots - this.s.reserveInteractive);
   }
 
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1): Promise<() => void> {
+  /**
+   * `share`: of these slots, the most the tenant may hold at once (1: no cap; see tenantCap). An
+   * embedding batch wider than the cap still runs (on as many slots as it needs, when its tenant
+   * holds none), and counts as the whole cap while it does.
+   */
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
     // More than the class may ever hold would wait forever: such a request takes all it may have.
     const weight = Math.max(1, Math.min(slots, this.capFor(cls)));
-    // Nobody of this class or above waits and the slots are free: straight in, no allocation but the release.
-    const ahead = cls === 'interactive' ? this.interactive.size : this.interactive.size + this.batch.size;
-    if (ahead === 0 && this.active + weight <= this.capFor(cls)) {
+    const cap = tenantCap(this.s.slots, share);
+    const mine: TenantCharge = { tenant, cap, charge: cap === Infinity ? 0 : Math.min(weight, cap) };
+    // Nobody who may run waits in this class or above, the slots are free and the tenant is under
+    // its cap: straight in, no allocation but the release.
+    const ahead = this.interactive.peek(this.room) !== undefined || (cls === 'batch' && this.batch.peek(this.room) !== undefined);
+    if (!ahead && this.active + weight <= this.capFor(cls) && this.room(mine)) {
       this.active += weight;
+      this.charge(tenant, mine.charge);
       this.stats.admitted++;
-      return Promise.resolve(this.releaser(weight));
+      return Promise.resolve(this.releaser(weight, mine));
     }
     if (this.queued >= this.s.maxQueue) {
       this.stats.rejectedQueueFull++;
@@ -91,11 +140,11 @@ export class Gate {
     }
     return new Promise<() => void>((resolve, reject) => {
       const w: Waiter = {
-        tenant,
+        ...mine,
         cls,
         weight,
         enqueuedAt: Date.now(),
-        resolve: () => resolve(this.releaser(weight)),
+        resolve: () => resolve(this.releaser(weight, mine)),
         reject,
         signal,
         onAbort: () => {
@@ -110,9 +159,12 @@ export class Gate {
       w.timer = setTimeout(() => {
         if (!this.dequeue(w)) return;
         this.stats.rejectedWaitLimit++;
-        reject(this.busy('queue_wait_exceeded', `this request waited ${limit} ms for one of its ${this.s.slots} slots (the queue wait limit; ${this.queued} still waiting)`));
+        // Still at its share: what kept it waiting was its own tenant's streams, not a busy model.
+        if (!this.room(w)) reject(shareExceeded(this.s.label, tenant, w.cap, this.s.slots, limit, this.holdMsAvg));
+        else reject(this.busy('queue_wait_exceeded', `this request waited ${limit} ms for one of its ${this.s.slots} slots (the queue wait limit; ${this.queued} still waiting)`));
       }, limit);
       signal.addEventListener('abort', w.onAbort, { once: true });
+      if (!this.room(w)) this.stats.queuedOverTenantShare++;
       (cls === 'interactive' ? this.interactive : this.batch).push(w);
     });
   }
@@ -132,15 +184,16 @@ export class Gate {
    * Takes a slot granted elsewhere (the queue shared through Redis), so this gate's count stays
    * the slots this replica holds; the returned release gives it back here too.
    */
-  occupy(waitedMs: number, weight = 1): () => void {
+  occupy(waitedMs: number, weight = 1, tenant: TenantCharge = { tenant: '', charge: 0, cap: Infinity }): () => void {
     this.active += weight;
+    this.charge(tenant.tenant, tenant.charge);
     this.stats.admitted++;
     if (waitedMs > 0) {
       this.stats.queuedAdmitted++;
       this.stats.waitMsTotal += waitedMs;
       if (waitedMs > this.stats.waitMsMax) this.stats.waitMsMax = waitedMs;
     }
-    return this.releaser(weight);
+    return this.releaser(weight, tenant);
   }
 
   /** Moving average of how long a slot is held (ms), for Retry-After. */
@@ -148,7 +201,7 @@ export class Gate {
     return this.holdMsAvg;
   }
 
-  private releaser(weight: number): () => void {
+  private releaser(weight: number, t: TenantCharge): () => void {
     const start = Date.now();
     let done = false;
     return () => {
@@ -156,24 +209,28 @@ export class Gate {
       done = true;
       this.holdMsAvg = this.holdMsAvg * 0.9 + (Date.now() - start) * 0.1;
       this.active -= weight;
+      this.charge(t.tenant, -t.charge);
       this.dispatch();
     };
   }
 
-  /** Gives free slots to waiters: interactive first, batch on its turn or when no interactive waits. */
+  /**
+   * Gives free slots to waiters: interactive first, batch on its turn or when no interactive waits;
+   * a tenant at its cap is passed over, its waiters keeping their turn.
+   */
   private dispatch(): void {
     while (this.active < this.s.slots) {
-      const nextBatch = this.batch.peek();
+      const nextBatch = this.batch.peek(this.room);
       const batchMayRun = nextBatch !== undefined && this.active + nextBatch.weight <= this.capFor('batch');
-      const nextInteractive = this.interactive.peek();
+      const nextInteractive = this.interactive.peek(this.room);
       let w: Waiter | undefined;
       if (nextInteractive && !(batchMayRun && this.streak >= this.s.interactiveWeight)) {
         // The head waits for enough free slots; nothing behind it overtakes.
         if (this.active + nextInteractive.weight > this.s.slots) return;
-        w = this.interactive.shift();
+        w = this.interactive.shift(this.room);
         this.streak++;
       } else if (batchMayRun) {
-        w = this.batch.shift();
+        w = this.batch.shift(this.room);
         this.streak = 0;
       }
       if (!w) return;
@@ -184,6 +241,7 @@ export class Gate {
       this.stats.waitMsTotal += waited;
       if (waited > this.stats.waitMsMax) this.stats.waitMsMax = waited;
       this.active += w.weight;
+      this.charge(w.tenant, w.charge);
       w.resolve();
     }
   }
@@ -191,6 +249,22 @@ export class Gate {
   private busy(code: string, why: string): PuertaError {
     return busyError(this.s.label, code, why, this.queued, this.s.slots, this.holdMsAvg);
   }
+}
+
+/**
+ * The 429 of a request that waited its whole wait limit while its tenant held its share of the
+ * slots: the tenant's own requests kept it out, and one of them ending lets the next in.
+ */
+export function shareExceeded(label: string, tenant: string, cap: number, slots: number, waitedMs: number, holdMs: number): PuertaError {
+  const retryAfter = Math.min(60, Math.max(1, Math.ceil(holdMs / 1000)));
+  return new PuertaError({
+    status: 429,
+    type: 'rate_limit_error',
+    code: 'tenant_share_exceeded',
+    message: `tenant '${tenant}' holds ${cap} of the ${slots} slots of ${label}, the most one tenant may hold at once (admission.tenantShare); this request waited ${waitedMs} ms (the queue wait limit) for one of them to end; retry after ${retryAfter} s`,
+    retryAfter,
+    retryable: true,
+  });
 }
 
 /** The 503 of a busy model, with a Retry-After of the turns the queue ahead of it needs. */

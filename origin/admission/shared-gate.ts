@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PriorityClass } from '../pipeline/admission.ts';
-import { busyError, type Gate, type GateStats } from './gate.ts';
+import { busyError, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
 import type { SharedSlots } from './shared-slots.ts';
 
 export interface SharedGateSettings {
@@ -24,9 +24,15 @@ interface RemoteWaiter {
   cls: PriorityClass;
   /** Engine slots it occupies (an embedding batch: one per input). */
   weight: number;
+  /** Its tenant's share of the slots (1: not capped), and what it counts against that cap. */
+  share: number;
+  charge: number;
+  cap: number;
   queuedAt: number;
   /** Its enqueue script is on the way; a grant message can overtake the script's answer. */
   sending: boolean;
+  /** Redis last said its tenant holds its share (it waits for one of its own slots, not for the model). */
+  heldBack: boolean;
   grantSeen: boolean;
   done: boolean;
   resolve: (release: () => void) => void;
@@ -44,8 +50,8 @@ interface RemoteWaiter {
  */
 export class SharedGate {
   private readonly waiters = new Map<string, RemoteWaiter>();
-  /** Lease id → slots it occupies, for what this replica holds (renewed in Redis). */
-  private readonly held = new Map<string, number>();
+  /** Lease id → slots it occupies and its owner (see ownerOf), for what this replica holds (renewed in Redis). */
+  private readonly held = new Map<string, { weight: number; owner: string }>();
   private readonly keys: string[];
 
   constructor(
@@ -57,7 +63,7 @@ export class SharedGate {
   ) {
     const tag = createHash('sha256').update(name).digest('hex').slice(0, 16);
     const base = `${slots.opts.keyPrefix}slots:{${tag}}:`;
-    this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights'].map((k) => base + k);
+    this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights', 'owners', 'tenants'].map((k) => base + k);
     slots.register(this);
   }
 
@@ -97,44 +103,53 @@ export class SharedGate {
     return out;
   }
 
-  /** `slots`: engine slots the request occupies (an embedding batch), in the shared queue as in the local one. */
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1): Promise<() => void> {
+  /** Slots each capped tenant holds through this replica (for the admin view). */
+  heldByTenant(): Record<string, number> {
+    return this.local.heldByTenant();
+  }
+
+  /**
+   * `slots`: engine slots the request occupies (an embedding batch), in the shared queue as in the
+   * local one. `share`: the most of the engine's slots its tenant may hold at once, counted across
+   * every replica in Redis (1: no cap).
+   */
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
     // More than the class may ever hold would wait forever: such a request takes all it may have.
     const weight = Math.max(1, Math.min(slots, cls === 'interactive' ? this.settings.slots : this.settings.batchCap));
+    const cap = tenantCap(this.settings.slots, share);
+    const t = { tenant, cls, signal, weight, share, cap, charge: cap === Infinity ? 0 : Math.min(weight, cap) };
     const usable = this.slots.usable();
-    if (usable === true) return this.acquireShared(tenant, cls, signal, weight);
-    if (usable === false) return this.acquireLocal(tenant, cls, signal, slots);
-    return usable.then((ok) => (ok ? this.acquireShared(tenant, cls, signal, weight) : this.acquireLocal(tenant, cls, signal, slots)));
+    if (usable === true) return this.acquireShared(t);
+    if (usable === false) return this.acquireLocal(t, slots);
+    return usable.then((ok) => (ok ? this.acquireShared(t) : this.acquireLocal(t, slots)));
   }
 
-  private acquireLocal(tenant: string, cls: PriorityClass, signal: AbortSignal, slots: number): Promise<() => void> {
-    return this.local.acquire(tenant, cls, signal, slots).then((release) => this.hold(this.slots.newId(), slots, release));
+  private acquireLocal(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'share' | 'charge' | 'cap'>, slots: number): Promise<() => void> {
+    return this.local.acquire(t.tenant, t.cls, t.signal, slots, t.share).then((release) => this.hold(this.slots.newId(), slots, ownerOf(t), release));
   }
 
-  private acquireShared(tenant: string, cls: PriorityClass, signal: AbortSignal, weight: number): Promise<() => void> {
+  private acquireShared(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'weight' | 'share' | 'charge' | 'cap'>): Promise<() => void> {
     return new Promise<() => void>((resolve, reject) => {
       const w: RemoteWaiter = {
+        ...t,
         id: this.slots.newId(),
-        tenant,
-        cls,
-        weight,
         queuedAt: Date.now(),
         sending: true,
+        heldBack: false,
         grantSeen: false,
         done: false,
         resolve,
         reject,
-        signal,
         onAbort: () => {
           if (w.done) return;
           this.local.stats.cancelledWhileQueued++;
-          this.giveUp(w, signal.reason);
+          this.giveUp(w, t.signal.reason);
         },
         timer: undefined,
       };
       this.waiters.set(w.id, w);
-      signal.addEventListener('abort', w.onAbort, { once: true });
+      t.signal.addEventListener('abort', w.onAbort, { once: true });
       this.enqueue(w);
     });
   }
@@ -147,9 +162,10 @@ export class SharedGate {
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
     const s = this.settings;
-    this.slots.scripts.puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight).then(
-      ([status, , waiting]) => {
+    this.slots.scripts.puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight, ownerOf(w)).then(
+      ([status, , waiting, heldBack]) => {
         w.sending = false;
+        w.heldBack = heldBack === 1;
         this.slots.ok();
         if (w.done) {
           // Given up or moved to the local share while the answer was on its way.
@@ -165,10 +181,16 @@ export class SharedGate {
           return;
         }
         const limit = s.waitMs[w.cls];
+        if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
         w.timer ??= setTimeout(() => {
           if (w.done) return;
           this.local.stats.rejectedWaitLimit++;
-          this.giveUp(w, busyError(s.label, 'queue_wait_exceeded', `this request waited ${limit} ms for one of its ${s.slots} slots (the queue wait limit; ${this.queued - 1} still waiting here)`, this.queued, s.slots, this.local.holdMs));
+          this.giveUp(
+            w,
+            w.heldBack
+              ? shareExceeded(s.label, w.tenant, w.cap, s.slots, limit, this.local.holdMs)
+              : busyError(s.label, 'queue_wait_exceeded', `this request waited ${limit} ms for one of its ${s.slots} slots (the queue wait limit; ${this.queued - 1} still waiting here)`, this.queued, s.slots, this.local.holdMs),
+          );
         }, Math.max(0, limit - (Date.now() - w.queuedAt)));
       },
       (err: unknown) => {
@@ -194,7 +216,7 @@ export class SharedGate {
   private grant(w: RemoteWaiter, waitedMs = Date.now() - w.queuedAt): void {
     if (w.done) return;
     this.forget(w);
-    w.resolve(this.hold(w.id, w.weight, this.local.occupy(waitedMs, w.weight)));
+    w.resolve(this.hold(w.id, w.weight, ownerOf(w), this.local.occupy(waitedMs, w.weight, w)));
   }
 
   /** Wait limit or client gone: out of the shared queue, and a slot granted meanwhile goes back. */
@@ -206,7 +228,7 @@ export class SharedGate {
 
   private toLocal(w: RemoteWaiter): void {
     this.forget(w);
-    this.acquireLocal(w.tenant, w.cls, w.signal, w.weight).then(w.resolve, w.reject);
+    this.acquireLocal(w, w.weight).then(w.resolve, w.reject);
   }
 
   /** Gives back whatever `id` holds in Redis; asked again while Redis is only slow, else its lease lapses. */
@@ -220,8 +242,8 @@ export class SharedGate {
     );
   }
 
-  private hold(id: string, weight: number, localRelease: () => void): () => void {
-    this.held.set(id, weight);
+  private hold(id: string, weight: number, owner: string, localRelease: () => void): () => void {
+    this.held.set(id, { weight, owner });
     let done = false;
     return () => {
       if (done) return;
@@ -256,6 +278,7 @@ export class SharedGate {
     waiting.forEach((w, i) => {
       if (w.done || w.sending) return;
       if (states[i] === 1) this.grant(w);
+      else if (states[i] === 0 || states[i] === 3) w.heldBack = states[i] === 3;
       // Redis lost the queue (a restart without persistence): queue again, at the back of its tenant's turn.
       else if (states[i] === 2) this.enqueue(w);
     });
@@ -265,8 +288,16 @@ export class SharedGate {
   async renew(): Promise<void> {
     if (this.held.size === 0) return;
     const pairs: Array<string | number> = [];
-    for (const [id, weight] of this.held) pairs.push(id, weight);
+    for (const [id, h] of this.held) pairs.push(id, h.weight, h.owner);
     await this.slots.scripts.puertaSlotRenew(...this.head(), ...pairs);
     this.slots.ok();
   }
+}
+
+/**
+ * What the slot scripts know of a capped request: `<charge> <cap> <tenant>` (slot-lua.ts), or ''
+ * for a tenant that is not capped.
+ */
+function ownerOf(t: { tenant: string; charge: number; cap: number }): string {
+  return t.charge > 0 ? `${t.charge} ${t.cap} ${t.tenant}` : '';
 }

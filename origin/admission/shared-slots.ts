@@ -8,7 +8,7 @@ import type { SharedGate } from './shared-gate.ts';
 type Arg = string | number;
 
 interface SlotScripts {
-  puertaSlotAcquire(...args: Arg[]): Promise<[number, number, number]>;
+  puertaSlotAcquire(...args: Arg[]): Promise<[number, number, number, number?]>;
   puertaSlotLeave(...args: Arg[]): Promise<number>;
   puertaSlotSweep(...args: Arg[]): Promise<number[]>;
   puertaSlotRenew(...args: Arg[]): Promise<number>;
@@ -58,10 +58,10 @@ export class SharedSlots {
     readonly opts: SharedSlotsOptions,
     private readonly log: Logger,
   ) {
-    client.defineCommand('puertaSlotAcquire', { numberOfKeys: 8, lua: SLOT_ACQUIRE_LUA });
-    client.defineCommand('puertaSlotLeave', { numberOfKeys: 8, lua: SLOT_LEAVE_LUA });
-    client.defineCommand('puertaSlotSweep', { numberOfKeys: 8, lua: SLOT_SWEEP_LUA });
-    client.defineCommand('puertaSlotRenew', { numberOfKeys: 8, lua: SLOT_RENEW_LUA });
+    client.defineCommand('puertaSlotAcquire', { numberOfKeys: 10, lua: SLOT_ACQUIRE_LUA });
+    client.defineCommand('puertaSlotLeave', { numberOfKeys: 10, lua: SLOT_LEAVE_LUA });
+    client.defineCommand('puertaSlotSweep', { numberOfKeys: 10, lua: SLOT_SWEEP_LUA });
+    client.defineCommand('puertaSlotRenew', { numberOfKeys: 10, lua: SLOT_RENEW_LUA });
     this.channelPrefix = `${opts.keyPrefix}slots:grant:`;
     this.rejoinMs = Math.max(3_000, Math.floor(opts.leaseTtlMs / 3));
     // The subscriber waits for its connection, not for an answer (no command timeout). It

@@ -12,6 +12,12 @@
  * classes follow the local gate (gate.ts): interactive first, one batch dispatch after
  * `weight` interactive ones in a row, batch never holds more than `capBatch` slots.
  *
+ * A capped tenant (admission.tenantShare) holds at most its cap of the slots: a waiter whose
+ * tenant holds its cap is passed over, keeping its tag (and so its turn) for when one of its own
+ * slots comes back. What each tenant holds is counted where the slots are: a lease adds its
+ * charge when it is granted or re-asserted and takes it back when it ends, however it ends
+ * (released, given up, lapsed), so the count cannot outlive the leases.
+ *
  * Every key of one gate carries the same `{hash tag}`, so each script touches one Cluster slot.
  * Grants are published on the holder replica's channel; replicas also poll, so a lost message
  * costs one poll interval, never a slot.
@@ -19,7 +25,8 @@
  * KEYS (all scripts): 1 leases (id → expiry), 2 waiter liveness (id → expiry), 3 interactive
  * queue (id → tag), 4 batch queue, 5 interactive tenant tags (tenant → last tag), 6 batch tenant
  * tags, 7 meta hash (streak, gvI, gvB, held: slots the leases occupy), 8 weights (id → slots,
- * for requests that occupy more than one: an embedding batch).
+ * for requests that occupy more than one: an embedding batch), 9 owners (id → '<charge> <cap>
+ * <tenant>', for requests of capped tenants), 10 tenant holdings (tenant → slots charged).
  * ARGV 1..6 (all scripts): now ms, lease ttl ms, slots, batch cap, interactive weight, channel prefix.
  */
 const DISPATCH = `
@@ -32,7 +39,7 @@ local chan = ARGV[6]
 local KEEP = 86400000
 
 local function touch()
-  for i = 1, 8 do redis.call('PEXPIRE', KEYS[i], KEEP) end
+  for i = 1, 10 do redis.call('PEXPIRE', KEYS[i], KEEP) end
 end
 
 -- Slots a request occupies (an embedding batch: one per input); absent means 1.
@@ -44,26 +51,64 @@ local function held()
   return tonumber(redis.call('HGET', KEYS[7], 'held') or '0')
 end
 
--- A lease ends (released, given up, lapsed): its slots come back.
+-- The capped tenant a request counts against, and how much: nil when its tenant is not capped.
+local function ownerOf(id)
+  local v = redis.call('HGET', KEYS[9], id)
+  if not v then return nil end
+  local c, cap, t = string.match(v, '^(%d+) (%d+) (.*)$')
+  return { c = tonumber(c), cap = tonumber(cap), t = t }
+end
+
+-- Whether the request's tenant may take its charge without passing its cap.
+local function room(o)
+  return o == nil or tonumber(redis.call('HGET', KEYS[10], o.t) or '0') + o.c <= o.cap
+end
+
+-- A lease of a capped tenant begins (sign 1) or ends (sign -1).
+local function charge(o, sign)
+  if o == nil then return end
+  if redis.call('HINCRBY', KEYS[10], o.t, sign * o.c) <= 0 then redis.call('HDEL', KEYS[10], o.t) end
+end
+
+-- Virtual time only moves forward (a passed-over waiter granted later has a lower tag).
+local function advance(gv, tag)
+  if tonumber(tag) > tonumber(redis.call('HGET', KEYS[7], gv) or '0') then redis.call('HSET', KEYS[7], gv, tag) end
+end
+
+-- A lease ends (released, given up, lapsed): its slots come back, to the engine and to its tenant.
 local function drop(id)
   if redis.call('ZREM', KEYS[1], id) == 1 then
     redis.call('HINCRBY', KEYS[7], 'held', -weightOf(id))
+    charge(ownerOf(id), -1)
   end
   redis.call('HDEL', KEYS[8], id)
+  redis.call('HDEL', KEYS[9], id)
 end
 
--- The first live waiter of a queue; waiters whose replica stopped renewing them are dropped.
+-- The first live waiter of a queue whose tenant is under its cap (the others keep their place);
+-- waiters whose replica stopped renewing them are dropped on the way.
 local function head(q, gv)
+  local from = 0
   while true do
-    local top = redis.call('ZRANGE', q, 0, 0, 'WITHSCORES')
-    if #top == 0 then return nil end
-    local id = top[1]
-    local alive = tonumber(redis.call('ZSCORE', KEYS[2], id) or '0')
-    if alive > now then return { id = id, tag = top[2], w = weightOf(id), q = q, gv = gv } end
-    redis.call('ZREM', q, id)
-    redis.call('ZREM', KEYS[2], id)
-    redis.call('HDEL', KEYS[8], id)
-    redis.call('HSET', KEYS[7], gv, top[2])
+    local page = redis.call('ZRANGE', q, from, from + 63, 'WITHSCORES')
+    if #page == 0 then return nil end
+    local kept = 0
+    for i = 1, #page, 2 do
+      local id, tag = page[i], page[i + 1]
+      local alive = tonumber(redis.call('ZSCORE', KEYS[2], id) or '0')
+      if alive > now then
+        local o = ownerOf(id)
+        if room(o) then return { id = id, tag = tag, w = weightOf(id), o = o, q = q, gv = gv } end
+        kept = kept + 1
+      else
+        redis.call('ZREM', q, id)
+        redis.call('ZREM', KEYS[2], id)
+        redis.call('HDEL', KEYS[8], id)
+        redis.call('HDEL', KEYS[9], id)
+        advance(gv, tag)
+      end
+    end
+    from = from + kept
   end
 end
 
@@ -88,9 +133,11 @@ local function dispatch()
     end
     redis.call('ZREM', pick.q, pick.id)
     redis.call('ZREM', KEYS[2], pick.id)
-    redis.call('HSET', KEYS[7], pick.gv, pick.tag, 'streak', streak)
+    redis.call('HSET', KEYS[7], 'streak', streak)
+    advance(pick.gv, pick.tag)
     redis.call('ZADD', KEYS[1], now + ttl, pick.id)
     redis.call('HINCRBY', KEYS[7], 'held', pick.w)
+    charge(pick.o, 1)
     redis.call('PUBLISH', chan .. string.match(pick.id, '^[^:]+'), pick.id)
   end
 end
@@ -98,8 +145,10 @@ end
 
 /**
  * Idempotent per id (a replica may send it again when an answer timed out).
- * ARGV 7 id, 8 tenant, 9 class ('i' | 'b'), 10 max queue, 11 slots it occupies.
- * → { 1 granted | 0 queued | -1 queue full, slots held, waiting }
+ * ARGV 7 id, 8 tenant, 9 class ('i' | 'b'), 10 max queue, 11 slots it occupies, 12 owner
+ * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise).
+ * → { 1 granted | 0 queued | -1 queue full, slots held, waiting, 1 if queued because its tenant
+ * holds its share }
  */
 export const SLOT_ACQUIRE_LUA = `${DISPATCH}
 local id = ARGV[7]
@@ -107,28 +156,39 @@ local tenant = ARGV[8]
 local cls = ARGV[9]
 local maxQueue = tonumber(ARGV[10])
 local w = tonumber(ARGV[11])
+local owner = ARGV[12]
 dispatch()
 local h = held()
-local nI = redis.call('ZCARD', KEYS[3])
-local nB = redis.call('ZCARD', KEYS[4])
 -- Sent again after a timed-out answer: report where it already stands, never queue it twice.
-if redis.call('ZSCORE', KEYS[1], id) then return { 1, h, nI + nB } end
+if redis.call('ZSCORE', KEYS[1], id) then return { 1, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]) } end
 if redis.call('ZSCORE', KEYS[3], id) or redis.call('ZSCORE', KEYS[4], id) then
   redis.call('ZADD', KEYS[2], now + ttl, id)
-  return { 0, h, nI + nB }
+  local back = 0
+  if not room(ownerOf(id)) then back = 1 end
+  return { 0, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]), back }
 end
-local ahead = nI
+-- Ahead of it: a waiter of this class or above that may run (capped tenants' waiters do not count).
+local ahead = head(KEYS[3], 'gvI') ~= nil
 local cap = slots
-if cls == 'b' then ahead = nI + nB; cap = capB end
+if cls == 'b' then ahead = ahead or head(KEYS[4], 'gvB') ~= nil; cap = capB end
+local nI = redis.call('ZCARD', KEYS[3])
+local nB = redis.call('ZCARD', KEYS[4])
 if w > 1 then redis.call('HSET', KEYS[8], id, w) end
-if ahead == 0 and h + w <= cap then
+local o = nil
+if owner ~= '' then
+  redis.call('HSET', KEYS[9], id, owner)
+  o = ownerOf(id)
+end
+if not ahead and h + w <= cap and room(o) then
   redis.call('ZADD', KEYS[1], now + ttl, id)
   redis.call('HINCRBY', KEYS[7], 'held', w)
+  charge(o, 1)
   touch()
   return { 1, h + w, nI + nB }
 end
 if nI + nB >= maxQueue then
   redis.call('HDEL', KEYS[8], id)
+  redis.call('HDEL', KEYS[9], id)
   return { -1, h, nI + nB }
 end
 local q, tags, gvf = KEYS[3], KEYS[5], 'gvI'
@@ -145,7 +205,9 @@ redis.call('HSET', tags, tenant, tag)
 redis.call('ZADD', q, tag, id)
 redis.call('ZADD', KEYS[2], now + ttl, id)
 touch()
-return { 0, h, nI + nB + 1 }
+local back = 0
+if not room(o) then back = 1 end
+return { 0, h, nI + nB + 1, back }
 `;
 
 /**
@@ -164,7 +226,8 @@ return queued
 /**
  * Periodic pass of a replica with waiters: reaps lapsed leases, grants, keeps this replica's
  * waiters alive, and says where each stands. ARGV 7.. waiter ids.
- * → per id: 1 granted (holds a lease), 0 still queued, 2 unknown (Redis lost it: re-enqueue).
+ * → per id: 1 granted (holds a lease), 0 still queued, 3 still queued because its tenant holds its
+ * share, 2 unknown (Redis lost it: re-enqueue).
  */
 export const SLOT_SWEEP_LUA = `${DISPATCH}
 dispatch()
@@ -174,7 +237,7 @@ for i = 7, #ARGV do
   if redis.call('ZSCORE', KEYS[1], id) then
     out[#out + 1] = 1
   elseif redis.call('ZADD', KEYS[2], 'XX', 'CH', now + ttl, id) == 1 or redis.call('ZSCORE', KEYS[2], id) then
-    out[#out + 1] = 0
+    if room(ownerOf(id)) then out[#out + 1] = 0 else out[#out + 1] = 3 end
   else
     out[#out + 1] = 2
   end
@@ -184,14 +247,19 @@ return out
 
 /**
  * Renews (or, after a Redis restart, re-asserts) the leases of slots this replica holds: those
- * requests run on the engine whatever Redis remembers. ARGV 7.. pairs of lease id, slots.
+ * requests run on the engine whatever Redis remembers, and count against their tenants again.
+ * ARGV 7.. triples of lease id, slots, owner ('' for a tenant that is not capped).
  */
 export const SLOT_RENEW_LUA = `${DISPATCH}
-for i = 7, #ARGV, 2 do
-  local id, w = ARGV[i], tonumber(ARGV[i + 1])
+for i = 7, #ARGV, 3 do
+  local id, w, owner = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
   if redis.call('ZADD', KEYS[1], now + ttl, id) == 1 then
     redis.call('HINCRBY', KEYS[7], 'held', w)
     if w > 1 then redis.call('HSET', KEYS[8], id, w) end
+    if owner ~= '' then
+      redis.call('HSET', KEYS[9], id, owner)
+      charge(ownerOf(id), 1)
+    end
   end
 end
 touch()

@@ -124,4 +124,76 @@ describe('admission gate', () => {
     await tick();
     expect(b2).toBe(true);
   });
+
+  describe('a tenant holds at most its share of the slots (admission.tenantShare)', () => {
+    const HALF = 0.5;
+
+    it('its extra requests wait, keeping their turn, while another tenant takes the free slots', async () => {
+      const g = gate({ slots: 4 });
+      const a1 = await g.acquire('a', 'interactive', never, 1, HALF);
+      const a2 = await g.acquire('a', 'interactive', never, 1, HALF);
+      let a3 = false;
+      const p3 = g.acquire('a', 'interactive', never, 1, HALF).then((r) => ((a3 = true), r));
+      // The capped tenant's waiter does not hold the newcomer back: straight in, twice.
+      const b1 = await g.acquire('b', 'interactive', never, 1, HALF);
+      const b2 = await g.acquire('b', 'interactive', never, 1, HALF);
+      await tick();
+      expect([g.active, g.queued, a3]).toEqual([4, 1, false]);
+      expect(g.heldByTenant()).toEqual({ a: 2, b: 2 });
+      expect(g.stats.queuedOverTenantShare).toBe(1);
+      // Another tenant's slot coming back does not let 'a' past its cap…
+      b1();
+      await tick();
+      expect([g.active, a3]).toEqual([3, false]);
+      // …its own does.
+      a1();
+      const r3 = await p3;
+      expect(g.heldByTenant()).toEqual({ a: 2, b: 1 });
+      for (const r of [a2, r3, b2]) r();
+      expect([g.active, g.heldByTenant()]).toEqual([0, {}]);
+    });
+
+    it('rounds down, at least one slot; a share of 1 is no cap', async () => {
+      const three = gate({ slots: 3 });
+      const r = await three.acquire('a', 'interactive', never, 1, HALF);
+      let second = false;
+      void three.acquire('a', 'interactive', never, 1, HALF).then(() => (second = true));
+      await tick();
+      expect(second).toBe(false);
+      r();
+      await tick();
+      expect(second).toBe(true);
+      const open = gate({ slots: 2 });
+      await open.acquire('a', 'interactive', never, 1, 1);
+      await open.acquire('a', 'interactive', never, 1, 1);
+      expect([open.active, open.heldByTenant()]).toEqual([2, {}]);
+    });
+
+    it('leaks nothing: a waiter that gives up, a release called twice and a wait limit leave every count at zero', async () => {
+      const g = gate({ slots: 2, waitMs: { interactive: 50, batch: 50 } });
+      const held = await g.acquire('a', 'interactive', never, 1, HALF);
+      const ctl = new AbortController();
+      const gone = g.acquire('a', 'interactive', ctl.signal, 1, HALF);
+      const timedOut = g.acquire('a', 'interactive', never, 1, HALF).catch((e: unknown) => e);
+      ctl.abort(new Error('client left'));
+      await expect(gone).rejects.toThrow('client left');
+      const e = (await timedOut) as Error;
+      // The refusal says why it waited: its own tenant's share, not a busy model (that is a 503).
+      expect(e).toMatchObject({ status: 429, type: 'rate_limit_error', code: 'tenant_share_exceeded', retryable: true });
+      expect(e.message).toMatch(/tenant 'a' holds 1 of the 2 slots of model 'm' on upstream 'u', the most one tenant may hold at once \(admission.tenantShare\); this request waited 50 ms/);
+      held();
+      held();
+      expect([g.active, g.queued, g.heldByTenant()]).toEqual([0, 0, {}]);
+      // And the tenant gets its slot again at once.
+      (await g.acquire('a', 'interactive', never, 1, HALF))();
+    });
+
+    it('an embedding batch wider than the cap runs when its tenant holds nothing, and counts as the whole cap', async () => {
+      const g = gate({ slots: 4 });
+      const batch = await g.acquire('a', 'batch', never, 4, HALF);
+      expect([g.active, g.heldByTenant()]).toEqual([4, { a: 2 }]);
+      batch();
+      expect([g.active, g.heldByTenant()]).toEqual([0, {}]);
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { admissionConfigSchema } from '../../origin/admission/config.ts';
@@ -45,9 +46,9 @@ describe('slots shared through Redis: order of grants across replicas', () => {
   }
 
   /** Acquires and records the order of grants under `label`. */
-  function take(c: AdmissionController, label: string, order: string[], opts: { tenant?: string; priority?: PriorityClass; slots?: number; signal?: AbortSignal } = {}) {
+  function take(c: AdmissionController, label: string, order: string[], opts: { tenant?: string; via?: 'none' | 'key'; priority?: PriorityClass; slots?: number; signal?: AbortSignal } = {}) {
     return c
-      .acquire({ upstream: 'u', model: 'm', tenant: { id: opts.tenant ?? 't', via: 'none' }, priority: opts.priority ?? 'interactive', signal: opts.signal ?? new AbortController().signal, slots: opts.slots ?? 1 })
+      .acquire({ upstream: 'u', model: 'm', tenant: { id: opts.tenant ?? 't', via: opts.via ?? 'none' }, priority: opts.priority ?? 'interactive', signal: opts.signal ?? new AbortController().signal, slots: opts.slots ?? 1 })
       .then((release) => {
         order.push(label);
         return release;
@@ -146,5 +147,90 @@ describe('slots shared through Redis: order of grants across replicas', () => {
     hold();
     (await w[0]!)();
     (await w[1]!)();
+  });
+
+  describe('a tenant holds at most its share of the engine, counted across replicas', () => {
+    /** What Redis counts per capped tenant, read as an operator would (every gate of this test's prefix). */
+    async function tenantCounts(): Promise<Record<string, number>> {
+      const r = new Redis(redis.url);
+      try {
+        const out: Record<string, number> = {};
+        for (const key of await r.keys(`sg${prefix}:*slots:*tenants`)) for (const [t, n] of Object.entries(await r.hgetall(key))) out[t] = (out[t] ?? 0) + Number(n);
+        // Requests of capped tenants Redis still knows (leases and waiters).
+        let owners = 0;
+        for (const key of await r.keys(`sg${prefix}:*slots:*owners`)) owners += await r.hlen(key);
+        return owners > 0 ? { ...out, '(requests)': owners } : out;
+      } finally {
+        r.disconnect();
+      }
+    }
+
+    it('half of 4 slots per tenant whichever replica its requests came through; the other tenant is served straight in', async () => {
+      const [a, b] = replicas({ defaultSlots: 4 });
+      const order: string[] = [];
+      const key = (tenant: string) => ({ tenant, via: 'key' as const });
+      const held = [await take(a, 'flood0', order, key('flood')), await take(b, 'flood1', order, key('flood'))];
+      const third = take(a, 'flood2', order, key('flood'));
+      const ctl = new AbortController();
+      const fourth = take(b, 'flood3', order, { ...key('flood'), signal: ctl.signal });
+      await settle();
+      expect(order).toEqual(['flood0', 'flood1']);
+      // Two slots free, the flood's waiters ahead: the calm tenant goes straight in, through either replica.
+      held.push(await take(b, 'calm0', order, key('calm')), await take(a, 'calm1', order, key('calm')));
+      expect(await tenantCounts()).toEqual({ flood: 2, calm: 2, '(requests)': 6 });
+      // The flood's waiter that gives up leaves nothing; its own slot coming back admits the other.
+      ctl.abort(new Error('client left'));
+      await expect(fourth).rejects.toThrow('client left');
+      held.shift()!();
+      held.push(await third);
+      expect(order).toEqual(['flood0', 'flood1', 'calm0', 'calm1', 'flood2']);
+      for (const r of held) r();
+      await expect.poll(tenantCounts).toEqual({});
+    });
+
+    it('after a Redis restart the replicas re-assert their leases with their tenants: the share holds again, and comes back to zero', { timeout: 20_000 }, async () => {
+      const [a, b] = replicas({ defaultSlots: 4, leaseTtlMs: 1_000 });
+      const order: string[] = [];
+      const held = [await take(a, 'f0', order, { tenant: 'flood', via: 'key' }), await take(b, 'f1', order, { tenant: 'flood', via: 'key' })];
+      await redis.restart();
+      // Redis came back empty; the leases are re-asserted by the replicas that hold them.
+      await expect.poll(tenantCounts, { timeout: 10_000 }).toEqual({ flood: 2, '(requests)': 2 });
+      await expect.poll(() => [a, b].map((c) => c.snapshot()[0]!.scope), { timeout: 10_000 }).toEqual(['redis', 'redis']);
+      const third = take(a, 'f2', order, { tenant: 'flood', via: 'key' });
+      await settle();
+      expect(order).toEqual(['f0', 'f1']);
+      held.shift()!();
+      held.push(await third);
+      for (const r of held) r();
+      await expect.poll(tenantCounts).toEqual({});
+    });
+
+    it('past the wait limit, a request kept out by its own tenant’s share gets 429 tenant_share_exceeded; one kept out by a busy model a 503', async () => {
+      const [a, b] = replicas({ defaultSlots: 2, queueWaitMs: 700 });
+      const order: string[] = [];
+      const flood = await take(a, 'flood0', order, { tenant: 'flood', via: 'key' });
+      await expect(take(b, 'flood1', order, { tenant: 'flood', via: 'key' })).rejects.toMatchObject({ status: 429, type: 'rate_limit_error', code: 'tenant_share_exceeded' });
+      const calm = await take(b, 'calm0', order, { tenant: 'calm', via: 'key' });
+      await expect(take(a, 'calm1', order, { tenant: 'other', via: 'key' })).rejects.toMatchObject({ status: 503, code: 'queue_wait_exceeded' });
+      flood();
+      calm();
+      await expect.poll(tenantCounts).toEqual({});
+    });
+
+    it('a lapsed lease (a replica that died holding its tenant’s share) gives the share back', async () => {
+      const [a, b] = replicas({ defaultSlots: 2, leaseTtlMs: 1_000 });
+      const order: string[] = [];
+      await take(a, 'dies', order, { tenant: 'flood', via: 'key' });
+      const next = take(b, 'next', order, { tenant: 'flood', via: 'key' });
+      await settle();
+      expect(order).toEqual(['dies']);
+      // Replica a stops renewing (its process died): the lease lapses and the share comes back.
+      const dead = made.shift()!;
+      await dead.admission.close();
+      dead.client.disconnect();
+      (await next)();
+      expect(order).toEqual(['dies', 'next']);
+      await expect.poll(tenantCounts).toEqual({});
+    });
   });
 });

@@ -125,7 +125,8 @@ describe('engine slots shared by every origin replica (Redis leases)', () => {
 
   it('kill -9 of a replica holding every slot: its slots come back within the lease TTL', async () => {
     const victim = replicas[2]!;
-    const holders = Array.from({ length: SLOTS }, () => stream(victim.url, 'flood-co', 100_000).catch(() => null));
+    // Two tenants: one tenant alone holds at most half of the slots (admission.tenantShare).
+    const holders = Array.from({ length: SLOTS }, (_, i) => stream(victim.url, i % 2 ? 'flood-co' : 'calm-co', 100_000).catch(() => null));
     await until(() => sim.stats().models[MODEL]!.inFlight === SLOTS, 10_000);
     process.kill(victim.pid, 'SIGKILL');
     const killedAt = Date.now();

@@ -93,9 +93,10 @@ describe('slow, stalled and vanishing clients (keys-mode origin, Redis quotas)',
         : JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'go on [[sim:tokens=400000]]' }] });
     const started = Date.now();
     // As many stalled readers as the model has slots: before the limit existed, they held them all.
-    const stalled = ['/api/generate', '/v1/chat/completions'].map((path) => {
+    // Two tenants, one each: a tenant alone holds at most half of them (admission.tenantShare).
+    const stalled = (['/api/generate', '/v1/chat/completions'] as const).map((path, i) => {
       const b = body(path);
-      const c = openRaw(t.url, `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.keys.open}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`);
+      const c = openRaw(t.url, `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${i ? t.keys.models : t.keys.open}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`);
       c.socket.pause();
       return c;
     });

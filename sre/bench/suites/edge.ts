@@ -199,6 +199,8 @@ async function main(): Promise<void> {
       AUTH_MODE: 'edge',
       EDGE_SIGNING_SECRET: secret,
       SIGNATURE_MAX_SKEW_MS: '60000',
+      // The bench's one tenant may use every slot (sized to the concurrency): it measures the relay, not the share.
+      ADMISSION_TENANT_SHARE: '1',
     });
     children.push(origin);
 

@@ -258,6 +258,8 @@ async function main(): Promise<void> {
           QUOTA_TOKENS_PER_MINUTE: '100000000000',
           QUOTA_CONCURRENT_STREAMS: '1000000',
           ADMISSION_SCOPE: 'redis',
+          // The bench's one tenant may use every slot (sized to the concurrency), as lean's may.
+          ADMISSION_TENANT_SHARE: '1',
           METRICS_ENABLED: 'true',
         }),
         'built',
