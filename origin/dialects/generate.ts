@@ -44,7 +44,7 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
       const writer = dialect.writer(req, ctx);
       const res = await streamExchange(c, deps, {
         ...open,
-        framing: dialect.framing,
+        framing: writer.error ? { ...dialect.framing, error: writer.error } : dialect.framing,
         relay: (opened, emit) => {
           const same = relayed(opened);
           if (same) return same.relay(opened, emit, { includeUsage: dialect.includeUsage?.(req) ?? false, rec });
