@@ -41,7 +41,7 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
     };
 
     if (gen.stream) {
-      const writer = dialect.writer(req, ctx);
+      const writer = dialect.writer(req, ctx, gen);
       const res = await streamExchange(c, deps, {
         ...open,
         framing: writer.error ? { ...dialect.framing, error: writer.error } : dialect.framing,

@@ -64,6 +64,21 @@ export function anthropicClientSuite(target: () => AnthropicTarget): void {
     expect(final.usage.input_tokens).toBeGreaterThan(0);
   });
 
+  it('messages.stream: message_start tells the prompt size up front (an estimate), message_delta the engine count', async () => {
+    const prompt = 'Summarise the following notes for a new colleague, keeping every number. '.repeat(12) + '[[sim:tokens=5]]';
+    const stream = client().messages.stream({ model: target().model, max_tokens: 64, system: 'You are terse.', messages: [{ role: 'user', content: prompt }] });
+    let atStart = -1;
+    stream.on('streamEvent', (e) => {
+      if (e.type === 'message_start') atStart = e.message.usage.input_tokens;
+    });
+    const final = await stream.finalMessage();
+    const engine = final.usage.input_tokens;
+    expect(engine).toBeGreaterThan(0);
+    // Within a factor of two of what the engine counted: enough to budget a context by.
+    expect(atStart).toBeGreaterThan(engine / 2);
+    expect(atStart).toBeLessThan(engine * 2);
+  });
+
   it('messages.stream calls a tool, and a tool_result round trip gets the answer', async () => {
     const first = await client()
       .messages.stream({

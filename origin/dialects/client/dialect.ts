@@ -29,7 +29,8 @@ export interface GenerationDialect<Req extends { model: string; stream?: boolean
   framing: Framing;
   toGeneration(req: Req): Generation;
   response(result: GenerationResult, req: Req, ctx: GenerationContext): unknown;
-  writer(req: Req, ctx: GenerationContext): StreamWriter;
+  /** `gen` is the request as the engine gets it (retrieved passages included). */
+  writer(req: Req, ctx: GenerationContext, gen: Generation): StreamWriter;
   /**
    * The wire this dialect is itself, when an engine speaking it may be relayed as is
    * (OpenAI chat to an OpenAI-compatible engine); untranslated, nothing can be lost.
