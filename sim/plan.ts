@@ -42,6 +42,8 @@ export function rateFault(env: Env, tokens: number): FaultSpec | undefined {
 /** What the request asks for beyond prose; `topLogprobs` undefined = no logprobs. */
 export interface JobShape extends AnswerRequest {
   topLogprobs: number | undefined;
+  /** Stop sequences; none when absent. */
+  stop?: readonly string[] | undefined;
 }
 
 const noShape: JobShape = { tools: undefined, format: undefined, userTurn: true, topLogprobs: undefined };
@@ -73,6 +75,8 @@ export function planJob(
     structured: structuredTokens(shape.format, s >>> 0),
     topLogprobs: shape.topLogprobs,
     harmony: cfg.toolCallParser === 'harmony',
+    // Ollama drops empty stops (an empty one would match at once).
+    stop: (shape.stop ?? []).filter((s) => s !== ''),
   };
 }
 

@@ -41,7 +41,7 @@ export function anthropicWriter(id: string, model: string, inputTokens: number):
       frames.length = 0;
       if (ev.type === 'done') {
         close();
-        frames.push(event('message_delta', { delta: { stop_reason: stopReason(ev.finish), stop_sequence: null }, usage: anthropicUsage(ev.usage) }));
+        frames.push(event('message_delta', { delta: { stop_reason: stopReason(ev.finish, ev.stopSequence), stop_sequence: ev.stopSequence ?? null }, usage: anthropicUsage(ev.usage) }));
         frames.push(event('message_stop', {}));
         return frames.slice();
       }
