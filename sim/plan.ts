@@ -18,6 +18,14 @@ export function directivesFor(req: IncomingMessage, text: string): Directives {
   return d;
 }
 
+/** A directive's fault, unless it is a one-off whose key an earlier request already had. */
+function oneOff(env: Env, f: FaultSpec | undefined): FaultSpec | undefined {
+  if (f?.once === undefined) return f;
+  if (env.firedOnce.has(f.once)) return undefined;
+  env.firedOnce.add(f.once);
+  return f;
+}
+
 /** Rate-based faults from SimOptions.faults, drawn from the simulator's seeded PRNG. */
 export function rateFault(env: Env, tokens: number): FaultSpec | undefined {
   const rates = env.opts.faults;
@@ -70,7 +78,7 @@ export function planJob(
     naturalTokens: natural,
     numPredict,
     think,
-    fault: d.fault ?? rateFault(env, natural),
+    fault: oneOff(env, d.fault) ?? rateFault(env, natural),
     calls: plannedCalls(cfg, d, shape, s >>> 0, ++env.seq),
     structured: structuredTokens(shape.format, s >>> 0),
     topLogprobs: shape.topLogprobs,
