@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { pythonSdk, runPython } from '../helpers/python-sdk.ts';
+import { chat, origin } from '../quota/helpers.ts';
 
 let stack: OriginStack;
 let python: string;
@@ -42,8 +43,8 @@ interface Seen {
   code: string | null;
 }
 
-const stream = (input: string, requestId: string) =>
-  runPython<{ outcome: string; error?: string; events: Seen[] }>(python, STREAM, { BASE_URL: stack.origin.url, INPUT: input, REQUEST_ID: requestId });
+const stream = (input: string, requestId: string, baseUrl = stack.origin.url) =>
+  runPython<{ outcome: string; error?: string; events: Seen[] }>(python, STREAM, { BASE_URL: baseUrl, INPUT: input, REQUEST_ID: requestId });
 
 describe('openai-python responses.stream through the origin', () => {
   it('an engine failure mid-stream: one response id, every event numbered, read to its end', async () => {
@@ -65,5 +66,27 @@ describe('openai-python responses.stream through the origin', () => {
     expect(r.outcome).toBe('ended');
     expect(r.events.at(-1)).toMatchObject({ type: 'response.completed', id: 'resp_req-python-whole-1' });
     expect(r.events.map((e) => e.seq)).toEqual(r.events.map((_, i) => i));
+  });
+
+  it('a stream committed by keepalives whose request then fails (queue wait): created, failed, error, one id', async () => {
+    const o = await origin(stack.sim.url, { admission: { defaultSlots: 1, queueWaitMs: 400 }, stream: { keepaliveMs: 100 } });
+    const ctl = new AbortController();
+    try {
+      // The model's one slot is taken: the Responses request waits, keepalives commit its stream, then it fails.
+      const long = await chat(o.url, { stream: true, tokens: 50_000, signal: ctl.signal, model: 'gpt-oss:20b' });
+      expect(long.status).toBe(200);
+      const r = await stream('hi [[sim:tokens=3]]', 'req-python-queued-1', o.url);
+      expect(r.error).toBeUndefined();
+      expect(r.events.map((e) => [e.type, e.seq])).toEqual([
+        ['response.created', 0],
+        ['response.failed', 1],
+        ['error', 2],
+      ]);
+      expect(r.events.filter((e) => e.id !== null).map((e) => e.id)).toEqual(['resp_req-python-queued-1', 'resp_req-python-queued-1']);
+      expect(r.events[1]!.code).toBe('server_error');
+    } finally {
+      ctl.abort();
+      await o.close();
+    }
   });
 });
