@@ -4,7 +4,6 @@
  * Decoding uses eventsource-parser (spec-complete: CR/LF variants, multi-line data, BOM, comments).
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import type { PuertaError } from './errors.ts';
 
 const encoder = new TextEncoder();
 
@@ -25,11 +24,6 @@ export function encodeData(payload: string): Uint8Array {
 
 export function encodeEvent(event: string, payload: string): Uint8Array {
   return encoder.encode('event: ' + event + '\ndata: ' + payload + '\n\n');
-}
-
-/** The final frame of a failed stream: `event: error` with the OpenAI error shape plus `retryable`. */
-export function encodeErrorEvent(err: PuertaError, requestId?: string): Uint8Array {
-  return encodeEvent('error', JSON.stringify(err.body(requestId, true)));
 }
 
 export interface SseDecoderCallbacks {

@@ -73,6 +73,8 @@ function applyPairs(pairs: Map<string, string>, into: Directives): void {
   if (status !== undefined) spec.status = intOr(status, 500);
   const message = pairs.get('message');
   if (message !== undefined) spec.message = decodeURIComponent(message);
+  const once = pairs.get('once');
+  if (once) spec.once = once;
   into.fault = spec;
 }
 

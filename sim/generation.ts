@@ -2,6 +2,7 @@ import type { SimToolCall } from './answer.ts';
 import type { RequestLife } from './lifecycle.ts';
 import { LogprobSource } from './logprobs.ts';
 import { sleep } from './scheduler.ts';
+import { StopFilter } from './stop.ts';
 import { ProseGenerator } from './text.ts';
 import type { FaultSpec } from './types.ts';
 
@@ -57,6 +58,8 @@ export interface GenJob {
   topLogprobs: number | undefined;
   /** Harmony parser: the call is held for the final line. */
   harmony: boolean;
+  /** Stop sequences (options.stop / `stop`), applied as Ollama's runner does (sim/stop.ts). */
+  stop: readonly string[];
 }
 
 /** The same token this many times (after the first) makes Ollama abort the prediction. */
@@ -104,19 +107,33 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
   const held: SimToolCall[] = [];
   let call = 0;
   let callToken = 0;
+  const stops = job.stop.length ? new StopFilter(job.stop) : undefined;
+  /** A stop sequence ended the answer. */
+  let stopped = false;
+  const write = (pieces: readonly { text: string; thinking: boolean; logprob: string | undefined }[]): boolean => {
+    let ok = true;
+    for (const p of pieces) ok = sink.token(p.text, p.thinking, p.logprob) && ok;
+    return ok;
+  };
+  const say = (text: string, thinking: boolean, logprob: string | undefined): boolean => {
+    if (!stops) return sink.token(text, thinking, logprob);
+    const { out, hit } = stops.push({ text, thinking, logprob });
+    stopped = hit;
+    return write(out);
+  };
   const emit = (i: number): boolean => {
     if (i < thinkTokens) {
       const t = thoughts.next();
-      return sink.token(t, true, lp?.next(t));
+      return say(t, true, lp?.next(t));
     }
     if (job.structured) {
       const t = job.structured[i - thinkTokens] ?? '';
-      return sink.token(t, false, lp?.next(t));
+      return say(t, false, lp?.next(t));
     }
     const c = job.calls[call];
     if (!c) {
       const t = prose.next();
-      return sink.token(t, false, lp?.next(t));
+      return say(t, false, lp?.next(t));
     }
     const piece = lp?.next(c.tokens[callToken] ?? '');
     if (++callToken < c.tokens.length) return piece === undefined ? true : sink.token('', false, piece);
@@ -150,7 +167,7 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
       if (settled) return;
       const now = performance.now();
       while (due <= now) {
-        if (i === faultAt && !faultFired && fault) {
+        if (i === faultAt && !faultFired && fault && !stopped) {
           faultFired = true;
           stats.fault(fault.kind);
           switch (fault.kind) {
@@ -189,15 +206,16 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
           }
           continue;
         }
-        if (i >= total) {
+        if (i >= total || stopped) {
           const end = performance.now();
+          if (stops && !stopped) write(stops.flush());
           sink.finish({
-            doneReason,
+            doneReason: stopped ? 'stop' : doneReason,
             promptTokens: job.promptTokens,
             // Real Ollama also counts the end-of-turn token it generated but never sent (one more
             // on a natural stop); here eval_count is what was sent, which the rest of the suite's
             // arithmetic builds on (sim/README.md, known differences).
-            evalCount: total,
+            evalCount: stopped ? i : total,
             totalNs: life.simNs(end - life.t0),
             loadNs: life.simNs(admittedAt - life.t0),
             promptEvalNs: life.simNs(decodeStart - prefillStart),

@@ -15,7 +15,7 @@ export type { PresetName } from './presets.ts';
 export async function startSimulator(opts: Partial<SimOptions> = {}): Promise<Simulator> {
   const options: SimOptions = { ...defaultOptions(), ...opts };
   const stats = new StatsStore(options.models.map((m) => m.name));
-  const env: Env = { opts: options, sched: new Scheduler(options, stats), stats, rnd: mulberry32(options.seed), seq: 0 };
+  const env: Env = { opts: options, sched: new Scheduler(options, stats), stats, rnd: mulberry32(options.seed), seq: 0, firedOnce: new Set() };
   const server = createSimServer(env);
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {

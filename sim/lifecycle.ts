@@ -11,6 +11,8 @@ export interface Env {
   rnd: () => number;
   /** Sequence for OpenAI ids and per-request seeds. */
   seq: number;
+  /** Keys of one-off faults already given to a request (FaultSpec.once). */
+  firedOnce: Set<string>;
 }
 
 export const epochNow = (): number => performance.timeOrigin + performance.now();

@@ -78,7 +78,7 @@ export async function handleGenerate(env: Env, req: IncomingMessage, res: Server
   const tools = chat ? (body as ChatBody).tools : undefined;
   const promptTokens = (chat ? chatPromptTokens(messages) : countTokens(system) + countTokens(prompt) + promptOverhead + perMessageTokens) + toolTokens(tools);
   const userTurn = !chat || messages[messages.length - 1]?.role === 'user';
-  const job = planJob(env, cfg, d, text, promptTokens, opts.numPredict, opts.seed, think, { tools, format: body.format, userTurn, topLogprobs: top });
+  const job = planJob(env, cfg, d, text, promptTokens, opts.numPredict, opts.seed, think, { tools, format: body.format, userTurn, topLogprobs: top, stop: opts.stop });
   const stream = body.stream !== false;
   const ctxSeed = job.seed;
   const sink = new NativeSink(res, body.model, chat, stream, () => fakeContext(ctxSeed, promptTokens + Math.max(0, job.naturalTokens)));

@@ -263,6 +263,9 @@ class CompletionSink implements Sink {
   }
 }
 
+/** Ollama's OpenAI layer takes `stop` as one string or a list. */
+const stopList = (s: string | string[] | null | undefined): string[] | undefined => (s == null ? undefined : typeof s === 'string' ? [s] : s);
+
 const part = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
 const chatReq = z.object({
   model: z.string().default(''),
@@ -277,6 +280,7 @@ const chatReq = z.object({
   response_format: z.object({ type: z.string(), json_schema: z.object({ schema: z.unknown() }).passthrough().nullish() }).passthrough().nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().nullish(),
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
 }).passthrough();
 
 const completionReq = z.object({
@@ -286,6 +290,7 @@ const completionReq = z.object({
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   max_tokens: z.number().int().nullish(),
   seed: z.number().int().nullish(),
+  stop: z.union([z.string(), z.array(z.string())]).nullish(),
 }).passthrough();
 
 const embedReq = z.object({
@@ -357,6 +362,7 @@ export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerRe
       format: formatOf(body.response_format),
       userTurn: msgs[msgs.length - 1]?.role === 'user',
       topLogprobs: topLogprobs(body.logprobs, body.top_logprobs),
+      stop: stopList(body.stop),
     };
     const promptTokens = chatPromptTokens(msgs) + toolTokens(body.tools);
     const job = planJob(env, cfg, directivesFor(req, last), last, promptTokens, body.max_tokens ?? undefined, body.seed ?? undefined, think, shape);
@@ -368,7 +374,13 @@ export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerRe
   if (!cfg) throw new HttpError(404, `model '${body.model}' not found`);
   env.stats.request(cfg.name);
   if (cfg.kind === 'embedding') throw new HttpError(400, `"${body.model}" does not support generate`);
-  const job = planJob(env, cfg, directivesFor(req, body.prompt), body.prompt, countTokens(body.prompt) + 7, body.max_tokens ?? undefined, body.seed ?? undefined, false);
+  const job = planJob(env, cfg, directivesFor(req, body.prompt), body.prompt, countTokens(body.prompt) + 7, body.max_tokens ?? undefined, body.seed ?? undefined, false, {
+    tools: undefined,
+    format: undefined,
+    userTurn: true,
+    topLogprobs: undefined,
+    stop: stopList(body.stop),
+  });
   const sink = new CompletionSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true);
   return serveGeneration(env, '/v1/completions', cfg, job, sink, res, undefined);
 }

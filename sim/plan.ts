@@ -18,6 +18,14 @@ export function directivesFor(req: IncomingMessage, text: string): Directives {
   return d;
 }
 
+/** A directive's fault, unless it is a one-off whose key an earlier request already had. */
+function oneOff(env: Env, f: FaultSpec | undefined): FaultSpec | undefined {
+  if (f?.once === undefined) return f;
+  if (env.firedOnce.has(f.once)) return undefined;
+  env.firedOnce.add(f.once);
+  return f;
+}
+
 /** Rate-based faults from SimOptions.faults, drawn from the simulator's seeded PRNG. */
 export function rateFault(env: Env, tokens: number): FaultSpec | undefined {
   const rates = env.opts.faults;
@@ -42,6 +50,8 @@ export function rateFault(env: Env, tokens: number): FaultSpec | undefined {
 /** What the request asks for beyond prose; `topLogprobs` undefined = no logprobs. */
 export interface JobShape extends AnswerRequest {
   topLogprobs: number | undefined;
+  /** Stop sequences; none when absent. */
+  stop?: readonly string[] | undefined;
 }
 
 const noShape: JobShape = { tools: undefined, format: undefined, userTurn: true, topLogprobs: undefined };
@@ -68,11 +78,13 @@ export function planJob(
     naturalTokens: natural,
     numPredict,
     think,
-    fault: d.fault ?? rateFault(env, natural),
+    fault: oneOff(env, d.fault) ?? rateFault(env, natural),
     calls: plannedCalls(cfg, d, shape, s >>> 0, ++env.seq),
     structured: structuredTokens(shape.format, s >>> 0),
     topLogprobs: shape.topLogprobs,
     harmony: cfg.toolCallParser === 'harmony',
+    // Ollama drops empty stops (an empty one would match at once).
+    stop: (shape.stop ?? []).filter((s) => s !== ''),
   };
 }
 

@@ -140,8 +140,8 @@ const floatOpts = new Set(['top_p', 'min_p', 'typical_p', 'temperature', 'repeat
 const boolOpts = new Set(['use_mmap', 'numa', 'low_vram', 'f16_kv', 'vocab_only', 'use_mlock', 'penalize_newline']);
 
 /** Ollama's Options.FromMap: unknown keys ignored, wrong types are a 500 with these texts. */
-export function checkOptions(opts: Record<string, unknown> | null | undefined): { numPredict?: number; seed?: number } {
-  const out: { numPredict?: number; seed?: number } = {};
+export function checkOptions(opts: Record<string, unknown> | null | undefined): { numPredict?: number; seed?: number; stop?: string[] } {
+  const out: { numPredict?: number; seed?: number; stop?: string[] } = {};
   if (!opts) return out;
   for (const [k, v] of Object.entries(opts)) {
     if (v === null || v === undefined) continue;
@@ -156,6 +156,7 @@ export function checkOptions(opts: Record<string, unknown> | null | undefined): 
     } else if (k === 'stop') {
       if (!Array.isArray(v)) throw new HttpError(500, `option "${k}" must be of type array`);
       if (!v.every((s) => typeof s === 'string')) throw new HttpError(500, `option "${k}" must be of an array of strings`);
+      out.stop = v as string[];
     }
   }
   return out;

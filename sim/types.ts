@@ -14,6 +14,11 @@ export interface FaultSpec {
   status?: number;
   /** Error text for kind "error" / "status". */
   message?: string;
+  /**
+   * A one-off fault: only the first generation that carries this key gets it; later ones (a
+   * client's retry of the same request) are served normally.
+   */
+  once?: string;
 }
 
 export interface ModelConfig {

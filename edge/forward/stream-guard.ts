@@ -81,7 +81,7 @@ export function guardStream(source: ReadableStream<Uint8Array>, opts: GuardOptio
     if (endedCleanly(opts.dialect, text)) return close();
     const boundary = frameBoundary(opts.kind, text);
     if (boundary) controller.enqueue(enc.encode(boundary));
-    controller.enqueue(ERROR_SHAPES[opts.dialect].streamError(err(), opts.requestId));
+    controller.enqueue(ERROR_SHAPES[opts.dialect].streamError(err(), opts.requestId, text));
     close();
   };
 

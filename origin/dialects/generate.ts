@@ -2,7 +2,8 @@
  * One generation route, whatever the client's dialect and whatever the engine's: the client's
  * request becomes a Generation, the upstream dialect of the routed engine makes its request,
  * and the engine's answer comes back as events that the client dialect writes in its own wire.
- * Token counts always come from the engine and land in the request record.
+ * Token counts come from the engine and land in the request record (estimated only for an answer
+ * the origin ended at a stop sequence, which the engine never finished).
  */
 import type { Context } from 'hono';
 import type { RouteEntry } from '../../shared/routes.ts';
@@ -18,6 +19,8 @@ import type { GenerationDialect } from './client/dialect.ts';
 import { translate } from './translate.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
 import type { GenerationContext, Message } from './generation.ts';
+import { estimatePromptTokens } from './prompt-estimate.ts';
+import { resultUntilStop } from './stop-sequences.ts';
 
 export function generationRoute<Req extends { model: string; stream?: boolean | undefined }>(deps: OriginDeps, route: RouteEntry, dialect: GenerationDialect<Req>) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
@@ -36,20 +39,30 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
       build: (t) => {
         const same = relayed(t);
         if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, gen.stream), shape: route.persona };
-        return t.upstream.dialect.generate(gen, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg });
+        // Stops the origin matches need the answer as it is generated, whole answers included.
+        const asked = gen.stopSequences && !gen.stream ? { ...gen, stream: true } : gen;
+        return t.upstream.dialect.generate(asked, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg });
       },
     };
 
     if (gen.stream) {
-      const writer = dialect.writer(req, ctx);
+      const writer = dialect.writer(req, ctx, gen);
       const res = await streamExchange(c, deps, {
         ...open,
-        framing: dialect.framing,
+        framing: writer.error ? { ...dialect.framing, error: writer.error } : dialect.framing,
         relay: (opened, emit) => {
           const same = relayed(opened);
           if (same) return same.relay(opened, emit, { includeUsage: dialect.includeUsage?.(req) ?? false, rec });
           for (const frame of writer.start()) emit(frame);
-          return translate(opened.upstream.dialect.decoder(opened, ctx), writer, emit, rec);
+          const stops = gen.stopSequences && {
+            sequences: gen.stopSequences,
+            promptEstimate: estimatePromptTokens(gen),
+            // The stream ends as whole on this read, and its end lets go of the body gently
+            // (reading the engine's last bytes for up to a second); the engine is still
+            // generating past the stop, so it is cut off at once, once the stream has ended.
+            onHit: () => queueMicrotask(() => opened.res.body.destroy()),
+          };
+          return translate(opened.upstream.dialect.decoder(opened, ctx), writer, emit, rec, stops || undefined);
         },
       });
       if (rag?.wanted) res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));
@@ -59,7 +72,7 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
     const body = await jsonExchange(c, deps, open, async (opened) => {
       const same = relayed(opened);
       if (same) return same.whole(opened, req.model, rec);
-      const result = await opened.upstream.dialect.result(opened, ctx);
+      const result = gen.stopSequences ? await resultUntilStop(opened, ctx, gen.stopSequences, estimatePromptTokens(gen)) : await opened.upstream.dialect.result(opened, ctx);
       chargeUsage(rec, result.usage);
       return dialect.response(result, req, ctx);
     });

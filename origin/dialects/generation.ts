@@ -72,6 +72,12 @@ export interface Generation {
   format?: 'json' | { schema: Record<string, unknown> };
   /** Log probabilities per token, with `top` alternatives each (0–20). */
   logprobs?: { top: number };
+  /**
+   * Stop sequences the origin matches in the answer itself rather than the engine (which would
+   * strip the match and end as if on its own): the answer then says which one ended it
+   * (origin/dialects/stop-sequences.ts). `sampling.stop` is the engine's.
+   */
+  stopSequences?: string[];
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
@@ -87,7 +93,7 @@ export interface Usage {
  */
 export type GenerationEvent =
   | { type: 'delta'; text: string; thinking?: string | undefined; toolCalls?: ToolCall[] | undefined; logprobs?: TokenLogprob[] | undefined }
-  | { type: 'done'; finish: FinishReason; usage: Usage };
+  | { type: 'done'; finish: FinishReason; usage: Usage; stopSequence?: string | undefined };
 
 /** A whole (non-streamed) answer. */
 export interface GenerationResult {
@@ -97,6 +103,8 @@ export interface GenerationResult {
   finish: FinishReason;
   usage: Usage;
   logprobs?: TokenLogprob[] | undefined;
+  /** The stop sequence that ended the answer, when the origin matched one (Generation.stopSequences). */
+  stopSequence?: string | undefined;
 }
 
 /** What both sides of a translation may need to know about the request being served. */

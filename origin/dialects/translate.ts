@@ -2,14 +2,17 @@ import { chargeUsage, type RequestRecord } from '../pipeline/record.ts';
 import type { ChunkRelay, Emit } from '../stream/stream-response.ts';
 import type { StreamWriter } from './client/dialect.ts';
 import type { GenerationEvent } from './generation.ts';
+import { matchStops } from './stop-sequences.ts';
 import type { EventDecoder } from './upstream/dialect.ts';
 
 /**
  * The engine's stream in the client's wire, read by read: the upstream dialect decodes each read
  * into events, the client dialect's writer turns each event into frames, synchronously; the
- * engine's token counts land in the record with the `done` event.
+ * engine's token counts land in the record with the `done` event. With `stops`, the origin
+ * matches the stop sequences itself: the answer is whole at the first match, and `onHit` is
+ * told so that the engine, still generating, can be stopped.
  */
-export function translate(decoder: EventDecoder, writer: StreamWriter, emit: Emit, rec: RequestRecord): ChunkRelay {
+export function translate(decoder: EventDecoder, writer: StreamWriter, emit: Emit, rec: RequestRecord, stops?: { sequences: string[]; promptEstimate: number; onHit(): void }): ChunkRelay {
   const on = (ev: GenerationEvent): void => {
     if (ev.type === 'done') chargeUsage(rec, ev.usage);
     const out = writer.write(ev);
@@ -17,6 +20,19 @@ export function translate(decoder: EventDecoder, writer: StreamWriter, emit: Emi
     if (out instanceof Uint8Array) emit(out);
     else for (let i = 0; i < out.length; i++) emit(out[i]!);
   };
+  if (stops) {
+    const match = matchStops(stops.sequences, on, stops.promptEstimate);
+    return {
+      chunk(bytes) {
+        const whole = decoder.chunk(bytes, match.on);
+        if (!match.hit()) return whole;
+        stops.onHit();
+        return true;
+      },
+      end: () => decoder.end(match.on),
+      fail: (err) => decoder.fail(err),
+    };
+  }
   return {
     chunk: (bytes) => decoder.chunk(bytes, on),
     end: () => decoder.end(on),

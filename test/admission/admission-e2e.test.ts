@@ -38,7 +38,7 @@ describe('admission control in front of the engine', () => {
       expect(Date.now() - t0).toBeLessThan(2_000);
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       const body = (await r.json()) as { error: { code: string; type: string; message: string } };
-      expect(body.error).toMatchObject({ code: 'queue_wait_exceeded', type: 'overloaded_error' });
+      expect(body.error).toMatchObject({ code: 'queue_wait_exceeded', type: 'server_error' });
       expect(body.error.message).toMatch(/waited 200 ms/);
       ctl.abort();
       await long.body?.cancel().catch(() => {});

@@ -20,11 +20,11 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
       await s?.close();
     });
 
-    it('claude -p answers through the edge with a tenant key', { timeout: 180_000 }, async () => {
+    /** `claude -p` pointed at the edge, in a fresh HOME. */
+    const claude = (prompt: string) => {
       const { home, cwd, remove } = freshHome();
       onTestFinished(remove);
-      s.origin.sim.resetStats();
-      const run = await runAgent('claude', ['-p', 'Say hello in one line. [[sim:tokens=12]]', '--model', 'gpt-oss:20b'], {
+      return runAgent('claude', ['-p', prompt, '--model', 'gpt-oss:20b'], {
         home,
         cwd,
         timeoutMs: 150_000,
@@ -35,6 +35,11 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
           DISABLE_AUTOUPDATER: '1',
         },
       });
+    };
+
+    it('claude -p answers through the edge with a tenant key', { timeout: 180_000 }, async () => {
+      s.origin.sim.resetStats();
+      const run = await claude('Say hello in one line. [[sim:tokens=12]]');
       expect(run.timedOut, run.stderr).toBe(false);
       expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
       expect(run.stdout.trim().split(/\s+/).length, run.stdout).toBeGreaterThanOrEqual(3);
@@ -42,6 +47,17 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
       const stats = s.origin.sim.stats();
       expect(stats.requestsByModel['gpt-oss:20b']).toBeGreaterThanOrEqual(1);
       expect(stats.rejected['400'] + stats.rejected['500']).toBe(0);
+    });
+
+    it('recovers on its retry from a one-off engine failure mid-stream', { timeout: 180_000 }, async () => {
+      s.origin.sim.resetStats();
+      const run = await claude(`Say hello in one line. [[sim:tokens=12,fault=error,after=3,once=claude-${runtime}]]`);
+      expect(run.timedOut, run.stderr).toBe(false);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout.trim().split(/\s+/).length, run.stdout).toBeGreaterThanOrEqual(3);
+      const stats = s.origin.sim.stats();
+      expect(stats.faultsInjected.error).toBe(1);
+      expect(stats.requestsByModel['gpt-oss:20b']).toBeGreaterThanOrEqual(2);
     });
   });
 }

@@ -21,7 +21,8 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
       await s?.close();
     });
 
-    it('codex exec answers through the edge with a tenant key', { timeout: 180_000 }, async () => {
+    /** `codex exec` with a provider pointed at the edge, in a fresh CODEX_HOME. */
+    const codex = (prompt: string) => {
       const { home, cwd, remove } = freshHome();
       onTestFinished(remove);
       const codexHome = join(home, '.codex');
@@ -44,13 +45,17 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
           '',
         ].join('\n'),
       );
-      s.origin.sim.resetStats();
-      const run = await runAgent('codex', ['exec', '--skip-git-repo-check', 'Say hello in one line. [[sim:tokens=12]]'], {
+      return runAgent('codex', ['exec', '--skip-git-repo-check', prompt], {
         home,
         cwd,
         timeoutMs: 150_000,
         env: { CODEX_HOME: codexHome, PUERTA_API_KEY: s.keys.open },
       });
+    };
+
+    it('codex exec answers through the edge with a tenant key', { timeout: 180_000 }, async () => {
+      s.origin.sim.resetStats();
+      const run = await codex('Say hello in one line. [[sim:tokens=12]]');
       expect(run.timedOut, run.stderr).toBe(false);
       expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
       // `codex exec` prints the final message on stdout; its progress goes to stderr.
@@ -60,6 +65,19 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
       const stats = s.origin.sim.stats();
       expect(stats.requestsByModel['gpt-oss:20b']).toBeGreaterThanOrEqual(1);
       expect(stats.rejected['400'] + stats.rejected['500']).toBe(0);
+    });
+
+    it('recovers on its retry from a one-off engine failure mid-stream', { timeout: 180_000 }, async () => {
+      s.origin.sim.resetStats();
+      const run = await codex(`Say hello in one line. [[sim:tokens=12,fault=error,after=3,once=codex-${runtime}]]`);
+      expect(run.timedOut, run.stderr).toBe(false);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout.trim().split(/\s+/).length, `${run.stdout}\n${run.stderr}`).toBeGreaterThanOrEqual(3);
+      // Codex says so when it reconnects after the failed stream.
+      expect(run.stderr).toMatch(/Reconnecting/);
+      const stats = s.origin.sim.stats();
+      expect(stats.faultsInjected.error).toBe(1);
+      expect(stats.requestsByModel['gpt-oss:20b']).toBeGreaterThanOrEqual(2);
     });
   });
 }

@@ -2,7 +2,8 @@
  * OpenCode (npm opencode-ai) completes one turn through the edge (workerd, and Viceroy for Fastly) with a tenant key,
  * offline: an `@ai-sdk/openai-compatible` provider (bundled in OpenCode, nothing fetched at run
  * time) pointed at the edge's /v1. It sends two streamed chat completions (a title, then the turn
- * with its tools and stream_options.include_usage).
+ * with its tools and stream_options.include_usage). A turn whose stream the engine fails mid-way,
+ * once, is retried by OpenCode and answered: the failure reads as OpenAI's own `server_error`.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,8 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
       await s?.close();
     });
 
-    it('opencode run answers through the edge with a tenant key', { timeout: 180_000 }, async () => {
+    /** `opencode run` with a provider pointed at the edge, in a fresh HOME. */
+    const opencode = async (args: string[]) => {
       const { home, cwd, remove } = freshHome();
       onTestFinished(remove);
       const config = join(home, 'opencode.json');
@@ -41,8 +43,7 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
           },
         }),
       );
-      s.origin.sim.resetStats();
-      const run = await runAgent('opencode', ['run', '-m', 'puerta/gpt-oss:20b', 'Say hello in one line. [[sim:tokens=12]]'], {
+      return runAgent('opencode', ['run', '-m', 'puerta/gpt-oss:20b', ...args], {
         home,
         cwd,
         timeoutMs: 150_000,
@@ -56,6 +57,11 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
           PUERTA_API_KEY: s.keys.open,
         },
       });
+    };
+
+    it('opencode run answers through the edge with a tenant key', { timeout: 180_000 }, async () => {
+      s.origin.sim.resetStats();
+      const run = await opencode(['Say hello in one line. [[sim:tokens=12]]']);
       expect(run.timedOut, run.stderr).toBe(false);
       expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
       // The answer: the simulator's words, after OpenCode's "> build · model" header.
@@ -65,6 +71,20 @@ for (const runtime of ['workers', 'fastly'] as Runtime[]) {
       const stats = s.origin.sim.stats();
       expect(stats.requestsByModel['gpt-oss:20b']).toBeGreaterThanOrEqual(2);
       expect(stats.rejected['400'] + stats.rejected['500']).toBe(0);
+    });
+
+    it('recovers on its retry from a one-off engine failure mid-stream', { timeout: 180_000 }, async () => {
+      s.origin.sim.resetStats();
+      // A title given: no title request, so the turn is the one request that carries the fault.
+      const run = await opencode(['--title', 'retry check', `Say hello in one line. [[sim:tokens=12,fault=error,after=3,once=opencode-${runtime}]]`]);
+      expect(run.timedOut, run.stderr).toBe(false);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      const answer = run.stdout.split('\n').filter((l) => l.trim() && !l.includes('gpt-oss:20b')).join(' ');
+      expect(answer.replace(/\x1b\[[0-9;]*m/g, '').trim().split(/\s+/).length, `${run.stdout}\n${run.stderr}`).toBeGreaterThanOrEqual(3);
+      const stats = s.origin.sim.stats();
+      // The engine failed the first stream after three tokens, and the retry was answered whole.
+      expect(stats.faultsInjected.error).toBe(1);
+      expect(stats.requestsByModel['gpt-oss:20b']).toBeGreaterThanOrEqual(2);
     });
   });
 }

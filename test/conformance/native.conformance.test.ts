@@ -131,6 +131,27 @@ describeOllama('conformance: native API (real Ollama vs simulator)', () => {
       expect(r.ollama).toEqual({ reason: 'length', evalCount: 3, tokens: 3 });
     });
 
+    it('a stop sequence ends the answer before it, unsent, with done_reason "stop" (streamed and whole)', async () => {
+      const r = await observe(pair, async (t) => {
+        const ask = (stop?: string[]) => chat({ options: { seed: 11, num_predict: 40, ...(stop ? { stop } : {}) } });
+        const contentOf = (lines: Array<Record<string, unknown>>) => lines.map((l) => (l.message as { content?: string } | undefined)?.content ?? '').join('');
+        // Each engine's own answer gives the stop: two characters from its middle, which it says.
+        const text = contentOf(ndjson((await send(t.url, '/api/chat', { body: ask() })).body));
+        const mid = Math.floor(text.length / 2);
+        const stop = text.slice(mid, mid + 2);
+        const before = text.slice(0, text.indexOf(stop));
+        const streamed = ndjson((await send(t.url, '/api/chat', { body: ask([stop]) })).body);
+        const whole = JSON.parse((await send(t.url, '/api/chat', { body: { ...ask([stop]), stream: false } })).body) as { done_reason: string; message: { content: string } };
+        return {
+          long: text.length >= 4,
+          streamed: { reason: streamed.at(-1)!.done_reason, cut: contentOf(streamed) === before },
+          whole: { reason: whole.done_reason, cut: whole.message.content === before },
+        };
+      });
+      expect(r.sim).toEqual(r.ollama);
+      expect(r.ollama).toEqual({ long: true, streamed: { reason: 'stop', cut: true }, whole: { reason: 'stop', cut: true } });
+    });
+
     it('stream:false: one JSON object with the whole message and the metrics', async () => {
       const r = await observe(pair, async (t) => {
         const res = await send(t.url, '/api/chat', { body: chat({ stream: false }) });

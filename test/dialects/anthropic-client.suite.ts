@@ -64,6 +64,44 @@ export function anthropicClientSuite(target: () => AnthropicTarget): void {
     expect(final.usage.input_tokens).toBeGreaterThan(0);
   });
 
+  it('messages.stream: message_start tells the prompt size up front (an estimate), message_delta the engine count', async () => {
+    const prompt = 'Summarise the following notes for a new colleague, keeping every number. '.repeat(12) + '[[sim:tokens=5]]';
+    const stream = client().messages.stream({ model: target().model, max_tokens: 64, system: 'You are terse.', messages: [{ role: 'user', content: prompt }] });
+    let atStart = -1;
+    stream.on('streamEvent', (e) => {
+      if (e.type === 'message_start') atStart = e.message.usage.input_tokens;
+    });
+    const final = await stream.finalMessage();
+    const engine = final.usage.input_tokens;
+    expect(engine).toBeGreaterThan(0);
+    // Within a factor of two of what the engine counted: enough to budget a context by.
+    expect(atStart).toBeGreaterThan(engine / 2);
+    expect(atStart).toBeLessThan(engine * 2);
+  });
+
+  it('stop_sequences: an answer cut by one says stop_sequence and which, streamed and whole', async () => {
+    const ask = (extra: Partial<Anthropic.MessageCreateParamsNonStreaming> = {}) => ({
+      model: target().model,
+      max_tokens: 256,
+      messages: [{ role: 'user' as const, content: 'Tell me about the sea. [[sim:tokens=40]]' }],
+      ...extra,
+    });
+    const textOf = (m: Anthropic.Message) => m.content.filter((b) => b.type === 'text').map((b) => (b as Anthropic.TextBlock).text).join('');
+    // The simulator's answer to a prompt is the same each time: a word from its middle is a stop
+    // it will say, and two stops it never says change nothing.
+    const full = textOf(await client().messages.create(ask()));
+    const word = full.split(' ').filter((w) => /^[a-z]{3,}$/i.test(w))[4]!;
+    const stop = ` ${word}`;
+    const before = full.slice(0, full.indexOf(stop));
+    const whole = await client().messages.create(ask({ stop_sequences: ['never-said', stop] }));
+    expect({ reason: whole.stop_reason, sequence: whole.stop_sequence, text: textOf(whole) }).toEqual({ reason: 'stop_sequence', sequence: stop, text: before });
+    const streamed = await client().messages.stream(ask({ stop_sequences: [stop, 'never-said'] })).finalMessage();
+    expect({ reason: streamed.stop_reason, sequence: streamed.stop_sequence, text: textOf(streamed) }).toEqual({ reason: 'stop_sequence', sequence: stop, text: before });
+    expect(streamed.usage.output_tokens).toBeGreaterThan(0);
+    const unmatched = await client().messages.stream(ask({ stop_sequences: ['never-said'] })).finalMessage();
+    expect({ reason: unmatched.stop_reason, sequence: unmatched.stop_sequence, text: textOf(unmatched) }).toEqual({ reason: 'end_turn', sequence: null, text: full });
+  });
+
   it('messages.stream calls a tool, and a tool_result round trip gets the answer', async () => {
     const first = await client()
       .messages.stream({

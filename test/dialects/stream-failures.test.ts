@@ -28,6 +28,13 @@ describe('a stream the engine fails mid-way, at the origin', () => {
     expect(JSON.parse(last.split('data: ')[1]!)).toMatchObject({ type: 'error', error: { type: 'api_error' } });
   });
 
+  it('OpenAI chat: an engine fault reads as OpenAI\'s own server_error', async () => {
+    const res = await post('/v1/chat/completions', { model: 'gpt-oss:20b', stream: true, messages: [{ role: 'user', content: 'hi [[sim:tokens=20,fault=error,after=3]]' }] });
+    const last = (await res.text()).trimEnd().split('\n\n').at(-1)!;
+    expect(last).toMatch(/^event: error\ndata: /);
+    expect(JSON.parse(last.split('data: ')[1]!)).toMatchObject({ error: { type: 'server_error', code: 'upstream_error', retryable: true } });
+  });
+
   it('Responses: ends with response.failed and then the error event', async () => {
     const res = await post('/v1/responses', { model: 'gpt-oss:20b', stream: true, input: 'hi [[sim:tokens=20,fault=error,after=3]]' });
     expect(res.status).toBe(200);
@@ -65,5 +72,29 @@ describe('the edge stream guard speaks each dialect', () => {
     expect(out.trimEnd().split('\n\n').at(-1)).toMatch(/^event: error\n/);
     const done = start + 'event: response.completed\ndata: {"type":"response.completed"}\n\n';
     expect(await drain(guardStream(cut(done), { kind: 'sse', dialect: 'responses', requestId: 'req_1' }))).toBe(done);
+  });
+
+  it('Responses: the guard names the response the origin named and numbers on from its last event', async () => {
+    // The start of a real origin stream, cut mid-way through a delta.
+    const res = await post('/v1/responses', { model: 'gpt-oss:20b', stream: true, input: 'hi [[sim:tokens=6]]' });
+    const requestId = res.headers.get('x-request-id')!;
+    const whole = await res.text();
+    const cutAt = whole.indexOf('event: response.output_text.delta');
+    const head = whole.slice(0, whole.indexOf('\n\n', cutAt) + 2) + 'event: response.output_text.delta\ndata: {"type":"resp';
+    const out = await drain(guardStream(cut(head), { kind: 'sse', dialect: 'responses', requestId }));
+    const events = out
+      .split('\n\n')
+      .filter((f) => f.includes('\ndata: {') && f.includes('"sequence_number"'))
+      .map((f) => JSON.parse(f.slice(f.indexOf('data: ') + 6)) as { type: string; sequence_number: number; response?: { id: string; error?: { code: string } } });
+    expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['response.failed', 'error']);
+    expect(new Set(events.filter((e) => e.response).map((e) => e.response!.id))).toEqual(new Set([`resp_${requestId}`]));
+    expect(events.at(-2)!.response!.error!.code).toBe('server_error');
+  });
+
+  it('Responses: a stream cut before it named its response gets response.created first', async () => {
+    const out = await drain(guardStream(cut(': keepalive\n\n'), { kind: 'sse', dialect: 'responses', requestId: 'req_cut_early' }));
+    const types = [...out.matchAll(/^event: (.+)$/gm)].map((m) => m[1]);
+    expect(types).toEqual(['response.created', 'response.failed', 'error']);
   });
 });

@@ -18,7 +18,7 @@ describe('the request record', () => {
     });
     const res = await app.request('/v1/throws-a-string');
     expect(res.status).toBe(500);
-    expect(await res.json()).toMatchObject({ error: { type: 'api_error', code: 'internal_error' } });
+    expect(await res.json()).toMatchObject({ error: { type: 'server_error', code: 'internal_error' } });
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
     expect(ended).toHaveLength(1);
     expect(ended[0]).toMatchObject({ status: 500, outcome: 'error' });

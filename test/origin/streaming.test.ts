@@ -97,7 +97,7 @@ describe('SSE relay behaviour', () => {
     const res = await postJson(`${stack.origin.url}/v1/chat/completions`, chat('x [[sim:fault=status,status=500]]'));
     expect(res.status).toBe(502);
     const body = (await res.json()) as { error: { type: string; message: string } };
-    expect(body.error.type).toBe('api_error');
+    expect(body.error.type).toBe('server_error');
   });
 });
 
@@ -192,7 +192,7 @@ describe('errors before the first byte', () => {
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       const body = (await res.json()) as { error: { code: string; type: string } };
       expect(body.error.code).toBe('upstream_connect');
-      expect(body.error.type).toBe('overloaded_error');
+      expect(body.error.type).toBe('server_error');
       const ready = await fetch(`${down.url}/readyz`);
       expect(ready.status).toBe(503);
     } finally {

@@ -41,6 +41,21 @@ describeOllama('agent dialects through the origin to real Ollama', () => {
     expect(final.usage.output_tokens).toBeGreaterThan(0);
   });
 
+  it('Anthropic stop_sequences: the cut answer says stop_sequence and which, streamed and whole (@anthropic-ai/sdk)', async () => {
+    const client = new Anthropic({ baseURL: origin.url, apiKey: 'unused', maxRetries: 0 });
+    // Greedy decoding: the same answer every time, so two characters from its middle are a stop it says.
+    const ask = { model: tinyModels.chat, max_tokens: 40, temperature: 0, messages: [{ role: 'user' as const, content: 'tell me a story' }] };
+    const textOf = (m: Anthropic.Message) => m.content.filter((b) => b.type === 'text').map((b) => (b as Anthropic.TextBlock).text).join('');
+    const text = textOf(await client.messages.create(ask));
+    expect(text.length).toBeGreaterThanOrEqual(4);
+    const stop = text.slice(Math.floor(text.length / 2), Math.floor(text.length / 2) + 2);
+    const before = text.slice(0, text.indexOf(stop));
+    const whole = await client.messages.create({ ...ask, stop_sequences: [stop] });
+    expect({ reason: whole.stop_reason, sequence: whole.stop_sequence, text: textOf(whole) }).toEqual({ reason: 'stop_sequence', sequence: stop, text: before });
+    const streamed = await client.messages.stream({ ...ask, stop_sequences: [stop] }).finalMessage();
+    expect({ reason: streamed.stop_reason, sequence: streamed.stop_sequence, text: textOf(streamed) }).toEqual({ reason: 'stop_sequence', sequence: stop, text: before });
+  });
+
   it('OpenAI Responses, whole and streamed, with a function tool (openai client)', async () => {
     const client = new OpenAI({ baseURL: `${origin.url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const whole = await client.responses.create({

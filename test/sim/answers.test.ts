@@ -243,3 +243,34 @@ describe('token-repeat abort', () => {
     expect(one.usage).toEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
   });
 });
+
+describe('stop sequences, as Ollama applies them', () => {
+  const ask = (stop?: string[]) => ({ model: 'llama3.2:3b', messages: [{ role: 'user', content: 'Tell me about rivers. [[sim:tokens=30]]' }], ...(stop ? { options: { stop } } : {}) });
+
+  it('native: the answer ends before the stop, the stop is not sent, done_reason "stop" (streamed and whole)', async () => {
+    const full = lines((await raw(sim.url, '/api/chat', ask())).body);
+    const text = full.map((l) => l.message?.content ?? '').join('');
+    const stop = text.split(' ').slice(6, 8).join(' ');
+    const before = text.slice(0, text.indexOf(stop));
+    const streamed = lines((await raw(sim.url, '/api/chat', ask([stop]))).body);
+    expect(streamed.map((l) => l.message?.content ?? '').join('')).toBe(before);
+    expect(streamed.at(-1)).toMatchObject({ done: true, done_reason: 'stop' });
+    const whole = JSON.parse((await raw(sim.url, '/api/chat', { ...ask([stop]), stream: false })).body) as Line;
+    expect(whole).toMatchObject({ done_reason: 'stop', message: { content: before } });
+    // A stop never said changes nothing.
+    const never = lines((await raw(sim.url, '/api/chat', ask(['never-said']))).body);
+    expect(never.map((l) => l.message?.content ?? '').join('')).toBe(text);
+  });
+
+  it('/v1: `stop` (a string or a list) cuts the same way, finish_reason "stop"', async () => {
+    const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'x' });
+    const messages = [{ role: 'user' as const, content: 'Tell me about lakes. [[sim:tokens=30]]' }];
+    const full = (await client.chat.completions.create({ model: 'llama3.2:3b', messages })).choices[0]!.message.content!;
+    const stop = full.split(' ').slice(5, 7).join(' ');
+    const cut = await client.chat.completions.create({ model: 'llama3.2:3b', messages, stop });
+    expect(cut.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: full.slice(0, full.indexOf(stop)) } });
+    let streamed = '';
+    for await (const c of await client.chat.completions.create({ model: 'llama3.2:3b', messages, stop: [stop], stream: true })) streamed += c.choices[0]?.delta.content ?? '';
+    expect(streamed).toBe(full.slice(0, full.indexOf(stop)));
+  });
+});

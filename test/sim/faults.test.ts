@@ -36,6 +36,17 @@ function readStream(path: string, payload: unknown, headers: Record<string, stri
 }
 
 describe('fault injection', () => {
+  it('once=KEY: the first request carrying the key fails, the same request again is answered whole', async () => {
+    const body = chat('x [[sim:tokens=6,fault=error,after=3,once=faults-test-1]]');
+    const first = await readStream('/api/chat', body);
+    expect(first.body.trim().split('\n').at(-1)).toMatch(/^\{"error":/);
+    const again = await readStream('/api/chat', body);
+    expect(JSON.parse(again.body.trim().split('\n').at(-1)!)).toMatchObject({ done: true, done_reason: 'stop' });
+    // Another key is its own one-off.
+    const other = await readStream('/api/chat', chat('x [[sim:tokens=6,fault=error,after=3,once=faults-test-2]]'));
+    expect(other.body.trim().split('\n').at(-1)).toMatch(/^\{"error":/);
+  });
+
   it('error after N tokens: status 200, last line {"error":...}, no done', async () => {
     const r = await readStream('/api/chat', chat('x [[sim:fault=error,after=3]]'));
     const lines = r.body.trim().split('\n');

@@ -4,6 +4,7 @@
  * routing, admission, the upstream's dialect, the record, the stream's lifecycle.
  */
 import type { z } from 'zod';
+import type { PuertaError } from '../../../shared/errors.ts';
 import type { Framing } from '../../stream/framing.ts';
 import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../generation.ts';
 import type { UpstreamDialect } from '../upstream/dialect.ts';
@@ -14,6 +15,12 @@ export interface StreamWriter {
   start(): Uint8Array[];
   /** Frames for one event; undefined when it produces none. */
   write(ev: GenerationEvent): Uint8Array | Uint8Array[] | undefined;
+  /**
+   * The last frame of this stream when it fails after its first byte, where it must go on from
+   * what the writer sent (Responses: the same response id, the next sequence numbers); the
+   * dialect's framing writes it otherwise.
+   */
+  error?(err: PuertaError, requestId: string): Uint8Array;
 }
 
 export interface GenerationDialect<Req extends { model: string; stream?: boolean | undefined }> {
@@ -22,7 +29,8 @@ export interface GenerationDialect<Req extends { model: string; stream?: boolean
   framing: Framing;
   toGeneration(req: Req): Generation;
   response(result: GenerationResult, req: Req, ctx: GenerationContext): unknown;
-  writer(req: Req, ctx: GenerationContext): StreamWriter;
+  /** `gen` is the request as the engine gets it (retrieved passages included). */
+  writer(req: Req, ctx: GenerationContext, gen: Generation): StreamWriter;
   /**
    * The wire this dialect is itself, when an engine speaking it may be relayed as is
    * (OpenAI chat to an OpenAI-compatible engine); untranslated, nothing can be lost.

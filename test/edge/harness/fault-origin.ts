@@ -105,7 +105,7 @@ export async function startFaultOrigin(): Promise<FaultOrigin> {
           return;
         case 'error-cut':
           sse();
-          res.write('event: error\ndata: {"error":{"message":"engine failed","type":"api_error","code":"upstream_error","param":null,"retryable":true}}\n\n');
+          res.write('event: error\ndata: {"error":{"message":"engine failed","type":"server_error","code":"upstream_error","param":null,"retryable":true}}\n\n');
           setTimeout(() => req.socket.destroy(), 50);
           return;
         default:

@@ -2,6 +2,7 @@
 import { ERROR_SHAPES } from '../../../../shared/dialects/errors.ts';
 import { SSE_HEADERS } from '../../../../shared/sse.ts';
 import type { Framing } from '../../../stream/framing.ts';
+import { estimatePromptTokens } from '../../prompt-estimate.ts';
 import type { GenerationDialect } from '../dialect.ts';
 import { messagesRequestSchema, type MessagesRequest } from './schema.ts';
 import { messagesToGeneration } from './to-generation.ts';
@@ -20,5 +21,5 @@ export const anthropicMessages: GenerationDialect<MessagesRequest> = {
   framing: anthropicFraming,
   toGeneration: messagesToGeneration,
   response: (r, req) => messageObject(messageId(), req.model, r),
-  writer: (req) => anthropicWriter(messageId(), req.model),
+  writer: (req, _ctx, gen) => anthropicWriter(messageId(), req.model, estimatePromptTokens(gen)),
 };

@@ -1,6 +1,7 @@
 /** An Anthropic Messages request as a Generation. */
 import { errors } from '../../../../shared/errors.ts';
 import type { Generation, Message, Reasoning, Tool, ToolChoice } from '../../generation.ts';
+import { usableStops } from '../../stop-sequences.ts';
 import type { AnthropicMessage, ContentBlock, CountTokensRequest, MessagesRequest } from './schema.ts';
 
 type Block = ContentBlock & Record<string, unknown>;
@@ -114,7 +115,9 @@ export function messagesToGeneration(req: CountTokensRequest & Partial<MessagesR
   if (req.temperature !== undefined) s.temperature = req.temperature;
   if (req.top_p !== undefined) s.topP = req.top_p;
   if (req.top_k !== undefined) s.topK = req.top_k;
-  if (req.stop_sequences?.length) s.stop = req.stop_sequences;
+  // Matched by the origin, which can then say which one ended the answer (stop_reason "stop_sequence").
+  const stops = usableStops(req.stop_sequences);
+  if (stops.length) gen.stopSequences = stops;
   const t = tools(req);
   if (t) gen.tools = t;
   const choice = toolChoice(req.tool_choice);

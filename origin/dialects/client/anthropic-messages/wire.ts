@@ -6,7 +6,8 @@ export function messageId(): string {
   return `msg_${crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`;
 }
 
-export function stopReason(finish: FinishReason): 'end_turn' | 'max_tokens' | 'tool_use' {
+export function stopReason(finish: FinishReason, stopSequence?: string): 'end_turn' | 'max_tokens' | 'tool_use' | 'stop_sequence' {
+  if (stopSequence !== undefined) return 'stop_sequence';
   return finish === 'tool_calls' ? 'tool_use' : finish === 'length' ? 'max_tokens' : 'end_turn';
 }
 
@@ -20,7 +21,7 @@ export function messageObject(id: string, model: string, r: GenerationResult) {
   if (r.thinking) content.push({ type: 'thinking', thinking: r.thinking, signature: '' });
   if (r.text) content.push({ type: 'text', text: r.text });
   for (const tc of r.toolCalls) content.push({ type: 'tool_use', id: tc.id, name: tc.name, input: tc.arguments });
-  return { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason(r.finish), stop_sequence: null, usage: anthropicUsage(r.usage) };
+  return { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason(r.finish, r.stopSequence), stop_sequence: r.stopSequence ?? null, usage: anthropicUsage(r.usage) };
 }
 
 /** `event: <type>` with the event object as data, as Anthropic streams every event. */

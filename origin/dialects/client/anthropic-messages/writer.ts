@@ -10,7 +10,8 @@ import { anthropicUsage, event, stopReason } from './wire.ts';
 
 type Open = 'thinking' | 'text' | null;
 
-export function anthropicWriter(id: string, model: string): StreamWriter {
+/** `inputTokens`: the prompt's estimated size for message_start; message_delta carries the engine's count. */
+export function anthropicWriter(id: string, model: string, inputTokens: number): StreamWriter {
   let index = -1;
   let open: Open = null;
   const frames: Uint8Array[] = [];
@@ -33,14 +34,14 @@ export function anthropicWriter(id: string, model: string): StreamWriter {
   return {
     start: () => [
       event('message_start', {
-        message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+        message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 0 } },
       }),
     ],
     write(ev: GenerationEvent) {
       frames.length = 0;
       if (ev.type === 'done') {
         close();
-        frames.push(event('message_delta', { delta: { stop_reason: stopReason(ev.finish), stop_sequence: null }, usage: anthropicUsage(ev.usage) }));
+        frames.push(event('message_delta', { delta: { stop_reason: stopReason(ev.finish, ev.stopSequence), stop_sequence: ev.stopSequence ?? null }, usage: anthropicUsage(ev.usage) }));
         frames.push(event('message_stop', {}));
         return frames.slice();
       }

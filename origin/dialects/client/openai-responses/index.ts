@@ -5,7 +5,8 @@ import type { Framing } from '../../../stream/framing.ts';
 import type { GenerationDialect } from '../dialect.ts';
 import { responsesRequestSchema, type ResponsesRequest } from './schema.ts';
 import { responsesToGeneration } from './to-generation.ts';
-import { newId, outputItems, responseObject } from './wire.ts';
+import { responseIdFor } from '../../../../shared/dialects/responses.ts';
+import { outputItems, responseObject } from './wire.ts';
 import { responsesWriter } from './writer.ts';
 
 const responsesFraming: Framing = {
@@ -18,7 +19,7 @@ export const openaiResponses: GenerationDialect<ResponsesRequest> = {
   schema: responsesRequestSchema,
   framing: responsesFraming,
   toGeneration: responsesToGeneration,
-  response: (r, req) =>
-    responseObject(newId('resp'), Math.floor(Date.now() / 1000), req, { status: r.finish === 'length' ? 'incomplete' : 'completed', output: outputItems(r), usage: r.usage }),
-  writer: (req) => responsesWriter(req),
+  response: (r, req, ctx) =>
+    responseObject(responseIdFor(ctx.requestId), Math.floor(Date.now() / 1000), req, { status: r.finish === 'length' ? 'incomplete' : 'completed', output: outputItems(r), usage: r.usage }),
+  writer: (req, ctx) => responsesWriter(req, responseIdFor(ctx.requestId)),
 };

@@ -16,7 +16,10 @@ export function responsesUsage(u: Usage) {
   };
 }
 
-export const reasoningItem = (id: string, text: string, status: 'in_progress' | 'completed') => ({
+/** An item's status: `incomplete` is one a failed stream cut off. */
+export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
+
+export const reasoningItem = (id: string, text: string, status: ItemStatus) => ({
   type: 'reasoning',
   id,
   summary: [],
@@ -26,7 +29,7 @@ export const reasoningItem = (id: string, text: string, status: 'in_progress' | 
 
 export const outputText = (text: string) => ({ type: 'output_text', text, annotations: [], logprobs: [] });
 
-export const messageItem = (id: string, text: string | null, status: 'in_progress' | 'completed') => ({
+export const messageItem = (id: string, text: string | null, status: ItemStatus) => ({
   type: 'message',
   id,
   status,

@@ -2,8 +2,10 @@
  * Generation events → the Responses stream: response.created and response.in_progress, then one
  * output item at a time (reasoning, message, function calls), each added, filled with deltas and
  * finished with its `.done` events and response.output_item.done (Codex prints nothing without
- * it), then response.completed with usage (Codex fails without it).
+ * it), then response.completed with usage (Codex fails without it). A failure after the first
+ * byte ends the same response: response.failed and error, numbered on.
  */
+import { responsesFailureFrames } from '../../../../shared/dialects/responses.ts';
 import { encodeEvent } from '../../../../shared/sse.ts';
 import type { GenerationEvent } from '../../generation.ts';
 import type { StreamWriter } from '../dialect.ts';
@@ -12,8 +14,8 @@ import { functionCallItem, messageItem, newId, outputText, reasoningItem, respon
 
 type Open = { kind: 'reasoning' | 'message'; id: string; index: number; text: string } | null;
 
-export function responsesWriter(req: ResponsesRequest): StreamWriter {
-  const id = newId('resp');
+export function responsesWriter(req: ResponsesRequest, id: string): StreamWriter {
+  let started = false;
   const createdAt = Math.floor(Date.now() / 1000);
   let seq = 0;
   let open: Open = null;
@@ -59,6 +61,7 @@ export function responsesWriter(req: ResponsesRequest): StreamWriter {
 
   return {
     start() {
+      started = true;
       emit('response.created', { response: responseObject(id, createdAt, req, { status: 'in_progress', output: [], usage: null }) });
       emit('response.in_progress', { response: responseObject(id, createdAt, req, { status: 'in_progress', output: [], usage: null }) });
       return frames.splice(0);
@@ -96,6 +99,15 @@ export function responsesWriter(req: ResponsesRequest): StreamWriter {
       }
       if (frames.length === 0) return undefined;
       return frames.splice(0);
+    },
+    error(err, requestId) {
+      // The item being written when it failed is in the output, cut off: incomplete.
+      const now = output.map((item, i) => {
+        if (item !== null || open === null || open.index !== i) return item;
+        return open.kind === 'reasoning' ? reasoningItem(open.id, open.text, 'incomplete') : messageItem(open.id, open.text, 'incomplete');
+      });
+      const response = responseObject(id, createdAt, req, { status: 'in_progress', output: now, usage: null });
+      return responsesFailureFrames(err, requestId, { id, seq, created: started, response });
     },
   };
 }

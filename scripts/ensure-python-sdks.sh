@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the official OpenAI Python SDK, at a pinned version, into a venv outside the repo
+# (PYTHON_SDKS_CACHE, default ~/.cache/puerta/python-sdks). A test tool, like the agent CLIs:
+# the dialect tests drive Puerta with it (test/helpers/python-sdk.ts). Idempotent and quiet when
+# present; prints the venv's python.
+#
+#   scripts/ensure-python-sdks.sh            # install if missing, print the python's path
+#   scripts/ensure-python-sdks.sh --check    # installed at the pinned version: print it, exit 0;
+#                                            # otherwise exit 1; installs nothing
+set -euo pipefail
+
+OPENAI_PY_VERSION="${OPENAI_PY_VERSION:-3.51.0}"
+PYTHON_SDKS_CACHE="${PYTHON_SDKS_CACHE:-$HOME/.cache/puerta/python-sdks}"
+venv="$PYTHON_SDKS_CACHE/venv"
+py="$venv/bin/python"
+stamp="$PYTHON_SDKS_CACHE/sdks.version"
+
+log() { printf '[python-sdks] %s\n' "$*" >&2; }
+
+installed() { [ -x "$py" ] && [ "$(cat "$stamp" 2>/dev/null)" = "openai==$OPENAI_PY_VERSION" ]; }
+
+if [ "${1:-}" = "--check" ]; then installed && echo "$py"; exit $?; fi
+
+install() {
+  local sys
+  sys="$(command -v python3 || true)"
+  if [ -z "$sys" ]; then log "python3 not found: install Python 3.9 or newer"; return 1; fi
+  log "installing openai==$OPENAI_PY_VERSION into $venv"
+  rm -rf "$venv" "$stamp"
+  # Debian splits venv out of python3.
+  "$sys" -m venv "$venv" 2>/dev/null || {
+    rm -rf "$venv"
+    if ! command -v apt-get >/dev/null; then log "python3 -m venv failed and apt-get is not there to add python3-venv"; return 1; fi
+    local sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    "$sys" -m venv "$venv"
+  }
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "openai==$OPENAI_PY_VERSION"
+  echo "openai==$OPENAI_PY_VERSION" > "$stamp"
+}
+
+mkdir -p "$PYTHON_SDKS_CACHE"
+# One install at a time: two test files may both ask on a fresh machine.
+exec 9>"$PYTHON_SDKS_CACHE/.lock"
+flock 9
+installed || install
+echo "$py"
