@@ -36,14 +36,19 @@ export type EngineShape =
   | { kind: 'list'; items: EngineShape | null };
 
 /**
- * Go's key folding where it can reach a struct field, whose names are ASCII: ASCII letters to
- * upper case, ſ (U+017F) to S and K (U+212A) to K. Other characters are left as they are: no
- * field name holds them, and in maps Go compares keys exactly.
+ * Go's key folding where it can reach a struct field, whose names are ASCII: two keys fold
+ * together when they are equal with ASCII letters, ſ (U+017F) as s and K (U+212A) as k, in one
+ * case. Other characters are left as they are: no field name holds them, and in maps Go compares
+ * keys exactly. Folded to lower case, so the usual key comes back as it is, without a copy.
  */
 export function foldKey(key: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (!/[^\x00-\x7f]/.test(key)) return key.toUpperCase();
-  return key.replace(/[a-z\u017f\u212a]/g, (ch) => (ch === '\u017f' ? 'S' : ch === '\u212a' ? 'K' : ch.toUpperCase()));
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c === 0x17f || c === 0x212a) {
+      return key.replace(/[A-Z\u017f\u212a]/g, (ch) => (ch === '\u017f' ? 's' : ch === '\u212a' ? 'k' : ch.toLowerCase()));
+    }
+  }
+  return key;
 }
 
 /** Whether `text` nests arrays/objects deeper than `max` (string contents are skipped). One pass, no allocation. */
@@ -64,7 +69,11 @@ const levelIsObject: boolean[] = [];
 const levelShape: Array<EngineShape | null> = [];
 const levelKey: string[] = [];
 const levelIndex: number[] = [];
-const levelSeen: Array<Map<string, string>> = [];
+/** Folded keys of the object at each level, and the keys as sent, side by side; a Map once an object outgrows a short list. */
+const levelFolds: string[][] = [];
+const levelKeys: string[][] = [];
+const levelBig: Array<Map<string, string> | null> = [];
+const SHORT_OBJECT = 16;
 /** The first key problem of the last scan: the key's path and what was wrong. */
 let problem = { field: '', message: '' };
 
@@ -88,9 +97,16 @@ function pathTo(depth: number): string {
 /** Records what is wrong with `key` in the object at `depth`, if anything; true when something is. */
 function keyProblem(key: string, depth: number): boolean {
   const folded = foldKey(key);
-  const seen = levelSeen[depth]!;
-  const before = seen.get(folded);
   levelKey[depth] = key;
+  const folds = levelFolds[depth]!;
+  const keys = levelKeys[depth]!;
+  let big = levelBig[depth];
+  let before: string | undefined;
+  if (big) before = big.get(folded);
+  else {
+    const at = folds.indexOf(folded);
+    if (at !== -1) before = keys[at];
+  }
   if (before !== undefined) {
     problem = {
       field: pathTo(depth),
@@ -101,7 +117,14 @@ function keyProblem(key: string, depth: number): boolean {
     };
     return true;
   }
-  seen.set(folded, key);
+  if (big) big.set(folded, key);
+  else if (folds.length < SHORT_OBJECT) {
+    folds.push(folded);
+    keys.push(key);
+  } else {
+    big = levelBig[depth] = new Map(folds.map((f, i) => [f, keys[i]!]));
+    big.set(folded, key);
+  }
   const shape = levelShape[depth];
   if (shape?.kind === 'struct') {
     const field = shape.byFold.get(folded);
@@ -157,7 +180,11 @@ function scan(text: string, max: number, shape: EngineShape | null | undefined):
         levelIsObject[depth] = isObject;
         levelShape[depth] = inherited && (inherited.kind === 'list') !== isObject ? inherited : null;
         levelIndex[depth] = 0;
-        if (isObject) (levelSeen[depth] ??= new Map()).clear();
+        if (isObject) {
+          (levelFolds[depth] ??= []).length = 0;
+          (levelKeys[depth] ??= []).length = 0;
+          levelBig[depth] = null;
+        }
         expectKey = isObject;
       }
     } else if (ch === 125 /* } */ || ch === 93 /* ] */) {
