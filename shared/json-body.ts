@@ -81,7 +81,11 @@ let problem = { field: '', message: '' };
 function childShape(depth: number): EngineShape | null {
   const parent = levelShape[depth] ?? null;
   if (depth === 0 || !parent) return parent;
-  if (parent.kind === 'struct') return levelIsObject[depth] ? (parent.fields[levelKey[depth]!] ?? null) : null;
+  if (parent.kind === 'struct') {
+    // Own fields only: a key called `constructor` is no field.
+    const key = levelKey[depth]!;
+    return levelIsObject[depth] && Object.hasOwn(parent.fields, key) ? parent.fields[key]! : null;
+  }
   return parent.kind === 'map' ? parent.values : parent.items;
 }
 
@@ -188,7 +192,8 @@ function scan(text: string, max: number, shape: EngineShape | null | undefined):
         expectKey = isObject;
       }
     } else if (ch === 125 /* } */ || ch === 93 /* ] */) {
-      depth--;
+      // More closed than opened is not JSON (JSON.parse says so); the levels never go below 0.
+      if (--depth < 0) return found;
       expectKey = false;
     } else if (ch === 44 /* , */ && keys && depth > 0) {
       if (levelIsObject[depth]) expectKey = true;
