@@ -1,4 +1,5 @@
 import { errors } from '../../shared/errors.ts';
+import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
 
@@ -51,12 +52,13 @@ async function refuse(reader: ReadableStreamDefaultReader<Uint8Array>, seen: num
 /**
  * The model a body names, by the same parse and the same function as the origin's
  * (shared/json-body.ts, shared/model-allow-list.ts): a body that does not parse, nests too deep,
- * or has a `model` that names nothing is refused here with the origin's own 400.
+ * holds a key the engine could read differently (a duplicate, a case variant), or has a `model`
+ * that names nothing is refused here with the origin's own 400.
  */
-export function modelOf(body: Uint8Array | null): string | null {
+export function modelOf(body: Uint8Array | null, path: string): string | null {
   if (!body || body.byteLength === 0) return null;
-  const json = parseJsonBody(new TextDecoder().decode(body));
-  if (!json.ok) throw errors.badRequest(json.message, 'body', json.code);
+  const json = parseJsonBody(new TextDecoder().decode(body), engineShapeFor(path));
+  if (!json.ok) throw errors.badRequest(json.message, json.field ?? 'body', json.code);
   const named = requestedModel(json.value);
   if (!named.ok) throw errors.badRequest(named.message, named.field, 'invalid_model');
   return named.model;

@@ -27,7 +27,7 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const path = pathname + url.search;
 
   const body = await readBody(req, platform.config.MAX_BODY_BYTES);
-  const model = modelOf(body) ?? modelInPath(req.method, pathname);
+  const model = modelOf(body, pathname) ?? modelInPath(req.method, pathname);
   if (model !== null && tenant.models.length > 0 && !modelAllowed(tenant.models, model)) throw errors.modelNotFound(model, tenant.models);
 
   const signed = await signOutgoing(await platform.signingKey(), { method: req.method, path, body, tenant: tenant.id, requestId, country: client.country, pop: client.pop });

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { errors } from '../../shared/errors.ts';
+import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 
 /** `messages[0].content` style, as clients see the field in their own request. */
@@ -34,8 +35,8 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
   const text = await c.req.text();
   const rec = c.get('record' as never) as { bytesIn: number } | undefined;
   if (rec) rec.bytesIn = Buffer.byteLength(text);
-  const json = parseJsonBody(text);
-  if (!json.ok) throw errors.badRequest(json.message, 'body', json.code);
+  const json = parseJsonBody(text, engineShapeFor(c.req.path));
+  if (!json.ok) throw errors.badRequest(json.message, json.field ?? 'body', json.code);
   const parsed = schema.safeParse(json.value);
   if (!parsed.success) {
     const issue = specific(parsed.error.issues[0]!);

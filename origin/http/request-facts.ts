@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
@@ -18,7 +19,7 @@ export function requestFacts(deps: Pick<OriginDeps, 'router' | 'registry'>): Mid
     if (rec.routeEntry?.namesModel && c.req.method === 'POST') {
       // Hono caches the text: the route reads the same body again without a second read. A body
       // that does not parse, or names no model, is left for the allow-list's or the route's 400.
-      const json = parseJsonBody(await c.req.text());
+      const json = parseJsonBody(await c.req.text(), engineShapeFor(c.req.path));
       const named = json.ok ? requestedModel(json.value) : undefined;
       if (named?.ok && named.model !== null) {
         rec.publicModel = named.model;
