@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { errors } from '../../shared/errors.ts';
-import { parseJsonBody } from '../../shared/json-body.ts';
+import { parseJsonBody, type ParsedJson } from '../../shared/json-body.ts';
 
 /** `messages[0].content` style, as clients see the field in their own request. */
 export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
@@ -44,6 +44,28 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     throw errors.badRequest(`${param}: ${issue.message}${more}`, param, 'invalid_request_body');
   }
   // By reference, for the audit's opt-in prompt digest / content log; never serialized from here.
+  if (rec) (rec as { requestBody?: unknown }).requestBody = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * readJson for bodies too large to parse on the event loop (document uploads, up to the body
+ * limit): `parse` runs the same parser elsewhere (a worker thread), and its answer is validated
+ * here exactly as readJson validates.
+ */
+export async function readJsonParsedBy<S extends z.ZodType>(c: Context, schema: S, parse: (text: string) => Promise<ParsedJson>): Promise<z.infer<S>> {
+  const text = await c.req.text();
+  const rec = c.get('record' as never) as { bytesIn: number } | undefined;
+  if (rec) rec.bytesIn = Buffer.byteLength(text);
+  const json = await parse(text);
+  if (!json.ok) throw errors.badRequest(json.message, 'body', json.code);
+  const parsed = schema.safeParse(json.value);
+  if (!parsed.success) {
+    const issue = specific(parsed.error.issues[0]!);
+    const param = fieldPath(issue.path) || 'body';
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
+    throw errors.badRequest(`${param}: ${issue.message}${more}`, param, 'invalid_request_body');
+  }
   if (rec) (rec as { requestBody?: unknown }).requestBody = parsed.data;
   return parsed.data;
 }

@@ -1,12 +1,15 @@
+import type { ParsedJson } from '../../shared/json-body.ts';
 import type { ChunkJob, ChunkOutcome } from './prepare.ts';
 
-/** The work a document worker does: one document's chunks, or the near-duplicates among them. */
+/** The work a document worker does: an upload's JSON, one document's chunks, or the near-duplicates among them. */
 export type DocumentTask =
+  | { kind: 'parse'; text: string }
   | { kind: 'chunk'; job: ChunkJob }
   /** `n` vectors of `dims` packed in one array (transferred, not copied). */
   | { kind: 'dedup'; vectors: Float32Array; dims: number; threshold: number };
 
 export interface TaskResults {
+  parse: ParsedJson;
   chunk: ChunkOutcome;
   /** Indexes of the vectors that are near-duplicates of an earlier one. */
   dedup: number[];

@@ -1,9 +1,11 @@
 /**
- * Entry of a document worker thread (document-workers.ts starts it): extraction, chunking and the
- * near-duplicate check run here, so a costly document never holds the origin's event loop.
+ * Entry of a document worker thread (document-workers.ts starts it): parsing large uploads,
+ * extraction, chunking and the near-duplicate check run here, so a costly document never holds
+ * the origin's event loop.
  */
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
+import { parseJsonBody } from '../../shared/json-body.ts';
 import { nearDuplicateRows } from './dedup.ts';
 import type { DocumentTask, FromWorker, TaskResults, ToWorker } from './document-tasks.ts';
 import { chunkDocument } from './prepare.ts';
@@ -24,6 +26,7 @@ if (tid !== undefined) {
 }
 
 function run(task: DocumentTask): TaskResults[DocumentTask['kind']] {
+  if (task.kind === 'parse') return parseJsonBody(task.text);
   return task.kind === 'chunk' ? chunkDocument(task.job) : nearDuplicateRows(task.vectors, task.dims, task.threshold);
 }
 

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { ParsedJson } from '../../shared/json-body.ts';
 import type { DocumentTask, FromWorker, TaskResults, ToWorker } from './document-tasks.ts';
 import type { ChunkJob, ChunkOutcome } from './prepare.ts';
 import { threadCpuMs } from './thread-cpu.ts';
@@ -60,6 +61,11 @@ export class DocumentWorkers {
     private readonly opts: DocumentWorkersOptions,
     private readonly log?: Logger,
   ) {}
+
+  /** Parses an upload's JSON body (the parser of every route) within `budgetMs` of CPU. */
+  parse(text: string, budgetMs: number, signal: AbortSignal): Promise<WorkOutcome<ParsedJson>> {
+    return this.run({ kind: 'parse', text }, [], budgetMs, signal) as Promise<WorkOutcome<ParsedJson>>;
+  }
 
   /** Extracts and chunks one document within `budgetMs` of CPU. */
   chunk(job: ChunkJob, budgetMs: number, signal: AbortSignal): Promise<WorkOutcome<ChunkOutcome>> {
