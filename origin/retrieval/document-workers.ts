@@ -77,7 +77,7 @@ export class DocumentWorkers {
     return this.run({ kind: 'dedup', vectors, dims, threshold }, [vectors.buffer as ArrayBuffer], budgetMs, signal) as Promise<WorkOutcome<number[]>>;
   }
 
-  /** Workers started and tasks waiting, for tests and the admin view. */
+  /** Workers started, busy, and tasks waiting (tests read it). */
   get stats(): { workers: number; busy: number; queued: number } {
     return { workers: this.slots.length, busy: this.slots.filter((s) => s.task).length, queued: this.queue.length };
   }
