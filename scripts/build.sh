@@ -9,6 +9,7 @@
 #   dist/cli/audit.js          npm run audit       (bin: puerta-audit)
 #   dist/cli/ingest.js         npm run ingest
 #   dist/origin/pglite-worker.mjs  the embedded Postgres's worker thread (retrieval)
+#   dist/origin/document-worker.js the document workers' thread: extraction and chunking (retrieval)
 #   dist/cli/check-infra.js    npm run check:infra
 #   dist/cli/check-timeouts.js npm run check:timeouts
 # Entry points sit two folders below the root, like their sources, so the CLIs that find the
@@ -36,10 +37,12 @@ cli sre/timeouts/cli.ts check-timeouts
 cli scripts/ingest.ts ingest
 # The embedded Postgres runs in a worker thread from this file, found beside main.js.
 cp origin/retrieval/store/pglite-worker.mjs "$tmp/origin/pglite-worker.mjs"
+# So do the document workers (origin/retrieval/document-workers.ts looks beside main.js); no shebang.
+"$esbuild" origin/retrieval/document-worker.ts "${common[@]}" --outfile="$tmp/origin/document-worker.js"
 chmod +x "$tmp"/origin/main.js "$tmp"/cli/*.js
 
 # Swap the whole tree at once: a running origin keeps the files it loaded, a new one sees a full build.
 rm -rf dist/origin dist/cli
 mv "$tmp/origin" dist/origin
 mv "$tmp/cli" dist/cli
-echo "[build] dist/origin/main.js ($(du -h dist/origin/main.js | cut -f1)), dist/cli/{tenants,usage,audit,ingest,check-infra,check-timeouts}.js" >&2
+echo "[build] dist/origin/main.js ($(du -h dist/origin/main.js | cut -f1)), dist/origin/document-worker.js, dist/cli/{tenants,usage,audit,ingest,check-infra,check-timeouts}.js" >&2

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { errors } from '../../shared/errors.ts';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
-import { parseJsonBody } from '../../shared/json-body.ts';
+import { parseJsonBody, type ParsedJson } from '../../shared/json-body.ts';
 
 /** `messages[0].content` style, as clients see the field in their own request. */
 export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
@@ -31,11 +31,21 @@ function specific(issue: Issue): { path: PropertyKey[]; message: string } {
 }
 
 /** Reads and validates a JSON body; any problem is a 400 that names the field and what is allowed. */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+export function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const shape = engineShapeFor(c.req.path);
+  return readJsonParsedBy(c, schema, async (text) => parseJsonBody(text, shape));
+}
+
+/**
+ * readJson with the parse supplied: bodies too large to parse on the event loop (document
+ * uploads, up to the body limit) are parsed elsewhere (a worker thread) by the same parser, and
+ * the answer is validated here exactly as readJson's.
+ */
+export async function readJsonParsedBy<S extends z.ZodType>(c: Context, schema: S, parse: (text: string) => Promise<ParsedJson>): Promise<z.infer<S>> {
   const text = await c.req.text();
   const rec = c.get('record' as never) as { bytesIn: number } | undefined;
   if (rec) rec.bytesIn = Buffer.byteLength(text);
-  const json = parseJsonBody(text, engineShapeFor(c.req.path));
+  const json = await parse(text);
   if (!json.ok) throw errors.badRequest(json.message, json.field ?? 'body', json.code);
   const parsed = schema.safeParse(json.value);
   if (!parsed.success) {

@@ -22,9 +22,14 @@ const SENTENCE_END = new Set(['.', '!', '?', '…', ';']);
  * line found in its last 40 %, so chunks tend to hold whole sentences.
  */
 export function chunkText(text: string, s: ChunkSettings): TextChunk[] {
+  return [...chunks(text, s)];
+}
+
+/** chunkText one chunk at a time, so a caller with an output budget can stop early. */
+export function* chunks(text: string, s: ChunkSettings): Generator<TextChunk> {
   const spans = tokenSpans(text);
   const n = spans.length;
-  const out: TextChunk[] = [];
+  let seq = 0;
   let i = 0;
   while (i < n) {
     let end = Math.min(i + s.tokens, n);
@@ -39,9 +44,8 @@ export function chunkText(text: string, s: ChunkSettings): TextChunk[] {
         }
       }
     }
-    out.push({ seq: out.length, text: text.slice(spans[i]!.start, spans[end - 1]!.end), tokens: end - i });
+    yield { seq: seq++, text: text.slice(spans[i]!.start, spans[end - 1]!.end), tokens: end - i };
     if (end === n) break;
     i = Math.max(i + 1, end - s.overlap);
   }
-  return out;
 }

@@ -96,6 +96,22 @@ export const retrievalConfigSchema = z
         maxDocuments: int(1, 10_000, 500),
         /** Finished jobs kept for status queries. */
         keepJobs: int(1, 100_000, 1_000),
+        /**
+         * Worker threads that extract and chunk documents and compare their chunks, so no document
+         * holds the event loop that serves chat streams and /healthz.
+         */
+        workers: int(1, 64, 2),
+        /** Documents waiting for a worker; past it a document fails with `workers_busy`. */
+        workerQueue: int(1, 100_000, 1_000),
+        /**
+         * CPU time one document may take in the workers (extraction, chunking, near-duplicate
+         * check); past it its worker is stopped and that document fails with `cpu_budget_exceeded`.
+         */
+        cpuMsPerDocument: int(100, 3_600_000, 30_000),
+        /** Output budget: distinct chunks one document may make (`too_many_chunks` past it). */
+        maxChunksPerDocument: int(1, 1_000_000, 5_000),
+        /** Heap of each worker: a document that needs more fails with `memory_budget_exceeded`. */
+        workerMemoryMb: int(32, 65_536, 512),
       })
       .prefault({}),
   })

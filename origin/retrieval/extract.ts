@@ -1,4 +1,4 @@
-import { Parser } from 'htmlparser2';
+import { htmlText } from './html-text.ts';
 
 export type DocumentFormat = 'text' | 'markdown' | 'html';
 
@@ -8,45 +8,30 @@ export interface Extracted {
   title?: string;
 }
 
-// Navigation is page chrome, not the document: repeated on every page, it would only add noise.
-const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'nav']);
-const BLOCK = new Set(['p', 'div', 'section', 'article', 'header', 'footer', 'main', 'aside', 'li', 'ul', 'ol', 'table', 'tr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'blockquote', 'br', 'hr', 'dt', 'dd', 'figure', 'figcaption']);
-
-/** Visible text of an HTML document (parsed by htmlparser2), blocks as paragraphs. */
-function htmlText(html: string): Extracted {
-  const parts: string[] = [];
-  let skipDepth = 0;
-  let inTitle = false;
-  let title = '';
-  const parser = new Parser(
-    {
-      onopentag(name) {
-        if (name === 'title') inTitle = true;
-        else if (SKIP.has(name)) skipDepth++;
-        else if (BLOCK.has(name)) parts.push('\n\n');
-      },
-      ontext(t) {
-        if (inTitle) title += t;
-        else if (skipDepth === 0) parts.push(t);
-      },
-      onclosetag(name) {
-        if (name === 'title') inTitle = false;
-        else if (SKIP.has(name)) skipDepth = Math.max(0, skipDepth - 1);
-        else if (BLOCK.has(name)) parts.push('\n\n');
-      },
-    },
-    { decodeEntities: true, lowerCaseTags: true },
-  );
-  parser.write(html);
-  parser.end();
-  const text = parts
-    .join('')
-    .split(/\n{2,}/)
-    .map((p) => p.replace(/\s+/g, ' ').trim())
-    .filter(Boolean)
-    .join('\n\n');
-  const t = title.replace(/\s+/g, ' ').trim();
-  return t ? { text, title: t } : { text };
+/**
+ * The text of the first ATX heading (`# Title`, `## Title ##`), read line by line with string
+ * operations: the regular expression this replaced (`^#{1,6}\s+(.+?)\s*#*\s*$`) backtracked in
+ * cubic time over a heading line of spaces (2,000 of them took 10 s).
+ */
+function firstHeading(md: string): string | undefined {
+  for (let start = 0; start < md.length; ) {
+    const nl = md.indexOf('\n', start);
+    const end = nl === -1 ? md.length : nl;
+    let hashes = 0;
+    while (hashes < 7 && md.charCodeAt(start + hashes) === 0x23) hashes++;
+    const after = md[start + hashes];
+    if (hashes >= 1 && hashes <= 6 && (after === ' ' || after === '\t')) {
+      let title = md.slice(start + hashes, end).trim();
+      // A closing run of #s is decoration when a space precedes it (or it is all there is).
+      let cut = title.length;
+      while (cut > 0 && title[cut - 1] === '#') cut--;
+      if (cut === 0) title = '';
+      else if (cut < title.length && (title[cut - 1] === ' ' || title[cut - 1] === '\t')) title = title.slice(0, cut).trimEnd();
+      if (title) return title;
+    }
+    start = end + 1;
+  }
+  return undefined;
 }
 
 /**
@@ -54,13 +39,23 @@ function htmlText(html: string): Extracted {
  * the first heading is taken as a title when none is given.
  */
 function markdownText(md: string): Extracted {
-  const heading = /^#{1,6}\s+(.+?)\s*#*\s*$/m.exec(md);
   const text = md.replace(/\r\n?/g, '\n').trim();
-  return heading ? { text, title: heading[1]! } : { text };
+  const title = firstHeading(text);
+  return title ? { text, title } : { text };
 }
 
-export function extractText(content: string, format: DocumentFormat): Extracted {
+/** A title found in the document is held to what an upload may name (300 characters), on one line. */
+const MAX_TITLE = 300;
+
+function read(content: string, format: DocumentFormat): Extracted {
   if (format === 'html') return htmlText(content);
   if (format === 'markdown') return markdownText(content);
   return { text: content.replace(/\r\n?/g, '\n').trim() };
+}
+
+export function extractText(content: string, format: DocumentFormat): Extracted {
+  const ex = read(content, format);
+  if (ex.title === undefined) return ex;
+  const title = ex.title.replace(/\s+/g, ' ').trim().slice(0, MAX_TITLE);
+  return title ? { text: ex.text, title } : { text: ex.text };
 }

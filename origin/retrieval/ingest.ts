@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { PuertaError } from '../../shared/errors.ts';
 import type { TenantContext } from '../types.ts';
-import { chunkText, type TextChunk } from './chunker.ts';
+import type { TextChunk } from './chunker.ts';
 import type { RetrievalConfig } from './config.ts';
 import { dropNearDuplicates } from './dedup.ts';
+import type { DocumentWorkError, DocumentWorkers } from './document-workers.ts';
 import type { Embedder } from './embedder.ts';
-import { extractText, type DocumentFormat } from './extract.ts';
+import type { DocumentFormat } from './extract.ts';
 import type { IngestJob } from './jobs.ts';
 import type { RetrievalMetrics } from './metrics.ts';
 import type { RetrievalStore } from './store/store.ts';
@@ -27,12 +28,21 @@ interface Prepared {
   failed: boolean;
   /** Stored or reported failed. */
   settled: boolean;
+  /** CPU time its extraction and chunking took in a worker, counted against the document's budget. */
+  cpuMs: number;
+}
+
+/** Why one document was not stored: a code of this API and a message that names the limit, never its text. */
+interface DocumentFailure {
+  code: string;
+  message: string;
 }
 
 export interface IngestContext {
   cfg: RetrievalConfig;
   store: RetrievalStore;
   embedder: Embedder;
+  workers: DocumentWorkers;
   metrics: RetrievalMetrics | undefined;
   tenant: TenantContext;
   collection: string;
@@ -54,17 +64,50 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
-function prepare(doc: UploadDocument, cfg: RetrievalConfig): Prepared {
-  const ex = extractText(doc.content, doc.format);
-  // Identical passages inside one document (repeated footers, boilerplate) are never embedded.
-  const seen = new Set<string>();
-  const chunks = chunkText(ex.text, cfg.chunk).filter((c) => {
-    const key = c.text.toLowerCase().replace(/\s+/g, ' ');
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-  return { doc, title: doc.title ?? ex.title ?? null, chunks, vectors: new Array(chunks.length), missing: chunks.length, failed: false, settled: false };
+/** Documents of at most this many chunks are compared for near-duplicates in place: 2,016 pairs, about a millisecond. */
+const DEDUP_IN_PLACE_CHUNKS = 64;
+
+function workFailure(id: string, e: DocumentWorkError): DocumentFailure {
+  switch (e.code) {
+    case 'cpu_budget_exceeded':
+      return { code: e.code, message: `document '${id}' needed more than ${e.limitMs} ms of CPU to extract, chunk and compare (retrieval.ingest.cpuMsPerDocument); its work was stopped` };
+    case 'memory_budget_exceeded':
+      return { code: e.code, message: `document '${id}' needed more than ${e.limitMb} MB of memory to extract and chunk (retrieval.ingest.workerMemoryMb); its work was stopped` };
+    case 'workers_busy':
+      return { code: e.code, message: `document '${id}' was not read: ${e.queue} documents already wait for the document workers (retrieval.ingest.workerQueue); upload it again later` };
+    case 'extraction_failed':
+      return { code: e.code, message: `reading document '${id}' failed (${e.error})` };
+  }
+}
+
+/** Extraction and chunking, in a worker thread under the document's CPU and output budgets. */
+async function prepare(ctx: IngestContext, doc: UploadDocument): Promise<Prepared | DocumentFailure> {
+  const ing = ctx.cfg.ingest;
+  const r = await ctx.workers.chunk({ content: doc.content, format: doc.format, chunk: ctx.cfg.chunk, maxChunks: ing.maxChunksPerDocument }, ing.cpuMsPerDocument, ctx.signal);
+  if (!r.ok) return workFailure(doc.id, r.error);
+  if (r.value.kind === 'too_many_chunks') {
+    return { code: 'too_many_chunks', message: `document '${doc.id}' makes more than ${ing.maxChunksPerDocument} chunks (retrieval.ingest.maxChunksPerDocument); split it into smaller documents` };
+  }
+  const chunks = r.value.chunks;
+  if (chunks.length === 0) return { code: 'empty_document', message: `document '${doc.id}' has no text after ${doc.format} extraction` };
+  return { doc, title: doc.title ?? r.value.title ?? null, chunks, vectors: new Array(chunks.length), missing: chunks.length, failed: false, settled: false, cpuMs: r.cpuMs };
+}
+
+/** Indexes of a document's chunks whose vectors repeat an earlier chunk's; large documents are compared in a worker. */
+async function nearDuplicates(ctx: IngestContext, p: Prepared): Promise<Set<number> | DocumentFailure> {
+  const vectors = p.vectors as Float32Array[];
+  const threshold = ctx.cfg.ingestDedupThreshold;
+  if (vectors.length <= DEDUP_IN_PLACE_CHUNKS) {
+    const { dropped } = dropNearDuplicates(vectors.map((vector, i) => ({ vector, i })), threshold);
+    return new Set(dropped.map((d) => d.i));
+  }
+  const dims = vectors[0]!.length;
+  const packed = new Float32Array(vectors.length * dims);
+  vectors.forEach((v, i) => packed.set(v.subarray(0, dims), i * dims));
+  const budget = Math.max(1, ctx.cfg.ingest.cpuMsPerDocument - p.cpuMs);
+  const r = await ctx.workers.nearDuplicates(packed, dims, threshold, budget, ctx.signal);
+  if (!r.ok) return workFailure(p.doc.id, r.error.code === 'cpu_budget_exceeded' ? { ...r.error, limitMs: ctx.cfg.ingest.cpuMsPerDocument } : r.error);
+  return new Set(r.value);
 }
 
 /** Slot-sized batches across documents: at most batchSize chunks and batchTokens tokens each. */
@@ -108,9 +151,15 @@ async function embedWithRetry(ctx: IngestContext, texts: string[]): Promise<Floa
 }
 
 async function store(ctx: IngestContext, job: IngestJob, p: Prepared): Promise<void> {
+  const dups = await nearDuplicates(ctx, p);
   p.settled = true;
+  if (!(dups instanceof Set)) {
+    ctx.metrics?.ingestDocuments.inc({ outcome: 'failed' });
+    return job.documentFailed(p.doc.id, dups.code, dups.message);
+  }
   const items = p.chunks.map((c, i) => ({ ...c, vector: p.vectors[i]! }));
-  const { kept, dropped } = dropNearDuplicates(items, ctx.cfg.ingestDedupThreshold);
+  const kept = items.filter((_, i) => !dups.has(i));
+  const dropped = items.length - kept.length;
   const bytes = Buffer.byteLength(p.doc.content);
   try {
     const r = await ctx.store.replaceDocument(
@@ -119,11 +168,11 @@ async function store(ctx: IngestContext, job: IngestJob, p: Prepared): Promise<v
       kept,
       ctx.cfg.ingestDedupThreshold,
     );
-    const dups = dropped.length + r.duplicatesDropped;
+    const duplicates = dropped + r.duplicatesDropped;
     ctx.metrics?.ingestChunks.inc({ outcome: 'stored' }, r.stored);
-    ctx.metrics?.ingestChunks.inc({ outcome: 'duplicate' }, dups);
+    ctx.metrics?.ingestChunks.inc({ outcome: 'duplicate' }, duplicates);
     ctx.metrics?.ingestDocuments.inc({ outcome: 'stored' });
-    job.documentStored(r.stored, dups);
+    job.documentStored(r.stored, duplicates);
   } catch (err) {
     ctx.metrics?.ingestDocuments.inc({ outcome: 'failed' });
     const f = failure(err);
@@ -132,19 +181,22 @@ async function store(ctx: IngestContext, job: IngestJob, p: Prepared): Promise<v
 }
 
 /**
- * One upload: extract and chunk every document, embed the chunks in slot-sized batches in the
- * batch class, and store each document (replacing its previous version atomically) as soon as all
- * its chunks have vectors. A document whose embedding fails is reported and skipped; the others go on.
+ * One upload: extract and chunk every document (in the document workers, one at a time per
+ * upload), embed the chunks in slot-sized batches in the batch class, and store each document
+ * (replacing its previous version atomically) as soon as all its chunks have vectors. A document
+ * that goes over a budget or whose embedding fails is reported and skipped; the others go on.
  */
 export async function runIngest(ctx: IngestContext, job: IngestJob, docs: readonly UploadDocument[]): Promise<void> {
   job.running();
   const prepared: Prepared[] = [];
+  let read = 0;
   try {
     for (const doc of docs) {
-      const p = prepare(doc, ctx.cfg);
-      if (p.chunks.length === 0) {
+      const p = await prepare(ctx, doc);
+      read++;
+      if ('code' in p) {
         ctx.metrics?.ingestDocuments.inc({ outcome: 'failed' });
-        job.documentFailed(doc.id, 'empty_document', `document '${doc.id}' has no text after ${doc.format} extraction`);
+        job.documentFailed(doc.id, p.code, p.message);
       } else prepared.push(p);
     }
     for (const batch of batches(prepared, ctx.cfg.ingest)) {
@@ -171,7 +223,8 @@ export async function runIngest(ctx: IngestContext, job: IngestJob, docs: readon
     }
   } catch {
     // Shutdown: what was stored stays (each document is whole); the rest is reported as not done.
-    for (const p of prepared) if (!p.settled) job.documentFailed(p.doc.id, 'origin_shutting_down', 'the origin shut down before this document was stored; upload it again');
+    const unsettled = [...prepared.filter((p) => !p.settled).map((p) => p.doc), ...docs.slice(read)];
+    for (const doc of unsettled) job.documentFailed(doc.id, 'origin_shutting_down', 'the origin shut down before this document was stored; upload it again');
   } finally {
     job.finish();
   }

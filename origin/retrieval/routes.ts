@@ -2,7 +2,8 @@ import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
 import { errors } from '../../shared/errors.ts';
-import { readJson } from '../http/read-json.ts';
+import { parseJsonBody, type ParsedJson } from '../../shared/json-body.ts';
+import { readJson, readJsonParsedBy } from '../http/read-json.ts';
 import type { OriginEnv, TenantContext } from '../types.ts';
 import { settingsFor } from './config.ts';
 import { retrievalErrors } from './errors.ts';
@@ -10,6 +11,9 @@ import type { JobStatus } from './jobs.ts';
 import { retrieve } from './retrieve.ts';
 import { collectionName, documentId, documentSchema, searchSchema, uploadSchema } from './schemas.ts';
 import type { RetrievalStage } from './stage.ts';
+
+/** Bodies up to this many characters are parsed in place: about a millisecond. */
+const PARSE_IN_PLACE_CHARS = 256 * 1024;
 
 export function param<S extends z.ZodType>(c: Context, name: string, schema: S): z.infer<S> {
   const raw = c.req.param(name);
@@ -38,6 +42,15 @@ export function collectionRoutes(stage: RetrievalStage, tenantOf: (c: Context<Or
   const upload = uploadSchema(ing.maxDocumentBytes, ing.maxDocuments);
   const single = documentSchema(ing.maxDocumentBytes);
   const scope = (c: Context<OriginEnv>) => ({ tenant: tenantOf(c).id, collection: param(c, 'collection', collectionName) });
+  // An upload may be as large as the body limit (16 MiB): parsing it would hold the event loop
+  // for a noticeable time, so past a small size it is parsed in a document worker.
+  const readUpload = <S extends z.ZodType>(c: Context<OriginEnv>, schema: S) =>
+    readJsonParsedBy(c, schema, async (text): Promise<ParsedJson> => {
+      if (text.length <= PARSE_IN_PLACE_CHARS) return parseJsonBody(text);
+      const r = await stage.workers.parse(text, ing.cpuMsPerDocument, c.req.raw.signal);
+      if (!r.ok) throw retrievalErrors.uploadNotRead(r.error);
+      return r.value;
+    });
 
   const accepted = async (c: Context<OriginEnv>, jobStatus: JobStatus, done: Promise<unknown>, base: string) => {
     if (c.req.query('wait') === 'true') {
@@ -78,14 +91,14 @@ export function collectionRoutes(stage: RetrievalStage, tenantOf: (c: Context<Or
 
   app.post('/collections/:collection/documents', async (c) => {
     const s = scope(c);
-    const body = await readJson(c, upload);
+    const body = await readUpload(c, upload);
     return startJob(c, s.collection, body.documents);
   });
 
   app.put('/collections/:collection/documents/:document', async (c) => {
     const s = scope(c);
     const id = param(c, 'document', documentId);
-    const body = await readJson(c, single);
+    const body = await readUpload(c, single);
     return startJob(c, s.collection, [{ ...body, id }]);
   });
 

@@ -3,6 +3,7 @@ import type { OriginDeps } from '../pipeline/deps.ts';
 import type { RequestRecord } from '../pipeline/record.ts';
 import type { TenantContext } from '../types.ts';
 import { settingsFor, type RetrievalConfig, type RetrievalSettings } from './config.ts';
+import { DocumentWorkers } from './document-workers.ts';
 import { Embedder } from './embedder.ts';
 import { runIngest, type UploadDocument } from './ingest.ts';
 import { JobRegistry, type IngestJob } from './jobs.ts';
@@ -18,6 +19,7 @@ export class RetrievalStage {
   readonly jobs: JobRegistry;
   readonly embedder: Embedder;
   readonly metrics: RetrievalMetrics | undefined;
+  readonly workers: DocumentWorkers;
   private readonly stopJobs = new AbortController();
 
   private constructor(
@@ -27,6 +29,7 @@ export class RetrievalStage {
   ) {
     this.jobs = new JobRegistry(cfg.ingest.keepJobs);
     this.embedder = new Embedder(deps, cfg.embedModel);
+    this.workers = new DocumentWorkers({ size: cfg.ingest.workers, maxQueue: cfg.ingest.workerQueue, memoryMb: cfg.ingest.workerMemoryMb }, deps.log);
     this.metrics = deps.telemetry ? createRetrievalMetrics(deps.telemetry.metrics.registry) : undefined;
     if (this.metrics) deps.observers.add(new RetrievalObserver(this.metrics));
   }
@@ -65,12 +68,13 @@ export class RetrievalStage {
     const job = this.jobs.create(tenant.id, collection, docs.length);
     this.metrics?.jobsRunning.inc();
     const signal = AbortSignal.any([this.stopJobs.signal, this.deps.shutdownSignal]);
-    void runIngest({ cfg: this.cfg, store: this.store, embedder: this.embedder, metrics: this.metrics, tenant, collection, signal }, job, docs).finally(() => this.metrics?.jobsRunning.dec());
+    void runIngest({ cfg: this.cfg, store: this.store, embedder: this.embedder, workers: this.workers, metrics: this.metrics, tenant, collection, signal }, job, docs).finally(() => this.metrics?.jobsRunning.dec());
     return job;
   }
 
   async close(): Promise<void> {
     this.stopJobs.abort(new Error('origin closing'));
+    await this.workers.close();
     await this.store.close();
   }
 }
