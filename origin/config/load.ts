@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AUDIT_ENV } from '../audit/config.ts';
 import { METRICS_ENV } from '../metrics/config.ts';
 import { ADMIN_ENV } from '../admin/config.ts';
+import { CONSOLE_ENV } from '../console/config.ts';
 import { ADMISSION_ENV } from '../admission/config.ts';
 import { QUOTA_ENV } from '../quota/config.ts';
 import { REDIS_ENV } from '../quota/redis-config.ts';
@@ -35,6 +36,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ...ADMISSION_ENV,
   ...ROUTING_ENV,
   ...ADMIN_ENV,
+  ...CONSOLE_ENV,
   ...RETRIEVAL_ENV,
 ];
 

@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { OperatorEvent } from '../audit/operator-record.ts';
+import type { AuditConfig } from '../audit/config.ts';
+import type { QuotaService } from '../quota/service.ts';
+import type { UpstreamHealthState } from '../routing/health.ts';
+import type { UpstreamClient } from '../upstream/client.ts';
+import type { AuditDays } from './audit-days.ts';
+import type { ConsoleConfig } from './config.ts';
+import type { NowBoard } from './live/now-board.ts';
+import type { TenantsStore } from './tenants-store.ts';
+
+/** The few things the console reads and acts on; origin/console/mount.ts builds it from the origin's deps. */
+export interface ConsoleDeps {
+  cfg: ConsoleConfig & { user: string; passwordHash: string };
+  log: Logger;
+  /** Writes an operator action to the audit trail (and the log). */
+  record(e: OperatorEvent): void;
+  /** Whether operator actions reach an audit trail (else only the log). */
+  audited: boolean;
+  auditPolicy: Pick<AuditConfig, 'region' | 'node' | 'policy' | 'tenants'> & { sinks: string[] };
+  tenants: TenantsStore;
+  auditDays: AuditDays | null;
+  quota: QuotaService | undefined;
+  upstreams: readonly UpstreamClient[];
+  health(): UpstreamHealthState[];
+  board: NowBoard;
+}

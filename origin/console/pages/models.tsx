@@ -1,0 +1,58 @@
+import type { EngineState } from '../engines.ts';
+import { CONSOLE_PATH } from '../session.ts';
+import { ActionForm, bytes } from './layout.tsx';
+
+/** Engines and their loaded models; re-rendered and pushed over the event stream every few seconds. */
+export function ModelsFragment({ engines, csrf }: { engines: EngineState[]; csrf: string }) {
+  return (
+    <div>
+      {engines.map((e) => (
+        <section class="engine" data-engine={e.name}>
+          <h2>
+            {e.name} <small>{e.kind} · {e.url} · {e.version ? `version ${e.version}` : 'version unknown'} · {e.healthy === false ? 'unhealthy' : e.ejected ? 'ejected' : 'healthy'}</small>
+          </h2>
+          {e.error ? <p class="error">cannot ask the engine: {e.error}</p> : null}
+          {!e.managesModels ? <p class="hint">This engine kind does not load or unload models on request.</p> : null}
+          {e.managesModels ? (
+            <>
+              <table>
+                <thead>
+                  <tr><th>Loaded model</th><th>Size</th><th>In GPU memory</th><th>Unloads at</th><th></th></tr>
+                </thead>
+                <tbody>
+                  {e.loaded.map((m) => (
+                    <tr data-model={m.name}>
+                      <td>{m.name}</td><td>{bytes(m.sizeBytes)}</td><td>{bytes(m.vramBytes)}</td><td>{m.expiresAt ? m.expiresAt.replace('T', ' ').slice(0, 19) : 'kept loaded'}</td>
+                      <td>
+                        <ActionForm action="models/unload" csrf={csrf} label="Unload" danger>
+                          <input type="hidden" name="upstream" value={e.name} />
+                          <input type="hidden" name="model" value={m.name} />
+                        </ActionForm>
+                      </td>
+                    </tr>
+                  ))}
+                  {e.loaded.length === 0 ? <tr class="empty"><td colspan={5}>no model loaded</td></tr> : null}
+                </tbody>
+              </table>
+              <ActionForm action="models/warm" csrf={csrf} label="Load (warm)">
+                <input type="hidden" name="upstream" value={e.name} />
+                <input name="model" placeholder="model name" required aria-label="model to load" />
+              </ActionForm>
+            </>
+          ) : null}
+        </section>
+      ))}
+    </div>
+  );
+}
+
+export function ModelsPage(props: { engines: EngineState[]; csrf: string; notice?: string | undefined }) {
+  return (
+    <>
+      {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
+      <div id="models" data-sse={`${CONSOLE_PATH}/events/models`}>
+        <ModelsFragment engines={props.engines} csrf={props.csrf} />
+      </div>
+    </>
+  );
+}
