@@ -28,6 +28,7 @@ export class NowBoard {
   private pending: NodeJS.Timeout | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   private subscriber: RedisClient | undefined;
+  private subscribed = false;
   private closed = false;
   private readonly hashKey: string;
   private readonly channel: string;
@@ -64,7 +65,7 @@ export class NowBoard {
         this.o.log.debug({ err: (err as Error).message }, 'console: could not publish this replica\'s streams');
       }
       // Subscribed consoles hear the nudge (this one included) and read the hash.
-      if (this.subscriber) return;
+      if (this.subscribed) return;
     }
     await this.notify();
   }
@@ -110,11 +111,22 @@ export class NowBoard {
     const r = this.o.redis;
     if (!r || this.subscriber || this.closed) return;
     const c = r.client;
-    const sub: RedisClient = (c as Cluster).isCluster ? (c as Cluster).duplicate() : (c as Redis).duplicate();
+    // Its own connection that waits for Redis rather than failing fast (the shared client does not queue).
+    const sub: RedisClient = (c as Cluster).isCluster
+      ? (c as Cluster).duplicate(undefined, { enableOfflineQueue: true, redisOptions: { ...(c as Cluster).options.redisOptions, commandTimeout: undefined } })
+      : (c as Redis).duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
     this.subscriber = sub;
     sub.on('error', (err: Error) => this.o.log.debug({ err: err.message }, 'console: now-board subscriber error'));
     sub.on('message', () => void this.notify());
-    void sub.subscribe(this.channel).catch((err: Error) => this.o.log.warn({ err: err.message }, 'console: cannot subscribe to other replicas\' changes'));
+    sub.on('close', () => (this.subscribed = false));
+    const subscribe = () => {
+      if (this.closed) return;
+      sub.subscribe(this.channel).then(
+        () => (this.subscribed = true),
+        (err: Error) => this.o.log.warn({ err: err.message }, 'console: cannot subscribe to other replicas\' changes'),
+      );
+    };
+    sub.on('ready', subscribe);
   }
 
   async close(): Promise<void> {
