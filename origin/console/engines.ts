@@ -71,7 +71,8 @@ export async function engineStates(upstreams: readonly UpstreamClient[], health:
 export async function setModelLoaded(u: UpstreamClient, model: string, load: boolean): Promise<void> {
   if (!u.dialect.warms) throw new Error(`upstream '${u.name}' (${u.cfg.kind}) does not load or unload models on request`);
   const signal = AbortSignal.timeout(load ? u.cfg.firstByteTimeoutMs : u.cfg.metadataTimeoutMs);
-  const keep = load ? {} : { keep_alive: 0 };
+  // A load says how long explicitly: the upstream's configured keep_alive, else Ollama's default.
+  const keep = { keep_alive: load ? (u.cfg.keepAlive ?? '5m') : 0 };
   try {
     await u.json('POST', '/api/generate', { model, stream: false, ...keep }, signal, model);
   } catch (err) {

@@ -34,10 +34,6 @@ export function ModelsFragment({ engines, csrf }: { engines: EngineState[]; csrf
                   {e.loaded.length === 0 ? <tr class="empty"><td colspan={5}>no model loaded</td></tr> : null}
                 </tbody>
               </table>
-              <ActionForm action="models/warm" csrf={csrf} label="Load (warm)">
-                <input type="hidden" name="upstream" value={e.name} />
-                <input name="model" placeholder="model name" required aria-label="model to load" />
-              </ActionForm>
             </>
           ) : null}
         </section>
@@ -47,12 +43,27 @@ export function ModelsFragment({ engines, csrf }: { engines: EngineState[]; csrf
 }
 
 export function ModelsPage(props: { engines: EngineState[]; csrf: string; notice?: string | undefined }) {
+  const managed = props.engines.filter((e) => e.managesModels);
   return (
     <>
       {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
       <div id="models" data-sse={`${CONSOLE_PATH}/events/models`}>
         <ModelsFragment engines={props.engines} csrf={props.csrf} />
       </div>
+      {managed.length > 0 ? (
+        // Outside the live part: a refresh must not wipe what the operator is typing.
+        <>
+          <h2>Load a model</h2>
+          <ActionForm action="models/warm" csrf={props.csrf} label="Load (warm)">
+            <select name="upstream" aria-label="engine">
+              {managed.map((e) => (
+                <option value={e.name}>{e.name}</option>
+              ))}
+            </select>
+            <input name="model" placeholder="model name" required aria-label="model to load" />
+          </ActionForm>
+        </>
+      ) : null}
     </>
   );
 }
