@@ -24,4 +24,6 @@ export interface ConsoleDeps {
   upstreams: readonly UpstreamClient[];
   health(): UpstreamHealthState[];
   board: NowBoard;
+  /** Aborted when the origin begins to shut down: event streams end so they do not hold it up. */
+  drain: AbortSignal | undefined;
 }

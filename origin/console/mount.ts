@@ -54,6 +54,7 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
       upstreams: deps.registry.upstreams,
       health: () => (deps.router ? deps.router.snapshot().upstreams : []),
       board,
+      drain: deps.drainSignal,
     }),
   );
 }

@@ -140,7 +140,7 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
   // Now
   app.get('/now', async (c) => page(c, 'Now', 'now', <NowPage view={await d.board.view()} />));
   app.get('/events/now', (c) =>
-    htmlEvents(c, (send) => {
+    htmlEvents(c, d.drain, (send) => {
       const render = (v: Awaited<ReturnType<typeof d.board.view>>) => send(String(<NowFragment view={v} />));
       void d.board.view().then(render);
       return d.board.watch(render);
@@ -153,7 +153,7 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
     page(c, 'Engines & models', 'models', <ModelsPage engines={await engines()} csrf={c.get('session').csrf} notice={notice} />, status);
   app.get('/models', (c) => modelsPage(c));
   app.get('/events/models', (c) =>
-    htmlEvents(c, (send) => {
+    htmlEvents(c, d.drain, (send) => {
       const csrf = c.get('session').csrf;
       let stopped = false;
       const tick = async () => {

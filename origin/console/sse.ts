@@ -9,7 +9,7 @@ const KEEPALIVE_MS = 15_000;
  * in place. `start` is given a send function and returns its cleanup; sends are written in order,
  * and a fragment equal to the last one sent is skipped.
  */
-export function htmlEvents(c: Context, start: (send: (html: string) => void) => () => void): Response {
+export function htmlEvents(c: Context, drain: AbortSignal | undefined, start: (send: (html: string) => void) => () => void): Response {
   return streamSSE(c, async (stream) => {
     let last = '';
     let chain = Promise.resolve();
@@ -25,6 +25,9 @@ export function htmlEvents(c: Context, start: (send: (html: string) => void) => 
     await new Promise<void>((resolve) => {
       stream.onAbort(() => resolve());
       c.req.raw.signal.addEventListener('abort', () => resolve(), { once: true });
+      // A shutdown ends the stream: the browser's EventSource reconnects to a replica still serving.
+      if (drain?.aborted) resolve();
+      drain?.addEventListener('abort', () => resolve(), { once: true });
     });
     clearInterval(keepalive);
     stop();

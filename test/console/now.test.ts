@@ -14,6 +14,11 @@ async function tenantKey(file: string, id: string): Promise<string> {
   return key;
 }
 
+/** The origin rereads the tenants file within seconds: wait until it knows the key. */
+async function accepted(originUrl: string, key: string): Promise<void> {
+  await expect.poll(async () => (await fetch(`${originUrl}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status, { timeout: 10_000 }).toBe(200);
+}
+
 /** Starts a stream that runs until aborted; resolves once its first chunk has arrived. */
 async function openStream(originUrl: string, key: string, content: string, model = 'gpt-oss:20b') {
   const client = new OpenAI({ baseURL: `${originUrl}/v1`, apiKey: key, maxRetries: 0 });
@@ -46,6 +51,7 @@ describe('console: Now, one replica', () => {
 
   it('shows a stream while a client streams and drops it when it ends, live over SSE; no prompt text in the page or the event stream', async () => {
     const key = await tenantKey(s.tenantsFile, 'globex');
+    await accepted(s.origin.url, key);
     const page = await s.browser.newPage();
     await login(page, s.console);
     await page.waitForFunction(() => document.getElementById('now')?.dataset.live === 'open');
@@ -61,7 +67,7 @@ describe('console: Now, one replica', () => {
     const stream = await openStream(s.origin.url, key, `Tell me a secret ${MARKER}`);
     await expect.poll(() => page.$$eval('#now-by-tenant tr[data-tenant="globex"]', (rows) => rows.map((r) => r.textContent)), { timeout: 10_000 }).toEqual(['globexgpt-oss:20b10']);
     await expect.poll(() => page.$$eval('#now-streams tr[data-request]', (rows) => rows.length)).toBe(1);
-    expect(await page.$eval('#now-streams tr[data-request] td:nth-child(6)', (td) => td.textContent)).toBe('streaming');
+    await expect.poll(() => page.$eval('#now-streams tr[data-request] td:nth-child(6)', (td) => td.textContent)).toBe('streaming');
 
     await stream.stop();
     await expect.poll(() => page.$$eval('#now-streams tr[data-request]', (rows) => rows.length), { timeout: 10_000 }).toBe(0);
@@ -109,8 +115,7 @@ describe('console: Now, three origin replicas sharing Redis', () => {
     const page = await s.browser.newPage();
     await login(page, s.console);
     const urls = [s.origin.url, others[0]!.url, others[1]!.url];
-    // Each origin rereads the tenants file within seconds.
-    for (const url of urls) await expect.poll(async () => (await fetch(`${url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status, { timeout: 10_000 }).toBe(200);
+    for (const url of urls) await accepted(url, key);
     const streams = [];
     for (const url of urls) streams.push(await openStream(url, key, 'hola'));
     await expect.poll(() => page.$$eval('#now-streams tr[data-request]', (rows) => rows.length), { timeout: 15_000 }).toBe(3);
