@@ -14,8 +14,8 @@ const CONSOLE_JS = `(() => {
   if (chart && dataEl && window.uPlot) {
     const d = JSON.parse(dataEl.textContent);
     const colors = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563'];
-    const series = [{}].concat(d.tenants.map((t, i) => ({ label: t, stroke: colors[i % colors.length], width: 2, points: { show: true } })));
-    new uPlot({ width: Math.min(900, chart.clientWidth || 900), height: 280, series, axes: [{}, { label: 'tokens' }], scales: { x: { time: true } } }, [d.days].concat(d.tokens), chart);
+    const series = [{ label: 'Day (UTC)' }].concat(d.tenants.map((t, i) => ({ label: t, stroke: colors[i % colors.length], width: 2, points: { show: true } })));
+    new uPlot({ width: Math.min(900, chart.clientWidth || 900), height: 280, series, axes: [{}, { label: 'tokens' }], scales: { x: { time: true } }, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC') }, [d.days].concat(d.tokens), chart);
     chart.dataset.drawn = 'true';
   }
 })();
