@@ -69,6 +69,7 @@ try {
     ['tenants', async () => {}],
     ['usage', async () => void (await page.waitForSelector('#usage-chart canvas'))],
     ['audit', async () => {}],
+    ['timeouts', async () => {}],
   ];
   for (const [name, ready] of shots) {
     await page.goto(`${base}/${name}`);

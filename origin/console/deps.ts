@@ -8,6 +8,7 @@ import type { AuditDays } from './audit-days.ts';
 import type { ConsoleConfig } from './config.ts';
 import type { NowBoard } from './live/now-board.ts';
 import type { TenantsStore } from './tenants-store.ts';
+import type { timeoutToday } from './timeout-chain.ts';
 
 /** The few things the console reads and acts on; origin/console/mount.ts builds it from the origin's deps. */
 export interface ConsoleDeps {
@@ -24,6 +25,9 @@ export interface ConsoleDeps {
   upstreams: readonly UpstreamClient[];
   health(): UpstreamHealthState[];
   board: NowBoard;
+  /** This origin's Prometheus exposition (absent when metrics are off), for the timeout chain. */
+  metricsText: (() => Promise<string>) | undefined;
+  timeoutToday: ReturnType<typeof timeoutToday>;
   /** Aborted when the origin begins to shut down: event streams end so they do not hold it up. */
   drain: AbortSignal | undefined;
 }

@@ -13,6 +13,7 @@ import { NowBoard } from './live/now-board.ts';
 import { consoleApp } from './routes.tsx';
 import { CONSOLE_PATH } from './session.ts';
 import { TenantsStore } from './tenants-store.ts';
+import { timeoutToday } from './timeout-chain.ts';
 
 /**
  * Mounts the operator console at /console when it is configured (CONSOLE_USER and
@@ -55,6 +56,8 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
       health: () => (deps.router ? deps.router.snapshot().upstreams : []),
       board,
       drain: deps.drainSignal,
+      metricsText: deps.telemetry ? () => deps.telemetry!.metrics.registry.metrics() : undefined,
+      timeoutToday: timeoutToday(deps.cfg),
     }),
   );
 }

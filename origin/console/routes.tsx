@@ -17,6 +17,8 @@ import { LoginPage } from './pages/login.tsx';
 import { ModelsFragment, ModelsPage } from './pages/models.tsx';
 import { NowFragment, NowPage } from './pages/now.tsx';
 import { TenantsPage, type IssuedKey } from './pages/tenants.tsx';
+import { TimeoutsPage } from './pages/timeouts.tsx';
+import { timeoutChain } from './timeout-chain.ts';
 import { UsagePage, type UsageChart } from './pages/usage.tsx';
 import { verifyPassword } from './password.ts';
 import { CONSOLE_PATH, Sessions, type Session } from './session.ts';
@@ -291,6 +293,12 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
     const r = await d.auditDays.verify(f.data.day);
     act(c, { action: 'audit_verified', target: f.data.day, outcome: r.ok ? 'ok' : 'failed', reason: r.ok ? undefined : 'chain_broken' });
     return auditPage(c, `${f.data.day}: ${r.ok ? 'INTACT' : 'BROKEN'} (${r.records} records in ${r.files.length} file(s))`);
+  });
+
+  // The timeout chain
+  app.get('/timeouts', async (c) => {
+    const chain = d.metricsText ? timeoutChain(await d.metricsText(), d.timeoutToday.today, d.timeoutToday.edgeSource) : null;
+    return page(c, 'Timeout chain', 'timeouts', <TimeoutsPage chain={chain} />);
   });
 
   return app;
