@@ -12,6 +12,8 @@ export const operatorActionSchema = z.enum([
   'tenant_created',
   'tenant_suspended',
   'tenant_activated',
+  'tenant_updated',
+  'tenants_exported',
   'key_issued',
   'key_revoked',
   'model_unloaded',

@@ -16,7 +16,7 @@ import { Layout, type PageName } from './pages/layout.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { ModelsFragment, ModelsPage } from './pages/models.tsx';
 import { NowFragment, NowPage } from './pages/now.tsx';
-import { TenantsPage, type IssuedKey } from './pages/tenants.tsx';
+import { TenantsPage, type IssuedKey, type TodayUse } from './pages/tenants.tsx';
 import { TimeoutsPage } from './pages/timeouts.tsx';
 import { timeoutChain } from './timeout-chain.ts';
 import { UsagePage, type UsageChart } from './pages/usage.tsx';
@@ -46,6 +46,7 @@ const createTenantForm = z.object({
   requests: z.coerce.number().int().positive('requests per window: a whole number above 0').default(600),
   window: z.union([z.literal('10'), z.literal('60')], { error: 'window: 10 or 60 seconds' }).default('60'),
 });
+const editTenantForm = createTenantForm.omit({ id: true, name: true });
 const modelForm = z.object({ upstream: z.string().min(1, 'upstream: required'), model: z.string().min(1, 'model: required').max(300) });
 const dayForm = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'day: YYYY-MM-DD') });
 const labelForm = z.object({ label: z.string().max(200).optional() });
@@ -191,8 +192,25 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
   }
 
   // Tenants & keys
-  const tenantsPage = (c: Context<ConsoleEnv>, o: { issued?: IssuedKey; notice?: string; error?: string } = {}, status: 200 | 400 | 404 | 409 = 200) =>
-    page(c, 'Tenants & keys', 'tenants', <TenantsPage list={d.tenants.list()} csrf={c.get('session').csrf} file={d.tenants.file} {...o} />, status);
+  const todayUse = async (): Promise<TodayUse> => {
+    const out: TodayUse = {};
+    if (!d.quota) return out;
+    const today = dayOf(Date.now());
+    let rows: Awaited<ReturnType<typeof queryUsage>>['rows'] = [];
+    try {
+      rows = (await queryUsage(d.quota, { from: today, to: today })).rows;
+    } catch (err) {
+      d.log.warn({ err: (err as Error).message }, 'console: usage store unavailable for the tenants page');
+    }
+    for (const { tenant } of d.tenants.list()) {
+      const l = d.quota.limitsFor(tenant.id);
+      const mine = rows.filter((r) => r.tenant === tenant.id);
+      out[tenant.id] = { requests: mine.reduce((a, r) => a + r.requests, 0), tokens: mine.reduce((a, r) => a + r.promptTokens + r.completionTokens, 0), dailyTokens: l.dailyTokens, requestsPerMinute: l.requestsPerMinute };
+    }
+    return out;
+  };
+  const tenantsPage = async (c: Context<ConsoleEnv>, o: { issued?: IssuedKey; notice?: string; error?: string } = {}, status: 200 | 400 | 404 | 409 = 200) =>
+    page(c, 'Tenants & keys', 'tenants', <TenantsPage list={d.tenants.list()} csrf={c.get('session').csrf} file={d.tenants.file} today={await todayUse()} {...o} />, status);
   app.get('/tenants', (c) => tenantsPage(c));
   app.post('/tenants', async (c) => {
     const f = createTenantForm.safeParse(await formOf(c));
@@ -227,6 +245,24 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
     } catch (err) {
       return tenantsPage(c, { error: (err as Error).message }, 404);
     }
+  });
+  app.post('/tenants/:id/edit', async (c) => {
+    const f = editTenantForm.safeParse(await formOf(c));
+    if (!f.success) return tenantsPage(c, { error: firstIssue(f.error) }, 400);
+    const models = (f.data.models ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+    try {
+      const t = await d.tenants.update(c.req.param('id'), { models, requests: f.data.requests, windowSeconds: Number(f.data.window) as 10 | 60 });
+      act(c, { action: 'tenant_updated', target: t.id });
+      return tenantsPage(c, { notice: `tenant ${t.id}: models ${t.models.length ? t.models.join(', ') : 'all'}, ${t.rateLimit.requests} requests per ${t.rateLimit.windowSeconds} s` });
+    } catch (err) {
+      return tenantsPage(c, { error: (err as Error).message }, 404);
+    }
+  });
+  app.get('/tenants/export/:file', (c) => {
+    const kind = ({ 'fastly.json': 'fastly', 'workers.json': 'workers' } as const)[c.req.param('file') as 'fastly.json' | 'workers.json'];
+    if (!kind) return c.text('export fastly.json (Fastly KV) or workers.json (wrangler kv bulk put)', 404);
+    act(c, { action: 'tenants_exported', target: kind });
+    return c.body(JSON.stringify(d.tenants.exportFor(kind), null, 2) + '\n', 200, { 'content-type': 'application/json', 'content-disposition': `attachment; filename="puerta-tenants-${kind}-kv.json"` });
   });
   for (const [path, status] of [['suspend', 'suspended'], ['activate', 'active']] as const) {
     app.post(`/tenants/:id/${path}`, async (c) => {

@@ -1,4 +1,4 @@
-import { addKey, getTenant, listTenants, putTenant, readTenantsFile, setKeyStatus, writeTenantsFile } from '../../edge/cli/tenants-file.ts';
+import { addKey, getTenant, listTenants, putTenant, readTenantsFile, setKeyStatus, toWranglerBulk, writeTenantsFile } from '../../edge/cli/tenants-file.ts';
 import type { KeyRecord, TenantRecord } from '../../shared/tenants.ts';
 
 /**
@@ -41,6 +41,21 @@ export class TenantsStore {
 
   revokeKey(keyId: string): Promise<KeyRecord> {
     return this.edit((data) => setKeyStatus(data, keyId, 'revoked'));
+  }
+
+  /** The tenant's allowed models and edge rate limit. */
+  update(tenant: string, change: { models: string[]; requests: number; windowSeconds: 10 | 60 }): Promise<TenantRecord> {
+    return this.edit((data) => {
+      const t = getTenant(data, tenant);
+      if (!t) throw new Error(`no tenant '${tenant}'`);
+      return putTenant(data, { ...t, models: change.models, rateLimit: { requests: change.requests, windowSeconds: change.windowSeconds } });
+    });
+  }
+
+  /** What an edge's KV store loads: the flat map (Fastly's local KV JSON) or `wrangler kv bulk put` input. Hashes only. */
+  exportFor(kind: 'fastly' | 'workers'): unknown {
+    const data = readTenantsFile(this.file);
+    return kind === 'workers' ? toWranglerBulk(data) : data;
   }
 
   setStatus(tenant: string, status: TenantRecord['status']): Promise<TenantRecord> {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { readFastlyToml } from '../../sre/timeouts/sources/edge.ts';
 import { propose, type Proposal, type Today } from '../../sre/timeouts/traffic/propose.ts';
 import { trafficFromExposition } from '../../sre/timeouts/traffic/read-traffic.ts';
@@ -25,7 +25,7 @@ export function timeoutToday(cfg: OriginConfig, fastlyToml = resolve('fastly.tom
     try {
       const e = readFastlyToml(fastlyToml, 'setup');
       edge = { platform: e.platform, shielding: false, firstByteTimeoutMs: e.firstByteTimeoutMs, betweenBytesTimeoutMs: e.betweenBytesTimeoutMs };
-      edgeSource = `${fastlyToml} (setup)`;
+      edgeSource = `${relative(process.cwd(), fastlyToml) || fastlyToml} (setup)`;
     } catch {
       edgeSource = null;
     }

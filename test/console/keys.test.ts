@@ -61,3 +61,38 @@ describe('console: tenants and keys', () => {
     await page.close();
   });
 });
+
+describe('console: tenant limits and the edge export', () => {
+  it("edits a tenant's allowed models and rate limit, shows today's use, and exports the KV data with hashes only", async () => {
+    const page = await s.browser.newPage();
+    await login(page, s.console);
+    await page.goto(`${s.console}/tenants`);
+    await page.type('input[name=id]', 'initech');
+    await submit(page, 'form[action$="/console/tenants"] button[type=submit]');
+    const key = (await page.$eval('#issued-key', (el) => el.textContent ?? '')).trim();
+
+    const models = 'form[action$="/tenants/initech/edit"] input[name=models]';
+    await page.$eval(models, (i) => ((i as HTMLInputElement).value = ''));
+    await page.type(models, 'llama3.2:3b');
+    await page.$eval('form[action$="/tenants/initech/edit"] input[name=requests]', (i) => ((i as HTMLInputElement).value = '30'));
+    await page.select('form[action$="/tenants/initech/edit"] select[name=window]', '10');
+    await submit(page, 'form[action$="/tenants/initech/edit"] button');
+    expect(await page.$eval('.notice', (n) => n.textContent)).toBe('tenant initech: models llama3.2:3b, 30 requests per 10 s');
+    const t = listTenants(readTenantsFile(s.tenantsFile)).find((x) => x.tenant.id === 'initech')!.tenant;
+    expect(t).toMatchObject({ models: ['llama3.2:3b'], rateLimit: { requests: 30, windowSeconds: 10 } });
+
+    // The origin (keys mode) enforces the new allow-list once it rereads the file; its use shows on the page.
+    const client = new OpenAI({ baseURL: `${s.origin.url}/v1`, apiKey: key, maxRetries: 0 });
+    await expect.poll(async () => (await client.models.list().catch(() => ({ data: [] }))).data.map((m) => m.id), { timeout: 10_000 }).toEqual(['llama3.2:3b']);
+    await client.chat.completions.create({ model: 'llama3.2:3b', messages: [{ role: 'user', content: 'hola [[sim:tokens=4]]' }] });
+    await expect.poll(async () => {
+      await page.goto(`${s.console}/tenants`);
+      return page.$eval('tr[data-tenant="initech"] td.today', (td) => td.textContent);
+    }).toMatch(/^1 requests, \d+ tokens$/);
+
+    const res = await page.evaluate(async () => (await fetch('/console/tenants/export/workers.json')).json());
+    expect(res).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'tenant:initech' })]));
+    expect(JSON.stringify(res)).not.toContain(key);
+    await page.close();
+  });
+});

@@ -1,7 +1,7 @@
 import { fmtDuration } from '../../../sre/timeouts/duration.ts';
 import type { TimeoutChain } from '../timeout-chain.ts';
 
-const W = 520;
+const W = 320;
 
 /** Log scale from 100 ms to the longest value shown, so seconds and minutes both read. */
 function scale(max: number) {
