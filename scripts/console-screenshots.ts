@@ -29,6 +29,7 @@ const stack = await startOriginStack({
     auth: { mode: 'keys', tenantsFile },
     audit: { region: 'cr-sjo-1', node: 'spark-1', batchWindowMs: 50, file: { dir: join(dir, 'audit'), fsync: false } },
     console: { user: 'operator', passwordHash: await hashPassword(password, 1024) },
+    retrieval: { enabled: true, chunk: { tokens: 60, overlap: 12 } },
   },
 });
 const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
@@ -42,6 +43,17 @@ try {
       const n = Math.round(scale * (1 + Math.sin(back / 2) / 2));
       await quota.store.settle({ tenant, limits: quota.limitsFor(tenant), now: Date.now(), tokenDelta: 0, dayDelta: 0, leaseId: null, day, model: 'gpt-oss:20b', promptTokens: n * 3, completionTokens: n, error: false });
     }
+  }
+  // A collection for "Retrieval".
+  const up = await fetch(`${stack.origin.url}/v1/collections/manuales/documents`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${keys.acme!}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ documents: ['impresoras', 'redes', 'vpn'].map((id) => ({ id, content: `Manual de ${id}. `.repeat(40) })) }),
+  });
+  const job = ((await up.json()) as { job: { id: string } }).job.id;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    const st = (await (await fetch(`${stack.origin.url}/v1/ingest/jobs/${job}`, { headers: { authorization: `Bearer ${keys.acme!}` } })).json()) as { job: { state: string } };
+    if (st.job.state !== 'running' && st.job.state !== 'queued') break;
   }
   // Streams in flight for "Now".
   for (const [tenant, model] of [['acme', 'gpt-oss:20b'], ['acme', 'gpt-oss:20b'], ['globex', 'llama3.2:3b']] as const) {
@@ -69,6 +81,7 @@ try {
     ['tenants', async () => {}],
     ['usage', async () => void (await page.waitForSelector('#usage-chart canvas'))],
     ['audit', async () => {}],
+    ['retrieval', async () => {}],
     ['timeouts', async () => {}],
   ];
   for (const [name, ready] of shots) {

@@ -4,6 +4,7 @@ import type { AuditConfig } from '../audit/config.ts';
 import type { QuotaService } from '../quota/service.ts';
 import type { UpstreamHealthState } from '../routing/health.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
+import type { RetrievalStage } from '../retrieval/stage.ts';
 import type { AuditDays } from './audit-days.ts';
 import type { ConsoleConfig } from './config.ts';
 import type { NowBoard } from './live/now-board.ts';
@@ -25,6 +26,9 @@ export interface ConsoleDeps {
   upstreams: readonly UpstreamClient[];
   health(): UpstreamHealthState[];
   board: NowBoard;
+  /** The retrieval stage, when it is on; tenants without a tenants file (auth mode none) are `anonymous`. */
+  retrieval: RetrievalStage | undefined;
+  extraTenants: readonly string[];
   /** This origin's Prometheus exposition (absent when metrics are off), for the timeout chain. */
   metricsText: (() => Promise<string>) | undefined;
   timeoutToday: ReturnType<typeof timeoutToday>;

@@ -58,6 +58,8 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
       drain: deps.drainSignal,
       metricsText: deps.telemetry ? () => deps.telemetry!.metrics.registry.metrics() : undefined,
       timeoutToday: timeoutToday(deps.cfg),
+      retrieval: deps.retrieval,
+      extraTenants: deps.cfg.auth.mode === 'none' ? ['anonymous'] : [],
     }),
   );
 }

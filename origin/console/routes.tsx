@@ -18,6 +18,8 @@ import { ModelsFragment, ModelsPage } from './pages/models.tsx';
 import { NowFragment, NowPage } from './pages/now.tsx';
 import { TenantsPage, type IssuedKey, type TodayUse } from './pages/tenants.tsx';
 import { TimeoutsPage } from './pages/timeouts.tsx';
+import { RetrievalFragment, RetrievalPage } from './pages/retrieval.tsx';
+import { retrievalView } from './retrieval-view.ts';
 import { timeoutChain } from './timeout-chain.ts';
 import { UsagePage, type UsageChart } from './pages/usage.tsx';
 import { verifyPassword } from './password.ts';
@@ -33,6 +35,7 @@ const DAY_MS = 86_400_000;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const digest = (s: string) => createHash('sha256').update(s).digest();
 const ENGINES_REFRESH_MS = 3_000;
+const RETRIEVAL_REFRESH_MS = 1_000;
 
 const formOf = async (c: Context) => {
   const b = await c.req.parseBody();
@@ -330,6 +333,28 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
     act(c, { action: 'audit_verified', target: f.data.day, outcome: r.ok ? 'ok' : 'failed', reason: r.ok ? undefined : 'chain_broken' });
     return auditPage(c, `${f.data.day}: ${r.ok ? 'INTACT' : 'BROKEN'} (${r.records} records in ${r.files.length} file(s))`);
   });
+
+  // Retrieval
+  const retrieval = () => (d.retrieval ? retrievalView(d.retrieval, [...d.tenants.list().map((t) => t.tenant.id), ...d.extraTenants]) : Promise.resolve(null));
+  app.get('/retrieval', async (c) => page(c, 'Retrieval', 'retrieval', <RetrievalPage view={await retrieval()} />));
+  app.get('/events/retrieval', (c) =>
+    htmlEvents(c, d.drain, (send) => {
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      // Jobs report progress in memory; the fragment is rendered each second and sent when it changed.
+      const tick = async () => {
+        if (stopped) return;
+        const v = await retrieval().catch(() => null);
+        if (v) send(String(<RetrievalFragment view={v} />));
+        if (!stopped) timer = setTimeout(() => void tick(), RETRIEVAL_REFRESH_MS);
+      };
+      void tick();
+      return () => {
+        stopped = true;
+        clearTimeout(timer);
+      };
+    }),
+  );
 
   // The timeout chain
   app.get('/timeouts', async (c) => {

@@ -33,7 +33,7 @@ input,select,button{font:inherit;padding:.25rem .45rem}button{cursor:pointer;bor
 button.danger{border-color:#dc2626;color:#b91c1c}.error{color:#b91c1c}.notice{color:#166534}.hint{color:#6b7280}
 .issued{border:2px solid #16a34a;background:#f0fdf4;padding:.6rem 1rem}pre{user-select:all;white-space:pre-wrap;word-break:break-all}
 .ok{color:#166534}.bad{color:#b91c1c}ul.keys{list-style:none;margin:0;padding:0}.chart{background:#fff;padding:.5rem}
-small{color:#6b7280}code{font-size:.92em}tr.cut td{background:#fef2f2}
+small{color:#6b7280}code{font-size:.92em}tr.cut td{background:#fef2f2}input[type=number]{width:6rem}
 `;
 
 const require = createRequire(import.meta.url);

@@ -7,6 +7,7 @@ export const NAV = [
   ['tenants', 'Tenants & keys'],
   ['usage', 'Usage'],
   ['audit', 'Audit'],
+  ['retrieval', 'Retrieval'],
   ['timeouts', 'Timeout chain'],
 ] as const;
 export type PageName = (typeof NAV)[number][0];
