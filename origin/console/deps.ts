@@ -25,6 +25,8 @@ export interface ConsoleDeps {
   quota: QuotaService | undefined;
   upstreams: readonly UpstreamClient[];
   health(): UpstreamHealthState[];
+  /** GPU memory per upstream box (metrics.gpuMemoryBytes), by name or `*`. */
+  gpuMemory: Record<string, number>;
   board: NowBoard;
   /** The retrieval stage, when it is on; tenants without a tenants file (auth mode none) are `anonymous`. */
   retrieval: RetrievalStage | undefined;

@@ -21,6 +21,8 @@ export interface EngineState {
   /** Whether the engine can load and unload models on request (Ollama's keep_alive). */
   managesModels: boolean;
   loaded: LoadedModel[];
+  /** The box's GPU memory as configured (GPU_MEMORY_BYTES; Ollama does not report it), or null. */
+  gpuMemoryBytes: number | null;
   /** Why the engine could not be asked: an error code, never the engine's own text. */
   error: string | null;
 }
@@ -35,7 +37,7 @@ const codeOf = (err: unknown) => (err instanceof PuertaError ? err.code : 'upstr
 const expiry = (s: string | undefined) => (!s || Date.parse(s) > Date.now() + 365 * 86_400_000 ? null : s);
 
 /** Each upstream's health, version and loaded models (/api/version, /api/ps), asked in parallel. */
-export async function engineStates(upstreams: readonly UpstreamClient[], health: readonly UpstreamHealthState[]): Promise<EngineState[]> {
+export async function engineStates(upstreams: readonly UpstreamClient[], health: readonly UpstreamHealthState[], gpuMemory: Record<string, number> = {}): Promise<EngineState[]> {
   return Promise.all(
     upstreams.map(async (u) => {
       const h = health.find((x) => x.name === u.name);
@@ -48,6 +50,7 @@ export async function engineStates(upstreams: readonly UpstreamClient[], health:
         version: null,
         managesModels: u.dialect.warms,
         loaded: [],
+        gpuMemoryBytes: gpuMemory[u.name] ?? gpuMemory['*'] ?? null,
         error: null,
       };
       if (!u.dialect.warms) return s;

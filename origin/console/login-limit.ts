@@ -6,6 +6,7 @@
 export class LoginLimiter {
   private windowStart = 0;
   private failures = 0;
+  private refusalSaid = false;
 
   constructor(private readonly perMinute: number) {}
 
@@ -13,6 +14,13 @@ export class LoginLimiter {
   retryAfterS(now = Date.now()): number {
     this.roll(now);
     return this.failures >= this.perMinute ? Math.max(1, Math.ceil((this.windowStart + 60_000 - now) / 1000)) : 0;
+  }
+
+  /** True for the first refusal of a window only: a flood of refused logins is one audit line a minute, not one each. */
+  firstRefusal(): boolean {
+    if (this.refusalSaid) return false;
+    this.refusalSaid = true;
+    return true;
   }
 
   failed(now = Date.now()): void {
@@ -24,6 +32,7 @@ export class LoginLimiter {
     if (now - this.windowStart >= 60_000) {
       this.windowStart = now;
       this.failures = 0;
+      this.refusalSaid = false;
     }
   }
 }

@@ -53,6 +53,7 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
       auditDays: a.file.dir ? new AuditDays(a.file.dir, a.chainKey) : null,
       quota: deps.quota,
       upstreams: deps.registry.upstreams,
+      gpuMemory: deps.cfg.metrics.gpuMemoryBytes,
       health: () => (deps.router ? deps.router.snapshot().upstreams : []),
       board,
       drain: deps.drainSignal,

@@ -102,7 +102,7 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
     if (crossOrigin(c)) return c.text('refused: a login must come from the console\'s own page (Origin)', 403);
     const wait = limiter.retryAfterS();
     if (wait > 0) {
-      d.record({ operator: '(unknown)', action: 'login_refused', reason: 'rate_limited', outcome: 'failed' });
+      if (limiter.firstRefusal()) d.record({ operator: '(unknown)', action: 'login_refused', reason: 'rate_limited', outcome: 'failed' });
       c.header('retry-after', String(wait));
       return c.html(<LoginPage error={`Too many failed logins: try again in ${wait} s.`} />, 429);
     }
@@ -154,7 +154,7 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
   );
 
   // Engines & models
-  const engines = () => engineStates(d.upstreams, d.health());
+  const engines = () => engineStates(d.upstreams, d.health(), d.gpuMemory);
   const modelsPage = async (c: Context<ConsoleEnv>, notice?: string, status: 200 | 400 | 404 | 502 = 200) =>
     page(c, 'Engines & models', 'models', <ModelsPage engines={await engines()} csrf={c.get('session').csrf} notice={notice} />, status);
   app.get('/models', (c) => modelsPage(c));

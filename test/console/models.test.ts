@@ -4,7 +4,7 @@ import { login, operatorRecords, startConsoleStack, submit, type ConsoleStack } 
 let s: ConsoleStack;
 beforeAll(async () => {
   // Model loads at a twentieth of real time: the test is about the console, not the wait.
-  s = await startConsoleStack({ sim: { timeScale: 0.05 } });
+  s = await startConsoleStack({ sim: { timeScale: 0.05 }, origin: { metrics: { gpuMemoryBytes: 137438953472 } } });
 });
 afterAll(() => s?.close());
 
@@ -19,11 +19,17 @@ describe('console: engines and models', () => {
     const engine = await page.$eval('section[data-engine="sim"] h2', (h) => h.textContent ?? '');
     expect(engine).toMatch(/ollama · http:\/\/127\.0\.0\.1:\d+ · version \d/);
     expect(await page.$eval('tr[data-model="gpt-oss:20b"]', (r) => r.textContent)).toMatch(/GB/);
+    const memory = () => page.$eval('section[data-engine="sim"] .memory', (p) => p.textContent ?? '');
+    expect(await memory()).toMatch(/^Loaded models hold [\d.]+ GB of GPU memory, of 137\.44 GB on the box \([\d.]+ GB free\)$/);
+    const before = await memory();
 
     await submit(page, 'tr[data-model="gpt-oss:20b"] button');
     expect(await page.$eval('.notice', (n) => n.textContent)).toBe('sim/gpt-oss:20b unloaded');
     expect(await loaded()).not.toContain('gpt-oss:20b');
     expect(await page.$('tr[data-model="gpt-oss:20b"]')).toBeNull();
+    // The memory it held is free now.
+    const free = (t: string) => Number(/\(([\d.]+) GB free\)/.exec(t)![1]);
+    expect(free(await memory()) - free(before)).toBeGreaterThan(13);
 
     await page.type('form[action$="/models/warm"] input[name=model]', 'gpt-oss:20b');
     await submit(page, 'form[action$="/models/warm"] button');

@@ -12,6 +12,12 @@ export function ModelsFragment({ engines, csrf }: { engines: EngineState[]; csrf
             {e.name} <small>{e.kind} · {e.url} · {e.version ? `version ${e.version}` : 'version unknown'} · {e.healthy === false ? 'unhealthy' : e.ejected ? 'ejected' : 'healthy'}</small>
           </h2>
           {e.error ? <p class="error">cannot ask the engine: {e.error}</p> : null}
+          {e.managesModels ? (
+            <p class="memory">
+              Loaded models hold {bytes(e.loaded.reduce((a, m) => a + m.vramBytes, 0))} of GPU memory
+              {e.gpuMemoryBytes ? `, of ${bytes(e.gpuMemoryBytes)} on the box (${bytes(Math.max(0, e.gpuMemoryBytes - e.loaded.reduce((a, m) => a + m.vramBytes, 0)))} free)` : ' (set GPU_MEMORY_BYTES to see the headroom)'}
+            </p>
+          ) : null}
           {!e.managesModels ? <p class="hint">This engine kind does not load or unload models on request.</p> : null}
           {e.managesModels ? (
             <>
