@@ -30,6 +30,7 @@ const stack = await startOriginStack({
     audit: { region: 'cr-sjo-1', node: 'spark-1', batchWindowMs: 50, file: { dir: join(dir, 'audit'), fsync: false } },
     console: { user: 'operator', passwordHash: await hashPassword(password, 1024) },
     retrieval: { enabled: true, chunk: { tokens: 60, overlap: 12 } },
+    metrics: { gpuMemoryBytes: 137438953472 },
   },
 });
 const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });

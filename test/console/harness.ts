@@ -27,7 +27,7 @@ export function launchBrowser(): Promise<Browser> {
  * The simulator, an origin checking tenant keys itself (auth mode keys) against a fresh tenants
  * file, an audit directory, the console with a known operator, and headless Chromium.
  */
-export async function startConsoleStack(opts: { origin?: Record<string, unknown>; sim?: Partial<SimOptions> } = {}): Promise<ConsoleStack> {
+export async function startConsoleStack(opts: { origin?: Record<string, unknown>; sim?: Partial<SimOptions>; upstream?: Record<string, unknown> } = {}): Promise<ConsoleStack> {
   const dir = mkdtempSync(join(tmpdir(), 'puerta-console-'));
   const tenantsFile = join(dir, 'tenants.json');
   const auditDir = join(dir, 'audit');
@@ -39,7 +39,7 @@ export async function startConsoleStack(opts: { origin?: Record<string, unknown>
     audit: { node: 'console-test', batchWindowMs: 50, file: { dir: auditDir, fsync: false } },
     console: { user: OPERATOR.user, passwordHash },
   };
-  const stack = await startOriginStack({ origin: deepMerge(base, opts.origin ?? {}), ...(opts.sim ? { sim: opts.sim } : {}) });
+  const stack = await startOriginStack({ origin: deepMerge(base, opts.origin ?? {}), ...(opts.sim ? { sim: opts.sim } : {}), ...(opts.upstream ? { upstream: opts.upstream } : {}) });
   const browser = await launchBrowser();
   return {
     ...stack,
