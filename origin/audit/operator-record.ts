@@ -18,6 +18,8 @@ export const operatorActionSchema = z.enum([
   'key_revoked',
   'model_unloaded',
   'model_warmed',
+  'engine_drained',
+  'engine_resumed',
   'audit_verified',
 ]);
 export type OperatorAction = z.infer<typeof operatorActionSchema>;

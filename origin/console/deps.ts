@@ -8,6 +8,7 @@ import type { RetrievalStage } from '../retrieval/stage.ts';
 import type { AuditDays } from './audit-days.ts';
 import type { ConsoleConfig } from './config.ts';
 import type { NowBoard } from './live/now-board.ts';
+import type { Drains } from './live/drains.ts';
 import type { TenantsStore } from './tenants-store.ts';
 import type { timeoutToday } from './timeout-chain.ts';
 
@@ -28,6 +29,8 @@ export interface ConsoleDeps {
   /** GPU memory per upstream box (metrics.gpuMemoryBytes), by name or `*`. */
   gpuMemory: Record<string, number>;
   board: NowBoard;
+  /** Upstreams being drained (absent without a router). */
+  drains: Drains | undefined;
   /** The retrieval stage, when it is on; tenants without a tenants file (auth mode none) are `anonymous`. */
   retrieval: RetrievalStage | undefined;
   extraTenants: readonly string[];

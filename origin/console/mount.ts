@@ -10,6 +10,7 @@ import { AuditDays } from './audit-days.ts';
 import { consoleEnabled } from './config.ts';
 import { LocalStreams } from './live/local-streams.ts';
 import { NowBoard } from './live/now-board.ts';
+import { Drains } from './live/drains.ts';
 import { consoleApp } from './routes.tsx';
 import { CONSOLE_PATH } from './session.ts';
 import { TenantsStore } from './tenants-store.ts';
@@ -34,7 +35,17 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
     slots: () => (admission.snapshot ? admission.snapshot().map(({ upstream, model, active, queued, limit, scope }) => ({ upstream, model, active, queued, limit, scope })) : []),
     redis: deps.quota?.redis ? { client: deps.quota.redis, keyPrefix: deps.cfg.redis.keyPrefix } : undefined,
   });
-  deps.shutdownSignal.addEventListener('abort', () => void board.close(), { once: true });
+
+  const redis = deps.quota?.redis ? { client: deps.quota.redis, keyPrefix: deps.cfg.redis.keyPrefix } : undefined;
+  const drains = deps.router ? new Drains(deps.router, deps.log, redis) : undefined;
+  deps.shutdownSignal.addEventListener(
+    'abort',
+    () => {
+      void board.close();
+      drains?.close();
+    },
+    { once: true },
+  );
   const audit = deps.audit ?? null;
   const record = (e: OperatorEvent) => {
     deps.log.info({ operator: e.operator, action: e.action, target: e.target ?? null, outcome: e.outcome ?? 'ok', reason: e.reason ?? null }, 'console: operator action');
@@ -56,6 +67,7 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
       gpuMemory: deps.cfg.metrics.gpuMemoryBytes,
       health: () => (deps.router ? deps.router.snapshot().upstreams : []),
       board,
+      drains,
       drain: deps.drainSignal,
       metricsText: deps.telemetry ? () => deps.telemetry!.metrics.registry.metrics() : undefined,
       timeoutToday: timeoutToday(deps.cfg),

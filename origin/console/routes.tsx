@@ -14,7 +14,7 @@ import { LoginLimiter } from './login-limit.ts';
 import { AuditPage } from './pages/audit.tsx';
 import { Layout, type PageName } from './pages/layout.tsx';
 import { LoginPage } from './pages/login.tsx';
-import { ModelsFragment, ModelsPage } from './pages/models.tsx';
+import { ModelsFragment, ModelsPage, type DrainState } from './pages/models.tsx';
 import { NowFragment, NowPage } from './pages/now.tsx';
 import { TenantsPage, type IssuedKey, type TodayUse } from './pages/tenants.tsx';
 import { TimeoutsPage } from './pages/timeouts.tsx';
@@ -155,8 +155,13 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
 
   // Engines & models
   const engines = () => engineStates(d.upstreams, d.health(), d.gpuMemory);
+  const drainState = async (): Promise<DrainState> => {
+    const inflight: Record<string, number> = {};
+    for (const r of (await d.board.view()).replicas) for (const s of r.streams) if (s.upstream) inflight[s.upstream] = (inflight[s.upstream] ?? 0) + 1;
+    return { drained: d.drains?.current() ?? new Set(), inflight, scope: d.drains?.shared ? 'every replica' : 'this replica', available: d.drains !== undefined };
+  };
   const modelsPage = async (c: Context<ConsoleEnv>, notice?: string, status: 200 | 400 | 404 | 502 = 200) =>
-    page(c, 'Engines & models', 'models', <ModelsPage engines={await engines()} csrf={c.get('session').csrf} notice={notice} />, status);
+    page(c, 'Engines & models', 'models', <ModelsPage engines={await engines()} csrf={c.get('session').csrf} drains={await drainState()} notice={notice} />, status);
   app.get('/models', (c) => modelsPage(c));
   app.get('/events/models', (c) =>
     htmlEvents(c, d.drain, (send) => {
@@ -164,7 +169,7 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
       let stopped = false;
       const tick = async () => {
         if (stopped) return;
-        send(String(<ModelsFragment engines={await engines()} csrf={csrf} />));
+        send(String(<ModelsFragment engines={await engines()} csrf={csrf} drains={await drainState()} />));
         if (!stopped) timer = setTimeout(() => void tick(), ENGINES_REFRESH_MS);
       };
       let timer: NodeJS.Timeout | undefined;
@@ -191,6 +196,23 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
       }
       act(c, { action: load ? 'model_warmed' : 'model_unloaded', target });
       return modelsPage(c, `${target} ${load ? 'loaded' : 'unloaded'}`);
+    });
+  }
+
+  for (const [path, drained] of [['drain', true], ['resume', false]] as const) {
+    app.post(`/engines/${path}`, async (c) => {
+      const f = modelForm.pick({ upstream: true }).safeParse(await formOf(c));
+      if (!f.success) return modelsPage(c, firstIssue(f.error), 400);
+      if (!d.drains || !d.upstreams.some((u) => u.name === f.data.upstream)) return modelsPage(c, `no upstream '${f.data.upstream}' to ${path}`, 404);
+      try {
+        await d.drains.set(f.data.upstream, drained);
+      } catch (err) {
+        act(c, { action: drained ? 'engine_drained' : 'engine_resumed', target: f.data.upstream, outcome: 'failed', reason: 'redis_unavailable' });
+        d.log.warn({ err: (err as Error).message }, 'console: drain not shared with the other replicas');
+        return modelsPage(c, `${f.data.upstream}: ${drained ? 'drained' : 'resumed'} on this replica only (Redis did not answer)`, 502);
+      }
+      act(c, { action: drained ? 'engine_drained' : 'engine_resumed', target: f.data.upstream });
+      return modelsPage(c, `${f.data.upstream} ${drained ? 'draining: no new requests, open streams run on' : 'back in rotation'}`);
     });
   }
 

@@ -110,7 +110,7 @@ describe('console: Now, three origin replicas sharing Redis', () => {
     await redis?.close();
   });
 
-  it("shows every replica's streams on the one console page", async () => {
+  it("shows every replica's streams on the one console page, and drains an engine on every replica", async () => {
     const key = await tenantKey(s.tenantsFile, 'initech');
     const page = await s.browser.newPage();
     await login(page, s.console);
@@ -124,6 +124,15 @@ describe('console: Now, three origin replicas sharing Redis', () => {
     expect(replicas).toBe(3);
     for (const st of streams) await st.stop();
     await expect.poll(() => page.$$eval('#now-streams tr[data-request]', (rows) => rows.length), { timeout: 15_000 }).toBe(0);
+
+    // A drain set on this replica's console reaches the other replicas through Redis.
+    await page.goto(`${s.console}/models`);
+    await Promise.all([page.waitForNavigation(), page.click('section[data-engine="sim"] form[action$="/engines/drain"] button')]);
+    expect(await page.$eval('section[data-engine="sim"] .drain', (p) => p.textContent)).toMatch(/^Draining on every replica/);
+    const status = (url: string) => fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'hola [[sim:tokens=2]]' }] }) }).then((r) => r.status);
+    for (const o of others) await expect.poll(() => status(o.url), { timeout: 10_000 }).toBe(503);
+    await Promise.all([page.waitForNavigation(), page.click('section[data-engine="sim"] form[action$="/engines/resume"] button')]);
+    for (const o of others) await expect.poll(() => status(o.url), { timeout: 10_000 }).toBe(200);
     await page.close();
   });
 });

@@ -2,15 +2,42 @@ import type { EngineState } from '../engines.ts';
 import { CONSOLE_PATH } from '../session.ts';
 import { ActionForm, bytes } from './layout.tsx';
 
+/** Drains as the page shows them: which upstreams, streams still open on each, and how far a drain reaches. */
+export interface DrainState {
+  drained: ReadonlySet<string>;
+  inflight: Record<string, number>;
+  scope: 'every replica' | 'this replica';
+  available: boolean;
+}
+
 /** Engines and their loaded models; re-rendered and pushed over the event stream every few seconds. */
-export function ModelsFragment({ engines, csrf }: { engines: EngineState[]; csrf: string }) {
+export function ModelsFragment({ engines, csrf, drains }: { engines: EngineState[]; csrf: string; drains: DrainState }) {
   return (
     <div>
       {engines.map((e) => (
-        <section class="engine" data-engine={e.name}>
+        <section class="engine" data-engine={e.name} data-drained={drains.drained.has(e.name) ? 'true' : 'false'}>
           <h2>
             {e.name} <small>{e.kind} · {e.url} · {e.version ? `version ${e.version}` : 'version unknown'} · {e.healthy === false ? 'unhealthy' : e.ejected ? 'ejected' : 'healthy'}</small>
           </h2>
+          {drains.available ? (
+            <p class="drain">
+              {drains.drained.has(e.name) ? (
+                <>
+                  <strong class="bad">Draining</strong> on {drains.scope}: no new requests; {drains.inflight[e.name] ?? 0} stream(s) still running.{' '}
+                  <ActionForm action="engines/resume" csrf={csrf} label="Resume">
+                    <input type="hidden" name="upstream" value={e.name} />
+                  </ActionForm>
+                </>
+              ) : (
+                <>
+                  {drains.inflight[e.name] ?? 0} stream(s) running.{' '}
+                  <ActionForm action="engines/drain" csrf={csrf} label="Drain" danger>
+                    <input type="hidden" name="upstream" value={e.name} />
+                  </ActionForm>
+                </>
+              )}
+            </p>
+          ) : null}
           {e.error ? <p class="error">cannot ask the engine: {e.error}</p> : null}
           {e.managesModels ? (
             <p class="memory">
@@ -48,13 +75,13 @@ export function ModelsFragment({ engines, csrf }: { engines: EngineState[]; csrf
   );
 }
 
-export function ModelsPage(props: { engines: EngineState[]; csrf: string; notice?: string | undefined }) {
+export function ModelsPage(props: { engines: EngineState[]; csrf: string; drains: DrainState; notice?: string | undefined }) {
   const managed = props.engines.filter((e) => e.managesModels);
   return (
     <>
       {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
       <div id="models" data-sse={`${CONSOLE_PATH}/events/models`}>
-        <ModelsFragment engines={props.engines} csrf={props.csrf} />
+        <ModelsFragment engines={props.engines} csrf={props.csrf} drains={props.drains} />
       </div>
       {managed.length > 0 ? (
         // Outside the live part: a refresh must not wipe what the operator is typing.

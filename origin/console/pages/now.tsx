@@ -38,15 +38,15 @@ export function NowFragment({ view }: { view: NowView }) {
       <h2>Streams</h2>
       <table id="now-streams">
         <thead>
-          <tr><th>Request</th><th>Replica</th><th>Tenant</th><th>Model</th><th>Route</th><th>State</th><th>Age</th></tr>
+          <tr><th>Request</th><th>Replica</th><th>Tenant</th><th>Model</th><th>Route</th><th>State</th><th>Age</th><th>Upstream</th></tr>
         </thead>
         <tbody>
           {streams.map((s) => (
             <tr data-request={s.id}>
-              <td><code>{s.id}</code></td><td>{s.replica}</td><td>{s.tenant}</td><td>{s.model ?? '–'}</td><td>{s.route}</td><td>{s.state}</td><td>{age(s.since, view.at)}</td>
+              <td><code>{s.id}</code></td><td>{s.replica}</td><td>{s.tenant}</td><td>{s.model ?? '–'}</td><td>{s.route}</td><td>{s.state}</td><td>{age(s.since, view.at)}</td><td>{s.upstream ?? '–'}</td>
             </tr>
           ))}
-          {streams.length === 0 ? <tr class="empty"><td colspan={7}>no streams</td></tr> : null}
+          {streams.length === 0 ? <tr class="empty"><td colspan={8}>no streams</td></tr> : null}
         </tbody>
       </table>
       <h2>Engine slots</h2>
