@@ -52,6 +52,8 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
     audit?.operator(e);
   };
   const a = deps.cfg.audit;
+  // `/console/` as typed in a browser; the console's own root is `/console`.
+  app.get(`${CONSOLE_PATH}/`, (c) => c.redirect(`${CONSOLE_PATH}/now`, 303));
   app.route(
     CONSOLE_PATH,
     consoleApp({

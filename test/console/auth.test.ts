@@ -35,6 +35,10 @@ describe('console: authentication and CSRF', () => {
     const page = await s.browser.newPage();
     await page.goto(`${s.console}/tenants`);
     expect(page.url()).toBe(`${s.console}/login`);
+    for (const root of [s.console, `${s.console}/`]) {
+      await page.goto(root);
+      expect(page.url(), root).toBe(`${s.console}/login`);
+    }
     expect((await fetch(`${s.console}/events/now`)).status).toBe(401);
     expect((await fetch(`${s.console}/usage.csv`)).status).toBe(401);
     const r = await fetch(`${s.console}/keys/abcdefabcdef/revoke`, { method: 'POST', ...form({}) });
