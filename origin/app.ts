@@ -12,6 +12,7 @@ import { healthRoutes } from './health.ts';
 import { metricsRoute } from './metrics/route.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { adminAuth } from './admin/auth.ts';
+import { mountConsole } from './console/mount.ts';
 import { collectionRoutes, param } from './retrieval/routes.ts';
 import { tenantIdSchema } from '../shared/tenants.ts';
 import { priorityMiddleware } from './admission/priority.ts';
@@ -31,6 +32,8 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
     return errorHandler(e, c);
   });
 
+  // Before the request records: console pages are not API requests (no record, metrics or audit line of their own).
+  mountConsole(app, deps);
   app.use('*', recordMiddleware(deps));
   app.use('*', rejectUncanonicalPath());
   app.route('/', healthRoutes(deps));

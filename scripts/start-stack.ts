@@ -12,8 +12,13 @@
  * Retrieval is on with the embedded Postgres (RETRIEVAL_ENABLED=false to skip it); the RAG alias
  * `asistente-rag` answers from the tenant's `manuales` collection with RAG_MODEL (default: the
  * model the examples use: the simulator's gpt-oss:20b, or the local Ollama's tiny chat model).
+ * The operator console answers at <origin>/console with a login printed at start (a new password
+ * each start; CONSOLE_USER and CONSOLE_PASSWORD_HASH set your own); the audit trail goes to
+ * .puerta/audit unless AUDIT_DIR is set.
  */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { hashPassword } from '../origin/console/password.ts';
 import { OLLAMA_VERSION, ollamaAvailable, startLocalOllama, tinyModels } from '../infra/ollama-local/index.ts';
 import { startOrigin, type RunningOrigin } from '../origin/node/server.ts';
 import { startSimulator } from '../sim/index.ts';
@@ -84,12 +89,18 @@ async function main(): Promise<void> {
   const demo = withEdge ? await prepareDemoTenant() : undefined;
   const retrieval = process.env.RETRIEVAL_ENABLED !== 'false';
   const ragModel = process.env.RAG_MODEL ?? (upstream.model.startsWith('<') ? undefined : upstream.model);
+  // The operator console with a fresh local login each start, unless CONSOLE_USER/CONSOLE_PASSWORD_HASH say otherwise.
+  const consolePassword = process.env.CONSOLE_PASSWORD_HASH ? undefined : randomBytes(12).toString('base64url');
+  const operator = consolePassword ? { user: process.env.CONSOLE_USER || 'operator', passwordHash: await hashPassword(consolePassword) } : undefined;
   const origin: RunningOrigin = await startOrigin({
     env: { ...process.env, OLLAMA_URL: upstreamUrl },
     overrides: {
       server: { port: Number(process.env.ORIGIN_PORT ?? 8080) },
       log: { level: process.env.LOG_LEVEL ?? 'warn' },
       ...(edgeSecret ? { auth: { mode: 'edge', edgeSecret } } : {}),
+      ...(operator ? { console: operator } : {}),
+      // The console's Audit page (and its own actions) need a trail: a local one unless AUDIT_DIR says where.
+      ...(process.env.AUDIT_DIR ? {} : { audit: { file: { dir: '.puerta/audit' } } }),
       ...(retrieval ? { retrieval: { enabled: true, ...(upstream.embed && !process.env.EMBED_MODEL ? { embedModel: upstream.embed } : {}) } } : {}),
       ...(retrieval && ragModel ? { routing: { aliases: { 'asistente-rag': { model: ragModel, retrieval: { collection: 'manuales' } } } } } : {}),
     },
@@ -107,7 +118,8 @@ async function main(): Promise<void> {
   console.log(`
 Puerta local stack
   upstream  ${upstream.label}
-  origin    ${origin.url}${edge ? ' (accepts only edge-signed requests)' : ''}${edge ? `\n  edge      ${edge.url}  (${runtime === 'fastly' ? 'Fastly Compute build in Viceroy' : 'Workers build in workerd'})\n  demo key  ${demo!.key}  (tenant "demo"; a new one each start, only its hash is stored)` : ''}
+  origin    ${origin.url}${edge ? ' (accepts only edge-signed requests)' : ''}
+  console   ${origin.url}/console  (${operator ? `operator "${operator.user}", password ${consolePassword}; a new one each start` : `CONSOLE_USER "${origin.cfg.console.user}"`}; on the origin only, never through the edge)${edge ? `\n  edge      ${edge.url}  (${runtime === 'fastly' ? 'Fastly Compute build in Viceroy' : 'Workers build in workerd'})\n  demo key  ${demo!.key}  (tenant "demo"; a new one each start, only its hash is stored)` : ''}
 
 Try it:
   curl -N ${entry}/v1/chat/completions${auth} \\

@@ -52,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`audit ${day} in ${dir}: ${r.ok ? 'INTACT' : 'BROKEN'}\n`);
       for (const f of r.files) process.stdout.write(`  ${f.file}: ${f.records} records, ${f.sealed ? 'sealed' : 'not sealed'}${f.errors.length ? `, ${f.errors.length} error(s)` : ''}\n`);
       process.stdout.write(`  records: ${r.records}; by outcome: ${JSON.stringify(r.byOutcome)}; by tenant: ${JSON.stringify(r.byTenant)}\n`);
+      if (Object.keys(r.byOperatorAction).length > 0) process.stdout.write(`  operator actions (console): ${JSON.stringify(r.byOperatorAction)}\n`);
       for (const e of r.errors) process.stdout.write(`  ERROR ${e}\n`);
       for (const w of r.warnings) process.stdout.write(`  warning ${w}\n`);
     }

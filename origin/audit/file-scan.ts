@@ -61,8 +61,8 @@ export async function scanAuditFile(path: string, hasher: ChainHasher): Promise<
       out.problems.push(`line ${i + 1}: malformed seal`);
       continue;
     }
-    if (!line.startsWith('{"type":"request"') || safeJson(line) === undefined) {
-      out.problems.push(`line ${i + 1}: not a request record`);
+    if (!(line.startsWith('{"type":"request"') || line.startsWith('{"type":"operator"')) || safeJson(line) === undefined) {
+      out.problems.push(`line ${i + 1}: not a request or operator record`);
     }
     out.records.push(line);
     hash = hasher.next(hash, line);

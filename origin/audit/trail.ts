@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestObserver, RequestRecord } from '../pipeline/record.ts';
 import { toAuditRecord, type AuditRecord } from './audit-record.ts';
+import { toOperatorRecord, type OperatorEvent, type OperatorRecord } from './operator-record.ts';
 import type { AuditConfig } from './config.ts';
 import { policyFor } from './policy.ts';
 import { promptDigest, promptOf } from './prompt-digest.ts';
@@ -30,7 +31,7 @@ interface SinkQueue {
  * without holding up the others.
  */
 export class AuditTrail implements RequestObserver {
-  private fresh: AuditRecord[] = [];
+  private fresh: Array<AuditRecord | OperatorRecord> = [];
   private readonly queues: SinkQueue[];
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly decoder = new TextDecoder();
@@ -82,6 +83,11 @@ export class AuditTrail implements RequestObserver {
     }
     rec.capturedFrames = undefined;
     this.fresh.push(r);
+  }
+
+  /** An operator's action in the console: written in the same batches, files and chain as requests. */
+  operator(e: OperatorEvent): void {
+    this.fresh.push(toOperatorRecord(e, this.cfg));
   }
 
   private completionOf(rec: RequestRecord): string | undefined {

@@ -19,6 +19,8 @@ export interface DayReport {
   records: number;
   byOutcome: Record<string, number>;
   byTenant: Record<string, number>;
+  /** Operator actions taken in the console (origin/audit/operator-record.ts), by action. */
+  byOperatorAction: Record<string, number>;
   errors: string[];
   warnings: string[];
 }
@@ -40,7 +42,7 @@ export interface VerifyOptions {
 export async function verifyDay(dir: string, day: string, opts: VerifyOptions = {}): Promise<DayReport> {
   const today = opts.today ?? utcDay(Date.now());
   const all = await listAuditFiles(dir, opts.node);
-  const report: DayReport = { day, ok: true, files: [], records: 0, byOutcome: {}, byTenant: {}, errors: [], warnings: [] };
+  const report: DayReport = { day, ok: true, files: [], records: 0, byOutcome: {}, byTenant: {}, byOperatorAction: {}, errors: [], warnings: [] };
   const scans = new Map<string, Promise<ScannedFile>>();
   const hasher = new ChainHasher(opts.chainKey);
   const scan = (f: AuditFileName) => {
@@ -102,10 +104,14 @@ export async function verifyDay(dir: string, day: string, opts: VerifyOptions = 
         }
       }
       for (const line of s.records) {
-        let r: { outcome?: string; tenant?: string };
+        let r: { type?: string; outcome?: string; tenant?: string; action?: string };
         try {
           r = JSON.parse(line) as typeof r;
         } catch {
+          continue;
+        }
+        if (r.type === 'operator') {
+          report.byOperatorAction[r.action ?? '?'] = (report.byOperatorAction[r.action ?? '?'] ?? 0) + 1;
           continue;
         }
         report.byOutcome[r.outcome ?? '?'] = (report.byOutcome[r.outcome ?? '?'] ?? 0) + 1;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AUDIT_ENV } from '../audit/config.ts';
 import { METRICS_ENV } from '../metrics/config.ts';
 import { ADMIN_ENV } from '../admin/config.ts';
+import { CONSOLE_ENV } from '../console/config.ts';
 import { ADMISSION_ENV } from '../admission/config.ts';
 import { QUOTA_ENV } from '../quota/config.ts';
 import { REDIS_ENV } from '../quota/redis-config.ts';
@@ -35,6 +36,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ...ADMISSION_ENV,
   ...ROUTING_ENV,
   ...ADMIN_ENV,
+  ...CONSOLE_ENV,
   ...RETRIEVAL_ENV,
 ];
 
@@ -92,6 +94,9 @@ export function deepMerge(base: Obj, over: Obj): Obj {
   return out;
 }
 
+/** Fields whose wrong value may be a secret itself (a password pasted where its hash belongs): never echoed. */
+const HIDDEN_VALUES = new Set(['console.passwordHash']);
+
 /** Fixes for fields no single environment variable sets. */
 const HINTS: Record<string, string> = {
   upstreams: 'set OLLAMA_URL for one Ollama upstream, or upstreams[] in the config file',
@@ -108,7 +113,7 @@ export function formatConfigIssues(error: z.ZodError, raw: unknown, source: stri
     const field = issue.path.join('.') || '(root)';
     const value = getPath(raw, issue.path);
     const env = envName(issue.path);
-    const shown = value === undefined ? 'missing' : JSON.stringify(value);
+    const shown = value === undefined ? 'missing' : HIDDEN_VALUES.has(field) ? '(not shown)' : JSON.stringify(value);
     const fix = env ? `set ${env} or ${field} in the config file` : HINTS[field];
     return `  - ${field} = ${shown}: ${issue.message}${fix ? ` (${fix})` : ''}`;
   });

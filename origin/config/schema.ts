@@ -3,6 +3,7 @@ import { auditConfigSchema } from '../audit/config.ts';
 import { regionViolations } from '../audit/policy.ts';
 import { metricsConfigSchema } from '../metrics/config.ts';
 import { adminConfigSchema } from '../admin/config.ts';
+import { consoleConfigSchema } from '../console/config.ts';
 import { admissionConfigSchema } from '../admission/config.ts';
 import { quotaConfigSchema } from '../quota/config.ts';
 import { redisConfigSchema, redisConfigured } from '../quota/redis-config.ts';
@@ -114,6 +115,8 @@ export const originConfigSchema = z
     routing: routingConfigSchema,
     /** Admin API (/admin/usage …): origin/admin/config.ts. */
     admin: adminConfigSchema,
+    /** The operator console (/console): origin/console/config.ts; off unless CONSOLE_USER and CONSOLE_PASSWORD_HASH are set. */
+    console: consoleConfigSchema,
     /** Retrieval stage (collections, ingestion, RAG aliases): origin/retrieval/config.ts. */
     retrieval: retrievalConfigSchema,
   })

@@ -82,6 +82,8 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
   const log = opts.logger ?? createLogger(cfg.log);
   const shutdownCtl = new AbortController();
   const deps = buildDeps(cfg, log, shutdownCtl.signal);
+  const drainCtl = new AbortController();
+  deps.drainSignal = drainCtl.signal;
   if (cfg.metrics.enabled) deps.telemetry = startTelemetry(deps);
   // Before the first request: a sink that cannot open stops the start (no unaudited traffic).
   deps.audit = await startAudit(cfg.audit, deps.observers, log, deps.telemetry?.auditEvents);
@@ -140,6 +142,7 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
   const shutdown = (graceMs = cfg.server.shutdownGraceMs) =>
     (closing ??= (async () => {
       log.info({ graceMs }, 'shutting down: no new requests, open streams get the grace period');
+      drainCtl.abort();
       const closed = new Promise<void>((r) => http.close(() => r()));
       http.closeIdleConnections();
       const deadline = new Promise<'deadline'>((r) => setTimeout(() => r('deadline'), graceMs).unref());

@@ -23,6 +23,8 @@ export interface OriginDeps {
   sharedSlots?: { close(): Promise<void> };
   /** Aborted when the grace period of a shutdown is over: open streams end with an error event. */
   shutdownSignal: AbortSignal;
+  /** Aborted when a shutdown begins: long-lived answers that are not API requests (the console's event streams) end then. */
+  drainSignal?: AbortSignal;
   /** Prometheus metrics (absent when metrics.enabled is false). */
   telemetry?: Telemetry;
   /** The audit trail (absent or null when no sink is configured). */

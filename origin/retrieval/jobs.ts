@@ -87,6 +87,11 @@ export class JobRegistry {
     return j && j.tenant === tenant ? j : undefined;
   }
 
+  /** Every job this replica remembers, newest first (the operator console lists them). */
+  all(): IngestJob[] {
+    return [...this.jobs.values()].reverse();
+  }
+
   running(): number {
     let n = 0;
     for (const j of this.jobs.values()) if (!j.finished) n++;

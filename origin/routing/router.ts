@@ -29,6 +29,8 @@ export class Router {
   readonly health: HealthTracker;
   readonly warm: WarmModels;
   private readonly pinned: RoutingConfig['pinned'];
+  /** Upstreams an operator is draining (origin/console/): no new requests there, open streams run on. */
+  private drained: ReadonlySet<string> = new Set();
 
   constructor(
     private readonly cfg: RoutingConfig,
@@ -60,6 +62,14 @@ export class Router {
     return false;
   }
 
+  setDrained(names: Iterable<string>): void {
+    this.drained = new Set(names);
+  }
+
+  isDrained(name: string): boolean {
+    return this.drained.has(name);
+  }
+
   persona(name: string): Persona | undefined {
     return Object.hasOwn(this.cfg.aliases, name) ? this.cfg.aliases[name] : undefined;
   }
@@ -70,6 +80,10 @@ export class Router {
     if (persona?.upstream) {
       found = found.filter((c) => c.upstream.name === persona.upstream);
       if (found.length === 0) throw errors.modelNotFound(model);
+    }
+    if (this.drained.size > 0 && found.length > 0) {
+      found = found.filter((c) => !this.drained.has(c.upstream.name));
+      if (found.length === 0) throw errors.upstreamUnavailable(`every upstream serving '${model}' is being drained by an operator; retry shortly`, 30);
     }
     const now = Date.now();
     const healthy = found.filter((c) => this.health.available(c.upstream.name, now));
@@ -113,6 +127,7 @@ export class Router {
       upstreams: this.health.snapshot(this.registry.upstreams.map((u) => u.name)),
       aliases: this.cfg.aliases,
       pinned: this.warm.results(),
+      drained: [...this.drained],
     };
   }
 }

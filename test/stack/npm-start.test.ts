@@ -56,6 +56,14 @@ describe('npm start (the local stack)', () => {
     const refused = await fetch(`${edgeUrl}/v1/models`);
     expect(refused.status).toBe(401);
 
+    // The console: its printed URL answers, and the printed login opens it.
+    const [, consoleUrl, user, password] = /console\s+(http:\/\/\S+\/console)\s+\(operator "([^"]+)", password (\S+);/.exec(out) ?? [];
+    expect(consoleUrl, out).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/console$/);
+    expect((await fetch(`${consoleUrl}/login`)).status).toBe(200);
+    const login = await fetch(`${consoleUrl}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(consoleUrl!).origin }, body: new URLSearchParams({ user: user!, password: password! }).toString() });
+    expect(login.status).toBe(303);
+    expect((await fetch(`${consoleUrl}/now`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } })).status).toBe(200);
+
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -1,0 +1,85 @@
+import { PuertaError } from '../../shared/errors.ts';
+import type { UpstreamHealthState } from '../routing/health.ts';
+import type { UpstreamClient } from '../upstream/client.ts';
+
+/** One loaded model as /api/ps reports it: name and figures only. */
+export interface LoadedModel {
+  name: string;
+  sizeBytes: number;
+  vramBytes: number;
+  /** When the engine unloads it if idle (ISO time); null when it stays (keep_alive -1). */
+  expiresAt: string | null;
+}
+
+export interface EngineState {
+  name: string;
+  kind: string;
+  url: string;
+  healthy: boolean | null;
+  ejected: boolean;
+  version: string | null;
+  /** Whether the engine can load and unload models on request (Ollama's keep_alive). */
+  managesModels: boolean;
+  loaded: LoadedModel[];
+  /** The box's GPU memory as configured (GPU_MEMORY_BYTES; Ollama does not report it), or null. */
+  gpuMemoryBytes: number | null;
+  /** Why the engine could not be asked: an error code, never the engine's own text. */
+  error: string | null;
+}
+
+interface PsDoc {
+  models?: Array<{ name?: string; model?: string; size?: number; size_vram?: number; expires_at?: string }>;
+}
+
+const codeOf = (err: unknown) => (err instanceof PuertaError ? err.code : 'upstream_unreachable');
+
+/** Far-future expiries are how Ollama says "kept loaded" (keep_alive -1). */
+const expiry = (s: string | undefined) => (!s || Date.parse(s) > Date.now() + 365 * 86_400_000 ? null : s);
+
+/** Each upstream's health, version and loaded models (/api/version, /api/ps), asked in parallel. */
+export async function engineStates(upstreams: readonly UpstreamClient[], health: readonly UpstreamHealthState[], gpuMemory: Record<string, number> = {}): Promise<EngineState[]> {
+  return Promise.all(
+    upstreams.map(async (u) => {
+      const h = health.find((x) => x.name === u.name);
+      const s: EngineState = {
+        name: u.name,
+        kind: u.cfg.kind,
+        url: u.cfg.url,
+        healthy: h ? h.healthy : null,
+        ejected: h ? h.ejectedUntil > Date.now() : false,
+        version: null,
+        managesModels: u.dialect.warms,
+        loaded: [],
+        gpuMemoryBytes: gpuMemory[u.name] ?? gpuMemory['*'] ?? null,
+        error: null,
+      };
+      if (!u.dialect.warms) return s;
+      const signal = AbortSignal.timeout(u.cfg.metadataTimeoutMs);
+      try {
+        const [v, ps] = await Promise.all([u.json<{ version?: string }>('GET', '/api/version', undefined, signal), u.json<PsDoc>('GET', '/api/ps', undefined, signal)]);
+        s.version = typeof v.version === 'string' ? v.version : null;
+        s.loaded = (ps.models ?? []).map((m) => ({ name: m.name ?? m.model ?? '?', sizeBytes: m.size ?? 0, vramBytes: m.size_vram ?? 0, expiresAt: expiry(m.expires_at) }));
+      } catch (err) {
+        s.error = codeOf(err);
+      }
+      return s;
+    }),
+  );
+}
+
+/**
+ * Asks the engine to load (`warm`) or unload a model now. Ollama loads or unloads on a request
+ * without a prompt; an embedding-only model has no generate, so an empty embed does the same.
+ */
+export async function setModelLoaded(u: UpstreamClient, model: string, load: boolean): Promise<void> {
+  if (!u.dialect.warms) throw new Error(`upstream '${u.name}' (${u.cfg.kind}) does not load or unload models on request`);
+  const signal = AbortSignal.timeout(load ? u.cfg.firstByteTimeoutMs : u.cfg.metadataTimeoutMs);
+  // A load says how long explicitly: the upstream's configured keep_alive, else Ollama's default.
+  const keep = { keep_alive: load ? (u.cfg.keepAlive ?? '5m') : 0 };
+  try {
+    await u.json('POST', '/api/generate', { model, stream: false, ...keep }, signal, model);
+  } catch (err) {
+    if ((err as { status?: number }).status !== 400) throw err;
+    await u.json('POST', '/api/embed', { model, input: [], ...keep }, signal, model);
+  }
+}
