@@ -1,3 +1,5 @@
+import type { GateSnapshot } from '../../admission/controller.ts';
+
 /** What "Now" shows: metadata of streams in flight and recent timings, never any request text. */
 export interface LiveStream {
   id: string;
@@ -27,14 +29,8 @@ export interface RecentStats {
   errors: Record<string, number>;
 }
 
-export interface SlotState {
-  upstream: string;
-  model: string;
-  active: number;
-  queued: number;
-  limit: number;
-  scope: 'redis' | 'replica';
-}
+/** The part of the admission's own snapshot that "Now" publishes for other replicas. */
+export type SlotState = Pick<GateSnapshot, 'upstream' | 'model' | 'active' | 'queued' | 'limit' | 'scope'>;
 
 export interface ReplicaNow {
   replica: string;
