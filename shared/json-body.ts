@@ -209,7 +209,7 @@ const ANY_OBJECT: EngineShape = { kind: 'map', values: null };
 /**
  * `text` parsed, or why not: too deep, not JSON, or (checked in the same pass as the depth) an
  * object whose keys the engine could read differently from the gateway. `shape` is how the
- * route's engine decodes the body (shared/engine-fields.ts); without one, keys are still checked
+ * route's engine decodes the body (shared/engine-shapes.ts); without one, keys are still checked
  * for duplicates and case variants everywhere.
  */
 export function parseJsonBody(text: string, shape: EngineShape | null = null, maxDepth = MAX_JSON_DEPTH): ParsedJson {
