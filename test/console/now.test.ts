@@ -91,15 +91,18 @@ describe('console: Now, three origin replicas sharing Redis', () => {
   let s: ConsoleStack;
   let redis: RedisServer;
   const others: RunningOrigin[] = [];
+  const share = { tenantShare: { initech: 1 } };
   beforeAll(async () => {
     redis = await startRedis();
-    s = await startConsoleStack({ origin: { redis: { url: redis.url } } });
+    // One tenant streams through all three replicas here: it may hold every slot (by default a
+    // tenant holds at most half of a model's slots, which would queue its third stream).
+    s = await startConsoleStack({ origin: { redis: { url: redis.url }, admission: share } });
     // Every replica runs with the same configuration, the console included: each publishes its streams.
     for (let i = 0; i < 2; i++) {
       others.push(
         await startOrigin({
           env: {},
-          overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: s.sim.url }], auth: { mode: 'keys', tenantsFile: s.tenantsFile }, redis: { url: redis.url }, audit: { node: `replica-${i + 2}` }, console: s.origin.cfg.console },
+          overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: s.sim.url }], auth: { mode: 'keys', tenantsFile: s.tenantsFile }, redis: { url: redis.url }, audit: { node: `replica-${i + 2}` }, admission: share, console: s.origin.cfg.console },
         }),
       );
     }
