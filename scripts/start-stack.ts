@@ -131,7 +131,7 @@ Retrieval (embedded Postgres): load documents, then ask the RAG alias
   PUERTA_ORIGIN_URL=${entry}${demo ? ` PUERTA_API_KEY=${demo.key}` : ''} npm run ingest -- --collection manuales docs/*.md
   curl -N ${entry}/v1/chat/completions${auth} -H 'puerta-citations: include' \\
     -H 'content-type: application/json' \\
-    -d '{"model":"asistente-rag","stream":true,"messages":[{"role":"user","content":"¿Cómo funciona la auditoría?"}]}'
+    -d '{"model":"asistente-rag","stream":true,"messages":[{"role":"user","content":"Which embedding model does retrieval use?"}]}'
 ` : ''}${edge ? `  ollama npm client: new Ollama({ host: '${entry}', headers: { Authorization: 'Bearer <demo key>' } })` : `  OLLAMA_HOST=${entry} ollama run ${model}   (the Ollama CLI works against it too)`}
 
 Ctrl-C stops the stack.`);
