@@ -8,8 +8,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadOriginConfig } from '../origin/config/load.ts';
+import { cliArgs } from '../shared/cli.ts';
 import { parseEnvText, readEnvFile } from '../sre/timeouts/sources/env-file.ts';
 
 /**
@@ -144,8 +144,17 @@ export function loadInput(root: string, envFile?: string, configFile?: string): 
   };
 }
 
+const USAGE = `usage: npm run check:infra -- [--env FILE] [--config FILE]
+
+  checks the origin's settings against the engine's deployment files (infra/ollama: the systemd
+  override and the Modelfiles) and says what to change; exit 1 when something does not match
+
+  --env FILE      the origin's environment file (default infra/origin/origin.env.example)
+  --config FILE   the origin's JSON config
+  --help          this text`;
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { values } = parseArgs({ options: { env: { type: 'string' }, config: { type: 'string' } } });
+  const { values } = cliArgs({ name: 'check:infra', usage: USAGE, options: { env: { type: 'string' }, config: { type: 'string' } } });
   const root = join(fileURLToPath(import.meta.url), '..', '..');
   const problems = checkDeployment(loadInput(root, values.env, values.config));
   if (problems.length === 0) {

@@ -5,6 +5,16 @@
  */
 import { createInterface } from 'node:readline';
 import { hashPassword } from '../origin/console/password.ts';
+import { cliArgs, exitBadUsage } from '../shared/cli.ts';
+
+cliArgs({
+  name: 'console:password',
+  usage: `Usage: npm run -s console:password < password.txt
+
+Prints the scrypt hash of the operator password read from standard input (one line, at least 12
+characters), for CONSOLE_PASSWORD_HASH. No flags besides --help.`,
+  options: {},
+});
 
 const rl = createInterface({ input: process.stdin, terminal: false });
 const line = await new Promise<string>((resolve) => {
@@ -13,7 +23,6 @@ const line = await new Promise<string>((resolve) => {
 });
 rl.close();
 if (line.length < 12) {
-  process.stderr.write('console:password: give a password of at least 12 characters on standard input\n');
-  process.exit(64);
+  exitBadUsage('console:password: give a password of at least 12 characters on standard input');
 }
 process.stdout.write(`${await hashPassword(line)}\n`);

@@ -11,6 +11,17 @@ import puppeteer from 'puppeteer-core';
 import { addKey, putTenant, writeTenantsFile } from '../edge/cli/tenants-file.ts';
 import { hashPassword } from '../origin/console/password.ts';
 import { startOriginStack } from '../sre/bench/lib/origin-stack.ts';
+import { cliArgs } from '../shared/cli.ts';
+
+cliArgs({
+  name: 'console:screenshots',
+  usage: `Usage: npm run console:screenshots
+
+Regenerates docs/console/*.png, one per console page, from a local stack (the simulator, an origin
+with the console, two tenants with a day of usage, streams in flight) in headless Chromium
+(CHROMIUM_PATH, default /usr/bin/chromium). No flags besides --help.`,
+  options: {},
+});
 
 const OUT = resolve('docs/console');
 const dir = mkdtempSync(join(tmpdir(), 'puerta-screens-'));

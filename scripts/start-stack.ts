@@ -17,12 +17,30 @@
  * .puerta/audit unless AUDIT_DIR is set.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { hashPassword } from '../origin/console/password.ts';
 import { OLLAMA_VERSION, ollamaAvailable, startLocalOllama, tinyModels } from '../infra/ollama-local/index.ts';
 import { startOrigin, type RunningOrigin } from '../origin/node/server.ts';
 import { startSimulator } from '../sim/index.ts';
 import { localRuntime, localSigningSecret, prepareDemoTenant, startLocalEdge } from '../edge/local/index.ts';
+import { cliArgs, exitBadUsage } from '../shared/cli.ts';
+
+const USAGE = `usage: npm start [-- --upstream ollama|sim]
+
+  the whole local stack with demo defaults: edge → origin → upstream; prints where to send requests
+  and a demo tenant key. Ctrl-C stops everything it started.
+
+  --upstream ollama   the real Ollama server built by scripts/ensure-ollama.sh, with tiny test models
+  --upstream sim      the Ollama simulator (models preloaded, real-time speed of a DGX Spark)
+                      (default: OLLAMA_URL when set, else the Ollama build when present, else the simulator)
+  --help              this text
+
+  Environment: OLLAMA_URL, ORIGIN_PORT (8080), SIM_PORT (11435), EDGE_PORT (7676), EDGE=off,
+  EDGE_RUNTIME=fastly|workers, RETRIEVAL_ENABLED=false, RAG_MODEL, LOG_LEVEL.`;
+
+const args = cliArgs({ name: 'start', usage: USAGE, options: { upstream: { type: 'string' } } });
+const upstreamChoice = z.enum(['ollama', 'sim', 'auto']).safeParse(args.values.upstream ?? 'auto');
+if (!upstreamChoice.success) exitBadUsage(`start: --upstream must be ollama, sim or auto, got "${args.values.upstream}" (--help for usage)`);
 
 interface Part {
   name: string;
@@ -52,15 +70,8 @@ interface Upstream {
   embed?: string;
 }
 
-function wantedUpstream(): 'ollama' | 'sim' | 'auto' {
-  const { values } = parseArgs({ options: { upstream: { type: 'string' } }, strict: true });
-  const u = values.upstream ?? 'auto';
-  if (u !== 'ollama' && u !== 'sim' && u !== 'auto') throw new Error(`--upstream must be ollama, sim or auto, got "${u}"`);
-  return u;
-}
-
 async function startUpstream(): Promise<Upstream> {
-  const wanted = wantedUpstream();
+  const wanted = upstreamChoice.data;
   if (process.env.OLLAMA_URL && wanted === 'auto') {
     return { url: process.env.OLLAMA_URL, label: `Ollama ${process.env.OLLAMA_URL} (OLLAMA_URL)`, model: '<a model from /v1/models>' };
   }
@@ -132,7 +143,7 @@ Retrieval (embedded Postgres): load documents, then ask the RAG alias
   PUERTA_ORIGIN_URL=${entry}${demo ? ` PUERTA_API_KEY=${demo.key}` : ''} npm run ingest -- --collection manuales docs/*.md
   curl -N ${entry}/v1/chat/completions${auth} -H 'puerta-citations: include' \\
     -H 'content-type: application/json' \\
-    -d '{"model":"asistente-rag","stream":true,"messages":[{"role":"user","content":"¿Cómo funciona la auditoría?"}]}'
+    -d '{"model":"asistente-rag","stream":true,"messages":[{"role":"user","content":"Which embedding model does retrieval use?"}]}'
 ` : ''}${edge ? `  ollama npm client: new Ollama({ host: '${entry}', headers: { Authorization: 'Bearer <demo key>' } })` : `  OLLAMA_HOST=${entry} ollama run ${model}   (the Ollama CLI works against it too)`}
 
 Ctrl-C stops the stack.`);

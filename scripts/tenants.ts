@@ -1,21 +1,7 @@
 /**
- * npm run tenants -- <command>
- *
- *   create <tenant-id> [--name N] [--models a,b] [--countries DE,AT] [--requests 600] [--window 60]
- *                      [--region eu-central] [--refusal 451|403] [--label L]
- *       creates the tenant and its first key; prints the key ONCE (only its hash is stored)
- *   add-key <tenant-id> [--label L]       another key for an existing tenant (rotation)
- *   revoke-key <key-id>                   the key stops working at the next cache expiry
- *   suspend <tenant-id> | activate <tenant-id>
- *   list                                  tenants and key ids (never keys)
- *   wrangler-bulk                         prints the file as `wrangler kv bulk put` input
- *   init                                  creates the tenants file and the local signing secret
- *
- * --file PATH (or TENANTS_FILE): the one tenants file, default .puerta/tenants.json, loaded by
- * fastly.toml's [local_server] kv store, the wrangler/Miniflare local KV and the origin (keys mode).
- * --secrets PATH: Fastly local secret store file, default .puerta/edge-secrets.json.
+ * npm run tenants -- <command>: the tenants file the edge (and a keys-mode origin) reads; USAGE
+ * below is what `--help` prints.
  */
-import { parseArgs } from 'node:util';
 import {
   addKey,
   DEFAULT_SECRETS_FILE,
@@ -29,8 +15,29 @@ import {
   toWranglerBulk,
   writeTenantsFile,
 } from '../edge/cli/tenants-file.ts';
+import { cliArgs } from '../shared/cli.ts';
 
-const { values, positionals } = parseArgs({
+const USAGE = `usage: npm run tenants -- <command> [flags]   (built: puerta-tenants <command> [flags])
+
+  create <tenant-id> [--name N] [--models a,b] [--countries DE,AT] [--requests 600] [--window 60]
+                     [--region eu-central] [--refusal 451|403] [--label L]
+      creates the tenant and its first key; prints the key ONCE (only its hash is stored)
+  add-key <tenant-id> [--label L]       another key for an existing tenant (rotation)
+  revoke-key <key-id>                   the key stops working at the next cache expiry
+  suspend <tenant-id> | activate <tenant-id>
+  list                                  tenants and key ids (never keys)
+  wrangler-bulk                         prints the file as \`wrangler kv bulk put\` input
+  init                                  creates the tenants file and the local signing secret
+
+  --file PATH      the one tenants file (or TENANTS_FILE; default .puerta/tenants.json), loaded by
+                   fastly.toml's [local_server] kv store, the wrangler/Miniflare local KV and the
+                   origin (keys mode)
+  --secrets PATH   Fastly local secret store file (default .puerta/edge-secrets.json)
+  --help           this text`;
+
+const { values, positionals } = cliArgs({
+  name: 'tenants',
+  usage: USAGE,
   allowPositionals: true,
   options: {
     file: { type: 'string' },
@@ -120,7 +127,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      console.error('usage: npm run tenants -- create|add-key|revoke-key|suspend|activate|list|wrangler-bulk|init (see scripts/tenants.ts)');
+      console.error(`tenants: ${cmd ? `unknown command '${cmd}'` : 'no command'}; one of create, add-key, revoke-key, suspend, activate, list, wrangler-bulk, init (--help for usage)`);
       process.exitCode = 2;
   }
 }

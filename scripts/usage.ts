@@ -8,8 +8,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { UsageRow } from '../origin/quota/types.ts';
+import { cliArgs } from '../shared/cli.ts';
 
 export interface UsageArgs {
   url: string;
@@ -42,8 +42,23 @@ export function formatUsage(rows: Row[], totals: Omit<Row, 'day' | 'tenant' | 'm
   return table.map((r) => r.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
+const USAGE = `usage: npm run usage -- [flags]   (built: puerta-usage [flags])
+
+  usage per tenant, day and model from a running origin's admin API
+
+  --url URL        the origin (default $PUERTA_ORIGIN_URL, else http://127.0.0.1:8080)
+  --token TOKEN    the admin token (default $ADMIN_TOKEN)
+  --tenant ID      one tenant only
+  --model NAME     one model only
+  --from DAY       first day, YYYY-MM-DD
+  --to DAY         last day, YYYY-MM-DD
+  --json           the answer as JSON instead of a table
+  --help           this text`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = cliArgs({
+    name: 'usage',
+    usage: USAGE,
     options: {
       url: { type: 'string' },
       token: { type: 'string' },

@@ -1,5 +1,5 @@
 /** `npm run sim -- [flags]`: the simulator as a process, for the stack and load tests. */
-import { parseArgs } from 'node:util';
+import { cliArgs } from '../shared/cli.ts';
 import { startSimulator } from './index.ts';
 import { presets, type PresetName } from './presets.ts';
 import { faultKinds, type FaultKind, type ModelConfig } from './types.ts';
@@ -27,7 +27,9 @@ Usage: npm run sim -- [flags]
 `;
 
 function main(): void {
-  const { values } = parseArgs({
+  const { values } = cliArgs({
+    name: 'sim',
+    usage: help,
     options: {
       port: { type: 'string', default: '11434' },
       host: { type: 'string', default: '127.0.0.1' },
@@ -43,13 +45,8 @@ function main(): void {
       'box-capacity': { type: 'string' },
       'host-check': { type: 'boolean', default: false },
       seed: { type: 'string' },
-      help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(help);
-    return;
-  }
   const num = (flag: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);

@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono';
 import { errors } from '../../shared/errors.ts';
+import { isJobEventsPath, jobEventsEnded } from '../../shared/job-events.ts';
 import { filterModelList, MODEL_LIST_PATHS, modelAllowed } from '../../shared/model-allow-list.ts';
 import { errorDialectFor, modelInPath } from '../../shared/routes.ts';
 import { signOutgoing } from '../../shared/signing.ts';
@@ -53,7 +54,13 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   headers.set('cache-control', 'no-cache, no-transform');
   headers.set('x-accel-buffering', 'no');
   headers.delete('content-encoding');
-  const relayed = guardStream(res.body, { kind, dialect: errorDialectFor(url.pathname), requestId, idleTimeoutMs: platform.coreIdleTimeoutMs });
+  const relayed = guardStream(res.body, {
+    kind,
+    dialect: errorDialectFor(url.pathname),
+    requestId,
+    idleTimeoutMs: platform.coreIdleTimeoutMs,
+    endedCleanly: isJobEventsPath(pathname) ? jobEventsEnded : undefined,
+  });
   return new Response(relayed, { status: res.status, statusText: res.statusText, headers });
 }
 

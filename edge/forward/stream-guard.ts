@@ -19,6 +19,8 @@ export interface GuardOptions {
   requestId: string;
   /** Between-bytes limit enforced here (Workers); Fastly's backend enforces its own. */
   idleTimeoutMs?: number | undefined;
+  /** A stream that is no model stream says its own terminal frame (shared/job-events.ts); else the dialect's. */
+  endedCleanly?: ((tail: string) => boolean) | undefined;
 }
 
 const enc = new TextEncoder();
@@ -78,7 +80,7 @@ export function guardStream(source: ReadableStream<Uint8Array>, opts: GuardOptio
     // The origin already sent its terminal frame ([DONE] or its own event: error / error line)
     // and only the connection ended, failed or idled after it: the stream is complete, and a
     // second terminal frame would be a contract breach (and a spurious error to the client).
-    if (endedCleanly(opts.dialect, text)) return close();
+    if (opts.endedCleanly ? opts.endedCleanly(text) : endedCleanly(opts.dialect, text)) return close();
     const boundary = frameBoundary(opts.kind, text);
     if (boundary) controller.enqueue(enc.encode(boundary));
     controller.enqueue(ERROR_SHAPES[opts.dialect].streamError(err(), opts.requestId, text));

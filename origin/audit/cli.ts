@@ -1,8 +1,8 @@
 import { createWriteStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { exportTenant } from './export.ts';
 import { utcDay } from './file-names.ts';
 import { verifyDay } from './verify.ts';
+import { cliArgs } from '../../shared/cli.ts';
 
 const USAGE = `usage:
   npm run audit -- verify [--dir DIR] [--date YYYY-MM-DD] [--node NODE] [--json]
@@ -11,7 +11,8 @@ const USAGE = `usage:
   npm run audit -- export --tenant ID [--dir DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--node NODE] [--out FILE] [--force]
       writes the tenant's records (JSON Lines) after verifying each day; a day that fails
       verification is left out (exit 2) unless --force.
-DIR defaults to $AUDIT_DIR; the chain key, when files use HMAC, is read from $AUDIT_CHAIN_KEY.`;
+DIR defaults to $AUDIT_DIR; the chain key, when files use HMAC, is read from $AUDIT_CHAIN_KEY.
+Built: puerta-audit verify|export …; --help prints this text.`;
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -21,9 +22,10 @@ function fail(msg: string, code = 64): never {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
+  const { values, positionals } = cliArgs({
+    name: 'audit',
+    usage: USAGE,
+    allowPositionals: true,
     options: {
       dir: { type: 'string' },
       date: { type: 'string' },
@@ -35,8 +37,9 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       force: { type: 'boolean' },
     },
-    strict: true,
-  });
+  }, argv);
+  const [cmd, ...extra] = positionals;
+  if (extra.length > 0) fail(`unexpected argument '${extra[0]}'`);
   const dir = values.dir ?? process.env.AUDIT_DIR;
   if (!dir) fail('no audit directory: pass --dir or set AUDIT_DIR');
   const chainKey = process.env.AUDIT_CHAIN_KEY || undefined;

@@ -18,6 +18,7 @@ import type { OriginDeps } from '../pipeline/deps.ts';
 import { Observers } from '../pipeline/record.ts';
 import { UpstreamPoller } from '../upstream/poller.ts';
 import { UpstreamRegistry } from '../upstream/registry.ts';
+import { answerRefusedRequests } from './client-error.ts';
 import { nodeSinkFor } from './response-sink.ts';
 
 export interface RunningOrigin {
@@ -117,6 +118,8 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
         return node.sink ? node.sink.takeOver(res) : res;
       };
       const s = createAdaptorServer({ fetch, serverOptions });
+      // Requests the parser refuses (headers past the limit: 431) are answered without a reset.
+      answerRefusedRequests(s as Server, log);
       s.once('error', reject);
       // Not serve(): it cannot pass listen()'s backlog.
       s.listen({ port: cfg.server.port, host: cfg.server.host, backlog: cfg.server.listenBacklog }, () => {

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
 import { errors } from '../../shared/errors.ts';
+import { JOB_DONE_EVENT } from '../../shared/job-events.ts';
 import { parseJsonBody, type ParsedJson } from '../../shared/json-body.ts';
 import { readJson, readJsonParsedBy } from '../http/read-json.ts';
 import type { OriginEnv, TenantContext } from '../types.ts';
@@ -129,12 +130,12 @@ export function collectionRoutes(stage: RetrievalStage, tenantOf: (c: Context<Or
     return streamSSE(c, async (sse) => {
       const send = (event: string, s: JobStatus) => sse.writeSSE({ event, data: JSON.stringify(s) });
       await send('progress', job.status);
-      if (job.finished) return void (await send('done', job.status));
+      if (job.finished) return void (await send(JOB_DONE_EVENT, job.status));
       await new Promise<void>((resolve) => {
         const onProgress = (s: JobStatus) => void send('progress', s);
         const onEnd = (s: JobStatus) => {
           cleanup();
-          void send('done', s).then(resolve, resolve);
+          void send(JOB_DONE_EVENT, s).then(resolve, resolve);
         };
         const cleanup = () => {
           job.off('progress', onProgress);

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { badUsageLine, readCli } from '../../shared/cli.ts';
 import { fmtMs, printTable } from './lib/stats.ts';
 import { benchFlagsSchema, stepsOf, type BenchConfig, type StepSpec, type Target } from './config.ts';
 import { describeTarget, machineFacts } from './machine.ts';
@@ -81,7 +81,6 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   compare: { type: 'string', multiple: true },
-  help: { type: 'boolean' },
 } as const;
 
 export interface BenchOutcome {
@@ -120,14 +119,6 @@ function printSteps(steps: StepSummary[]): void {
   );
 }
 
-function parseFlags(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, strict: true }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
 /** Overlays finished runs: reads each DIR/results.json, writes the plots to a new compare directory. */
 export function compareRuns(dirs: string[], out: string): BenchOutcome {
   const runs: PlotRun[] = dirs.map((d) => {
@@ -147,11 +138,13 @@ export function compareRuns(dirs: string[], out: string): BenchOutcome {
 }
 
 export async function runBench(argv: string[]): Promise<BenchOutcome | undefined> {
-  const raw = parseFlags(argv);
-  if (raw.help) {
+  const asked = readCli({ name: 'bench', usage: help, options: OPTIONS }, argv);
+  if (asked.kind === 'help') {
     console.log(help);
     return undefined;
   }
+  if (asked.kind === 'bad-usage') throw new UsageError(asked.problem);
+  const raw = asked.values;
   if (raw.compare) {
     const c = compareRuns(raw.compare, raw.out ?? 'bench-results');
     console.log(`wrote ${c.files.join('\n      ')}`);
@@ -164,7 +157,6 @@ export async function runBench(argv: string[]): Promise<BenchOutcome | undefined
     'no-plots': undefined,
     'no-progress': undefined,
     compare: undefined,
-    help: undefined,
   });
   if (!parsed.success) {
     throw new UsageError(
@@ -253,7 +245,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     // Keep-alive sockets in the agent would hold the process open.
     process.exit(0);
   } catch (e) {
-    console.error(`bench: ${(e as Error).message}${e instanceof UsageError ? '\n\nnpm run bench -- --help for the flags' : ''}`);
+    console.error(e instanceof UsageError ? badUsageLine('bench', (e as Error).message) : `bench: ${(e as Error).message}`);
     process.exit(e instanceof UsageError ? 2 : 1);
   }
 }

@@ -4,9 +4,9 @@
  * check passes, 1 when one fails, 2 when the input itself is wrong.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { readCli } from '../../shared/cli.ts';
 import { buildLayout } from './build.ts';
 import { checkLayout, type CheckResult } from './check.ts';
 import { layoutSchema } from './layout.ts';
@@ -64,14 +64,13 @@ const flagsSchema = z.object({
   model: z.string().optional(),
   'metrics-token': z.string().optional(),
   json: z.boolean().optional(),
-  help: z.boolean().optional(),
 });
 
 export async function runCli(argv: string[], root: string, out: (s: string) => void = console.log): Promise<number> {
-  let raw;
-  try {
-    raw = parseArgs({
-      args: argv,
+  const asked = readCli(
+    {
+      name: 'check:timeouts',
+      usage: help,
       options: {
         preset: { type: 'string', multiple: true },
         layout: { type: 'string', multiple: true },
@@ -91,23 +90,25 @@ export async function runCli(argv: string[], root: string, out: (s: string) => v
         model: { type: 'string' },
         'metrics-token': { type: 'string' },
         json: { type: 'boolean' },
-        help: { type: 'boolean' },
       },
-    }).values;
-  } catch (e) {
-    out(`check:timeouts: ${(e as Error).message}\n\n${help}`);
+    },
+    argv,
+  );
+  if (asked.kind === 'help') {
+    out(help);
+    return 0;
+  }
+  if (asked.kind === 'bad-usage') {
+    out(asked.line);
     return 2;
   }
+  const raw = asked.values;
   const parsed = flagsSchema.safeParse(raw);
   if (!parsed.success) {
     out(`check:timeouts: ${parsed.error.issues.map((i) => `--${String(i.path[0])} ${JSON.stringify((raw as Record<string, unknown>)[String(i.path[0])])}: ${i.message}`).join('; ')}`);
     return 2;
   }
   const f = parsed.data;
-  if (f.help) {
-    out(help);
-    return 0;
-  }
   if (f['from-metrics']) {
     try {
       const r = await fromMetrics({

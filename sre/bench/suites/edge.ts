@@ -22,7 +22,6 @@ import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { addKey, ensureSecretsFile, putTenant, writeTenantsFile } from '../../../edge/cli/tenants-file.ts';
 import { localRuntime } from '../../../edge/local/index.ts';
@@ -35,8 +34,23 @@ import type { TenantsFile } from '../../../shared/tenants.ts';
 import { buildOrigin, freePort, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
 import { cpuMs, withChildren } from '../lib/proc-stat.ts';
 import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
+import { cliArgs } from '../../../shared/cli.ts';
 
-const { values } = parseArgs({
+const USAGE = `usage: npm run bench:edge -- [flags]
+
+  what the edge (Viceroy and workerd) costs per relayed chunk and adds to TTFT and chunks/s, vs the
+  origin directly (edge/README.md); figures, not pass/fail
+
+  --streams LIST       concurrent streams per step (default 1,64,256)
+  --tokens N           tokens per stream (default 500)
+  --rate N             tokens/s per stream (default 100)
+  --rounds N           rounds of each step (default 1)
+  --step-timeout S     seconds a step may take (default 120)
+  --help               this text`;
+
+const { values } = cliArgs({
+  name: 'bench:edge',
+  usage: USAGE,
   options: {
     streams: { type: 'string', default: '1,64,256' },
     tokens: { type: 'string', default: '500' },

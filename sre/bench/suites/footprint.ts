@@ -5,12 +5,20 @@
  *
  *   npm run bench:footprint -- [--runs 3]
  */
-import { parseArgs } from 'node:util';
 import { originFootprints } from '../lib/footprint.ts';
 import { freePort, startTsProcess } from '../lib/processes.ts';
 import { fmtMs, printTable } from '../lib/stats.ts';
+import { cliArgs } from '../../../shared/cli.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const USAGE = `usage: npm run bench:footprint -- [--runs 3]
+
+  start time and idle RSS of the built origin (production) vs tsx (development), medians of
+  alternating runs; figures, not pass/fail
+
+  --runs N    runs of each (default 3)
+  --help      this text`;
+
+const { values } = cliArgs({ name: 'bench:footprint', usage: USAGE, options: { runs: { type: 'string', default: '3' } } });
 const MODEL = 'gpt-oss:20b';
 const sim = await startTsProcess('sre/bench/lib/sim-process.ts', [JSON.stringify({ port: await freePort(), preloaded: [MODEL] })], {}, (l) => /^SIM_URL (\S+)/.exec(l)?.[1]);
 try {

@@ -11,7 +11,6 @@
  *
  *   npm run bench:ingest-storm -- [--time-scale 0.2] [--chatters 8] [--documents 100] [--idle-seconds 60] [--max-seconds 600] [--statement-chunks 2] [--reserve-interactive 0]
  */
-import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { Agent, request } from 'undici';
 import { startOrigin } from '../../../origin/node/server.ts';
@@ -19,8 +18,25 @@ import { startSimulator } from '../../../sim/index.ts';
 import { presets } from '../../../sim/presets.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
 import { mulberry32 } from '../../../sim/text.ts';
+import { cliArgs } from '../../../shared/cli.ts';
 
-const { values } = parseArgs({
+const USAGE = `usage: npm run bench:ingest-storm -- [flags]
+
+  chat TTFT through a RAG alias while a bulk upload embeds on the same engine, vs idle (goal: p95
+  within 2x)
+
+  --time-scale X              engine time scale (default 0.2)
+  --chatters N                chat users (default 8)
+  --documents N               documents in the upload (default 100)
+  --idle-seconds N            seconds of the idle phase (default 60)
+  --max-seconds N             upper bound on the run (default 600)
+  --reserve-interactive N     slots batch work never takes (admission.reserveInteractive, default 0)
+  --statement-chunks N        chunks per ingest statement (retrieval.ingest.statementChunks)
+  --help                      this text`;
+
+const { values } = cliArgs({
+  name: 'bench:ingest-storm',
+  usage: USAGE,
   options: {
     'time-scale': { type: 'string', default: '0.2' },
     chatters: { type: 'string', default: '8' },

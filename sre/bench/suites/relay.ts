@@ -26,7 +26,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { presets } from '../../../sim/presets.ts';
 import { originFootprints } from '../lib/footprint.ts';
@@ -39,8 +38,28 @@ import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.
 import { startBenchRedis } from '../lib/redis-process.ts';
 import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
 import { machineFacts } from '../machine.ts';
+import { cliArgs } from '../../../shared/cli.ts';
 
-const { values } = parseArgs({
+const USAGE = `usage: npm run bench:relay -- [flags]
+
+  what a relayed chunk and an open stream cost through direct, nginx, bare Node, LiteLLM and the
+  origin (lean and full); figures, not pass/fail (sre/README.md)
+
+  --streams LIST        concurrent streams per step (default 1,128,512,2048)
+  --rate N              tokens/s per stream (default 20)
+  --seconds N           seconds per stream (default 4)
+  --workers N           load generator processes (default 2)
+  --hold N              slow streams held open for the RSS phase (default 2048)
+  --hold-interval S     seconds between their tokens (default 4)
+  --paths LIST          direct,nginx,bare-tcp,bare-http,litellm,lean,full (default: all)
+  --json FILE           also write the figures as JSON
+  --cpu-prof DIR        V8 profiles of both origins, top frames printed
+  --node-args ARGS      extra node flags for both origins (--node-args=--max-semi-space-size=2)
+  --help                this text`;
+
+const { values } = cliArgs({
+  name: 'bench:relay',
+  usage: USAGE,
   options: {
     streams: { type: 'string', default: '1,128,512,2048' },
     rate: { type: 'string', default: '20' },

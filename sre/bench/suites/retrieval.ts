@@ -9,14 +9,26 @@
  *
  *   npm run bench:retrieval -- [--sizes 10000,100000] [--dims 128] [--queries 200] [--k 20]
  */
-import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { retrievalConfigSchema } from '../../../origin/retrieval/config.ts';
 import { RetrievalStore } from '../../../origin/retrieval/store/store.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
 import { mulberry32 } from '../../../sim/text.ts';
+import { cliArgs } from '../../../shared/cli.ts';
 
-const { values } = parseArgs({
+const USAGE = `usage: npm run bench:retrieval -- [flags]
+
+  vector search p50/p99 on the embedded Postgres (PGlite + pgvector) at each size
+
+  --sizes LIST     chunks in the index (default 10000,100000)
+  --dims N         vector dimensions (default 128)
+  --queries N      searches per size (default 200)
+  --k N            results per search (default 20)
+  --help           this text`;
+
+const { values } = cliArgs({
+  name: 'bench:retrieval',
+  usage: USAGE,
   options: {
     sizes: { type: 'string', default: '10000,100000' },
     dims: { type: 'string', default: '128' },

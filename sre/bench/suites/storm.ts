@@ -10,15 +10,28 @@
  *
  *   npm run bench:storm -- [--seconds 150] [--time-scale 0.1] [--embedders 200] [--chatters 20]
  */
-import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import pino from 'pino';
 import { startOrigin } from '../../../origin/node/server.ts';
 import { startSimulator } from '../../../sim/index.ts';
 import { presets } from '../../../sim/presets.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
+import { cliArgs } from '../../../shared/cli.ts';
 
-const { values } = parseArgs({
+const USAGE = `usage: npm run bench:storm -- [flags]
+
+  embedding requests and chat users on one 4-slot engine, admission control vs pass-through: chat
+  TTFT p50/p95/p99, 5xx and timeouts for each
+
+  --seconds N       seconds of load per run, simulated time (default 150)
+  --time-scale X    engine time scale (default 0.2: five times faster than the hardware)
+  --embedders N     clients keeping embedding requests in flight (default 200)
+  --chatters N      chat users (default 20)
+  --help            this text`;
+
+const { values } = cliArgs({
+  name: 'bench:storm',
+  usage: USAGE,
   options: {
     seconds: { type: 'string', default: '150' },
     'time-scale': { type: 'string', default: '0.2' },

@@ -8,6 +8,7 @@ import { IdleWatch } from '../../../edge/forward/idle-watch.ts';
 import { endedCleanly, guardStream, type GuardOptions } from '../../../edge/forward/stream-guard.ts';
 import { HEAD_BYTES } from '../../../edge/forward/last-frame-head.ts';
 import { TAIL_BYTES, TailWindow } from '../../../edge/forward/tail-window.ts';
+import { isJobEventsPath, jobEventsEnded } from '../../../shared/job-events.ts';
 
 const enc = new TextEncoder();
 const sse = (extra: Partial<GuardOptions> = {}): GuardOptions => ({ kind: 'sse', dialect: 'openai', requestId: 'req_1', ...extra });
@@ -84,6 +85,18 @@ describe('stream guard', () => {
       const body = JSON.parse(tail.split('\n')[1]!.slice(6)) as { error: { code: string; retryable: boolean }; request_id: string };
       expect(body).toMatchObject({ error: { code: 'origin_stream_interrupted', retryable: true }, request_id: 'req_1' });
     }
+  });
+
+  it('relays an ingestion job\'s progress stream, which ends with `event: done`, unchanged; a cut one gets the error event', async () => {
+    const path = '/v1/ingest/jobs/job_1/events';
+    expect(isJobEventsPath(path)).toBe(true);
+    expect(isJobEventsPath('/v1/chat/completions')).toBe(false);
+    const opts = sse({ endedCleanly: isJobEventsPath(path) ? jobEventsEnded : undefined });
+    const frames = ['event: progress\ndata: {"documents":{"done":0}}\n\n', 'event: progress\ndata: {"documents":{"done":1}}\n\n', 'event: done\ndata: {"documents":{"done":1}}\n\n'];
+    expect(await drain(guardStream(source(frames), opts))).toBe(frames.join(''));
+    expect(await drain(guardStream(source(frames, 'error'), opts))).toBe(frames.join(''));
+    const cut = await drain(guardStream(source(frames.slice(0, 2)), opts));
+    expect(cut.slice(frames[0]!.length + frames[1]!.length)).toMatch(/^event: error\ndata: .*"origin_stream_interrupted"/);
   });
 
   it('ends an idle stream with a timeout error when the platform has no between-bytes limit', async () => {
