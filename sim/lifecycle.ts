@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { BusyError, CanceledError, type Lease, type Scheduler } from './scheduler.ts';
 import type { StatsStore } from './stats.ts';
+import type { VllmMetrics } from './vllm-metrics.ts';
 import type { CancelEvent, ModelConfig, SimOptions } from './types.ts';
 
 export interface Env {
@@ -11,6 +12,8 @@ export interface Env {
   rnd: () => number;
   /** Sequence for OpenAI ids and per-request seeds. */
   seq: number;
+  /** The vLLM persona's /metrics (SimOptions.persona 'vllm'). */
+  vllm?: VllmMetrics;
 }
 
 export const epochNow = (): number => performance.timeOrigin + performance.now();

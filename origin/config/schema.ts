@@ -35,6 +35,11 @@ export const upstreamSchema = z.object({
   keepAlive: z.union([z.number(), z.string()]).optional(),
   /** Ollama options.num_ctx sent with every request (Ollama's /v1 layer cannot set it). */
   numCtx: z.coerce.number().int().positive().optional(),
+  /**
+   * The engine's Prometheus metrics (vLLM: `/metrics`), read on every health poll: its queue
+   * depth and KV-cache use steer routing and admission and become puerta_engine_* metrics.
+   */
+  metricsPath: z.string().regex(/^\/[\w./-]*$/, 'a path starting with /').optional(),
 });
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 
