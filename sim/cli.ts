@@ -89,7 +89,7 @@ function main(): void {
   const persona = values.persona ?? 'ollama';
   if (persona !== 'ollama' && persona !== 'vllm') fail(`--persona wants ollama or vllm, got "${persona}"`);
   const opts = {
-    persona,
+    persona: persona as 'ollama' | 'vllm',
     port: num('port', values.port) ?? 11434,
     host: values.host ?? '127.0.0.1',
     models,
