@@ -44,7 +44,9 @@ export function openaiBody(gen: Generation, target: UpstreamTarget): { path: str
   }
   if (gen.format === 'json') body.response_format = { type: 'json_object' };
   else if (gen.format) body.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: gen.format.schema } };
-  if (typeof gen.reasoning === 'string') body.reasoning_effort = gen.reasoning;
+  // A bare on/off (Anthropic `thinking`, Ollama `think: true`) as the effort OpenAI-compatible
+  // engines read: `none` turns reasoning off (Ollama's /v1, vLLM's gpt-oss), on is the middle level.
+  if (gen.reasoning !== undefined) body.reasoning_effort = typeof gen.reasoning === 'string' ? gen.reasoning : gen.reasoning ? 'medium' : 'none';
   return { path: '/v1/chat/completions', body };
 }
 

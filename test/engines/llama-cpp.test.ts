@@ -1,0 +1,27 @@
+/**
+ * llama.cpp's server (PyPI llama-cpp-python[server], llama.cpp compiled from source by
+ * scripts/ensure-llama-cpp.sh) on the tiny GGUF models, as a `kind: openai` upstream: every
+ * client dialect over it (test/engines/openai-engine.suite.ts).
+ */
+import { describeLlamaCpp, llamaModels, startLlamaCpp } from '../helpers/llama-cpp.ts';
+import { openAiEngineSuite } from './openai-engine.suite.ts';
+
+describeLlamaCpp('llama.cpp server as an OpenAI-compatible upstream', () => {
+  openAiEngineSuite('llama.cpp', async () => {
+    const engine = await startLlamaCpp();
+    return {
+      url: engine.url,
+      models: llamaModels,
+      overflow: { chat: 'rejects', embed: 'rejects' },
+      refused: { openai: {}, anthropic: {}, responses: {}, native: {} },
+      // The server reports no in-flight count; a generating llama.cpp spins a core, an idle one
+      // does not. CPU time over a short window is asked of the engine's own process.
+      async generating() {
+        const before = engine.cpuSeconds();
+        await new Promise((r) => setTimeout(r, 600));
+        return engine.cpuSeconds() - before > 0.15;
+      },
+      stop: () => engine.stop(),
+    };
+  });
+});
