@@ -14,6 +14,7 @@ describeLlamaCpp('llama.cpp server as an OpenAI-compatible upstream', () => {
       models: llamaModels,
       overflow: { chat: 'rejects', embed: 'rejects' },
       refused: { openai: {}, anthropic: {}, responses: {}, native: {} },
+      answersAnyModel: true,
       // The server reports no in-flight count; a generating llama.cpp spins a core, an idle one
       // does not. CPU time over a short window is asked of the engine's own process.
       async generating() {
