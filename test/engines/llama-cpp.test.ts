@@ -6,14 +6,24 @@
 import { describeLlamaCpp, llamaModels, startLlamaCpp } from '../helpers/llama-cpp.ts';
 import { openAiEngineSuite } from './openai-engine.suite.ts';
 
+/** Past the 2048-token context the tiny models are served with. */
+const tooLong = 'palabra '.repeat(3000);
+
 describeLlamaCpp('llama.cpp server as an OpenAI-compatible upstream', () => {
   openAiEngineSuite('llama.cpp', async () => {
     const engine = await startLlamaCpp();
     return {
       url: engine.url,
       models: llamaModels,
-      overflow: { chat: 'rejects', embed: 'rejects' },
-      refused: { openai: {}, anthropic: {}, responses: {}, native: {} },
+      // It refuses a chat prompt longer than its context (its only 400: a body it cannot
+      // validate is its 500) and cuts an embedding input to fit.
+      overflow: { chat: 'rejects', embed: 'truncates' },
+      refused: {
+        openai: { messages: [{ role: 'user', content: tooLong }] },
+        anthropic: { messages: [{ role: 'user', content: tooLong }] },
+        responses: { input: tooLong },
+        native: { messages: [{ role: 'user', content: tooLong }] },
+      },
       answersAnyModel: true,
       // The server reports no in-flight count; a generating llama.cpp spins a core, an idle one
       // does not. CPU time over a short window is asked of the engine's own process.

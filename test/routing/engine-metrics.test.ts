@@ -72,6 +72,16 @@ describe('routing on vLLM metrics (two simulated vLLM engines)', () => {
   });
 
   const engine = (name: string) => origin.deps.router!.engineLoad(name);
+  /**
+   * Each request waits until the last polls show the engines as the test set them up: a poll
+   * that caught the previous request still running would show that engine busier for a moment.
+   */
+  async function askWhenSettled(n: number, settled: () => boolean): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await expect.poll(settled).toBe(true);
+      await ask(origin);
+    }
+  }
   const served = (sim: Simulator) => sim.stats().requestsByModel[MODEL] ?? 0;
 
   it('sends requests to the engine with fewer requests waiting in its own queue', async () => {
@@ -80,7 +90,7 @@ describe('routing on vLLM metrics (two simulated vLLM engines)', () => {
     await expect.poll(() => engine('vllm-a')?.waiting).toBe(2);
     await expect.poll(() => engine('vllm-b')?.waiting).toBe(0);
     const before = { a: served(a), b: served(b) };
-    for (let i = 0; i < 4; i++) await ask(origin);
+    await askWhenSettled(4, () => engine('vllm-a')?.waiting === 2 && engine('vllm-b')?.running === 0);
     expect(served(a) - before.a).toBe(0);
     expect(served(b) - before.b).toBe(4);
   });
@@ -92,7 +102,7 @@ describe('routing on vLLM metrics (two simulated vLLM engines)', () => {
     await expect.poll(() => engine('vllm-b')?.kvCacheUsage).toBe(0.5);
     await expect.poll(() => engine('vllm-a')?.running).toBe(0);
     let before = { a: served(a), b: served(b) };
-    for (let i = 0; i < 3; i++) await ask(origin);
+    await askWhenSettled(3, () => engine('vllm-a')?.running === 0 && engine('vllm-b')?.kvCacheUsage === 0.5);
     expect([served(a) - before.a, served(b) - before.b]).toEqual([3, 0]);
     // Now a is full and b is free: the traffic follows.
     onB.stop();
@@ -100,7 +110,7 @@ describe('routing on vLLM metrics (two simulated vLLM engines)', () => {
     await expect.poll(() => engine('vllm-a')?.kvCacheUsage).toBe(1);
     await expect.poll(() => engine('vllm-b')?.kvCacheUsage).toBe(0);
     before = { a: served(a), b: served(b) };
-    for (let i = 0; i < 3; i++) await ask(origin);
+    await askWhenSettled(3, () => engine('vllm-a')?.kvCacheUsage === 1 && engine('vllm-b')?.running === 0);
     expect([served(a) - before.a, served(b) - before.b]).toEqual([0, 3]);
   });
 

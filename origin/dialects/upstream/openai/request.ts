@@ -56,14 +56,10 @@ export function openaiBody(gen: Generation, target: UpstreamTarget): { path: str
  */
 export function passthroughBody(req: Record<string, unknown>, upstreamModel: string, stream: boolean): string {
   const body: Record<string, unknown> = { ...req, model: upstreamModel, stream };
-  // `content: null` beside tool_calls is OpenAI's own form, but llama-cpp-python refuses it
-  // (it wants a string or nothing); leaving it out means the same everywhere.
+  // `content: null` beside tool_calls is OpenAI's own form, but llama-cpp-python refuses it (its
+  // chat templates want a string); an empty string means the same to every engine.
   if (Array.isArray(req.messages) && req.messages.some((m) => (m as { content?: unknown } | null)?.content === null)) {
-    body.messages = (req.messages as Array<Record<string, unknown>>).map((m) => {
-      if (m?.content !== null || m.role !== 'assistant') return m;
-      const { content: _content, ...rest } = m;
-      return rest;
-    });
+    body.messages = (req.messages as Array<Record<string, unknown>>).map((m) => (m?.content === null && m.role === 'assistant' ? { ...m, content: '' } : m));
   }
   if (stream) body.stream_options = { ...((req.stream_options as object | null | undefined) ?? {}), include_usage: true };
   return JSON.stringify(body);
