@@ -51,6 +51,7 @@ export const UPSTREAM_ENV: ReadonlyArray<readonly [env: string, key: string]> = 
   ['OLLAMA_KEEP_ALIVE', 'keepAlive'],
   ['OLLAMA_NUM_CTX', 'numCtx'],
   ['UPSTREAM_METRICS_PATH', 'metricsPath'],
+  ['UPSTREAM_RESPONSE_FORMAT', 'responseFormat'],
 ];
 
 export class ConfigError extends Error {

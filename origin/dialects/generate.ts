@@ -35,7 +35,7 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
       priority: route.priority,
       build: (t) => {
         const same = relayed(t);
-        if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, gen.stream), shape: route.persona };
+        if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, gen.stream, t.upstream.cfg), shape: route.persona };
         return t.upstream.dialect.generate(gen, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg });
       },
     };
