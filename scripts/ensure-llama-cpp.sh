@@ -14,7 +14,7 @@
 #   scripts/ensure-llama-cpp.sh --check    # exit 0 when present, 1 otherwise; builds nothing
 set -euo pipefail
 
-LLAMA_CPP_PYTHON_VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.16}"
+LLAMA_CPP_PYTHON_VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
 LLAMA_CPP_CACHE="${LLAMA_CPP_CACHE:-$HOME/.cache/puerta/llama-cpp}"
 venv="$LLAMA_CPP_CACHE/venv"
 stamp="$LLAMA_CPP_CACHE/venv.version"
@@ -33,7 +33,7 @@ build_venv() {
     command -v "$tool" >/dev/null || { log "$tool not found: cannot build llama.cpp"; return 1; }
   done
   local started=$SECONDS
-  log "building llama-cpp-python $LLAMA_CPP_PYTHON_VERSION into $venv (one time; compiles llama.cpp: about 15 minutes on 2 busy cores)"
+  log "building llama-cpp-python $LLAMA_CPP_PYTHON_VERSION into $venv (one time; compiles llama.cpp: about 20 minutes on 2 busy cores)"
   # The version stamp is written last, so a build cut short is redone from scratch.
   rm -rf "$venv" "$stamp"
   python3 -m venv "$venv"
