@@ -3,11 +3,11 @@
 # Idempotent and quiet when everything is present, so `npm test` and `npm start` can call it
 # every time. Slow builds (Viceroy, Ollama) go to a cache outside the repo and are reused.
 #
-#   scripts/ensure-system-deps.sh [redis] [nginx] [chromium] [viceroy] [promtool] [systemd-analyze]   (no args: all)
+#   scripts/ensure-system-deps.sh [redis] [nginx] [chromium] [viceroy] [promtool] [systemd-analyze] [ollama] [llama-cpp]   (no args: all)
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(redis nginx chromium promtool systemd-analyze viceroy ollama)
+[ ${#want[@]} -eq 0 ] && want=(redis nginx chromium promtool systemd-analyze viceroy ollama llama-cpp)
 
 log() { printf '[deps] %s\n' "$*" >&2; }
 
@@ -55,6 +55,8 @@ for w in "${want[@]}"; do
     viceroy) ensure_viceroy ;;
     # The real Ollama server (pinned, built with go install) and the venv that writes its tiny models.
     ollama) bash "$(dirname "$0")/ensure-ollama.sh" ;;
-    *) log "unknown part '$w' (known: redis nginx chromium promtool systemd-analyze viceroy ollama)"; exit 2 ;;
+    # llama.cpp's OpenAI-compatible server (PyPI llama-cpp-python[server], compiled from source once).
+    llama-cpp) bash "$(dirname "$0")/ensure-llama-cpp.sh" ;;
+    *) log "unknown part '$w' (known: redis nginx chromium promtool systemd-analyze viceroy ollama llama-cpp)"; exit 2 ;;
   esac
 done

@@ -23,6 +23,7 @@ Usage: npm run sim -- [flags]
   --fault-rate K=P     per-request probability of fault K (${faultKinds.join(', ')}); repeatable
   --host-check         answer 403 to non-local Host headers, as Ollama on loopback does
   --seed N             seed for rate faults and text (default 1)
+  --persona NAME       ollama (default) or vllm: also serve GET /metrics in vLLM's metric names
   --help               this text
 `;
 
@@ -45,6 +46,7 @@ function main(): void {
       'box-capacity': { type: 'string' },
       'host-check': { type: 'boolean', default: false },
       seed: { type: 'string' },
+      persona: { type: 'string' },
     },
   });
   const num = (flag: string, v: string | undefined): number | undefined => {
@@ -81,7 +83,10 @@ function main(): void {
     if (!m) fail(`--keep-alive wants a Go duration like 5m, got "${values['keep-alive']}"`);
     keepAliveMs = Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] as string]!;
   }
+  const persona = values.persona ?? 'ollama';
+  if (persona !== 'ollama' && persona !== 'vllm') fail(`--persona wants ollama or vllm, got "${persona}"`);
   const opts = {
+    persona: persona as 'ollama' | 'vllm',
     port: num('port', values.port) ?? 11434,
     host: values.host ?? '127.0.0.1',
     models,

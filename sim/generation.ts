@@ -224,6 +224,11 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
           return settle('done');
         }
         const ok = emit(i);
+        // The vLLM persona's latency histograms, in simulated seconds.
+        if (life.env.vllm) {
+          if (i === 0) life.env.vllm.firstToken(cfg.name, life.simNs(performance.now() - life.t0) / 1e9);
+          else life.env.vllm.interToken(cfg.name, perTokenSimMs / 1000);
+        }
         i++;
         life.tokensSent = i;
         due += life.realMs(perTokenSimMs);

@@ -5,6 +5,7 @@ import { Scheduler } from './scheduler.ts';
 import { createSimServer } from './server.ts';
 import { StatsStore } from './stats.ts';
 import { mulberry32 } from './text.ts';
+import { VllmMetrics } from './vllm-metrics.ts';
 import type { SimOptions, Simulator } from './types.ts';
 
 export * from './types.ts';
@@ -16,6 +17,7 @@ export async function startSimulator(opts: Partial<SimOptions> = {}): Promise<Si
   const options: SimOptions = { ...defaultOptions(), ...opts };
   const stats = new StatsStore(options.models.map((m) => m.name));
   const env: Env = { opts: options, sched: new Scheduler(options, stats), stats, rnd: mulberry32(options.seed), seq: 0, firedOnce: new Set() };
+  if (options.persona === 'vllm') env.vllm = new VllmMetrics(() => env.opts.models, stats);
   const server = createSimServer(env);
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { BusyError, CanceledError, type Lease, type Scheduler } from './scheduler.ts';
 import type { StatsStore } from './stats.ts';
+import type { VllmMetrics } from './vllm-metrics.ts';
 import type { CancelEvent, ModelConfig, SimOptions } from './types.ts';
 
 export interface Env {
@@ -13,6 +14,8 @@ export interface Env {
   seq: number;
   /** Keys of one-off faults already given to a request (FaultSpec.once). */
   firedOnce: Set<string>;
+  /** The vLLM persona's /metrics (SimOptions.persona 'vllm'). */
+  vllm?: VllmMetrics;
 }
 
 export const epochNow = (): number => performance.timeOrigin + performance.now();

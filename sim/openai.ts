@@ -365,6 +365,7 @@ export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerRe
       stop: stopList(body.stop),
     };
     const promptTokens = chatPromptTokens(msgs) + toolTokens(body.tools);
+    env.vllm?.prompt(cfg.name, JSON.stringify(msgs.slice(0, -1)), promptTokens, chatPromptTokens(msgs.slice(0, -1)));
     const job = planJob(env, cfg, directivesFor(req, last), last, promptTokens, body.max_tokens ?? undefined, body.seed ?? undefined, think, shape);
     const sink = new ChatSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true);
     return serveGeneration(env, '/v1/chat/completions', cfg, job, sink, res, undefined);

@@ -49,6 +49,17 @@ const routes: Record<string, Handler> = {
   'POST /v1/completions': (env, req, res) => handleOpenAI(env, req, res, 'completions'),
   'POST /v1/embeddings': (env, req, res) => handleOpenAI(env, req, res, 'embeddings'),
   'GET /v1/models': (env, req, res) => handleOpenAI(env, req, res, 'models'),
+  'GET /metrics': async (env, _q, res) => {
+    // Only the vLLM persona has it; Ollama answers its gin 404.
+    if (!env.vllm) {
+      res.writeHead(404, { 'Content-Type': 'text/plain', 'Content-Length': 18 });
+      res.end('404 page not found');
+      return;
+    }
+    const text = await env.vllm.render();
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  },
   'GET /_sim/stats': (env, _q, res) => sendJson(res, 200, env.stats.snapshot()),
   'POST /_sim/reset': (env, _q, res) => {
     env.stats.reset();

@@ -88,6 +88,11 @@ export interface SimOptions {
   faultSlowFirstByteMs: number;
   /** Reported by /api/version. */
   version: string;
+  /**
+   * Which engine's extras the simulator also shows. `vllm`: a Prometheus `GET /metrics` in
+   * vLLM's metric names (sim/vllm-metrics.ts), for routing on an engine's own load. Default `ollama`.
+   */
+  persona?: 'ollama' | 'vllm';
 }
 
 export interface CancelEvent {

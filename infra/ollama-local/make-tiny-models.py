@@ -193,10 +193,14 @@ def write_bert(path: Path) -> None:
         p = f"blk.{i}."
         for name in ("attn_q", "attn_k", "attn_v", "attn_output"):
             w.add_tensor(p + name + ".weight", rng.normal(0, 0.1, (HIDDEN, HIDDEN)).astype(f32))
+            # Zero biases change nothing, but llama.cpp's bert loader requires them (Ollama's does not).
+            w.add_tensor(p + name + ".bias", np.zeros(HIDDEN, f32))
         w.add_tensor(p + "attn_output_norm.weight", np.ones(HIDDEN, f32))
         w.add_tensor(p + "attn_output_norm.bias", np.zeros(HIDDEN, f32))
         w.add_tensor(p + "ffn_up.weight", rng.normal(0, 0.1, (FF, HIDDEN)).astype(f32))
+        w.add_tensor(p + "ffn_up.bias", np.zeros(FF, f32))
         w.add_tensor(p + "ffn_down.weight", rng.normal(0, 0.1, (HIDDEN, FF)).astype(f32))
+        w.add_tensor(p + "ffn_down.bias", np.zeros(HIDDEN, f32))
         w.add_tensor(p + "layer_output_norm.weight", np.ones(HIDDEN, f32))
         w.add_tensor(p + "layer_output_norm.bias", np.zeros(HIDDEN, f32))
     finish(w)

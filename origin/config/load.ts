@@ -52,6 +52,8 @@ export const UPSTREAM_ENV: ReadonlyArray<readonly [env: string, key: string]> = 
   ['UPSTREAM_METADATA_TIMEOUT_MS', 'metadataTimeoutMs'],
   ['OLLAMA_KEEP_ALIVE', 'keepAlive'],
   ['OLLAMA_NUM_CTX', 'numCtx'],
+  ['UPSTREAM_METRICS_PATH', 'metricsPath'],
+  ['UPSTREAM_RESPONSE_FORMAT', 'responseFormat'],
 ];
 
 export class ConfigError extends Error {

@@ -36,6 +36,17 @@ export const upstreamSchema = z.object({
   keepAlive: z.union([z.number(), z.string()]).optional(),
   /** Ollama options.num_ctx sent with every request (Ollama's /v1 layer cannot set it). */
   numCtx: z.coerce.number().int().positive().optional(),
+  /**
+   * The engine's Prometheus metrics (vLLM: `/metrics`), read on every health poll: its queue
+   * depth and KV-cache use steer routing and admission and become puerta_engine_* metrics.
+   */
+  metricsPath: z.string().regex(/^\/[\w./-]*$/, 'a path starting with /').optional(),
+  /**
+   * How structured output is asked of an OpenAI-compatible engine: OpenAI's `json_schema`
+   * (vLLM, SGLang, Ollama's /v1, llama.cpp's own server), or `json_object` with the schema beside
+   * it, the only form llama-cpp-python's server takes.
+   */
+  responseFormat: z.enum(['json_schema', 'json_object']).default('json_schema'),
 });
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 

@@ -38,7 +38,7 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
       priority: route.priority,
       build: (t) => {
         const same = relayed(t);
-        if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, gen.stream), shape: route.persona };
+        if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, gen.stream, t.upstream.cfg), shape: route.persona };
         // Stops the origin matches need the answer as it is generated, whole answers included.
         const asked = gen.stopSequences && !gen.stream ? { ...gen, stream: true } : gen;
         return t.upstream.dialect.generate(asked, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg });

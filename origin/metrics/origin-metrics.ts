@@ -47,6 +47,13 @@ export function createOriginMetrics(opts: { defaultMetrics?: boolean } = {}) {
     modelVram: new Gauge({ name: 'puerta_upstream_model_vram_bytes', help: 'GPU memory held by each loaded model (Ollama /api/ps size_vram)', labelNames: ['upstream', 'model'], registers }),
     gpuMemory: new Gauge({ name: 'puerta_upstream_gpu_memory_bytes', help: 'GPU memory of the upstream box as configured (metrics.gpuMemoryBytes)', labelNames: ['upstream'], registers }),
     modelLoads: new Counter({ name: 'puerta_upstream_model_loads_total', help: 'Models seen appearing in /api/ps (cold loads)', labelNames: ['upstream', 'model'], registers }),
+    engineRunning: new Gauge({ name: 'puerta_engine_requests_running', help: 'Requests the engine reports generating (vLLM vllm:num_requests_running), for upstreams with metricsPath', labelNames: ['upstream'], registers }),
+    engineWaiting: new Gauge({ name: 'puerta_engine_requests_waiting', help: 'Requests queued inside the engine (vLLM vllm:num_requests_waiting)', labelNames: ['upstream'], registers }),
+    engineKvCache: new Gauge({ name: 'puerta_engine_kv_cache_usage_ratio', help: 'Share of the engine\'s KV-cache blocks in use, 0..1 (vLLM vllm:kv_cache_usage_perc)', labelNames: ['upstream'], registers }),
+    enginePrefixQueries: new Counter({ name: 'puerta_engine_prefix_cache_queried_tokens_total', help: 'Prompt tokens the engine looked up in its prefix cache (vLLM vllm:prefix_cache_queries_total)', labelNames: ['upstream'], registers }),
+    enginePrefixHits: new Counter({ name: 'puerta_engine_prefix_cache_hit_tokens_total', help: 'Prompt tokens the engine found in its prefix cache (vLLM vllm:prefix_cache_hits_total)', labelNames: ['upstream'], registers }),
+    engineTtft: new Gauge({ name: 'puerta_engine_mean_ttft_seconds', help: 'Mean time to first token the engine measured over the last poll period (vLLM vllm:time_to_first_token_seconds)', labelNames: ['upstream'], registers }),
+    engineInterToken: new Gauge({ name: 'puerta_engine_mean_inter_token_seconds', help: 'Mean inter-token latency the engine measured over the last poll period (vLLM vllm:inter_token_latency_seconds)', labelNames: ['upstream'], registers }),
     restarts: new Counter({ name: 'puerta_upstream_restarts_total', help: 'Upstream restarts detected (version change, back after unreachable, or every model gone before its keep-alive expired)', labelNames: ['upstream', 'reason'], registers }),
 
     auditWritten: new Counter({ name: 'puerta_audit_records_written_total', help: 'Audit records durably written, per sink', labelNames: ['sink'], registers }),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LoadedModel, PollResult, UpstreamPoller } from '../upstream/poller.ts';
 import type { MetricsConfig } from './config.ts';
+import { EngineLoadMetrics } from './engine-load-metrics.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
 
 interface UpstreamState {
@@ -23,6 +24,7 @@ export type RestartReason = 'version_change' | 'models_vanished';
  */
 export class UpstreamWatch {
   private readonly state = new Map<string, UpstreamState>();
+  private readonly engines: EngineLoadMetrics;
 
   constructor(
     private readonly poller: UpstreamPoller,
@@ -31,6 +33,7 @@ export class UpstreamWatch {
     cfg: MetricsConfig,
     private readonly log: Logger,
   ) {
+    this.engines = new EngineLoadMetrics(m);
     for (const u of upstreams) {
       this.state.set(u.name, { seen: false, up: undefined, version: undefined, loaded: new Map() });
       const mem = cfg.gpuMemoryBytes[u.name] ?? cfg.gpuMemoryBytes['*'];
@@ -69,6 +72,7 @@ export class UpstreamWatch {
       this.m.upstreamInfo.set({ upstream: name, version: r.version }, 1);
     }
     if (r.loaded) this.applyPs(name, st, r.loaded, r.at);
+    if (r.engine) this.engines.observe(name, r.engine);
     st.seen = true;
   }
 

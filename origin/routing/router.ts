@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { errors, PuertaError } from '../../shared/errors.ts';
 import type { UpstreamCall } from '../pipeline/open-upstream.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
+import type { EngineLoad } from '../upstream/engine-load.ts';
 import type { UpstreamPoller } from '../upstream/poller.ts';
 import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
 import type { Persona, RoutingConfig } from './config.ts';
@@ -31,6 +32,8 @@ export class Router {
   private readonly pinned: RoutingConfig['pinned'];
   /** Upstreams an operator is draining (origin/console/): no new requests there, open streams run on. */
   private drained: ReadonlySet<string> = new Set();
+  /** What each engine last said of its own load (its /metrics, where configured). */
+  private readonly engines = new Map<string, EngineLoad>();
 
   constructor(
     private readonly cfg: RoutingConfig,
@@ -50,7 +53,11 @@ export class Router {
 
   /** Takes active health from the upstream poller's results, and loads the pinned models (in the background). */
   start(poller: UpstreamPoller): void {
-    poller.onResult((r) => this.health.checked(r.upstream.name, r.ok, r.ok ? undefined : r.error));
+    poller.onResult((r) => {
+      this.health.checked(r.upstream.name, r.ok, r.ok ? undefined : r.error);
+      if (r.ok && r.engine) this.engines.set(r.upstream.name, r.engine);
+      else this.engines.delete(r.upstream.name);
+    });
     if (this.pinned.length > 0) void this.warm.warmAll(this.pinned);
   }
 
@@ -88,11 +95,17 @@ export class Router {
     const now = Date.now();
     const healthy = found.filter((c) => this.health.available(c.upstream.name, now));
     const pick = healthy.length > 0 ? healthy : found;
-    const scored = pick.map((c) => ({
-      c: { ...c, ...(persona ? { persona } : {}), pinned: this.isPinned(c.upstream, c.upstreamModel) } as RoutedModel,
-      load: Math.max(c.upstream.outstanding, this.load(c.upstream.name, c.upstreamModel)),
-    }));
-    scored.sort((a, b) => a.load - b.load);
+    const scored = pick.map((c) => {
+      const engine = this.engines.get(c.upstream.name);
+      return {
+        c: { ...c, ...(persona ? { persona } : {}), pinned: this.isPinned(c.upstream, c.upstreamModel) } as RoutedModel,
+        // Requests queued inside the engine (other gateways' too) wait as surely as ours do.
+        load: Math.max(c.upstream.outstanding, this.load(c.upstream.name, c.upstreamModel)) + (engine?.waiting ?? 0),
+        // Equal queues: the engine with more KV cache free takes a long prompt without preempting.
+        kv: engine?.kvCacheUsage ?? 0,
+      };
+    });
+    scored.sort((a, b) => a.load - b.load || a.kv - b.kv);
     return scored.map((s) => s.c);
   }
 
@@ -122,9 +135,15 @@ export class Router {
     return Object.keys(this.cfg.aliases);
   }
 
+  /** The engine's own last reported load, where it reports one. */
+  engineLoad(upstream: string): EngineLoad | undefined {
+    return this.engines.get(upstream);
+  }
+
   snapshot() {
     return {
       upstreams: this.health.snapshot(this.registry.upstreams.map((u) => u.name)),
+      engines: Object.fromEntries(this.engines),
       aliases: this.cfg.aliases,
       pinned: this.warm.results(),
       drained: [...this.drained],

@@ -100,6 +100,17 @@ export class UpstreamClient {
     }
   }
 
+  /** A whole text answer (an engine's Prometheus /metrics). */
+  async text(path: string, signal: AbortSignal): Promise<string> {
+    const res = await this.open('GET', path, undefined, signal);
+    try {
+      return await res.body.text();
+    } catch (err) {
+      if (signal.aborted) throw signal.reason ?? err;
+      throw this.bodyFailure(err);
+    }
+  }
+
   /** A response body that broke off (reset, between-bytes timeout), as the client-facing error. */
   bodyFailure(err: unknown): PuertaError {
     return fromNetworkError(err, this.name, 'body', this.cfg.idleTimeoutMs);

@@ -1,4 +1,5 @@
 import type { UpstreamClient } from './client.ts';
+import { readEngineLoad, type EngineLoad } from './engine-load.ts';
 
 /** A model Ollama reports as loaded (/api/ps). */
 export interface LoadedModel {
@@ -9,7 +10,7 @@ export interface LoadedModel {
 
 /** What one poll of one upstream saw. */
 export type PollResult =
-  | { upstream: UpstreamClient; ok: true; at: number; version?: string; loaded?: LoadedModel[] }
+  | { upstream: UpstreamClient; ok: true; at: number; version?: string; loaded?: LoadedModel[]; engine?: EngineLoad }
   | { upstream: UpstreamClient; ok: false; at: number; error: string };
 
 export interface PollerConfig {
@@ -55,6 +56,11 @@ export class UpstreamPoller {
   private async pollOne(u: UpstreamClient): Promise<void> {
     const signal = AbortSignal.timeout(this.cfg.timeoutMs);
     let result: PollResult;
+    // The engine's own load, where configured; a failed read leaves health alone (the probe decides).
+    const metricsPath = u.cfg.metricsPath;
+    const engine = metricsPath
+      ? u.text(metricsPath, signal).then(readEngineLoad, () => undefined)
+      : Promise.resolve(undefined);
     try {
       const watch = u.dialect.watch;
       if (watch) {
@@ -67,6 +73,8 @@ export class UpstreamPoller {
         await u.json('GET', u.dialect.probePath, undefined, signal);
         result = { upstream: u, ok: true, at: Date.now() };
       }
+      const load = await engine;
+      if (load) result.engine = load;
     } catch (err) {
       result = { upstream: u, ok: false, at: Date.now(), error: (err as Error)?.message ?? String(err) };
     }

@@ -39,7 +39,7 @@ export function tinySimModels(numParallel: number): ModelConfig[] {
   return [
     { ...base, name: tinyModels.chat, kind: 'chat', family: 'llama', parameterSize: '151K', sizeBytes: 617_376, contextLength: 8192, embeddingDim: 64, outputTokens: [8, 40] },
     { ...base, name: tinyModels.repeat, kind: 'chat', family: 'llama', parameterSize: '151K', sizeBytes: 617_376, contextLength: 8192, embeddingDim: 64, outputTokens: [8, 40] },
-    { ...base, name: tinyModels.embed, kind: 'embedding', family: 'bert', parameterSize: '119K', sizeBytes: 485_216, contextLength: 512, embeddingDim: 64, outputTokens: [0, 0] },
+    { ...base, name: tinyModels.embed, kind: 'embedding', family: 'bert', parameterSize: '120K', sizeBytes: 489_408, contextLength: 512, embeddingDim: 64, outputTokens: [0, 0] },
   ];
 }
 

@@ -36,7 +36,7 @@ export interface EmbeddingInput {
  * engine speak the same wire: nothing is lost in translation and nothing is re-encoded.
  */
 export interface Passthrough {
-  body(raw: Record<string, unknown>, upstreamModel: string, stream: boolean): string;
+  body(raw: Record<string, unknown>, upstreamModel: string, stream: boolean, cfg: UpstreamConfig): string;
   /** The engine's stream to the client, read by read; the engine's token counts land in the record. */
   relay(opened: OpenedUpstream, emit: Emit, o: { includeUsage: boolean; rec: RequestRecord }): ChunkRelay;
   /** The engine's whole answer, with the client's model name. */

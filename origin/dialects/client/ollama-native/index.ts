@@ -20,6 +20,13 @@ import { upstreamFailures } from '../../../upstream/errors.ts';
 import type { UpstreamConfig } from '../../../config/schema.ts';
 import type { OriginEnv } from '../../../types.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../../../retrieval/chat-hook.ts';
+import type { UpstreamCall } from '../../../pipeline/open-upstream.ts';
+import type { ResolvedModel } from '../../../upstream/registry.ts';
+import { sendJson } from '../../../http/send-json.ts';
+import type { Generation, GenerationContext } from '../../generation.ts';
+import { translate } from '../../translate.ts';
+import { nativeChatToGeneration, nativeGenerateToGeneration } from './to-generation.ts';
+import { nativeResponse, nativeWriter } from './writer.ts';
 
 
 type NativeBody = { model: string; stream?: boolean } & Record<string, unknown>;
@@ -193,34 +200,76 @@ async function passResponse(opened: OpenedUpstream, rec: RequestRecord, generati
   });
 }
 
+/** The client's body as a Generation, for an engine that does not speak Ollama's wire. */
+function generationOf(path: string, body: NativeBody): Generation | undefined {
+  if (path === '/api/chat') return nativeChatToGeneration(body as Parameters<typeof nativeChatToGeneration>[0]);
+  if (path === '/api/generate') return nativeGenerateToGeneration(body as Parameters<typeof nativeGenerateToGeneration>[0]);
+  return undefined;
+}
+
+/** An /api/embed or /api/embeddings body as an OpenAI-compatible engine's embedding call. */
+function embedCall(path: string, body: NativeBody, t: ResolvedModel): UpstreamCall {
+  const input = (path === '/api/embed' ? body.input : body.prompt) as string | string[] | undefined;
+  const dimensions = typeof body.dimensions === 'number' ? body.dimensions : undefined;
+  const raw = { input: input ?? '', ...(dimensions !== undefined ? { dimensions } : {}) };
+  return t.upstream.dialect.embed({ input: raw.input, dimensions, raw }, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg });
+}
+
 /**
- * `POST /api/chat|generate|embed|embeddings|show`: routed by model to an Ollama upstream and
- * relayed as Ollama wrote it, so the official clients work unchanged.
+ * `POST /api/chat|generate|embed|embeddings|show`: routed by model. To an Ollama upstream the
+ * body is relayed and the answer comes back as Ollama wrote it, so the official clients work
+ * unchanged; to an OpenAI-compatible engine chat, generate and the embedding routes are
+ * translated both ways (/api/show is Ollama's own and stays Ollama-only).
  */
 export function nativeModelRoute(deps: OriginDeps, route: RouteEntry) {
   // Generation routes stream; /api/show, the one unmetered model route, is metadata (it has no
   // options to default).
   const streams = route.metered === 'generation';
   const show = route.metered === false;
+  const embeds = route.path === '/api/embed' || route.path === '/api/embeddings';
   const schema = SCHEMAS[route.path];
   if (!schema) throw new Error(`no Ollama-native request schema for ${route.path}`);
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const body = await readJson(c, schema);
     const rec = c.get('record');
+    const ctx: GenerationContext = { requestId: rec.requestId };
+    const chat = route.path === '/api/chat';
     const rag = route.persona === 'chat' && Array.isArray(body.messages) ? await retrievalForChat(c, deps, body.model, body.messages as Array<{ role: string }>, route.priority) : undefined;
+    let gen: Generation | undefined;
     const open = {
       model: body.model,
       priority: route.priority,
-      wire: 'ollama' as const,
+      ...(show ? { wire: 'ollama' as const } : {}),
       slots: slotsOf(body.input),
-      build: (t: { upstream: { cfg: UpstreamConfig }; upstreamModel: string }) => ({
-        method: 'POST' as const,
-        path: route.path,
-        body: show ? JSON.stringify({ ...body, model: t.upstreamModel }) : withDefaults(body, t.upstreamModel, t.upstream.cfg, true),
-        shape: route.persona,
-      }),
+      build: (t: ResolvedModel): UpstreamCall => {
+        if (t.upstream.dialect.wire !== 'ollama') {
+          if (embeds) return embedCall(route.path, body, t);
+          // Built on the first such target: a body it cannot take is a 400 before any slot is held.
+          gen ??= generationOf(route.path, body);
+          if (gen) return t.upstream.dialect.generate(gen, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg });
+        }
+        return {
+          method: 'POST' as const,
+          path: route.path,
+          body: show ? JSON.stringify({ ...body, model: t.upstreamModel }) : withDefaults(body, t.upstreamModel, t.upstream.cfg, true),
+          shape: route.persona,
+        };
+      },
     };
-    const res = streams && body.stream !== false ? await streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay: relayRaw(rec) }) : await jsonExchange(c, deps, open, (opened) => passResponse(opened, rec, streams));
+    const relay = (opened: OpenedUpstream, emit: Emit): ChunkRelay =>
+      opened.upstream.dialect.wire === 'ollama' ? relayRaw(rec)(opened, emit) : translate(opened.upstream.dialect.decoder(opened, ctx), nativeWriter(body.model, chat), emit, rec);
+    const whole = async (opened: OpenedUpstream): Promise<Response> => {
+      if (opened.upstream.dialect.wire === 'ollama') return passResponse(opened, rec, streams);
+      if (embeds) {
+        const { vectors, promptTokens } = await opened.upstream.dialect.embeddings(opened);
+        chargeUsage(rec, { promptTokens, completionTokens: 0 });
+        return sendJson(c, route.path === '/api/embed' ? { model: body.model, embeddings: vectors, prompt_eval_count: promptTokens } : { embedding: vectors[0] ?? [] });
+      }
+      const result = await opened.upstream.dialect.result(opened, ctx);
+      chargeUsage(rec, result.usage);
+      return sendJson(c, nativeResponse(body.model, chat, result));
+    };
+    const res = streams && body.stream !== false ? await streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay }) : await jsonExchange(c, deps, open, whole);
     if (rag?.wanted) res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));
     return res;
   };

@@ -1,6 +1,12 @@
 /** A Generation as an OpenAI-compatible engine's /v1/chat/completions or /v1/completions body. */
 import type { Generation, Message } from '../../generation.ts';
+import type { UpstreamConfig } from '../../../config/schema.ts';
 import type { UpstreamTarget } from '../dialect.ts';
+
+/** A JSON schema for structured output in the form the engine takes (upstreams[].responseFormat). */
+function schemaFormat(schema: unknown, name: string, cfg: UpstreamConfig): Record<string, unknown> {
+  return cfg.responseFormat === 'json_object' ? { type: 'json_object', schema } : { type: 'json_schema', json_schema: { name, schema } };
+}
 
 function message(m: Message): Record<string, unknown> {
   const out: Record<string, unknown> = { role: m.role };
@@ -43,8 +49,10 @@ export function openaiBody(gen: Generation, target: UpstreamTarget): { path: str
     if (gen.toolChoice !== undefined) body.tool_choice = typeof gen.toolChoice === 'string' ? gen.toolChoice : { type: 'function', function: { name: gen.toolChoice.name } };
   }
   if (gen.format === 'json') body.response_format = { type: 'json_object' };
-  else if (gen.format) body.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: gen.format.schema } };
-  if (typeof gen.reasoning === 'string') body.reasoning_effort = gen.reasoning;
+  else if (gen.format) body.response_format = schemaFormat(gen.format.schema, 'output', target.cfg);
+  // A bare on/off (Anthropic `thinking`, Ollama `think: true`) as the effort OpenAI-compatible
+  // engines read: `none` turns reasoning off (Ollama's /v1, vLLM's gpt-oss), on is the middle level.
+  if (gen.reasoning !== undefined) body.reasoning_effort = typeof gen.reasoning === 'string' ? gen.reasoning : gen.reasoning ? 'medium' : 'none';
   return { path: '/v1/chat/completions', body };
 }
 
@@ -52,8 +60,15 @@ export function openaiBody(gen: Generation, target: UpstreamTarget): { path: str
  * The client's own OpenAI body for an engine on the same wire, with the engine's model name and
  * usage always requested.
  */
-export function passthroughBody(req: Record<string, unknown>, upstreamModel: string, stream: boolean): string {
+export function passthroughBody(req: Record<string, unknown>, upstreamModel: string, stream: boolean, cfg: UpstreamConfig): string {
   const body: Record<string, unknown> = { ...req, model: upstreamModel, stream };
+  const rf = req.response_format as { type?: unknown; json_schema?: { name?: unknown; schema?: unknown } } | null | undefined;
+  if (cfg.responseFormat === 'json_object' && rf?.type === 'json_schema') body.response_format = schemaFormat(rf.json_schema?.schema, String(rf.json_schema?.name ?? 'output'), cfg);
+  // `content: null` beside tool_calls is OpenAI's own form, but llama-cpp-python refuses it (its
+  // chat templates want a string); an empty string means the same to every engine.
+  if (Array.isArray(req.messages) && req.messages.some((m) => (m as { content?: unknown } | null)?.content === null)) {
+    body.messages = (req.messages as Array<Record<string, unknown>>).map((m) => (m?.content === null && m.role === 'assistant' ? { ...m, content: '' } : m));
+  }
   if (stream) body.stream_options = { ...((req.stream_options as object | null | undefined) ?? {}), include_usage: true };
   return JSON.stringify(body);
 }

@@ -29,7 +29,10 @@ export function openaiDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
   const calls = new Map<number, { id: string; name: string; args: string }>();
   const delta: Extract<GenerationEvent, { type: 'delta' }> = { type: 'delta', text: '', thinking: undefined, toolCalls: undefined, logprobs: undefined };
   let finish: string | null = null;
-  let usage: Usage = { promptTokens: 0, completionTokens: 0 };
+  let usage: Usage | undefined;
+  // Chunks that carried content: the completion count of an engine that sends no usage chunk
+  // (llama-cpp-python ignores stream_options), as OpenAI-compatible engines send one token a chunk.
+  let counted = 0;
   let on: OnEvent;
   const onData = (data: string): void => {
     const chunk = parseChunk(data, name);
@@ -37,6 +40,7 @@ export function openaiDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
     if (chunk.usage) usage = usageOf(chunk.usage);
     const choice = chunk.choices?.[0];
     if (!choice) return;
+    if (choice.delta?.content || choice.text || choice.delta?.tool_calls?.length || choice.delta?.reasoning || choice.delta?.reasoning_content) counted++;
     for (const tc of choice.delta?.tool_calls ?? []) {
       const i = tc.index ?? calls.size;
       const cur = calls.get(i) ?? { id: tc.id ?? `call_${ctx.requestId}_${i}`, name: '', args: '' };
@@ -60,7 +64,7 @@ export function openaiDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
       if (!sse.push(bytes, onData)) return false;
       const toolCalls: ToolCall[] = [...calls.values()].map((c) => ({ id: c.id, name: c.name, arguments: parseArgs(c.args, name) }));
       if (toolCalls.length) o({ type: 'delta', text: '', toolCalls });
-      o({ type: 'done', finish: finishReason(finish === 'length', toolCalls.length > 0), usage });
+      o({ type: 'done', finish: finishReason(finish === 'length', toolCalls.length > 0), usage: usage ?? { promptTokens: 0, completionTokens: counted } });
       return true;
     },
     end() {
