@@ -12,6 +12,8 @@
 # alone: from 1.108 on the extra needs a separate `litellm-proxy` distribution that PyPI does not
 # serve. The pin also keeps benchmark figures comparable between runs.
 set -euo pipefail
+# shellcheck source=lib/python-venv.sh
+. "$(dirname "$0")/lib/python-venv.sh"
 
 LITELLM_VERSION="${LITELLM_VERSION:-1.106.12}"
 LITELLM_CACHE="${LITELLM_CACHE:-$HOME/.cache/puerta/litellm}"
@@ -33,16 +35,8 @@ install() {
     log "$("$py" --version) is outside what LiteLLM $LITELLM_VERSION supports (3.10 to 3.14)"; return 1
   fi
   log "installing litellm[proxy]==$LITELLM_VERSION into $venv (one time, a minute or two)"
-  rm -rf "$venv" "$stamp"
-  # Debian splits venv out of python3.
-  "$py" -m venv "$venv" 2>/dev/null || {
-    rm -rf "$venv"
-    if ! command -v apt-get >/dev/null; then log "python3 -m venv failed and apt-get is not there to add python3-venv"; return 1; fi
-    local sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
-    $sudo apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
-    "$py" -m venv "$venv"
-  }
+  rm -f "$stamp"
+  new_venv "$py" "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "litellm[proxy]==$LITELLM_VERSION"
   echo "$LITELLM_VERSION" > "$stamp"
 }

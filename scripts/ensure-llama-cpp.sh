@@ -13,6 +13,8 @@
 #   scripts/ensure-llama-cpp.sh            # build the venv
 #   scripts/ensure-llama-cpp.sh --check    # exit 0 when present, 1 otherwise; builds nothing
 set -euo pipefail
+# shellcheck source=lib/python-venv.sh
+. "$(dirname "$0")/lib/python-venv.sh"
 
 LLAMA_CPP_PYTHON_VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
 LLAMA_CPP_CACHE="${LLAMA_CPP_CACHE:-$HOME/.cache/puerta/llama-cpp}"
@@ -35,8 +37,8 @@ build_venv() {
   local started=$SECONDS
   log "building llama-cpp-python $LLAMA_CPP_PYTHON_VERSION into $venv (one time; compiles llama.cpp: about 20 minutes on 2 busy cores)"
   # The version stamp is written last, so a build cut short is redone from scratch.
-  rm -rf "$venv" "$stamp"
-  python3 -m venv "$venv"
+  rm -f "$stamp"
+  new_venv python3 "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
   CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_CURL=OFF -DGGML_OPENMP=OFF" \
   CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" \

@@ -13,6 +13,8 @@
 #   scripts/ensure-ollama.sh            # binary + venv
 #   scripts/ensure-ollama.sh --check    # exit 0 when both are present, 1 otherwise; builds nothing
 set -euo pipefail
+# shellcheck source=lib/python-venv.sh
+. "$(dirname "$0")/lib/python-venv.sh"
 
 OLLAMA_VERSION="${OLLAMA_VERSION:-0.17.4}"
 GGUF_VERSION="${GGUF_VERSION:-0.19.0}"
@@ -77,9 +79,7 @@ build_binary() {
 build_venv() {
   if ! command -v python3 >/dev/null; then log "python3 not found: cannot write the tiny models"; return 1; fi
   log "creating $venv with gguf==$GGUF_VERSION (writes the tiny test models)"
-  rm -rf "$venv"
-  # Debian splits venv out of python3.
-  python3 -m venv "$venv" 2>/dev/null || { rm -rf "$venv"; apt_install python3-venv && python3 -m venv "$venv"; }
+  new_venv python3 "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "gguf==$GGUF_VERSION"
 }
 

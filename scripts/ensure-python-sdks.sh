@@ -8,6 +8,8 @@
 #   scripts/ensure-python-sdks.sh --check    # installed at the pinned version: print it, exit 0;
 #                                            # otherwise exit 1; installs nothing
 set -euo pipefail
+# shellcheck source=lib/python-venv.sh
+. "$(dirname "$0")/lib/python-venv.sh"
 
 OPENAI_PY_VERSION="${OPENAI_PY_VERSION:-3.51.0}"
 PYTHON_SDKS_CACHE="${PYTHON_SDKS_CACHE:-$HOME/.cache/puerta/python-sdks}"
@@ -26,16 +28,8 @@ install() {
   sys="$(command -v python3 || true)"
   if [ -z "$sys" ]; then log "python3 not found: install Python 3.9 or newer"; return 1; fi
   log "installing openai==$OPENAI_PY_VERSION into $venv"
-  rm -rf "$venv" "$stamp"
-  # Debian splits venv out of python3.
-  "$sys" -m venv "$venv" 2>/dev/null || {
-    rm -rf "$venv"
-    if ! command -v apt-get >/dev/null; then log "python3 -m venv failed and apt-get is not there to add python3-venv"; return 1; fi
-    local sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
-    $sudo apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
-    "$sys" -m venv "$venv"
-  }
+  rm -f "$stamp"
+  new_venv "$sys" "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "openai==$OPENAI_PY_VERSION"
   echo "openai==$OPENAI_PY_VERSION" > "$stamp"
 }
