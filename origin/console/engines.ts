@@ -1,6 +1,7 @@
 import { PuertaError } from '../../shared/errors.ts';
 import type { UpstreamHealthState } from '../routing/health.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
+import type { EngineLoad } from '../upstream/engine-load.ts';
 
 /** One loaded model as /api/ps reports it: name and figures only. */
 export interface LoadedModel {
@@ -25,6 +26,8 @@ export interface EngineState {
   gpuMemoryBytes: number | null;
   /** Why the engine could not be asked: an error code, never the engine's own text. */
   error: string | null;
+  /** What the engine's own /metrics last said of its load (vLLM's names; `metricsPath`), or null. */
+  reported: EngineLoad | null;
 }
 
 interface PsDoc {
@@ -37,7 +40,12 @@ const codeOf = (err: unknown) => (err instanceof PuertaError ? err.code : 'upstr
 const expiry = (s: string | undefined) => (!s || Date.parse(s) > Date.now() + 365 * 86_400_000 ? null : s);
 
 /** Each upstream's health, version and loaded models (/api/version, /api/ps), asked in parallel. */
-export async function engineStates(upstreams: readonly UpstreamClient[], health: readonly UpstreamHealthState[], gpuMemory: Record<string, number> = {}): Promise<EngineState[]> {
+export async function engineStates(
+  upstreams: readonly UpstreamClient[],
+  health: readonly UpstreamHealthState[],
+  gpuMemory: Record<string, number> = {},
+  reported: (upstream: string) => EngineLoad | undefined = () => undefined,
+): Promise<EngineState[]> {
   return Promise.all(
     upstreams.map(async (u) => {
       const h = health.find((x) => x.name === u.name);
@@ -52,6 +60,7 @@ export async function engineStates(upstreams: readonly UpstreamClient[], health:
         loaded: [],
         gpuMemoryBytes: gpuMemory[u.name] ?? gpuMemory['*'] ?? null,
         error: null,
+        reported: reported(u.name) ?? null,
       };
       if (!u.dialect.warms) return s;
       const signal = AbortSignal.timeout(u.cfg.metadataTimeoutMs);

@@ -68,6 +68,7 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
       upstreams: deps.registry.upstreams,
       gpuMemory: deps.cfg.metrics.gpuMemoryBytes,
       health: () => (deps.router ? deps.router.snapshot().upstreams : []),
+      engineLoad: (upstream) => deps.router?.engineLoad(upstream),
       board,
       drains,
       drain: deps.drainSignal,

@@ -1,3 +1,4 @@
+import type { EngineLoad } from '../../upstream/engine-load.ts';
 import type { EngineState } from '../engines.ts';
 import { CONSOLE_PATH } from '../session.ts';
 import { ActionForm, bytes } from './layout.tsx';
@@ -39,6 +40,7 @@ export function ModelsFragment({ engines, csrf, drains }: { engines: EngineState
             </p>
           ) : null}
           {e.error ? <p class="error">cannot ask the engine: {e.error}</p> : null}
+          {e.reported ? <EngineReport load={e.reported} /> : null}
           {e.managesModels ? (
             <p class="memory">
               Loaded models hold {bytes(e.loaded.reduce((a, m) => a + m.vramBytes, 0))} of GPU memory
@@ -99,4 +101,23 @@ export function ModelsPage(props: { engines: EngineState[]; csrf: string; drains
       ) : null}
     </>
   );
+}
+
+const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
+const meanMs = (h: { sum: number; count: number } | undefined) => (h && h.count > 0 ? `${((h.sum / h.count) * 1000).toFixed(0)} ms` : null);
+
+/**
+ * What the engine says of its own load (vLLM's /metrics), the figures routing and admission read:
+ * its own queue, KV-cache use, prefix-cache hits and mean latencies since it started.
+ */
+function EngineReport(props: { load: EngineLoad }) {
+  const l = props.load;
+  const parts = [`${l.running} running`, `${l.waiting} waiting in the engine`];
+  if (l.kvCacheUsage !== undefined) parts.push(`KV cache ${percent(l.kvCacheUsage)} used`);
+  if (l.prefixCacheQueries !== undefined && l.prefixCacheHits !== undefined && l.prefixCacheQueries > 0) parts.push(`prefix cache hits ${percent(l.prefixCacheHits / l.prefixCacheQueries)}`);
+  const ttft = meanMs(l.ttft);
+  if (ttft) parts.push(`TTFT mean ${ttft}`);
+  const itl = meanMs(l.interToken);
+  if (itl) parts.push(`inter-token mean ${itl}`);
+  return <p class="engine-load">Engine reports: {parts.join(' · ')}</p>;
 }
