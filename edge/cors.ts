@@ -23,6 +23,8 @@ export function cors(): MiddlewareHandler<EdgeEnv> {
         'x-ratelimit-limit-requests',
         'x-ratelimit-remaining-requests',
         'x-ratelimit-reset-requests',
+        // The edge's and the origin's phases, for a browser client (the console's Try it page).
+        'server-timing',
       ],
       maxAge: c.env.platform.config.CORS_MAX_AGE_SECONDS,
     });

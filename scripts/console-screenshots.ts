@@ -1,15 +1,17 @@
 /**
  * npm run console:screenshots — regenerates docs/console/*.png, one per console page, from a
- * real stack: the Ollama simulator, an origin with the console, two tenants with a day of usage,
- * streams in flight, and headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+ * real stack: the Ollama simulator, an origin with the console behind a local Workers edge, two
+ * tenants with a day of usage, streams in flight, and headless Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import puppeteer from 'puppeteer-core';
-import { addKey, putTenant, writeTenantsFile } from '../edge/cli/tenants-file.ts';
+import { addKey, ensureSecretsFile, putTenant, writeTenantsFile } from '../edge/cli/tenants-file.ts';
+import { startLocalEdge } from '../edge/local/index.ts';
 import { hashPassword } from '../origin/console/password.ts';
+import { freePort } from '../sre/bench/lib/free-port.ts';
 import { startOriginStack } from '../sre/bench/lib/origin-stack.ts';
 import { cliArgs } from '../shared/cli.ts';
 
@@ -18,7 +20,7 @@ cliArgs({
   usage: `Usage: npm run console:screenshots
 
 Regenerates docs/console/*.png, one per console page, from a local stack (the simulator, an origin
-with the console, two tenants with a day of usage, streams in flight) in headless Chromium
+with the console behind a local Workers edge, two tenants with a day of usage, streams in flight) in headless Chromium
 (CHROMIUM_PATH, default /usr/bin/chromium). No flags besides --help.`,
   options: {},
 });
@@ -34,16 +36,22 @@ for (const id of ['acme', 'globex']) {
 }
 writeTenantsFile(tenantsFile, data);
 const password = 'screenshots-only-password';
+// The edge in front, as npm start runs it: Try it sends through it, so the console needs its URL before the origin starts.
+const edgeUrl = `http://127.0.0.1:${await freePort()}`;
+const secretsFile = join(dir, 'edge-secrets.json');
 const stack = await startOriginStack({
   sim: { timeScale: 0.05 },
   origin: {
-    auth: { mode: 'keys', tenantsFile },
+    auth: { mode: 'edge', edgeSecret: ensureSecretsFile(secretsFile), tenantsFile },
+    // Frequent keepalives, so Try it's slow first token shows a few.
+    stream: { keepaliveMs: 300 },
     audit: { region: 'cr-sjo-1', node: 'spark-1', batchWindowMs: 50, file: { dir: join(dir, 'audit'), fsync: false } },
-    console: { user: 'operator', passwordHash: await hashPassword(password, 1024) },
+    console: { user: 'operator', passwordHash: await hashPassword(password, 1024), edgeUrl },
     retrieval: { enabled: true, chunk: { tokens: 60, overlap: 12 } },
     metrics: { gpuMemoryBytes: 137438953472 },
   },
 });
+const edge = await startLocalEdge({ originUrl: stack.origin.url, runtime: 'workers', port: Number(new URL(edgeUrl).port), tenantsFile, secretsFile, config: { CORS_ALLOWED_ORIGINS: stack.origin.url } });
 const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
 const aborts: AbortController[] = [];
 try {
@@ -57,21 +65,21 @@ try {
     }
   }
   // A collection for "Retrieval".
-  const up = await fetch(`${stack.origin.url}/v1/collections/manuales/documents`, {
+  const up = await fetch(`${edge.url}/v1/collections/manuales/documents`, {
     method: 'POST',
     headers: { authorization: `Bearer ${keys.acme!}`, 'content-type': 'application/json' },
     body: JSON.stringify({ documents: ['impresoras', 'redes', 'vpn'].map((id) => ({ id, content: `Manual de ${id}. `.repeat(40) })) }),
   });
   const job = ((await up.json()) as { job: { id: string } }).job.id;
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    const st = (await (await fetch(`${stack.origin.url}/v1/ingest/jobs/${job}`, { headers: { authorization: `Bearer ${keys.acme!}` } })).json()) as { job: { state: string } };
+    const st = (await (await fetch(`${edge.url}/v1/ingest/jobs/${job}`, { headers: { authorization: `Bearer ${keys.acme!}` } })).json()) as { job: { state: string } };
     if (st.job.state !== 'running' && st.job.state !== 'queued') break;
   }
   // Streams in flight for "Now".
   for (const [tenant, model] of [['acme', 'gpt-oss:20b'], ['acme', 'gpt-oss:20b'], ['globex', 'llama3.2:3b']] as const) {
     const ac = new AbortController();
     aborts.push(ac);
-    const client = new OpenAI({ baseURL: `${stack.origin.url}/v1`, apiKey: keys[tenant]!, maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: keys[tenant]!, maxRetries: 0 });
     void client.chat.completions
       .create({ model, stream: true, messages: [{ role: 'user', content: 'hola [[sim:tokens=100000]]' }] }, { signal: ac.signal })
       .then(async (s) => {
@@ -95,6 +103,17 @@ try {
     ['audit', async () => {}],
     ['retrieval', async () => {}],
     ['timeouts', async () => {}],
+    [
+      'try',
+      async () => {
+        // globex: acme's two streams already hold the most of a model's slots one tenant may.
+        await page.type('#try-form input[name=key]', keys.globex!);
+        await page.type('#try-form input[name=model]', 'gpt-oss:20b');
+        await page.type('#try-form textarea[name=message]', '¿Qué es Puerta? [[sim:fault=slow-first-byte,ms=30000,tokens=60]]');
+        await page.click('#try-form button[type=submit]');
+        await page.waitForFunction(() => document.getElementById('try-status')?.dataset.done === 'true', { timeout: 60_000 });
+      },
+    ],
   ];
   for (const [name, ready] of shots) {
     await page.goto(`${base}/${name}`);
@@ -105,6 +124,7 @@ try {
 } finally {
   for (const a of aborts) a.abort();
   await browser.close();
+  await edge.close();
   await stack.close();
   rmSync(dir, { recursive: true, force: true });
 }

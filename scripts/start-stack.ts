@@ -103,13 +103,16 @@ async function main(): Promise<void> {
   // The operator console with a fresh local login each start, unless CONSOLE_USER/CONSOLE_PASSWORD_HASH say otherwise.
   const consolePassword = process.env.CONSOLE_PASSWORD_HASH ? undefined : randomBytes(12).toString('base64url');
   const operator = consolePassword ? { user: process.env.CONSOLE_USER || 'operator', passwordHash: await hashPassword(consolePassword) } : undefined;
+  // The console's Try it page sends its request from the browser to the edge: it needs the edge's URL, and the edge its CORS consent (below).
+  const edgePort = Number(process.env.EDGE_PORT ?? 7676);
+  const consoleEdge = withEdge && !process.env.CONSOLE_EDGE_URL ? { edgeUrl: `http://127.0.0.1:${edgePort}` } : {};
   const origin: RunningOrigin = await startOrigin({
     env: { ...process.env, OLLAMA_URL: upstreamUrl },
     overrides: {
       server: { port: Number(process.env.ORIGIN_PORT ?? 8080) },
       log: { level: process.env.LOG_LEVEL ?? 'warn' },
       ...(edgeSecret ? { auth: { mode: 'edge', edgeSecret } } : {}),
-      ...(operator ? { console: operator } : {}),
+      ...(operator || consoleEdge.edgeUrl ? { console: { ...operator, ...consoleEdge } } : {}),
       // The console's Audit page (and its own actions) need a trail: a local one unless AUDIT_DIR says where.
       ...(process.env.AUDIT_DIR ? {} : { audit: { file: { dir: '.puerta/audit' } } }),
       ...(retrieval ? { retrieval: { enabled: true, ...(upstream.embed && !process.env.EMBED_MODEL ? { embedModel: upstream.embed } : {}) } } : {}),
@@ -119,7 +122,9 @@ async function main(): Promise<void> {
   parts.push({ name: 'origin', stop: () => origin.close() });
 
   const runtime = localRuntime((process.env.EDGE_RUNTIME as 'fastly' | 'workers' | undefined) ?? 'auto');
-  const edge = withEdge ? await startLocalEdge({ originUrl: origin.url, runtime, port: Number(process.env.EDGE_PORT ?? 7676) }) : undefined;
+  // The config files' local web-app origins, plus the console's own origin (as 127.0.0.1 and as localhost).
+  const corsOrigins = [process.env.CORS_ALLOWED_ORIGINS ?? 'http://localhost:3000,http://127.0.0.1:3000', origin.url, origin.url.replace('//127.0.0.1:', '//localhost:')].join(',');
+  const edge = withEdge ? await startLocalEdge({ originUrl: origin.url, runtime, port: edgePort, config: { CORS_ALLOWED_ORIGINS: corsOrigins } }) : undefined;
   if (edge) parts.push({ name: 'edge', stop: () => edge.close() });
   const auth = demo ? ` \\
     -H 'authorization: Bearer ${demo.key}'` : '';

@@ -19,6 +19,14 @@ export const consoleConfigSchema = z
     tenantsFile: z.string().min(1).optional(),
     /** Mark the session cookie Secure (set when the console is reached over HTTPS). */
     secureCookie: z.preprocess((v) => (typeof v === 'string' ? /^(true|1|yes|on)$/i.test(v.trim()) : v), z.boolean()).default(false),
+    /**
+     * The edge's public URL, where the "Try it" page sends its request (browser → edge → origin,
+     * like any client). The edge must list the console's own origin in CORS_ALLOWED_ORIGINS.
+     */
+    edgeUrl: z
+      .url({ protocol: /^https?$/, error: 'an http(s) URL of the edge, e.g. https://llm.example.eu' })
+      .transform((u) => new URL(u).origin)
+      .optional(),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.user) !== Boolean(c.passwordHash)) {
@@ -37,4 +45,5 @@ export const CONSOLE_ENV: ReadonlyArray<readonly [env: string, path: string]> = 
   ['CONSOLE_LOGIN_FAILURES_PER_MINUTE', 'console.loginFailuresPerMinute'],
   ['CONSOLE_TENANTS_FILE', 'console.tenantsFile'],
   ['CONSOLE_SECURE_COOKIE', 'console.secureCookie'],
+  ['CONSOLE_EDGE_URL', 'console.edgeUrl'],
 ];

@@ -18,6 +18,7 @@ import { ModelsFragment, ModelsPage, type DrainState } from './pages/models.tsx'
 import { NowFragment, NowPage } from './pages/now.tsx';
 import { TenantsPage, type IssuedKey, type TodayUse } from './pages/tenants.tsx';
 import { TimeoutsPage } from './pages/timeouts.tsx';
+import { TryPage, type TryIssued } from './pages/try.tsx';
 import { RetrievalFragment, RetrievalPage } from './pages/retrieval.tsx';
 import { retrievalView } from './retrieval-view.ts';
 import { timeoutChain } from './timeout-chain.ts';
@@ -30,7 +31,9 @@ import { usageCsv } from './usage-csv.ts';
 
 type ConsoleEnv = { Variables: { session: Session } };
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+/** Scripts connect to the console itself and, for Try it, to the edge's origin only. */
+const csp = (edgeUrl: string | undefined) =>
+  `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'${edgeUrl ? ` ${edgeUrl}` : ''}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'`;
 const DAY_MS = 86_400_000;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -53,6 +56,7 @@ const editTenantForm = createTenantForm.omit({ id: true, name: true });
 const modelForm = z.object({ upstream: z.string().min(1, 'upstream: required'), model: z.string().min(1, 'model: required').max(300) });
 const dayForm = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'day: YYYY-MM-DD') });
 const labelForm = z.object({ label: z.string().max(200).optional() });
+const tryKeyForm = z.object({ tenant: tenantIdSchema });
 
 function firstIssue(e: z.ZodError): string {
   const i = e.issues[0]!;
@@ -68,6 +72,7 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
   const app = new Hono<ConsoleEnv>();
   const sessions = new Sessions(d.cfg.sessionTtlMs, d.cfg.secureCookie);
   const limiter = new LoginLimiter(d.cfg.loginFailuresPerMinute);
+  const CSP = csp(d.cfg.edgeUrl);
 
   const page = (c: Context<ConsoleEnv>, title: string, name: PageName, body: Child, status: 200 | 400 | 404 | 409 | 502 | 503 = 200, head?: Child) => {
     const s = c.get('session');
@@ -377,6 +382,22 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
       };
     }),
   );
+
+  // Try it: the page only; the request itself goes from the browser to the edge (static.ts).
+  const tryPage = (c: Context<ConsoleEnv>, o: { issued?: TryIssued; error?: string } = {}, status: 200 | 400 | 404 = 200) =>
+    page(c, 'Try it', 'try', <TryPage edgeUrl={d.cfg.edgeUrl} tenants={d.tenants.list().filter((t) => t.tenant.status === 'active').map((t) => t.tenant.id)} csrf={c.get('session').csrf} {...o} />, status);
+  app.get('/try', (c) => tryPage(c));
+  app.post('/try/key', async (c) => {
+    const f = tryKeyForm.safeParse(await formOf(c));
+    if (!f.success) return tryPage(c, { error: firstIssue(f.error) }, 400);
+    try {
+      const { key, record } = await d.tenants.issueKey(f.data.tenant, 'console try it');
+      act(c, { action: 'key_issued', target: `${f.data.tenant}/${record.id}` });
+      return tryPage(c, { issued: { tenant: f.data.tenant, keyId: record.id, key } });
+    } catch (err) {
+      return tryPage(c, { error: (err as Error).message }, 404);
+    }
+  });
 
   // The timeout chain
   app.get('/timeouts', async (c) => {

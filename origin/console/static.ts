@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Context } from 'hono';
 
-/** The console's only script: SSE fragments into their containers, and the usage chart. */
+/** The console's only script: SSE fragments into their containers, the usage chart, and Try it. */
 const CONSOLE_JS = `(() => {
   for (const el of document.querySelectorAll('[data-sse]')) {
     const es = new EventSource(el.dataset.sse);
@@ -17,6 +17,73 @@ const CONSOLE_JS = `(() => {
     const series = [{ label: 'Day (UTC)' }].concat(d.tenants.map((t, i) => ({ label: t, stroke: colors[i % colors.length], width: 2, points: { show: true } })));
     new uPlot({ width: Math.min(900, chart.clientWidth || 900), height: 280, series, axes: [{}, { label: 'tokens' }], scales: { x: { time: true } }, tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC') }, [d.days].concat(d.tokens), chart);
     chart.dataset.drawn = 'true';
+  }
+  // Try it: browser -> edge -> origin with the tenant's key; nothing of it goes back to the console.
+  const tryForm = document.getElementById('try-form');
+  if (tryForm) {
+    const $ = (id) => document.getElementById(id);
+    const timingRows = (header) => {
+      const body = $('try-timing').querySelector('tbody');
+      body.replaceChildren();
+      for (const entry of (header || '').split(',').map((x) => x.trim()).filter(Boolean)) {
+        const [name, ...params] = entry.split(';').map((x) => x.trim());
+        const p = Object.fromEntries(params.map((x) => { const i = x.indexOf('='); return i < 0 ? [x, ''] : [x.slice(0, i), x.slice(i + 1).replace(/^"|"$/g, '')]; }));
+        const tr = document.createElement('tr');
+        tr.dataset.phase = name;
+        for (const v of [name, p.dur !== undefined ? p.dur + ' ms' : '', p.desc || '']) { const td = document.createElement('td'); td.textContent = v; tr.append(td); }
+        body.append(tr);
+      }
+      if (!body.children.length) body.innerHTML = '<tr class="empty"><td colspan="3">the response carried no Server-Timing (or the edge does not expose it)</td></tr>';
+    };
+    tryForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(tryForm);
+      const t0 = performance.now();
+      let keepalives = 0, first = true, buf = '';
+      $('try-status').textContent = 'sending'; $('try-keepalives').textContent = '0'; $('try-ttft').textContent = '–'; $('try-text').textContent = '';
+      try {
+        const res = await fetch(tryForm.dataset.edge + '/v1/chat/completions', {
+          method: 'POST', mode: 'cors', credentials: 'omit', cache: 'no-store',
+          headers: { authorization: 'Bearer ' + f.get('key'), 'content-type': 'application/json' },
+          body: JSON.stringify({ model: f.get('model'), stream: true, messages: [{ role: 'user', content: f.get('message') }] }),
+        });
+        timingRows(res.headers.get('server-timing'));
+        $('try-status').textContent = res.status + (res.headers.get('x-request-id') ? ' (request ' + res.headers.get('x-request-id') + ')' : '');
+        if (!res.ok || !res.body) {
+          const body = await res.text();
+          let msg = body;
+          try { msg = JSON.parse(body).error.message; } catch {}
+          $('try-status').textContent += ': ' + msg;
+          return;
+        }
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value;
+          let nl;
+          while ((nl = buf.indexOf('\\n')) >= 0) {
+            const line = buf.slice(0, nl).replace(/\\r$/, '');
+            buf = buf.slice(nl + 1);
+            if (line.startsWith(':')) { $('try-keepalives').textContent = String(++keepalives); continue; }
+            if (!line.startsWith('data:')) continue;
+            const data = line.slice(5).trim();
+            if (data === '[DONE]') continue;
+            let chunk;
+            try { chunk = JSON.parse(data); } catch { continue; }
+            if (chunk.error) { $('try-status').textContent = 'error event: ' + (chunk.error.message || chunk.error.type || 'unknown'); continue; }
+            const text = chunk.choices && chunk.choices[0] && chunk.choices[0].delta && chunk.choices[0].delta.content;
+            if (!text) continue;
+            if (first) { first = false; $('try-ttft').textContent = Math.round(performance.now() - t0) + ' ms'; $('try-ttft').dataset.ms = String(performance.now() - t0); }
+            $('try-text').textContent += text;
+          }
+        }
+        $('try-status').textContent += ', done in ' + Math.round(performance.now() - t0) + ' ms';
+        $('try-status').dataset.done = 'true';
+      } catch (err) {
+        $('try-status').textContent = 'failed: ' + err.message + ' (is the console origin on the edge CORS_ALLOWED_ORIGINS list?)';
+      }
+    });
   }
 })();
 `;
@@ -34,6 +101,7 @@ button.danger{border-color:#dc2626;color:#b91c1c}.error{color:#b91c1c}.notice{co
 .issued{border:2px solid #16a34a;background:#f0fdf4;padding:.6rem 1rem}pre{user-select:all;white-space:pre-wrap;word-break:break-all}
 .ok{color:#166534}.bad{color:#b91c1c}ul.keys{list-style:none;margin:0;padding:0}.chart{background:#fff;padding:.5rem}
 small{color:#6b7280}code{font-size:.92em}tr.cut td{background:#fef2f2}input[type=number]{width:6rem}
+#try-form label{display:grid;gap:.2rem}#try-form textarea{font:inherit}#try-text{white-space:pre-wrap}
 `;
 
 const require = createRequire(import.meta.url);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { commonClients } from '../../sre/timeouts/clients.ts';
 import { readFastlyToml } from '../../sre/timeouts/sources/edge.ts';
 import { propose, type Proposal, type Today } from '../../sre/timeouts/traffic/propose.ts';
 import { trafficFromExposition } from '../../sre/timeouts/traffic/read-traffic.ts';
@@ -14,8 +15,9 @@ export interface TimeoutChain {
 }
 
 /**
- * Today's timers of this origin (and of the edge, when its fastly.toml is beside the origin, as
- * in a checkout), and what this origin's own metrics observed: the same proposals and verdicts as
+ * Today's timers of the common clients (their documented defaults, sre/timeouts/clients.ts), of
+ * this origin (and of the edge, when its fastly.toml is beside the origin, as in a checkout), and
+ * what this origin's own metrics observed: the same proposals and verdicts as
  * `npm run check:timeouts -- --from-metrics <origin>/metrics` (sre/timeouts/traffic/propose.ts).
  */
 export function timeoutToday(cfg: OriginConfig, fastlyToml = resolve('fastly.toml')): { today: Today; edgeSource: string | null } {
@@ -32,6 +34,7 @@ export function timeoutToday(cfg: OriginConfig, fastlyToml = resolve('fastly.tom
   }
   const a = cfg.admission;
   const today: Today = {
+    clients: commonClients,
     ...(edge ? { edge } : {}),
     keepaliveMs: cfg.stream.keepaliveMs,
     ...(a.mode === 'off' ? {} : { queueWaitMs: Math.max(a.queueWaitMs, a.batchQueueWaitMs ?? 0) }),

@@ -24,6 +24,37 @@ export const commonClients: readonly ClientTimeout[] = [
     source: 'openai-python DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)',
   },
   {
+    name: 'anthropic SDK (Node)',
+    // The same generated client as openai-node: the timer runs until the response headers.
+    kinds: ['first-byte'],
+    timeoutMs: 600_000,
+    setting: 'new Anthropic({ timeout })',
+    source: 'anthropic-sdk-typescript DEFAULT_TIMEOUT = 600000 (10 min)',
+  },
+  {
+    name: 'anthropic SDK (Python)',
+    kinds: ['idle', 'first-byte'],
+    timeoutMs: 600_000,
+    setting: 'Anthropic(timeout=...)',
+    source: 'anthropic-sdk-python DEFAULT_TIMEOUT = httpx.Timeout(timeout=600, connect=5.0)',
+  },
+  {
+    name: 'Claude Code',
+    // Passed to the anthropic Node SDK as its timeout, so it behaves as that client's does.
+    kinds: ['first-byte'],
+    timeoutMs: 600_000,
+    setting: 'API_TIMEOUT_MS (env or settings.json env)',
+    source: 'code.claude.com/docs/en/env-vars: API_TIMEOUT_MS default 600000',
+  },
+  {
+    name: 'Codex CLI',
+    // Its own watchdog on a streamed response: no event for this long and the stream is dropped (then retried).
+    kinds: ['idle'],
+    timeoutMs: 300_000,
+    setting: 'model_providers.<id>.stream_idle_timeout_ms (config.toml)',
+    source: 'openai/codex codex-rs model_provider_info.rs DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300000',
+  },
+  {
     name: 'Open WebUI',
     // aiohttp.ClientTimeout(total=AIOHTTP_CLIENT_TIMEOUT) around the whole upstream response.
     kinds: ['total'],

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { writeTenantsFile } from '../../edge/cli/tenants-file.ts';
+import { ensureSecretsFile, writeTenantsFile } from '../../edge/cli/tenants-file.ts';
 import { deepMerge } from '../../origin/config/load.ts';
 import { hashPassword } from '../../origin/console/password.ts';
 import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
@@ -17,6 +17,8 @@ export interface ConsoleStack extends OriginStack {
   browser: Browser;
   /** The console's base URL on the origin. */
   console: string;
+  /** With edgeSigned: the secrets file a local edge signs with (startLocalEdge secretsFile). */
+  edgeSecretsFile?: string;
 }
 
 export function launchBrowser(): Promise<Browser> {
@@ -27,17 +29,21 @@ export function launchBrowser(): Promise<Browser> {
  * The simulator, an origin checking tenant keys itself (auth mode keys) against a fresh tenants
  * file, an audit directory, the console with a known operator, and headless Chromium.
  */
-export async function startConsoleStack(opts: { origin?: Record<string, unknown>; sim?: Partial<SimOptions>; upstream?: Record<string, unknown> } = {}): Promise<ConsoleStack> {
+export async function startConsoleStack(
+  opts: { origin?: Record<string, unknown>; sim?: Partial<SimOptions>; upstream?: Record<string, unknown>; edgeSigned?: boolean; consoleEdgeUrl?: string } = {},
+): Promise<ConsoleStack> {
   const dir = mkdtempSync(join(tmpdir(), 'puerta-console-'));
   const tenantsFile = join(dir, 'tenants.json');
   const auditDir = join(dir, 'audit');
   writeTenantsFile(tenantsFile, {});
   // A cheap scrypt cost: the test is about the flow, not the hash's strength.
   const passwordHash = await hashPassword(OPERATOR.password, 1024);
+  // edgeSigned: the origin accepts only requests a local edge signed (as npm start runs it).
+  const edgeSecretsFile = opts.edgeSigned ? join(dir, 'edge-secrets.json') : undefined;
   const base = {
-    auth: { mode: 'keys', tenantsFile },
+    auth: edgeSecretsFile ? { mode: 'edge', edgeSecret: ensureSecretsFile(edgeSecretsFile), tenantsFile } : { mode: 'keys', tenantsFile },
     audit: { node: 'console-test', batchWindowMs: 50, file: { dir: auditDir, fsync: false } },
-    console: { user: OPERATOR.user, passwordHash },
+    console: { user: OPERATOR.user, passwordHash, ...(opts.consoleEdgeUrl ? { edgeUrl: opts.consoleEdgeUrl } : {}) },
   };
   const stack = await startOriginStack({ origin: deepMerge(base, opts.origin ?? {}), ...(opts.sim ? { sim: opts.sim } : {}), ...(opts.upstream ? { upstream: opts.upstream } : {}) });
   const browser = await launchBrowser();
@@ -48,6 +54,7 @@ export async function startConsoleStack(opts: { origin?: Record<string, unknown>
     auditDir,
     browser,
     console: `${stack.origin.url}/console`,
+    ...(edgeSecretsFile ? { edgeSecretsFile } : {}),
     async close() {
       await browser.close();
       await stack.close();

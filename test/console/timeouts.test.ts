@@ -1,6 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addKey, putTenant, readTenantsFile, writeTenantsFile } from '../../edge/cli/tenants-file.ts';
+import { TimeoutsPage } from '../../origin/console/pages/timeouts.tsx';
+import { timeoutChain, timeoutToday } from '../../origin/console/timeout-chain.ts';
+import { runCli } from '../../sre/timeouts/cli.ts';
 import { login, startConsoleStack, type ConsoleStack } from './harness.ts';
 
 let s: ConsoleStack;
@@ -37,6 +41,37 @@ describe('console: the timeout chain', () => {
     // The edge's timers come from fastly.toml beside the origin (this checkout).
     expect(Object.keys(v).some((k) => k!.startsWith('fastly '))).toBe(true);
     expect(await page.$$eval('#timeout-chain svg rect', (r) => r.length)).toBeGreaterThan(Object.keys(v).length);
+
+    // The client hop first: the common clients' documented defaults against what this traffic made them wait.
+    expect(v['client openai SDK (Node): new OpenAI({ timeout })']).toBe('ok');
+    expect(v['client Open WebUI: AIOHTTP_CLIENT_TIMEOUT (seconds; empty = no limit)']).toBe('ok');
+    expect(v['client Codex CLI: model_providers.<id>.stream_idle_timeout_ms (config.toml)']).toBe('ok');
+    const hops = await page.$$eval('#timeout-chain tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-hop')));
+    expect([...new Set(hops)]).toEqual(['client', 'edge', 'origin', 'engine']);
+    expect(await page.$eval('#timeout-chain tr[data-setting^="client anthropic SDK (Node)"] td:nth-child(3)', (td) => td.textContent)).toBe('10 min');
+
+    // The same rows, verdicts and evidence as check:timeouts --from-metrics on this origin's /metrics.
+    const lines: string[] = [];
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    expect(await runCli(['--from-metrics', `${s.origin.url}/metrics`, '--json'], root, (x) => lines.push(x))).toBe(0);
+    const cli = (JSON.parse(lines.join('\n')) as { proposals: Array<{ hop: string; setting: string; verdict: string }> }).proposals.filter((p) => p.hop === 'client');
+    expect(Object.fromEntries(cli.map((p) => [p.setting, p.verdict]))).toEqual(Object.fromEntries(Object.entries(v).filter(([k]) => k!.startsWith('client '))));
     await page.close();
+  });
+
+  it("draws a client's default in red where observed requests outlasted it", () => {
+    // Requests that ran 5-10 minutes to their last byte: Open WebUI's 300 s total timer would have cut them.
+    const sec = (b: number[], counts: number[], name: string) =>
+      [...b.map((le, i) => `${name}_bucket{le="${le}"} ${counts[i]}`), `${name}_bucket{le="+Inf"} ${counts[counts.length - 1]}`, `${name}_count ${counts[counts.length - 1]}`].join('\n');
+    const metrics = [sec([1, 300, 600], [90, 95, 100], 'puerta_request_duration_seconds'), sec([0.5, 1], [99, 100], 'puerta_ttft_seconds'), sec([0.05, 1], [99, 100], 'puerta_inter_token_seconds')].join('\n');
+    const { today } = timeoutToday(s.origin.cfg, '/nonexistent/fastly.toml');
+    const chain = timeoutChain(metrics, today, null);
+    const openWebui = chain.proposals.find((p) => p.setting.startsWith('client Open WebUI'))!;
+    expect(openWebui).toMatchObject({ hop: 'client', todayMs: 300_000, verdict: 'would cut' });
+    expect(openWebui.evidence).toContain('request duration (to the last byte)');
+    expect(chain.proposals.find((p) => p.setting.startsWith('client openai SDK (Node)'))!.verdict).toBe('ok');
+    const html = String(TimeoutsPage({ chain }));
+    expect(html).toMatch(/<tr data-hop="client" data-setting="client Open WebUI[^"]*" data-verdict="would cut" class="cut">/);
+    expect(html).toContain('fill="#dc2626"');
   });
 });

@@ -9,6 +9,7 @@ export const NAV = [
   ['audit', 'Audit'],
   ['retrieval', 'Retrieval'],
   ['timeouts', 'Timeout chain'],
+  ['try', 'Try it'],
 ] as const;
 export type PageName = (typeof NAV)[number][0];
 

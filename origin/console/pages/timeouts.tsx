@@ -10,7 +10,10 @@ function scale(max: number) {
   return (ms: number) => Math.max(2, Math.round(((Math.log10(Math.max(ms, 100)) - lo) / (hi - lo)) * W));
 }
 
-/** Each hop's limit in order as a bar, the value observed traffic asks for beside it, a cut in red. */
+/**
+ * Each hop's limit in order (client defaults, edge, origin, engine) as a bar, the value observed
+ * traffic asks for beside it, a cut in red.
+ */
 export function TimeoutsPage({ chain }: { chain: TimeoutChain | null }) {
   if (!chain) return <p class="error">Metrics are off in this origin (METRICS_ENABLED=false): there is nothing observed to compare the chain with.</p>;
   const max = Math.max(...chain.proposals.flatMap((p) => [p.todayMs, p.proposedMs ?? 0]));
@@ -19,15 +22,16 @@ export function TimeoutsPage({ chain }: { chain: TimeoutChain | null }) {
     <>
       <p class="hint">
         Observed: {chain.source}. Edge timers: {chain.edgeSource ?? 'not visible from this origin (run npm run check:timeouts where the edge config is)'}. The same facts as{' '}
-        <code>npm run check:timeouts -- --from-metrics</code>; bars on a log scale, the grey tick is the value observed traffic asks for (1.5× its p99.9 or worst).
+        <code>npm run check:timeouts -- --from-metrics</code>; the client rows are the common clients' documented defaults (sre/timeouts/clients.ts); bars on a log scale, the grey tick is the value observed traffic asks for (1.5× its p99.9 or worst).
       </p>
       <table id="timeout-chain">
         <thead>
-          <tr><th>Setting</th><th>Today</th><th>Proposed</th><th>Verdict</th><th></th><th>Evidence</th></tr>
+          <tr><th>Hop</th><th>Setting</th><th>Today</th><th>Proposed</th><th>Verdict</th><th></th><th>Evidence</th></tr>
         </thead>
         <tbody>
           {chain.proposals.map((p) => (
-            <tr data-setting={p.setting} data-verdict={p.verdict} class={p.verdict === 'would cut' ? 'cut' : ''}>
+            <tr data-hop={p.hop} data-setting={p.setting} data-verdict={p.verdict} class={p.verdict === 'would cut' ? 'cut' : ''}>
+              <td>{p.hop}</td>
               <td><code>{p.setting}</code></td>
               <td>{fmtDuration(p.todayMs)}</td>
               <td>{p.proposedMs === undefined ? '–' : fmtDuration(p.proposedMs)}</td>

@@ -1,5 +1,6 @@
-/** `check:timeouts --from-metrics`: today's timers from the config files, proposals from observed traffic. */
+/** `check:timeouts --from-metrics`: today's timers from the config files (and the common clients' defaults), proposals from observed traffic. */
 import { join } from 'node:path';
+import { commonClients } from '../clients.ts';
 import { fmtDuration } from '../duration.ts';
 import { readFastlyToml, readWranglerConfig } from '../sources/edge.ts';
 import { readOriginConfig } from '../sources/origin.ts';
@@ -30,6 +31,7 @@ export async function fromMetrics(o: FromMetricsOptions): Promise<{ source: stri
         : readWranglerConfig(o.wrangler ?? join(o.root, 'infra/wrangler.toml'));
   const origin = readOriginConfig({ env: o.originEnv ?? process.env, ...(o.originFile ? { file: o.originFile } : {}) });
   const today: Today = {
+    clients: commonClients,
     ...(edge ? { edge: { platform: edge.platform, shielding: edge.platform === 'fastly' && o.shielding, firstByteTimeoutMs: edge.firstByteTimeoutMs, betweenBytesTimeoutMs: edge.betweenBytesTimeoutMs } } : {}),
     keepaliveMs: origin.keepaliveMs,
     ...(origin.queueWaitMs !== undefined ? { queueWaitMs: origin.queueWaitMs } : {}),

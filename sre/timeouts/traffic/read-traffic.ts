@@ -1,7 +1,8 @@
 /**
  * Observed traffic for `check:timeouts --from-metrics`: the origin's /metrics (a URL ending in
  * /metrics, or a saved dump), a Prometheus server (its query API, over a window), or a bench
- * result JSON (`npm run bench` results.json). Each yields the same four distributions.
+ * result JSON (`npm run bench` results.json). Each yields the same four distributions (and the
+ * origin's own, request durations too).
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -15,6 +16,8 @@ export interface Traffic {
   queueWait?: Observed;
   /** Admission to engine headers: the engine's scheduling, a model load, prefill. */
   engineFirstByte?: Observed;
+  /** Received to last byte: what a client's total timer must outlast (the origin's /metrics only). */
+  duration?: Observed;
   source: string;
 }
 
@@ -23,6 +26,7 @@ const HISTOGRAMS = {
   gap: ['puerta_inter_token_seconds', 'inter-token gap'],
   queueWait: ['puerta_queue_wait_seconds', 'admission queue wait'],
   engineFirstByte: ['puerta_upstream_first_byte_seconds', 'engine first byte (model load + prefill)'],
+  duration: ['puerta_request_duration_seconds', 'request duration (to the last byte)'],
 } as const;
 
 function fromHistograms(get: (name: string) => CumulativeHistogram | undefined, source: string): Traffic {
