@@ -73,7 +73,7 @@ export class SharedGate {
     const base = `${slots.opts.keyPrefix}slots:{${tag}}:`;
     this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights', 'owners', 'tenants'].map((k) => base + k);
     slots.register(this);
-    settings.engine?.onChange(() => this.unhold());
+    settings.engine?.onChange(() => this.releaseHeld());
   }
 
   get active(): number {
@@ -161,7 +161,7 @@ export class SharedGate {
       this.waiters.set(w.id, w);
       t.signal.addEventListener('abort', w.onAbort, { once: true });
       if (this.settings.engine?.saturated() === undefined) this.enqueue(w);
-      else this.hold(w);
+      else this.holdForEngine(w);
     });
   }
 
@@ -169,7 +169,7 @@ export class SharedGate {
    * The engine says it is saturated: the request waits on this replica (its wait limit running)
    * rather than take a slot the shared queue would hand out at once.
    */
-  private hold(w: RemoteWaiter): void {
+  private holdForEngine(w: RemoteWaiter): void {
     w.holding = true;
     this.local.stats.queuedEngineSaturated++;
     this.holding[w.cls].push(w);
@@ -177,7 +177,7 @@ export class SharedGate {
   }
 
   /** The engine has room again (or its reading went stale): held requests join the shared queue, interactive first. */
-  private unhold(): void {
+  private releaseHeld(): void {
     if (this.settings.engine?.saturated() !== undefined) return;
     for (const q of [this.holding.interactive, this.holding.batch]) {
       for (let w = q.shift(); w; w = q.shift()) {
