@@ -2,11 +2,18 @@
  * The gate's side of holding work for a saturated engine, driven by EngineSaturation readings
  * given by hand (the poller's are in engine-saturation.test.ts, against the simulated vLLM).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { admissionConfigSchema } from '../../origin/admission/config.ts';
+import type { AdmissionController } from '../../origin/admission/controller.ts';
+import { createAdmission, type CreatedAdmission } from '../../origin/admission/create.ts';
 import { EngineSaturation } from '../../origin/admission/engine-room.ts';
 import { Gate } from '../../origin/admission/gate.ts';
+import { createRedisClient, type RedisClient } from '../../origin/quota/redis-client.ts';
+import { redisConfigSchema } from '../../origin/quota/redis-config.ts';
 import type { EngineLoad } from '../../origin/upstream/engine-load.ts';
 import { PuertaError } from '../../shared/errors.ts';
+import { startRedis, type RedisServer } from '../helpers/redis.ts';
 
 const never = new AbortController().signal;
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -118,5 +125,59 @@ describe('admission holds work while the engine says it is saturated', () => {
     expect(await p).toMatchObject({ message: 'client gone' });
     engines.observe('u', load(0));
     expect([gate.active, gate.queued, gate.stats.cancelledWhileQueued]).toEqual([0, 0, 1]);
+  });
+});
+
+describe('the Redis-shared gate holds work on the replica while the engine says it is saturated', () => {
+  let redis: RedisServer;
+  const made: Array<{ admission: CreatedAdmission; client: RedisClient }> = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => redis?.close());
+  afterEach(async () => {
+    for (const m of made.splice(0)) {
+      await m.admission.close();
+      m.client.disconnect();
+    }
+  });
+
+  function shared(queueWaitMs: number) {
+    const log = pino({ level: 'silent' });
+    const keyPrefix = `er${made.length}${Date.now()}:`;
+    const client = createRedisClient(redisConfigSchema.parse({ url: redis.url, keyPrefix }), log);
+    const admission = createAdmission(admissionConfigSchema.parse({ defaultSlots: 2, queueWaitMs, scope: 'redis' }), { client, keyPrefix, commandTimeoutMs: 1_000 }, log);
+    made.push({ admission, client });
+    const c = admission.admission as AdmissionController;
+    const take = (signal: AbortSignal = never) => c.acquire({ upstream: 'u', model: 'm', tenant: { id: 't', via: 'none' }, priority: 'interactive', signal });
+    return { c, engines: admission.engines!, take, gate: () => c.snapshot()[0]! };
+  }
+
+  it('held requests that give up (client gone, wait limit) leave no slot behind; the rest go in when a reading shows room', async () => {
+    const { engines, take, gate } = shared(300);
+    // Straight in while the engine has room: the gate and its Redis keys exist, the slot goes back.
+    (await take())();
+    engines.observe('u', load(2));
+    const ctl = new AbortController();
+    const gone = take(ctl.signal).catch((e: unknown) => e);
+    const late = take().catch((e: unknown) => e);
+    await expect.poll(() => gate().queued).toBe(2);
+    expect(gate()).toMatchObject({ active: 0, scope: 'redis', engineSaturated: expect.stringMatching(/2 requests waiting/) });
+    ctl.abort(new Error('client gone'));
+    expect(await gone).toMatchObject({ message: 'client gone' });
+    const err = (await late) as PuertaError;
+    expect(err).toMatchObject({ status: 503, code: 'queue_wait_exceeded' });
+    expect(err.message).toMatch(/engine reports 2 requests waiting/);
+    expect(gate()).toMatchObject({ active: 0, queued: 0 });
+    // Two more held; room: both slots of the engine are free in Redis, so both go in at once.
+    const a = take();
+    const b = take();
+    await expect.poll(() => gate().queued).toBe(2);
+    engines.observe('u', load(0, 0.2));
+    const releases = await Promise.all([a, b]);
+    expect(gate()).toMatchObject({ active: 2, queued: 0 });
+    expect(gate().stats.queuedEngineSaturated).toBe(4);
+    for (const r of releases) r();
+    expect(gate().active).toBe(0);
   });
 });
