@@ -262,8 +262,10 @@ export class SharedGate {
 
   /** Wait limit or client gone: out of the shared queue, and a slot granted meanwhile goes back. */
   private giveUp(w: RemoteWaiter, err: unknown): void {
+    // Held for the engine, it never reached Redis: nothing there to give back.
+    const queuedInRedis = !w.holding;
     this.forget(w);
-    this.leave(w.id);
+    if (queuedInRedis) this.leave(w.id);
     w.reject(err);
   }
 
