@@ -43,9 +43,16 @@ export class EngineSaturation {
     const before = this.readings.get(upstream);
     if (before) clearTimeout(before.staleTimer);
     if (load) {
-      const staleTimer = setTimeout(() => this.notify(upstream), Math.max(0, at + this.limits.staleMs - Date.now()) + 1);
-      staleTimer.unref();
-      this.readings.set(upstream, { load, at, staleTimer });
+      // The timer itself retires the reading: a timer may fire a millisecond before Date.now()
+      // says the age has passed, and a reading still counted then would hold the queue for good.
+      const retire = () => {
+        if (this.readings.get(upstream) !== reading) return;
+        this.readings.delete(upstream);
+        this.notify(upstream);
+      };
+      const reading: Reading = { load, at, staleTimer: setTimeout(retire, Math.max(0, at + this.limits.staleMs - Date.now())) };
+      reading.staleTimer.unref();
+      this.readings.set(upstream, reading);
     } else this.readings.delete(upstream);
     if (load || before) this.notify(upstream);
   }
