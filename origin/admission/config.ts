@@ -71,6 +71,15 @@ export const admissionConfigSchema = z
     replicas: z.coerce.number().int().min(1).max(1024).default(1),
     /** Lease of a shared slot: renewed while held; a dead replica's slots return this long after it died. */
     leaseTtlMs: z.coerce.number().int().min(1_000).default(10_000),
+    /**
+     * For upstreams with `metricsPath` (vLLM): while the engine reports more requests waiting in
+     * its own queue than this, new requests wait in the origin's queue (priority, tenant turns,
+     * keepalives, the wait limit) instead of piling onto the engine's; admitted as soon as a
+     * reading shows room. A reading older than three polls counts as none.
+     */
+    engineWaitingLimit: z.coerce.number().int().min(0).default(0),
+    /** Likewise while the engine reports more of its KV cache in use than this share; 1 turns it off. */
+    engineKvCacheLimit: z.coerce.number().min(0).max(1).default(0.95),
     /** Request header a client may use to choose its class (`interactive` or `batch`); empty disables. */
     priorityHeader: z.string().default('x-priority'),
   })
@@ -88,4 +97,6 @@ export const ADMISSION_ENV: ReadonlyArray<readonly [env: string, path: string]> 
   ['ADMISSION_SCOPE', 'admission.scope'],
   ['ORIGIN_REPLICAS', 'admission.replicas'],
   ['ADMISSION_LEASE_TTL_MS', 'admission.leaseTtlMs'],
+  ['ADMISSION_ENGINE_WAITING_LIMIT', 'admission.engineWaitingLimit'],
+  ['ADMISSION_ENGINE_KV_LIMIT', 'admission.engineKvCacheLimit'],
 ];

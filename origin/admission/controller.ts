@@ -1,5 +1,6 @@
 import type { Admission, AdmissionRequest } from '../pipeline/admission.ts';
 import type { AdmissionConfig } from './config.ts';
+import type { EngineRoom } from './engine-room.ts';
 import { Gate, type GateStats } from './gate.ts';
 import { SharedGate } from './shared-gate.ts';
 import type { SharedSlots } from './shared-slots.ts';
@@ -19,6 +20,8 @@ export interface GateSnapshot {
   /** Slots each capped tenant holds through this replica (admission.tenantShare). */
   heldByTenant: Record<string, number>;
   waitingByTenant: { interactive: Record<string, number>; batch: Record<string, number> };
+  /** Why new requests are held for the engine now (its own metrics say it is saturated); absent when they are not. */
+  engineSaturated?: string;
 }
 
 /**
@@ -27,12 +30,14 @@ export interface GateSnapshot {
  * and the queue live in Redis and every replica in front of the engine shares them.
  */
 export class AdmissionController implements Admission {
-  private readonly gates = new Map<string, { gate: Gate | SharedGate; upstream: string; model: string }>();
+  private readonly gates = new Map<string, { gate: Gate | SharedGate; upstream: string; model: string; engine?: EngineRoom }>();
   private readonly groupOf = new Map<string, AdmissionConfig['groups'][number]>();
 
   constructor(
     private readonly cfg: AdmissionConfig,
     private readonly shared?: SharedSlots,
+    /** What each upstream's engine says of its own load (engine-room.ts); none: slots alone decide. */
+    private readonly engines?: (upstream: string) => EngineRoom,
   ) {
     for (const g of cfg.groups) for (const m of g.models) this.groupOf.set(`${g.upstream}/${m}`, g);
   }
@@ -57,6 +62,7 @@ export class AdmissionController implements Admission {
       const waitMs = { interactive: this.cfg.queueWaitMs, batch: this.cfg.batchQueueWaitMs ?? this.cfg.queueWaitMs };
       // Shared: this gate is the replica's share while Redis is away (slots / replicas, at least 1).
       const own = this.shared ? Math.max(1, Math.floor(slots / this.cfg.replicas)) : slots;
+      const engine = this.engines?.(upstream);
       const local = new Gate({
         label,
         slots: own,
@@ -64,6 +70,7 @@ export class AdmissionController implements Admission {
         waitMs,
         interactiveWeight: this.cfg.interactiveWeight,
         reserveInteractive: Math.min(this.cfg.reserveInteractive, own - 1),
+        ...(engine ? { engine } : {}),
       });
       const gate = this.shared
         ? new SharedGate(local, this.shared, `${upstream}\u0000${key}`, {
@@ -73,9 +80,10 @@ export class AdmissionController implements Admission {
             interactiveWeight: this.cfg.interactiveWeight,
             maxQueue: this.cfg.maxQueue,
             waitMs,
+            ...(engine ? { engine } : {}),
           })
         : local;
-      entry = { gate, upstream, model: g ? g.name : model };
+      entry = { gate, upstream, model: g ? g.name : model, ...(engine ? { engine } : {}) };
       this.gates.set(key, entry);
     }
     return entry.gate;
@@ -106,7 +114,7 @@ export class AdmissionController implements Admission {
   }
 
   snapshot(): GateSnapshot[] {
-    return [...this.gates.values()].map(({ gate, upstream, model }) => ({
+    return [...this.gates.values()].map(({ gate, upstream, model, engine }) => ({
       upstream,
       model,
       active: gate.active,
@@ -118,6 +126,11 @@ export class AdmissionController implements Admission {
       stats: { ...gate.stats },
       heldByTenant: gate.heldByTenant(),
       waitingByTenant: gate.waitingTenants(),
+      ...withSaturation(engine?.saturated()),
     }));
   }
+}
+
+function withSaturation(why: string | undefined): { engineSaturated?: string } {
+  return why === undefined ? {} : { engineSaturated: why };
 }

@@ -3,6 +3,7 @@ import { noAdmission, type Admission } from '../pipeline/admission.ts';
 import type { RedisClient } from '../quota/redis-client.ts';
 import type { AdmissionConfig } from './config.ts';
 import { AdmissionController } from './controller.ts';
+import { EngineSaturation } from './engine-room.ts';
 import { SharedSlots } from './shared-slots.ts';
 
 export interface CreatedAdmission {
@@ -11,6 +12,8 @@ export interface CreatedAdmission {
   load: (upstream: string, model: string) => number;
   /** The slots shared through Redis, when they are. */
   shared: SharedSlots | null;
+  /** Takes the engines' own load readings (the upstream poller's), for holding work while an engine is saturated. */
+  engines: EngineSaturation | null;
   close(): Promise<void>;
 }
 
@@ -23,13 +26,25 @@ export function createAdmission(
   cfg: AdmissionConfig,
   redis: { client: RedisClient; keyPrefix: string; commandTimeoutMs: number } | undefined,
   log: Logger,
+  /** How old an engine load reading may be and still count (a few poll periods). */
+  engineStaleMs = 30_000,
 ): CreatedAdmission {
-  if (cfg.mode === 'off') return { admission: noAdmission, load: () => 0, shared: null, close: async () => {} };
+  if (cfg.mode === 'off') return { admission: noAdmission, load: () => 0, shared: null, engines: null, close: async () => {} };
   const shared =
     cfg.scope !== 'replica' && redis
       ? new SharedSlots(redis.client, { keyPrefix: redis.keyPrefix, leaseTtlMs: cfg.leaseTtlMs, replicas: cfg.replicas, connectWaitMs: redis.commandTimeoutMs, outageMs: 2 * redis.commandTimeoutMs }, log)
       : null;
   if (shared) log.info({ replicas: cfg.replicas, leaseTtlMs: cfg.leaseTtlMs }, 'engine slots leased through redis (one queue shared by every replica)');
-  const c = new AdmissionController(cfg, shared ?? undefined);
-  return { admission: c, load: (upstream, model) => c.load(upstream, model), shared, close: async () => shared?.close() };
+  const engines = new EngineSaturation({ waiting: cfg.engineWaitingLimit, kvCacheUsage: cfg.engineKvCacheLimit, staleMs: engineStaleMs });
+  const c = new AdmissionController(cfg, shared ?? undefined, (upstream) => engines.room(upstream));
+  return {
+    admission: c,
+    load: (upstream, model) => c.load(upstream, model),
+    shared,
+    engines,
+    close: async () => {
+      engines.close();
+      await shared?.close();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { PuertaError } from '../../shared/errors.ts';
 import type { PriorityClass } from '../pipeline/admission.ts';
+import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 
 interface Waiter {
@@ -26,6 +27,8 @@ export interface GateSettings {
   waitMs: Record<PriorityClass, number>;
   interactiveWeight: number;
   reserveInteractive: number;
+  /** The engine's own word on its load: while it says it is saturated, free slots are not handed out. */
+  engine?: EngineRoom;
 }
 
 export interface GateStats {
@@ -37,6 +40,8 @@ export interface GateStats {
   cancelledWhileQueued: number;
   /** Requests queued because their tenant already held its share of the slots when they came. */
   queuedOverTenantShare: number;
+  /** Requests queued because the engine's own metrics said it was saturated when they came. */
+  queuedEngineSaturated: number;
   waitMsTotal: number;
   waitMsMax: number;
 }
@@ -75,9 +80,12 @@ export class Gate {
   private holdMsAvg = 1_000;
   /** Slots each capped tenant holds here. */
   private readonly tenantHeld = new Map<string, number>();
-  readonly stats: GateStats = { admitted: 0, queuedAdmitted: 0, rejectedQueueFull: 0, rejectedWaitLimit: 0, cancelledWhileQueued: 0, queuedOverTenantShare: 0, waitMsTotal: 0, waitMsMax: 0 };
+  readonly stats: GateStats = { admitted: 0, queuedAdmitted: 0, rejectedQueueFull: 0, rejectedWaitLimit: 0, cancelledWhileQueued: 0, queuedOverTenantShare: 0, queuedEngineSaturated: 0, waitMsTotal: 0, waitMsMax: 0 };
 
-  constructor(readonly s: GateSettings) {}
+  constructor(readonly s: GateSettings) {
+    // A reading that shows room (or one going stale) lets the held queue in.
+    s.engine?.onChange(() => this.dispatch());
+  }
 
   get queued(): number {
     return this.interactive.size + this.batch.size;
@@ -128,7 +136,8 @@ export class Gate {
     // Nobody who may run waits in this class or above, the slots are free and the tenant is under
     // its cap: straight in, no allocation but the release.
     const ahead = this.interactive.peek(this.room) !== undefined || (cls === 'batch' && this.batch.peek(this.room) !== undefined);
-    if (!ahead && this.active + weight <= this.capFor(cls) && this.room(mine)) {
+    const saturated = this.s.engine?.saturated();
+    if (!ahead && saturated === undefined && this.active + weight <= this.capFor(cls) && this.room(mine)) {
       this.active += weight;
       this.charge(tenant, mine.charge);
       this.stats.admitted++;
@@ -161,10 +170,11 @@ export class Gate {
         this.stats.rejectedWaitLimit++;
         // Still at its share: what kept it waiting was its own tenant's streams, not a busy model.
         if (!this.room(w)) reject(shareExceeded(this.s.label, tenant, w.cap, this.s.slots, limit, this.holdMsAvg));
-        else reject(this.busy('queue_wait_exceeded', `this request waited ${limit} ms for one of its ${this.s.slots} slots (the queue wait limit; ${this.queued} still waiting)`));
+        else reject(this.busy('queue_wait_exceeded', `this request waited ${limit} ms for one of its ${this.s.slots} slots (the queue wait limit; ${this.queued} still waiting)${engineHeld(this.s.engine)}`));
       }, limit);
       signal.addEventListener('abort', w.onAbort, { once: true });
       if (!this.room(w)) this.stats.queuedOverTenantShare++;
+      if (saturated !== undefined) this.stats.queuedEngineSaturated++;
       (cls === 'interactive' ? this.interactive : this.batch).push(w);
     });
   }
@@ -219,6 +229,7 @@ export class Gate {
    * a tenant at its cap is passed over, its waiters keeping their turn.
    */
   private dispatch(): void {
+    if (this.s.engine?.saturated() !== undefined) return;
     while (this.active < this.s.slots) {
       const nextBatch = this.batch.peek(this.room);
       const batchMayRun = nextBatch !== undefined && this.active + nextBatch.weight <= this.capFor('batch');
@@ -249,6 +260,12 @@ export class Gate {
   private busy(code: string, why: string): PuertaError {
     return busyError(this.s.label, code, why, this.queued, this.s.slots, this.holdMsAvg);
   }
+}
+
+/** What held a request back, for its 503: the engine's own saturation, when it still says so. */
+export function engineHeld(engine: EngineRoom | undefined): string {
+  const why = engine?.saturated();
+  return why === undefined ? '' : `; ${why}`;
 }
 
 /**

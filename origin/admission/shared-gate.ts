@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { PriorityClass } from '../pipeline/admission.ts';
-import { busyError, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
+import type { EngineRoom } from './engine-room.ts';
+import { FairQueue } from './fair-queue.ts';
+import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
 import type { SharedSlots } from './shared-slots.ts';
 
 export interface SharedGateSettings {
@@ -13,6 +15,8 @@ export interface SharedGateSettings {
   /** Waiting requests across every replica. */
   maxQueue: number;
   waitMs: Record<PriorityClass, number>;
+  /** The engine's own word on its load: while it says it is saturated, new requests wait here before the shared queue. */
+  engine?: EngineRoom;
 }
 
 /** Pause before a slot script whose answer timed out is sent again. */
@@ -34,6 +38,8 @@ interface RemoteWaiter {
   /** Redis last said its tenant holds its share (it waits for one of its own slots, not for the model). */
   heldBack: boolean;
   grantSeen: boolean;
+  /** Held on this replica, not yet in the shared queue, while the engine says it is saturated. */
+  holding: boolean;
   done: boolean;
   resolve: (release: () => void) => void;
   reject: (e: unknown) => void;
@@ -53,6 +59,8 @@ export class SharedGate {
   /** Lease id → slots it occupies and its owner (see ownerOf), for what this replica holds (renewed in Redis). */
   private readonly held = new Map<string, { weight: number; owner: string }>();
   private readonly keys: string[];
+  /** Waiters held back while the engine reports saturation, in their class and tenant turns. */
+  private readonly holding = { interactive: new FairQueue<RemoteWaiter>(), batch: new FairQueue<RemoteWaiter>() };
 
   constructor(
     /** This replica's share, and the count of what it holds. */
@@ -65,6 +73,7 @@ export class SharedGate {
     const base = `${slots.opts.keyPrefix}slots:{${tag}}:`;
     this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights', 'owners', 'tenants'].map((k) => base + k);
     slots.register(this);
+    settings.engine?.onChange(() => this.releaseHeld());
   }
 
   get active(): number {
@@ -138,6 +147,7 @@ export class SharedGate {
         sending: true,
         heldBack: false,
         grantSeen: false,
+        holding: false,
         done: false,
         resolve,
         reject,
@@ -150,8 +160,31 @@ export class SharedGate {
       };
       this.waiters.set(w.id, w);
       t.signal.addEventListener('abort', w.onAbort, { once: true });
-      this.enqueue(w);
+      if (this.settings.engine?.saturated() === undefined) this.enqueue(w);
+      else this.holdForEngine(w);
     });
+  }
+
+  /**
+   * The engine says it is saturated: the request waits on this replica (its wait limit running)
+   * rather than take a slot the shared queue would hand out at once.
+   */
+  private holdForEngine(w: RemoteWaiter): void {
+    w.holding = true;
+    this.local.stats.queuedEngineSaturated++;
+    this.holding[w.cls].push(w);
+    this.waitLimit(w);
+  }
+
+  /** The engine has room again (or its reading went stale): held requests join the shared queue, interactive first. */
+  private releaseHeld(): void {
+    if (this.settings.engine?.saturated() !== undefined) return;
+    for (const q of [this.holding.interactive, this.holding.batch]) {
+      for (let w = q.shift(); w; w = q.shift()) {
+        w.holding = false;
+        this.enqueue(w);
+      }
+    }
   }
 
   private head(): Array<string | number> {
@@ -180,18 +213,8 @@ export class SharedGate {
           w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs));
           return;
         }
-        const limit = s.waitMs[w.cls];
         if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
-        w.timer ??= setTimeout(() => {
-          if (w.done) return;
-          this.local.stats.rejectedWaitLimit++;
-          this.giveUp(
-            w,
-            w.heldBack
-              ? shareExceeded(s.label, w.tenant, w.cap, s.slots, limit, this.local.holdMs)
-              : busyError(s.label, 'queue_wait_exceeded', `this request waited ${limit} ms for one of its ${s.slots} slots (the queue wait limit; ${this.queued - 1} still waiting here)`, this.queued, s.slots, this.local.holdMs),
-          );
-        }, Math.max(0, limit - (Date.now() - w.queuedAt)));
+        this.waitLimit(w);
       },
       (err: unknown) => {
         w.sending = false;
@@ -205,7 +228,25 @@ export class SharedGate {
     );
   }
 
+  /** The queue wait limit, counted from arrival (time held for the engine counts too); set once. */
+  private waitLimit(w: RemoteWaiter): void {
+    const s = this.settings;
+    const limit = s.waitMs[w.cls];
+    w.timer ??= setTimeout(() => {
+      if (w.done) return;
+      this.local.stats.rejectedWaitLimit++;
+      this.giveUp(
+        w,
+        w.heldBack
+          ? shareExceeded(s.label, w.tenant, w.cap, s.slots, limit, this.local.holdMs)
+          : busyError(s.label, 'queue_wait_exceeded', `this request waited ${limit} ms for one of its ${s.slots} slots (the queue wait limit; ${this.queued - 1} still waiting here)${engineHeld(s.engine)}`, this.queued, s.slots, this.local.holdMs),
+      );
+    }, Math.max(0, limit - (Date.now() - w.queuedAt)));
+  }
+
   private forget(w: RemoteWaiter): void {
+    if (w.holding) this.holding[w.cls].remove(w);
+    w.holding = false;
     w.done = true;
     this.waiters.delete(w.id);
     if (w.timer) clearTimeout(w.timer);
@@ -221,8 +262,10 @@ export class SharedGate {
 
   /** Wait limit or client gone: out of the shared queue, and a slot granted meanwhile goes back. */
   private giveUp(w: RemoteWaiter, err: unknown): void {
+    // Held for the engine, it never reached Redis: nothing there to give back.
+    const queuedInRedis = !w.holding;
     this.forget(w);
-    this.leave(w.id);
+    if (queuedInRedis) this.leave(w.id);
     w.reject(err);
   }
 
@@ -271,7 +314,8 @@ export class SharedGate {
 
   /** Reaps lapsed leases (a dead replica's), grants, and catches up on grant messages lost. */
   async sweep(): Promise<void> {
-    const waiting = [...this.waiters.values()].filter((w) => !w.sending);
+    // Held ones are not in Redis yet: asking for them would read as a lost queue.
+    const waiting = [...this.waiters.values()].filter((w) => !w.sending && !w.holding);
     if (waiting.length === 0) return;
     const states = await this.slots.scripts.puertaSlotSweep(...this.head(), ...waiting.map((w) => w.id));
     this.slots.ok();

@@ -39,6 +39,7 @@ export function createOriginMetrics(opts: { defaultMetrics?: boolean } = {}) {
     queueDepth: new Gauge({ name: 'puerta_queue_depth', help: 'Requests waiting in admission per upstream model', labelNames: ['upstream', 'model'], registers }),
     slotsActive: new Gauge({ name: 'puerta_slots_active', help: 'Requests holding an engine slot per upstream model', labelNames: ['upstream', 'model'], registers }),
     slotsLimit: new Gauge({ name: 'puerta_slots_limit', help: 'Engine slots per upstream model (OLLAMA_NUM_PARALLEL); this replica\'s share (slots / replicas) while shared slots fall back', labelNames: ['upstream', 'model'], registers }),
+    engineHeld: new Counter({ name: 'puerta_admission_engine_saturated_total', help: 'Requests held in the origin\'s queue because the engine\'s own metrics said it was saturated (admission.engineWaitingLimit, engineKvCacheLimit)', labelNames: ['upstream', 'model'], registers }),
     slotsShared: new Gauge({ name: 'puerta_slots_shared', help: '1 while the slots of an upstream model are leased through Redis and shared by every replica; 0 while this replica decides alone (Redis unreachable, or admission.scope "replica")', labelNames: ['upstream', 'model'], registers }),
 
     upstreamUp: new Gauge({ name: 'puerta_upstream_up', help: '1 when the last poll of the upstream succeeded', labelNames: ['upstream'], registers }),

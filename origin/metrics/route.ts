@@ -15,12 +15,15 @@ export function sampleAdmission(admission: Admission, m: OriginMetrics): void {
   m.slotsActive.reset();
   m.slotsLimit.reset();
   m.slotsShared.reset();
+  // The gates count since start; the counter is rebuilt from their totals at each scrape.
+  m.engineHeld.reset();
   for (const s of snap) {
     const l = { upstream: s.upstream, model: s.model };
     m.queueDepth.set(l, s.queued);
     m.slotsActive.set(l, s.active);
     m.slotsLimit.set(l, s.limit);
     m.slotsShared.set(l, s.scope === 'redis' ? 1 : 0);
+    m.engineHeld.inc(l, s.stats?.queuedEngineSaturated ?? 0);
   }
 }
 

@@ -48,10 +48,14 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   // admission.mode "off"; slots shared through that Redis), routing: origin/quota, admission, routing.
   const quota = new QuotaService(cfg.quota, cfg.redis, log);
   observers.add(quota.observer);
-  const admission = createAdmission(cfg.admission, quota.redis ? { client: quota.redis, keyPrefix: cfg.redis.keyPrefix, commandTimeoutMs: cfg.redis.commandTimeoutMs } : undefined, log);
+  // An engine's load reading counts for three polls (and the longest a poll may take), then is ignored.
+  const { intervalMs, timeoutMs } = cfg.routing.health;
+  const engineStaleMs = 3 * (intervalMs > 0 ? intervalMs : 10_000) + timeoutMs;
+  const admission = createAdmission(cfg.admission, quota.redis ? { client: quota.redis, keyPrefix: cfg.redis.keyPrefix, commandTimeoutMs: cfg.redis.commandTimeoutMs } : undefined, log, engineStaleMs);
   const router = new Router(cfg.routing, registry, log, admission.load);
   const poller = new UpstreamPoller(registry.upstreams, cfg.routing.health);
   router.start(poller);
+  poller.onResult((r) => admission.engines?.observe(r.upstream.name, r.ok ? r.engine : undefined, r.at));
   return {
     cfg,
     log,

@@ -16,7 +16,7 @@ export interface AdmissionRequest {
 export interface Admission {
   acquire(req: AdmissionRequest): Promise<() => void>;
   /** Per upstream model: requests running and waiting (for metrics and /readyz). */
-  snapshot?(): Array<{ upstream: string; model: string; active: number; queued: number; limit: number; scope?: 'redis' | 'replica' }>;
+  snapshot?(): Array<{ upstream: string; model: string; active: number; queued: number; limit: number; scope?: 'redis' | 'replica'; stats?: { queuedEngineSaturated: number } }>;
 }
 
 /** Plain pass-through: every request goes straight to the upstream. */
