@@ -9,7 +9,7 @@ import { cliArgs, exitBadUsage } from '../shared/cli.ts';
 
 cliArgs({
   name: 'console:password',
-  usage: `Usage: npm run -s console:password < password.txt
+  usage: `Usage: npm run console:password < password.txt   (add -s after run to print the hash alone)
 
 Prints the scrypt hash of the operator password read from standard input (one line, at least 12
 characters), for CONSOLE_PASSWORD_HASH. No flags besides --help.`,
