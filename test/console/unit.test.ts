@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadOriginConfig } from '../../origin/config/load.ts';
 import { LoginLimiter } from '../../origin/console/login-limit.ts';
-import { hashPassword, verifyPassword } from '../../origin/console/password.ts';
+import { hashPassword, PASSWORD_HASH_RE, verifyPassword } from '../../origin/console/password.ts';
 import { usageCsv } from '../../origin/console/usage-csv.ts';
 
 describe('console parts', () => {
@@ -13,6 +14,19 @@ describe('console parts', () => {
     expect(await verifyPassword('correct horse battery stapl', h)).toBe(false);
     expect(await verifyPassword('x', 'not a hash')).toBe(false);
   });
+
+  it('npm run console:password, as the README says: the hash of the password on standard input, which the console accepts', async () => {
+    const run = (input: string) => spawnSync('npm', ['run', '--silent', 'console:password'], { input, encoding: 'utf8', timeout: 60_000 });
+    const ok = run('a long operator password\n');
+    expect(ok.status).toBe(0);
+    const hash = ok.stdout.trim();
+    expect(hash).toMatch(PASSWORD_HASH_RE);
+    expect(await verifyPassword('a long operator password', hash)).toBe(true);
+    expect(loadOriginConfig({ env: { OLLAMA_URL: 'http://127.0.0.1:9', CONSOLE_USER: 'operator', CONSOLE_PASSWORD_HASH: hash } }).console.passwordHash).toBe(hash);
+    const short = run('short\n');
+    expect(short.status).toBe(2);
+    expect(short.stderr.trim()).toBe('console:password: give a password of at least 12 characters on standard input');
+  }, 90_000);
 
   it('refuses logins past the failures of a minute, says so once, and opens again after it', () => {
     const l = new LoginLimiter(2);
