@@ -21,6 +21,7 @@ export const operatorActionSchema = z.enum([
   'engine_drained',
   'engine_resumed',
   'audit_verified',
+  'audit_exported',
 ]);
 export type OperatorAction = z.infer<typeof operatorActionSchema>;
 

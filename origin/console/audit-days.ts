@@ -1,3 +1,4 @@
+import { exportTenant } from '../audit/export.ts';
 import { listAuditFiles } from '../audit/file-names.ts';
 import { verifyDay, type DayReport } from '../audit/verify.ts';
 
@@ -40,5 +41,20 @@ export class AuditDays {
     const operatorActions = Object.values(r.byOperatorAction).reduce((a, b) => a + b, 0);
     this.last.set(day, { at: Date.now(), ok: r.ok, records: r.records, errors: r.errors, warnings: r.warnings, operatorActions });
     return r;
+  }
+
+  /**
+   * One tenant's records of the days `from`..`to` as the JSON Lines they were written as, with the
+   * same function as `npm run audit -- export`: every day is verified first, and a day whose chain
+   * is broken is named in `failed` and not handed over (the CLI's --force is for investigations).
+   */
+  async exportTenant(tenant: string, from: string, to: string): Promise<{ lines: string[]; failed: string[]; days: number }> {
+    const lines: string[] = [];
+    const r = await exportTenant(this.dir, { tenant, from, to, ...(this.chainKey ? { chainKey: this.chainKey } : {}) }, (line) => lines.push(line));
+    for (const day of r.days) {
+      const operatorActions = Object.values(day.byOperatorAction).reduce((a, b) => a + b, 0);
+      this.last.set(day.day, { at: Date.now(), ok: day.ok, records: day.records, errors: day.errors, warnings: day.warnings, operatorActions });
+    }
+    return { lines, failed: r.failed, days: r.days.length };
   }
 }

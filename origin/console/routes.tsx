@@ -55,6 +55,11 @@ const createTenantForm = z.object({
 const editTenantForm = createTenantForm.omit({ id: true, name: true });
 const modelForm = z.object({ upstream: z.string().min(1, 'upstream: required'), model: z.string().min(1, 'model: required').max(300) });
 const dayForm = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'day: YYYY-MM-DD') });
+const EXPORT_MAX_DAYS = 366;
+const exportForm = z
+  .object({ tenant: tenantIdSchema, from: dayForm.shape.day, to: dayForm.shape.day })
+  .refine((f) => f.from <= f.to, { message: 'from: the first day must not be after the last (to)', path: ['from'] })
+  .refine((f) => Date.parse(f.to) - Date.parse(f.from) < EXPORT_MAX_DAYS * 86_400_000, { message: `to: at most ${EXPORT_MAX_DAYS} days in one export`, path: ['to'] });
 const labelForm = z.object({ label: z.string().max(200).optional() });
 const tryKeyForm = z.object({ tenant: tenantIdSchema });
 
@@ -359,6 +364,21 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
     const r = await d.auditDays.verify(f.data.day);
     act(c, { action: 'audit_verified', target: f.data.day, outcome: r.ok ? 'ok' : 'failed', reason: r.ok ? undefined : 'chain_broken' });
     return auditPage(c, `${f.data.day}: ${r.ok ? 'INTACT' : 'BROKEN'} (${r.records} records in ${r.files.length} file(s))`);
+  });
+  // A POST (CSRF-checked and audited like any action) whose answer is the download itself.
+  app.post('/audit/export', async (c) => {
+    const f = exportForm.safeParse(await formOf(c));
+    if (!f.success) return auditPage(c, firstIssue(f.error), 400);
+    if (!d.auditDays) return auditPage(c, 'no audit directory is configured (AUDIT_DIR)', 400);
+    const { tenant, from, to } = f.data;
+    const r = await d.auditDays.exportTenant(tenant, from, to);
+    if (r.failed.length > 0) {
+      act(c, { action: 'audit_exported', target: tenant, outcome: 'failed', reason: 'chain_broken' });
+      return auditPage(c, `not exported: ${r.failed.join(', ')} failed verification (npm run audit -- export --force hands such days over for an investigation)`, 400);
+    }
+    act(c, { action: 'audit_exported', target: tenant, outcome: 'ok' });
+    const body = r.lines.length ? `${r.lines.join('\n')}\n` : '';
+    return c.body(body, 200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'content-disposition': `attachment; filename="puerta-audit-${tenant}-${from}_${to}.jsonl"` });
   });
 
   // Retrieval

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportTenant } from '../../origin/audit/export.ts';
 import { FileSink } from '../../origin/audit/file-sink.ts';
 import { login, operatorRecords, startConsoleStack, submit, type ConsoleStack } from './harness.ts';
 
@@ -58,6 +59,51 @@ describe('console: audit', () => {
     // Today's file holds the operator's actions and still verifies (live: not sealed yet).
     await submit(page, `tr[data-day="${dayOf(Date.now())}"] button`);
     expect(await page.$eval('.notice', (n) => n.textContent)).toMatch(/: INTACT \(\d+ records in 1 file\(s\)\)$/);
+    await page.close();
+  });
+
+  it("exports one tenant's records of the days chosen, as the audit CLI does, and refuses a day that fails verification", async () => {
+    const day = dayOf(Date.now() - 2 * DAY_MS);
+    const noon = Date.parse(`${day}T12:00:00Z`);
+    const sink = new FileSink({ dir: s.auditDir, region: 'local', node: 'edge-box-3', maxFileBytes: 1 << 20, fsync: false, log: pino({ level: 'silent' }), now: () => noon });
+    await sink.open();
+    const rec = (i: number, tenant: string) => JSON.stringify({ type: 'request', id: `req_x${i}`, tenant, outcome: 'ok', promptTokens: i });
+    await sink.write([rec(1, 'acme'), rec(2, 'globex'), rec(3, 'acme')]);
+    const file = join(s.auditDir, sink.current()!.name);
+    await sink.close();
+
+    const page = await s.browser.newPage();
+    await login(page, s.console);
+    await page.goto(`${s.console}/audit`);
+    const downloads = join(s.dir, 'audit-downloads');
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    const fill = (tenant: string) =>
+      page.$eval('#audit-export form', (f, t, d) => {
+        (f.querySelector('input[name=tenant]') as HTMLInputElement).value = t;
+        (f.querySelector('input[name=from]') as HTMLInputElement).value = d;
+        (f.querySelector('input[name=to]') as HTMLInputElement).value = d;
+      }, tenant, day);
+    await fill('acme');
+    await page.click('#audit-export button');
+    const out = join(downloads, `puerta-audit-acme-${day}_${day}.jsonl`);
+    await expect.poll(() => readFile(out, 'utf8').catch(() => ''), { timeout: 10_000 }).toContain('req_x3');
+    // The same lines as `npm run audit -- export` hands over, only acme's.
+    const cli: string[] = [];
+    await exportTenant(s.auditDir, { tenant: 'acme', from: day, to: day }, (l) => cli.push(l));
+    expect((await readFile(out, 'utf8')).trimEnd().split('\n')).toEqual(cli);
+    expect(cli.map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(['req_x1', 'req_x3']);
+
+    // Edited on disk: the day no longer verifies, and nothing of it is handed over.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"promptTokens":3', '"promptTokens":4'));
+    await page.goto(`${s.console}/audit`);
+    await fill('acme');
+    await Promise.all([page.waitForNavigation(), page.click('#audit-export button')]);
+    expect(await page.$eval('.notice', (n) => n.textContent)).toBe(`not exported: ${day} failed verification (npm run audit -- export --force hands such days over for an investigation)`);
+    await expect.poll(async () => (await operatorRecords(s.auditDir)).filter((r) => r.action === 'audit_exported').map((r) => `${r.operator} ${r.target} ${r.outcome}`), { timeout: 5_000 }).toEqual([
+      'operator acme ok',
+      'operator acme failed',
+    ]);
     await page.close();
   });
 });

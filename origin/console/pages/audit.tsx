@@ -18,6 +18,19 @@ export function AuditPage(props: { days: AuditDay[] | null; dir: string | null; 
           </li>
         ))}
       </ul>
+      {props.dir !== null ? (
+        <>
+          <h2>Export one tenant's records</h2>
+          <p class="hint">The tenant's records of the days chosen, as written (JSON Lines: ids, counts, digests and timings, never text); every day is verified first and a broken one is not exported.</p>
+          <div id="audit-export">
+            <ActionForm action="audit/export" csrf={props.csrf} label="Export">
+              <input name="tenant" placeholder="tenant id" required />
+              <input name="from" type="date" required />
+              <input name="to" type="date" required />
+            </ActionForm>
+          </div>
+        </>
+      ) : null}
       <h2>Days</h2>
       {props.dir === null ? (
         <p class="hint">No audit directory (AUDIT_DIR): there are no files to verify here.</p>
