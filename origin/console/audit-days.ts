@@ -7,7 +7,7 @@ export interface AuditDay {
   files: number;
   nodes: string[];
   /** The last verification run from the console, if any. */
-  verified: { at: number; ok: boolean; records: number; errors: string[]; warnings: string[]; operatorActions: number } | null;
+  verified: { at: number; ok: boolean; records: number; errors: string[]; warnings: string[]; operatorActions: number; files: number; sealed: number } | null;
 }
 
 /**
@@ -39,7 +39,7 @@ export class AuditDays {
   async verify(day: string): Promise<DayReport> {
     const r = await verifyDay(this.dir, day, this.chainKey ? { chainKey: this.chainKey } : {});
     const operatorActions = Object.values(r.byOperatorAction).reduce((a, b) => a + b, 0);
-    this.last.set(day, { at: Date.now(), ok: r.ok, records: r.records, errors: r.errors, warnings: r.warnings, operatorActions });
+    this.last.set(day, { at: Date.now(), ok: r.ok, records: r.records, errors: r.errors, warnings: r.warnings, operatorActions, files: r.files.length, sealed: r.files.filter((f) => f.sealed).length });
     return r;
   }
 
@@ -53,7 +53,7 @@ export class AuditDays {
     const r = await exportTenant(this.dir, { tenant, from, to, ...(this.chainKey ? { chainKey: this.chainKey } : {}) }, (line) => lines.push(line));
     for (const day of r.days) {
       const operatorActions = Object.values(day.byOperatorAction).reduce((a, b) => a + b, 0);
-      this.last.set(day.day, { at: Date.now(), ok: day.ok, records: day.records, errors: day.errors, warnings: day.warnings, operatorActions });
+      this.last.set(day.day, { at: Date.now(), ok: day.ok, records: day.records, errors: day.errors, warnings: day.warnings, operatorActions, files: day.files.length, sealed: day.files.filter((f) => f.sealed).length });
     }
     return { lines, failed: r.failed, days: r.days.length };
   }

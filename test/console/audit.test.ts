@@ -44,6 +44,7 @@ describe('console: audit', () => {
     await submit(page, `tr[data-day="${yesterday}"] button`);
     expect(await page.$eval('.notice', (n) => n.textContent)).toBe(`${yesterday}: INTACT (3 records in 1 file(s))`);
     expect(await page.$eval(`tr[data-day="${yesterday}"]`, (tr) => tr.getAttribute('data-verified'))).toBe('intact');
+    expect(await page.$eval(`tr[data-day="${yesterday}"] .sealed`, (s) => s.textContent)).toBe('1 of 1 file(s) sealed');
 
     // Someone edits a record on disk: the chain no longer matches the seal.
     const path = join(s.auditDir, file);
@@ -59,6 +60,8 @@ describe('console: audit', () => {
     // Today's file holds the operator's actions and still verifies (live: not sealed yet).
     await submit(page, `tr[data-day="${dayOf(Date.now())}"] button`);
     expect(await page.$eval('.notice', (n) => n.textContent)).toMatch(/: INTACT \(\d+ records in 1 file\(s\)\)$/);
+    // Today's file is the live one: verified, not sealed yet.
+    expect(await page.$eval(`tr[data-day="${dayOf(Date.now())}"] .sealed`, (s) => s.textContent)).toBe('0 of 1 file(s) sealed');
     await page.close();
   });
 

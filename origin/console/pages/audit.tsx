@@ -48,7 +48,8 @@ export function AuditPage(props: { days: AuditDay[] | null; dir: string | null; 
                 <td>
                   {d.verified ? (
                     <>
-                      <strong class={d.verified.ok ? 'ok' : 'bad'}>{d.verified.ok ? 'INTACT' : 'BROKEN'}</strong> {d.verified.records} records ({d.verified.operatorActions} operator actions), checked{' '}
+                      <strong class={d.verified.ok ? 'ok' : 'bad'}>{d.verified.ok ? 'INTACT' : 'BROKEN'}</strong> {d.verified.records} records ({d.verified.operatorActions} operator actions),{' '}
+                      <span class="sealed">{d.verified.sealed} of {d.verified.files} file(s) sealed</span>, checked{' '}
                       {new Date(d.verified.at).toISOString().slice(11, 19)} UTC
                       {d.verified.errors.length ? <ul class="problems">{d.verified.errors.map((e) => <li>{e}</li>)}</ul> : null}
                       {d.verified.warnings.length ? <ul class="warnings">{d.verified.warnings.map((e) => <li>{e}</li>)}</ul> : null}
