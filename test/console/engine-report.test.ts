@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, startConsoleStack, type ConsoleStack } from './harness.ts';
+import { loadEngine } from '../helpers/engine-load.ts';
 
 const MODEL = 'llama3.2:3b';
 let s: ConsoleStack;
@@ -17,20 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
-/** Requests sent straight to the engine (another gateway's traffic) that stay until `stop()`. */
-function hog(n: number): { stop(): void } {
-  const ctl = new AbortController();
-  for (let i = 0; i < n; i++) {
-    void fetch(`${s.sim.url}/v1/chat/completions`, {
-      method: 'POST',
-      signal: ctl.signal,
-      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'long [[sim:tokens=100000]]' }], stream: true }),
-    })
-      .then((r) => r.body?.pipeTo(new WritableStream(), { signal: ctl.signal }))
-      .catch(() => undefined);
-  }
-  return { stop: () => ctl.abort() };
-}
+const hog = (n: number) => loadEngine(s.sim.url, MODEL, n);
 
 describe('console: an engine that reports its own load', () => {
   it("shows the engine's running and waiting requests and KV-cache use from its /metrics, live", async () => {

@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin, type RunningOrigin } from '../../origin/node/server.ts';
 import { defaultModels, startSimulator, type Simulator } from '../../sim/index.ts';
+import { loadEngine } from '../helpers/engine-load.ts';
 
 const MODEL = 'llama3.2:3b';
 
@@ -15,18 +16,7 @@ function vllm(parallel: number): Promise<Simulator> {
   return startSimulator({ persona: 'vllm', models, preloaded: [MODEL], timeScale: 0.05 });
 }
 
-/** Requests sent straight to the engine that stay until `stop()`. */
-function hog(sim: Simulator, n: number): { stop(): void } {
-  const ctl = new AbortController();
-  for (let i = 0; i < n; i++) {
-    void fetch(`${sim.url}/v1/chat/completions`, {
-      method: 'POST',
-      signal: ctl.signal,
-      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'long [[sim:tokens=100000]]' }], stream: true }),
-    }).then((r) => r.body?.pipeTo(new WritableStream(), { signal: ctl.signal })).catch(() => undefined);
-  }
-  return { stop: () => ctl.abort() };
-}
+const hog = (sim: Simulator, n: number) => loadEngine(sim.url, MODEL, n);
 
 async function ask(origin: RunningOrigin): Promise<void> {
   const r = await fetch(`${origin.url}/v1/chat/completions`, {
