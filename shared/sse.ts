@@ -15,6 +15,11 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 export const KEEPALIVE_FRAME: Uint8Array = encoder.encode(': keepalive\n\n');
+/** A comment frame (`: text`): clients and EventSource parsers skip it. `text` must be one line. */
+export function encodeComment(text: string): Uint8Array {
+  return encoder.encode(': ' + text + '\n\n');
+}
+
 export const DONE_FRAME: Uint8Array = encoder.encode('data: [DONE]\n\n');
 
 /** `data: <payload>\n\n`; payload must be a single line (JSON.stringify output is). */

@@ -101,7 +101,7 @@ export class AdmissionController implements Admission {
   }
 
   acquire(req: AdmissionRequest): Promise<() => void> {
-    return this.gateFor(req.upstream, req.model).acquire(req.tenant.id, req.priority, req.signal, req.slots, this.shareOf(req.tenant));
+    return this.gateFor(req.upstream, req.model).acquire(req.tenant.id, req.priority, req.signal, req.slots, this.shareOf(req.tenant), req.probe);
   }
 
   /**

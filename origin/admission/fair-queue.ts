@@ -48,6 +48,22 @@ export class FairQueue<W extends { tenant: string }> {
     return w;
   }
 
+  /**
+   * Waiters that `shift()` would hand out before `w`, in the tenants' turns as they stand now
+   * (a tenant that starts waiting later may still go first); -1 when `w` is not queued.
+   */
+  ahead(w: W): number {
+    const k = this.byTenant.get(w.tenant)?.indexOf(w) ?? -1;
+    if (k < 0) return -1;
+    const mine = this.ring.indexOf(w.tenant);
+    let n = 0;
+    this.ring.forEach((t, i) => {
+      const len = this.byTenant.get(t)!.length;
+      n += Math.min(len, k) + (i < mine && len > k ? 1 : 0);
+    });
+    return n;
+  }
+
   /** Takes a waiter out (client left, wait limit); false when it was not queued. */
   remove(w: W): boolean {
     const q = this.byTenant.get(w.tenant);

@@ -1,7 +1,8 @@
 import { PuertaError } from '../../shared/errors.ts';
-import type { PriorityClass } from '../pipeline/admission.ts';
+import type { PriorityClass, QueueProbe, QueueStanding } from '../pipeline/admission.ts';
 import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
+import { estimateWaitMs, retryAfterSeconds } from './wait-estimate.ts';
 
 interface Waiter {
   tenant: string;
@@ -76,8 +77,11 @@ export class Gate {
   private readonly interactive = new FairQueue<Waiter>();
   private readonly batch = new FairQueue<Waiter>();
   private streak = 0;
-  /** Moving average of how long a slot is held, for Retry-After. */
+  /** Moving average of how long a slot is held, for the wait estimate and Retry-After (1 s until the first release). */
   private holdMsAvg = 1_000;
+  private holdSamples = 0;
+  /** When each hold of a slot here began (one entry per slot of its weight), for the wait estimate. */
+  private readonly holdStarts = new Set<{ at: number; weight: number }>();
   /** Slots each capped tenant holds here. */
   private readonly tenantHeld = new Map<string, number>();
   readonly stats: GateStats = { admitted: 0, queuedAdmitted: 0, rejectedQueueFull: 0, rejectedWaitLimit: 0, cancelledWhileQueued: 0, queuedOverTenantShare: 0, queuedEngineSaturated: 0, waitMsTotal: 0, waitMsMax: 0 };
@@ -127,7 +131,7 @@ export class Gate {
    * embedding batch wider than the cap still runs (on as many slots as it needs, when its tenant
    * holds none), and counts as the whole cap while it does.
    */
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1): Promise<() => void> {
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1, probe?: QueueProbe): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
     // More than the class may ever hold would wait forever: such a request takes all it may have.
     const weight = Math.max(1, Math.min(slots, this.capFor(cls)));
@@ -176,7 +180,20 @@ export class Gate {
       if (!this.room(w)) this.stats.queuedOverTenantShare++;
       if (saturated !== undefined) this.stats.queuedEngineSaturated++;
       (cls === 'interactive' ? this.interactive : this.batch).push(w);
+      if (probe) probe.standing = () => this.standingOf(w);
     });
+  }
+
+  /**
+   * Where a waiter stands: interactive waiters go first, then batch (batch's own turns after
+   * `interactiveWeight` interactive dispatches are not counted, so a batch waiter's estimate
+   * errs long); within a class, the tenants' turns as they stand now.
+   */
+  private standingOf(w: Waiter): QueueStanding | undefined {
+    const ahead = w.cls === 'interactive' ? this.interactive.ahead(w) : this.batch.ahead(w);
+    if (ahead < 0) return undefined;
+    const position = ahead + 1 + (w.cls === 'batch' ? this.interactive.size : 0);
+    return { position, estimatedWaitMs: estimateWaitMs(position, this.capFor(w.cls), this.holdMsAvg, this.heldForMs()) };
   }
 
   private dequeue(w: Waiter): boolean {
@@ -206,6 +223,14 @@ export class Gate {
     return this.releaser(weight, tenant);
   }
 
+  /** How long each slot held here has been held (ms). */
+  heldForMs(): number[] {
+    const now = Date.now();
+    const out: number[] = [];
+    for (const h of this.holdStarts) for (let i = 0; i < h.weight; i++) out.push(now - h.at);
+    return out;
+  }
+
   /** Moving average of how long a slot is held (ms), for Retry-After. */
   get holdMs(): number {
     return this.holdMsAvg;
@@ -213,11 +238,16 @@ export class Gate {
 
   private releaser(weight: number, t: TenantCharge): () => void {
     const start = Date.now();
+    const hold = { at: start, weight };
+    this.holdStarts.add(hold);
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      this.holdMsAvg = this.holdMsAvg * 0.9 + (Date.now() - start) * 0.1;
+      this.holdStarts.delete(hold);
+      // The first release replaces the 1 s guess; later ones move the average a tenth of the way.
+      const held = Date.now() - start;
+      this.holdMsAvg = this.holdSamples++ === 0 ? held : this.holdMsAvg * 0.9 + held * 0.1;
       this.active -= weight;
       this.charge(t.tenant, -t.charge);
       this.dispatch();
@@ -258,7 +288,7 @@ export class Gate {
   }
 
   private busy(code: string, why: string): PuertaError {
-    return busyError(this.s.label, code, why, this.queued, this.s.slots, this.holdMsAvg);
+    return busyError(this.s.label, code, why, this.queued, this.s.slots, this.holdMsAvg, this.heldForMs());
   }
 }
 
@@ -273,7 +303,7 @@ export function engineHeld(engine: EngineRoom | undefined): string {
  * slots: the tenant's own requests kept it out, and one of them ending lets the next in.
  */
 export function shareExceeded(label: string, tenant: string, cap: number, slots: number, waitedMs: number, holdMs: number): PuertaError {
-  const retryAfter = Math.min(60, Math.max(1, Math.ceil(holdMs / 1000)));
+  const retryAfter = retryAfterSeconds(holdMs);
   return new PuertaError({
     status: 429,
     type: 'rate_limit_error',
@@ -284,10 +314,9 @@ export function shareExceeded(label: string, tenant: string, cap: number, slots:
   });
 }
 
-/** The 503 of a busy model, with a Retry-After of the turns the queue ahead of it needs. */
-export function busyError(label: string, code: string, why: string, queued: number, slots: number, holdMs: number): PuertaError {
-  const slotsTurns = Math.ceil((queued + 1) / slots);
-  const retryAfter = Math.min(60, Math.max(1, Math.ceil((slotsTurns * holdMs) / 1000)));
+/** The 503 of a busy model, with a Retry-After of the estimated wait behind the `queued` ahead of it. */
+export function busyError(label: string, code: string, why: string, queued: number, slots: number, holdMs: number, heldForMs: readonly number[] = []): PuertaError {
+  const retryAfter = retryAfterSeconds(estimateWaitMs(queued + 1, slots, holdMs, heldForMs));
   return new PuertaError({
     status: 503,
     type: 'overloaded_error',

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { PriorityClass } from '../pipeline/admission.ts';
+import type { PriorityClass, QueueProbe, QueueStanding } from '../pipeline/admission.ts';
 import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
 import type { SharedSlots } from './shared-slots.ts';
+import { estimateWaitMs } from './wait-estimate.ts';
 
 export interface SharedGateSettings {
   label: string;
@@ -46,6 +47,8 @@ interface RemoteWaiter {
   signal: AbortSignal;
   onAbort: () => void;
   timer: NodeJS.Timeout | undefined;
+  /** Its keepalives' view of where it stands (see standingOf). */
+  probe: QueueProbe | undefined;
 }
 
 /**
@@ -122,23 +125,23 @@ export class SharedGate {
    * local one. `share`: the most of the engine's slots its tenant may hold at once, counted across
    * every replica in Redis (1: no cap).
    */
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1): Promise<() => void> {
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1, probe?: QueueProbe): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
     // More than the class may ever hold would wait forever: such a request takes all it may have.
     const weight = Math.max(1, Math.min(slots, cls === 'interactive' ? this.settings.slots : this.settings.batchCap));
     const cap = tenantCap(this.settings.slots, share);
-    const t = { tenant, cls, signal, weight, share, cap, charge: cap === Infinity ? 0 : Math.min(weight, cap) };
+    const t = { tenant, cls, signal, weight, share, cap, charge: cap === Infinity ? 0 : Math.min(weight, cap), probe };
     const usable = this.slots.usable();
     if (usable === true) return this.acquireShared(t);
     if (usable === false) return this.acquireLocal(t, slots);
     return usable.then((ok) => (ok ? this.acquireShared(t) : this.acquireLocal(t, slots)));
   }
 
-  private acquireLocal(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'share' | 'charge' | 'cap'>, slots: number): Promise<() => void> {
-    return this.local.acquire(t.tenant, t.cls, t.signal, slots, t.share).then((release) => this.hold(this.slots.newId(), slots, ownerOf(t), release));
+  private acquireLocal(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'share' | 'charge' | 'cap' | 'probe'>, slots: number): Promise<() => void> {
+    return this.local.acquire(t.tenant, t.cls, t.signal, slots, t.share, t.probe).then((release) => this.hold(this.slots.newId(), slots, ownerOf(t), release));
   }
 
-  private acquireShared(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'weight' | 'share' | 'charge' | 'cap'>): Promise<() => void> {
+  private acquireShared(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'weight' | 'share' | 'charge' | 'cap' | 'probe'>): Promise<() => void> {
     return new Promise<() => void>((resolve, reject) => {
       const w: RemoteWaiter = {
         ...t,
@@ -159,10 +162,28 @@ export class SharedGate {
         timer: undefined,
       };
       this.waiters.set(w.id, w);
+      if (t.probe) t.probe.standing = () => this.standingOf(w);
       t.signal.addEventListener('abort', w.onAbort, { once: true });
       if (this.settings.engine?.saturated() === undefined) this.enqueue(w);
       else this.holdForEngine(w);
     });
+  }
+
+  /**
+   * Where a waiter stands as this replica sees it: its own waiters, interactive first, then in
+   * arrival order. The shared queue's order across replicas (and its tenant tags) is Redis's, and
+   * asking it on every keepalive would cost a round trip each, so waiters of other replicas are
+   * not counted: with several replicas the position and the estimate err short.
+   */
+  private standingOf(w: RemoteWaiter): QueueStanding | undefined {
+    if (w.done) return undefined;
+    let position = 1;
+    for (const o of this.waiters.values()) {
+      if (o === w) continue;
+      if (o.cls === w.cls ? o.queuedAt < w.queuedAt || (o.queuedAt === w.queuedAt && o.id < w.id) : o.cls === 'interactive') position++;
+    }
+    const slots = w.cls === 'interactive' ? this.settings.slots : this.settings.batchCap;
+    return { position, estimatedWaitMs: estimateWaitMs(position, slots, this.local.holdMs, this.local.heldForMs()) };
   }
 
   /**
@@ -210,7 +231,7 @@ export class SharedGate {
         if (status === -1) {
           this.local.stats.rejectedQueueFull++;
           this.forget(w);
-          w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs));
+          w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs, this.local.heldForMs()));
           return;
         }
         if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
@@ -239,7 +260,7 @@ export class SharedGate {
         w,
         w.heldBack
           ? shareExceeded(s.label, w.tenant, w.cap, s.slots, limit, this.local.holdMs)
-          : busyError(s.label, 'queue_wait_exceeded', `this request waited ${limit} ms for one of its ${s.slots} slots (the queue wait limit; ${this.queued - 1} still waiting here)${engineHeld(s.engine)}`, this.queued, s.slots, this.local.holdMs),
+          : busyError(s.label, 'queue_wait_exceeded', `this request waited ${limit} ms for one of its ${s.slots} slots (the queue wait limit; ${this.queued - 1} still waiting here)${engineHeld(s.engine)}`, this.queued, s.slots, this.local.holdMs, this.local.heldForMs()),
       );
     }, Math.max(0, limit - (Date.now() - w.queuedAt)));
   }

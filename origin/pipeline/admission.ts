@@ -10,6 +10,19 @@ export interface AdmissionRequest {
   signal: AbortSignal;
   /** Engine slots the request occupies: 1, or one per input of an embedding batch (capped by the gate). */
   slots?: number;
+  /** Filled by the gate while the request waits, so its keepalives can tell where it stands. */
+  probe?: QueueProbe;
+}
+
+/** Where a waiting request stands in its model's queue (1: next in), and its estimated wait. */
+export interface QueueStanding {
+  position: number;
+  estimatedWaitMs: number;
+}
+
+/** Set by the gate that queues the request; answers undefined once the request is out of the queue. */
+export interface QueueProbe {
+  standing?: () => QueueStanding | undefined;
 }
 
 /** Returns a release function once the request may go to the upstream; called exactly once. */

@@ -4,6 +4,7 @@ import type { Framing } from '../stream/framing.ts';
 import { runStream, type ChunkRelay, type Emit } from '../stream/stream-response.ts';
 import { openWebSink } from '../stream/web-sink.ts';
 import type { OriginEnv } from '../types.ts';
+import type { QueueProbe } from './admission.ts';
 import type { OriginDeps } from './deps.ts';
 import { openUpstream, type OpenedUpstream, type OpenOptions } from './open-upstream.ts';
 
@@ -27,10 +28,12 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
   let opened: OpenedUpstream | undefined;
   let ended = false;
   const clientSignal = c.req.raw.signal;
+  const probe: QueueProbe = {};
   return runStream<OpenedUpstream>({
     requestId: rec.requestId,
     framing: ex.framing,
     keepaliveMs: deps.cfg.stream.keepaliveMs,
+    queueStanding: () => probe.standing?.(),
     writeStallMs: deps.cfg.stream.writeStallMs,
     clientSignal,
     // The grace period covers the whole exchange: a stream still queued or connecting when it ends
@@ -40,7 +43,7 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
     // The server adapter's sink (the Node response itself); a WHATWG stream body anywhere else.
     openSink: c.env?.openSink ?? openWebSink,
     open: (signal) =>
-      openUpstream(deps, rec, ex, signal).then((o) => {
+      openUpstream(deps, rec, ex, signal, probe).then((o) => {
         // Opened after the exchange already ended (shutdown won the race): hand it straight back.
         if (ended) {
           o.release();

@@ -3,7 +3,7 @@ import type { UpstreamClient, OpenedResponse } from '../upstream/client.ts';
 import type { ResolvedModel } from '../upstream/registry.ts';
 import type { BodyShape } from '../../shared/routes.ts';
 import type { UpstreamDialect } from '../dialects/upstream/dialect.ts';
-import type { PriorityClass } from './admission.ts';
+import type { PriorityClass, QueueProbe } from './admission.ts';
 import type { OriginDeps } from './deps.ts';
 import type { RequestRecord } from './record.ts';
 
@@ -43,7 +43,7 @@ function retryableBeforeFirstByte(err: unknown): boolean {
  * byte a failed replica is retried once on another healthy one; after it, never (the engine may
  * already have generated, and the client may already have seen, part of the answer).
  */
-export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal): Promise<OpenedUpstream> {
+export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
   // The router (aliases, health, ejection) when configured; the registry alone otherwise.
   let candidates = await (deps.router ? deps.router.candidates(opts.model) : deps.registry.candidates(opts.model));
   if (opts.wire) {
@@ -74,6 +74,7 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
       priority: rec.priority ?? opts.priority,
       signal,
       slots: opts.slots,
+      ...(probe ? { probe } : {}),
     });
     rec.admittedAt = Date.now();
     try {

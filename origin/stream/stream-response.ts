@@ -1,4 +1,5 @@
 import { PuertaError, toPuertaError } from '../../shared/errors.ts';
+import type { QueueStanding } from '../pipeline/admission.ts';
 import type { Framing } from './framing.ts';
 import { FrameBatch } from './frame-batch.ts';
 import type { OpenSink } from './sink.ts';
@@ -61,6 +62,8 @@ export interface StreamPlan<T> {
   requestId: string;
   framing: Framing;
   keepaliveMs: number;
+  /** Where the request stands while it waits for a slot (undefined once it is out of the queue). */
+  queueStanding?(): QueueStanding | undefined;
   /**
    * Longest wait for a client that reads nothing while its buffer is full; then the stream ends
    * as `client_stalled` (upstream aborted, connection dropped; onEnd frees the slot).
@@ -160,7 +163,7 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
 
   // One timer per keepalive interval, not per chunk: it re-arms for whatever silence remains.
   const armKeepalive = (delay: number) => {
-    if (!framing.keepalive || ended) return;
+    if ((!framing.keepalive && !framing.queued) || ended) return;
     keepaliveTimer = setTimeout(onKeepaliveTimer, delay);
   };
   const onKeepaliveTimer = () => {
@@ -168,12 +171,16 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
     if (ended) return;
     const silentFor = Date.now() - lastWriteAt;
     if (silentFor >= keepaliveMs) {
-      commit();
-      // Not a content frame: it neither counts as the first byte nor waits for a full buffer.
-      sink.write(framing.keepalive!);
-      bytesOut += framing.keepalive!.byteLength;
-      lastWriteAt = Date.now();
-      plan.onKeepalive?.();
+      const standing = framing.queued ? plan.queueStanding?.() : undefined;
+      const frame = standing ? framing.queued!(standing) : framing.keepalive;
+      if (frame) {
+        commit();
+        // Not a content frame: it neither counts as the first byte nor waits for a full buffer.
+        sink.write(frame);
+        bytesOut += frame.byteLength;
+        lastWriteAt = Date.now();
+        plan.onKeepalive?.();
+      }
       armKeepalive(keepaliveMs);
     } else {
       armKeepalive(keepaliveMs - silentFor);

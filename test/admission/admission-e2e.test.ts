@@ -55,7 +55,8 @@ describe('admission control in front of the engine', () => {
       const r = await chat(o.url, { stream: true });
       expect(r.status).toBe(200);
       const text = await r.text();
-      expect(text).toMatch(/^: keepalive\n\n/);
+      // Queued: each keepalive says where the request stands.
+      expect(text).toMatch(/^: queued position=1 estimated_wait_ms=\d+\n\n/);
       expect(text).toMatch(/event: error\ndata: .*"code":"queue_wait_exceeded"/);
       ctl.abort();
       await long.body?.cancel().catch(() => {});

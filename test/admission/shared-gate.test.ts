@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { admissionConfigSchema } from '../../origin/admission/config.ts';
 import { createAdmission, type CreatedAdmission } from '../../origin/admission/create.ts';
 import type { AdmissionController } from '../../origin/admission/controller.ts';
-import type { PriorityClass } from '../../origin/pipeline/admission.ts';
+import type { PriorityClass, QueueProbe } from '../../origin/pipeline/admission.ts';
 import { createRedisClient, type RedisClient } from '../../origin/quota/redis-client.ts';
 import { redisConfigSchema } from '../../origin/quota/redis-config.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
@@ -56,6 +56,20 @@ describe('slots shared through Redis: order of grants across replicas', () => {
   }
 
   const settle = () => new Promise((r) => setTimeout(r, 150));
+
+  it('a waiter in the shared queue knows its place as this replica sees it (interactive first), and loses it once granted', async () => {
+    const [a] = replicas({ defaultSlots: 1 });
+    const hold = await take(a, 'hold', []);
+    const probes = { batch: {} as QueueProbe, first: {} as QueueProbe, second: {} as QueueProbe };
+    const wait = (p: QueueProbe, priority: PriorityClass) => a.acquire({ upstream: 'u', model: 'm', tenant: { id: 't', via: 'none' }, priority, signal: new AbortController().signal, probe: p });
+    const waits = [wait(probes.batch, 'batch'), wait(probes.first, 'interactive'), wait(probes.second, 'interactive')];
+    const positions = () => [probes.batch, probes.first, probes.second].map((p) => p.standing?.()?.position);
+    expect(positions()).toEqual([3, 1, 2]);
+    hold();
+    await expect.poll(positions).toEqual([2, undefined, 1]);
+    // Granted in turn: each release lets the next in.
+    for (const w of [waits[1]!, waits[2]!, waits[0]!]) (await w)();
+  });
 
   it('a tenant queued behind another tenant’s flood on another replica waits one turn, not the flood', async () => {
     const [a, b] = replicas({ defaultSlots: 1 });

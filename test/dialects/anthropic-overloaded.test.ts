@@ -46,7 +46,8 @@ describe('Anthropic Messages when the engine queue is full', () => {
       const r = await messages(o.url, true);
       expect(r.status).toBe(200);
       const text = await r.text();
-      expect(text).toMatch(/^event: ping\ndata: \{"type":"ping"\}\n\n/);
+      // Queued: the ping says where the request stands.
+      expect(text).toMatch(/^event: ping\ndata: \{"type":"ping","queue":\{"position":1,"estimated_wait_ms":\d+\}\}\n\n/);
       const last = text.trimEnd().split('\n\n').at(-1)!;
       expect(last).toMatch(/^event: error\n/);
       expect(JSON.parse(last.split('data: ')[1]!)).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });

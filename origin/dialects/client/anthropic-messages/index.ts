@@ -1,6 +1,6 @@
 /** Anthropic Messages (`POST /v1/messages`): the Anthropic SDKs and Claude Code. */
 import { ERROR_SHAPES } from '../../../../shared/dialects/errors.ts';
-import { SSE_HEADERS } from '../../../../shared/sse.ts';
+import { encodeEvent, SSE_HEADERS } from '../../../../shared/sse.ts';
 import type { Framing } from '../../../stream/framing.ts';
 import { estimatePromptTokens } from '../../prompt-estimate.ts';
 import type { GenerationDialect } from '../dialect.ts';
@@ -13,6 +13,8 @@ import { anthropicWriter } from './writer.ts';
 export const anthropicFraming: Framing = {
   headers: SSE_HEADERS,
   keepalive: new TextEncoder().encode('event: ping\ndata: {"type":"ping"}\n\n'),
+  // The SDKs skip ping events whole, so a field of ours in its data is safe.
+  queued: (s) => encodeEvent('ping', JSON.stringify({ type: 'ping', queue: { position: s.position, estimated_wait_ms: s.estimatedWaitMs } })),
   error: ERROR_SHAPES.anthropic.streamError,
 };
 

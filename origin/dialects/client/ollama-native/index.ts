@@ -26,7 +26,7 @@ import { sendJson } from '../../../http/send-json.ts';
 import type { Generation, GenerationContext } from '../../generation.ts';
 import { translate } from '../../translate.ts';
 import { nativeChatToGeneration, nativeGenerateToGeneration } from './to-generation.ts';
-import { nativeResponse, nativeWriter } from './writer.ts';
+import { nativeQueuedLine, nativeResponse, nativeWriter } from './writer.ts';
 
 
 type NativeBody = { model: string; stream?: boolean } & Record<string, unknown>;
@@ -269,7 +269,7 @@ export function nativeModelRoute(deps: OriginDeps, route: RouteEntry) {
       chargeUsage(rec, result.usage);
       return sendJson(c, nativeResponse(body.model, chat, result));
     };
-    const res = streams && body.stream !== false ? await streamExchange(c, deps, { ...open, framing: ndjsonFraming, relay }) : await jsonExchange(c, deps, open, whole);
+    const res = streams && body.stream !== false ? await streamExchange(c, deps, { ...open, framing: { ...ndjsonFraming, queued: (s) => nativeQueuedLine(body.model, chat, s) }, relay }) : await jsonExchange(c, deps, open, whole);
     if (rag?.wanted) res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));
     return res;
   };

@@ -5,6 +5,7 @@
  * report, so they are left out (the official clients treat them as optional).
  */
 import type { GenerationEvent, GenerationResult, ToolCall } from '../../generation.ts';
+import type { QueueStanding } from '../../../pipeline/admission.ts';
 import type { StreamWriter } from '../dialect.ts';
 
 const encoder = new TextEncoder();
@@ -51,6 +52,15 @@ export function nativeWriter(model: string, chat: boolean): StreamWriter {
       return line({ model, created_at: new Date().toISOString(), ...content(chat, ev.text, ev.thinking, ev.toolCalls), done: false });
     },
   };
+}
+
+/**
+ * The keepalive of a request still waiting for a slot: NDJSON has no comments, so it is a chunk
+ * with no text (`done:false`, which the official clients pass on as an empty part) and a `queue`
+ * field of ours.
+ */
+export function nativeQueuedLine(model: string, chat: boolean, s: QueueStanding): Uint8Array {
+  return line({ model, created_at: new Date().toISOString(), ...content(chat, '', undefined, undefined), done: false, queue: { position: s.position, estimated_wait_ms: s.estimatedWaitMs } });
 }
 
 export function nativeResponse(model: string, chat: boolean, r: GenerationResult): Record<string, unknown> {

@@ -1,7 +1,7 @@
 /** OpenAI Responses (`POST /v1/responses`), stateless: the openai SDKs' responses API and Codex CLI. */
 import { ERROR_SHAPES } from '../../../../shared/dialects/errors.ts';
 import { KEEPALIVE_FRAME, SSE_HEADERS } from '../../../../shared/sse.ts';
-import type { Framing } from '../../../stream/framing.ts';
+import { queuedComment, type Framing } from '../../../stream/framing.ts';
 import type { GenerationDialect } from '../dialect.ts';
 import { responsesRequestSchema, type ResponsesRequest } from './schema.ts';
 import { responsesToGeneration } from './to-generation.ts';
@@ -12,6 +12,7 @@ import { responsesWriter } from './writer.ts';
 const responsesFraming: Framing = {
   headers: SSE_HEADERS,
   keepalive: KEEPALIVE_FRAME,
+  queued: queuedComment,
   error: ERROR_SHAPES.responses.streamError,
 };
 
