@@ -101,6 +101,8 @@ describe('slow, stalled and vanishing clients (keys-mode origin, Redis quotas)',
       return c;
     });
     count.tried += stalled.length;
+    // Both are generating first: read before they reach the engine, the gates would look idle.
+    await until('both stalled streams generating on the engine', async () => (await simStats()).inFlight === stalled.length, 10_000);
     // Filling the socket buffers takes a few MB of tokens; then writeStallMs; then all is freed.
     await until('stalled clients cut off: slots, queue, leases and engine back at zero', idle, 40_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(STALL_MS);
