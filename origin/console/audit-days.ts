@@ -38,9 +38,14 @@ export class AuditDays {
 
   async verify(day: string): Promise<DayReport> {
     const r = await verifyDay(this.dir, day, this.chainKey ? { chainKey: this.chainKey } : {});
-    const operatorActions = Object.values(r.byOperatorAction).reduce((a, b) => a + b, 0);
-    this.last.set(day, { at: Date.now(), ok: r.ok, records: r.records, errors: r.errors, warnings: r.warnings, operatorActions, files: r.files.length, sealed: r.files.filter((f) => f.sealed).length });
+    this.remember(r);
     return r;
+  }
+
+  /** What a verification found of its day, for the page. */
+  private remember(r: DayReport): void {
+    const operatorActions = Object.values(r.byOperatorAction).reduce((a, b) => a + b, 0);
+    this.last.set(r.day, { at: Date.now(), ok: r.ok, records: r.records, errors: r.errors, warnings: r.warnings, operatorActions, files: r.files.length, sealed: r.files.filter((f) => f.sealed).length });
   }
 
   /**
@@ -51,10 +56,7 @@ export class AuditDays {
   async exportTenant(tenant: string, from: string, to: string): Promise<{ lines: string[]; failed: string[]; days: number }> {
     const lines: string[] = [];
     const r = await exportTenant(this.dir, { tenant, from, to, ...(this.chainKey ? { chainKey: this.chainKey } : {}) }, (line) => lines.push(line));
-    for (const day of r.days) {
-      const operatorActions = Object.values(day.byOperatorAction).reduce((a, b) => a + b, 0);
-      this.last.set(day.day, { at: Date.now(), ok: day.ok, records: day.records, errors: day.errors, warnings: day.warnings, operatorActions, files: day.files.length, sealed: day.files.filter((f) => f.sealed).length });
-    }
+    for (const day of r.days) this.remember(day);
     return { lines, failed: r.failed, days: r.days.length };
   }
 }
