@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { holdsListeningPort } from '../../edge/local/port-owner.ts';
+import { watchChildServer } from '../child-server.ts';
 import { freePort } from '../../sre/bench/lib/free-port.ts';
 
 export interface OllamaServerSettings {
@@ -39,8 +40,6 @@ export interface OllamaProcess {
   stop(): Promise<void>;
 }
 
-const maxLog = 256 * 1024;
-
 export async function spawnOllama(bin: string, s: OllamaServerSettings, attempts = 3): Promise<OllamaProcess> {
   if (s.port !== undefined) return spawnOnce(bin, s, s.port);
   let lastError: Error | undefined;
@@ -71,37 +70,20 @@ async function spawnOnce(bin: string, s: OllamaServerSettings, port: number): Pr
     ...s.env,
   };
   const proc = spawn(bin, ['serve'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const keep = (d: Buffer) => {
-    log += d.toString();
-    if (log.length > maxLog) log = log.slice(-maxLog);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
   const pid = proc.pid!;
   const url = `http://${hostPort}`;
-  // A caller that exits without stop() (a crash, process.exit) must not leave the server and its
-  // runners behind: they live in their own process group, which nothing else would end.
-  const onExit = () => killGroup(pid, 'SIGKILL');
-  process.once('exit', onExit);
+  // The server and its runners live in their own process group, which nothing else would end.
+  const child = watchChildServer(proc, () => killGroup(pid, 'SIGKILL'));
 
   const stop = async (): Promise<void> => {
-    process.off('exit', onExit);
-    if (!exited) {
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => killGroup(pid, 'SIGKILL'), 10_000);
-      await exit;
-      clearTimeout(t);
-    }
+    await child.stop();
     // Runners the server started (same process group) go too, whatever the server did.
     killGroup(pid, 'SIGKILL');
   };
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (exited) throw new Error(`ollama serve exited before it was ready on ${hostPort}:\n${log.slice(-4000)}`);
+    if (child.exited()) throw new Error(`ollama serve exited before it was ready on ${hostPort}:\n${child.log().slice(-4000)}`);
     try {
       const r = await fetch(`${url}/`, { signal: AbortSignal.timeout(2000) });
       if (r.ok && (holdsListeningPort(pid, port) ?? true)) break;
@@ -115,11 +97,11 @@ async function spawnOnce(bin: string, s: OllamaServerSettings, port: number): Pr
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`ollama serve did not answer on ${hostPort} within 60 s:\n${log.slice(-4000)}`);
+      throw new Error(`ollama serve did not answer on ${hostPort} within 60 s:\n${child.log().slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { pid, url, hostPort, log: () => log, exited: () => exited, stop };
+  return { pid, url, hostPort, log: child.log, exited: child.exited, stop };
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {

@@ -15,7 +15,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe } from 'vitest';
 import { ggufPython } from '../../infra/ollama-local/binary.ts';
+import { watchChildServer } from '../../infra/child-server.ts';
 import { freePort } from '../../sre/bench/lib/free-port.ts';
+import { cpuMs } from '../../sre/bench/lib/proc-stat.ts';
 
 const run = promisify(execFile);
 
@@ -68,8 +70,6 @@ export interface LlamaCppProcess {
   stop(): Promise<void>;
 }
 
-const maxLog = 256 * 1024;
-
 export async function startLlamaCpp(): Promise<LlamaCppProcess> {
   const python = serverPython();
   if (!python) throw new Error(`no llama.cpp build under ${llamaCppCacheDir()}: run scripts/ensure-llama-cpp.sh`);
@@ -88,32 +88,16 @@ export async function startLlamaCpp(): Promise<LlamaCppProcess> {
     ],
   }));
   const proc = spawn(python, ['-m', 'llama_cpp.server', '--config_file', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
-  let log = '';
-  const keep = (d: Buffer) => {
-    log += d.toString();
-    if (log.length > maxLog) log = log.slice(-maxLog);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
   const pid = proc.pid!;
-  const onExit = () => proc.kill('SIGKILL');
-  process.once('exit', onExit);
+  const child = watchChildServer(proc, () => proc.kill('SIGKILL'));
   const stop = async () => {
-    process.off('exit', onExit);
-    if (!exited) {
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exit;
-      clearTimeout(t);
-    }
+    await child.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
-    if (exited) throw new Error(`llama_cpp.server exited before it was ready:\n${log.slice(-4000)}`);
+    if (child.exited()) throw new Error(`llama_cpp.server exited before it was ready:\n${child.log().slice(-4000)}`);
     try {
       const r = await fetch(`${url}/v1/models`, { signal: AbortSignal.timeout(2000) });
       if (r.ok) break;
@@ -122,19 +106,14 @@ export async function startLlamaCpp(): Promise<LlamaCppProcess> {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`llama_cpp.server not ready on ${url} after 120 s:\n${log.slice(-4000)}`);
+      throw new Error(`llama_cpp.server not ready on ${url} after 120 s:\n${child.log().slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
     url,
     pid,
-    cpuSeconds() {
-      // /proc/<pid>/stat fields 14 and 15 (utime, stime) in clock ticks; the name field may hold spaces.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
+    cpuSeconds: () => cpuMs(pid) / 1000,
     stop,
   };
 }
