@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { utcDay } from '../../origin/audit/file-names.ts';
-import { verifyDay } from '../../origin/audit/verify.ts';
+import { verifyDaysSince } from '../helpers/audit-days.ts';
 import { startOrigin } from '../../origin/node/server.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { chatBody, readAuditRecords, tempDir } from './helpers.ts';
@@ -40,6 +39,7 @@ async function spawnOrigin(env: Record<string, string>): Promise<{ child: ChildP
 describe('crash-loss bound', () => {
   let sim: Simulator;
   const tmp = tempDir();
+  const startedAt = Date.now();
   beforeAll(async () => {
     sim = await startSimulator({ timeScale: 0.01, preloaded: ['gpt-oss:20b'] });
   });
@@ -102,7 +102,7 @@ describe('crash-loss bound', () => {
     const o = await startOrigin({ env: {}, overrides: { log: { level: 'silent' }, server: { port: 0 }, upstreams: [{ name: 'sim', url: sim.url }], audit: { region: 'cr-sjo-1', node: 'crash-node', file: { dir: tmp.dir } }, routing: { health: { intervalMs: 0 } } } });
     await (await postJson(o.url + '/v1/chat/completions', chatBody('hi [[sim:tokens=2]]'))).text();
     await o.close();
-    const report = await verifyDay(tmp.dir, utcDay(Date.now()));
+    const report = await verifyDaysSince(tmp.dir, startedAt);
     expect(report.errors).toEqual([]);
     expect(report.records).toBe(written.size + 1);
     console.log(`crash-loss: ${before.length} answered, ${written.size} on disk, ${lost.length} lost, oldest lost ${oldestLostAge} ms before the kill`);

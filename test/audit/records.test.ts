@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecordSchema, type AuditRecord } from '../../origin/audit/audit-record.ts';
-import { utcDay } from '../../origin/audit/file-names.ts';
 import { promptDigest } from '../../origin/audit/prompt-digest.ts';
-import { verifyDay } from '../../origin/audit/verify.ts';
+import { verifyDaysSince } from '../helpers/audit-days.ts';
 import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 import { chatBody, readAuditLines, readAuditRecords, tempDir } from './helpers.ts';
 import { postJson } from '../helpers/request.ts';
@@ -13,6 +12,7 @@ const SECRET = 'zebra-quokka-7731';
 describe('audit record per outcome', () => {
   let stack: OriginStack;
   const tmp = tempDir();
+  const startedAt = Date.now();
   const ids: Record<string, string> = {};
   let records: AuditRecord[] = [];
 
@@ -129,7 +129,7 @@ describe('audit record per outcome', () => {
   });
 
   it('the files verify: chain intact, sealed at shutdown, counts by outcome', async () => {
-    const report = await verifyDay(tmp.dir, utcDay(Date.now()));
+    const report = await verifyDaysSince(tmp.dir, startedAt);
     expect(report.errors).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.files.every((f) => f.sealed)).toBe(true);
@@ -142,6 +142,7 @@ describe('audit record per outcome', () => {
 describe('tenant policy: prompt digest and content logging', () => {
   it('adds a prompt digest for an opted-in tenant and content only where content logging is on', async () => {
     const tmp = tempDir();
+    const startedAt = Date.now();
     try {
       const digestOnly = await startOriginStack({
         sim: { timeScale: 0.02 },
@@ -168,7 +169,7 @@ describe('tenant policy: prompt digest and content logging', () => {
       expect(logged[0]!.content!.completion).toContain('data: [DONE]');
       expect(logged[1]!.content!.completion).toContain(json.choices[0]!.message.content);
       // The chain runs across the two origins' files (the second links to the first's seal).
-      expect((await verifyDay(tmp.dir, utcDay(Date.now()))).errors).toEqual([]);
+      expect((await verifyDaysSince(tmp.dir, startedAt)).errors).toEqual([]);
     } finally {
       tmp.cleanup();
     }

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../../infra/check-ollama.ts';
-import { utcDay } from '../../origin/audit/file-names.ts';
-import { verifyDay } from '../../origin/audit/verify.ts';
+import { verifyDaysSince } from '../helpers/audit-days.ts';
 import { importSigningKey, signOutgoing } from '../../shared/signing.ts';
 import { presets, startSimulator, type Simulator } from '../../sim/index.ts';
 import { freePort } from '../../sre/bench/lib/free-port.ts';
@@ -101,6 +100,7 @@ describe('production install: the built origin under the unit command line', () 
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`${url}/healthz`, 60_000);
 
+    const startedAt = Date.now();
     const key = await importSigningKey(secret);
     const chat = async (maxTokens: number) => {
       const body = JSON.stringify({ model: 'puerta-rag', stream: true, max_tokens: maxTokens, messages: [{ role: 'user', content: 'hola' }] });
@@ -125,9 +125,8 @@ describe('production install: the built origin under the unit command line', () 
     expect(await exited, stderr).toBe(0);
     origin = undefined;
 
-    const day = utcDay(Date.now());
     expect(readdirSync(auditDir).length).toBeGreaterThan(0);
-    const report = await verifyDay(auditDir, day, { chainKey: env.AUDIT_CHAIN_KEY! });
+    const report = await verifyDaysSince(auditDir, startedAt, { chainKey: env.AUDIT_CHAIN_KEY! });
     expect(report.ok, JSON.stringify(report)).toBe(true);
     expect(report.records).toBe(2);
   }, 120_000);
