@@ -4,7 +4,7 @@
  * Anthropic's clients (the SDKs, Claude Code) read `overloaded_error` at 529 as "busy, retry".
  */
 import type { PuertaError } from '../errors.ts';
-import type { ErrorShape } from './errors.ts';
+import type { ErrorShape } from './error-shape.ts';
 import { lastEventIs } from './sse-tail.ts';
 
 const enc = new TextEncoder();

@@ -2,7 +2,7 @@
  * Ollama's error wire: `{"error":"…"}` (the ollama clients read `error` as a string), and for a
  * started NDJSON stream one such line with no `done:true` object after it.
  */
-import type { ErrorShape } from './errors.ts';
+import type { ErrorShape } from './error-shape.ts';
 
 const enc = new TextEncoder();
 

@@ -9,7 +9,7 @@
  */
 import type { ErrorBody, ErrorType, PuertaError } from '../errors.ts';
 import { encodeEvent } from '../sse.ts';
-import type { ErrorShape } from './errors.ts';
+import type { ErrorShape } from './error-shape.ts';
 import { lastSseFrame } from './sse-tail.ts';
 
 const OPENAI_TYPES: Record<ErrorType, string> = {

@@ -11,7 +11,7 @@
  */
 import type { PuertaError } from '../errors.ts';
 import { encodeEvent } from '../sse.ts';
-import type { ErrorShape } from './errors.ts';
+import type { ErrorShape } from './error-shape.ts';
 import { openaiBody } from './openai.ts';
 import { lastEventIs } from './sse-tail.ts';
 
