@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { recordedModel, type RequestObserver } from './pipeline/record.ts';
+import { recordedModel, type RequestObserver } from './core/record.ts';
 
 /** One JSON line per finished request: metadata only, never prompt or completion text. */
 export function accessLog(log: Logger): RequestObserver {

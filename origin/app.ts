@@ -20,7 +20,7 @@ import { quotaMiddleware } from './quota/middleware.ts';
 import { ROUTES } from '../shared/routes.ts';
 import { CLIENT_DIALECTS } from './dialects/client/index.ts';
 import type { OriginDeps } from './pipeline/deps.ts';
-import type { OriginEnv } from './types.ts';
+import type { OriginEnv } from './core/env.ts';
 
 /** The origin as a portable Hono app; origin/node/ adapts it to a Node HTTP server. */
 export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {

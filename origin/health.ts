@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { OriginDeps } from './pipeline/deps.ts';
-import type { OriginEnv } from './types.ts';
+import type { OriginEnv } from './core/env.ts';
 
 /** `/healthz`: the process answers. `/readyz`: at least one upstream answers and lists models. */
 export function healthRoutes(deps: OriginDeps): Hono<OriginEnv> {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { errors } from '../../shared/errors.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

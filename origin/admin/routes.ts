@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { errors } from '../../shared/errors.ts';
 import type { AdmissionController } from '../admission/controller.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 import { adminAuth } from './auth.ts';
 import { queryUsage } from './usage-query.ts';
 

@@ -1,4 +1,4 @@
-import type { Admission, AdmissionRequest } from '../pipeline/admission.ts';
+import type { Admission, AdmissionRequest } from '../core/admission.ts';
 import type { AdmissionConfig } from './config.ts';
 import type { EngineRoom } from './engine-room.ts';
 import { Gate, type GateStats } from './gate.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { noAdmission, type Admission } from '../pipeline/admission.ts';
+import { noAdmission, type Admission } from '../core/admission.ts';
 import type { RedisClient } from '../quota/redis-client.ts';
 import type { AdmissionConfig } from './config.ts';
 import { AdmissionController } from './controller.ts';

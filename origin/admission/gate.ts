@@ -1,5 +1,5 @@
 import { PuertaError } from '../../shared/errors.ts';
-import type { PriorityClass, QueueProbe, QueueStanding } from '../pipeline/admission.ts';
+import type { PriorityClass, QueueProbe, QueueStanding } from '../core/admission.ts';
 import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 import { estimateWaitMs, retryAfterSeconds } from './wait-estimate.ts';

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import type { PriorityClass } from '../pipeline/admission.ts';
-import type { OriginEnv } from '../types.ts';
+import type { PriorityClass } from '../core/admission.ts';
+import type { OriginEnv } from '../core/env.ts';
 import type { AdmissionConfig } from './config.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PriorityClass, QueueProbe, QueueStanding } from '../pipeline/admission.ts';
+import type { PriorityClass, QueueProbe, QueueStanding } from '../core/admission.ts';
 import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { phasesOf } from '../pipeline/phases.ts';
-import { recordedModel, type RequestRecord } from '../pipeline/record.ts';
+import { phasesOf } from '../core/phases.ts';
+import { recordedModel, type RequestRecord } from '../core/record.ts';
 
 /**
  * One line of the audit trail: metadata of one request. Prompt and completion text appear only

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Observers } from '../pipeline/record.ts';
+import type { Observers } from '../core/record.ts';
 import type { AuditConfig } from './config.ts';
 import { FileSink } from './file-sink.ts';
 import { RedisStreamSink } from './redis-sink.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RequestObserver, RequestRecord } from '../pipeline/record.ts';
+import type { RequestObserver, RequestRecord } from '../core/record.ts';
 import { toAuditRecord, type AuditRecord } from './audit-record.ts';
 import { toOperatorRecord, type OperatorEvent, type OperatorRecord } from './operator-record.ts';
 import type { AuditConfig } from './config.ts';

@@ -8,7 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import { errors } from '../../shared/errors.ts';
 import { bodyDigest, EDGE_HEADERS, importSigningKey, verify } from '../../shared/signing.ts';
 import { TENANT_ID_RE } from '../../shared/tenants.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 
 export interface EdgeSignatureOptions {
   /** One secret, or several separated by commas while rotating (new first). */

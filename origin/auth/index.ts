@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { OriginConfig } from '../config/schema.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 import { createEdgeSignatureMiddleware, type ReplayGuard } from './edge-signature.ts';
 import { createTenantKeysMiddleware } from './tenant-keys.ts';
 

@@ -9,7 +9,7 @@ import { errors } from '../../shared/errors.ts';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { modelAllowed, requestedModel } from '../../shared/model-allow-list.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 
 export function modelAllowList(): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {

@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { MiddlewareHandler } from 'hono';
 import { errors } from '../../shared/errors.ts';
 import { checkKey, tenantsFileSchema, type TenantsFile } from '../../shared/tenants.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 
 export interface TenantKeysOptions {
   tenantsFile: string;

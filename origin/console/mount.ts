@@ -5,7 +5,7 @@ import { DEFAULT_TENANTS_FILE } from '../../edge/cli/tenants-file.ts';
 import type { AdmissionController } from '../admission/controller.ts';
 import type { OperatorEvent } from '../audit/operator-record.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 import { AuditDays } from './audit-days.ts';
 import { consoleEnabled } from './config.ts';
 import { LocalStreams } from './live/local-streams.ts';

@@ -1,4 +1,4 @@
-import { chargeUsage, type RequestRecord } from '../pipeline/record.ts';
+import { chargeUsage, type RequestRecord } from '../core/record.ts';
 import type { ChunkRelay, Emit } from '../stream/stream-response.ts';
 import type { StreamWriter } from './client/dialect.ts';
 import type { GenerationEvent } from './generation.ts';

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { errorResponse } from '../../shared/dialects/errors.ts';
 import { toPuertaError } from '../../shared/errors.ts';
 import { errorDialectFor } from '../../shared/routes.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 
 /**
  * Every failure before the first byte becomes the right status and a body the caller's client

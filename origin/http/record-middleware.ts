@@ -2,10 +2,10 @@ import type { MiddlewareHandler } from 'hono';
 import { requestIdFrom, REQUEST_ID_HEADER } from '../../shared/headers.ts';
 import { serverTiming } from '../metrics/server-timing.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import type { RequestRecord } from '../pipeline/record.ts';
+import type { RequestRecord } from '../core/record.ts';
 import { toPuertaError } from '../../shared/errors.ts';
 import { routeFor } from '../../shared/routes.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 import { errorHandler } from './error-handler.ts';
 
 /**

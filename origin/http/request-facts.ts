@@ -3,7 +3,7 @@ import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 
 /**
  * Right after auth and the body limit, the record learns who is calling and which model the

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../pipeline/record.ts';
+import type { RequestRecord } from '../core/record.ts';
 
 /**
  * Label values from request metadata, kept to a bounded set: a client can send any path or model

@@ -1,5 +1,5 @@
-import { PHASE_NAMES, phasesOf } from '../pipeline/phases.ts';
-import type { RequestObserver, RequestRecord } from '../pipeline/record.ts';
+import { PHASE_NAMES, phasesOf } from '../core/phases.ts';
+import type { RequestObserver, RequestRecord } from '../core/record.ts';
 import { modelLabel, routeLabel } from './labels.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
 import type { HistogramSeries } from './prebound-histogram.ts';

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
-import type { Admission } from '../pipeline/admission.ts';
+import type { Admission } from '../core/admission.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../pipeline/record.ts';
+import type { RequestRecord } from '../core/record.ts';
 
 /**
  * `Server-Timing` of the origin's part, set when the response headers go out: time waiting for

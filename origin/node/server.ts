@@ -15,7 +15,7 @@ import { QuotaService } from '../quota/service.ts';
 import { Router } from '../routing/router.ts';
 import { RetrievalStage } from '../retrieval/stage.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import { Observers } from '../pipeline/record.ts';
+import { Observers } from '../core/record.ts';
 import { UpstreamPoller } from '../upstream/poller.ts';
 import { UpstreamRegistry } from '../upstream/registry.ts';
 import { answerRefusedRequests } from './client-error.ts';

@@ -7,8 +7,8 @@ import type { RetrievalStage } from '../retrieval/stage.ts';
 import type { OriginConfig } from '../config/schema.ts';
 import type { UpstreamPoller } from '../upstream/poller.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
-import type { Admission } from './admission.ts';
-import type { Observers } from './record.ts';
+import type { Admission } from '../core/admission.ts';
+import type { Observers } from '../core/record.ts';
 
 /** What every route needs; built once at start (origin/app.ts) and passed down. */
 export interface OriginDeps {

@@ -3,8 +3,8 @@ import { PuertaError } from '../../shared/errors.ts';
 import type { Framing } from '../stream/framing.ts';
 import { runStream, type ChunkRelay, type Emit } from '../stream/stream-response.ts';
 import { openWebSink } from '../stream/web-sink.ts';
-import type { OriginEnv } from '../types.ts';
-import type { QueueProbe } from './admission.ts';
+import type { OriginEnv } from '../core/env.ts';
+import type { QueueProbe } from '../core/admission.ts';
 import type { OriginDeps } from './deps.ts';
 import { openUpstream, type OpenedUpstream, type OpenOptions } from './open-upstream.ts';
 

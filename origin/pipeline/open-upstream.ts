@@ -1,33 +1,19 @@
 import { PuertaError } from '../../shared/errors.ts';
 import type { UpstreamClient, OpenedResponse } from '../upstream/client.ts';
 import type { ResolvedModel } from '../upstream/registry.ts';
-import type { BodyShape } from '../../shared/routes.ts';
-import type { UpstreamDialect } from '../dialects/upstream/dialect.ts';
-import type { PriorityClass, QueueProbe } from './admission.ts';
+import type { OpenedUpstream as OpenedEnd, UpstreamCall, UpstreamWire } from '../core/upstream.ts';
+import type { PriorityClass, QueueProbe } from '../core/admission.ts';
 import type { OriginDeps } from './deps.ts';
-import type { RequestRecord } from './record.ts';
+import type { RequestRecord } from '../core/record.ts';
 
-export interface OpenedUpstream {
-  upstream: UpstreamClient;
-  upstreamModel: string;
-  res: OpenedResponse;
-  /** Gives the admission slot back; call when the upstream response has ended. */
-  release: () => void;
-}
-
-export interface UpstreamCall {
-  method: 'GET' | 'POST';
-  path: string;
-  body: string;
-  /** What a persona may inject into the body (the route's, or what the upstream dialect built). */
-  shape: BodyShape;
-}
+/** An opened upstream as the pipeline hands it on: its client (with its dialect) and dispatched response. */
+export type OpenedUpstream = OpenedEnd<UpstreamClient, OpenedResponse>;
 
 export interface OpenOptions {
   model: string;
   priority: PriorityClass;
   /** The one wire this route can be served on (a native route relayed as is); any when absent. */
-  wire?: UpstreamDialect['wire'];
+  wire?: UpstreamWire;
   /** Engine slots the request occupies (an embedding batch: one per input); 1 when absent. */
   slots?: number;
   build(target: ResolvedModel): UpstreamCall;

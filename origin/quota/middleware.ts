@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 import { bodyFacts } from './estimate.ts';
 import { rateLimitHeaders } from './headers.ts';
 import type { QuotaService } from './service.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { recordedModel, type RequestObserver, type RequestRecord } from '../pipeline/record.ts';
+import { recordedModel, type RequestObserver, type RequestRecord } from '../core/record.ts';
 import type { QuotaConfig, TenantLimits } from './config.ts';
 import { dayOf } from './day.ts';
 import { FailoverQuotaStore, type FailoverStats } from './failover-store.ts';

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { errors } from '../../shared/errors.ts';
-import type { PriorityClass } from '../pipeline/admission.ts';
+import type { PriorityClass } from '../core/admission.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import type { OriginEnv } from '../types.ts';
+import type { OriginEnv } from '../core/env.ts';
 import type { Citation } from './prompt.ts';
 
 /** Request header by which a client asks for the citations; the answer carries them in the same name. */

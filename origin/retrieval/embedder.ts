@@ -1,9 +1,9 @@
 import { PuertaError } from '../../shared/errors.ts';
-import type { PriorityClass } from '../pipeline/admission.ts';
+import type { PriorityClass } from '../core/admission.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { openUpstream } from '../pipeline/open-upstream.ts';
-import type { RequestRecord } from '../pipeline/record.ts';
-import type { TenantContext } from '../types.ts';
+import type { RequestRecord } from '../core/record.ts';
+import type { TenantContext } from '../core/env.ts';
 
 export interface EmbedResult {
   vectors: Float32Array[];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PuertaError } from '../../shared/errors.ts';
-import type { TenantContext } from '../types.ts';
+import type { TenantContext } from '../core/env.ts';
 import type { TextChunk } from './chunker.ts';
 import type { RetrievalConfig } from './config.ts';
 import { dropNearDuplicates } from './dedup.ts';

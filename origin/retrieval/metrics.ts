@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RequestObserver, RequestRecord } from '../pipeline/record.ts';
+import type { RequestObserver, RequestRecord } from '../core/record.ts';
 
 const RETRIEVAL_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 

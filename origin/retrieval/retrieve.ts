@@ -1,5 +1,5 @@
-import type { PriorityClass } from '../pipeline/admission.ts';
-import type { TenantContext } from '../types.ts';
+import type { PriorityClass } from '../core/admission.ts';
+import type { TenantContext } from '../core/env.ts';
 import type { RetrievalSettings } from './config.ts';
 import { dropNearDuplicates } from './dedup.ts';
 import { retrievalErrors } from './errors.ts';

@@ -5,7 +5,7 @@ import { errors } from '../../shared/errors.ts';
 import { JOB_DONE_EVENT } from '../../shared/job-events.ts';
 import { parseJsonBody, type ParsedJson } from '../../shared/json-body.ts';
 import { readJson, readJsonParsedBy } from '../http/read-json.ts';
-import type { OriginEnv, TenantContext } from '../types.ts';
+import type { OriginEnv, TenantContext } from '../core/env.ts';
 import { settingsFor } from './config.ts';
 import { retrievalErrors } from './errors.ts';
 import type { JobStatus } from './jobs.ts';

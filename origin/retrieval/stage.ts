@@ -1,7 +1,7 @@
-import type { PriorityClass } from '../pipeline/admission.ts';
+import type { PriorityClass } from '../core/admission.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
-import type { RequestRecord } from '../pipeline/record.ts';
-import type { TenantContext } from '../types.ts';
+import type { RequestRecord } from '../core/record.ts';
+import type { TenantContext } from '../core/env.ts';
 import { settingsFor, type RetrievalConfig, type RetrievalSettings } from './config.ts';
 import { DocumentWorkers } from './document-workers.ts';
 import { Embedder } from './embedder.ts';

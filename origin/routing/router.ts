@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { errors, PuertaError } from '../../shared/errors.ts';
-import type { UpstreamCall } from '../pipeline/open-upstream.ts';
+import type { UpstreamCall } from '../core/upstream.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { EngineLoad } from '../upstream/engine-load.ts';
 import type { UpstreamPoller } from '../upstream/poller.ts';

@@ -1,5 +1,5 @@
 import type { PuertaError } from '../../shared/errors.ts';
-import type { QueueStanding } from '../pipeline/admission.ts';
+import type { QueueStanding } from '../core/admission.ts';
 import { ERROR_SHAPES } from '../../shared/dialects/errors.ts';
 import { encodeComment, KEEPALIVE_FRAME, SSE_HEADERS } from '../../shared/sse.ts';
 

@@ -1,5 +1,5 @@
 import { PuertaError, toPuertaError } from '../../shared/errors.ts';
-import type { QueueStanding } from '../pipeline/admission.ts';
+import type { QueueStanding } from '../core/admission.ts';
 import type { Framing } from './framing.ts';
 import { FrameBatch } from './frame-batch.ts';
 import type { OpenSink } from './sink.ts';

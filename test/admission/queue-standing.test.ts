@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Gate } from '../../origin/admission/gate.ts';
 import { estimateWaitMs, retryAfterSeconds } from '../../origin/admission/wait-estimate.ts';
-import type { QueueProbe } from '../../origin/pipeline/admission.ts';
+import type { QueueProbe } from '../../origin/core/admission.ts';
 
 const gate = () => new Gate({ label: "model 'm' on upstream 'u'", slots: 2, maxQueue: 100, waitMs: { interactive: 60_000, batch: 60_000 }, interactiveWeight: 8, reserveInteractive: 0 });
 

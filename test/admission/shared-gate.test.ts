@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { admissionConfigSchema } from '../../origin/admission/config.ts';
 import { createAdmission, type CreatedAdmission } from '../../origin/admission/create.ts';
 import type { AdmissionController } from '../../origin/admission/controller.ts';
-import type { PriorityClass, QueueProbe } from '../../origin/pipeline/admission.ts';
+import type { PriorityClass, QueueProbe } from '../../origin/core/admission.ts';
 import { createRedisClient, type RedisClient } from '../../origin/quota/redis-client.ts';
 import { redisConfigSchema } from '../../origin/quota/redis-config.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';

@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOrigin, type RunningOrigin } from '../../origin/node/server.ts';
-import type { RequestRecord } from '../../origin/pipeline/record.ts';
+import type { RequestRecord } from '../../origin/core/record.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRecordingProxy, type Recorded } from '../helpers/recording-proxy.ts';
 

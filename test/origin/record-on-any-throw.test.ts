@@ -3,7 +3,7 @@ import pino from 'pino';
 import { createOriginApp } from '../../origin/app.ts';
 import { loadOriginConfig } from '../../origin/config/load.ts';
 import { buildDeps } from '../../origin/node/server.ts';
-import type { RequestRecord } from '../../origin/pipeline/record.ts';
+import type { RequestRecord } from '../../origin/core/record.ts';
 
 describe('the request record', () => {
   it('ends, with a 500 in the OpenAI shape, even when something throws a non-Error', async () => {

@@ -1,6 +1,6 @@
 import { Ollama } from 'ollama';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../origin/pipeline/record.ts';
+import type { RequestRecord } from '../../origin/core/record.ts';
 import { startOriginStack, type OriginStack } from '../../sre/bench/lib/origin-stack.ts';
 
 let stack: OriginStack;

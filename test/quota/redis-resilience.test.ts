@@ -7,7 +7,7 @@ import { ADMIN, alternatingChats, chat, origin, sleep, until, usage } from './he
 import { QuotaService } from '../../origin/quota/service.ts';
 import { quotaConfigSchema } from '../../origin/quota/config.ts';
 import { redisConfigSchema } from '../../origin/quota/redis-config.ts';
-import type { RequestRecord } from '../../origin/pipeline/record.ts';
+import type { RequestRecord } from '../../origin/core/record.ts';
 import { formatUsage, fetchUsage } from '../../scripts/usage.ts';
 
 let sim: Simulator;

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { upstreamSchema } from '../../origin/config/schema.ts';
 import { UpstreamClient } from '../../origin/upstream/client.ts';
 import type { OpenedUpstream } from '../../origin/pipeline/open-upstream.ts';
-import type { RequestRecord } from '../../origin/pipeline/record.ts';
+import type { RequestRecord } from '../../origin/core/record.ts';
 import type { GenerationEvent } from '../../origin/dialects/generation.ts';
 import { relayOpenAi } from '../../origin/dialects/upstream/openai/relay.ts';
 import { openaiDecoder } from '../../origin/dialects/upstream/openai/stream.ts';

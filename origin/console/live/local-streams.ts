@@ -1,5 +1,5 @@
-import type { RequestObserver, RequestRecord } from '../../pipeline/record.ts';
-import { recordedModel } from '../../pipeline/record.ts';
+import type { RequestObserver, RequestRecord } from '../../core/record.ts';
+import { recordedModel } from '../../core/record.ts';
 import type { LiveStream, RecentStats } from './types.ts';
 
 interface Sample {

@@ -5,7 +5,7 @@
 import type { Handler } from 'hono';
 import type { ClientDialectName, RouteEntry } from '../../../shared/routes.ts';
 import type { OriginDeps } from '../../pipeline/deps.ts';
-import type { OriginEnv } from '../../types.ts';
+import type { OriginEnv } from '../../core/env.ts';
 import { generationRoute } from '../generate.ts';
 import { countTokens } from './anthropic-messages/count-tokens.ts';
 import { anthropicMessages } from './anthropic-messages/index.ts';

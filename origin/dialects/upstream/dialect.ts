@@ -5,9 +5,10 @@
  */
 import type { UpstreamConfig } from '../../config/schema.ts';
 import type { Persona } from '../../routing/config.ts';
-import type { OpenedUpstream, UpstreamCall } from '../../pipeline/open-upstream.ts';
+import type { OpenedUpstream as OpenedEnd, UpstreamCall, UpstreamEnd, UpstreamWire } from '../../core/upstream.ts';
+import type { DispatchedResponse } from '../../upstream/dispatch-body.ts';
 import type { BodyShape } from '../../../shared/routes.ts';
-import type { RequestRecord } from '../../pipeline/record.ts';
+import type { RequestRecord } from '../../core/record.ts';
 import type { PuertaError } from '../../../shared/errors.ts';
 import type { ChunkRelay, Emit } from '../../stream/stream-response.ts';
 import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../generation.ts';
@@ -44,6 +45,9 @@ export interface Passthrough {
 }
 
 /** Receives a stream's events; called synchronously, and the event may be reused after it returns. */
+/** An opened upstream as an upstream dialect reads it: the engine's name and failures, and its dispatched response. */
+export type OpenedUpstream = OpenedEnd<UpstreamEnd, DispatchedResponse>;
+
 export type OnEvent = (ev: GenerationEvent) => void;
 
 /**
@@ -61,7 +65,7 @@ export interface EventDecoder {
 
 export interface UpstreamDialect {
   /** The wire this engine speaks; a client dialect on the same wire may relay it as is. */
-  readonly wire: 'ollama' | 'openai';
+  readonly wire: UpstreamWire;
   /** A cheap GET that answers when the engine is up (health checks). */
   readonly probePath: string;
   /** The name the engine resolves `name` to (Ollama: `x` is `x:latest`). */

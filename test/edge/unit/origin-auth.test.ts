@@ -8,7 +8,7 @@ import { addKey, putTenant, setKeyStatus, writeTenantsFile } from '../../../edge
 import { createEdgeSignatureMiddleware } from '../../../origin/auth/edge-signature.ts';
 import { bodyLimit } from '../../../origin/http/body-limit.ts';
 import { errorHandler } from '../../../origin/http/error-handler.ts';
-import type { OriginEnv } from '../../../origin/types.ts';
+import type { OriginEnv } from '../../../origin/core/env.ts';
 import { bodyDigest, importSigningKey, newNonce, signedHeaders } from '../../../shared/signing.ts';
 import type { TenantsFile } from '../../../shared/tenants.ts';
 import { startOriginStack, type OriginStack } from '../../../sre/bench/lib/origin-stack.ts';

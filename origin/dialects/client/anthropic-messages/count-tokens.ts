@@ -9,9 +9,9 @@ import { readJson } from '../../../http/read-json.ts';
 import { sendJson } from '../../../http/send-json.ts';
 import type { OriginDeps } from '../../../pipeline/deps.ts';
 import { jsonExchange } from '../../../pipeline/exchange.ts';
-import { chargeUsage } from '../../../pipeline/record.ts';
+import { chargeUsage } from '../../../core/record.ts';
 import type { ResolvedModel } from '../../../upstream/registry.ts';
-import type { OriginEnv } from '../../../types.ts';
+import type { OriginEnv } from '../../../core/env.ts';
 import { countTokensRequestSchema } from './schema.ts';
 import { messagesToGeneration } from './to-generation.ts';
 

@@ -7,20 +7,20 @@ import {
   ollamaGenerateRequestSchema,
   ollamaShowRequestSchema,
 } from '../../../../shared/schemas/ollama.ts';
-import { slotsOf } from '../../../pipeline/admission.ts';
+import { slotsOf } from '../../../core/admission.ts';
 import { readJson } from '../../../http/read-json.ts';
 import type { OriginDeps } from '../../../pipeline/deps.ts';
 import { jsonExchange, streamExchange } from '../../../pipeline/exchange.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
-import { chargeUsage, type RequestRecord } from '../../../pipeline/record.ts';
+import { chargeUsage, type RequestRecord } from '../../../core/record.ts';
 import type { RouteEntry } from '../../../../shared/routes.ts';
 import { alreadyFramed, type ChunkRelay, type Emit } from '../../../stream/stream-response.ts';
 import { ndjsonFraming } from '../../../stream/framing.ts';
 import { upstreamFailures } from '../../../upstream/errors.ts';
 import type { UpstreamConfig } from '../../../config/schema.ts';
-import type { OriginEnv } from '../../../types.ts';
+import type { OriginEnv } from '../../../core/env.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../../../retrieval/chat-hook.ts';
-import type { UpstreamCall } from '../../../pipeline/open-upstream.ts';
+import type { UpstreamCall } from '../../../core/upstream.ts';
 import type { ResolvedModel } from '../../../upstream/registry.ts';
 import { sendJson } from '../../../http/send-json.ts';
 import type { Generation, GenerationContext } from '../../generation.ts';

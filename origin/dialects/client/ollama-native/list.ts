@@ -4,7 +4,7 @@ import type { RouteEntry } from '../../../../shared/routes.ts';
 import { sendJson } from '../../../http/send-json.ts';
 import type { OriginDeps } from '../../../pipeline/deps.ts';
 import type { UpstreamClient } from '../../../upstream/client.ts';
-import type { OriginEnv } from '../../../types.ts';
+import type { OriginEnv } from '../../../core/env.ts';
 
 /** The upstreams that speak Ollama's own API, which these routes relay. */
 const ollamas = (deps: OriginDeps): UpstreamClient[] => deps.registry.upstreams.filter((u) => u.dialect.wire === 'ollama');

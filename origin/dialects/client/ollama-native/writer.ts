@@ -5,7 +5,7 @@
  * report, so they are left out (the official clients treat them as optional).
  */
 import type { GenerationEvent, GenerationResult, ToolCall } from '../../generation.ts';
-import type { QueueStanding } from '../../../pipeline/admission.ts';
+import type { QueueStanding } from '../../../core/admission.ts';
 import type { StreamWriter } from '../dialect.ts';
 
 const encoder = new TextEncoder();

@@ -1,14 +1,14 @@
 import type { Context } from 'hono';
 import type { RouteEntry } from '../../../../shared/routes.ts';
 import { embeddingRequestSchema } from '../../../../shared/schemas/openai.ts';
-import { slotsOf } from '../../../pipeline/admission.ts';
+import { slotsOf } from '../../../core/admission.ts';
 import { readJson } from '../../../http/read-json.ts';
 import { sendJson } from '../../../http/send-json.ts';
 import type { OriginDeps } from '../../../pipeline/deps.ts';
 import { jsonExchange } from '../../../pipeline/exchange.ts';
-import { chargeUsage } from '../../../pipeline/record.ts';
+import { chargeUsage } from '../../../core/record.ts';
 import type { ResolvedModel } from '../../../upstream/registry.ts';
-import type { OriginEnv } from '../../../types.ts';
+import type { OriginEnv } from '../../../core/env.ts';
 
 /** float32 little-endian, base64: what the openai SDKs ask for by default and decode themselves. */
 function toBase64(vector: number[]): string {

@@ -3,7 +3,7 @@ import { errors } from '../../../../shared/errors.ts';
 import { modelAllowed } from '../../../../shared/model-allow-list.ts';
 import { sendJson } from '../../../http/send-json.ts';
 import type { OriginDeps } from '../../../pipeline/deps.ts';
-import type { OriginEnv } from '../../../types.ts';
+import type { OriginEnv } from '../../../core/env.ts';
 
 interface OpenAiModel {
   id: string;

@@ -1,7 +1,7 @@
 /** Ollama's NDJSON answer (streamed or whole) as GenerationEvents and results. */
 import { NdjsonSplitter } from '../../../stream/ndjson-splitter.ts';
 import type { EventDecoder, OnEvent } from '../dialect.ts';
-import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
+import type { OpenedUpstream } from '../dialect.ts';
 import { upstreamFailures } from '../../../upstream/errors.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../generation.ts';
 import type { OllamaChatChunk, OllamaLogprob, OllamaToolCall } from './types.ts';

@@ -1,5 +1,5 @@
 /** An OpenAI-compatible engine's answer (SSE chunks or one JSON) as GenerationEvents and results. */
-import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
+import type { OpenedUpstream } from '../dialect.ts';
 import { upstreamFailures } from '../../../upstream/errors.ts';
 import type { EventDecoder, OnEvent } from '../dialect.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type ToolCall, type Usage } from '../../generation.ts';

@@ -1,10 +1,9 @@
 import type { PuertaError, UpstreamFault } from '../../shared/errors.ts';
 import type { RouteEntry } from '../../shared/routes.ts';
-import type { TenantContext } from '../types.ts';
-import { outcomeOf, type ClientEnding } from './outcome.ts';
+import type { TenantContext } from './tenant.ts';
+import { outcomeOf, type ClientEnding, type Outcome } from './outcome.ts';
 
-/** `client_stalled`: the client stopped reading mid-stream (stream.writeStallMs) and was cut off. */
-export type Outcome = 'ok' | 'client_cancelled' | 'client_stalled' | 'upstream_error' | 'rejected' | 'error';
+export type { Outcome } from './outcome.ts';
 
 /** What retrieval added to a request (origin/retrieval/): ids, scores and timings, never chunk text. */
 export interface RetrievalSummary {

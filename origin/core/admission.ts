@@ -1,4 +1,4 @@
-import type { TenantContext } from '../types.ts';
+import type { TenantContext } from './tenant.ts';
 
 export type PriorityClass = 'interactive' | 'batch';
 

@@ -1,5 +1,7 @@
 import type { PuertaError } from '../../shared/errors.ts';
-import type { Outcome } from './record.ts';
+
+/** `client_stalled`: the client stopped reading mid-stream (stream.writeStallMs) and was cut off. */
+export type Outcome = 'ok' | 'client_cancelled' | 'client_stalled' | 'upstream_error' | 'rejected' | 'error';
 
 /** How the client ended a request itself: it left, or it stopped reading (stream.writeStallMs). */
 export type ClientEnding = 'client_cancelled' | 'client_stalled';
