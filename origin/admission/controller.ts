@@ -1,4 +1,4 @@
-import type { Admission, AdmissionRequest } from '../core/admission.ts';
+import type { Admission, AdmissionRequest, SlotGate } from '../core/admission.ts';
 import type { AdmissionConfig } from './config.ts';
 import type { EngineRoom } from './engine-room.ts';
 import { Gate, type GateStats } from './gate.ts';
@@ -30,7 +30,7 @@ export interface GateSnapshot {
  * and the queue live in Redis and every replica in front of the engine shares them.
  */
 export class AdmissionController implements Admission {
-  private readonly gates = new Map<string, { gate: Gate | SharedGate; upstream: string; model: string; engine?: EngineRoom }>();
+  private readonly gates = new Map<string, { gate: SlotGate; upstream: string; model: string; engine?: EngineRoom }>();
   private readonly groupOf = new Map<string, AdmissionConfig['groups'][number]>();
 
   constructor(
@@ -52,7 +52,7 @@ export class AdmissionController implements Admission {
     return s[`${upstream}/${model}`] ?? s[`${upstream}/${bare}`] ?? s[model] ?? s[bare] ?? this.cfg.defaultSlots;
   }
 
-  gateFor(upstream: string, model: string): Gate | SharedGate {
+  gateFor(upstream: string, model: string): SlotGate {
     const g = this.group(upstream, model);
     const key = g ? `group\u0000${g.name}` : `${upstream}\u0000${model}`;
     let entry = this.gates.get(key);
@@ -120,7 +120,7 @@ export class AdmissionController implements Admission {
       active: gate.active,
       queued: gate.queued,
       limit: gate.limit,
-      scope: gate instanceof SharedGate ? gate.scope : 'replica',
+      scope: gate.scope,
       queuedInteractive: gate.queuedBy('interactive'),
       queuedBatch: gate.queuedBy('batch'),
       stats: { ...gate.stats },

@@ -1,5 +1,7 @@
 import { PuertaError } from '../../shared/errors.ts';
-import type { PriorityClass, QueueProbe, QueueStanding } from '../core/admission.ts';
+import type { GateStats, PriorityClass, QueueProbe, QueueStanding, SlotGate } from '../core/admission.ts';
+
+export type { GateStats } from '../core/admission.ts';
 import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 import { estimateWaitMs, retryAfterSeconds } from './wait-estimate.ts';
@@ -32,21 +34,6 @@ export interface GateSettings {
   engine?: EngineRoom;
 }
 
-export interface GateStats {
-  admitted: number;
-  /** Admitted after waiting in the queue. */
-  queuedAdmitted: number;
-  rejectedQueueFull: number;
-  rejectedWaitLimit: number;
-  cancelledWhileQueued: number;
-  /** Requests queued because their tenant already held its share of the slots when they came. */
-  queuedOverTenantShare: number;
-  /** Requests queued because the engine's own metrics said it was saturated when they came. */
-  queuedEngineSaturated: number;
-  waitMsTotal: number;
-  waitMsMax: number;
-}
-
 /**
  * Most slots of a pool of `slots` one tenant may hold at once: its share of them, rounded down,
  * at least 1 (a one-slot model is one tenant's at a time). A share of 1 is no cap at all.
@@ -72,7 +59,7 @@ interface TenantCharge {
  * A capped tenant holds at most its cap of them (`tenantCap`); while it does, its waiters are
  * passed over and keep their turn, so other tenants take the free slots.
  */
-export class Gate {
+export class Gate implements SlotGate {
   active = 0;
   private readonly interactive = new FairQueue<Waiter>();
   private readonly batch = new FairQueue<Waiter>();
@@ -97,6 +84,11 @@ export class Gate {
 
   get limit(): number {
     return this.s.slots;
+  }
+
+  /** This replica's own slots, never shared. */
+  get scope(): 'replica' {
+    return 'replica';
   }
 
   queuedBy(cls: PriorityClass): number {

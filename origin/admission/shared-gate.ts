@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { PriorityClass, QueueProbe, QueueStanding } from '../core/admission.ts';
+import type { PriorityClass, QueueProbe, QueueStanding, SlotGate } from '../core/admission.ts';
 import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
-import type { SharedSlots } from './shared-slots.ts';
+import type { LeasedGate, SharedSlots } from './shared-slots.ts';
 import { estimateWaitMs } from './wait-estimate.ts';
 
 export interface SharedGateSettings {
@@ -57,7 +57,7 @@ interface RemoteWaiter {
  * keeps counting the slots this replica holds and takes over, with slots / replicas, while
  * Redis is unreachable, so admission is never unbounded.
  */
-export class SharedGate {
+export class SharedGate implements SlotGate, LeasedGate {
   private readonly waiters = new Map<string, RemoteWaiter>();
   /** Lease id → slots it occupies and its owner (see ownerOf), for what this replica holds (renewed in Redis). */
   private readonly held = new Map<string, { weight: number; owner: string }>();

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Cluster, Redis } from 'ioredis';
 import { readySoon, type RedisClient } from '../quota/redis-client.ts';
 import { SLOT_ACQUIRE_LUA, SLOT_LEAVE_LUA, SLOT_RENEW_LUA, SLOT_SWEEP_LUA } from './slot-lua.ts';
-import type { SharedGate } from './shared-gate.ts';
 
 type Arg = string | number;
 
@@ -19,6 +18,16 @@ interface SlotScripts {
  * slots / replicas on its own. `rejoining`: Redis answers again; this replica has re-asserted
  * its slots and waits for the others to do the same before it trusts the shared count.
  */
+/** What the slot leases need of each gate they serve (admission/shared-gate.ts). */
+export interface LeasedGate {
+  /** Redis went away: the gate decides with the replica's own share until it is back. */
+  fallBack(): void;
+  /** A grant for this waiter id arrived; true when it was this gate's. */
+  granted(id: string): boolean;
+  renew(): Promise<void>;
+  sweep(): Promise<void>;
+}
+
 export type SharingState = 'shared' | 'fallback' | 'rejoining';
 
 export interface SharedSlotsOptions {
@@ -35,13 +44,13 @@ export interface SharedSlotsOptions {
 /**
  * A replica's side of the slot queues shared through Redis: the scripts, the grant channel,
  * lease renewal, the poll that reaps lapsed leases, and the fallback when Redis is away.
- * One per origin; every SharedGate of the replica goes through it.
+ * One per origin; every shared gate (admission/shared-gate.ts) of the replica goes through it.
  */
 export class SharedSlots {
   readonly replica = randomBytes(5).toString('hex');
   private seq = 0;
   state: SharingState = 'shared';
-  private readonly gates = new Set<SharedGate>();
+  private readonly gates = new Set<LeasedGate>();
   private readonly subscriber: Redis | Cluster;
   private readonly timers: NodeJS.Timeout[] = [];
   private rejoinTimer: NodeJS.Timeout | undefined;
@@ -97,7 +106,7 @@ export class SharedSlots {
     return this.client as unknown as SlotScripts;
   }
 
-  register(gate: SharedGate): void {
+  register(gate: LeasedGate): void {
     this.gates.add(gate);
   }
 

@@ -32,6 +32,43 @@ export interface Admission {
   snapshot?(): Array<{ upstream: string; model: string; active: number; queued: number; limit: number; scope?: 'redis' | 'replica'; stats?: { queuedEngineSaturated: number } }>;
 }
 
+/** What one gate has done since it was made (counters only), for metrics and the console. */
+export interface GateStats {
+  admitted: number;
+  /** Admitted after waiting in the queue. */
+  queuedAdmitted: number;
+  rejectedQueueFull: number;
+  rejectedWaitLimit: number;
+  cancelledWhileQueued: number;
+  /** Requests queued because their tenant already held its share of the slots when they came. */
+  queuedOverTenantShare: number;
+  /** Requests queued because the engine's own metrics said it was saturated when they came. */
+  queuedEngineSaturated: number;
+  waitMsTotal: number;
+  waitMsMax: number;
+}
+
+/**
+ * The slots of one upstream model (or group of models sharing a runner) and the queue in front of
+ * them: the replica's own (admission/gate.ts) or leased through Redis from a pool every replica
+ * shares (admission/shared-gate.ts). The controller holds gates only through this.
+ */
+export interface SlotGate {
+  /** Slots in use. */
+  readonly active: number;
+  readonly queued: number;
+  /** Slots that apply now. */
+  readonly limit: number;
+  /** `redis`: slots shared by every replica; `replica`: decided here alone. */
+  readonly scope: 'redis' | 'replica';
+  readonly stats: GateStats;
+  queuedBy(cls: PriorityClass): number;
+  waitingTenants(): { interactive: Record<string, number>; batch: Record<string, number> };
+  heldByTenant(): Record<string, number>;
+  /** Resolves with the release once the request holds its slots; rejects when it may not wait. */
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots?: number, share?: number, probe?: QueueProbe): Promise<() => void>;
+}
+
 /** Plain pass-through: every request goes straight to the upstream. */
 export const noAdmission: Admission = {
   acquire: async () => () => {},
