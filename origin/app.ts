@@ -19,7 +19,7 @@ import { priorityMiddleware } from './admission/priority.ts';
 import { quotaMiddleware } from './quota/middleware.ts';
 import { ROUTES } from '../shared/routes.ts';
 import { CLIENT_DIALECTS } from './dialects/client/index.ts';
-import type { OriginDeps } from './pipeline/deps.ts';
+import type { OriginDeps } from './deps.ts';
 import type { OriginEnv } from './core/env.ts';
 
 /** The origin as a portable Hono app; origin/node/ adapts it to a Node HTTP server. */
@@ -42,7 +42,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   const limit = deps.cfg.server.maxBodyBytes;
   const guarded = ['/v1/*', '/api/*'];
   // One instance for both route trees: a nonce seen on /v1 is also a replay on /api.
-  const replay = deps.quota?.redis ? new RedisReplayGuard(deps.quota.redis, deps.cfg.redis.keyPrefix, deps.log, deps.cfg.redis.commandTimeoutMs) : undefined;
+  const replay = deps.redis ? new RedisReplayGuard(deps.redis.client, deps.redis.keyPrefix, deps.log, deps.redis.commandTimeoutMs) : undefined;
   const auth = createAuthMiddleware(deps.cfg.auth, { maxBodyBytes: limit, replay });
   for (const path of guarded) {
     app.use(path, auth);

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import type { OriginDeps } from './pipeline/deps.ts';
+import type { UpstreamRegistry } from './upstream/registry.ts';
 import type { OriginEnv } from './core/env.ts';
 
 /** `/healthz`: the process answers. `/readyz`: at least one upstream answers and lists models. */
-export function healthRoutes(deps: OriginDeps): Hono<OriginEnv> {
+export function healthRoutes(deps: { registry: Pick<UpstreamRegistry, 'upstreams' | 'probe'>; shutdownSignal: AbortSignal }): Hono<OriginEnv> {
   const app = new Hono<OriginEnv>();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -1,7 +1,11 @@
 import { Hono } from 'hono';
 import { errors } from '../../shared/errors.ts';
 import type { AdmissionController } from '../admission/controller.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
+import type { AdmissionConfig } from '../admission/config.ts';
+import type { AdminConfig } from './config.ts';
+import type { Admission } from '../core/admission.ts';
+import type { QuotaService } from '../quota/service.ts';
+import type { Router } from '../routing/router.ts';
 import type { OriginEnv } from '../core/env.ts';
 import { adminAuth } from './auth.ts';
 import { queryUsage } from './usage-query.ts';
@@ -13,7 +17,7 @@ import { queryUsage } from './usage-query.ts';
  *   GET /admin/admission         slots, queue depth, waits and rejections per upstream model
  *   GET /admin/routing           upstream health/ejection, aliases, pinned models' cold starts
  */
-export function adminRoutes(deps: OriginDeps): Hono<OriginEnv> {
+export function adminRoutes(deps: { cfg: { admin: AdminConfig; admission: Pick<AdmissionConfig, 'mode'> }; admission: Admission; quota?: QuotaService | undefined; router?: Pick<Router, 'snapshot'> | undefined }): Hono<OriginEnv> {
   const app = new Hono<OriginEnv>();
   app.use('*', adminAuth(deps.cfg.admin.token));
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { noAdmission, type Admission } from '../core/admission.ts';
-import type { RedisClient } from '../quota/redis-client.ts';
+import type { RedisClient } from '../redis/client.ts';
 import type { AdmissionConfig } from './config.ts';
 import { AdmissionController } from './controller.ts';
 import { EngineSaturation } from './engine-room.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Cluster, Redis } from 'ioredis';
-import { readySoon, type RedisClient } from '../quota/redis-client.ts';
+import { readySoon, type RedisClient } from '../redis/client.ts';
 import { SLOT_ACQUIRE_LUA, SLOT_LEAVE_LUA, SLOT_RENEW_LUA, SLOT_SWEEP_LUA } from './slot-lua.ts';
 
 type Arg = string | number;

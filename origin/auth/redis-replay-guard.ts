@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { readySoon, type RedisClient } from '../quota/redis-client.ts';
+import { readySoon, type RedisClient } from '../redis/client.ts';
 import { MemoryReplayGuard, type ReplayGuard } from './edge-signature.ts';
 
 /**

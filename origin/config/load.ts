@@ -6,7 +6,7 @@ import { ADMIN_ENV } from '../admin/config.ts';
 import { CONSOLE_ENV } from '../console/config.ts';
 import { ADMISSION_ENV } from '../admission/config.ts';
 import { QUOTA_ENV } from '../quota/config.ts';
-import { REDIS_ENV } from '../quota/redis-config.ts';
+import { REDIS_ENV } from '../redis/config.ts';
 import { ROUTING_ENV } from '../routing/config.ts';
 import { RETRIEVAL_ENV } from '../retrieval/config.ts';
 import { originConfigSchema, type OriginConfig } from './schema.ts';

@@ -6,7 +6,7 @@ import { adminConfigSchema } from '../admin/config.ts';
 import { consoleConfigSchema } from '../console/config.ts';
 import { admissionConfigSchema } from '../admission/config.ts';
 import { quotaConfigSchema } from '../quota/config.ts';
-import { redisConfigSchema, redisConfigured } from '../quota/redis-config.ts';
+import { redisConfigSchema, redisConfigured } from '../redis/config.ts';
 import { routingConfigSchema } from '../routing/config.ts';
 import { retrievalConfigSchema } from '../retrieval/config.ts';
 import { retrievalStoreRegion } from '../retrieval/residency.ts';
@@ -116,7 +116,7 @@ export const originConfigSchema = z
     audit: auditConfigSchema.prefault({}),
     /** Prometheus metrics and upstream polling (origin/metrics/config.ts). */
     metrics: metricsConfigSchema.prefault({}),
-    /** Redis shared by every replica (standalone, Cluster or Sentinel): origin/quota/redis-config.ts. */
+    /** Redis shared by every replica (standalone, Cluster or Sentinel): origin/redis/config.ts. */
     redis: redisConfigSchema,
     /** Tenant limits and usage accounting: origin/quota/config.ts. */
     quota: quotaConfigSchema,

@@ -4,7 +4,19 @@ import type { Hono } from 'hono';
 import { DEFAULT_TENANTS_FILE } from '../../edge/cli/tenants-file.ts';
 import type { AdmissionController } from '../admission/controller.ts';
 import type { OperatorEvent } from '../audit/operator-record.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { AuditConfig } from '../audit/config.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { Admission } from '../core/admission.ts';
+import type { Observers } from '../core/record.ts';
+import type { MetricsConfig } from '../metrics/config.ts';
+import type { QuotaService } from '../quota/service.ts';
+import type { RedisConnection } from '../redis/connection.ts';
+import type { RetrievalStage } from '../retrieval/stage.ts';
+import type { Router } from '../routing/router.ts';
+import type { UpstreamRegistry } from '../upstream/registry.ts';
+import type { ConsoleConfig } from './config.ts';
 import type { OriginEnv } from '../core/env.ts';
 import { AuditDays } from './audit-days.ts';
 import { consoleEnabled } from './config.ts';
@@ -16,13 +28,35 @@ import { CONSOLE_PATH } from './session.ts';
 import { TenantsStore } from './tenants-store.ts';
 import { timeoutToday } from './timeout-chain.ts';
 
+/** What the console reads of the origin (origin/app.ts passes its deps, which have all of it). */
+export interface ConsoleSources {
+  cfg: Parameters<typeof timeoutToday>[0] & {
+    console: ConsoleConfig;
+    audit: AuditConfig;
+    auth: { mode: 'none' | 'edge' | 'keys'; tenantsFile?: string | undefined };
+    metrics: Pick<MetricsConfig, 'gpuMemoryBytes'>;
+  };
+  log: Logger;
+  observers: Observers;
+  admission: Admission;
+  registry: Pick<UpstreamRegistry, 'upstreams'>;
+  shutdownSignal: AbortSignal;
+  drainSignal?: AbortSignal | undefined;
+  redis?: RedisConnection | undefined;
+  router?: Router | undefined;
+  audit?: AuditTrail | null | undefined;
+  quota?: QuotaService | undefined;
+  telemetry?: { metrics: { registry: Registry } } | undefined;
+  retrieval?: RetrievalStage | undefined;
+}
+
 /**
  * Mounts the operator console at /console when it is configured (CONSOLE_USER and
  * CONSOLE_PASSWORD_HASH); otherwise nothing answers there. The edge forwards only /v1/* and
  * /api/*, so /console is reachable on the origin's own address, never through the edge.
- * This is the one place that reads the origin's whole deps; the console gets what it uses.
+ * This is the one place that reads the origin's sources for the console; the pages get what they use.
  */
-export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
+export function mountConsole(app: Hono<OriginEnv>, deps: ConsoleSources): void {
   const cfg = deps.cfg.console;
   if (!consoleEnabled(cfg)) return;
   const replica = `${deps.cfg.audit.node}-${randomBytes(3).toString('hex')}`;
@@ -33,10 +67,10 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
     local,
     log: deps.log,
     slots: () => (admission.snapshot ? admission.snapshot().map(({ upstream, model, active, queued, limit, scope }) => ({ upstream, model, active, queued, limit, scope })) : []),
-    redis: deps.quota?.redis ? { client: deps.quota.redis, keyPrefix: deps.cfg.redis.keyPrefix } : undefined,
+    redis: deps.redis,
   });
 
-  const redis = deps.quota?.redis ? { client: deps.quota.redis, keyPrefix: deps.cfg.redis.keyPrefix } : undefined;
+  const redis = deps.redis;
   const drains = deps.router ? new Drains(deps.router, deps.log, redis) : undefined;
   deps.shutdownSignal.addEventListener(
     'abort',

@@ -4,7 +4,7 @@ import { commonClients } from '../../sre/timeouts/clients.ts';
 import { readFastlyToml } from '../../sre/timeouts/sources/edge.ts';
 import { propose, type Proposal, type Today } from '../../sre/timeouts/traffic/propose.ts';
 import { trafficFromExposition } from '../../sre/timeouts/traffic/read-traffic.ts';
-import type { OriginConfig } from '../config/schema.ts';
+import type { AdmissionConfig } from '../admission/config.ts';
 
 export interface TimeoutChain {
   /** What the observations came from. */
@@ -20,7 +20,14 @@ export interface TimeoutChain {
  * what this origin's own metrics observed: the same proposals and verdicts as
  * `npm run check:timeouts -- --from-metrics <origin>/metrics` (sre/timeouts/traffic/propose.ts).
  */
-export function timeoutToday(cfg: OriginConfig, fastlyToml = resolve('fastly.toml')): { today: Today; edgeSource: string | null } {
+export function timeoutToday(
+  cfg: {
+    admission: Pick<AdmissionConfig, 'mode' | 'queueWaitMs' | 'batchQueueWaitMs'>;
+    stream: { keepaliveMs: number };
+    upstreams: ReadonlyArray<{ name: string; firstByteTimeoutMs: number; idleTimeoutMs: number }>;
+  },
+  fastlyToml = resolve('fastly.toml'),
+): { today: Today; edgeSource: string | null } {
   let edge: Today['edge'];
   let edgeSource: string | null = null;
   if (existsSync(fastlyToml)) {

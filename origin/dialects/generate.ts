@@ -9,7 +9,7 @@ import type { Context } from 'hono';
 import type { RouteEntry } from '../../shared/routes.ts';
 import { readJson } from '../http/read-json.ts';
 import { sendJson } from '../http/send-json.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
+import type { DialectDeps } from './deps.ts';
 import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
 import type { OpenOptions } from '../pipeline/open-upstream.ts';
 import { chargeUsage } from '../core/record.ts';
@@ -22,7 +22,7 @@ import type { GenerationContext, Message } from './generation.ts';
 import { estimatePromptTokens } from './prompt-estimate.ts';
 import { resultUntilStop } from './stop-sequences.ts';
 
-export function generationRoute<Req extends { model: string; stream?: boolean | undefined }>(deps: OriginDeps, route: RouteEntry, dialect: GenerationDialect<Req>) {
+export function generationRoute<Req extends { model: string; stream?: boolean | undefined }>(deps: DialectDeps, route: RouteEntry, dialect: GenerationDialect<Req>) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const req = await readJson(c, dialect.schema);
     const rec = c.get('record');

@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { requestIdFrom, REQUEST_ID_HEADER } from '../../shared/headers.ts';
 import { serverTiming } from '../metrics/server-timing.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
+import type { Logger } from 'pino';
+import type { Observers } from '../core/record.ts';
 import type { RequestRecord } from '../core/record.ts';
 import { toPuertaError } from '../../shared/errors.ts';
 import { routeFor } from '../../shared/routes.ts';
@@ -12,7 +13,7 @@ import { errorHandler } from './error-handler.ts';
  * Gives every request its id, logger and metadata record, and ends the record for answers that
  * are not streams (streams end their own record when the last frame is written).
  */
-export function recordMiddleware(deps: OriginDeps): MiddlewareHandler<OriginEnv> {
+export function recordMiddleware(deps: { log: Logger; observers: Observers }): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
     c.set('requestId', requestId);

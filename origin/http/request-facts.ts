@@ -2,7 +2,8 @@ import type { MiddlewareHandler } from 'hono';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
+import type { Router } from '../routing/router.ts';
+import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { OriginEnv } from '../core/env.ts';
 
 /**
@@ -11,7 +12,7 @@ import type { OriginEnv } from '../core/env.ts';
  * `rec.tenant` and `rec.publicModel`: admission is fair between tenants from here on, and a
  * request refused later (quota, allow-list, validation) is still counted under its model.
  */
-export function requestFacts(deps: Pick<OriginDeps, 'router' | 'registry'>): MiddlewareHandler<OriginEnv> {
+export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>; router?: Pick<Router, 'knows'> | undefined }): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const rec = c.get('record');
     const tenant = c.get('tenant');

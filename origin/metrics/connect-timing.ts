@@ -1,5 +1,4 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import type { UpstreamConfig } from '../config/schema.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
 
 interface ConnectEvent {
@@ -13,7 +12,7 @@ interface ConnectEvent {
  * a connector, so overlapping connects are matched first-in first-out: exact for the usual single
  * connect, close enough under a burst.
  */
-export function watchConnectTiming(upstreams: readonly UpstreamConfig[], m: OriginMetrics): () => void {
+export function watchConnectTiming(upstreams: ReadonlyArray<{ name: string; url: string }>, m: OriginMetrics): () => void {
   const byHost = new Map<string, string>();
   for (const u of upstreams) {
     const host = new URL(u.url).host;

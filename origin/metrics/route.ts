@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Admission } from '../core/admission.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
 import type { OriginEnv } from '../core/env.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
 
@@ -28,7 +27,7 @@ export function sampleAdmission(admission: Admission, m: OriginMetrics): void {
 }
 
 /** `GET /metrics` in Prometheus text format; with a token configured, only for `Bearer <token>`. */
-export function metricsRoute(m: OriginMetrics, deps: Pick<OriginDeps, 'admission'>, token: string | undefined): Hono<OriginEnv> {
+export function metricsRoute(m: OriginMetrics, deps: { admission: Admission }, token: string | undefined): Hono<OriginEnv> {
   const app = new Hono<OriginEnv>();
   const want = token === undefined ? undefined : digest(token);
   app.get('/metrics', async (c) => {

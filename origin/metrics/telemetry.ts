@@ -1,5 +1,9 @@
 import type { AuditEvents } from '../audit/trail.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
+import type { Logger } from 'pino';
+import type { MetricsConfig } from './config.ts';
+import type { Observers } from '../core/record.ts';
+import type { UpstreamPoller } from '../upstream/poller.ts';
+import type { UpstreamRegistry } from '../upstream/registry.ts';
 import { watchConnectTiming } from './connect-timing.ts';
 import { createOriginMetrics, type OriginMetrics } from './origin-metrics.ts';
 import { RequestMetrics } from './request-metrics.ts';
@@ -14,7 +18,7 @@ export interface Telemetry {
 }
 
 /** Metrics for one origin: registry, request observer, upstream watch (on the shared poller), connect timing. */
-export function startTelemetry(deps: OriginDeps): Telemetry {
+export function startTelemetry(deps: { cfg: { metrics: MetricsConfig; upstreams: ReadonlyArray<{ name: string; url: string }> }; log: Logger; observers: Observers; poller: UpstreamPoller; registry: Pick<UpstreamRegistry, 'upstreams'> }): Telemetry {
   const metrics = createOriginMetrics();
   deps.observers.add(new RequestMetrics(metrics));
   const stopConnect = watchConnectTiming(deps.cfg.upstreams, metrics);

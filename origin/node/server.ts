@@ -11,10 +11,12 @@ import type { OriginConfig } from '../config/schema.ts';
 import { accessLog } from '../access-log.ts';
 import { createLogger } from '../logger.ts';
 import { createAdmission } from '../admission/create.ts';
+import { quotaInRedis } from '../quota/config.ts';
 import { QuotaService } from '../quota/service.ts';
+import { openRedis } from '../redis/connection.ts';
 import { Router } from '../routing/router.ts';
 import { RetrievalStage } from '../retrieval/stage.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
+import type { OriginDeps } from '../deps.ts';
 import { Observers } from '../core/record.ts';
 import { UpstreamPoller } from '../upstream/poller.ts';
 import { UpstreamRegistry } from '../upstream/registry.ts';
@@ -44,14 +46,15 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   const observers = new Observers();
   observers.add(accessLog(log));
   const registry = new UpstreamRegistry(cfg, log);
-  // Quotas (and the Redis client every replica shares), admission control (or pass-through with
-  // admission.mode "off"; slots shared through that Redis), routing: origin/quota, admission, routing.
-  const quota = new QuotaService(cfg.quota, cfg.redis, log);
+  // The one Redis connection every replica shares, when quotas live there; quotas, admission
+  // (slots shared through it, or pass-through with admission.mode "off"), nonces and the console use it.
+  const redis = quotaInRedis(cfg.quota, cfg.redis) ? openRedis(cfg.redis, log) : undefined;
+  const quota = new QuotaService(cfg.quota, redis, log);
   observers.add(quota.observer);
   // An engine's load reading counts for three polls (and the longest a poll may take), then is ignored.
   const { intervalMs, timeoutMs } = cfg.routing.health;
   const engineStaleMs = 3 * (intervalMs > 0 ? intervalMs : 10_000) + timeoutMs;
-  const admission = createAdmission(cfg.admission, quota.redis ? { client: quota.redis, keyPrefix: cfg.redis.keyPrefix, commandTimeoutMs: cfg.redis.commandTimeoutMs } : undefined, log, engineStaleMs);
+  const admission = createAdmission(cfg.admission, redis, log, engineStaleMs);
   const router = new Router(cfg.routing, registry, log, admission.load);
   const poller = new UpstreamPoller(registry.upstreams, cfg.routing.health);
   router.start(poller);
@@ -64,6 +67,7 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
     admission: admission.admission,
     sharedSlots: admission,
     shutdownSignal,
+    ...(redis ? { redis } : {}),
     quota,
     router,
     poller,
@@ -80,6 +84,7 @@ async function releaseDeps(deps: OriginDeps): Promise<void> {
   // Before the Redis client closes: the slot subscriber and renewals stop first.
   await deps.sharedSlots?.close();
   await deps.quota?.close();
+  await deps.redis?.close();
 }
 
 export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigin> {

@@ -5,8 +5,17 @@ import { runStream, type ChunkRelay, type Emit } from '../stream/stream-response
 import { openWebSink } from '../stream/web-sink.ts';
 import type { OriginEnv } from '../core/env.ts';
 import type { QueueProbe } from '../core/admission.ts';
-import type { OriginDeps } from './deps.ts';
-import { openUpstream, type OpenedUpstream, type OpenOptions } from './open-upstream.ts';
+import type { OriginConfig } from '../config/schema.ts';
+import type { Observers } from '../core/record.ts';
+import { openUpstream, type OpenedUpstream, type OpenOptions, type UpstreamOpening } from './open-upstream.ts';
+
+/** What an exchange needs beyond opening the upstream: the record's observers, stream timings, the shutdown. */
+export interface ExchangeDeps extends UpstreamOpening {
+  cfg: Pick<OriginConfig, 'stream'>;
+  observers: Observers;
+  /** Aborted when a shutdown's grace period is over: open streams end with an error event. */
+  shutdownSignal: AbortSignal;
+}
 
 export interface StreamExchange extends OpenOptions {
   framing: Framing;
@@ -21,7 +30,7 @@ const clientClosed = () =>
   new PuertaError({ status: 499, type: 'api_error', code: 'client_closed_request', message: 'client closed the request', retryable: false });
 
 /** A streamed request from routing to the last frame, with its record and slot kept right. */
-export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: StreamExchange): Promise<Response> {
+export function streamExchange(c: Context<OriginEnv>, deps: ExchangeDeps, ex: StreamExchange): Promise<Response> {
   const rec = c.get('record');
   rec.stream = true;
   deps.observers.start(rec);
@@ -83,7 +92,7 @@ export function streamExchange(c: Context<OriginEnv>, deps: OriginDeps, ex: Stre
 }
 
 /** A request answered with one JSON document (non-streaming); the slot is held until it is read. */
-export async function jsonExchange<T>(c: Context<OriginEnv>, deps: OriginDeps, ex: OpenOptions, read: (opened: OpenedUpstream) => Promise<T>): Promise<T> {
+export async function jsonExchange<T>(c: Context<OriginEnv>, deps: ExchangeDeps, ex: OpenOptions, read: (opened: OpenedUpstream) => Promise<T>): Promise<T> {
   const rec = c.get('record');
   const signal = c.req.raw.signal;
   let opened: OpenedUpstream;

@@ -1,13 +1,23 @@
 import { PuertaError } from '../../shared/errors.ts';
 import type { UpstreamClient, OpenedResponse } from '../upstream/client.ts';
-import type { ResolvedModel } from '../upstream/registry.ts';
+import type { Logger } from 'pino';
+import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
+import type { Router } from '../routing/router.ts';
 import type { OpenedUpstream as OpenedEnd, UpstreamCall, UpstreamWire } from '../core/upstream.ts';
-import type { PriorityClass, QueueProbe } from '../core/admission.ts';
-import type { OriginDeps } from './deps.ts';
+import type { Admission, PriorityClass, QueueProbe } from '../core/admission.ts';
 import type { RequestRecord } from '../core/record.ts';
 
 /** An opened upstream as the pipeline hands it on: its client (with its dialect) and dispatched response. */
 export type OpenedUpstream = OpenedEnd<UpstreamClient, OpenedResponse>;
+
+/** What opening an upstream needs: where a model is served, the admission gates, and a log for retries. */
+export interface UpstreamOpening {
+  registry: Pick<UpstreamRegistry, 'candidates'>;
+  /** Aliases, health and ejection; without it the registry routes alone. */
+  router?: Pick<Router, 'candidates' | 'prepare' | 'succeeded' | 'failed'> | undefined;
+  admission: Admission;
+  log: Logger;
+}
 
 export interface OpenOptions {
   model: string;
@@ -29,7 +39,7 @@ function retryableBeforeFirstByte(err: unknown): boolean {
  * byte a failed replica is retried once on another healthy one; after it, never (the engine may
  * already have generated, and the client may already have seen, part of the answer).
  */
-export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
+export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
   // The router (aliases, health, ejection) when configured; the registry alone otherwise.
   let candidates = await (deps.router ? deps.router.candidates(opts.model) : deps.registry.candidates(opts.model));
   if (opts.wire) {

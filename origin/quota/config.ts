@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redisConfigured, type RedisConfig } from '../redis/config.ts';
 
 const count = z.coerce.number().int().nonnegative();
 
@@ -52,6 +53,15 @@ export const quotaConfigSchema = z
   })
   .prefault({});
 export type QuotaConfig = z.infer<typeof quotaConfigSchema>;
+
+/**
+ * Whether quotas live in Redis: always with store "redis", with "auto" when a Redis is configured.
+ * The replica opens its one Redis connection only then (origin/node/server.ts); shared slots,
+ * edge-signature nonces and the console use that same connection.
+ */
+export function quotaInRedis(cfg: Pick<QuotaConfig, 'store'>, redis: RedisConfig): boolean {
+  return cfg.store === 'redis' || (cfg.store === 'auto' && redisConfigured(redis));
+}
 
 /** Environment variables of this section (env wins over the config file). */
 export const QUOTA_ENV: ReadonlyArray<readonly [env: string, path: string]> = [

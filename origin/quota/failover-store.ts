@@ -3,7 +3,7 @@ import { PuertaError } from '../../shared/errors.ts';
 import type { QuotaConfig } from './config.ts';
 import type { MemoryQuotaStore } from './memory-store.ts';
 import type { RedisQuotaStore } from './redis-store.ts';
-import { readySoon } from './redis-client.ts';
+import { readySoon } from '../redis/client.ts';
 import type { AdmitInput, Decision, QuotaStore, SettleInput, UsageQuery, UsageRow } from './types.ts';
 
 /** What an outage cost, for /admin and the metrics exporter. */

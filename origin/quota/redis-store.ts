@@ -1,6 +1,6 @@
 import { daysBetween, msToNextDay } from './day.ts';
 import { ADMIT_LUA, SETTLE_LUA } from './lua.ts';
-import type { RedisClient } from './redis-client.ts';
+import type { RedisClient } from '../redis/client.ts';
 import { WINDOW_MS, type AdmitInput, type Decision, type LimitKind, type QuotaStore, type SettleInput, type UsageQuery, type UsageRow } from './types.ts';
 
 type Arg = string | number;
@@ -134,7 +134,6 @@ export class RedisQuotaStore implements QuotaStore {
     return rows;
   }
 
-  async close(): Promise<void> {
-    this.client.disconnect();
-  }
+  /** The connection is not the store's: origin/redis/connection.ts closes it. */
+  async close(): Promise<void> {}
 }

@@ -5,8 +5,7 @@ import type { QuotaConfig, TenantLimits } from './config.ts';
 import { dayOf } from './day.ts';
 import { FailoverQuotaStore, type FailoverStats } from './failover-store.ts';
 import { MemoryQuotaStore } from './memory-store.ts';
-import { createRedisClient, type RedisClient } from './redis-client.ts';
-import { redisConfigured, type RedisConfig } from './redis-config.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import { RedisQuotaStore } from './redis-store.ts';
 import { rateLimited } from './rejection.ts';
 import type { Decision, QuotaStore, UsageQuery, UsageRow } from './types.ts';
@@ -55,28 +54,22 @@ export class QuotaService {
   private readonly rejected: Record<string, number> = { requests: 0, tokens: 0, daily_tokens: 0, concurrency: 0 };
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly memory: MemoryQuotaStore;
-  /** The shared Redis client, when quotas live in Redis (also remembers edge-signature nonces). */
-  readonly redis: RedisClient | undefined;
-
   readonly observer: RequestObserver = { onEnd: (rec) => this.settle(rec) };
 
   constructor(
     private readonly cfg: QuotaConfig,
-    redis: RedisConfig,
+    /** The replica's Redis (origin/redis/connection.ts), when quotas live there; its owner closes it. */
+    redis: RedisConnection | undefined,
     private readonly log: Logger,
   ) {
     this.memory = new MemoryQuotaStore();
-    const useRedis = cfg.store === 'redis' || (cfg.store === 'auto' && redisConfigured(redis));
-    if (useRedis) {
-      const client = createRedisClient(redis, log);
-      this.redis = client;
+    if (redis) {
       const usageTtl = cfg.usageRetentionDays * 86_400;
-      this.failover = new FailoverQuotaStore(new RedisQuotaStore(client, redis.keyPrefix, usageTtl), this.memory, cfg.onRedisDown, log, redis.commandTimeoutMs);
+      this.failover = new FailoverQuotaStore(new RedisQuotaStore(redis.client, redis.keyPrefix, usageTtl), this.memory, cfg.onRedisDown, log, redis.commandTimeoutMs);
       this.store = this.failover;
       log.info({ mode: redis.mode, onRedisDown: cfg.onRedisDown }, 'quotas and usage in redis (shared by every replica)');
     } else {
       this.failover = null;
-      this.redis = undefined;
       this.store = this.memory;
       log.info('quotas and usage in process memory: single replica only (set REDIS_URL to share them)');
     }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { errors } from '../../shared/errors.ts';
 import type { PriorityClass } from '../core/admission.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
+import type { RetrievalStage } from './stage.ts';
 import type { OriginEnv } from '../core/env.ts';
 import type { Citation } from './prompt.ts';
 
@@ -29,6 +29,11 @@ function textOf(m: ChatMessage): string {
   return '';
 }
 
+/** What a chat route needs for retrieval: the stage, absent when retrieval is off. */
+export interface ChatRetrievalDeps {
+  retrieval?: Pick<RetrievalStage, 'settingsFor' | 'retrieveFor'> | undefined;
+}
+
 export interface ChatRetrieval {
   citations: Citation[];
   /** Whether the client asked for the citations (the `Puerta-Citations: include` header). */
@@ -42,7 +47,7 @@ export interface ChatRetrieval {
  */
 export async function retrievalForChat<M extends ChatMessage>(
   c: Context<OriginEnv>,
-  deps: OriginDeps,
+  deps: ChatRetrievalDeps,
   model: string,
   messages: M[],
   priority: PriorityClass,

@@ -1,7 +1,6 @@
 import { PuertaError } from '../../shared/errors.ts';
 import type { PriorityClass } from '../core/admission.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
-import { openUpstream } from '../pipeline/open-upstream.ts';
+import { openUpstream, type UpstreamOpening } from '../pipeline/open-upstream.ts';
 import type { RequestRecord } from '../core/record.ts';
 import type { TenantContext } from '../core/env.ts';
 
@@ -31,7 +30,7 @@ function embedRecord(tenant: TenantContext, priority: PriorityClass): RequestRec
  */
 export class Embedder {
   constructor(
-    private readonly deps: OriginDeps,
+    private readonly deps: UpstreamOpening,
     readonly model: string,
   ) {}
 

@@ -1,5 +1,7 @@
 import type { PriorityClass } from '../core/admission.ts';
-import type { OriginDeps } from '../pipeline/deps.ts';
+import type { Registry } from 'prom-client';
+import type { Observers } from '../core/record.ts';
+import type { UpstreamOpening } from '../pipeline/open-upstream.ts';
 import type { RequestRecord } from '../core/record.ts';
 import type { TenantContext } from '../core/env.ts';
 import { settingsFor, type RetrievalConfig, type RetrievalSettings } from './config.ts';
@@ -10,6 +12,17 @@ import { JobRegistry, type IngestJob } from './jobs.ts';
 import { createRetrievalMetrics, RetrievalObserver, type RetrievalMetrics } from './metrics.ts';
 import { retrieve, type RetrievalOutcome } from './retrieve.ts';
 import { RetrievalStore } from './store/store.ts';
+
+/** What the stage needs: its config, the way to the embedding model, the record's observers, the shutdown. */
+export interface RetrievalDeps extends UpstreamOpening {
+  cfg: { retrieval: RetrievalConfig };
+  observers: Observers;
+  shutdownSignal: AbortSignal;
+  /** Where its metrics register, when metrics are on. */
+  telemetry?: { metrics: { registry: Registry } } | undefined;
+  /** The aliases (a RAG alias names its collection); without it no model retrieves. */
+  router?: (UpstreamOpening['router'] & { persona(name: string): { retrieval?: Parameters<typeof settingsFor>[1] | undefined } | undefined }) | undefined;
+}
 
 /**
  * The optional retrieval stage: the store (migrated at start), the embedder on the admission
@@ -23,7 +36,7 @@ export class RetrievalStage {
   private readonly stopJobs = new AbortController();
 
   private constructor(
-    private readonly deps: OriginDeps,
+    private readonly deps: RetrievalDeps,
     readonly cfg: RetrievalConfig,
     readonly store: RetrievalStore,
   ) {
@@ -35,7 +48,7 @@ export class RetrievalStage {
   }
 
   /** Opens the store and runs its migrations; undefined when the stage is off. */
-  static async start(deps: OriginDeps): Promise<RetrievalStage | undefined> {
+  static async start(deps: RetrievalDeps): Promise<RetrievalStage | undefined> {
     const cfg = deps.cfg.retrieval;
     if (!cfg.enabled) return undefined;
     return new RetrievalStage(deps, cfg, await RetrievalStore.open(cfg, deps.log));

@@ -5,8 +5,8 @@ import { admissionConfigSchema } from '../../origin/admission/config.ts';
 import { createAdmission, type CreatedAdmission } from '../../origin/admission/create.ts';
 import type { AdmissionController } from '../../origin/admission/controller.ts';
 import type { PriorityClass, QueueProbe } from '../../origin/core/admission.ts';
-import { createRedisClient, type RedisClient } from '../../origin/quota/redis-client.ts';
-import { redisConfigSchema } from '../../origin/quota/redis-config.ts';
+import { createRedisClient, type RedisClient } from '../../origin/redis/client.ts';
+import { redisConfigSchema } from '../../origin/redis/config.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 
 const log = pino({ level: 'silent' });

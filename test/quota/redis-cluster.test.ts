@@ -33,7 +33,7 @@ describe('Redis Cluster (3 masters + 3 replicas, redis-server --cluster-enabled 
     const o = await origin(sim.url, { redis: { mode: 'cluster', nodes: cluster.nodes, keyPrefix: prefix, commandTimeoutMs: 3_000 }, ...extra });
     open.push(o);
     // What is tested is the cluster, not a replica's first connection to it (slower on a loaded machine).
-    await until(() => o.deps.quota!.redis!.status === 'ready', 20_000);
+    await until(() => o.deps.redis!.client.status === 'ready', 20_000);
     return o;
   };
 

@@ -6,7 +6,8 @@ import { startRedis, startSentinel, type RedisServer } from '../helpers/redis.ts
 import { ADMIN, alternatingChats, chat, origin, sleep, until, usage } from './helpers.ts';
 import { QuotaService } from '../../origin/quota/service.ts';
 import { quotaConfigSchema } from '../../origin/quota/config.ts';
-import { redisConfigSchema } from '../../origin/quota/redis-config.ts';
+import { redisConfigSchema } from '../../origin/redis/config.ts';
+import { openRedis } from '../../origin/redis/connection.ts';
 import type { RequestRecord } from '../../origin/core/record.ts';
 import { formatUsage, fetchUsage } from '../../scripts/usage.ts';
 
@@ -44,24 +45,29 @@ describe('two origin replicas sharing one Redis', () => {
   it('a dead replica’s stream leases lapse after the lease TTL', async () => {
     const quota = quotaConfigSchema.parse({ defaults: { concurrentStreams: 1 }, leaseTtlMs: 1_000 });
     const rcfg = redisConfigSchema.parse({ url: redis.url, keyPrefix: 'reap:' });
-    const dead = new QuotaService(quota, rcfg, pino({ level: 'silent' }));
-    const live = new QuotaService(quota, rcfg, pino({ level: 'silent' }));
+    const deadRedis = openRedis(rcfg, pino({ level: 'silent' }));
+    const liveRedis = openRedis(rcfg, pino({ level: 'silent' }));
+    const dead = new QuotaService(quota, deadRedis, pino({ level: 'silent' }));
+    const live = new QuotaService(quota, liveRedis, pino({ level: 'silent' }));
     try {
       await dead.admit(rec('1'), { tenant: 't', promptEstimate: 1, completionEstimate: 1, stream: true });
-      await dead.close(); // the replica dies without settling: its lease is never released nor renewed
+      await dead.close();
+      await deadRedis.close(); // the replica dies without settling: its lease is never released nor renewed
       await expect(live.admit(rec('2'), { tenant: 't', promptEstimate: 1, completionEstimate: 1, stream: true })).rejects.toMatchObject({ status: 429, code: 'concurrent_streams_exceeded' });
       await expect
         .poll(() => live.admit(rec('3'), { tenant: 't', promptEstimate: 1, completionEstimate: 1, stream: true }).then(() => true, () => false), { timeout: 5_000, interval: 100 })
         .toBe(true);
     } finally {
       await live.close();
+      await liveRedis.close();
     }
   });
 
   it('a live replica renews its leases, so long streams keep theirs', async () => {
     const quota = quotaConfigSchema.parse({ defaults: { concurrentStreams: 1 }, leaseTtlMs: 1_000 });
     const rcfg = redisConfigSchema.parse({ url: redis.url, keyPrefix: 'renew:' });
-    const a = new QuotaService(quota, rcfg, pino({ level: 'silent' }));
+    const aRedis = openRedis(rcfg, pino({ level: 'silent' }));
+    const a = new QuotaService(quota, aRedis, pino({ level: 'silent' }));
     try {
       const r1 = rec('1');
       await a.admit(r1, { tenant: 't', promptEstimate: 1, completionEstimate: 1, stream: true });
@@ -73,6 +79,7 @@ describe('two origin replicas sharing one Redis', () => {
       await until(async () => (await a.admit(rec('3'), { tenant: 't', promptEstimate: 1, completionEstimate: 1, stream: true }).then(() => true, () => false)));
     } finally {
       await a.close();
+      await aRedis.close();
     }
   });
 });

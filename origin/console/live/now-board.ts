@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RedisClient } from '../../quota/redis-client.ts';
+import type { RedisClient } from '../../redis/client.ts';
 import type { LocalStreams } from './local-streams.ts';
 import type { NowView, ReplicaNow, SlotState } from './types.ts';
 

@@ -4,7 +4,7 @@
  */
 import type { Handler } from 'hono';
 import type { ClientDialectName, RouteEntry } from '../../../shared/routes.ts';
-import type { OriginDeps } from '../../pipeline/deps.ts';
+import type { DialectDeps } from '../deps.ts';
 import type { OriginEnv } from '../../core/env.ts';
 import { generationRoute } from '../generate.ts';
 import { countTokens } from './anthropic-messages/count-tokens.ts';
@@ -18,7 +18,7 @@ import { embeddings } from './openai-embeddings/index.ts';
 import { listModels, retrieveModel } from './openai-models/index.ts';
 import { ollamaRoot } from './ollama-native/root.ts';
 
-type HandlerFactory = (deps: OriginDeps, route: RouteEntry) => Handler<OriginEnv>;
+type HandlerFactory = (deps: DialectDeps, route: RouteEntry) => Handler<OriginEnv>;
 
 export const CLIENT_DIALECTS: Record<ClientDialectName, HandlerFactory> = {
   'openai-chat': (deps, route) => generationRoute(deps, route, openaiChat),

@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import type { RouteEntry } from '../../../../shared/routes.ts';
 import { readJson } from '../../../http/read-json.ts';
 import { sendJson } from '../../../http/send-json.ts';
-import type { OriginDeps } from '../../../pipeline/deps.ts';
+import type { DialectDeps } from '../../deps.ts';
 import { jsonExchange } from '../../../pipeline/exchange.ts';
 import { chargeUsage } from '../../../core/record.ts';
 import type { ResolvedModel } from '../../../upstream/registry.ts';
@@ -15,7 +15,7 @@ import type { OriginEnv } from '../../../core/env.ts';
 import { countTokensRequestSchema } from './schema.ts';
 import { messagesToGeneration } from './to-generation.ts';
 
-export function countTokens(deps: OriginDeps, route: RouteEntry) {
+export function countTokens(deps: DialectDeps, route: RouteEntry) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const req = await readJson(c, countTokensRequestSchema);
     const rec = c.get('record');

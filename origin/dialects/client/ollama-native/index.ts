@@ -9,7 +9,7 @@ import {
 } from '../../../../shared/schemas/ollama.ts';
 import { slotsOf } from '../../../core/admission.ts';
 import { readJson } from '../../../http/read-json.ts';
-import type { OriginDeps } from '../../../pipeline/deps.ts';
+import type { DialectDeps } from '../../deps.ts';
 import { jsonExchange, streamExchange } from '../../../pipeline/exchange.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
 import { chargeUsage, type RequestRecord } from '../../../core/record.ts';
@@ -221,7 +221,7 @@ function embedCall(path: string, body: NativeBody, t: ResolvedModel): UpstreamCa
  * unchanged; to an OpenAI-compatible engine chat, generate and the embedding routes are
  * translated both ways (/api/show is Ollama's own and stays Ollama-only).
  */
-export function nativeModelRoute(deps: OriginDeps, route: RouteEntry) {
+export function nativeModelRoute(deps: DialectDeps, route: RouteEntry) {
   // Generation routes stream; /api/show, the one unmetered model route, is metadata (it has no
   // options to default).
   const streams = route.metered === 'generation';

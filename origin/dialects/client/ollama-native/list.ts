@@ -2,20 +2,20 @@ import type { Context } from 'hono';
 import { modelAllowed } from '../../../../shared/model-allow-list.ts';
 import type { RouteEntry } from '../../../../shared/routes.ts';
 import { sendJson } from '../../../http/send-json.ts';
-import type { OriginDeps } from '../../../pipeline/deps.ts';
+import type { DialectDeps } from '../../deps.ts';
 import type { UpstreamClient } from '../../../upstream/client.ts';
 import type { OriginEnv } from '../../../core/env.ts';
 
 /** The upstreams that speak Ollama's own API, which these routes relay. */
-const ollamas = (deps: OriginDeps): UpstreamClient[] => deps.registry.upstreams.filter((u) => u.dialect.wire === 'ollama');
+const ollamas = (deps: DialectDeps): UpstreamClient[] => deps.registry.upstreams.filter((u) => u.dialect.wire === 'ollama');
 
 /** `GET /api/tags`, `/api/ps` (the union over every Ollama upstream) and `/api/version`. */
-export function ollamaList(deps: OriginDeps, route: RouteEntry) {
+export function ollamaList(deps: DialectDeps, route: RouteEntry) {
   return route.path === '/api/version' ? nativeVersion(deps) : nativeList(deps, route.path);
 }
 
 /** `GET /api/tags` and `GET /api/ps`: the union over every Ollama upstream. */
-function nativeList(deps: OriginDeps, path: string) {
+function nativeList(deps: DialectDeps, path: string) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const results = await Promise.allSettled(
       ollamas(deps).map((u) => u.json<{ models?: Array<{ name: string }> }>('GET', path, undefined, AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(u.cfg.metadataTimeoutMs)]))),
@@ -44,7 +44,7 @@ function nativeList(deps: OriginDeps, path: string) {
 }
 
 /** `GET /api/version`: the first reachable Ollama's version (clients use it as a liveness probe). */
-function nativeVersion(deps: OriginDeps) {
+function nativeVersion(deps: DialectDeps) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     let lastErr: unknown;
     for (const u of ollamas(deps)) {

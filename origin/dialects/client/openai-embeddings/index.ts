@@ -4,7 +4,7 @@ import { embeddingRequestSchema } from '../../../../shared/schemas/openai.ts';
 import { slotsOf } from '../../../core/admission.ts';
 import { readJson } from '../../../http/read-json.ts';
 import { sendJson } from '../../../http/send-json.ts';
-import type { OriginDeps } from '../../../pipeline/deps.ts';
+import type { DialectDeps } from '../../deps.ts';
 import { jsonExchange } from '../../../pipeline/exchange.ts';
 import { chargeUsage } from '../../../core/record.ts';
 import type { ResolvedModel } from '../../../upstream/registry.ts';
@@ -16,7 +16,7 @@ function toBase64(vector: number[]): string {
 }
 
 /** `POST /v1/embeddings` over the engine's own embeddings call (batch class: bulk uploads must not starve chat). */
-export function embeddings(deps: OriginDeps, route: RouteEntry) {
+export function embeddings(deps: DialectDeps, route: RouteEntry) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const req = await readJson(c, embeddingRequestSchema);
     const rec = c.get('record');

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { errors } from '../../../../shared/errors.ts';
 import { modelAllowed } from '../../../../shared/model-allow-list.ts';
 import { sendJson } from '../../../http/send-json.ts';
-import type { OriginDeps } from '../../../pipeline/deps.ts';
+import type { DialectDeps } from '../../deps.ts';
 import type { OriginEnv } from '../../../core/env.ts';
 
 interface OpenAiModel {
@@ -16,7 +16,7 @@ interface OpenAiModel {
  * Every model of every reachable upstream, then the aliases, each once and only those the
  * tenant may use (auth.mode=keys; the edge filters its own); 503 only when no upstream answers.
  */
-async function visibleModels(deps: OriginDeps, c: Context<OriginEnv>): Promise<OpenAiModel[]> {
+async function visibleModels(deps: DialectDeps, c: Context<OriginEnv>): Promise<OpenAiModel[]> {
   const { models, failures } = await deps.registry.allModels();
   if (models.length === 0 && failures.length > 0) throw failures[0]!;
   const seen = new Set<string>();
@@ -37,12 +37,12 @@ async function visibleModels(deps: OriginDeps, c: Context<OriginEnv>): Promise<O
 }
 
 /** `GET /v1/models`. */
-export function listModels(deps: OriginDeps) {
+export function listModels(deps: DialectDeps) {
   return async (c: Context<OriginEnv>): Promise<Response> => sendJson(c, { object: 'list', data: await visibleModels(deps, c) });
 }
 
 /** `GET /v1/models/{model}`: one model of the list (a name without a tag means `:latest`, as in Ollama), or 404. */
-export function retrieveModel(deps: OriginDeps) {
+export function retrieveModel(deps: DialectDeps) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const id = c.req.param('model') ?? '';
     const models = await visibleModels(deps, c);

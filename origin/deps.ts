@@ -1,14 +1,15 @@
 import type { Logger } from 'pino';
-import type { AuditTrail } from '../audit/trail.ts';
-import type { Telemetry } from '../metrics/telemetry.ts';
-import type { QuotaService } from '../quota/service.ts';
-import type { Router } from '../routing/router.ts';
-import type { RetrievalStage } from '../retrieval/stage.ts';
-import type { OriginConfig } from '../config/schema.ts';
-import type { UpstreamPoller } from '../upstream/poller.ts';
-import type { UpstreamRegistry } from '../upstream/registry.ts';
-import type { Admission } from '../core/admission.ts';
-import type { Observers } from '../core/record.ts';
+import type { AuditTrail } from './audit/trail.ts';
+import type { Telemetry } from './metrics/telemetry.ts';
+import type { QuotaService } from './quota/service.ts';
+import type { RedisConnection } from './redis/connection.ts';
+import type { Router } from './routing/router.ts';
+import type { RetrievalStage } from './retrieval/stage.ts';
+import type { OriginConfig } from './config/schema.ts';
+import type { UpstreamPoller } from './upstream/poller.ts';
+import type { UpstreamRegistry } from './upstream/registry.ts';
+import type { Admission } from './core/admission.ts';
+import type { Observers } from './core/record.ts';
 
 /** What every route needs; built once at start (origin/app.ts) and passed down. */
 export interface OriginDeps {
@@ -19,6 +20,8 @@ export interface OriginDeps {
   poller: UpstreamPoller;
   observers: Observers;
   admission: Admission;
+  /** The replica's one Redis connection (origin/redis/connection.ts), when quotas live in Redis; closed last. */
+  redis?: RedisConnection;
   /** Stops the slot leases shared through Redis (renewals, grant subscription) at shutdown. */
   sharedSlots?: { close(): Promise<void> };
   /** Aborted when the grace period of a shutdown is over: open streams end with an error event. */

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RedisConfig } from './redis-config.ts';
+import type { RedisConfig } from './config.ts';
 
 export type RedisClient = Redis | Cluster;
 
