@@ -20,7 +20,7 @@ export type ClientDialectName =
   | 'anthropic-count-tokens'
   | 'openai-responses';
 
-/** The part of an upstream body a persona may change (origin/dialects/upstream/<name>/persona.ts). */
+/** The part of an upstream body a persona may change (origin/upstream/dialects/<name>/persona.ts). */
 export type BodyShape = 'chat' | 'prompt' | 'embed' | 'none';
 
 /** How a request is charged against a tenant's quota: generation estimates completion tokens too. */

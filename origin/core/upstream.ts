@@ -31,3 +31,14 @@ export interface OpenedUpstream<U extends UpstreamEnd = UpstreamEnd, R = unknown
   /** Gives the admission slot back; call when the upstream response has ended. */
   release: () => void;
 }
+
+/**
+ * What a persona (an alias: origin/routing/config.ts) sets in an engine's body; each upstream
+ * dialect writes it in its own fields.
+ */
+export interface PersonaParams {
+  system?: string | undefined;
+  temperature?: number | undefined;
+  reasoningEffort?: 'low' | 'medium' | 'high' | undefined;
+  numCtx?: number | undefined;
+}

@@ -18,7 +18,7 @@ import type { OriginEnv } from '../core/env.ts';
 import type { GenerationDialect } from './client/dialect.ts';
 import { translate } from './translate.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
-import type { GenerationContext, Message } from './generation.ts';
+import type { GenerationContext, Message } from '../core/generation.ts';
 import { estimatePromptTokens } from './prompt-estimate.ts';
 import { resultUntilStop } from './stop-sequences.ts';
 

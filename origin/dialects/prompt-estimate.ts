@@ -4,7 +4,7 @@
  * bytes of UTF-8 text per token, plus a few tokens of chat template per turn; the engine's own
  * count replaces it as soon as there is one (the final usage).
  */
-import type { Generation } from './generation.ts';
+import type { Generation } from '../core/generation.ts';
 
 const BYTES_PER_TOKEN = 4;
 /** Role markers and separators a chat template adds around each turn. */

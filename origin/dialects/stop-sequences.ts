@@ -8,8 +8,8 @@
  * counts, so the usage is estimated (the prompt from its size, one token per chunk it sent).
  */
 import type { OpenedUpstream } from '../pipeline/open-upstream.ts';
-import type { GenerationContext, GenerationEvent, GenerationResult, ToolCall, TokenLogprob, Usage } from './generation.ts';
-import type { OnEvent } from './upstream/dialect.ts';
+import type { GenerationContext, GenerationEvent, GenerationResult, ToolCall, TokenLogprob, Usage } from '../core/generation.ts';
+import type { OnEvent } from '../upstream/dialects/dialect.ts';
 
 /** Matches stops in text fed piece by piece; the first stop to complete wins. */
 export class StopScanner {

@@ -1,9 +1,9 @@
 import { chargeUsage, type RequestRecord } from '../core/record.ts';
 import type { ChunkRelay, Emit } from '../stream/stream-response.ts';
 import type { StreamWriter } from './client/dialect.ts';
-import type { GenerationEvent } from './generation.ts';
+import type { GenerationEvent } from '../core/generation.ts';
 import { matchStops } from './stop-sequences.ts';
-import type { EventDecoder } from './upstream/dialect.ts';
+import type { EventDecoder } from '../upstream/dialects/dialect.ts';
 
 /**
  * The engine's stream in the client's wire, read by read: the upstream dialect decodes each read

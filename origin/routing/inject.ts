@@ -1,5 +1,5 @@
 import type { BodyShape } from '../../shared/routes.ts';
-import type { UpstreamDialect } from '../dialects/upstream/dialect.ts';
+import type { UpstreamDialect } from '../upstream/dialects/dialect.ts';
 import type { Persona } from './config.ts';
 
 /**

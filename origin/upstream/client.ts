@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import type { UpstreamConfig } from '../config/schema.ts';
-import type { UpstreamDialect } from '../dialects/upstream/dialect.ts';
-import { upstreamDialect } from '../dialects/upstream/index.ts';
+import type { UpstreamDialect } from './dialects/dialect.ts';
+import { upstreamDialect } from './dialects/index.ts';
 import { dispatchRequest, type DispatchedResponse } from './dispatch-body.ts';
 import type { PuertaError } from '../../shared/errors.ts';
 import { fromNetworkError, fromUpstreamStatus } from './errors.ts';

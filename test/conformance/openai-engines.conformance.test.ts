@@ -3,7 +3,7 @@
  * runs over (`kind: openai`): llama.cpp's server and Ollama's /v1. The engines differ in what
  * OpenAI leaves open (ids, key order, extra fields, error texts, CRLF or LF between events), so
  * what is compared is the contract the origin's OpenAI upstream dialect reads
- * (origin/dialects/upstream/openai): SSE events ending in `[DONE]`, the role on the first delta,
+ * (origin/upstream/dialects/openai): SSE events ending in `[DONE]`, the role on the first delta,
  * one finishing chunk, a usage chunk with no choices when asked for, whole answers, embeddings
  * in input order, the model list, and an error object for a model the engine does not have.
  * The byte-level comparison with Ollama's own /v1 is test/conformance/openai.conformance.test.ts.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { injectIntoBody } from '../../origin/routing/inject.ts';
-import { ollamaUpstream } from '../../origin/dialects/upstream/ollama/index.ts';
-import { openaiUpstream } from '../../origin/dialects/upstream/openai/index.ts';
+import { ollamaUpstream } from '../../origin/upstream/dialects/ollama/index.ts';
+import { openaiUpstream } from '../../origin/upstream/dialects/openai/index.ts';
 import { chat, origin, until } from '../quota/helpers.ts';
 
 describe('persona injection', () => {

@@ -8,10 +8,10 @@ import { upstreamSchema } from '../../origin/config/schema.ts';
 import { UpstreamClient } from '../../origin/upstream/client.ts';
 import type { OpenedUpstream } from '../../origin/pipeline/open-upstream.ts';
 import type { RequestRecord } from '../../origin/core/record.ts';
-import type { GenerationEvent } from '../../origin/dialects/generation.ts';
-import { relayOpenAi } from '../../origin/dialects/upstream/openai/relay.ts';
-import { openaiDecoder } from '../../origin/dialects/upstream/openai/stream.ts';
-import { ollamaDecoder } from '../../origin/dialects/upstream/ollama/stream.ts';
+import type { GenerationEvent } from '../../origin/core/generation.ts';
+import { relayOpenAi } from '../../origin/upstream/dialects/openai/relay.ts';
+import { openaiDecoder } from '../../origin/upstream/dialects/openai/stream.ts';
+import { ollamaDecoder } from '../../origin/upstream/dialects/ollama/stream.ts';
 import { PuertaError } from '../../shared/errors.ts';
 
 const enc = new TextEncoder();

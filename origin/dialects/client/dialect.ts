@@ -6,8 +6,8 @@
 import type { z } from 'zod';
 import type { PuertaError } from '../../../shared/errors.ts';
 import type { Framing } from '../../stream/framing.ts';
-import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../generation.ts';
-import type { UpstreamDialect } from '../upstream/dialect.ts';
+import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../../core/generation.ts';
+import type { UpstreamDialect } from '../../upstream/dialects/dialect.ts';
 
 /** Turns one answer's events into this dialect's stream frames (one writer per request). */
 export interface StreamWriter {

@@ -1,6 +1,6 @@
 /** An Anthropic Messages request as a Generation. */
 import { errors } from '../../../../shared/errors.ts';
-import type { Generation, Message, Reasoning, Tool, ToolChoice } from '../../generation.ts';
+import type { Generation, Message, Reasoning, Tool, ToolChoice } from '../../../core/generation.ts';
 import { usableStops } from '../../stop-sequences.ts';
 import type { AnthropicMessage, ContentBlock, CountTokensRequest, MessagesRequest } from './schema.ts';
 

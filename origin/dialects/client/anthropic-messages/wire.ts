@@ -1,6 +1,6 @@
 /** Anthropic's response objects and stream events. */
 import { encodeEvent } from '../../../../shared/sse.ts';
-import type { FinishReason, GenerationResult, Usage } from '../../generation.ts';
+import type { FinishReason, GenerationResult, Usage } from '../../../core/generation.ts';
 
 export function messageId(): string {
   return `msg_${crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`;

@@ -4,7 +4,7 @@
  * with content_block_stop (Claude Code prints nothing without it), then message_delta with the
  * stop reason and usage, and message_stop.
  */
-import type { GenerationEvent } from '../../generation.ts';
+import type { GenerationEvent } from '../../../core/generation.ts';
 import type { StreamWriter } from '../dialect.ts';
 import { anthropicUsage, event, stopReason } from './wire.ts';
 

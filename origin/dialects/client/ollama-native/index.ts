@@ -23,7 +23,7 @@ import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../../../re
 import type { UpstreamCall } from '../../../core/upstream.ts';
 import type { ResolvedModel } from '../../../upstream/registry.ts';
 import { sendJson } from '../../../http/send-json.ts';
-import type { Generation, GenerationContext } from '../../generation.ts';
+import type { Generation, GenerationContext } from '../../../core/generation.ts';
 import { translate } from '../../translate.ts';
 import { nativeChatToGeneration, nativeGenerateToGeneration } from './to-generation.ts';
 import { nativeQueuedLine, nativeResponse, nativeWriter } from './writer.ts';

@@ -5,7 +5,7 @@
 import { errors } from '../../../../shared/errors.ts';
 import type { z } from 'zod';
 import type { ollamaChatRequestSchema, ollamaGenerateRequestSchema, ollamaOptionsSchema } from '../../../../shared/schemas/ollama.ts';
-import type { Generation, Message, Reasoning, Sampling, Tool } from '../../generation.ts';
+import type { Generation, Message, Reasoning, Sampling, Tool } from '../../../core/generation.ts';
 
 type Options = z.infer<typeof ollamaOptionsSchema>;
 type ChatBody = z.infer<typeof ollamaChatRequestSchema>;

@@ -4,7 +4,7 @@
  * the engine's token counts. Durations are Ollama's own timings, which another engine does not
  * report, so they are left out (the official clients treat them as optional).
  */
-import type { GenerationEvent, GenerationResult, ToolCall } from '../../generation.ts';
+import type { GenerationEvent, GenerationResult, ToolCall } from '../../../core/generation.ts';
 import type { QueueStanding } from '../../../core/admission.ts';
 import type { StreamWriter } from '../dialect.ts';
 

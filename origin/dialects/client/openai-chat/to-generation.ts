@@ -1,7 +1,7 @@
 /** An OpenAI chat request as a Generation. */
 import { errors } from '../../../../shared/errors.ts';
 import type { ChatCompletionRequest, ChatMessage } from '../../../../shared/schemas/openai.ts';
-import type { Generation, Message, ToolChoice } from '../../generation.ts';
+import type { Generation, Message, ToolChoice } from '../../../core/generation.ts';
 import { reasoningFromEffort } from '../openai-common/reasoning.ts';
 import { openAiSampling } from '../openai-common/sampling.ts';
 

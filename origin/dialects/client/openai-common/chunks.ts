@@ -1,4 +1,4 @@
-import type { FinishReason, TokenLogprob, ToolCall, Usage } from '../../generation.ts';
+import type { FinishReason, TokenLogprob, ToolCall, Usage } from '../../../core/generation.ts';
 
 export function openAiUsage(u: Usage): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
   return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };

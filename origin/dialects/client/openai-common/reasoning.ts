@@ -1,5 +1,5 @@
 import type { ReasoningEffort } from '../../../../shared/schemas/openai.ts';
-import type { Reasoning } from '../../generation.ts';
+import type { Reasoning } from '../../../core/generation.ts';
 
 /** An OpenAI reasoning effort as the Generation's reasoning, the way Ollama's OpenAI layer maps it to `think`. */
 export function reasoningFromEffort(effort: ReasoningEffort): Reasoning {

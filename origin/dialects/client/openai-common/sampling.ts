@@ -1,5 +1,5 @@
 import type { ChatCompletionRequest } from '../../../../shared/schemas/openai.ts';
-import type { Sampling } from '../../generation.ts';
+import type { Sampling } from '../../../core/generation.ts';
 
 type Common = Pick<ChatCompletionRequest, 'temperature' | 'top_p' | 'stop' | 'seed' | 'frequency_penalty' | 'presence_penalty'>;
 

@@ -1,6 +1,6 @@
 /** An OpenAI Responses request as a Generation. */
 import { errors } from '../../../../shared/errors.ts';
-import type { Generation, Message, Reasoning, ToolChoice } from '../../generation.ts';
+import type { Generation, Message, Reasoning, ToolChoice } from '../../../core/generation.ts';
 import type { InputItem, ResponsesRequest } from './schema.ts';
 
 const DATA_URL = /^data:image\/[a-z+.-]+;base64,(.+)$/i;

@@ -1,5 +1,5 @@
 /** The Responses API's response object and output items. */
-import type { GenerationResult, ToolCall, Usage } from '../../generation.ts';
+import type { GenerationResult, ToolCall, Usage } from '../../../core/generation.ts';
 import type { ResponsesRequest } from './schema.ts';
 
 export function newId(prefix: 'resp' | 'msg' | 'rs' | 'fc'): string {

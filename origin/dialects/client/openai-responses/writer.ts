@@ -7,7 +7,7 @@
  */
 import { responsesFailureFrames } from '../../../../shared/dialects/responses.ts';
 import { encodeEvent } from '../../../../shared/sse.ts';
-import type { GenerationEvent } from '../../generation.ts';
+import type { GenerationEvent } from '../../../core/generation.ts';
 import type { StreamWriter } from '../dialect.ts';
 import type { ResponsesRequest } from './schema.ts';
 import { functionCallItem, messageItem, newId, outputText, reasoningItem, responseObject } from './wire.ts';

@@ -4,14 +4,13 @@
  * interface; nothing outside origin/dialects/upstream/ asks for an upstream's kind.
  */
 import type { UpstreamConfig } from '../../config/schema.ts';
-import type { Persona } from '../../routing/config.ts';
-import type { OpenedUpstream as OpenedEnd, UpstreamCall, UpstreamEnd, UpstreamWire } from '../../core/upstream.ts';
-import type { DispatchedResponse } from '../../upstream/dispatch-body.ts';
+import type { OpenedUpstream as OpenedEnd, PersonaParams, UpstreamCall, UpstreamEnd, UpstreamWire } from '../../core/upstream.ts';
+import type { DispatchedResponse } from '../dispatch-body.ts';
 import type { BodyShape } from '../../../shared/routes.ts';
 import type { RequestRecord } from '../../core/record.ts';
 import type { PuertaError } from '../../../shared/errors.ts';
 import type { ChunkRelay, Emit } from '../../stream/stream-response.ts';
-import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../generation.ts';
+import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../../core/generation.ts';
 
 /** The upstream a call goes to: its engine's name for the model and its configuration. */
 export interface UpstreamTarget {
@@ -81,7 +80,7 @@ export interface UpstreamDialect {
   embed(req: EmbeddingInput, target: UpstreamTarget): UpstreamCall;
   embeddings(opened: OpenedUpstream): Promise<{ vectors: number[][]; promptTokens: number }>;
   /** A routing alias's system prompt and defaults, and a pinned model's keep_alive, into a body. */
-  applyPersona(body: Record<string, unknown>, shape: BodyShape, persona: Persona | undefined, pinned: boolean): void;
+  applyPersona(body: Record<string, unknown>, shape: BodyShape, persona: PersonaParams | undefined, pinned: boolean): void;
   /** Where the engine reports its version and loaded models (restart and eviction watch), if it does. */
   readonly watch?: { versionPath: string; loadedPath: string };
   /** Relaying a client body of this same wire as is, where the engine offers it. */

@@ -1,5 +1,5 @@
 /** A Generation as Ollama's /api/chat or /api/generate body. */
-import type { Generation, Message, Sampling } from '../../generation.ts';
+import type { Generation, Message, Sampling } from '../../../core/generation.ts';
 import type { UpstreamTarget } from '../dialect.ts';
 import type { OllamaMessage } from './types.ts';
 

@@ -2,7 +2,7 @@ import { DONE_FRAME } from '../../../../shared/sse.ts';
 import type { OpenedUpstream } from '../dialect.ts';
 import { chargeUsage, type RequestRecord } from '../../../core/record.ts';
 import type { ChunkRelay, Emit } from '../../../stream/stream-response.ts';
-import { upstreamFailures } from '../../../upstream/errors.ts';
+import { upstreamFailures } from '../../errors.ts';
 import { chunkError, OpenAiSseReader, parseChunk } from './sse-chunks.ts';
 
 const encoder = new TextEncoder();

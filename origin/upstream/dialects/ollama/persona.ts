@@ -1,5 +1,5 @@
 import type { BodyShape } from '../../../../shared/routes.ts';
-import type { Persona } from '../../../routing/config.ts';
+import type { PersonaParams } from '../../../core/upstream.ts';
 import { options, prependSystem } from '../persona-body.ts';
 
 /**
@@ -8,7 +8,7 @@ import { options, prependSystem } from '../persona-body.ts';
  * models get keep_alive -1 on every request, because Ollama takes keep_alive from the latest
  * request and would otherwise unload them.
  */
-export function applyOllamaPersona(body: Record<string, unknown>, shape: BodyShape, persona: Persona | undefined, pinned: boolean): void {
+export function applyOllamaPersona(body: Record<string, unknown>, shape: BodyShape, persona: PersonaParams | undefined, pinned: boolean): void {
   if (shape === 'none') return;
   if (persona) {
     if (shape === 'chat') {

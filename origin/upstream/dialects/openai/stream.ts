@@ -1,8 +1,8 @@
 /** An OpenAI-compatible engine's answer (SSE chunks or one JSON) as GenerationEvents and results. */
 import type { OpenedUpstream } from '../dialect.ts';
-import { upstreamFailures } from '../../../upstream/errors.ts';
+import { upstreamFailures } from '../../errors.ts';
 import type { EventDecoder, OnEvent } from '../dialect.ts';
-import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type ToolCall, type Usage } from '../../generation.ts';
+import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type ToolCall, type Usage } from '../../../core/generation.ts';
 import { chunkError, OpenAiSseReader, parseChunk, type WireChunk } from './sse-chunks.ts';
 
 function usageOf(u: WireChunk['usage']): Usage {

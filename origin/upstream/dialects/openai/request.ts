@@ -1,5 +1,5 @@
 /** A Generation as an OpenAI-compatible engine's /v1/chat/completions or /v1/completions body. */
-import type { Generation, Message } from '../../generation.ts';
+import type { Generation, Message } from '../../../core/generation.ts';
 import type { UpstreamConfig } from '../../../config/schema.ts';
 import type { UpstreamTarget } from '../dialect.ts';
 

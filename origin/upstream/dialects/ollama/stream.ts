@@ -2,8 +2,8 @@
 import { NdjsonSplitter } from '../../../stream/ndjson-splitter.ts';
 import type { EventDecoder, OnEvent } from '../dialect.ts';
 import type { OpenedUpstream } from '../dialect.ts';
-import { upstreamFailures } from '../../../upstream/errors.ts';
-import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../generation.ts';
+import { upstreamFailures } from '../../errors.ts';
+import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../../core/generation.ts';
 import type { OllamaChatChunk, OllamaLogprob, OllamaToolCall } from './types.ts';
 
 /** The official Ollama client reads lines up to 8 MB; anything longer is a broken upstream. */

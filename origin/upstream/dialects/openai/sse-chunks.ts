@@ -1,7 +1,7 @@
 /** An OpenAI-compatible engine's SSE stream, read synchronously, failing typed for every way it breaks. */
 import { createSseDecoder, type EventSourceMessage } from '../../../../shared/sse.ts';
 import type { PuertaError } from '../../../../shared/errors.ts';
-import { upstreamFailures } from '../../../upstream/errors.ts';
+import { upstreamFailures } from '../../errors.ts';
 
 export interface WireToolCall {
   index?: number;
