@@ -1,7 +1,7 @@
 /**
  * The one internal representation of a generation. Client dialects (origin/dialects/client/*)
  * translate their request into a Generation and the upstream's events back into their wire;
- * upstream dialects (origin/dialects/upstream/*) translate a Generation into the engine's request
+ * upstream dialects (origin/upstream/dialects/*) translate a Generation into the engine's request
  * and the engine's answer into GenerationEvents. Neither side knows the other.
  */
 

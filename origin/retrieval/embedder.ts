@@ -42,7 +42,7 @@ export class Embedder {
       {
         model: this.model,
         priority: call.priority,
-        // The engine's own embeddings call, whichever wire it speaks (origin/dialects/upstream/).
+        // The engine's own embeddings call, whichever wire it speaks (origin/upstream/dialects/).
         build: (t) => t.upstream.dialect.embed({ input: [...texts], raw: { input: texts } }, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg }),
       },
       call.signal,

@@ -4,7 +4,7 @@ import type { Persona } from './config.ts';
 
 /**
  * Applies a persona and the pinned keep_alive to an upstream request body; what that means for
- * each engine's body is its upstream dialect's (origin/dialects/upstream/<name>/persona.ts).
+ * each engine's body is its upstream dialect's (origin/upstream/dialects/<name>/persona.ts).
  */
 export function injectIntoBody(raw: string, shape: BodyShape, dialect: UpstreamDialect, persona: Persona | undefined, pinned: boolean): string {
   let body: Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * What an upstream dialect (the engine's wire: Ollama native, OpenAI-compatible) does for the
  * origin. Everything that depends on which kind of engine serves a request is behind this
- * interface; nothing outside origin/dialects/upstream/ asks for an upstream's kind.
+ * interface; nothing outside origin/upstream/dialects/ asks for an upstream's kind.
  */
 import type { UpstreamConfig } from '../../config/schema.ts';
 import type { OpenedUpstream as OpenedEnd, PersonaParams, UpstreamCall, UpstreamEnd, UpstreamWire } from '../../core/upstream.ts';
