@@ -11,7 +11,11 @@ import type { UpstreamRegistry } from './upstream/registry.ts';
 import type { Admission } from './core/admission.ts';
 import type { Observers } from './core/record.ts';
 
-/** What every route needs; built once at start (origin/app.ts) and passed down. */
+/**
+ * Everything the origin is built from: made once at start (buildDeps in origin/node/server.ts) and
+ * read only by origin/app.ts, which hands each route and subsystem the narrow part it uses (each
+ * declares its own: ExchangeDeps, DialectDeps, RetrievalDeps, ConsoleSources…).
+ */
 export interface OriginDeps {
   cfg: OriginConfig;
   log: Logger;
