@@ -1,0 +1,54 @@
+/**
+ * Google's Gemini API (`POST /v1beta/models/{model}:generateContent`, `:streamGenerateContent`):
+ * the Gemini SDKs (`@google/genai`, Python `google-genai`) and Gemini CLI. The model and whether
+ * the answer streams are in the URL, not the body: the route adds them to the body it validates.
+ */
+import type { Handler } from 'hono';
+import { ERROR_SHAPES } from '../../../../shared/dialects/errors.ts';
+import type { RouteEntry } from '../../../../shared/routes.ts';
+import { KEEPALIVE_FRAME, SSE_HEADERS } from '../../../../shared/sse.ts';
+import type { OriginDeps } from '../../../pipeline/deps.ts';
+import { queuedComment, type Framing } from '../../../stream/framing.ts';
+import type { OriginEnv } from '../../../types.ts';
+import { generationRoute } from '../../generate.ts';
+import type { GenerationContext } from '../../generation.ts';
+import type { GenerationDialect } from '../dialect.ts';
+import { generateContentSchema, type FromUrl, type GeminiRequest } from './schema.ts';
+import { pathModel } from './path-model.ts';
+import { geminiToGeneration } from './to-generation.ts';
+import { parts, response, type ResponseIds } from './wire.ts';
+import { geminiWriter } from './writer.ts';
+
+/** SSE comments as keepalives: Google's SDKs read only `data:` frames and skip the rest. */
+export const geminiFraming: Framing = {
+  headers: SSE_HEADERS,
+  keepalive: KEEPALIVE_FRAME,
+  queued: queuedComment,
+  error: ERROR_SHAPES.gemini.streamError,
+};
+
+const ids = (req: GeminiRequest, ctx: GenerationContext): ResponseIds => ({ modelVersion: req.model, responseId: ctx.requestId });
+/** Gemini returns thought parts only to a client that asked for them. */
+const includeThoughts = (req: GeminiRequest): boolean => req.generationConfig?.thinkingConfig?.includeThoughts === true;
+
+function geminiDialect(url: FromUrl): GenerationDialect<GeminiRequest> {
+  return {
+    schema: generateContentSchema.transform((body): GeminiRequest => ({ ...body, ...url })),
+    framing: geminiFraming,
+    toGeneration: (req) => geminiToGeneration(req, req.model, req.stream),
+    response(r, req, ctx) {
+      const body = response(ids(req, ctx), parts(r.text, r.thinking, r.toolCalls, includeThoughts(req)), r);
+      return req.asArray ? [body] : body;
+    },
+    writer: (req, ctx) => geminiWriter(ids(req, ctx), includeThoughts(req)),
+  };
+}
+
+export function geminiGenerate(deps: OriginDeps, route: RouteEntry): Handler<OriginEnv> {
+  const streams = route.streams === 'always';
+  return (c) => {
+    // Google's SDKs stream with `?alt=sse`; without it the answer is one JSON array, sent whole.
+    const sse = streams && c.req.query('alt') === 'sse';
+    return generationRoute(deps, route, geminiDialect({ model: pathModel(c), stream: sse, asArray: streams && !sse }))(c);
+  };
+}
