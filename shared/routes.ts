@@ -84,9 +84,13 @@ export const ROUTES: readonly RouteEntry[] = [
   r('GET', '/api/version', 'ollama-list', { ...list, errors: 'ollama' }),
   // Ollama's liveness answer; its CLI and Claude Code probe `HEAD /` before anything else.
   r('GET', '/', 'ollama-root', { ...list, errors: 'ollama' }),
-  r('POST', '/v1beta/models/:model{.+:generateContent}', 'gemini', { ...gen, ...gemini, priority: 'interactive', persona: 'chat', streams: 'never' }),
-  r('POST', '/v1beta/models/:model{.+:streamGenerateContent}', 'gemini', { ...gen, ...gemini, priority: 'interactive', persona: 'chat', streams: 'always' }),
-  r('POST', '/v1beta/models/:model{.+:countTokens}', 'gemini-count-tokens', { metered: 'embedding', namesModel: true, streams: 'never', ...gemini, priority: 'interactive', persona: 'chat' }),
+  // Google serves generation under v1 too (the Python SDK's default); the model lists only under
+  // v1beta, as GET /v1/models is OpenAI's.
+  ...['/v1beta', '/v1'].flatMap((v) => [
+    r('POST', `${v}/models/:model{.+:generateContent}`, 'gemini', { ...gen, ...gemini, priority: 'interactive', persona: 'chat', streams: 'never' }),
+    r('POST', `${v}/models/:model{.+:streamGenerateContent}`, 'gemini', { ...gen, ...gemini, priority: 'interactive', persona: 'chat', streams: 'always' }),
+    r('POST', `${v}/models/:model{.+:countTokens}`, 'gemini-count-tokens', { metered: 'embedding', namesModel: true, streams: 'never', ...gemini, priority: 'interactive', persona: 'chat' }),
+  ]),
   r('GET', '/v1beta/models', 'gemini-models', { ...list, ...gemini }),
   r('GET', '/v1beta/models/:model{.+}', 'gemini-models', { ...list, ...gemini }),
 ];
@@ -103,17 +107,19 @@ interface Pattern {
   suffix: string;
   entry: RouteEntry;
 }
-const patterns: Pattern[] = ROUTES.filter((e) => e.path.includes('/:')).map((e) => {
-  const at = e.path.indexOf('/:') + 1;
-  const re = /\{\.\+([^{}]*)\}$/.exec(e.path.slice(at));
-  return { prefix: e.path.slice(0, at), suffix: re ? re[1]! : '', entry: e };
-});
+const patterns: Pattern[] = ROUTES.filter((e) => e.path.includes('/:'))
+  .map((e) => {
+    const at = e.path.indexOf('/:') + 1;
+    const re = /\{\.\+([^{}]*)\}$/.exec(e.path.slice(at));
+    return { prefix: e.path.slice(0, at), suffix: re ? re[1]! : '', entry: e };
+  })
+  // The most specific first: `/v1/models/{model}:generateContent` before `/v1/models/{model}`.
+  .sort((a, b) => b.suffix.length - a.suffix.length);
+
+const matches = (p: Pattern, path: string): boolean => path.length > p.prefix.length + p.suffix.length && path.startsWith(p.prefix) && path.endsWith(p.suffix);
 
 function patternFor(method: string, path: string): Pattern | undefined {
-  for (const p of patterns) {
-    if (p.entry.method === method && path.length > p.prefix.length + p.suffix.length && path.startsWith(p.prefix) && path.endsWith(p.suffix)) return p;
-  }
-  return undefined;
+  return patterns.find((p) => p.entry.method === method && matches(p, path));
 }
 
 /**
@@ -141,7 +147,7 @@ export const KEYED_PREFIXES: readonly string[] = [...new Set(ROUTES.filter((e) =
  * belongs to (an unknown /api/ path is still answered the way an Ollama client reads errors).
  */
 export function errorDialectFor(path: string): ErrorDialect {
-  const e = byPath.get(path) ?? patterns.find((p) => path.startsWith(p.prefix) && path.length > p.prefix.length)?.entry;
+  const e = byPath.get(path) ?? patterns.find((p) => matches(p, path))?.entry;
   if (e) return e.errors;
   return path.startsWith('/api/') ? 'ollama' : path.startsWith('/v1beta/') ? 'gemini' : 'openai';
 }

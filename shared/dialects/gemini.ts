@@ -36,6 +36,7 @@ function statusName(err: PuertaError): string {
     case 504:
       return 'DEADLINE_EXCEEDED';
     default:
+      // 451 (residency) among them: Google answers a location it does not serve this way.
       return err.status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
   }
 }

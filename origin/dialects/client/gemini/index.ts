@@ -6,9 +6,9 @@
 import type { Handler } from 'hono';
 import { ERROR_SHAPES } from '../../../../shared/dialects/errors.ts';
 import type { RouteEntry } from '../../../../shared/routes.ts';
-import { KEEPALIVE_FRAME, SSE_HEADERS } from '../../../../shared/sse.ts';
+import { SSE_HEADERS } from '../../../../shared/sse.ts';
 import type { OriginDeps } from '../../../pipeline/deps.ts';
-import { queuedComment, type Framing } from '../../../stream/framing.ts';
+import type { Framing } from '../../../stream/framing.ts';
 import type { OriginEnv } from '../../../types.ts';
 import { generationRoute } from '../../generate.ts';
 import type { GenerationContext } from '../../generation.ts';
@@ -19,11 +19,14 @@ import { geminiToGeneration } from './to-generation.ts';
 import { parts, response, type ResponseIds } from './wire.ts';
 import { geminiWriter } from './writer.ts';
 
-/** SSE comments as keepalives: Google's SDKs read only `data:` frames and skip the rest. */
+/**
+ * The keepalive is an empty SSE frame (a blank line pair), not a comment: the JS SDK skips any
+ * frame without `data:`, but the Python SDK reads a line it does not know (`: keepalive`) as
+ * JSON and fails on it, while it skips blank lines. So there is no queue position to tell.
+ */
 export const geminiFraming: Framing = {
   headers: SSE_HEADERS,
-  keepalive: KEEPALIVE_FRAME,
-  queued: queuedComment,
+  keepalive: new TextEncoder().encode('\n\n'),
   error: ERROR_SHAPES.gemini.streamError,
 };
 
