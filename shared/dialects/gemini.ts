@@ -8,7 +8,6 @@
  */
 import type { PuertaError } from '../errors.ts';
 import { encodeData } from '../sse.ts';
-import type { ErrorShape } from './errors.ts';
 import { lastSseFrame } from './sse-tail.ts';
 
 /** The canonical gRPC status name for an HTTP status, as Google's APIs pair them. */
@@ -51,10 +50,11 @@ function body(err: PuertaError, requestId: string | undefined) {
   return { error: { code: err.status, message: err.message, status: statusName(err), ...(details.length ? { details } : {}) } };
 }
 
-export const geminiErrors: ErrorShape = {
+/** An ErrorShape (checked where ERROR_SHAPES lists it, so this file need not import that table's module). */
+export const geminiErrors = {
   body,
-  streamError: (err, requestId) => encodeData(JSON.stringify(body(err, requestId))),
-  endedCleanly(tail) {
+  streamError: (err: PuertaError, requestId: string | undefined): Uint8Array => encodeData(JSON.stringify(body(err, requestId))),
+  endedCleanly(tail: string): boolean {
     const last = lastSseFrame(tail);
     return last !== undefined && /^data: ?\{"error":|"finishReason":/m.test(last);
   },
