@@ -179,6 +179,17 @@ export function geminiClientSuite(target: () => GeminiTarget): void {
     expect(chunks).toBeGreaterThan(3);
   });
 
+  it('an engine failure mid-stream ends the stream with Google’s error, which the SDK raises', async () => {
+    const stream = await client().models.generateContentStream({ model: target().model, contents: 'Go on [[sim:tokens=20,fault=error,after=3]]' });
+    let text = '';
+    const failed = await (async () => {
+      for await (const c of stream) text += c.text ?? '';
+    })().catch((e: unknown) => e);
+    expect(text.length).toBeGreaterThan(0);
+    expect((failed as ApiError).status).toBe(502);
+    expect((failed as ApiError).message).toMatch(/"status":"INTERNAL"/);
+  });
+
   it('streamGenerateContent without alt=sse answers one JSON array', async () => {
     const res = await raw(`/v1beta/models/${target().model}:streamGenerateContent`, {
       method: 'POST',

@@ -69,6 +69,19 @@ export function failuresSuite(runtime: Runtime): void {
       expect(JSON.parse(last.data!)).toMatchObject({ error: { code: 'origin_stream_interrupted', retryable: true } });
     });
 
+    it('ends a Gemini stream the origin cut with Google’s error object in one data: frame', async () => {
+      const res = await s.fetch('/v1beta/models/m:streamGenerateContent?alt=sse', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': s.keys.open, 'x-fault': 'cut' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+      });
+      const events = parseSse(await res.text());
+      const last = events[events.length - 1]!;
+      // Google's SDKs read only `data:` frames: an `event:` name would make them skip it.
+      expect(last.event ?? 'message').toBe('message');
+      expect(JSON.parse(last.data!)).toMatchObject({ error: { code: 502, status: 'INTERNAL' } });
+    });
+
     it('ends a stream the origin left silent past the between-bytes limit with event: error', async () => {
       const t0 = Date.now();
       const res = await post('silent');
