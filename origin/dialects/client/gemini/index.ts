@@ -47,6 +47,11 @@ function geminiDialect(url: FromUrl): GenerationDialect<GeminiRequest> {
   };
 }
 
+/**
+ * The pipeline (origin/dialects/generate.ts) reads the model and the stream flag from the
+ * validated request; Gemini has them in the URL, so each request gets a dialect whose schema adds
+ * them to the body it validates (a small object and a zod pipe per request).
+ */
 export function geminiGenerate(deps: OriginDeps, route: RouteEntry): Handler<OriginEnv> {
   const streams = route.streams === 'always';
   return (c) => {
