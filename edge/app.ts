@@ -7,7 +7,7 @@ import { Hono, type Context } from 'hono';
 import { rejectUncanonicalPath, routingPath } from '../shared/canonical-path.ts';
 import { errors, toPuertaError, type PuertaError } from '../shared/errors.ts';
 import { errorResponse } from '../shared/dialects/errors.ts';
-import { errorDialectFor } from '../shared/routes.ts';
+import { errorDialectFor, KEYED_PREFIXES } from '../shared/routes.ts';
 import { authenticate } from './auth/middleware.ts';
 import { cors } from './cors.ts';
 import { forward } from './forward/forward.ts';
@@ -38,7 +38,7 @@ export function createEdgeApp(): Hono<EdgeEnv> {
   // `HEAD /` before they authenticate. It says the front door is up, nothing about the engine.
   app.get('/', (c) => c.text('Ollama is running'));
 
-  for (const prefix of ['/v1/*', '/api/*']) {
+  for (const prefix of KEYED_PREFIXES) {
     app.use(prefix, authenticate(), residency(), rateLimit());
     app.all(prefix, forward);
   }

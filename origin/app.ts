@@ -17,7 +17,7 @@ import { collectionRoutes, param } from './retrieval/routes.ts';
 import { tenantIdSchema } from '../shared/tenants.ts';
 import { priorityMiddleware } from './admission/priority.ts';
 import { quotaMiddleware } from './quota/middleware.ts';
-import { ROUTES } from '../shared/routes.ts';
+import { KEYED_PREFIXES, ROUTES } from '../shared/routes.ts';
 import { CLIENT_DIALECTS } from './dialects/client/index.ts';
 import type { OriginDeps } from './deps.ts';
 import type { OriginEnv } from './core/env.ts';
@@ -40,11 +40,10 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   if (deps.telemetry) app.route('/', metricsRoute(deps.telemetry.metrics, deps, deps.cfg.metrics.token));
 
   const limit = deps.cfg.server.maxBodyBytes;
-  const guarded = ['/v1/*', '/api/*'];
-  // One instance for both route trees: a nonce seen on /v1 is also a replay on /api.
+  // One instance for every route tree: a nonce seen on /v1 is also a replay on /api.
   const replay = deps.redis ? new RedisReplayGuard(deps.redis.client, deps.redis.keyPrefix, deps.log, deps.redis.commandTimeoutMs) : undefined;
   const auth = createAuthMiddleware(deps.cfg.auth, { maxBodyBytes: limit, replay });
-  for (const path of guarded) {
+  for (const path of KEYED_PREFIXES) {
     app.use(path, auth);
     app.use(path, bodyLimit(limit));
     app.use(path, requestFacts(deps));

@@ -8,7 +8,7 @@ export function createLogger(cfg: OriginConfig['log'], destination?: pino.Destin
       level: cfg.level,
       base: { service: 'puerta-origin' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]'], remove: true },
+      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]'], remove: true },
     },
     destination,
   );

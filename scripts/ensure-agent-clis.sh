@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Installs the coding-agent CLIs the client tests drive (Claude Code, Codex CLI, OpenCode), at
+# Installs the coding-agent CLIs the client tests drive (Claude Code, Codex CLI, OpenCode, Gemini CLI), at
 # pinned versions, into a cache outside the repo (AGENTS_CACHE, default ~/.cache/puerta/agents).
 # They are test tools, not dependencies of Puerta, so they stay out of package.json. Idempotent
 # and quiet when everything is present; prints the install directory of each on request.
 #
-#   scripts/ensure-agent-clis.sh [claude] [codex] [opencode]   (no args: all)
+#   scripts/ensure-agent-clis.sh [claude] [codex] [opencode] [gemini]   (no args: all)
 #
 # Versions: Claude Code 2.1.197 is the newest whose package.json engines still allow Node 20
-# (2.1.198 and later require Node >= 22). Bump the others freely; the tests pin what they drive.
+# (2.1.198 and later require Node >= 22); Gemini CLI 0.61.0's engines say Node >= 20. Bump the
+# others freely; the tests pin what they drive.
 set -euo pipefail
 
 CLAUDE_CODE_VERSION="${CLAUDE_CODE_VERSION:-2.1.197}"
 CODEX_VERSION="${CODEX_VERSION:-0.169.0}"
 OPENCODE_VERSION="${OPENCODE_VERSION:-1.18.33}"
+GEMINI_CLI_VERSION="${GEMINI_CLI_VERSION:-0.61.0}"
 # OpenCode loads its provider packages from npm at run time; the tests run offline, so the
 # OpenAI-compatible provider it needs is installed here, into OpenCode's own package cache.
 AI_SDK_OPENAI_COMPATIBLE_VERSION="${AI_SDK_OPENAI_COMPATIBLE_VERSION:-}"
@@ -21,7 +23,7 @@ AGENTS_CACHE="${AGENTS_CACHE:-$HOME/.cache/puerta/agents}"
 log() { printf '[agents] %s\n' "$*" >&2; }
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(claude codex opencode)
+[ ${#want[@]} -eq 0 ] && want=(claude codex opencode gemini)
 
 # npm install into <cache>/<name>-<version>; a marker file says the install finished.
 install_pkg() {
@@ -41,6 +43,7 @@ for w in "${want[@]}"; do
     claude) install_pkg claude "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION" ;;
     codex) install_pkg codex "@openai/codex@$CODEX_VERSION" ;;
     opencode) install_pkg opencode "opencode-ai@$OPENCODE_VERSION" ;;
-    *) log "unknown CLI '$w' (known: claude codex opencode)"; exit 2 ;;
+    gemini) install_pkg gemini "@google/gemini-cli@$GEMINI_CLI_VERSION" ;;
+    *) log "unknown CLI '$w' (known: claude codex opencode gemini)"; exit 2 ;;
   esac
 done

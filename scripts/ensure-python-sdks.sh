@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the official OpenAI Python SDK, at a pinned version, into a venv outside the repo
+# Installs the official OpenAI and Google Gen AI (Gemini) Python SDKs, at pinned versions, into a
+# venv outside the repo
 # (PYTHON_SDKS_CACHE, default ~/.cache/puerta/python-sdks). A test tool, like the agent CLIs:
 # the dialect tests drive Puerta with it (test/helpers/python-sdk.ts). Idempotent and quiet when
 # present; prints the venv's python.
@@ -12,14 +13,19 @@ set -euo pipefail
 . "$(dirname "$0")/lib/python-venv.sh"
 
 OPENAI_PY_VERSION="${OPENAI_PY_VERSION:-3.51.0}"
+GOOGLE_GENAI_PY_VERSION="${GOOGLE_GENAI_PY_VERSION:-3.6.1}"
 PYTHON_SDKS_CACHE="${PYTHON_SDKS_CACHE:-$HOME/.cache/puerta/python-sdks}"
 venv="$PYTHON_SDKS_CACHE/venv"
 py="$venv/bin/python"
 stamp="$PYTHON_SDKS_CACHE/sdks.version"
+# Its own stamp: adding an SDK to the venv does not rebuild the venv the other one lives in.
+genai_stamp="$PYTHON_SDKS_CACHE/google-genai.version"
 
 log() { printf '[python-sdks] %s\n' "$*" >&2; }
 
-installed() { [ -x "$py" ] && [ "$(cat "$stamp" 2>/dev/null)" = "openai==$OPENAI_PY_VERSION" ]; }
+openai_installed() { [ -x "$py" ] && [ "$(cat "$stamp" 2>/dev/null)" = "openai==$OPENAI_PY_VERSION" ]; }
+genai_installed() { [ -x "$py" ] && [ "$(cat "$genai_stamp" 2>/dev/null)" = "google-genai==$GOOGLE_GENAI_PY_VERSION" ]; }
+installed() { openai_installed && genai_installed; }
 
 if [ "${1:-}" = "--check" ]; then installed && echo "$py"; exit $?; fi
 
@@ -34,9 +40,17 @@ install() {
   echo "openai==$OPENAI_PY_VERSION" > "$stamp"
 }
 
+install_genai() {
+  log "installing google-genai==$GOOGLE_GENAI_PY_VERSION into $venv"
+  rm -f "$genai_stamp"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "google-genai==$GOOGLE_GENAI_PY_VERSION"
+  echo "google-genai==$GOOGLE_GENAI_PY_VERSION" > "$genai_stamp"
+}
+
 mkdir -p "$PYTHON_SDKS_CACHE"
 # One install at a time: two test files may both ask on a fresh machine.
 exec 9>"$PYTHON_SDKS_CACHE/.lock"
 flock 9
-installed || install
+openai_installed || { rm -f "$genai_stamp"; install; }
+genai_installed || install_genai
 echo "$py"

@@ -43,11 +43,12 @@ export function requestedModel(body: unknown): RequestedModel {
 }
 
 /** The routes whose answer is a list of models, and where each lists its names. */
-export const MODEL_LIST_PATHS = new Set(['/v1/models', '/api/tags', '/api/ps']);
+export const MODEL_LIST_PATHS = new Set(['/v1/models', '/api/tags', '/api/ps', '/v1beta/models']);
 
 /**
  * The list document of `path` with only the allowed models left: OpenAI's `{"data":[{"id"}]}`
- * on /v1/models, Ollama's `{"models":[{"name","model"}]}` on /api/tags and /api/ps. Returns null
+ * on /v1/models, Ollama's `{"models":[{"name","model"}]}` on /api/tags and /api/ps, Gemini's
+ * `{"models":[{"name":"models/<id>"}]}` on /v1beta/models. Returns null
  * when the document is not that shape, so a caller can refuse it rather than pass it unfiltered.
  */
 export function filterModelList(path: string, doc: unknown, allowed: readonly string[]): unknown {
@@ -58,7 +59,9 @@ export function filterModelList(path: string, doc: unknown, allowed: readonly st
   const kept = list.filter((m: unknown) => {
     if (!m || typeof m !== 'object') return false;
     const o = m as { id?: unknown; name?: unknown; model?: unknown };
-    const name = field === 'data' ? o.id : (o.name ?? o.model);
+    const listed = field === 'data' ? o.id : (o.name ?? o.model);
+    // Gemini names its models as resources: `models/<name>`.
+    const name = path === '/v1beta/models' && typeof listed === 'string' ? listed.replace(/^models\//, '') : listed;
     return typeof name === 'string' && modelAllowed(allowed, name);
   });
   return { ...(doc as Record<string, unknown>), [field]: kept };

@@ -18,7 +18,10 @@ export type ClientDialectName =
   | 'ollama-list'
   | 'anthropic-messages'
   | 'anthropic-count-tokens'
-  | 'openai-responses';
+  | 'openai-responses'
+  | 'gemini'
+  | 'gemini-count-tokens'
+  | 'gemini-models';
 
 /** The part of an upstream body a persona may change (origin/upstream/dialects/<name>/persona.ts). */
 export type BodyShape = 'chat' | 'prompt' | 'embed' | 'none';
@@ -39,8 +42,16 @@ export interface RouteEntry {
   persona: BodyShape;
   /** The body names a model (allow-list, routing, the record's publicModel). */
   namesModel: boolean;
-  /** When the answer is a stream: Ollama streams unless told `stream: false`, OpenAI only on `stream: true`. */
-  streams: 'unless-false' | 'if-true' | 'never';
+  /**
+   * When the answer is a stream: Ollama streams unless told `stream: false`, OpenAI only on
+   * `stream: true`; Gemini's stream is a route of its own (`:streamGenerateContent`).
+   */
+  streams: 'unless-false' | 'if-true' | 'always' | 'never';
+  /**
+   * The query parameter that may carry the tenant key on this route (Gemini's `?key=`), besides
+   * the headers every route reads (shared/api-key.ts). The edge strips it before forwarding.
+   */
+  keyParam?: 'key';
 }
 
 const r = (method: RouteEntry['method'], path: string, dialect: ClientDialectName, rest: Omit<RouteEntry, 'method' | 'path' | 'dialect'>): RouteEntry => ({ method, path, dialect, ...rest });
@@ -48,6 +59,8 @@ const r = (method: RouteEntry['method'], path: string, dialect: ClientDialectNam
 const gen = { metered: 'generation', namesModel: true, streams: 'if-true' } as const;
 const emb = { metered: 'embedding', namesModel: true, persona: 'embed', priority: 'batch', streams: 'never' } as const;
 const list = { metered: false, namesModel: false, persona: 'none', priority: 'interactive', streams: 'never' } as const;
+/** Gemini (origin/dialects/client/gemini/): the model is in the path, before the method (`…/{model}:generateContent`). */
+const gemini = { errors: 'gemini', keyParam: 'key' } as const;
 
 export const ROUTES: readonly RouteEntry[] = [
   r('POST', '/v1/chat/completions', 'openai-chat', { ...gen, errors: 'openai', priority: 'interactive', persona: 'chat' }),
@@ -71,37 +84,70 @@ export const ROUTES: readonly RouteEntry[] = [
   r('GET', '/api/version', 'ollama-list', { ...list, errors: 'ollama' }),
   // Ollama's liveness answer; its CLI and Claude Code probe `HEAD /` before anything else.
   r('GET', '/', 'ollama-root', { ...list, errors: 'ollama' }),
+  // Google serves generation under v1 too (the Python SDK's default); the model lists only under
+  // v1beta, as GET /v1/models is OpenAI's.
+  ...['/v1beta', '/v1'].flatMap((v) => [
+    r('POST', `${v}/models/:model{.+:generateContent}`, 'gemini', { ...gen, ...gemini, priority: 'interactive', persona: 'chat', streams: 'never' }),
+    r('POST', `${v}/models/:model{.+:streamGenerateContent}`, 'gemini', { ...gen, ...gemini, priority: 'interactive', persona: 'chat', streams: 'always' }),
+    r('POST', `${v}/models/:model{.+:countTokens}`, 'gemini-count-tokens', { metered: 'embedding', namesModel: true, streams: 'never', ...gemini, priority: 'interactive', persona: 'chat' }),
+  ]),
+  r('GET', '/v1beta/models', 'gemini-models', { ...list, ...gemini }),
+  r('GET', '/v1beta/models/:model{.+}', 'gemini-models', { ...list, ...gemini }),
 ];
 
 const byKey = new Map(ROUTES.map((e) => [`${e.method} ${e.path}`, e]));
 const byPath = new Map(ROUTES.map((e) => [e.path, e]));
-/** Entries whose path ends in a parameter (`/v1/models/:model{.+}`): matched by what precedes it. */
-const byPrefix = ROUTES.filter((e) => e.path.includes('/:')).map((e) => ({ prefix: e.path.slice(0, e.path.indexOf('/:') + 1), entry: e }));
 
-function patternFor(method: string, path: string): RouteEntry | undefined {
-  for (const p of byPrefix) if (p.entry.method === method && path.length > p.prefix.length && path.startsWith(p.prefix)) return p.entry;
-  return undefined;
+/**
+ * Entries whose path ends in a parameter: matched by what precedes it and, when its pattern ends
+ * in a literal (`:model{.+:generateContent}`), by what follows it. The parameter is what is between.
+ */
+interface Pattern {
+  prefix: string;
+  suffix: string;
+  entry: RouteEntry;
+}
+const patterns: Pattern[] = ROUTES.filter((e) => e.path.includes('/:'))
+  .map((e) => {
+    const at = e.path.indexOf('/:') + 1;
+    const re = /\{\.\+([^{}]*)\}$/.exec(e.path.slice(at));
+    return { prefix: e.path.slice(0, at), suffix: re ? re[1]! : '', entry: e };
+  })
+  // The most specific first: `/v1/models/{model}:generateContent` before `/v1/models/{model}`.
+  .sort((a, b) => b.suffix.length - a.suffix.length);
+
+const matches = (p: Pattern, path: string): boolean => path.length > p.prefix.length + p.suffix.length && path.startsWith(p.prefix) && path.endsWith(p.suffix);
+
+function patternFor(method: string, path: string): Pattern | undefined {
+  return patterns.find((p) => p.entry.method === method && matches(p, path));
 }
 
-/** The model a path names (`GET /v1/models/{model}`), for the same allow-list checks as a body's; else null. */
+/**
+ * The model a path names (`GET /v1/models/{model}`, `POST /v1beta/models/{model}:generateContent`),
+ * for the same allow-list checks as a body's; else null. Where a route has it in its path, the
+ * path's is the model served, whatever a body says.
+ */
 export function modelInPath(method: string, path: string): string | null {
-  const m = method === 'HEAD' ? 'GET' : method;
-  for (const p of byPrefix) if (p.entry.method === m && p.entry.path.includes('/:model') && path.length > p.prefix.length && path.startsWith(p.prefix)) return path.slice(p.prefix.length);
-  return null;
+  const p = patternFor(method === 'HEAD' ? 'GET' : method, path);
+  if (!p || !p.entry.path.includes('/:model')) return null;
+  return path.slice(p.prefix.length, path.length - p.suffix.length);
 }
 
 /** The entry for a request, or undefined for a path no route serves. */
 export function routeFor(method: string, path: string): RouteEntry | undefined {
   const m = method === 'HEAD' ? 'GET' : method;
-  return byKey.get(`${m} ${path}`) ?? patternFor(m, path);
+  return byKey.get(`${m} ${path}`) ?? patternFor(m, path)?.entry;
 }
+
+/** The first segment of every route (`/v1/*`, `/api/*`, `/v1beta/*`): where the edge and the origin ask for a key. */
+export const KEYED_PREFIXES: readonly string[] = [...new Set(ROUTES.filter((e) => e.path !== '/').map((e) => `/${e.path.split('/')[1]}/*`))];
 
 /**
  * The error shape for any path, served or not: the route's own, else the family its prefix
  * belongs to (an unknown /api/ path is still answered the way an Ollama client reads errors).
  */
 export function errorDialectFor(path: string): ErrorDialect {
-  const e = byPath.get(path) ?? byPrefix.find((p) => path.startsWith(p.prefix) && path.length > p.prefix.length)?.entry;
+  const e = byPath.get(path) ?? patterns.find((p) => matches(p, path))?.entry;
   if (e) return e.errors;
-  return path.startsWith('/api/') ? 'ollama' : 'openai';
+  return path.startsWith('/api/') ? 'ollama' : path.startsWith('/v1beta/') ? 'gemini' : 'openai';
 }

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
+import { extractKey, MISSING_KEY_MESSAGE } from '../../shared/api-key.ts';
 import { errors } from '../../shared/errors.ts';
 import type { EdgeEnv } from '../platform.ts';
-import { extractKey } from './extract-key.ts';
 import { resolveKey } from './tenant-store.ts';
 
 const REASONS = {
@@ -14,13 +14,8 @@ const REASONS = {
 /** Sets `tenant` or answers 401/403 with an OpenAI-style body; never says which part of a key was wrong. */
 export function authenticate(): MiddlewareHandler<EdgeEnv> {
   return async (c, next) => {
-    const key = extractKey(c.req.raw.headers);
-    if (!key) {
-      throw errors.unauthorized(
-        'no API key: send Authorization: Bearer <key> (or x-api-key: <key>)',
-        'missing_api_key',
-      );
-    }
+    const key = extractKey(c.req.raw, c.req.path);
+    if (!key) throw errors.unauthorized(MISSING_KEY_MESSAGE, 'missing_api_key');
     const { platform } = c.env;
     const r = await resolveKey((k) => platform.storeGet(k), platform.config.TENANT_CACHE_TTL_MS, key);
     if (!r.ok) {

@@ -5,6 +5,7 @@
  * the stream guard so a broken origin ends them with an error frame instead of a silent cut.
  */
 import type { Context } from 'hono';
+import { withoutKeyParam } from '../../shared/api-key.ts';
 import { errors } from '../../shared/errors.ts';
 import { isJobEventsPath, jobEventsEnded } from '../../shared/job-events.ts';
 import { filterModelList, MODEL_LIST_PATHS, modelAllowed } from '../../shared/model-allow-list.ts';
@@ -25,10 +26,13 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const url = new URL(req.url);
   // The canonical path (shared/canonical-path.ts): what was checked and routed is what is signed and sent.
   const pathname = c.req.path;
-  const path = pathname + url.search;
+  // A key given as `?key=` (Gemini) stops here like one in a header: neither signed nor sent.
+  const path = pathname + withoutKeyParam(req.method, pathname, url.search);
 
   const body = await readBody(req, platform.config.MAX_BODY_BYTES);
-  const model = modelOf(body, pathname) ?? modelInPath(req.method, pathname);
+  // A route with the model in its path serves that one, whatever the body says (Gemini's bodies name none).
+  const inBody = modelOf(body, pathname);
+  const model = modelInPath(req.method, pathname) ?? inBody;
   if (model !== null && tenant.models.length > 0 && !modelAllowed(tenant.models, model)) throw errors.modelNotFound(model, tenant.models);
 
   const signed = await signOutgoing(await platform.signingKey(), { method: req.method, path, body, tenant: tenant.id, requestId, country: client.country, pop: client.pop });

@@ -4,9 +4,10 @@
  * tenant or a country) and never shown to clients; client credentials stop at the edge, because
  * the origin trusts the signature, not the key.
  */
+import { KEY_HEADERS } from '../../shared/api-key.ts';
 import { HOP_BY_HOP, INTERNAL_HEADER_PREFIX, REQUEST_ID_HEADER } from '../../shared/headers.ts';
 
-const CREDENTIALS = new Set(['authorization', 'x-api-key', 'cookie']);
+const CREDENTIALS = new Set([...KEY_HEADERS, 'cookie']);
 
 export function isInternal(name: string): boolean {
   return name.toLowerCase().startsWith(INTERNAL_HEADER_PREFIX);

@@ -9,12 +9,17 @@ import { errors } from '../../shared/errors.ts';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { modelAllowed, requestedModel } from '../../shared/model-allow-list.ts';
+import { modelInPath } from '../../shared/routes.ts';
 import type { OriginEnv } from '../core/env.ts';
 
 export function modelAllowList(): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const allowed = c.get('tenant')?.models;
-    if (allowed && allowed.length > 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    // A route with the model in its path (Gemini's) serves that one, whatever a body says.
+    const inPath = allowed && allowed.length > 0 && c.req.method === 'POST' ? modelInPath(c.req.method, c.req.path) : null;
+    if (inPath !== null) {
+      if (!modelAllowed(allowed!, inPath)) throw errors.modelNotFound(inPath, allowed);
+    } else if (allowed && allowed.length > 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       // Hono caches the text, so the route reads the same body again without a second read.
       // A body that does not parse is left for the route's 400, which says why.
       const json = parseJsonBody(await c.req.text(), engineShapeFor(c.req.path));

@@ -6,6 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { MiddlewareHandler } from 'hono';
+import { extractKey, MISSING_KEY_MESSAGE } from '../../shared/api-key.ts';
 import { errors } from '../../shared/errors.ts';
 import { checkKey, tenantsFileSchema, type TenantsFile } from '../../shared/tenants.ts';
 import type { OriginEnv } from '../core/env.ts';
@@ -25,19 +26,6 @@ function load(path: string): TenantsFile {
   const r = tenantsFileSchema.safeParse(raw);
   if (!r.success) throw new Error(`TENANTS_FILE ${path}: expected a JSON object of string values (written by npm run tenants)`);
   return r.data;
-}
-
-/** Bearer (OpenAI SDKs, curl), x-api-key, or Basic with the key as password. */
-function presentedKey(auth: string | undefined, apiKey: string | undefined): string | null {
-  if (auth) {
-    const [scheme = '', value = ''] = auth.trim().split(/\s+/, 2);
-    if (scheme.toLowerCase() === 'bearer' && value) return value;
-    if (scheme.toLowerCase() === 'basic' && value) {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      return decoded.slice(decoded.indexOf(':') + 1) || null;
-    }
-  }
-  return apiKey?.trim() || null;
 }
 
 export function createTenantKeysMiddleware(opts: TenantKeysOptions): MiddlewareHandler<OriginEnv> {
@@ -64,8 +52,8 @@ export function createTenantKeysMiddleware(opts: TenantKeysOptions): MiddlewareH
   };
 
   return async (c, next) => {
-    const key = presentedKey(c.req.header('authorization'), c.req.header('x-api-key'));
-    if (!key) throw errors.unauthorized('no API key: send Authorization: Bearer <key> (or x-api-key: <key>)', 'missing_api_key');
+    const key = extractKey(c.req.raw, c.req.path);
+    if (!key) throw errors.unauthorized(MISSING_KEY_MESSAGE, 'missing_api_key');
     const file = current();
     const r = await checkKey((k) => file[k] ?? null, key);
     if (!r.ok) {

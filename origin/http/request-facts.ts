@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
+import { modelInPath } from '../../shared/routes.ts';
 import type { Router } from '../routing/router.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { OriginEnv } from '../core/env.ts';
@@ -20,8 +21,10 @@ export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>;
     if (rec.routeEntry?.namesModel && c.req.method === 'POST') {
       // Hono caches the text: the route reads the same body again without a second read. A body
       // that does not parse, or names no model, is left for the allow-list's or the route's 400.
-      const json = parseJsonBody(await c.req.text(), engineShapeFor(c.req.path));
-      const named = json.ok ? requestedModel(json.value) : undefined;
+      // A route with the model in its path (Gemini's) serves that one; its body names none.
+      const inPath = modelInPath(c.req.method, c.req.path);
+      const json = inPath === null ? parseJsonBody(await c.req.text(), engineShapeFor(c.req.path)) : undefined;
+      const named = inPath !== null ? { ok: true as const, model: inPath } : json?.ok ? requestedModel(json.value) : undefined;
       if (named?.ok && named.model !== null) {
         rec.publicModel = named.model;
         // Routing confirms it later; a request refused before that (quota, allow-list) is still

@@ -7,6 +7,7 @@
 import type { PuertaError } from '../errors.ts';
 import type { ErrorShape } from './error-shape.ts';
 import { anthropicErrors } from './anthropic.ts';
+import { geminiErrors } from './gemini.ts';
 import { ollamaErrors } from './ollama.ts';
 import { openaiErrors } from './openai.ts';
 import { responsesErrors } from './responses.ts';
@@ -18,6 +19,7 @@ export const ERROR_SHAPES = {
   ollama: ollamaErrors,
   anthropic: anthropicErrors,
   responses: responsesErrors,
+  gemini: geminiErrors,
 } as const satisfies Record<string, ErrorShape>;
 
 export type ErrorDialect = keyof typeof ERROR_SHAPES;

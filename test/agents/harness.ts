@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export type AgentCli = 'claude' | 'codex' | 'opencode';
+export type AgentCli = 'claude' | 'codex' | 'opencode' | 'gemini';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const cache = process.env.AGENTS_CACHE ?? join(homedir(), '.cache/puerta/agents');

@@ -42,6 +42,23 @@ export function failuresSuite(runtime: Runtime): void {
       expect(seen.headers['x-request-id']).toBe(res.headers.get('x-request-id'));
     });
 
+    it('a Gemini key, given as ?key= or x-goog-api-key, stops at the edge: neither signed nor sent', async () => {
+      const path = '/v1beta/models/gpt-oss:20b:generateContent';
+      const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+      const inQuery = await s.fetch(`${path}?alt=sse&key=${s.keys.open}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(inQuery.status).toBe(200);
+      const q = (await inQuery.json()) as { url: string; headers: Record<string, string> };
+      expect(q.url).toBe(`${path}?alt=sse`);
+      expect(q.headers['x-puerta-tenant']).toBe('open-co');
+      const inHeader = await s.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': s.keys.open }, body });
+      const h = (await inHeader.json()) as { url: string; headers: Record<string, string> };
+      expect(h.headers['x-goog-api-key']).toBeUndefined();
+      expect(h.headers['x-puerta-tenant']).toBe('open-co');
+      // Only the Gemini routes read a key from the URL: elsewhere `?key=` is not a credential.
+      const elsewhere = await s.fetch(`/v1/models?key=${s.keys.open}`);
+      expect(elsewhere.status).toBe(401);
+    });
+
     it('ends a stream the origin cut with one event: error', async () => {
       const res = await post('cut');
       expect(res.status).toBe(200);
@@ -50,6 +67,19 @@ export function failuresSuite(runtime: Runtime): void {
       const last = events[events.length - 1]!;
       expect(last.event).toBe('error');
       expect(JSON.parse(last.data!)).toMatchObject({ error: { code: 'origin_stream_interrupted', retryable: true } });
+    });
+
+    it('ends a Gemini stream the origin cut with Google’s error object in one data: frame', async () => {
+      const res = await s.fetch('/v1beta/models/m:streamGenerateContent?alt=sse', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': s.keys.open, 'x-fault': 'cut' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+      });
+      const events = parseSse(await res.text());
+      const last = events[events.length - 1]!;
+      // Google's SDKs read only `data:` frames: an `event:` name would make them skip it.
+      expect(last.event ?? 'message').toBe('message');
+      expect(JSON.parse(last.data!)).toMatchObject({ error: { code: 502, status: 'INTERNAL' } });
     });
 
     it('ends a stream the origin left silent past the between-bytes limit with event: error', async () => {

@@ -47,7 +47,7 @@ function insertBeforeLast(p: string, seg: string): string {
   return `${p.slice(0, i)}/${seg}${p.slice(i)}`;
 }
 
-const LISTS = ['/v1/models', '/api/tags', '/api/ps'];
+const LISTS = ['/v1/models', '/api/tags', '/api/ps', '/v1beta/models'];
 /** POST routes and a body naming the forbidden model in each one's own way. */
 const MODEL_ROUTES: Array<{ path: string; body: Record<string, unknown> }> = [
   { path: '/v1/chat/completions', body: { model: FORBIDDEN, messages: [{ role: 'user', content: 'hi' }] } },
@@ -60,12 +60,18 @@ const MODEL_ROUTES: Array<{ path: string; body: Record<string, unknown> }> = [
   { path: '/api/show', body: { model: FORBIDDEN } },
   { path: '/v1/messages', body: { model: FORBIDDEN, max_tokens: 3, messages: [{ role: 'user', content: 'hi' }] } },
   { path: '/v1/responses', body: { model: FORBIDDEN, input: 'hi' } },
+  // Gemini names the model in the path: a body naming an allowed one changes nothing.
+  ...[':generateContent', ':streamGenerateContent', ':countTokens'].map((method) => ({
+    path: `/v1beta/models/${FORBIDDEN}${method}`,
+    body: { model: ALLOWED, contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
+  })),
 ];
 
 /** A refusal in the route's own dialect: Anthropic's typed error object, OpenAI's `code`, Ollama's string. */
 function inDialect(path: string, r: RawResponse): boolean {
   const j = r.json as { type?: unknown; error?: { type?: unknown; code?: unknown } | string } | undefined;
   if (path === '/v1/messages') return j?.type === 'error' && typeof j.error === 'object' && j.error.type === 'not_found_error';
+  if (path.startsWith('/v1beta/')) return typeof j?.error === 'object' && (j.error as { status?: unknown }).status === 'NOT_FOUND';
   if (path.startsWith('/v1/')) return typeof j?.error === 'object' && j.error.code === 'model_not_found';
   return typeof j?.error === 'string';
 }
@@ -74,11 +80,15 @@ function inDialect(path: string, r: RawResponse): boolean {
 function namesPath(r: RawResponse): boolean {
   const error = (r.json as { error?: unknown } | undefined)?.error;
   if (typeof error === 'string') return /\bpath\b/.test(error);
+  // Google's shape names the field in a BadRequest detail.
+  const details = (error as { details?: Array<{ fieldViolations?: Array<{ field: string }> }> } | undefined)?.details;
+  if (details) return details.some((d) => d.fieldViolations?.some((v) => v.field === 'path'));
   return (error as { param?: unknown } | undefined)?.param === 'path';
 }
 
 function listNames(path: string, r: RawResponse): string[] {
   const j = r.json as { data?: Array<{ id: string }>; models?: Array<{ name: string }> };
+  if (path.startsWith('/v1beta/')) return (j.models ?? []).map((m) => m.name.replace(/^models\//, ''));
   return path.startsWith('/v1/') ? (j.data ?? []).map((m) => m.id) : (j.models ?? []).map((m) => m.name);
 }
 

@@ -1,10 +1,11 @@
 /**
- * The agent-facing dialects the origin speaks itself (Anthropic Messages, OpenAI Responses), in
+ * The agent-facing dialects the origin speaks itself (Anthropic Messages, OpenAI Responses, Gemini), in
  * front of the real engine. Agent CLIs always send tools, and real Ollama refuses tools for a
  * model whose template does not declare them: the tiny chat model's template does, so these runs
  * show the whole path accepting a tool-carrying request end to end.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI, Type } from '@google/genai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startOrigin, type RunningOrigin } from '../../origin/node/server.ts';
@@ -71,5 +72,19 @@ describeOllama('agent dialects through the origin to real Ollama', () => {
     expect(events).toContain('response.created');
     expect(events).toContain('response.output_item.done');
     expect(events.has('response.completed') || events.has('response.incomplete')).toBe(true);
+  });
+
+  it('Gemini generateContent, whole and streamed, with a function declared (@google/genai)', async () => {
+    const client = new GoogleGenAI({ apiKey: 'unused', httpOptions: { baseUrl: origin.url, retryOptions: { attempts: 1 } } });
+    const config = { maxOutputTokens: 10, tools: [{ functionDeclarations: [{ name: 'get_weather', parameters: { type: Type.OBJECT, properties: { city: { type: Type.STRING } } } }] }] };
+    const whole = await client.models.generateContent({ model: tinyModels.chat, contents: 'hola', config });
+    expect(['STOP', 'MAX_TOKENS']).toContain(whole.candidates?.[0]?.finishReason);
+    expect(whole.usageMetadata?.candidatesTokenCount).toBeGreaterThan(0);
+    expect(whole.usageMetadata?.promptTokenCount).toBeGreaterThan(0);
+    let last: Awaited<ReturnType<typeof client.models.generateContent>> | undefined;
+    for await (const c of await client.models.generateContentStream({ model: tinyModels.chat, contents: 'hola', config })) last = c;
+    expect(['STOP', 'MAX_TOKENS']).toContain(last?.candidates?.[0]?.finishReason);
+    expect(last?.usageMetadata?.candidatesTokenCount).toBeGreaterThan(0);
+    expect((await client.models.countTokens({ model: tinyModels.chat, contents: 'hola' })).totalTokens).toBeGreaterThan(0);
   });
 });

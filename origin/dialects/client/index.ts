@@ -17,6 +17,9 @@ import { openaiResponses } from './openai-responses/index.ts';
 import { embeddings } from './openai-embeddings/index.ts';
 import { listModels, retrieveModel } from './openai-models/index.ts';
 import { ollamaRoot } from './ollama-native/root.ts';
+import { geminiCountTokens } from './gemini/count-tokens.ts';
+import { geminiGenerate } from './gemini/index.ts';
+import { geminiModels } from './gemini/models.ts';
 
 type HandlerFactory = (deps: DialectDeps, route: RouteEntry) => Handler<OriginEnv>;
 
@@ -32,4 +35,7 @@ export const CLIENT_DIALECTS: Record<ClientDialectName, HandlerFactory> = {
   'anthropic-messages': (deps, route) => generationRoute(deps, route, anthropicMessages),
   'anthropic-count-tokens': countTokens,
   'openai-responses': (deps, route) => generationRoute(deps, route, openaiResponses),
+  gemini: geminiGenerate,
+  'gemini-count-tokens': geminiCountTokens,
+  'gemini-models': geminiModels,
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractKey } from '../../../edge/auth/extract-key.ts';
+import { extractKey, withoutKeyParam } from '../../../shared/api-key.ts';
 import { parseEdgeConfig } from '../../../edge/config.ts';
 import { clientResponseHeaders, originRequestHeaders } from '../../../edge/forward/headers.ts';
 import { rateLimitHeaders } from '../../../edge/limits/limiter.ts';
@@ -19,12 +19,24 @@ describe('edge config', () => {
   });
 });
 
-describe('key extraction', () => {
-  it('reads Bearer, x-api-key and Basic (key as password)', () => {
-    expect(extractKey(new Headers({ authorization: 'Bearer pk_a' }))).toBe('pk_a');
-    expect(extractKey(new Headers({ 'x-api-key': 'pk_b' }))).toBe('pk_b');
-    expect(extractKey(new Headers({ authorization: 'Basic ' + btoa('user:pk_c') }))).toBe('pk_c');
-    expect(extractKey(new Headers())).toBeNull();
+describe('key extraction (shared by the edge and the origin)', () => {
+  const req = (headers: Record<string, string>, path = '/v1/chat/completions', query = '', method = 'POST') => extractKey({ method, url: `http://h${path}${query}`, headers: new Headers(headers) }, path);
+  it('reads Bearer, x-api-key, x-goog-api-key and Basic (key as password)', () => {
+    expect(req({ authorization: 'Bearer pk_a' })).toBe('pk_a');
+    expect(req({ 'x-api-key': 'pk_b' })).toBe('pk_b');
+    expect(req({ authorization: 'Basic ' + btoa('user:pk_c') })).toBe('pk_c');
+    expect(req({ 'x-goog-api-key': 'pk_d' })).toBe('pk_d');
+    expect(req({})).toBeNull();
+  });
+  it('reads ?key= only on the routes that name it (Gemini), and the edge strips it there', () => {
+    const gen = '/v1beta/models/gpt-oss:20b:streamGenerateContent';
+    expect(req({}, gen, '?alt=sse&key=pk_q')).toBe('pk_q');
+    expect(req({}, '/v1beta/models', '?key=pk_q', 'GET')).toBe('pk_q');
+    expect(req({ 'x-goog-api-key': 'pk_h' }, gen, '?key=pk_q')).toBe('pk_h');
+    expect(req({}, '/v1/chat/completions', '?key=pk_q')).toBeNull();
+    expect(withoutKeyParam('POST', gen, '?alt=sse&key=pk_q')).toBe('?alt=sse');
+    expect(withoutKeyParam('GET', '/v1beta/models', '?key=pk_q')).toBe('');
+    expect(withoutKeyParam('POST', '/v1/chat/completions', '?key=x')).toBe('?key=x');
   });
 });
 

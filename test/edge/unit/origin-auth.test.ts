@@ -160,6 +160,28 @@ describe('origin auth.mode=keys (no edge): the same hashed tenants file', () => 
     expect(every.models.map((m) => m.name)).toContain('gpt-oss:20b');
   });
 
+  it('reads a Gemini client’s key the edge’s way (shared/api-key.ts): x-goog-api-key, ?key= on Gemini routes only, and the model from the path', async () => {
+    const gen = (model: string, query = '', headers: Record<string, string> = {}) =>
+      postJson(`${stack.origin.url}/v1beta/models/${model}:generateContent${query}`, { contents: [{ role: 'user', parts: [{ text: 'hi [[sim:tokens=2]]' }] }] }, { headers: { 'content-type': 'application/json', ...headers } });
+    const byHeader = await gen('gpt-oss:20b', '', { 'x-goog-api-key': key });
+    expect(byHeader.status).toBe(200);
+    await byHeader.body?.cancel();
+    const byQuery = await gen('gpt-oss:20b', `?key=${key}`);
+    expect(byQuery.status).toBe(200);
+    await byQuery.body?.cancel();
+    const none = await gen('gpt-oss:20b');
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: { code: 401, status: 'UNAUTHENTICATED' } });
+    const elsewhere = await fetch(`${stack.origin.url}/v1/models?key=${key}`);
+    expect(elsewhere.status).toBe(401);
+    await elsewhere.body?.cancel();
+    const narrow = await gen('gpt-oss:20b', '', { 'x-goog-api-key': narrowKey });
+    expect(narrow.status).toBe(404);
+    expect(await narrow.json()).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
+    const list = (await (await fetch(`${stack.origin.url}/v1beta/models?key=${narrowKey}`)).json()) as { models: Array<{ name: string }> };
+    expect(list.models.map((m) => m.name).sort()).toEqual(['models/llama3.2:3b', 'models/nomic-embed-text:latest']);
+  });
+
   it('serves a valid key and refuses others, and picks up revocations from the file', async () => {
     const ok = new OpenAI({ baseURL: `${stack.origin.url}/v1`, apiKey: key, maxRetries: 0 });
     const models = await ok.models.list();

@@ -5,7 +5,7 @@ import { sendJson } from '../../../http/send-json.ts';
 import type { DialectDeps } from '../../deps.ts';
 import type { OriginEnv } from '../../../core/env.ts';
 
-interface OpenAiModel {
+export interface OpenAiModel {
   id: string;
   object: 'model';
   created: number;
@@ -16,7 +16,7 @@ interface OpenAiModel {
  * Every model of every reachable upstream, then the aliases, each once and only those the
  * tenant may use (auth.mode=keys; the edge filters its own); 503 only when no upstream answers.
  */
-async function visibleModels(deps: DialectDeps, c: Context<OriginEnv>): Promise<OpenAiModel[]> {
+export async function visibleModels(deps: DialectDeps, c: Context<OriginEnv>): Promise<OpenAiModel[]> {
   const { models, failures } = await deps.registry.allModels();
   if (models.length === 0 && failures.length > 0) throw failures[0]!;
   const seen = new Set<string>();
@@ -45,10 +45,14 @@ export function listModels(deps: DialectDeps) {
 export function retrieveModel(deps: DialectDeps) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const id = c.req.param('model') ?? '';
-    const models = await visibleModels(deps, c);
-    const untagged = !id.slice(id.lastIndexOf('/') + 1).includes(':');
-    const found = models.find((m) => m.id === id) ?? (untagged ? models.find((m) => m.id === `${id}:latest`) : undefined);
-    if (!found) throw errors.modelNotFound(id);
-    return sendJson(c, found);
+    return sendJson(c, findModel(await visibleModels(deps, c), id));
   };
+}
+
+/** `id` in the list (a name without a tag means `:latest`, as in Ollama), or a 404 naming it. */
+export function findModel(models: readonly OpenAiModel[], id: string): OpenAiModel {
+  const untagged = !id.slice(id.lastIndexOf('/') + 1).includes(':');
+  const found = models.find((m) => m.id === id) ?? (untagged ? models.find((m) => m.id === `${id}:latest`) : undefined);
+  if (!found) throw errors.modelNotFound(id);
+  return found;
 }
