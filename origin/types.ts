@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestRecord } from './pipeline/record.ts';
 import type { OpenSink } from './stream/sink.ts';
+import type { RequestFacts } from './http/facts.ts';
 
 /** Who is calling, as established by origin/auth (edge signature, a direct key, or nobody). */
 export interface TenantContext {
@@ -30,5 +31,7 @@ export interface OriginEnv {
     log: Logger;
     tenant: TenantContext;
     record: RequestRecord;
+    /** The body as its client dialect read it, once (origin/http/request-facts.ts); route-table POSTs only. */
+    facts?: RequestFacts;
   };
 }

@@ -7,24 +7,30 @@
  */
 import type { Context } from 'hono';
 import type { RouteEntry } from '../../shared/routes.ts';
-import { readJson } from '../http/read-json.ts';
-import { sendJson } from '../http/send-json.ts';
+import { validatedBody } from '../http/request-facts.ts';
+import { sendJson, sendWhole } from '../http/send-json.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
 import type { OpenOptions } from '../pipeline/open-upstream.ts';
 import { chargeUsage } from '../pipeline/record.ts';
 import type { ResolvedModel } from '../upstream/registry.ts';
 import type { OriginEnv } from '../types.ts';
-import type { GenerationDialect } from './client/dialect.ts';
+import type { ClientDialect, GenerationDialect } from './client/dialect.ts';
 import { translate } from './translate.ts';
+import type { WholeAnswer } from './upstream/dialect.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
 import type { GenerationContext, Message } from './generation.ts';
 import { estimatePromptTokens } from './prompt-estimate.ts';
 import { resultUntilStop } from './stop-sequences.ts';
 
+/** A generation dialect as the origin serves it: its body read once, its routes by the one pipeline below. */
+export function generationDialect<Req extends { model: string; stream?: boolean | undefined }>(dialect: GenerationDialect<Req>): ClientDialect {
+  return { body: () => dialect, handler: (deps, route) => generationRoute(deps, route, dialect) };
+}
+
 export function generationRoute<Req extends { model: string; stream?: boolean | undefined }>(deps: OriginDeps, route: RouteEntry, dialect: GenerationDialect<Req>) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
-    const req = await readJson(c, dialect.schema);
+    const req = await validatedBody(c, dialect);
     const rec = c.get('record');
     // Before routing: a request the dialect cannot translate is a 400 that holds no slot.
     const gen = dialect.toGeneration(req);
@@ -38,7 +44,7 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
       priority: route.priority,
       build: (t) => {
         const same = relayed(t);
-        if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, gen.stream, t.upstream.cfg), shape: route.persona };
+        if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, gen.stream, t.upstream.cfg, route.persona), shape: route.persona };
         // Stops the origin matches need the answer as it is generated, whole answers included.
         const asked = gen.stopSequences && !gen.stream ? { ...gen, stream: true } : gen;
         return t.upstream.dialect.generate(asked, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg });
@@ -69,14 +75,15 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
       return res;
     }
 
-    const body = await jsonExchange(c, deps, open, async (opened) => {
+    const answer = await jsonExchange(c, deps, open, async (opened): Promise<WholeAnswer> => {
       const same = relayed(opened);
       if (same) return same.whole(opened, req.model, rec);
       const result = gen.stopSequences ? await resultUntilStop(opened, ctx, gen.stopSequences, estimatePromptTokens(gen)) : await opened.upstream.dialect.result(opened, ctx);
       chargeUsage(rec, result.usage);
-      return dialect.response(result, req, ctx);
+      return { kind: 'json', value: dialect.response(result, req, ctx) };
     });
-    if (rag?.wanted) return sendJson(c, { ...(body as object), citations: rag.citations }, 200, { [CITATIONS_HEADER]: citationsHeader(rag.citations) });
-    return sendJson(c, body);
+    // With retrieval nothing is relayed as is: the answer is always this dialect's own document.
+    if (rag?.wanted && answer.kind === 'json') return sendJson(c, { ...(answer.value as object), citations: rag.citations }, 200, { [CITATIONS_HEADER]: citationsHeader(rag.citations) });
+    return sendWhole(c, answer);
   };
 }

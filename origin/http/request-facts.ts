@@ -1,27 +1,52 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
+import type { RouteEntry } from '../../shared/routes.ts';
+import type { BodyReader } from '../dialects/client/dialect.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import type { OriginEnv } from '../types.ts';
+import type { RequestFacts } from './facts.ts';
+import { accept, validate, type Validated } from './read-json.ts';
+
+/** The stream rule of a body the dialect refused, so the quota still sees what was asked. */
+function streamOf(value: unknown, route: RouteEntry): boolean {
+  const asked = value && typeof value === 'object' ? (value as { stream?: unknown }).stream : undefined;
+  return route.streams === 'unless-false' ? asked !== false : route.streams === 'if-true' && asked === true;
+}
+
+/** Parses and validates a route's body with its dialect's reader: the one parse of a request. */
+export function readFacts(text: string, route: RouteEntry, reader: BodyReader<unknown>): RequestFacts {
+  const json = parseJsonBody(text, engineShapeFor(route.path));
+  const body = validate(reader.schema, json);
+  return {
+    bytes: Buffer.byteLength(text),
+    named: json.ok ? requestedModel(json.value) : { ok: true, model: null },
+    body,
+    stream: body.ok ? reader.stream(body.value) : json.ok && streamOf(json.value, route),
+    maxTokens: body.ok ? reader.maxTokens(body.value) : undefined,
+  };
+}
 
 /**
- * Right after auth and the body limit, the record learns who is calling and which model the
- * body names (the route table says which routes name one). This is the only writer of
+ * Right after auth and the body limit, the body is read once (its dialect's `body` reader) and the
+ * record learns who is calling and which model the body names. This is the only writer of
  * `rec.tenant` and `rec.publicModel`: admission is fair between tenants from here on, and a
  * request refused later (quota, allow-list, validation) is still counted under its model.
  */
-export function requestFacts(deps: Pick<OriginDeps, 'router' | 'registry'>): MiddlewareHandler<OriginEnv> {
+export function requestFacts(deps: Pick<OriginDeps, 'router' | 'registry'>, readerFor: (route: RouteEntry) => BodyReader<unknown> | undefined): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const rec = c.get('record');
     const tenant = c.get('tenant');
     if (tenant) rec.tenant = tenant;
-    if (rec.routeEntry?.namesModel && c.req.method === 'POST') {
-      // Hono caches the text: the route reads the same body again without a second read. A body
-      // that does not parse, or names no model, is left for the allow-list's or the route's 400.
-      const json = parseJsonBody(await c.req.text(), engineShapeFor(c.req.path));
-      const named = json.ok ? requestedModel(json.value) : undefined;
-      if (named?.ok && named.model !== null) {
+    const route = rec.routeEntry;
+    const reader = route && c.req.method === 'POST' ? readerFor(route) : undefined;
+    if (route && reader) {
+      // A body that does not parse, or names no model, is left for the allow-list's or the route's 400.
+      const facts = readFacts(await c.req.text(), route, reader);
+      c.set('facts', facts);
+      const named = facts.named;
+      if (route.namesModel && named.ok && named.model !== null) {
         rec.publicModel = named.model;
         // Routing confirms it later; a request refused before that (quota, allow-list) is still
         // written under its name when the name is one this origin serves.
@@ -30,4 +55,20 @@ export function requestFacts(deps: Pick<OriginDeps, 'router' | 'registry'>): Mid
     }
     await next();
   };
+}
+
+/**
+ * The route's validated body, from the one read above (a 400 that says what was wrong when the
+ * dialect refused it). Without the middleware in front (a handler mounted on its own), the body
+ * is read here, the same way.
+ */
+export async function validatedBody<T>(c: Context<OriginEnv>, reader: BodyReader<T>): Promise<T> {
+  let facts = c.get('facts');
+  if (!facts) {
+    const route = c.get('record').routeEntry;
+    if (!route) throw new Error(`validatedBody on ${c.req.path}, which is not in the route table`);
+    facts = readFacts(await c.req.text(), route, reader as BodyReader<unknown>);
+    c.set('facts', facts);
+  }
+  return accept(c, facts.bytes, facts.body as Validated<T>);
 }

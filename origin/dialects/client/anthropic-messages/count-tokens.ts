@@ -5,19 +5,24 @@
  */
 import type { Context } from 'hono';
 import type { RouteEntry } from '../../../../shared/routes.ts';
-import { readJson } from '../../../http/read-json.ts';
+import { validatedBody } from '../../../http/request-facts.ts';
 import { sendJson } from '../../../http/send-json.ts';
 import type { OriginDeps } from '../../../pipeline/deps.ts';
 import { jsonExchange } from '../../../pipeline/exchange.ts';
 import { chargeUsage } from '../../../pipeline/record.ts';
 import type { ResolvedModel } from '../../../upstream/registry.ts';
 import type { OriginEnv } from '../../../types.ts';
-import { countTokensRequestSchema } from './schema.ts';
+import type { BodyReader, ClientDialect } from '../dialect.ts';
+import { countTokensRequestSchema, type CountTokensRequest } from './schema.ts';
 import { messagesToGeneration } from './to-generation.ts';
 
-export function countTokens(deps: OriginDeps, route: RouteEntry) {
+const reader: BodyReader<CountTokensRequest> = { schema: countTokensRequestSchema, stream: () => false, maxTokens: () => undefined };
+
+export const anthropicCountTokens: ClientDialect = { body: () => reader, handler: countTokens };
+
+function countTokens(deps: OriginDeps, route: RouteEntry) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
-    const req = await readJson(c, countTokensRequestSchema);
+    const req = await validatedBody(c, reader);
     const rec = c.get('record');
     const gen = { ...messagesToGeneration(req), stream: false };
     gen.sampling = { ...gen.sampling, maxTokens: 1 };
