@@ -22,6 +22,7 @@ import type { UpstreamCall } from '../../../pipeline/open-upstream.ts';
 import type { ResolvedModel } from '../../../upstream/registry.ts';
 import { sendJson, sendWhole } from '../../../http/send-json.ts';
 import type { BodyReader, ClientDialect } from '../dialect.ts';
+import { PuertaError } from '../../../../shared/errors.ts';
 import type { Generation, GenerationContext } from '../../generation.ts';
 import { translate } from '../../translate.ts';
 import type { Passthrough } from '../../upstream/dialect.ts';
@@ -53,6 +54,20 @@ const READERS: Record<string, BodyReader<NativeBody>> = {
   '/api/embed': reader(ollamaEmbedRequestSchema, false),
   '/api/embeddings': reader(ollamaEmbeddingsRequestSchema, false),
   '/api/show': reader(ollamaShowRequestSchema, false),
+};
+
+/** /api/show is Ollama's own metadata: only an engine that relays it can answer. */
+const SHOW_ONLY_RELAYED = {
+  serves: (t: ResolvedModel) => t.upstream.dialect.wire === WIRE && t.upstream.dialect.passthrough !== undefined,
+  refusal: (model: string) =>
+    new PuertaError({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'route_not_supported',
+      param: 'model',
+      message: `model '${model}' is served by an OpenAI-compatible upstream, which has no Ollama-native API; use the /v1 routes for it`,
+      retryable: false,
+    }),
 };
 
 export const ollamaNative: ClientDialect = { body: (route) => READERS[route.path], handler: nativeModelRoute };
@@ -99,7 +114,7 @@ function nativeModelRoute(deps: OriginDeps, route: RouteEntry) {
     const open = {
       model: body.model,
       priority: route.priority,
-      ...(show ? { wire: WIRE } : {}),
+      ...(show ? { only: SHOW_ONLY_RELAYED } : {}),
       slots: slotsOf(body.input),
       build: (t: ResolvedModel): UpstreamCall => {
         const same = relayed(t);
