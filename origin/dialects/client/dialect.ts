@@ -57,10 +57,26 @@ export interface StreamWriter {
 }
 
 export interface GenerationDialect<Req extends { model: string; stream?: boolean | undefined }> extends BodyReader<Req> {
-  /** Headers, keepalive and error frame of this dialect's streams. */
-  framing: Framing;
-  /** The request as a Generation; a request the dialect cannot translate throws its 400. */
+  /** Headers, keepalive and error frame of this dialect's streams (per request, where its frames name the model). */
+  framing: Framing | ((req: Req) => Framing);
+  /**
+   * The request as a Generation; a request the dialect cannot translate throws its 400. It runs
+   * before routing (a refused request never holds a slot), or, with `translatesOnDemand`, only
+   * when the routed engine is not of `passthroughWire`.
+   */
   toGeneration(req: Req): Generation;
+  /**
+   * The body has fields only its own wire takes (Ollama's `template`, `raw`): refusing them up
+   * front would refuse what an engine of that wire serves, so it is translated only for others.
+   */
+  translatesOnDemand?: true;
+  /**
+   * The client's own chat turns, where retrieved passages join the body itself so that it can
+   * still be relayed as is (Ollama chat; the citations then travel in the header only, since the
+   * answer may be the engine's own bytes). Without it, passages join the Generation and the
+   * request is translated.
+   */
+  retrievalMessages?(req: Req): Array<{ role: string }> | undefined;
   response(result: GenerationResult, req: Req, ctx: GenerationContext): unknown;
   /** `gen` is the request as the engine gets it (retrieved passages included). */
   writer(req: Req, ctx: GenerationContext, gen: Generation): StreamWriter;
