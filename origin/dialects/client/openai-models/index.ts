@@ -41,13 +41,16 @@ export function listModels(deps: OriginDeps) {
   return async (c: Context<OriginEnv>): Promise<Response> => sendJson(c, { object: 'list', data: await visibleModels(deps, c) });
 }
 
-/** `GET /v1/models/{model}`: one model of the list (a name without a tag means `:latest`, as in Ollama), or 404. */
+/**
+ * `GET /v1/models/{model}`: one model of the list, or 404. A name its engine resolves to another
+ * (Ollama: `x` is `x:latest`; the upstream dialect's canonicalModel) finds that model too.
+ */
 export function retrieveModel(deps: OriginDeps) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const id = c.req.param('model') ?? '';
     const models = await visibleModels(deps, c);
-    const untagged = !id.slice(id.lastIndexOf('/') + 1).includes(':');
-    const found = models.find((m) => m.id === id) ?? (untagged ? models.find((m) => m.id === `${id}:latest`) : undefined);
+    const resolvedBy = (m: OpenAiModel) => deps.registry.upstreams.find((u) => u.name === m.owned_by)?.dialect.canonicalModel(id);
+    const found = models.find((m) => m.id === id) ?? models.find((m) => resolvedBy(m) === m.id);
     if (!found) throw errors.modelNotFound(id);
     return sendJson(c, found);
   };
