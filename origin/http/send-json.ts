@@ -5,8 +5,10 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
  * A JSON answer with its Content-Length, so the request record (and the audit trail) knows the
  * bytes sent without reading the body again.
  */
-/** A relayed whole answer (origin/dialects/upstream/dialect.ts's WholeAnswer): JSON, or the engine's own bytes. */
-export function sendWhole(c: Context, answer: { kind: 'json'; value: unknown } | { kind: 'bytes'; bytes: Uint8Array<ArrayBuffer>; status: number; contentType: string }): Response {
+/** A whole answer: a document to send as JSON, or an engine's own bytes relayed unchanged. */
+export type WholeAnswer = { kind: 'json'; value: unknown } | { kind: 'bytes'; bytes: Uint8Array<ArrayBuffer>; status: number; contentType: string };
+
+export function sendWhole(c: Context, answer: WholeAnswer): Response {
   if (answer.kind === 'json') return sendJson(c, answer.value);
   return new Response(answer.bytes, { status: answer.status, headers: { 'content-type': answer.contentType, 'content-length': String(answer.bytes.byteLength) } });
 }

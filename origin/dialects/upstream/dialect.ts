@@ -11,6 +11,9 @@ import type { RequestRecord } from '../../pipeline/record.ts';
 import type { PuertaError } from '../../../shared/errors.ts';
 import type { ChunkRelay, Emit } from '../../stream/stream-response.ts';
 import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../generation.ts';
+import type { WholeAnswer } from '../../http/send-json.ts';
+
+export type { WholeAnswer };
 
 /** The upstream a call goes to: its engine's name for the model and its configuration. */
 export interface UpstreamTarget {
@@ -31,8 +34,6 @@ export interface EmbeddingInput {
   raw: Record<string, unknown>;
 }
 
-/** A relayed whole answer: a document to send as JSON, or the engine's own bytes unchanged. */
-export type WholeAnswer = { kind: 'json'; value: unknown } | { kind: 'bytes'; bytes: Uint8Array<ArrayBuffer>; status: number; contentType: string };
 
 /**
  * A client body relayed to the engine nearly as is, and the answer back, because client and
