@@ -46,8 +46,8 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   for (const path of KEYED_PREFIXES) {
     app.use(path, auth);
     app.use(path, bodyLimit(limit));
-    app.use(path, requestFacts(deps));
-    // After the body limit (it reads the body), before any queue or quota is spent on a refusal.
+    app.use(path, requestFacts(deps, (route) => CLIENT_DIALECTS[route.dialect].body(route)));
+    // After the request's facts (the body read once), before any queue or quota is spent on a refusal.
     app.use(path, modelAllowList());
     app.use(path, priorityMiddleware(deps.cfg.admission));
     if (deps.quota) app.use(path, quotaMiddleware(deps.quota));
@@ -61,6 +61,6 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   if (deps.retrieval) app.route('/v1', collectionRoutes(deps.retrieval, (c) => c.get('tenant')));
 
   // Every route from the one table; its dialect's folder serves it.
-  for (const route of ROUTES) app.on(route.method, route.path, CLIENT_DIALECTS[route.dialect](deps, route));
+  for (const route of ROUTES) app.on(route.method, route.path, CLIENT_DIALECTS[route.dialect].handler(deps, route));
   return app;
 }

@@ -8,7 +8,7 @@
 import { ERROR_SHAPES, type ErrorDialect, type StreamWire } from '../../shared/dialects/errors.ts';
 import { errors, type PuertaError } from '../../shared/errors.ts';
 import { IdleWatch } from './idle-watch.ts';
-import { TailWindow } from './tail-window.ts';
+import { TailWindow } from '../../shared/stream-tail.ts';
 
 export type StreamKind = StreamWire;
 

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RequestRecord } from './record.ts';
 import type { OpenSink } from './sink.ts';
 import type { TenantContext } from './tenant.ts';
+import type { RequestFacts } from './facts.ts';
 
 export type { TenantContext } from './tenant.ts';
 
@@ -18,5 +19,7 @@ export interface OriginEnv {
     log: Logger;
     tenant: TenantContext;
     record: RequestRecord;
+    /** The body as its client dialect read it, once (origin/http/request-facts.ts); route-table POSTs only. */
+    facts?: RequestFacts;
   };
 }

@@ -7,52 +7,74 @@
  */
 import type { Context } from 'hono';
 import type { RouteEntry } from '../../shared/routes.ts';
-import { readJson } from '../http/read-json.ts';
-import { sendJson } from '../http/send-json.ts';
+import { validatedBody } from '../http/request-facts.ts';
+import { sendJson, sendWhole } from '../http/send-json.ts';
 import type { DialectDeps } from './deps.ts';
 import { jsonExchange, streamExchange } from '../pipeline/exchange.ts';
 import type { OpenOptions } from '../pipeline/open-upstream.ts';
 import { chargeUsage } from '../core/record.ts';
 import type { ResolvedModel } from '../upstream/registry.ts';
 import type { OriginEnv } from '../core/env.ts';
-import type { GenerationDialect } from './client/dialect.ts';
+import type { ClientDialect, GenerationDialect } from './client/dialect.ts';
 import { translate } from './translate.ts';
+import type { WholeAnswer } from '../upstream/dialects/dialect.ts';
 import { CITATIONS_HEADER, citationsHeader, retrievalForChat } from '../retrieval/chat-hook.ts';
-import type { GenerationContext, Message } from '../core/generation.ts';
+import type { Generation, GenerationContext, Message } from '../core/generation.ts';
 import { estimatePromptTokens } from './prompt-estimate.ts';
 import { resultUntilStop } from './stop-sequences.ts';
 
+/** A generation dialect as the origin serves it: its body read once, its routes by the one pipeline below. */
+export function generationDialect<Req extends { model: string; stream?: boolean | undefined }>(dialect: GenerationDialect<Req>): ClientDialect {
+  return { body: () => dialect, handler: (deps, route) => generationRoute(deps, route, dialect) };
+}
+
 export function generationRoute<Req extends { model: string; stream?: boolean | undefined }>(deps: DialectDeps, route: RouteEntry, dialect: GenerationDialect<Req>) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
-    const req = await readJson(c, dialect.schema);
+    const req = await validatedBody(c, dialect);
     const rec = c.get('record');
+    const stream = dialect.stream(req);
     // Before routing: a request the dialect cannot translate is a 400 that holds no slot.
-    const gen = dialect.toGeneration(req);
+    let gen = dialect.translatesOnDemand ? undefined : dialect.toGeneration(req);
+    const generation = (): Generation => (gen ??= dialect.toGeneration(req));
     const ctx: GenerationContext = { requestId: rec.requestId };
     // A retrieval alias: the passages join the conversation before any engine's request is built,
-    // whichever dialect the client speaks; then the request is no longer the client's own body.
-    const rag = gen.input.kind === 'chat' ? await retrievalForChat(c, deps, gen.model, gen.input.messages, route.priority, (context): Message => ({ role: 'system', text: context })) : undefined;
-    const relayed = (t: ResolvedModel) => (!rag && dialect.passthroughWire === t.upstream.dialect.wire ? t.upstream.dialect.passthrough : undefined);
+    // whichever dialect the client speaks: in the client's own turns when the dialect keeps its
+    // body relayable, else in the Generation, and then the request is no longer the client's own body.
+    const ownTurns = dialect.retrievalMessages?.(req);
+    const rag = ownTurns
+      ? await retrievalForChat(c, deps, req.model, ownTurns, route.priority)
+      : gen?.input.kind === 'chat'
+        ? await retrievalForChat(c, deps, gen.model, gen.input.messages, route.priority, (context): Message => ({ role: 'system', text: context }))
+        : undefined;
+    const keepsBody = !rag || dialect.retrievalMessages !== undefined;
+    const relayed = (t: ResolvedModel) => (keepsBody && dialect.passthroughWire === t.upstream.dialect.wire ? t.upstream.dialect.passthrough : undefined);
     const open: OpenOptions = {
-      model: gen.model,
+      model: req.model,
       priority: route.priority,
       build: (t) => {
         const same = relayed(t);
-        if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, gen.stream, t.upstream.cfg), shape: route.persona };
+        if (same) return { method: 'POST', path: route.path, body: same.body(req, t.upstreamModel, stream, t.upstream.cfg, route.persona), shape: route.persona };
+        // Built on the first such target when translated on demand: a body it cannot take is a 400 before any slot is held.
+        const g = generation();
         // Stops the origin matches need the answer as it is generated, whole answers included.
-        const asked = gen.stopSequences && !gen.stream ? { ...gen, stream: true } : gen;
+        const asked = g.stopSequences && !g.stream ? { ...g, stream: true } : g;
         return t.upstream.dialect.generate(asked, { upstreamModel: t.upstreamModel, cfg: t.upstream.cfg });
       },
     };
 
-    if (gen.stream) {
-      const writer = dialect.writer(req, ctx, gen);
+    if (stream) {
+      const framing = typeof dialect.framing === 'function' ? dialect.framing(req) : dialect.framing;
+      // Made up front when the request is already translated (its error frames may be due before
+      // the engine answers); a dialect translated on demand makes it when it translates.
+      let writer = gen ? dialect.writer(req, ctx, gen) : undefined;
       const res = await streamExchange(c, deps, {
         ...open,
-        framing: writer.error ? { ...dialect.framing, error: writer.error } : dialect.framing,
+        framing: writer?.error ? { ...framing, error: writer.error } : framing,
         relay: (opened, emit) => {
           const same = relayed(opened);
           if (same) return same.relay(opened, emit, { includeUsage: dialect.includeUsage?.(req) ?? false, rec });
+          const gen = generation();
+          writer ??= dialect.writer(req, ctx, gen);
           for (const frame of writer.start()) emit(frame);
           const stops = gen.stopSequences && {
             sequences: gen.stopSequences,
@@ -69,14 +91,19 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
       return res;
     }
 
-    const body = await jsonExchange(c, deps, open, async (opened) => {
+    const answer = await jsonExchange(c, deps, open, async (opened): Promise<WholeAnswer> => {
       const same = relayed(opened);
       if (same) return same.whole(opened, req.model, rec);
+      const gen = generation();
       const result = gen.stopSequences ? await resultUntilStop(opened, ctx, gen.stopSequences, estimatePromptTokens(gen)) : await opened.upstream.dialect.result(opened, ctx);
       chargeUsage(rec, result.usage);
-      return dialect.response(result, req, ctx);
+      return { kind: 'json', value: dialect.response(result, req, ctx) };
     });
-    if (rag?.wanted) return sendJson(c, { ...(body as object), citations: rag.citations }, 200, { [CITATIONS_HEADER]: citationsHeader(rag.citations) });
-    return sendJson(c, body);
+    if (!rag?.wanted) return sendWhole(c, answer);
+    // A body kept relayable carries the citations in the header only (its answer may be the engine's own bytes).
+    if (!dialect.retrievalMessages && answer.kind === 'json') return sendJson(c, { ...(answer.value as object), citations: rag.citations }, 200, { [CITATIONS_HEADER]: citationsHeader(rag.citations) });
+    const res = sendWhole(c, answer);
+    res.headers.set(CITATIONS_HEADER, citationsHeader(rag.citations));
+    return res;
   };
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { errors } from '../../shared/errors.ts';
+import { errors, type PuertaError } from '../../shared/errors.ts';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody, type ParsedJson } from '../../shared/json-body.ts';
 
@@ -30,7 +30,37 @@ function specific(issue: Issue): { path: PropertyKey[]; message: string } {
   return { path: issue.path, message: expected.length ? `expected ${[...new Set(expected)].join(' or ')}` : issue.message };
 }
 
-/** Reads and validates a JSON body; any problem is a 400 that names the field and what is allowed. */
+/** A parsed body checked against `schema`: its value, or the 400 that names the field and what is allowed. */
+import type { Validated } from '../core/facts.ts';
+export type { Validated };
+
+export function validate<S extends z.ZodType>(schema: S, json: ParsedJson): Validated<z.infer<S>> {
+  if (!json.ok) return { ok: false, error: errors.badRequest(json.message, json.field ?? 'body', json.code) };
+  const parsed = schema.safeParse(json.value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = specific(parsed.error.issues[0]!);
+  const param = fieldPath(issue.path) || 'body';
+  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
+  return { ok: false, error: errors.badRequest(`${param}: ${issue.message}${more}`, param, 'invalid_request_body') };
+}
+
+/**
+ * A validated body as a route reads it: the record learns its size and (by reference, for the
+ * audit's opt-in prompt digest / content log; never serialized from here) the body itself.
+ */
+export function accept<T>(c: Context, bytes: number, body: Validated<T>): T {
+  const rec = c.get('record' as never) as { bytesIn: number; requestBody?: unknown } | undefined;
+  if (rec) rec.bytesIn = bytes;
+  if (!body.ok) throw body.error;
+  if (rec) rec.requestBody = body.value;
+  return body.value;
+}
+
+/**
+ * Reads and validates a JSON body that is not a route table's (retrieval's own routes); any
+ * problem is a 400 that names the field and what is allowed. The route table's bodies are read
+ * once, by their dialect (origin/http/request-facts.ts).
+ */
 export function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const shape = engineShapeFor(c.req.path);
   return readJsonParsedBy(c, schema, async (text) => parseJsonBody(text, shape));
@@ -43,18 +73,5 @@ export function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.
  */
 export async function readJsonParsedBy<S extends z.ZodType>(c: Context, schema: S, parse: (text: string) => Promise<ParsedJson>): Promise<z.infer<S>> {
   const text = await c.req.text();
-  const rec = c.get('record' as never) as { bytesIn: number } | undefined;
-  if (rec) rec.bytesIn = Buffer.byteLength(text);
-  const json = await parse(text);
-  if (!json.ok) throw errors.badRequest(json.message, json.field ?? 'body', json.code);
-  const parsed = schema.safeParse(json.value);
-  if (!parsed.success) {
-    const issue = specific(parsed.error.issues[0]!);
-    const param = fieldPath(issue.path) || 'body';
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
-    throw errors.badRequest(`${param}: ${issue.message}${more}`, param, 'invalid_request_body');
-  }
-  // By reference, for the audit's opt-in prompt digest / content log; never serialized from here.
-  if (rec) (rec as { requestBody?: unknown }).requestBody = parsed.data;
-  return parsed.data;
+  return accept(c, Buffer.byteLength(text), validate(schema, await parse(text)));
 }

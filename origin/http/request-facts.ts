@@ -1,31 +1,60 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
-import { modelInPath } from '../../shared/routes.ts';
+import { modelInPath, type RouteEntry } from '../../shared/routes.ts';
+import type { BodyReader, RequestUrl } from '../dialects/client/dialect.ts';
 import type { Router } from '../routing/router.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { OriginEnv } from '../core/env.ts';
+import type { RequestFacts } from '../core/facts.ts';
+import { accept, validate, type Validated } from './read-json.ts';
+
+/** The stream rule of a body the dialect refused, so the quota still sees what was asked. */
+function streamOf(value: unknown, route: RouteEntry): boolean {
+  if (route.streams === 'always') return true;
+  const asked = value && typeof value === 'object' ? (value as { stream?: unknown }).stream : undefined;
+  return route.streams === 'unless-false' ? asked !== false : route.streams === 'if-true' && asked === true;
+}
 
 /**
- * Right after auth and the body limit, the record learns who is calling and which model the
- * body names (the route table says which routes name one). This is the only writer of
+ * Parses and validates a route's body with its dialect's reader: the one parse of a request. A
+ * route that names its model in the path (Gemini's) serves that one, whatever the body says, and
+ * a reader may lay what the URL says (the model, how it streams) over the body it validates.
+ */
+export function readFacts(text: string, route: RouteEntry, reader: BodyReader<unknown>, url: RequestUrl): RequestFacts {
+  const json = parseJsonBody(text, engineShapeFor(route.path));
+  const extra = reader.fromUrl?.(url, route);
+  const body = validate(reader.schema, extra && json.ok && json.value && typeof json.value === 'object' ? { ok: true, value: { ...(json.value as object), ...extra } } : json);
+  const inPath = route.path.includes('/:model') ? modelInPath('POST', url.path) : null;
+  return {
+    bytes: Buffer.byteLength(text),
+    named: inPath !== null ? { ok: true, model: inPath } : json.ok ? requestedModel(json.value) : { ok: true, model: null },
+    body,
+    stream: body.ok ? reader.stream(body.value) : json.ok && streamOf(json.value, route),
+    maxTokens: body.ok ? reader.maxTokens(body.value) : undefined,
+  };
+}
+
+/**
+ * Right after auth and the body limit, the body is read once (its dialect's `body` reader) and the
+ * record learns who is calling and which model the body names. This is the only writer of
  * `rec.tenant` and `rec.publicModel`: admission is fair between tenants from here on, and a
  * request refused later (quota, allow-list, validation) is still counted under its model.
  */
-export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>; router?: Pick<Router, 'knows'> | undefined }): MiddlewareHandler<OriginEnv> {
+export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>; router?: Pick<Router, 'knows'> | undefined }, readerFor: (route: RouteEntry) => BodyReader<unknown> | undefined): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const rec = c.get('record');
     const tenant = c.get('tenant');
     if (tenant) rec.tenant = tenant;
-    if (rec.routeEntry?.namesModel && c.req.method === 'POST') {
-      // Hono caches the text: the route reads the same body again without a second read. A body
-      // that does not parse, or names no model, is left for the allow-list's or the route's 400.
-      // A route with the model in its path (Gemini's) serves that one; its body names none.
-      const inPath = modelInPath(c.req.method, c.req.path);
-      const json = inPath === null ? parseJsonBody(await c.req.text(), engineShapeFor(c.req.path)) : undefined;
-      const named = inPath !== null ? { ok: true as const, model: inPath } : json?.ok ? requestedModel(json.value) : undefined;
-      if (named?.ok && named.model !== null) {
+    const route = rec.routeEntry;
+    const reader = route && c.req.method === 'POST' ? readerFor(route) : undefined;
+    if (route && reader) {
+      // A body that does not parse, or names no model, is left for the allow-list's or the route's 400.
+      const facts = readFacts(await c.req.text(), route, reader, c.req);
+      c.set('facts', facts);
+      const named = facts.named;
+      if (route.namesModel && named.ok && named.model !== null) {
         rec.publicModel = named.model;
         // Routing confirms it later; a request refused before that (quota, allow-list) is still
         // written under its name when the name is one this origin serves.
@@ -34,4 +63,20 @@ export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>;
     }
     await next();
   };
+}
+
+/**
+ * The route's validated body, from the one read above (a 400 that says what was wrong when the
+ * dialect refused it). Without the middleware in front (a handler mounted on its own), the body
+ * is read here, the same way.
+ */
+export async function validatedBody<T>(c: Context<OriginEnv>, reader: BodyReader<T>): Promise<T> {
+  let facts = c.get('facts');
+  if (!facts) {
+    const route = c.get('record').routeEntry;
+    if (!route) throw new Error(`validatedBody on ${c.req.path}, which is not in the route table`);
+    facts = readFacts(await c.req.text(), route, reader as BodyReader<unknown>, c.req);
+    c.set('facts', facts);
+  }
+  return accept(c, facts.bytes, facts.body as Validated<T>);
 }

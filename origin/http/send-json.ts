@@ -5,6 +5,14 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
  * A JSON answer with its Content-Length, so the request record (and the audit trail) knows the
  * bytes sent without reading the body again.
  */
+/** A whole answer: a document to send as JSON, or an engine's own bytes relayed unchanged. */
+export type WholeAnswer = { kind: 'json'; value: unknown } | { kind: 'bytes'; bytes: Uint8Array<ArrayBuffer>; status: number; contentType: string };
+
+export function sendWhole(c: Context, answer: WholeAnswer): Response {
+  if (answer.kind === 'json') return sendJson(c, answer.value);
+  return new Response(answer.bytes, { status: answer.status, headers: { 'content-type': answer.contentType, 'content-length': String(answer.bytes.byteLength) } });
+}
+
 export function sendJson(c: Context, body: unknown, status: ContentfulStatusCode = 200, headers: Record<string, string> = {}): Response {
   const text = JSON.stringify(body);
   return c.body(text, status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });

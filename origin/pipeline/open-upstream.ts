@@ -3,7 +3,7 @@ import type { UpstreamClient, OpenedResponse } from '../upstream/client.ts';
 import type { Logger } from 'pino';
 import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
 import type { Router } from '../routing/router.ts';
-import type { OpenedUpstream as OpenedEnd, UpstreamCall, UpstreamWire } from '../core/upstream.ts';
+import type { OpenedUpstream as OpenedEnd, UpstreamCall } from '../core/upstream.ts';
 import type { Admission, PriorityClass, QueueProbe } from '../core/admission.ts';
 import type { RequestRecord } from '../core/record.ts';
 
@@ -22,8 +22,11 @@ export interface UpstreamOpening {
 export interface OpenOptions {
   model: string;
   priority: PriorityClass;
-  /** The one wire this route can be served on (a native route relayed as is); any when absent. */
-  wire?: UpstreamWire;
+  /**
+   * For a route only some engines can serve (one relayed as is, with no translation): whether
+   * `target` can, and the 400 when no candidate can. Every candidate when absent.
+   */
+  only?: { serves(target: ResolvedModel): boolean; refusal(model: string): PuertaError };
   /** Engine slots the request occupies (an embedding batch: one per input); 1 when absent. */
   slots?: number;
   build(target: ResolvedModel): UpstreamCall;
@@ -42,18 +45,9 @@ function retryableBeforeFirstByte(err: unknown): boolean {
 export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
   // The router (aliases, health, ejection) when configured; the registry alone otherwise.
   let candidates = await (deps.router ? deps.router.candidates(opts.model) : deps.registry.candidates(opts.model));
-  if (opts.wire) {
-    const usable = candidates.filter((c) => c.upstream.dialect.wire === opts.wire);
-    if (usable.length === 0) {
-      throw new PuertaError({
-        status: 400,
-        type: 'invalid_request_error',
-        code: 'route_not_supported',
-        param: 'model',
-        message: `model '${opts.model}' is served by an OpenAI-compatible upstream, which has no Ollama-native API; use the /v1 routes for it`,
-        retryable: false,
-      });
-    }
+  if (opts.only) {
+    const usable = candidates.filter(opts.only.serves);
+    if (usable.length === 0) throw opts.only.refusal(opts.model);
     candidates = usable;
   }
   let lastErr: unknown;

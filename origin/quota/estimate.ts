@@ -1,29 +1,29 @@
 import type { RouteEntry } from '../../shared/routes.ts';
 import type { QuotaConfig } from './config.ts';
 
-/**
- * Up-front token estimate from the raw body, without a second JSON parse: prompt ≈ bytes /
- * bytesPerToken (JSON overhead makes it generous, which is the safe side), completion = the
- * request's own cap (each dialect's field: max_tokens, max_completion_tokens, max_output_tokens,
- * maxOutputTokens, num_predict) or the configured default. Patterns cannot match inside JSON strings: a quote
- * there is escaped (`\"`).
- */
-const MAX_TOKENS_RE = /"(?:max_completion_tokens|max_output_tokens|max_tokens|maxOutputTokens|num_predict)"\s*:\s*(\d+)/;
-const STREAM_TRUE_RE = /"stream"\s*:\s*true/;
-const STREAM_FALSE_RE = /"stream"\s*:\s*false/;
-
+/** What the quota reads of a request, from the facts its dialect read once (origin/http/request-facts.ts). */
 export interface BodyFacts {
+  bytes: number;
+  stream: boolean;
+  /** The client's own cap on generated tokens, in its dialect's field. */
+  maxTokens: number | undefined;
+}
+
+export interface TokenEstimate {
   promptEstimate: number;
   completionEstimate: number;
   stream: boolean;
 }
 
-export function bodyFacts(body: string, route: Pick<RouteEntry, 'metered' | 'streams'>, cfg: QuotaConfig['estimate']): BodyFacts {
-  const cap = MAX_TOKENS_RE.exec(body);
-  const stream = route.streams === 'always' || (route.streams === 'unless-false' ? !STREAM_FALSE_RE.test(body) : route.streams === 'if-true' && STREAM_TRUE_RE.test(body));
+/**
+ * Up-front token estimate: prompt ≈ bytes / bytesPerToken (JSON overhead makes it generous, which
+ * is the safe side), completion = the request's own cap or the configured default. A request
+ * whose body was not read (none, or not a route-table POST) is estimated from nothing.
+ */
+export function tokenEstimate(facts: BodyFacts | undefined, route: Pick<RouteEntry, 'metered'>, cfg: QuotaConfig['estimate']): TokenEstimate {
   return {
-    promptEstimate: Buffer.byteLength(body) / cfg.bytesPerToken,
-    completionEstimate: route.metered === 'embedding' ? 0 : cap ? Number(cap[1]) : cfg.completionTokens,
-    stream,
+    promptEstimate: (facts?.bytes ?? 0) / cfg.bytesPerToken,
+    completionEstimate: route.metered === 'embedding' ? 0 : (facts?.maxTokens ?? cfg.completionTokens),
+    stream: facts?.stream ?? false,
   };
 }

@@ -1,13 +1,13 @@
 import type { MiddlewareHandler } from 'hono';
 import type { OriginEnv } from '../core/env.ts';
-import { bodyFacts } from './estimate.ts';
+import { tokenEstimate } from './estimate.ts';
 import { rateLimitHeaders } from './headers.ts';
 import type { QuotaService } from './service.ts';
 
 /**
  * Admits each model request against its tenant's limits before any upstream work, and puts the
- * x-ratelimit-* headers on the answer. Runs after auth (the tenant) and the body limit; the body
- * it reads is cached by Hono for the route handler.
+ * x-ratelimit-* headers on the answer. Runs after auth (the tenant) and the request's facts (the
+ * body as its dialect read it, once).
  */
 export function quotaMiddleware(quota: QuotaService): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
@@ -16,8 +16,8 @@ export function quotaMiddleware(quota: QuotaService): MiddlewareHandler<OriginEn
     const route = rec.routeEntry;
     if (!route?.metered) return next();
     const tenant = rec.tenant.id;
-    const facts = bodyFacts(await c.req.text(), route, quota.estimateCfg);
-    const admitted = await quota.admit(rec, { tenant, promptEstimate: facts.promptEstimate, completionEstimate: facts.completionEstimate, stream: facts.stream });
+    const estimate = tokenEstimate(c.get('facts'), route, quota.estimateCfg);
+    const admitted = await quota.admit(rec, { tenant, ...estimate });
     await next();
     if (admitted) {
       const h = rateLimitHeaders(admitted.decision, admitted.limits);

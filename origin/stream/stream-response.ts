@@ -2,7 +2,7 @@ import { PuertaError, toPuertaError } from '../../shared/errors.ts';
 import type { QueueStanding } from '../core/admission.ts';
 import type { Framing } from './framing.ts';
 import { FrameBatch } from './frame-batch.ts';
-import type { OpenSink } from './sink.ts';
+import type { OpenSink, StreamSink } from './sink.ts';
 
 const ALREADY_FRAMED = Symbol('puerta.alreadyFramed');
 
@@ -93,6 +93,23 @@ export interface StreamPlan<T> {
 }
 
 /**
+ * Where a stream is. `opening`: admission, routing and the upstream request, up to its response
+ * headers (keepalives may already have committed the status). `relaying`: the upstream body is
+ * read, each read translated and written. `ended`: onEnd has been called, once; every later event
+ * is ignored.
+ */
+type Phase<T> = { name: 'opening' } | { name: 'relaying'; opened: T; body: UpstreamBody; relay: ChunkRelay } | { name: 'ended' };
+
+/**
+ * The client's side, orthogonal to the phase. `status`: `pending` until the 200 and headers are
+ * sent (the upstream answered, or the first keepalive was due), `sent` after: from then on a
+ * failure is an error frame, not an HTTP error. `flow`: `full` while the client's buffer is full
+ * and the upstream body is paused until the sink drains.
+ */
+type Status = 'pending' | 'sent';
+type Flow = 'open' | 'full';
+
+/**
  * Runs a streamed exchange. The HTTP status is committed as late as possible: when the upstream
  * answers, or when the first keepalive is due (the request is queued or the model is loading).
  * Before that, failures are real HTTP errors; after it, they end the stream with the framing's
@@ -105,215 +122,230 @@ export interface StreamPlan<T> {
  * Resolves to the Response to send, or rejects with a PuertaError for an uncommitted failure.
  */
 export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
-  const { framing, keepaliveMs, requestId } = plan;
-  const upstreamAbort = new AbortController();
-  let ended = false;
-  let committed = false;
-  let bytesOut = 0;
-  let lastWriteAt = Date.now();
-  let firstContent = true;
-  let keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
-  let body: UpstreamBody | undefined;
-  let relay: ChunkRelay | undefined;
-  /** The client's buffer is full: the body is paused until the sink drains. */
-  let full = false;
+  return new StreamRun(plan).start();
+}
+
+class StreamRun<T> {
+  private phase: Phase<T> = { name: 'opening' };
+  private status: Status = 'pending';
+  private flow: Flow = 'open';
+  private readonly upstreamAbort = new AbortController();
+  private readonly sink: StreamSink;
+  private readonly batch = new FrameBatch();
+  private bytesOut = 0;
+  private lastWriteAt = Date.now();
+  private firstContent = true;
+  private keepaliveTimer: ReturnType<typeof setTimeout> | undefined;
   // One timer per stream, made on the first full buffer and re-armed with refresh(): no allocation per wait.
-  let stallTimer: ReturnType<typeof setTimeout> | undefined;
-
-  const sink = plan.openSink({ drain: onDrain, gone: onClientGone });
-  const batch = new FrameBatch();
-
-  /** The stream's one emitter: content frames of the current read wait in the batch. */
-  const emit: Emit = (frame) => {
-    if (ended) return;
-    if (firstContent) {
-      firstContent = false;
-      plan.onFirstByte?.();
-    }
-    plan.onFrame?.(frame);
-    batch.add(frame);
-  };
-
-  /** Sends what the current read produced as one write; pauses the body when the client is full. */
-  const flush = (): void => {
-    const out = batch.take();
-    if (out === null || ended) return;
-    bytesOut += out.byteLength;
-    lastWriteAt = Date.now();
-    if (sink.write(out) || full) return;
-    full = true;
-    body?.pause();
-    // The client's buffer is full: wait for it to read, but not for ever.
-    if (stallTimer) stallTimer.refresh();
-    else stallTimer = setTimeout(onStalled, plan.writeStallMs);
-  };
-
-  function onDrain(): void {
-    if (!full || ended) return;
-    // The stall timer is left to run (a cleared timer cannot be refresh()ed): each wait re-arms
-    // it from its own start, and it does nothing when it finds the buffer no longer full.
-    full = false;
-    body?.resume();
-  }
-
-  const stopTimer = () => {
-    if (keepaliveTimer) clearTimeout(keepaliveTimer);
-    keepaliveTimer = undefined;
-  };
-
-  // One timer per keepalive interval, not per chunk: it re-arms for whatever silence remains.
-  const armKeepalive = (delay: number) => {
-    if ((!framing.keepalive && !framing.queued) || ended) return;
-    keepaliveTimer = setTimeout(onKeepaliveTimer, delay);
-  };
-  const onKeepaliveTimer = () => {
-    keepaliveTimer = undefined;
-    if (ended) return;
-    const silentFor = Date.now() - lastWriteAt;
-    if (silentFor >= keepaliveMs) {
-      const standing = framing.queued ? plan.queueStanding?.() : undefined;
-      const frame = standing ? framing.queued!(standing) : framing.keepalive;
-      if (frame) {
-        commit();
-        // Not a content frame: it neither counts as the first byte nor waits for a full buffer.
-        sink.write(frame);
-        bytesOut += frame.byteLength;
-        lastWriteAt = Date.now();
-        plan.onKeepalive?.();
-      }
-      armKeepalive(keepaliveMs);
-    } else {
-      armKeepalive(keepaliveMs - silentFor);
-    }
-  };
-
-  let resolveResponse!: (r: Response) => void;
-  let rejectResponse!: (e: PuertaError) => void;
-  const response = new Promise<Response>((res, rej) => {
-    resolveResponse = res;
-    rejectResponse = rej;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private resolveResponse!: (r: Response) => void;
+  private rejectResponse!: (e: PuertaError) => void;
+  private readonly response = new Promise<Response>((res, rej) => {
+    this.resolveResponse = res;
+    this.rejectResponse = rej;
   });
 
-  const commit = () => {
-    if (committed) return;
-    committed = true;
-    resolveResponse(sink.open(200, { ...framing.headers, 'x-request-id': requestId }));
+  constructor(private readonly plan: StreamPlan<T>) {
+    this.sink = plan.openSink({ drain: this.onDrain, gone: this.onClientGone });
+  }
+
+  start(): Promise<Response> {
+    const { plan } = this;
+    if (plan.clientSignal.aborted) {
+      this.onClientGone();
+      return this.response;
+    }
+    plan.clientSignal.addEventListener('abort', this.onClientGone, { once: true });
+    if (plan.shutdownSignal?.aborted) {
+      this.onShutdown();
+      return this.response;
+    }
+    plan.shutdownSignal?.addEventListener('abort', this.onShutdown, { once: true });
+    this.armKeepalive(plan.keepaliveMs);
+    plan.open(this.upstreamAbort.signal).then(this.onOpened, this.fail);
+    return this.response;
+  }
+
+  // ── transitions ──
+
+  /** opening → relaying: the upstream answered; the status is sent and its body read. */
+  private readonly onOpened = (opened: T): void => {
+    if (this.phase.name !== 'opening') return;
+    this.commit();
+    let source: UpstreamRelay;
+    try {
+      source = this.plan.relay(opened, this.emit, this.upstreamAbort.signal);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.flush();
+    if (this.phase.name !== 'opening') return;
+    this.phase = { name: 'relaying', opened, body: source.body, relay: source.relay };
+    if (this.flow === 'full') source.body.pause();
+    source.body.consume({ data: this.onData, end: this.onBodyEnd, error: this.onBodyError });
   };
 
-  const finish = (result: StreamResult) => {
-    if (ended) return;
-    ended = true;
-    stopTimer();
-    if (stallTimer) clearTimeout(stallTimer);
-    plan.clientSignal.removeEventListener('abort', onClientGone);
-    plan.shutdownSignal?.removeEventListener('abort', onShutdown);
+  /** any → ended, once: timers and listeners go, the last frame is written, onEnd is told. */
+  private finish(result: StreamResult): void {
+    if (this.phase.name === 'ended') return;
+    this.phase = { name: 'ended' };
+    const { plan, sink } = this;
+    this.stopKeepalive();
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    plan.clientSignal.removeEventListener('abort', this.onClientGone);
+    plan.shutdownSignal?.removeEventListener('abort', this.onShutdown);
     // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
     // it leaves the admission queue and the upstream request is not sent or is aborted.
-    if (result.outcome === 'error' && !upstreamAbort.signal.aborted) upstreamAbort.abort(result.error);
+    if (result.outcome === 'error' && !this.upstreamAbort.signal.aborted) this.upstreamAbort.abort(result.error);
     if (result.outcome === 'error' && result.committed && !(result.error as { [ALREADY_FRAMED]?: true })[ALREADY_FRAMED]) {
-      const frame = framing.error(result.error, requestId);
-      bytesOut += frame.byteLength;
+      const frame = plan.framing.error(result.error, plan.requestId);
+      this.bytesOut += frame.byteLength;
       sink.write(frame);
     }
     // A stalled client's unread bytes would keep the connection (and their memory) open for good.
     if (result.outcome === 'client_stalled') sink.abort();
-    else if (result.outcome !== 'client_cancelled' || committed) sink.end();
-    plan.onEnd(result, bytesOut);
+    else if (result.outcome !== 'client_cancelled' || this.status === 'sent') sink.end();
+    plan.onEnd(result, this.bytesOut);
+  }
+
+  /** pending → sent: the 200 and the framing's headers. */
+  private commit(): void {
+    if (this.status === 'sent') return;
+    this.status = 'sent';
+    this.resolveResponse(this.sink.open(200, { ...this.plan.framing.headers, 'x-request-id': this.plan.requestId }));
+  }
+
+  /** open → full: the client's buffer is full; the body waits for it to read, but not for ever. */
+  private full(): void {
+    this.flow = 'full';
+    if (this.phase.name === 'relaying') this.phase.body.pause();
+    if (this.stallTimer) this.stallTimer.refresh();
+    else this.stallTimer = setTimeout(this.onStalled, this.plan.writeStallMs);
+  }
+
+  /** full → open: the client read; the body goes on. */
+  private readonly onDrain = (): void => {
+    if (this.flow !== 'full' || this.phase.name === 'ended') return;
+    // The stall timer is left to run (a cleared timer cannot be refresh()ed): each wait re-arms
+    // it from its own start, and it does nothing when it finds the buffer no longer full.
+    this.flow = 'open';
+    if (this.phase.name === 'relaying') this.phase.body.resume();
   };
 
-  /** A failure of the exchange, before or after the status was committed. */
-  const fail = (err: unknown) => {
-    if (ended) return;
-    const e = toPuertaError(err);
-    const wasCommitted = committed;
-    // Frames the failing read produced before the failure (a cut line ended) go first.
-    flush();
-    finish({ outcome: 'error', error: e, committed: wasCommitted });
-    if (!wasCommitted) rejectResponse(e);
+  // ── events ──
+
+  /** The stream's one emitter: content frames of the current read wait in the batch. */
+  private readonly emit: Emit = (frame) => {
+    if (this.phase.name === 'ended') return;
+    if (this.firstContent) {
+      this.firstContent = false;
+      this.plan.onFirstByte?.();
+    }
+    this.plan.onFrame?.(frame);
+    this.batch.add(frame);
   };
 
-  function onClientGone() {
-    if (ended) return;
-    upstreamAbort.abort(new Error('client disconnected'));
-    batch.take();
-    finish({ outcome: 'client_cancelled' });
-    if (!committed) rejectResponse(new PuertaError({ status: 499, type: 'api_error', code: 'client_closed_request', message: 'client closed the request', retryable: false }));
+  /** Sends what the current read produced as one write; a full client buffer pauses the body. */
+  private flush(): void {
+    const out = this.batch.take();
+    if (out === null || this.phase.name === 'ended') return;
+    this.bytesOut += out.byteLength;
+    this.lastWriteAt = Date.now();
+    if (this.sink.write(out) || this.flow === 'full') return;
+    this.full();
   }
 
-  function onShutdown() {
-    if (plan.shutdownError) fail(plan.shutdownError());
-  }
-
-  /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use. */
-  function onStalled() {
-    if (ended || !full) return;
-    upstreamAbort.abort(new Error('client stalled'));
-    finish({ outcome: 'client_stalled' });
-  }
-
-  function onData(chunk: Uint8Array) {
-    if (ended) return;
+  private readonly onData = (chunk: Uint8Array): void => {
+    if (this.phase.name !== 'relaying') return;
     let complete: boolean;
     try {
-      complete = relay!.chunk(chunk);
+      complete = this.phase.relay.chunk(chunk);
     } catch (err) {
-      fail(err);
+      this.fail(err);
       return;
     }
-    flush();
-    if (complete) finish({ outcome: 'ok' });
-  }
+    this.flush();
+    if (complete) this.finish({ outcome: 'ok' });
+  };
 
-  function onBodyEnd() {
-    if (ended) return;
+  private readonly onBodyEnd = (): void => {
+    if (this.phase.name !== 'relaying') return;
     try {
-      relay!.end();
+      this.phase.relay.end();
     } catch (err) {
-      fail(err);
+      this.fail(err);
       return;
     }
-    flush();
-    finish({ outcome: 'ok' });
+    this.flush();
+    this.finish({ outcome: 'ok' });
+  };
+
+  private readonly onBodyError = (err: unknown): void => {
+    if (this.phase.name !== 'relaying' || this.upstreamAbort.signal.aborted) return;
+    this.fail(this.phase.relay.fail(err));
+  };
+
+  /** A failure of the exchange, before or after the status was sent. */
+  private readonly fail = (err: unknown): void => {
+    if (this.phase.name === 'ended') return;
+    const e = toPuertaError(err);
+    const wasCommitted = this.status === 'sent';
+    // Frames the failing read produced before the failure (a cut line ended) go first.
+    this.flush();
+    this.finish({ outcome: 'error', error: e, committed: wasCommitted });
+    if (!wasCommitted) this.rejectResponse(e);
+  };
+
+  private readonly onClientGone = (): void => {
+    if (this.phase.name === 'ended') return;
+    this.upstreamAbort.abort(new Error('client disconnected'));
+    this.batch.take();
+    this.finish({ outcome: 'client_cancelled' });
+    if (this.status === 'pending') this.rejectResponse(new PuertaError({ status: 499, type: 'api_error', code: 'client_closed_request', message: 'client closed the request', retryable: false }));
+  };
+
+  private readonly onShutdown = (): void => {
+    if (this.plan.shutdownError) this.fail(this.plan.shutdownError());
+  };
+
+  /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use. */
+  private readonly onStalled = (): void => {
+    if (this.phase.name === 'ended' || this.flow !== 'full') return;
+    this.upstreamAbort.abort(new Error('client stalled'));
+    this.finish({ outcome: 'client_stalled' });
+  };
+
+  // ── keepalives: one timer per interval, not per chunk; it re-arms for whatever silence remains ──
+
+  private armKeepalive(delay: number): void {
+    const { framing } = this.plan;
+    if ((!framing.keepalive && !framing.queued) || this.phase.name === 'ended') return;
+    this.keepaliveTimer = setTimeout(this.onKeepaliveTimer, delay);
   }
 
-  function onBodyError(err: unknown) {
-    if (ended) return;
-    if (upstreamAbort.signal.aborted) return;
-    fail(relay!.fail(err));
+  private stopKeepalive(): void {
+    if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
+    this.keepaliveTimer = undefined;
   }
 
-  if (plan.clientSignal.aborted) {
-    onClientGone();
-    return response;
-  }
-  plan.clientSignal.addEventListener('abort', onClientGone, { once: true });
-  if (plan.shutdownSignal?.aborted) {
-    onShutdown();
-    return response;
-  }
-  plan.shutdownSignal?.addEventListener('abort', onShutdown, { once: true });
-  armKeepalive(keepaliveMs);
-
-  plan.open(upstreamAbort.signal).then(
-    (opened) => {
-      if (ended) return;
-      commit();
-      let source: UpstreamRelay;
-      try {
-        source = plan.relay(opened, emit, upstreamAbort.signal);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      flush();
-      if (ended) return;
-      body = source.body;
-      relay = source.relay;
-      if (full) body.pause();
-      body.consume({ data: onData, end: onBodyEnd, error: onBodyError });
-    },
-    (err: unknown) => fail(err),
-  );
-
-  return response;
+  private readonly onKeepaliveTimer = (): void => {
+    this.keepaliveTimer = undefined;
+    if (this.phase.name === 'ended') return;
+    const { plan } = this;
+    const { framing, keepaliveMs } = plan;
+    const silentFor = Date.now() - this.lastWriteAt;
+    if (silentFor < keepaliveMs) return this.armKeepalive(keepaliveMs - silentFor);
+    const standing = framing.queued ? plan.queueStanding?.() : undefined;
+    const frame = standing ? framing.queued!(standing) : framing.keepalive;
+    if (frame) {
+      this.commit();
+      // Not a content frame: it neither counts as the first byte nor waits for a full buffer.
+      this.sink.write(frame);
+      this.bytesOut += frame.byteLength;
+      this.lastWriteAt = Date.now();
+      plan.onKeepalive?.();
+    }
+    this.armKeepalive(keepaliveMs);
+  };
 }

@@ -11,11 +11,24 @@ export interface DispatchedResponse {
 /** How long the end of a finished answer (the chunked terminator) may take before the connection is dropped. */
 const TAIL_GRACE_MS = 1_000;
 
-const enum Upstream {
-  Open,
-  Ended,
-  Failed,
-}
+/** What the engine has done with the response: still sending, finished, or failed (with why). */
+type UpstreamState = { kind: 'open' } | { kind: 'ended' } | { kind: 'failed'; error: unknown };
+
+/**
+ * Where the exchange stands for its owner:
+ *   opening   before the response headers (the open promise is pending);
+ *   reading   the body is the owner's, handed to its consumer;
+ *   tail      let go after a complete answer: the terminator is read and dropped, within a grace;
+ *   released  let go for good (or aborted before the headers: `abortReason`); nothing more is handed on.
+ * Transitions: opening → reading (headers), opening → released (aborted), reading → tail
+ * (close(true)), reading | tail → released (destroy, the tail's end, its grace running out).
+ */
+type OwnerState = { kind: 'opening' } | { kind: 'reading' } | { kind: 'tail'; timer: ReturnType<typeof setTimeout> } | { kind: 'released'; abortReason?: unknown };
+
+const OPEN: UpstreamState = { kind: 'open' };
+const ENDED: UpstreamState = { kind: 'ended' };
+const READING: OwnerState = { kind: 'reading' };
+const RELEASED: OwnerState = { kind: 'released' };
 
 /**
  * Sends a request through undici's dispatch handler API and resolves at the response headers
@@ -56,7 +69,10 @@ export function dispatchRequest(dispatcher: Dispatcher, options: Dispatcher.Disp
  * the engine's generation).
  */
 export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
+  private upstream: UpstreamState = OPEN;
+  private owner: OwnerState = { kind: 'opening' };
   private controller: Dispatcher.DispatchController | undefined;
+  // The reader's flow: who reads, whether it asked for a pause, reads kept meanwhile, whether it has had its end.
   private consumer: BodyConsumer | null = null;
   /** The consumer asked for no more reads for now. */
   private paused = false;
@@ -65,32 +81,30 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
    * parsing): handed over on resume. Null nearly always.
    */
   private held: Uint8Array[] | null = null;
-  private upstream = Upstream.Open;
-  private failure: unknown;
   /** The consumer has had its end() or error(). */
   private told = false;
-  /** Headers arrived (the open promise resolved). */
-  private started = false;
-  /** The owner let go: nothing more is handed to anyone. */
-  private released = false;
-  /** Let go after a complete answer: the rest (the terminator) is read and dropped. */
-  private tail: ReturnType<typeof setTimeout> | undefined;
-  private abortReason: unknown;
-  private signal: AbortSignal | null;
-  private settled: (() => void) | null;
-  private resolve: ((r: DispatchedResponse) => void) | null;
-  private reject: ((err: unknown) => void) | null;
+  /** The open promise, until the headers or the failure settle it. */
+  private opening: { resolve: (r: DispatchedResponse) => void; reject: (err: unknown) => void } | null;
+  /** The abort signal and the owner's `settled`, until the exchange is over for good. */
+  private settling: { signal: AbortSignal; settled: () => void } | null;
 
   constructor(signal: AbortSignal, settled: () => void, resolve: (r: DispatchedResponse) => void, reject: (err: unknown) => void) {
-    this.signal = signal;
-    this.settled = settled;
-    this.resolve = resolve;
-    this.reject = reject;
+    this.settling = { signal, settled };
+    this.opening = { resolve, reject };
   }
 
   /** The upstream has nothing more to give (ended or failed); bytes may still be held. */
   get complete(): boolean {
-    return this.upstream !== Upstream.Open;
+    return this.upstream.kind !== 'open';
+  }
+
+  /** The owner let go (tail or released): nothing more is handed to anyone. */
+  private get released(): boolean {
+    return this.owner.kind === 'tail' || this.owner.kind === 'released';
+  }
+
+  private get failure(): unknown {
+    return this.upstream.kind === 'failed' ? this.upstream.error : undefined;
   }
 
   /**
@@ -105,11 +119,11 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
     this.consumer = consumer;
     this.told = false;
     if (consumer === null) {
-      if (this.upstream === Upstream.Open) this.controller?.pause();
+      if (this.upstream.kind === 'open') this.controller?.pause();
       return;
     }
-    if (this.upstream === Upstream.Failed) {
-      this.tellError(this.failure);
+    if (this.upstream.kind === 'failed') {
+      this.tellError(this.upstream.error);
       return;
     }
     this.flow();
@@ -117,7 +131,7 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
 
   pause(): void {
     this.paused = true;
-    if (this.upstream === Upstream.Open) this.controller?.pause();
+    if (this.upstream.kind === 'open') this.controller?.pause();
   }
 
   resume(): void {
@@ -135,16 +149,15 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
    */
   close(answered: boolean): void {
     if (this.released) return;
-    if (!answered || this.upstream !== Upstream.Open) {
+    if (!answered || this.upstream.kind !== 'open') {
       this.destroy();
       return;
     }
-    this.released = true;
+    // reading → tail. A plain timer cleared when the tail is in: one per answer, and none left behind.
+    this.owner = { kind: 'tail', timer: setTimeout(dropTail, TAIL_GRACE_MS, this) };
     this.consumer = null;
     this.held = null;
     this.paused = false;
-    // A plain timer cleared when the tail is in: one per answer, and none left behind.
-    this.tail = setTimeout(dropTail, TAIL_GRACE_MS, this);
     this.controller?.resume();
   }
 
@@ -153,13 +166,12 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
    * consumer still attached gets the error (the reason, or an abort error).
    */
   destroy(reason?: unknown): void {
-    if (!this.clearTail() && this.released) return;
-    this.released = true;
+    if (!this.endTail() && this.released) return;
+    this.owner = RELEASED;
     this.held = null;
     const err = reason ?? new Error('the upstream body was let go before its end');
-    if (this.upstream === Upstream.Open) {
-      this.upstream = Upstream.Failed;
-      this.failure = err;
+    if (this.upstream.kind === 'open') {
+      this.upstream = { kind: 'failed', error: err };
       // Synchronously calls onResponseError, which finds the body released.
       this.controller?.abort(err as Error);
     }
@@ -199,8 +211,8 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
       this.consumer.data(chunk);
     }
     if (this.consumer === null || this.paused || this.held !== null) return;
-    if (this.upstream === Upstream.Ended) this.tellEnd();
-    else if (this.upstream === Upstream.Open) this.controller?.resume();
+    if (this.upstream.kind === 'ended') this.tellEnd();
+    else if (this.upstream.kind === 'open') this.controller?.resume();
   }
 
   private tellEnd(): void {
@@ -216,37 +228,33 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
     this.consumer!.error(err);
   }
 
-  /** Stops the grace timer of a body let go after its answer; true when one was running. */
-  private clearTail(): boolean {
-    if (this.tail === undefined) return false;
-    clearTimeout(this.tail);
-    this.tail = undefined;
+  /** tail → released: stops the grace timer of a body let go after its answer; true when one was running. */
+  private endTail(): boolean {
+    if (this.owner.kind !== 'tail') return false;
+    clearTimeout(this.owner.timer);
+    this.owner = RELEASED;
     return true;
   }
 
   private settle(): void {
-    if (this.signal !== null) {
-      this.signal.removeEventListener('abort', this);
-      this.signal = null;
-    }
-    const settled = this.settled;
-    if (settled === null) return;
-    this.settled = null;
-    settled();
+    const settling = this.settling;
+    if (settling === null) return;
+    this.settling = null;
+    settling.signal.removeEventListener('abort', this);
+    settling.settled();
   }
 
   /** The dispatch was aborted by its signal: before the headers the open fails, after them the body does. */
   handleEvent(): void {
-    const reason = this.signal?.reason as unknown;
-    if (this.started) {
+    const reason = this.settling?.signal.reason as unknown;
+    if (this.owner.kind === 'reading' || this.owner.kind === 'tail') {
       this.destroy(reason);
       return;
     }
-    if (this.released) return;
-    this.released = true;
-    this.abortReason = reason;
-    this.upstream = Upstream.Failed;
-    this.failure = reason;
+    if (this.owner.kind === 'released') return;
+    // opening → released.
+    this.owner = { kind: 'released', abortReason: reason };
+    this.upstream = { kind: 'failed', error: reason };
     // Not yet sent (queued in the pool): onRequestStart aborts it when it gets a connection.
     this.controller?.abort(reason as Error);
     this.settle();
@@ -254,17 +262,16 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
   }
 
   private rejectOpen(err: unknown): void {
-    const reject = this.reject;
-    this.resolve = null;
-    this.reject = null;
-    reject?.(err);
+    const opening = this.opening;
+    this.opening = null;
+    opening?.reject(err);
   }
 
   // ---- undici's dispatch handler ----
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.abortReason !== undefined) controller.abort(this.abortReason as Error);
+    if (this.owner.kind === 'released' && this.owner.abortReason !== undefined) controller.abort(this.owner.abortReason as Error);
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -274,13 +281,12 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
       controller.abort(this.failure as Error);
       return;
     }
-    this.started = true;
-    // Nothing is read until someone reads it.
+    // opening → reading. Nothing is read until someone reads it.
+    this.owner = READING;
     controller.pause();
-    const resolve = this.resolve!;
-    this.resolve = null;
-    this.reject = null;
-    resolve({ statusCode, headers, body: this });
+    const opening = this.opening!;
+    this.opening = null;
+    opening.resolve({ statusCode, headers, body: this });
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -297,20 +303,17 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.upstream = Upstream.Ended;
-    this.clearTail();
+    this.upstream = ENDED;
+    this.endTail();
     this.settle();
     if (this.consumer !== null && !this.paused && this.held === null) this.tellEnd();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
-    this.clearTail();
-    if (this.upstream === Upstream.Open) {
-      this.upstream = Upstream.Failed;
-      this.failure = err;
-    }
+    this.endTail();
+    if (this.upstream.kind === 'open') this.upstream = { kind: 'failed', error: err };
     this.settle();
-    if (!this.started) {
+    if (this.owner.kind === 'opening') {
       this.rejectOpen(err);
       return;
     }

@@ -11,6 +11,9 @@ import type { RequestRecord } from '../../core/record.ts';
 import type { PuertaError } from '../../../shared/errors.ts';
 import type { ChunkRelay, Emit } from '../../stream/stream-response.ts';
 import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../../core/generation.ts';
+import type { WholeAnswer } from '../../http/send-json.ts';
+
+export type { WholeAnswer };
 
 /** The upstream a call goes to: its engine's name for the model and its configuration. */
 export interface UpstreamTarget {
@@ -31,16 +34,20 @@ export interface EmbeddingInput {
   raw: Record<string, unknown>;
 }
 
+
 /**
  * A client body relayed to the engine nearly as is, and the answer back, because client and
- * engine speak the same wire: nothing is lost in translation and nothing is re-encoded.
+ * engine speak the same wire: nothing is lost in translation and nothing is re-encoded. The body
+ * relayed is the canonical serialisation of what the client dialect validated (never the text
+ * the client sent), so no second spelling of a key can reach the engine.
  */
 export interface Passthrough {
-  body(raw: Record<string, unknown>, upstreamModel: string, stream: boolean, cfg: UpstreamConfig): string;
+  /** `shape` is the route's (what a persona may change; `none`: metadata, no per-upstream defaults). */
+  body(raw: Record<string, unknown>, upstreamModel: string, stream: boolean, cfg: UpstreamConfig, shape: BodyShape): string;
   /** The engine's stream to the client, read by read; the engine's token counts land in the record. */
   relay(opened: OpenedUpstream, emit: Emit, o: { includeUsage: boolean; rec: RequestRecord }): ChunkRelay;
   /** The engine's whole answer, with the client's model name. */
-  whole(opened: OpenedUpstream, publicModel: string, rec: RequestRecord): Promise<unknown>;
+  whole(opened: OpenedUpstream, publicModel: string, rec: RequestRecord): Promise<WholeAnswer>;
 }
 
 /** Receives a stream's events; called synchronously, and the event may be reused after it returns. */

@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdleWatch } from '../../../edge/forward/idle-watch.ts';
 import { endedCleanly, guardStream, type GuardOptions } from '../../../edge/forward/stream-guard.ts';
-import { HEAD_BYTES } from '../../../edge/forward/last-frame-head.ts';
-import { TAIL_BYTES, TailWindow } from '../../../edge/forward/tail-window.ts';
+import { HEAD_BYTES, TAIL_BYTES, TailWindow } from '../../../shared/stream-tail.ts';
 import { isJobEventsPath, jobEventsEnded } from '../../../shared/job-events.ts';
 
 const enc = new TextEncoder();

@@ -21,6 +21,8 @@ export const anthropicFraming: Framing = {
 export const anthropicMessages: GenerationDialect<MessagesRequest> = {
   schema: messagesRequestSchema,
   framing: anthropicFraming,
+  stream: (req) => req.stream === true,
+  maxTokens: (req) => req.max_tokens,
   toGeneration: messagesToGeneration,
   response: (r, req) => messageObject(messageId(), req.model, r),
   writer: (req, _ctx, gen) => anthropicWriter(messageId(), req.model, estimatePromptTokens(gen)),

@@ -20,6 +20,6 @@ export function geminiModels(deps: DialectDeps, route: RouteEntry) {
   }
   return async (c: Context<OriginEnv>): Promise<Response> => {
     // The SDKs name a model `models/x` or `x`.
-    return sendJson(c, resource(findModel(await visibleModels(deps, c), pathModel(c).replace(/^models\//, ''))));
+    return sendJson(c, resource(findModel(deps, await visibleModels(deps, c), pathModel(c).replace(/^models\//, ''))));
   };
 }

@@ -110,3 +110,4 @@ export const countTokensSchema = z
     generateContentRequest: z.looseObject({ ...prompt, generationConfig: generationConfigSchema.optional() }).optional(),
   })
   .refine((b) => b.contents !== undefined || b.generateContentRequest !== undefined, { message: 'send contents, or a generateContentRequest', path: ['contents'] });
+export type CountTokensBody = z.infer<typeof countTokensSchema>;

@@ -11,6 +11,8 @@ export const openaiChat: GenerationDialect<ChatCompletionRequest> = {
   framing: sseFraming,
   passthroughWire: 'openai',
   includeUsage: (req) => req.stream_options?.include_usage === true,
+  stream: (req) => req.stream === true,
+  maxTokens: (req) => req.max_completion_tokens ?? req.max_tokens ?? undefined,
   toGeneration: chatToGeneration,
   response(r, req) {
     const message: Record<string, unknown> = { role: 'assistant', content: r.text };

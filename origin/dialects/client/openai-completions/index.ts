@@ -11,6 +11,8 @@ export const openaiCompletions: GenerationDialect<CompletionRequest> = {
   framing: sseFraming,
   passthroughWire: 'openai',
   includeUsage: (req) => req.stream_options?.include_usage === true,
+  stream: (req) => req.stream === true,
+  maxTokens: (req) => req.max_tokens ?? undefined,
   toGeneration: (req) => ({
     model: req.model,
     stream: req.stream,

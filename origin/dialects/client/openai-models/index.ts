@@ -41,18 +41,21 @@ export function listModels(deps: DialectDeps) {
   return async (c: Context<OriginEnv>): Promise<Response> => sendJson(c, { object: 'list', data: await visibleModels(deps, c) });
 }
 
-/** `GET /v1/models/{model}`: one model of the list (a name without a tag means `:latest`, as in Ollama), or 404. */
+/** `GET /v1/models/{model}`: one model of the list, or 404. */
 export function retrieveModel(deps: DialectDeps) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const id = c.req.param('model') ?? '';
-    return sendJson(c, findModel(await visibleModels(deps, c), id));
+    return sendJson(c, findModel(deps, await visibleModels(deps, c), id));
   };
 }
 
-/** `id` in the list (a name without a tag means `:latest`, as in Ollama), or a 404 naming it. */
-export function findModel(models: readonly OpenAiModel[], id: string): OpenAiModel {
-  const untagged = !id.slice(id.lastIndexOf('/') + 1).includes(':');
-  const found = models.find((m) => m.id === id) ?? (untagged ? models.find((m) => m.id === `${id}:latest`) : undefined);
+/**
+ * `id` in the list, or a 404 naming it. A name its engine resolves to another (Ollama: `x` is
+ * `x:latest`; the upstream dialect's canonicalModel) finds that model too.
+ */
+export function findModel(deps: Pick<DialectDeps, 'registry'>, models: readonly OpenAiModel[], id: string): OpenAiModel {
+  const resolvedBy = (m: OpenAiModel) => deps.registry.upstreams.find((u) => u.name === m.owned_by)?.dialect.canonicalModel(id);
+  const found = models.find((m) => m.id === id) ?? models.find((m) => resolvedBy(m) === m.id);
   if (!found) throw errors.modelNotFound(id);
   return found;
 }

@@ -19,6 +19,8 @@ const responsesFraming: Framing = {
 export const openaiResponses: GenerationDialect<ResponsesRequest> = {
   schema: responsesRequestSchema,
   framing: responsesFraming,
+  stream: (req) => req.stream === true,
+  maxTokens: (req) => req.max_output_tokens ?? undefined,
   toGeneration: responsesToGeneration,
   response: (r, req, ctx) =>
     responseObject(responseIdFor(ctx.requestId), Math.floor(Date.now() / 1000), req, { status: r.finish === 'length' ? 'incomplete' : 'completed', output: outputItems(r), usage: r.usage }),

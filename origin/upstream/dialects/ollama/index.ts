@@ -1,6 +1,7 @@
 /** Ollama's native API as an upstream: /api/chat, /api/generate, /api/embed, /api/tags. */
 import { withLatestTag } from './model-name.ts';
 import type { UpstreamDialect } from '../dialect.ts';
+import { ollamaPassthrough } from './passthrough.ts';
 import { applyOllamaPersona } from './persona.ts';
 import { ollamaBody } from './request.ts';
 import { ollamaDecoder, ollamaResult } from './stream.ts';
@@ -34,4 +35,5 @@ export const ollamaUpstream: UpstreamDialect = {
     return { vectors: out.embeddings ?? [], promptTokens: out.prompt_eval_count ?? 0 };
   },
   applyPersona: applyOllamaPersona,
+  passthrough: ollamaPassthrough,
 };

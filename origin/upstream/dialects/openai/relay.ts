@@ -3,6 +3,7 @@ import type { OpenedUpstream } from '../dialect.ts';
 import { chargeUsage, type RequestRecord } from '../../../core/record.ts';
 import type { ChunkRelay, Emit } from '../../../stream/stream-response.ts';
 import { upstreamFailures } from '../../errors.ts';
+import type { WholeAnswer } from '../dialect.ts';
 import { chunkError, OpenAiSseReader, parseChunk } from './sse-chunks.ts';
 
 const encoder = new TextEncoder();
@@ -80,8 +81,8 @@ export function relayOpenAi(opened: OpenedUpstream, emit: Emit, { includeUsage, 
 }
 
 /** The engine's whole answer under the client's model name; its usage is what is charged. */
-export async function wholeOpenAi(opened: OpenedUpstream, publicModel: string, rec: RequestRecord): Promise<unknown> {
+export async function wholeOpenAi(opened: OpenedUpstream, publicModel: string, rec: RequestRecord): Promise<WholeAnswer> {
   const out = (await opened.res.body.json()) as { usage?: { prompt_tokens?: number; completion_tokens?: number } };
   if (out.usage) chargeUsage(rec, { promptTokens: out.usage.prompt_tokens ?? 0, completionTokens: out.usage.completion_tokens ?? 0 });
-  return { ...out, model: publicModel };
+  return { kind: 'json', value: { ...out, model: publicModel } };
 }

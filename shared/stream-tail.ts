@@ -1,5 +1,14 @@
 /**
- * The first bytes of the stream's last complete frame (SSE: up to a blank line, comment-only
+ * The end of a relayed stream, kept to tell when it ends whether it finished with its terminal
+ * frame: by the edge's stream guard (edge/forward/stream-guard.ts) and by the origin relaying an
+ * Ollama stream as is (origin/dialects/upstream/ollama/passthrough.ts). Two parts, each one fixed
+ * buffer per stream and no allocation per chunk: the stream's last bytes (TailWindow) and the
+ * start of its last complete frame (LastFrameHead), for a terminal frame longer than the window.
+ */
+import type { StreamWire } from './dialects/errors.ts';
+
+/**
+ * LastFrameHead: the first bytes of the stream's last complete frame (SSE: up to a blank line, comment-only
  * frames skipped; NDJSON: a non-blank line). A terminal frame can be far longer than the tail
  * window: Responses' `response.completed` carries the whole answer, Ollama's final
  * /api/generate line a `context` of every token. What names it (`event: response.completed`,
@@ -9,7 +18,6 @@
  * to newline (indexOf) and its frame's start copied. Two fixed buffers per stream, nothing
  * allocated per token event.
  */
-import type { StreamWire } from '../../shared/dialects/errors.ts';
 
 export const HEAD_BYTES = 512;
 const LF = 0x0a;
@@ -130,5 +138,89 @@ export class LastFrameHead {
     if (k <= 0) return;
     this.cand.set(from === 0 && k === chunk.byteLength ? chunk : chunk.subarray(from, from + k), this.candLen);
     this.candLen += k;
+  }
+}
+
+/**
+ * TailWindow: the end of a relayed stream: the last TAIL_BYTES in a fixed ring written in place, and
+ * the start of the last complete frame (LastFrameHead) for a terminal frame longer than the ring.
+ * A chunk costs one copy of its bytes (a few hundred for a token event) into each and no
+ * allocation, whatever the stream's length; the bytes are decoded once, when the stream ends.
+ * Copied rather than referenced because a chunk handed on to the runtime is no longer ours (a
+ * runtime may transfer or reuse its buffer).
+ */
+
+export const TAIL_BYTES = 8192;
+
+export class TailWindow {
+  private readonly ring: Uint8Array;
+  private readonly head: LastFrameHead;
+  /** Where the next byte goes. */
+  private at = 0;
+  /** Whether the ring has been filled once (every byte of it is stream data). */
+  private full = false;
+  private total = 0;
+
+  constructor(
+    wire: StreamWire,
+    private readonly size = TAIL_BYTES,
+  ) {
+    this.ring = new Uint8Array(size);
+    this.head = new LastFrameHead(wire);
+  }
+
+  push(chunk: Uint8Array): void {
+    const n = chunk.byteLength;
+    if (n === 0) return;
+    this.total += n;
+    this.head.push(chunk);
+    if (n >= this.size) {
+      // Only the chunk's last `size` bytes can matter.
+      this.ring.set(n === this.size ? chunk : chunk.subarray(n - this.size));
+      this.at = 0;
+      this.full = true;
+      return;
+    }
+    const room = this.size - this.at;
+    if (n < room) {
+      this.ring.set(chunk, this.at);
+      this.at += n;
+      return;
+    }
+    // Wraps (at most once per `size` bytes of stream).
+    this.ring.set(chunk.subarray(0, room), this.at);
+    this.ring.set(chunk.subarray(room), 0);
+    this.at = n - room;
+    this.full = true;
+  }
+
+  /**
+   * The stream's end as text: the kept bytes in order, with the start of the last complete frame
+   * in front when that frame began before them (bytes between the two are left out, so a
+   * character cut there becomes U+FFFD, as one cut at the window's start).
+   */
+  text(): string {
+    const tail = this.ordered();
+    const windowStart = this.total - tail.byteLength;
+    const start = this.head.start;
+    if (start < 0 || start >= windowStart) return new TextDecoder().decode(tail);
+    const head = this.head.bytes(windowStart - start);
+    let from = 0;
+    // A gap between the two: line breaks at the window's start belong to a line left out, and
+    // after a head that ends a line they would read as the blank line that ends a frame.
+    if (head.byteLength < windowStart - start) while (from < tail.byteLength && (tail[from] === LF || tail[from] === CR)) from++;
+    const joined = new Uint8Array(head.byteLength + tail.byteLength - from);
+    joined.set(head, 0);
+    joined.set(tail.subarray(from), head.byteLength);
+    return new TextDecoder().decode(joined);
+  }
+
+  private ordered(): Uint8Array {
+    if (!this.full) return this.ring.subarray(0, this.at);
+    if (this.at === 0) return this.ring;
+    const out = new Uint8Array(this.size);
+    out.set(this.ring.subarray(this.at), 0);
+    out.set(this.ring.subarray(0, this.at), this.size - this.at);
+    return out;
   }
 }

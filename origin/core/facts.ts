@@ -1,0 +1,25 @@
+import type { RequestedModel } from '../../shared/model-allow-list.ts';
+import type { PuertaError } from '../../shared/errors.ts';
+
+/** A body checked against its dialect's schema: the value, or the 400 that names what was wrong. */
+export type Validated<T> = { ok: true; value: T } | { ok: false; error: PuertaError };
+
+/**
+ * What a route-table request's body says, read once by its client dialect: everything after this
+ * (allow-list, quota, admission, routing, the handler and the upstream's dialect) reads these
+ * facts and never the raw body.
+ */
+export interface RequestFacts {
+  /** The body's size, for the quota's prompt estimate and the record. */
+  bytes: number;
+  /**
+   * The model the body names, read from the parsed body before the dialect's schema, as the edge
+   * reads it (shared/model-allow-list.ts): the allow-list judges exactly what is served.
+   */
+  named: RequestedModel;
+  /** The body as the dialect validated it, or the 400 the handler answers with. */
+  body: Validated<unknown>;
+  stream: boolean;
+  /** The client's own cap on generated tokens (its dialect's field), when it set one. */
+  maxTokens: number | undefined;
+}
