@@ -1,5 +1,7 @@
 import type { RequestedModel } from '../../shared/model-allow-list.ts';
+import type { z } from 'zod';
 import type { PuertaError } from '../../shared/errors.ts';
+import type { RouteEntry } from '../../shared/routes.ts';
 
 /** A body checked against its dialect's schema: the value, or the 400 that names what was wrong. */
 export type Validated<T> = { ok: true; value: T } | { ok: false; error: PuertaError };
@@ -22,4 +24,24 @@ export interface RequestFacts {
   stream: boolean;
   /** The client's own cap on generated tokens (its dialect's field), when it set one. */
   maxTokens: number | undefined;
+}
+
+/** The parts of a request's URL a body reader may read (Hono's request has them). */
+export interface RequestUrl {
+  path: string;
+  query(name: string): string | undefined;
+}
+
+/** How a dialect's request body becomes the request's facts, once. */
+export interface BodyReader<Req> {
+  schema: z.ZodType<Req>;
+  /**
+   * What the URL says that the wire keeps out of the body (Gemini: the model in the path, whether
+   * and how it streams), laid over the body before `schema` validates it: the URL wins.
+   */
+  fromUrl?(url: RequestUrl, route: RouteEntry): object;
+  /** Whether the client asked for a streamed answer. */
+  stream(req: Req): boolean;
+  /** The client's own cap on generated tokens, in its dialect's field; undefined when it set none. */
+  maxTokens(req: Req): number | undefined;
 }

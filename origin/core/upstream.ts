@@ -42,3 +42,6 @@ export interface PersonaParams {
   reasoningEffort?: 'low' | 'medium' | 'high' | undefined;
   numCtx?: number | undefined;
 }
+
+/** A whole answer: a document to send as JSON, or an engine's own bytes relayed unchanged. */
+export type WholeAnswer = { kind: 'json'; value: unknown } | { kind: 'bytes'; bytes: Uint8Array<ArrayBuffer>; status: number; contentType: string };

@@ -3,11 +3,10 @@ import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
 import { modelInPath, type RouteEntry } from '../../shared/routes.ts';
-import type { BodyReader, RequestUrl } from '../dialects/client/dialect.ts';
 import type { Router } from '../routing/router.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { OriginEnv } from '../core/env.ts';
-import type { RequestFacts } from '../core/facts.ts';
+import type { BodyReader, RequestFacts, RequestUrl } from '../core/facts.ts';
 import { accept, validate, type Validated } from './read-json.ts';
 
 /** The stream rule of a body the dialect refused, so the quota still sees what was asked. */

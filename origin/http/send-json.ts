@@ -5,8 +5,9 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
  * A JSON answer with its Content-Length, so the request record (and the audit trail) knows the
  * bytes sent without reading the body again.
  */
-/** A whole answer: a document to send as JSON, or an engine's own bytes relayed unchanged. */
-export type WholeAnswer = { kind: 'json'; value: unknown } | { kind: 'bytes'; bytes: Uint8Array<ArrayBuffer>; status: number; contentType: string };
+import type { WholeAnswer } from '../core/upstream.ts';
+
+export type { WholeAnswer };
 
 export function sendWhole(c: Context, answer: WholeAnswer): Response {
   if (answer.kind === 'json') return sendJson(c, answer.value);

@@ -15,34 +15,17 @@
  * the record, the stream's lifecycle.
  */
 import type { Handler } from 'hono';
-import type { z } from 'zod';
 import type { PuertaError } from '../../../shared/errors.ts';
 import type { RouteEntry } from '../../../shared/routes.ts';
 import type { DialectDeps } from '../deps.ts';
 import type { Framing } from '../../stream/framing.ts';
 import type { OriginEnv } from '../../core/env.ts';
+import type { BodyReader } from '../../core/facts.ts';
+
+export type { BodyReader, RequestUrl } from '../../core/facts.ts';
 import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../../core/generation.ts';
 import type { UpstreamDialect } from '../../upstream/dialects/dialect.ts';
 
-/** The parts of a request's URL a body reader may read (Hono's request has them). */
-export interface RequestUrl {
-  path: string;
-  query(name: string): string | undefined;
-}
-
-/** How a dialect's request body becomes the request's facts, once. */
-export interface BodyReader<Req> {
-  schema: z.ZodType<Req>;
-  /**
-   * What the URL says that the wire keeps out of the body (Gemini: the model in the path, whether
-   * and how it streams), laid over the body before `schema` validates it: the URL wins.
-   */
-  fromUrl?(url: RequestUrl, route: RouteEntry): object;
-  /** Whether the client asked for a streamed answer. */
-  stream(req: Req): boolean;
-  /** The client's own cap on generated tokens, in its dialect's field; undefined when it set none. */
-  maxTokens(req: Req): number | undefined;
-}
 
 export interface ClientDialect {
   /** How `route`'s body is read (one dialect may serve several routes); undefined for a route that reads none. */

@@ -11,7 +11,7 @@ import type { RequestRecord } from '../../core/record.ts';
 import type { PuertaError } from '../../../shared/errors.ts';
 import type { ChunkRelay, Emit } from '../../stream/stream-response.ts';
 import type { Generation, GenerationContext, GenerationEvent, GenerationResult } from '../../core/generation.ts';
-import type { WholeAnswer } from '../../http/send-json.ts';
+import type { WholeAnswer } from '../../core/upstream.ts';
 
 export type { WholeAnswer };
 
