@@ -5,6 +5,7 @@
  * the stream guard so a broken origin ends them with an error frame instead of a silent cut.
  */
 import type { Context } from 'hono';
+import { isBatchCreate, isUpload } from '../../shared/batch-paths.ts';
 import { errors } from '../../shared/errors.ts';
 import { isJobEventsPath, jobEventsEnded } from '../../shared/job-events.ts';
 import { filterModelList, MODEL_LIST_PATHS, modelAllowed } from '../../shared/model-allow-list.ts';
@@ -27,11 +28,16 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const pathname = c.req.path;
   const path = pathname + url.search;
 
-  const body = await readBody(req, platform.config.MAX_BODY_BYTES);
-  const model = modelOf(body, pathname) ?? modelInPath(req.method, pathname);
+  // A batch input file is no request: its own, larger limit, and no model to check in it (the
+  // origin applies the tenant's allow-list to each of its lines).
+  const upload = isUpload(req.method, pathname);
+  const body = await readBody(req, upload ? platform.config.MAX_UPLOAD_BYTES : platform.config.MAX_BODY_BYTES);
+  const model = upload ? null : (modelOf(body, pathname) ?? modelInPath(req.method, pathname));
   if (model !== null && tenant.models.length > 0 && !modelAllowed(tenant.models, model)) throw errors.modelNotFound(model, tenant.models);
 
-  const signed = await signOutgoing(await platform.signingKey(), { method: req.method, path, body, tenant: tenant.id, requestId, country: client.country, pop: client.pop });
+  // A batch's lines reach the engine without passing here: the origin gets the allow-list to check each one.
+  const models = isBatchCreate(req.method, pathname) && tenant.models.length > 0 ? tenant.models.join(',') : undefined;
+  const signed = await signOutgoing(await platform.signingKey(), { method: req.method, path, body, tenant: tenant.id, requestId, country: client.country, pop: client.pop, models });
 
   const sentAt = Date.now();
   const res = await platform.fetchOrigin(path, {

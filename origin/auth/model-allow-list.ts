@@ -5,6 +5,7 @@
  * the caller's dialect (origin/http/error-handler.ts). The model lists are filtered by their routes.
  */
 import type { MiddlewareHandler } from 'hono';
+import { isUpload } from '../../shared/batch-paths.ts';
 import { errors } from '../../shared/errors.ts';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
@@ -14,7 +15,8 @@ import type { OriginEnv } from '../types.ts';
 export function modelAllowList(): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const allowed = c.get('tenant')?.models;
-    if (allowed && allowed.length > 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    // A batch input file names its models line by line: the batch runner checks each line.
+    if (allowed && allowed.length > 0 && c.req.method !== 'GET' && c.req.method !== 'HEAD' && !isUpload(c.req.method, c.req.path)) {
       // Hono caches the text, so the route reads the same body again without a second read.
       // A body that does not parse is left for the route's 400, which says why.
       const json = parseJsonBody(await c.req.text(), engineShapeFor(c.req.path));
