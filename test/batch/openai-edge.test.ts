@@ -75,7 +75,7 @@ describe('OpenAI Files and Batch APIs through the edge', () => {
     await finished(open, b.id, 'cancelled');
     const end = await open.batches.retrieve(b.id);
     expect(end.cancelled_at).not.toBeNull();
-    expect(end.request_counts.completed).toBeLessThan(40);
+    expect(end.request_counts!.completed).toBeLessThan(40);
   });
 
   it('a tenant sees, reads and cancels only its own files and batches', async () => {

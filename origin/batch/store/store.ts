@@ -80,6 +80,16 @@ export class BatchStore {
     return ran;
   }
 
+  /**
+   * One statement in its own transaction. On a real Postgres that costs a BEGIN and a COMMIT; on
+   * a PGlite shared over its socket by several replicas it is what keeps statements whole: PGlite
+   * is one session, and its socket server interleaves the protocol messages of different
+   * connections except inside an explicit transaction block (BEGIN goes as one simple query).
+   */
+  private q<T>(fn: (sql: postgres.TransactionSql) => Promise<T>): Promise<T> {
+    return this.sql.begin(fn) as Promise<T>;
+  }
+
   async close(): Promise<void> {
     await this.sql.end({ timeout: 5 });
     await this.embedded?.close();
@@ -89,42 +99,42 @@ export class BatchStore {
 
   async createFile(f: NewFile): Promise<FileObject> {
     const id = newId('file');
-    const [row] = await this.sql<FileRow[]>`
+    const [row] = await this.q((sql) => sql<FileRow[]>`
       INSERT INTO batch_files (id, tenant_id, filename, purpose, bytes, line_count, content, expires_at)
       VALUES (${id}, ${f.tenant}, ${f.filename}, ${f.purpose}, ${f.content.byteLength}, ${f.lineCount}, ${Buffer.from(f.content.buffer, f.content.byteOffset, f.content.byteLength)},
               now() + ${this.retentionDays} * interval '1 day')
-      RETURNING id, tenant_id, filename, purpose, bytes, created_at, expires_at`;
+      RETURNING id, tenant_id, filename, purpose, bytes, created_at, expires_at`);
     return fileObject(row!);
   }
 
   async file(tenant: string, id: string): Promise<FileObject | undefined> {
-    const [row] = await this.sql<FileRow[]>`SELECT id, tenant_id, filename, purpose, bytes, created_at, expires_at FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`;
+    const [row] = await this.q((sql) => sql<FileRow[]>`SELECT id, tenant_id, filename, purpose, bytes, created_at, expires_at FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`);
     return row ? fileObject(row) : undefined;
   }
 
   async fileContent(tenant: string, id: string): Promise<Uint8Array | undefined> {
-    const [row] = await this.sql<{ content: Uint8Array }[]>`SELECT content FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`;
+    const [row] = await this.q((sql) => sql<{ content: Uint8Array }[]>`SELECT content FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`);
     return row?.content;
   }
 
   async listFiles(tenant: string, q: { after?: string | undefined; limit: number; purpose?: string | undefined }): Promise<Page<FileObject>> {
-    const rows = await this.sql<FileRow[]>`
+    const rows = await this.q((sql) => sql<FileRow[]>`
       SELECT id, tenant_id, filename, purpose, bytes, created_at, expires_at FROM batch_files
       WHERE tenant_id = ${tenant}
-        ${q.purpose ? this.sql`AND purpose = ${q.purpose}` : this.sql``}
-        ${q.after ? this.sql`AND (created_at, id) < (SELECT created_at, id FROM batch_files WHERE tenant_id = ${tenant} AND id = ${q.after})` : this.sql``}
-      ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`;
+        ${q.purpose ? sql`AND purpose = ${q.purpose}` : sql``}
+        ${q.after ? sql`AND (created_at, id) < (SELECT created_at, id FROM batch_files WHERE tenant_id = ${tenant} AND id = ${q.after})` : sql``}
+      ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`);
     return page(rows.map(fileObject), q.limit);
   }
 
   async deleteFile(tenant: string, id: string): Promise<boolean> {
-    const gone = await this.sql`DELETE FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id} RETURNING id`;
+    const gone = await this.q((sql) => sql`DELETE FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id} RETURNING id`);
     return gone.length > 0;
   }
 
   /** The stored lines of an input file, for validation at batch creation. */
   async inputContent(tenant: string, id: string): Promise<{ purpose: string; content: Uint8Array } | undefined> {
-    const [row] = await this.sql<{ purpose: string; content: Uint8Array }[]>`SELECT purpose, content FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`;
+    const [row] = await this.q((sql) => sql<{ purpose: string; content: Uint8Array }[]>`SELECT purpose, content FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`);
     return row;
   }
 
@@ -132,24 +142,24 @@ export class BatchStore {
 
   async createBatch(b: NewBatch): Promise<BatchObject> {
     const id = newId('batch');
-    const [row] = await this.sql<BatchRow[]>`
+    const [row] = await this.q((sql) => sql<BatchRow[]>`
       INSERT INTO batches (id, tenant_id, endpoint, input_file_id, completion_window, metadata, status, models, country, pop, expires_at)
-      VALUES (${id}, ${b.tenant}, ${b.endpoint}, ${b.inputFileId}, ${b.completionWindow}, ${b.metadata === null ? null : this.sql.json(b.metadata)}, 'validating',
-              ${this.sql.json([...b.models])}, ${b.country ?? null}, ${b.pop ?? null}, now() + interval '24 hours')
-      RETURNING *`;
+      VALUES (${id}, ${b.tenant}, ${b.endpoint}, ${b.inputFileId}, ${b.completionWindow}, ${b.metadata === null ? null : sql.json(b.metadata)}, 'validating',
+              ${sql.json([...b.models])}, ${b.country ?? null}, ${b.pop ?? null}, now() + interval '24 hours')
+      RETURNING *`);
     return batchObject(row!, { total: 0, completed: 0, failed: 0 });
   }
 
   async batch(tenant: string, id: string): Promise<BatchObject | undefined> {
-    const [row] = await this.sql<BatchRow[]>`SELECT * FROM batches WHERE tenant_id = ${tenant} AND id = ${id}`;
+    const [row] = await this.q((sql) => sql<BatchRow[]>`SELECT * FROM batches WHERE tenant_id = ${tenant} AND id = ${id}`);
     return row ? batchObject(row, await this.counts(row)) : undefined;
   }
 
   async listBatches(tenant: string, q: { after?: string | undefined; limit: number }): Promise<Page<BatchObject>> {
-    const rows = await this.sql<BatchRow[]>`
+    const rows = await this.q((sql) => sql<BatchRow[]>`
       SELECT * FROM batches WHERE tenant_id = ${tenant}
-        ${q.after ? this.sql`AND (created_at, id) < (SELECT created_at, id FROM batches WHERE tenant_id = ${tenant} AND id = ${q.after})` : this.sql``}
-      ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`;
+        ${q.after ? sql`AND (created_at, id) < (SELECT created_at, id FROM batches WHERE tenant_id = ${tenant} AND id = ${q.after})` : sql``}
+      ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`);
     const data = await Promise.all(rows.map(async (r) => batchObject(r, await this.counts(r))));
     return page(data, q.limit);
   }
@@ -164,10 +174,10 @@ export class BatchStore {
   }
 
   private async counts(r: BatchRow): Promise<RequestCounts> {
-    const [c] = await this.sql<{ completed: string; failed: string }[]>`
+    const [c] = await this.q((sql) => sql<{ completed: string; failed: string }[]>`
       SELECT count(*) FILTER (WHERE state = 'done' AND status_code BETWEEN 200 AND 299) AS completed,
              count(*) FILTER (WHERE state = 'done' AND (status_code IS NULL OR status_code NOT BETWEEN 200 AND 299)) AS failed
-      FROM batch_lines WHERE batch_id = ${r.id}`;
+      FROM batch_lines WHERE batch_id = ${r.id}`);
     return { total: r.total, completed: Number(c?.completed ?? 0), failed: Number(c?.failed ?? 0) };
   }
 
@@ -238,17 +248,17 @@ export class BatchStore {
    * lines never run are left out). The output files and the final status in one transaction.
    */
   async finish(id: string, owner: string, expired: boolean): Promise<BatchStatus | undefined> {
-    const [b] = await this.sql<{ status: BatchStatus; tenant_id: string; phase_owner: string | null }[]>`SELECT status, tenant_id, phase_owner FROM batches WHERE id = ${id}`;
+    const [b] = await this.q((sql) => sql<{ status: BatchStatus; tenant_id: string; phase_owner: string | null }[]>`SELECT status, tenant_id, phase_owner FROM batches WHERE id = ${id}`);
     if (!b || b.phase_owner !== owner) return undefined;
     let from = b.status;
     if (from === 'in_progress' && !expired) {
       await this.sql.begin((tx) => this.transition(tx, id, 'in_progress', 'drained'));
-      await this.sql`UPDATE batches SET phase_owner = ${owner}, phase_until = now() + interval '1 minute' WHERE id = ${id} AND status = 'finalizing'`;
+      await this.q((sql) => sql`UPDATE batches SET phase_owner = ${owner}, phase_until = now() + interval '1 minute' WHERE id = ${id} AND status = 'finalizing'`);
       from = 'finalizing';
     }
     const ev: BatchEvent = from === 'finalizing' ? 'written' : from === 'cancelling' ? 'cancel_drained' : 'window_passed';
-    const lines = await this.sql<{ idx: number; custom_id: string; status_code: number | null; request_id: string | null; response: string | null; error: { code: string; message: string } | null; state: string }[]>`
-      SELECT idx, custom_id, status_code, request_id, response, error, state FROM batch_lines WHERE batch_id = ${id} ORDER BY idx`;
+    const lines = await this.q((sql) => sql<{ idx: number; custom_id: string; status_code: number | null; request_id: string | null; response: string | null; error: { code: string; message: string } | null; state: string }[]>`
+      SELECT idx, custom_id, status_code, request_id, response, error, state FROM batch_lines WHERE batch_id = ${id} ORDER BY idx`);
     let out = '';
     let err = '';
     for (const l of lines) {
@@ -286,7 +296,7 @@ export class BatchStore {
    * running now (across every replica) goes first, then its batch with the fewest, then the oldest.
    */
   async claimLine(owner: string, leaseMs: number): Promise<ClaimedLine | undefined> {
-    const candidates = await this.sql<{ id: string; tenant_id: string; running: string; tenant_running: string }[]>`
+    const candidates = await this.q((sql) => sql<{ id: string; tenant_id: string; running: string; tenant_running: string }[]>`
       WITH live AS (
         SELECT b.id, b.tenant_id, b.created_at,
           (SELECT count(*) FROM batch_lines l WHERE l.batch_id = b.id AND l.state = 'leased' AND l.lease_until >= now()) AS running
@@ -295,7 +305,7 @@ export class BatchStore {
           AND EXISTS (SELECT 1 FROM batch_lines l WHERE l.batch_id = b.id AND l.state <> 'done'
                       AND (l.state = 'pending' OR l.lease_until < now()) AND (l.not_before IS NULL OR l.not_before <= now())))
       SELECT id, tenant_id, running, sum(running) OVER (PARTITION BY tenant_id) AS tenant_running FROM live
-      ORDER BY tenant_running, running, created_at LIMIT 8`;
+      ORDER BY tenant_running, running, created_at LIMIT 8`);
     for (const c of candidates) {
       const line = await this.sql.begin(async (tx) => {
         const [l] = await tx<{ idx: number; custom_id: string; body: string; attempts: number }[]>`
@@ -317,42 +327,42 @@ export class BatchStore {
   /** Extends the leases of the lines `owner` is running; returns how many it still holds. */
   async renew(owner: string, lines: ReadonlyArray<{ batchId: string; idx: number }>, leaseMs: number): Promise<number> {
     if (lines.length === 0) return 0;
-    const r = await this.sql`
+    const r = await this.q((sql) => sql`
       UPDATE batch_lines SET lease_until = now() + ${leaseMs} * interval '1 millisecond'
       WHERE lease_owner = ${owner} AND state = 'leased'
         AND (batch_id, idx) IN (SELECT * FROM unnest(${lines.map((l) => l.batchId)}::text[], ${lines.map((l) => l.idx)}::int[]))
-      RETURNING idx`;
+      RETURNING idx`);
     return r.length;
   }
 
   /** Records a line's answer unless it already has one: true when this call wrote it. */
   async answer(line: ClaimedLine, a: LineAnswer): Promise<boolean> {
-    const r = await this.sql`
+    const r = await this.q((sql) => sql`
       UPDATE batch_lines SET state = 'done', status_code = ${a.statusCode}, request_id = ${a.requestId}, response = ${a.body}, finished_at = now(), lease_owner = NULL, lease_until = NULL
-      WHERE batch_id = ${line.batchId} AND idx = ${line.idx} AND state <> 'done' RETURNING idx`;
+      WHERE batch_id = ${line.batchId} AND idx = ${line.idx} AND state <> 'done' RETURNING idx`);
     return r.length > 0;
   }
 
   /** Gives a line back to run later (engine failure, no slot in time), if `owner` still holds it. */
   async release(owner: string, line: ClaimedLine, afterMs: number, countsAsAttempt: boolean): Promise<void> {
-    await this.sql`
+    await this.q((sql) => sql`
       UPDATE batch_lines SET state = 'pending', lease_owner = NULL, lease_until = NULL, not_before = now() + ${afterMs} * interval '1 millisecond',
         attempts = attempts - ${countsAsAttempt ? 0 : 1}
-      WHERE batch_id = ${line.batchId} AND idx = ${line.idx} AND state = 'leased' AND lease_owner = ${owner}`;
+      WHERE batch_id = ${line.batchId} AND idx = ${line.idx} AND state = 'leased' AND lease_owner = ${owner}`);
   }
 
   /** The tenant's daily quota is used up: no line of this batch is claimed before `afterMs` from now. */
   async pause(owner: string, line: ClaimedLine, afterMs: number): Promise<void> {
     await this.release(owner, line, afterMs, false);
-    await this.sql`UPDATE batches SET paused_until = now() + ${afterMs} * interval '1 millisecond' WHERE id = ${line.batchId}`;
+    await this.q((sql) => sql`UPDATE batches SET paused_until = now() + ${afterMs} * interval '1 millisecond' WHERE id = ${line.batchId}`);
   }
 
   /** Deletes files and finished batches past the retention period; returns what went. */
   async sweepRetention(): Promise<{ files: number; batches: number }> {
-    const files = await this.sql`DELETE FROM batch_files WHERE expires_at <= now() RETURNING id`;
-    const batches = await this.sql`
+    const files = await this.q((sql) => sql`DELETE FROM batch_files WHERE expires_at <= now() RETURNING id`);
+    const batches = await this.q((sql) => sql`
       DELETE FROM batches WHERE status IN ('completed', 'failed', 'expired', 'cancelled')
-        AND created_at <= now() - ${this.retentionDays} * interval '1 day' RETURNING id`;
+        AND created_at <= now() - ${this.retentionDays} * interval '1 day' RETURNING id`);
     return { files: files.length, batches: batches.length };
   }
 }
