@@ -6,17 +6,21 @@
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEdgeStack, type EdgeStack } from '../edge/harness/stack.ts';
-import { chatLines, fileLines, submit } from './helpers.ts';
+import { pythonSdk, runPython } from '../helpers/python-sdk.ts';
+import { chatLines, embeddingLines, fileLines, submit } from './helpers.ts';
 
 let s: EdgeStack;
 let open: OpenAI;
 let other: OpenAI;
 
+let python: string;
+
 beforeAll(async () => {
+  python = pythonSdk();
   s = await startEdgeStack('workers', { timeScale: 0.02, origin: { batch: { enabled: true, pollMs: 50 } } });
   open = new OpenAI({ baseURL: `${s.edge.url}/v1`, apiKey: s.keys.open, maxRetries: 0 });
   other = new OpenAI({ baseURL: `${s.edge.url}/v1`, apiKey: s.keys.germany, maxRetries: 0 });
-});
+}, 600_000);
 afterAll(() => s?.close());
 
 const finished = (client: OpenAI, id: string, status: OpenAI.Batch['status']) =>
@@ -106,6 +110,35 @@ describe('OpenAI Files and Batch APIs through the edge', () => {
     const errs = await fileLines(restricted, done.error_file_id);
     expect(errs).toHaveLength(1);
     expect(errs[0]).toMatchObject({ custom_id: 'req-2', response: { status_code: 404, body: { error: { code: 'model_not_found' } } } });
+  });
+});
+
+const PYTHON_FLOW = `
+import json, os, time
+from openai import OpenAI
+client = OpenAI(base_url=os.environ["BASE_URL"] + "/v1", api_key=os.environ["API_KEY"], max_retries=0)
+f = client.files.create(file=("input.jsonl", os.environ["JSONL"].encode()), purpose="batch")
+b = client.batches.create(input_file_id=f.id, endpoint="/v1/embeddings", completion_window="24h", metadata={"from": "python"})
+deadline = time.time() + 60
+while b.status not in ("completed", "failed", "expired", "cancelled") and time.time() < deadline:
+    time.sleep(0.2)
+    b = client.batches.retrieve(b.id)
+lines = [json.loads(l) for l in client.files.content(b.output_file_id).text.splitlines()] if b.output_file_id else []
+listed = [x.id for x in client.batches.list(limit=5).data]
+print(json.dumps({"status": b.status, "counts": b.request_counts.model_dump(), "ids": sorted(l["custom_id"] for l in lines),
+                  "dims": len(lines[0]["response"]["body"]["data"][0]["embedding"]) if lines else 0, "listed": b.id in listed, "metadata": b.metadata}))
+`;
+
+describe('the openai Python client, the same flow once', () => {
+  it('files.create, batches.create, retrieve until done, files.content, list (an embeddings batch)', async () => {
+    const r = await runPython<{ status: string; counts: { total: number; completed: number; failed: number }; ids: string[]; dims: number; listed: boolean; metadata: Record<string, string> }>(
+      python,
+      PYTHON_FLOW,
+      { BASE_URL: s.edge.url, API_KEY: s.keys.open, JSONL: embeddingLines(4) },
+      120_000,
+    );
+    expect(r).toMatchObject({ status: 'completed', counts: { total: 4, completed: 4, failed: 0 }, ids: ['emb-0', 'emb-1', 'emb-2', 'emb-3'], listed: true, metadata: { from: 'python' } });
+    expect(r.dims).toBeGreaterThan(0);
   });
 });
 
