@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../retrieval/store/embedded.ts';
+import { applyMigrations } from '../../retrieval/store/migrate.ts';
 import type { BatchConfig } from '../config.ts';
 import { next, STAMP, type BatchEvent, type BatchStatus } from '../lifecycle.ts';
 import { outputLine, succeeded, type FinishedLine } from '../output-lines.ts';
@@ -64,20 +65,8 @@ export class BatchStore {
     return store;
   }
 
-  async migrate(): Promise<number> {
-    let ran = 0;
-    await this.sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
-      await tx`CREATE TABLE IF NOT EXISTS batch_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;
-      const done = new Set((await tx<{ version: number }[]>`SELECT version FROM batch_schema_migrations`).map((r) => r.version));
-      for (const m of BATCH_MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        await tx.unsafe(m.sql);
-        await tx`INSERT INTO batch_schema_migrations (version, name) VALUES (${m.version}, ${m.name})`;
-        ran++;
-      }
-    });
-    return ran;
+  migrate(): Promise<number> {
+    return applyMigrations(this.sql, MIGRATION_LOCK, 'batch_schema_migrations', BATCH_MIGRATIONS);
   }
 
   /**
