@@ -63,6 +63,9 @@ describe('OpenAI Files and Batch APIs through the edge', () => {
       expect(l.error).toBeNull();
     }
     expect(done.error_file_id).toBeNull();
+    // The output file is read from the lines as it is sent; its size is the size of what is sent.
+    const sent = await (await open.files.content(done.output_file_id!)).text();
+    expect((await open.files.retrieve(done.output_file_id!)).bytes).toBe(Buffer.byteLength(sent));
     // Listings: newest first, with OpenAI's cursor fields.
     const files = await open.files.list();
     expect(files.data.map((f) => f.id)).toEqual(expect.arrayContaining([inputId, done.output_file_id]));
