@@ -32,6 +32,11 @@ export const edgeConfigSchema = z.object({
   // One phone photo (3–8 MB JPEG, up to ~11 MB in base64) plus the rest of the request.
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   /**
+   * POST /v1/files (a batch input file, JSONL): read whole and signed like any body, so it is
+   * bounded too, above MAX_BODY_BYTES. Keep it at or below the origin's batch.maxFileBytes.
+   */
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(100 * 1024 * 1024),
+  /**
    * Fastly only. `kv`: also count per-tenant windows in the KV store. For Viceroy, whose Edge Rate
    * Limiting is a stub that never limits; in production ERL alone is right (KV writes are slow).
    */

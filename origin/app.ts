@@ -14,6 +14,9 @@ import { adminRoutes } from './admin/routes.ts';
 import { adminAuth } from './admin/auth.ts';
 import { mountConsole } from './console/mount.ts';
 import { collectionRoutes, param } from './retrieval/routes.ts';
+import { batchRoutes } from './batch/batches-routes.ts';
+import { fileRoutes } from './batch/files-routes.ts';
+import { isUpload } from '../shared/batch-paths.ts';
 import { tenantIdSchema } from '../shared/tenants.ts';
 import { priorityMiddleware } from './admission/priority.ts';
 import { quotaMiddleware } from './quota/middleware.ts';
@@ -43,9 +46,14 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   // One instance for every route tree: a nonce seen on /v1 is also a replay on /api.
   const replay = deps.redis ? new RedisReplayGuard(deps.redis.client, deps.redis.keyPrefix, deps.log, deps.redis.commandTimeoutMs) : undefined;
   const auth = createAuthMiddleware(deps.cfg.auth, { maxBodyBytes: limit, replay });
+  // A batch input file (POST /v1/files) is larger than any request body: its own limit, batch.maxFileBytes.
+  const batch = deps.batch;
+  const uploadAuth = batch ? createAuthMiddleware(deps.cfg.auth, { maxBodyBytes: batch.cfg.maxFileBytes, replay }) : auth;
+  const uploadLimit = bodyLimit(batch?.cfg.maxFileBytes ?? limit);
+  const requestLimit = bodyLimit(limit);
   for (const path of KEYED_PREFIXES) {
-    app.use(path, auth);
-    app.use(path, bodyLimit(limit));
+    app.use(path, (c, next) => (batch && isUpload(c.req.method, c.req.path) ? uploadAuth : auth)(c, next));
+    app.use(path, (c, next) => (batch && isUpload(c.req.method, c.req.path) ? uploadLimit : requestLimit)(c, next));
     app.use(path, requestFacts(deps, (route) => CLIENT_DIALECTS[route.dialect].body(route)));
     // After the request's facts (the body read once), before any queue or quota is spent on a refusal.
     app.use(path, modelAllowList());
@@ -59,6 +67,10 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   }
   app.route('/admin', adminRoutes(deps));
   if (deps.retrieval) app.route('/v1', collectionRoutes(deps.retrieval, (c) => c.get('tenant')));
+  if (batch) {
+    app.route('/v1', fileRoutes(batch));
+    app.route('/v1', batchRoutes(batch));
+  }
 
   // Every route from the one table; its dialect's folder serves it.
   for (const route of ROUTES) app.on(route.method, route.path, CLIENT_DIALECTS[route.dialect].handler(deps, route));

@@ -5,6 +5,7 @@ import type { QuotaService } from './quota/service.ts';
 import type { RedisConnection } from './redis/connection.ts';
 import type { Router } from './routing/router.ts';
 import type { RetrievalStage } from './retrieval/stage.ts';
+import type { BatchService } from './batch/service.ts';
 import type { OriginConfig } from './config/schema.ts';
 import type { UpstreamPoller } from './upstream/poller.ts';
 import type { UpstreamRegistry } from './upstream/registry.ts';
@@ -42,4 +43,6 @@ export interface OriginDeps {
   router?: Router;
   /** Collections, ingestion and RAG aliases (origin/retrieval/); absent when retrieval.enabled is false. */
   retrieval?: RetrievalStage;
+  /** Files, batches and this replica's batch runner (origin/batch/); absent when batch.enabled is false. */
+  batch?: BatchService;
 }

@@ -3,11 +3,11 @@
 # Idempotent and quiet when everything is present, so `npm test` and `npm start` can call it
 # every time. Slow builds (Viceroy, Ollama) go to a cache outside the repo and are reused.
 #
-#   scripts/ensure-system-deps.sh [redis] [nginx] [chromium] [viceroy] [promtool] [systemd-analyze] [ollama] [llama-cpp]   (no args: all)
+#   scripts/ensure-system-deps.sh [redis] [postgresql] [nginx] [chromium] [viceroy] [promtool] [systemd-analyze] [ollama] [llama-cpp]   (no args: all)
 set -euo pipefail
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(redis nginx chromium promtool systemd-analyze viceroy ollama llama-cpp)
+[ ${#want[@]} -eq 0 ] && want=(redis postgresql nginx chromium promtool systemd-analyze viceroy ollama llama-cpp)
 
 log() { printf '[deps] %s\n' "$*" >&2; }
 
@@ -46,6 +46,8 @@ ensure_viceroy() {
 for w in "${want[@]}"; do
   case "$w" in
     redis) command -v redis-server >/dev/null || apt_install redis-server ;;
+    # A real Postgres server for the batch durability tests (test/helpers/postgres.ts starts it in a temp dir).
+    postgresql) [ -x /usr/lib/postgresql/15/bin/postgres ] || apt_install postgresql-15 ;;
     nginx) command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light || apt_install nginx ;;
     chromium) command -v chromium >/dev/null || apt_install chromium ;;
     # Debian's prometheus package ships promtool (the tests check the alert rules with it).
@@ -57,6 +59,6 @@ for w in "${want[@]}"; do
     ollama) bash "$(dirname "$0")/ensure-ollama.sh" ;;
     # llama.cpp's OpenAI-compatible server (PyPI llama-cpp-python[server], compiled from source once).
     llama-cpp) bash "$(dirname "$0")/ensure-llama-cpp.sh" ;;
-    *) log "unknown part '$w' (known: redis nginx chromium promtool systemd-analyze viceroy ollama llama-cpp)"; exit 2 ;;
+    *) log "unknown part '$w' (known: redis postgresql nginx chromium promtool systemd-analyze viceroy ollama llama-cpp)"; exit 2 ;;
   esac
 done

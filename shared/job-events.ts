@@ -9,7 +9,8 @@ import { lastEventIs } from './dialects/sse-tail.ts';
 /** The last event of a finished job's stream. */
 export const JOB_DONE_EVENT = 'done';
 
-const JOB_EVENTS_PATH = /^\/v1\/ingest\/jobs\/[^/]+\/events$/;
+/** Ingestion jobs' and batches' progress streams (GET /v1/batches/{id}/events, origin/batch/batches-routes.ts). */
+const JOB_EVENTS_PATH = /^\/v1\/(ingest\/jobs|batches)\/[^/]+\/events$/;
 
 export function isJobEventsPath(path: string): boolean {
   return JOB_EVENTS_PATH.test(path);

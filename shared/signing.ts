@@ -18,6 +18,8 @@ export const EDGE_HEADERS = {
   bodyDigest: 'x-puerta-body-sha256',
   country: 'x-puerta-client-country',
   pop: 'x-puerta-pop',
+  /** The tenant's model allow-list (comma-separated), sent where the origin must apply it itself: a batch's lines. */
+  models: 'x-puerta-models',
   signature: 'x-puerta-signature',
 } as const;
 
@@ -34,6 +36,8 @@ export interface SignedFields {
   bodyDigest: string;
   country?: string | undefined;
   pop?: string | undefined;
+  /** The tenant's allow-list, comma-separated; signed only when sent (older signatures are unchanged). */
+  models?: string | undefined;
 }
 
 const enc = new TextEncoder();
@@ -70,6 +74,7 @@ export function canonicalString(f: SignedFields): string {
     f.bodyDigest,
     f.country ?? '',
     f.pop ?? '',
+    ...(f.models ? [f.models] : []),
   ];
   for (const p of parts) {
     if (/[\r\n]/.test(p)) throw new Error('signed field contains a line break');
@@ -126,6 +131,7 @@ export async function signedHeaders(key: CryptoKey, fields: SignedFields): Promi
   };
   if (fields.country) h[EDGE_HEADERS.country] = fields.country;
   if (fields.pop) h[EDGE_HEADERS.pop] = fields.pop;
+  if (fields.models) h[EDGE_HEADERS.models] = fields.models;
   return h;
 }
 
@@ -138,6 +144,7 @@ export interface OutgoingRequest {
   requestId: string;
   country?: string | undefined;
   pop?: string | undefined;
+  models?: string | undefined;
 }
 
 /** Signs a request as it leaves now: the edge's forward, and every caller that must pass for it. */
@@ -153,5 +160,6 @@ export async function signOutgoing(key: CryptoKey, req: OutgoingRequest): Promis
     bodyDigest: await bodyDigest(bytes),
     country: req.country,
     pop: req.pop,
+    models: req.models,
   });
 }

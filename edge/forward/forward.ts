@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono';
 import { withoutKeyParam } from '../../shared/api-key.ts';
+import { isBatchCreate, isUpload } from '../../shared/batch-paths.ts';
 import { errors } from '../../shared/errors.ts';
 import { isJobEventsPath, jobEventsEnded } from '../../shared/job-events.ts';
 import { filterModelList, MODEL_LIST_PATHS, modelAllowed } from '../../shared/model-allow-list.ts';
@@ -29,13 +30,17 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   // A key given as `?key=` (Gemini) stops here like one in a header: neither signed nor sent.
   const path = pathname + withoutKeyParam(req.method, pathname, url.search);
 
-  const body = await readBody(req, platform.config.MAX_BODY_BYTES);
-  // A route with the model in its path serves that one, whatever the body says (Gemini's bodies name none).
-  const inBody = modelOf(body, pathname);
-  const model = modelInPath(req.method, pathname) ?? inBody;
+  // A batch input file is no request: its own, larger limit, and no model to check in it (the
+  // origin applies the tenant's allow-list to each of its lines). A route with the model in its
+  // path serves that one, whatever the body says (Gemini's bodies name none).
+  const upload = isUpload(req.method, pathname);
+  const body = await readBody(req, upload ? platform.config.MAX_UPLOAD_BYTES : platform.config.MAX_BODY_BYTES);
+  const model = upload ? null : (modelInPath(req.method, pathname) ?? modelOf(body, pathname));
   if (model !== null && tenant.models.length > 0 && !modelAllowed(tenant.models, model)) throw errors.modelNotFound(model, tenant.models);
 
-  const signed = await signOutgoing(await platform.signingKey(), { method: req.method, path, body, tenant: tenant.id, requestId, country: client.country, pop: client.pop });
+  // A batch's lines reach the engine without passing here: the origin gets the allow-list to check each one.
+  const models = isBatchCreate(req.method, pathname) && tenant.models.length > 0 ? tenant.models.join(',') : undefined;
+  const signed = await signOutgoing(await platform.signingKey(), { method: req.method, path, body, tenant: tenant.id, requestId, country: client.country, pop: client.pop, models });
 
   const sentAt = Date.now();
   const res = await platform.fetchOrigin(path, {

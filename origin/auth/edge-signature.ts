@@ -90,6 +90,7 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
     const url = new URL(c.req.url);
     const country = c.req.header(EDGE_HEADERS.country) || undefined;
     const pop = c.req.header(EDGE_HEADERS.pop) || undefined;
+    const models = c.req.header(EDGE_HEADERS.models) || undefined;
     const fields = {
       method: c.req.method,
       // The canonical path the origin routes on (shared/canonical-path.ts), which is what the edge signs.
@@ -101,6 +102,7 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
       bodyDigest: digest,
       country,
       pop,
+      models,
     };
     let ok = false;
     for (const key of await keys) if (!ok) ok = await verify(key, fields, signature);
@@ -111,7 +113,7 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
     const ttl = ts + opts.maxSkewMs - now() + 1_000;
     if (!(await replay.remember(nonce, ttl))) throw refuse('replayed request (nonce already used)', 'edge_signature_replayed');
 
-    c.set('tenant', { id: tenant, via: 'edge', ...(country ? { country } : {}), ...(pop ? { pop } : {}) });
+    c.set('tenant', { id: tenant, via: 'edge', ...(country ? { country } : {}), ...(pop ? { pop } : {}), ...(models ? { models: models.split(',') } : {}) });
     await next();
   };
 }

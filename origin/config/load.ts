@@ -9,6 +9,7 @@ import { QUOTA_ENV } from '../quota/config.ts';
 import { REDIS_ENV } from '../redis/config.ts';
 import { ROUTING_ENV } from '../routing/config.ts';
 import { RETRIEVAL_ENV } from '../retrieval/config.ts';
+import { BATCH_ENV } from '../batch/config.ts';
 import { originConfigSchema, type OriginConfig } from './schema.ts';
 
 /** Environment variables and the config path each one sets (env wins over the file). */
@@ -38,6 +39,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ...ADMIN_ENV,
   ...CONSOLE_ENV,
   ...RETRIEVAL_ENV,
+  ...BATCH_ENV,
 ];
 
 /** Settings of the single upstream that OLLAMA_URL describes. */

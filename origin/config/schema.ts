@@ -10,6 +10,8 @@ import { redisConfigSchema, redisConfigured } from '../redis/config.ts';
 import { routingConfigSchema } from '../routing/config.ts';
 import { retrievalConfigSchema } from '../retrieval/config.ts';
 import { retrievalStoreRegion } from '../retrieval/residency.ts';
+import { batchConfigSchema } from '../batch/config.ts';
+import { batchStoreRegion } from '../batch/residency.ts';
 
 const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
@@ -130,13 +132,19 @@ export const originConfigSchema = z
     console: consoleConfigSchema,
     /** Retrieval stage (collections, ingestion, RAG aliases): origin/retrieval/config.ts. */
     retrieval: retrievalConfigSchema,
+    /** Batch jobs (OpenAI Files and Batch APIs): origin/batch/config.ts. */
+    batch: batchConfigSchema,
   })
   .superRefine((cfg, ctx) => {
     // Data residency: no sink outside a tenant policy's regions, or the origin does not start.
     // The retrieval store keeps documents and vectors: it answers to the same policies as the sinks.
-    const store = retrievalStoreRegion(cfg.retrieval);
-    for (const v of regionViolations(cfg.audit, store ? [store] : [])) {
-      ctx.addIssue({ code: 'custom', path: v.path[0] === 'retrieval' ? [...v.path] : ['audit', ...v.path], message: v.message });
+    // So does the batch store (files hold prompts and answers).
+    const stores = [retrievalStoreRegion(cfg.retrieval), batchStoreRegion(cfg.batch)].filter((s) => s !== undefined);
+    for (const v of regionViolations(cfg.audit, stores)) {
+      ctx.addIssue({ code: 'custom', path: v.path[0] === 'retrieval' || v.path[0] === 'batch' ? [...v.path] : ['audit', ...v.path], message: v.message });
+    }
+    if (cfg.batch.databaseUrl && !cfg.batch.databaseRegion) {
+      ctx.addIssue({ code: 'custom', path: ['batch', 'databaseRegion'], message: 'BATCH_DATABASE_URL is set: declare where that database stores batch files (BATCH_DATABASE_REGION), e.g. cr-sjo-1' });
     }
     if (cfg.retrieval.databaseUrl && !cfg.retrieval.databaseRegion) {
       ctx.addIssue({ code: 'custom', path: ['retrieval', 'databaseRegion'], message: 'DATABASE_URL is set: declare where that database stores documents and vectors (DATABASE_REGION), e.g. cr-sjo-1' });

@@ -16,6 +16,7 @@ import { QuotaService } from '../quota/service.ts';
 import { openRedis } from '../redis/connection.ts';
 import { Router } from '../routing/router.ts';
 import { RetrievalStage } from '../retrieval/stage.ts';
+import { BatchStage } from '../batch/stage.ts';
 import type { OriginDeps } from '../deps.ts';
 import { Observers } from '../core/record.ts';
 import { UpstreamPoller } from '../upstream/poller.ts';
@@ -76,6 +77,8 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
 
 /** Audit (last batch, seal), telemetry, the upstream poller, upstream pools, Redis: in that order. */
 async function releaseDeps(deps: OriginDeps): Promise<void> {
+  // First: its runner's lines go back to the store before quotas, admission and audit close.
+  await deps.batch?.close();
   await deps.retrieval?.close();
   await deps.audit?.close();
   await deps.telemetry?.close();
@@ -101,6 +104,8 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
     // The store and its migrations, before the first request (a database that cannot open stops the start).
     const retrieval = await RetrievalStage.start(deps);
     if (retrieval) deps.retrieval = retrieval;
+    const batch = await BatchStage.start(deps);
+    if (batch) deps.batch = batch;
   } catch (err) {
     shutdownCtl.abort();
     await releaseDeps(deps);

@@ -4,6 +4,7 @@ import type { ParsedJson } from '../../shared/json-body.ts';
 import type { DocumentTask, FromWorker, TaskResults, ToWorker } from './document-tasks.ts';
 import type { ChunkJob, ChunkOutcome } from './prepare.ts';
 import { threadCpuMs } from './thread-cpu.ts';
+import { workerEntry } from '../core/worker-entry.ts';
 
 export interface DocumentWorkersOptions {
   /** Worker threads. */
@@ -138,7 +139,7 @@ export class DocumentWorkers {
   }
 
   private spawn(): void {
-    const entry = workerEntry();
+    const entry = workerEntry('document-worker', import.meta.url);
     const worker = new Worker(entry.file, { eval: entry.eval, resourceLimits: { maxOldGenerationSizeMb: this.opts.memoryMb } });
     // Idle workers must not keep a closing process alive.
     worker.unref();
@@ -227,17 +228,4 @@ export class DocumentWorkers {
     t.signal.removeEventListener('abort', t.onAbort);
     if (slot?.task === t) slot.task = undefined;
   }
-}
-
-/**
- * The worker's entry. Built (dist/origin/main.js), it is dist/origin/document-worker.js beside
- * the bundle (scripts/build.sh). From source (tsx, vitest), the .ts file, loaded through tsx's
- * API: a worker thread does not inherit the loader the main thread was started with.
- */
-function workerEntry(): { file: string | URL; eval: boolean } {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { file: new URL('./document-worker.js', here), eval: false };
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./document-worker.ts', here).href;
-  return { file: `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
 }

@@ -1,0 +1,57 @@
+/**
+ * The origin's pipeline for one batch line, in process: the same middlewares and dialect routes a
+ * client's request goes through (record and audit, request facts, the tenant's allow-list, its
+ * quota, admission, routing, the upstream dialect), with the tenant the batch belongs to and the
+ * batch admission class. No network and no auth: only the runner can reach this app, and it
+ * names the tenant itself (the batch's owner, checked when the batch was created).
+ */
+import { Hono } from 'hono';
+import { modelAllowList } from '../../auth/model-allow-list.ts';
+import { CLIENT_DIALECTS } from '../../dialects/client/index.ts';
+import { errorHandler } from '../../http/error-handler.ts';
+import { recordMiddleware } from '../../http/record-middleware.ts';
+import { requestFacts } from '../../http/request-facts.ts';
+import type { DialectDeps } from '../../dialects/deps.ts';
+import { quotaMiddleware } from '../../quota/middleware.ts';
+import type { QuotaService } from '../../quota/service.ts';
+import { routeFor } from '../../../shared/routes.ts';
+import type { OriginEnv, TenantContext } from '../../core/env.ts';
+import { BATCH_ENDPOINTS } from '../types.ts';
+
+/** The tenant of each line's request, set by the runner (a Request has no place of its own for it). */
+const tenantOf = new WeakMap<Request, TenantContext>();
+
+export function lineRequest(url: string, body: string, tenant: TenantContext, requestId: string, signal: AbortSignal): Request {
+  const req = new Request(`http://batch.internal${url}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body, signal });
+  tenantOf.set(req, tenant);
+  return req;
+}
+
+/** What a line's pipeline needs: the dialects' routes, the record, the body's facts and the quota. */
+export type LineAppDeps = DialectDeps & Parameters<typeof recordMiddleware>[0] & Parameters<typeof requestFacts>[0] & { quota?: QuotaService | undefined };
+
+export function createLineApp(deps: LineAppDeps): Hono<OriginEnv> {
+  const app = new Hono<OriginEnv>();
+  app.onError(errorHandler);
+  app.use('*', async (c, next) => {
+    const tenant = tenantOf.get(c.req.raw);
+    if (!tenant) throw new Error('a batch line request without its tenant');
+    c.set('tenant', tenant);
+    await next();
+  });
+  app.use('*', recordMiddleware(deps));
+  app.use('*', requestFacts(deps, (route) => CLIENT_DIALECTS[route.dialect].body(route)));
+  app.use('*', modelAllowList());
+  // Every line runs in the batch class, whatever its route's default: it fills idle slots and
+  // gives way to interactive requests.
+  app.use('*', async (c, next) => {
+    c.get('record').priority = 'batch';
+    await next();
+  });
+  if (deps.quota) app.use('*', quotaMiddleware(deps.quota));
+  for (const path of BATCH_ENDPOINTS) {
+    const route = routeFor('POST', path)!;
+    app.post(path, CLIENT_DIALECTS[route.dialect].handler(deps, route));
+  }
+  return app;
+}
