@@ -53,6 +53,8 @@ export interface RequestRecord {
   modelKnown?: boolean;
   upstreamModel?: string;
   upstream?: string;
+  /** The conversation it belongs to, as a digest (origin/routing/session-key.ts), when affinity routing is on. */
+  session?: string;
   receivedAt: number;
   /** Admission class: set by the tenant's config or the client's header, else the route's default. */
   priority?: 'interactive' | 'batch';

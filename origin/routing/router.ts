@@ -6,6 +6,7 @@ import type { EngineLoad } from '../upstream/engine-load.ts';
 import type { UpstreamPoller } from '../upstream/poller.ts';
 import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
 import type { Persona, RoutingConfig } from './config.ts';
+import type { AffinityStore } from './affinity-store.ts';
 import { HealthTracker } from './health.ts';
 import { injectIntoBody } from './inject.ts';
 import { WarmModels } from './warm.ts';
@@ -13,6 +14,20 @@ import { WarmModels } from './warm.ts';
 export interface RoutedModel extends ResolvedModel {
   persona?: Persona;
   pinned?: boolean;
+}
+
+/** An engine reporting its KV cache this full has evicted (or will evict) the conversation's prefix: no reason to stay. */
+const KV_CACHE_FULL = 0.95;
+
+/** How a request with a known conversation was routed (counted for /admin and metrics). */
+export type AffinityOutcome = 'kept' | 'rebalanced' | 'new';
+
+export interface RouterOptions {
+  /** Where each conversation's last turn went (absent: routing.affinity.enabled is false). */
+  affinity?: AffinityStore;
+  /** The measured mean time an engine holds a request of this model (origin/routing/service-times.ts), ms. */
+  serviceMs?: (upstream: string, model: string) => number | undefined;
+  onAffinity?: (outcome: AffinityOutcome) => void;
 }
 
 /** Failures that say the replica itself is in trouble (not the request): these count to ejection. */
@@ -40,6 +55,7 @@ export class Router {
     private readonly registry: UpstreamRegistry,
     log: Logger,
     private readonly load: (upstream: string, model: string) => number = () => 0,
+    private readonly opts: RouterOptions = {},
   ) {
     this.health = new HealthTracker(cfg.health, log);
     this.pinned = cfg.pinned;
@@ -81,7 +97,13 @@ export class Router {
     return Object.hasOwn(this.cfg.aliases, name) ? this.cfg.aliases[name] : undefined;
   }
 
-  async candidates(model: string): Promise<RoutedModel[]> {
+  /**
+   * The upstreams to try, best first. With `session` (a conversation's digest) and affinity on,
+   * the engine that served its last turn comes first while it is healthy and has at most
+   * `routing.affinity.slack` more requests than the least loaded: its KV cache already holds the
+   * conversation, so only the new turn is prefilled there.
+   */
+  async candidates(model: string, session?: string): Promise<RoutedModel[]> {
     const persona = this.persona(model);
     let found: RoutedModel[] = await this.registry.candidates(persona ? persona.model : model);
     if (persona?.upstream) {
@@ -103,10 +125,37 @@ export class Router {
         load: Math.max(c.upstream.outstanding, this.load(c.upstream.name, c.upstreamModel)) + (engine?.waiting ?? 0),
         // Equal queues: the engine with more KV cache free takes a long prompt without preempting.
         kv: engine?.kvCacheUsage ?? 0,
+        // Equal queues: the engine measured to serve this model faster first (unmeasured: no preference).
+        serviceMs: this.opts.serviceMs?.(c.upstream.name, c.upstreamModel) ?? 0,
       };
     });
-    scored.sort((a, b) => a.load - b.load || a.kv - b.kv);
+    scored.sort((a, b) => a.load - b.load || a.serviceMs - b.serviceMs || a.kv - b.kv);
+    if (session !== undefined && this.opts.affinity && scored.length > 1) {
+      const last = await this.opts.affinity.get(session);
+      const i = last === undefined ? -1 : scored.findIndex((s) => s.c.upstream.name === last);
+      let outcome: AffinityOutcome = 'new';
+      if (i === 0) outcome = 'kept';
+      else if (i > 0 && scored[i]!.load - scored[0]!.load <= this.cfg.affinity.slack && scored[i]!.kv < KV_CACHE_FULL) {
+        scored.unshift(...scored.splice(i, 1));
+        outcome = 'kept';
+      } else if (last !== undefined) outcome = 'rebalanced';
+      this.opts.onAffinity?.(outcome);
+      this.affinityCounts[outcome]++;
+    }
     return scored.map((s) => s.c);
+  }
+
+  /** Routing decisions of requests that named a conversation, since start (for /admin). */
+  readonly affinityCounts: Record<AffinityOutcome, number> = { kept: 0, rebalanced: 0, new: 0 };
+
+  /** The conversation's turn is being served by `upstream`: its next turn should follow it there. */
+  served(session: string | undefined, upstream: UpstreamClient): void {
+    if (session !== undefined) this.opts.affinity?.set(session, upstream.name);
+  }
+
+  /** Whether requests should be keyed by conversation at all. */
+  get affine(): boolean {
+    return this.opts.affinity !== undefined;
   }
 
   /** The upstream call with the persona and pinned keep_alive applied. */
@@ -147,6 +196,7 @@ export class Router {
       aliases: this.cfg.aliases,
       pinned: this.warm.results(),
       drained: [...this.drained],
+      affinity: this.opts.affinity ? { ...this.affinityCounts } : null,
     };
   }
 }
