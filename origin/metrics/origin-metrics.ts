@@ -55,6 +55,18 @@ export function createOriginMetrics(opts: { defaultMetrics?: boolean } = {}) {
     enginePrefixHits: new Counter({ name: 'puerta_engine_prefix_cache_hit_tokens_total', help: 'Prompt tokens the engine found in its prefix cache (vLLM vllm:prefix_cache_hits_total)', labelNames: ['upstream'], registers }),
     engineTtft: new Gauge({ name: 'puerta_engine_mean_ttft_seconds', help: 'Mean time to first token the engine measured over the last poll period (vLLM vllm:time_to_first_token_seconds)', labelNames: ['upstream'], registers }),
     engineInterToken: new Gauge({ name: 'puerta_engine_mean_inter_token_seconds', help: 'Mean inter-token latency the engine measured over the last poll period (vLLM vllm:inter_token_latency_seconds)', labelNames: ['upstream'], registers }),
+    // The engines measured by the front door (origin/routing/engine-measures.ts), per engine and model.
+    fleetTtft: new Histogram({ name: 'puerta_fleet_ttft_seconds', help: 'Time from admission to the first byte of a stream, per engine and model (scheduling, model load, prefill)', labelNames: ['upstream', 'model'], buckets: LATENCY_BUCKETS, registers }),
+    fleetQueue: new Histogram({ name: 'puerta_fleet_queue_seconds', help: 'Time a request waited in admission for a slot, per engine and model', labelNames: ['upstream', 'model'], buckets: LATENCY_BUCKETS, registers }),
+    fleetPromptTokens: new Counter({ name: 'puerta_fleet_prompt_tokens_total', help: 'Prompt tokens the engine reported evaluating (Ollama counts a cached prompt whole)', labelNames: ['upstream', 'model'], registers }),
+    fleetPromptSeconds: new Counter({ name: 'puerta_fleet_prompt_eval_seconds_total', help: 'Prompt evaluation (prefill) time the engine reported', labelNames: ['upstream', 'model'], registers }),
+    fleetDecodeTokens: new Counter({ name: 'puerta_fleet_decode_tokens_total', help: 'Tokens the engine reported generating', labelNames: ['upstream', 'model'], registers }),
+    fleetDecodeSeconds: new Counter({ name: 'puerta_fleet_decode_seconds_total', help: 'Decode time the engine reported', labelNames: ['upstream', 'model'], registers }),
+    fleetPrefillRate: new Gauge({ name: 'puerta_fleet_prefill_tokens_per_second', help: 'Prefill speed of prompts the engine had not cached (its cold rate), moving average', labelNames: ['upstream', 'model'], registers }),
+    fleetDecodeRate: new Gauge({ name: 'puerta_fleet_decode_tokens_per_second', help: 'Decode speed, moving average', labelNames: ['upstream', 'model'], registers }),
+    fleetService: new Gauge({ name: 'puerta_fleet_mean_service_seconds', help: 'Mean time a request holds its slot (admission to last byte), moving average; used by routing and the queue\'s wait estimate', labelNames: ['upstream', 'model'], registers }),
+    fleetReuse: new Histogram({ name: 'puerta_fleet_cache_reuse_ratio', help: 'Share of a prompt the engine did not evaluate (its KV cache): prompt evaluation time against the engine\'s cold rate for that many tokens, or the engine\'s cached-token count', labelNames: ['upstream', 'model'], buckets: [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99], registers }),
+    fleetColdLoads: new Counter({ name: 'puerta_fleet_cold_loads_total', help: 'Requests that waited for the engine to load their model (load time over routing.coldLoadMs)', labelNames: ['upstream', 'model'], registers }),
     restarts: new Counter({ name: 'puerta_upstream_restarts_total', help: 'Upstream restarts detected (version change, back after unreachable, or every model gone before its keep-alive expired)', labelNames: ['upstream', 'reason'], registers }),
 
     auditWritten: new Counter({ name: 'puerta_audit_records_written_total', help: 'Audit records durably written, per sink', labelNames: ['sink'], registers }),

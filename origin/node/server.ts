@@ -13,6 +13,7 @@ import { createLogger } from '../logger.ts';
 import { createAdmission } from '../admission/create.ts';
 import { QuotaService } from '../quota/service.ts';
 import { Router } from '../routing/router.ts';
+import { EngineMeasures } from '../routing/engine-measures.ts';
 import { MemoryAffinityStore, RedisAffinityStore } from '../routing/affinity-store.ts';
 import { RetrievalStage } from '../retrieval/stage.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
@@ -56,7 +57,9 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   // Conversations' engines: shared by every replica through the same Redis, else this replica's own.
   const { affinity: aff } = cfg.routing;
   const affinity = !aff.enabled ? undefined : quota.redis ? new RedisAffinityStore(quota.redis, cfg.redis.keyPrefix, aff, log, cfg.redis.commandTimeoutMs) : new MemoryAffinityStore(aff);
-  const router = new Router(cfg.routing, registry, log, admission.load, { ...(affinity ? { affinity } : {}) });
+  const measures = new EngineMeasures(cfg.routing.coldLoadMs);
+  observers.add(measures);
+  const router = new Router(cfg.routing, registry, log, admission.load, { measures, ...(affinity ? { affinity } : {}) });
   const poller = new UpstreamPoller(registry.upstreams, cfg.routing.health);
   router.start(poller);
   poller.onResult((r) => admission.engines?.observe(r.upstream.name, r.ok ? r.engine : undefined, r.at));

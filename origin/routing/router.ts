@@ -7,6 +7,7 @@ import type { UpstreamPoller } from '../upstream/poller.ts';
 import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
 import type { Persona, RoutingConfig } from './config.ts';
 import type { AffinityStore } from './affinity-store.ts';
+import type { EngineMeasures } from './engine-measures.ts';
 import { HealthTracker } from './health.ts';
 import { injectIntoBody } from './inject.ts';
 import { WarmModels } from './warm.ts';
@@ -25,8 +26,8 @@ export type AffinityOutcome = 'kept' | 'rebalanced' | 'new';
 export interface RouterOptions {
   /** Where each conversation's last turn went (absent: routing.affinity.enabled is false). */
   affinity?: AffinityStore;
-  /** The measured mean time an engine holds a request of this model (origin/routing/service-times.ts), ms. */
-  serviceMs?: (upstream: string, model: string) => number | undefined;
+  /** What the front door measures of each engine (origin/routing/engine-measures.ts). */
+  measures?: EngineMeasures;
   onAffinity?: (outcome: AffinityOutcome) => void;
 }
 
@@ -126,7 +127,7 @@ export class Router {
         // Equal queues: the engine with more KV cache free takes a long prompt without preempting.
         kv: engine?.kvCacheUsage ?? 0,
         // Equal queues: the engine measured to serve this model faster first (unmeasured: no preference).
-        serviceMs: this.opts.serviceMs?.(c.upstream.name, c.upstreamModel) ?? 0,
+        serviceMs: this.opts.measures?.serviceMs(c.upstream.name, c.upstreamModel) ?? 0,
       };
     });
     scored.sort((a, b) => a.load - b.load || a.serviceMs - b.serviceMs || a.kv - b.kv);
@@ -151,6 +152,11 @@ export class Router {
   /** The conversation's turn is being served by `upstream`: its next turn should follow it there. */
   served(session: string | undefined, upstream: UpstreamClient): void {
     if (session !== undefined) this.opts.affinity?.set(session, upstream.name);
+  }
+
+  /** What the front door has measured of each engine and model. */
+  get measures(): EngineMeasures | undefined {
+    return this.opts.measures;
   }
 
   /** Whether requests should be keyed by conversation at all. */
