@@ -67,6 +67,7 @@ export function createOriginMetrics(opts: { defaultMetrics?: boolean } = {}) {
     fleetService: new Gauge({ name: 'puerta_fleet_mean_service_seconds', help: 'Mean time a request holds its slot (admission to last byte), moving average; used by routing and the queue\'s wait estimate', labelNames: ['upstream', 'model'], registers }),
     fleetReuse: new Histogram({ name: 'puerta_fleet_cache_reuse_ratio', help: 'Share of a prompt the engine did not evaluate (its KV cache): prompt evaluation time against the engine\'s cold rate for that many tokens, or the engine\'s cached-token count', labelNames: ['upstream', 'model'], buckets: [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99], registers }),
     fleetColdLoads: new Counter({ name: 'puerta_fleet_cold_loads_total', help: 'Requests that waited for the engine to load their model (load time over routing.coldLoadMs)', labelNames: ['upstream', 'model'], registers }),
+    fleetDemandLoads: new Counter({ name: 'puerta_fleet_demand_loads_total', help: 'Models loaded ahead of requests because of recent demand (routing.demandWarm)', labelNames: ['upstream', 'model'], registers }),
     restarts: new Counter({ name: 'puerta_upstream_restarts_total', help: 'Upstream restarts detected (version change, back after unreachable, or every model gone before its keep-alive expired)', labelNames: ['upstream', 'reason'], registers }),
 
     auditWritten: new Counter({ name: 'puerta_audit_records_written_total', help: 'Audit records durably written, per sink', labelNames: ['sink'], registers }),

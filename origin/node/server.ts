@@ -62,6 +62,7 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   const router = new Router(cfg.routing, registry, log, admission.load, { measures, ...(affinity ? { affinity } : {}) });
   const poller = new UpstreamPoller(registry.upstreams, cfg.routing.health);
   router.start(poller);
+  if (router.demand) observers.add(router.demand);
   poller.onResult((r) => admission.engines?.observe(r.upstream.name, r.ok ? r.engine : undefined, r.at));
   return {
     cfg,
@@ -82,6 +83,7 @@ async function releaseDeps(deps: OriginDeps): Promise<void> {
   await deps.retrieval?.close();
   await deps.audit?.close();
   await deps.telemetry?.close();
+  deps.router?.close();
   await deps.poller.close();
   await deps.registry.close();
   // Before the Redis client closes: the slot subscriber and renewals stop first.

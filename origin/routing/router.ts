@@ -11,6 +11,7 @@ import type { EngineMeasures } from './engine-measures.ts';
 import { HealthTracker } from './health.ts';
 import { injectIntoBody } from './inject.ts';
 import { WarmModels } from './warm.ts';
+import { DemandWarmer } from './demand-warm.ts';
 
 export interface RoutedModel extends ResolvedModel {
   persona?: Persona;
@@ -19,6 +20,14 @@ export interface RoutedModel extends ResolvedModel {
 
 /** An engine reporting its KV cache this full has evicted (or will evict) the conversation's prefix: no reason to stay. */
 const KV_CACHE_FULL = 0.95;
+
+/**
+ * A measured service time as a band 25% wide: engines within noise of each other tie (and keep
+ * their order); one clearly faster comes first.
+ */
+function serviceBand(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.round(Math.log(Math.max(1, ms)) / Math.log(1.25));
+}
 
 /** How a request with a known conversation was routed (counted for /admin and metrics). */
 export type AffinityOutcome = 'kept' | 'rebalanced' | 'new';
@@ -45,6 +54,8 @@ function replicaFault(err: unknown): boolean {
 export class Router {
   readonly health: HealthTracker;
   readonly warm: WarmModels;
+  /** Models loaded by recent demand (absent unless routing.demandWarm.enabled). */
+  readonly demand: DemandWarmer | undefined;
   private readonly pinned: RoutingConfig['pinned'];
   /** Upstreams an operator is draining (origin/console/): no new requests there, open streams run on. */
   private drained: ReadonlySet<string> = new Set();
@@ -61,6 +72,7 @@ export class Router {
     this.health = new HealthTracker(cfg.health, log);
     this.pinned = cfg.pinned;
     this.warm = new WarmModels(registry, log);
+    this.demand = cfg.demandWarm.enabled ? new DemandWarmer(cfg.demandWarm, registry, (name) => this.health.available(name, Date.now()) && !this.drained.has(name), log) : undefined;
     for (const [name, p] of Object.entries(cfg.aliases)) {
       if (p.upstream && !registry.upstreams.some((u) => u.name === p.upstream)) {
         throw new Error(`routing.aliases.${name}.upstream = "${p.upstream}": no such upstream (configured: ${registry.upstreams.map((u) => u.name).join(', ')})`);
@@ -76,6 +88,15 @@ export class Router {
       else this.engines.delete(r.upstream.name);
     });
     if (this.pinned.length > 0) void this.warm.warmAll(this.pinned);
+    if (this.demand) {
+      const demand = this.demand;
+      poller.onResult((r) => demand.polled(r));
+      demand.start();
+    }
+  }
+
+  close(): void {
+    this.demand?.stop();
   }
 
   isPinned(upstream: UpstreamClient, model: string): boolean {
@@ -126,11 +147,13 @@ export class Router {
         load: Math.max(c.upstream.outstanding, this.load(c.upstream.name, c.upstreamModel)) + (engine?.waiting ?? 0),
         // Equal queues: the engine with more KV cache free takes a long prompt without preempting.
         kv: engine?.kvCacheUsage ?? 0,
-        // Equal queues: the engine measured to serve this model faster first (unmeasured: no preference).
-        serviceMs: this.opts.measures?.serviceMs(c.upstream.name, c.upstreamModel) ?? 0,
+        // Then the engine measured to serve this model faster (unmeasured: no preference).
+        service: serviceBand(this.opts.measures?.serviceMs(c.upstream.name, c.upstreamModel)),
       };
     });
-    scored.sort((a, b) => a.load - b.load || a.serviceMs - b.serviceMs || a.kv - b.kv);
+    // An engine not yet measured cannot be compared: then no engine is preferred for speed.
+    if (scored.some((s) => s.service === undefined)) for (const s of scored) s.service = 0;
+    scored.sort((a, b) => a.load - b.load || a.kv - b.kv || a.service! - b.service!);
     if (session !== undefined && this.opts.affinity && scored.length > 1) {
       const last = await this.opts.affinity.get(session);
       const i = last === undefined ? -1 : scored.findIndex((s) => s.c.upstream.name === last);
@@ -203,6 +226,7 @@ export class Router {
       pinned: this.warm.results(),
       drained: [...this.drained],
       affinity: this.opts.affinity ? { ...this.affinityCounts } : null,
+      demandWarm: this.demand ? { wanted: this.demand.wanted(), loads: this.demand.loads } : null,
     };
   }
 }

@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import type { RequestObserver, RequestRecord } from '../pipeline/record.ts';
+import type { PollResult } from '../upstream/poller.ts';
+import type { UpstreamRegistry } from '../upstream/registry.ts';
+import type { RoutingConfig } from './config.ts';
+import { loadModel } from './warm.ts';
+
+export interface DemandLoad {
+  upstream: string;
+  model: string;
+  /** The engine's own load time, ms. */
+  loadMs: number | undefined;
+}
+
+/**
+ * Models warmed by demand: a model asked for at least `minRequests` times in the last
+ * `windowMs` is wanted on every healthy engine that serves it and manages its models (Ollama);
+ * each check loads it where the engine's last /api/ps does not list it, with `keepAlive`, so
+ * the next request there (affinity or load may send it anywhere) finds it resident. Models
+ * nobody asks for are left to their keep_alive and unload by themselves; loading a wanted one
+ * into a full engine makes Ollama evict the least recently used. Only the newest `minRequests`
+ * request times are kept per model: memory stays bounded by the models served.
+ */
+export class DemandWarmer implements RequestObserver {
+  private readonly recent = new Map<string, number[]>();
+  private readonly loaded = new Map<string, Set<string>>();
+  private readonly loading = new Set<string>();
+  private readonly listeners: Array<(l: DemandLoad) => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** Loads started by demand since start (for /admin). */
+  loads = 0;
+
+  constructor(
+    private readonly cfg: RoutingConfig['demandWarm'],
+    private readonly registry: UpstreamRegistry,
+    /** Whether routing would send requests to the upstream now (healthy, not drained). */
+    private readonly available: (upstream: string) => boolean,
+    private readonly log: Logger,
+  ) {}
+
+  onLoad(listener: (l: DemandLoad) => void): void {
+    this.listeners.push(listener);
+  }
+
+  onEnd(rec: RequestRecord): void {
+    if (rec.upstreamModel === undefined || rec.upstream === undefined) return;
+    const times = this.recent.get(rec.upstreamModel) ?? [];
+    times.push(rec.endedAt ?? Date.now());
+    if (times.length > this.cfg.minRequests) times.shift();
+    this.recent.set(rec.upstreamModel, times);
+  }
+
+  /** What the poller saw loaded on each engine. */
+  polled(r: PollResult): void {
+    if (r.ok && r.loaded) this.loaded.set(r.upstream.name, new Set(r.loaded.map((m) => r.upstream.dialect.canonicalModel(m.name))));
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.check(), this.cfg.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Models with enough recent demand. */
+  wanted(now = Date.now()): string[] {
+    const out: string[] = [];
+    for (const [model, times] of this.recent) {
+      if (times.length >= this.cfg.minRequests && now - times[0]! <= this.cfg.windowMs) out.push(model);
+      else if (now - times[times.length - 1]! > this.cfg.windowMs) this.recent.delete(model);
+    }
+    return out;
+  }
+
+  /** One round: every wanted model loaded where it is not. */
+  async check(): Promise<void> {
+    const jobs: Array<Promise<void>> = [];
+    for (const model of this.wanted()) {
+      let targets;
+      try {
+        targets = await this.registry.candidates(model);
+      } catch {
+        continue;
+      }
+      for (const t of targets) {
+        const u = t.upstream;
+        const key = `${u.name}\0${t.upstreamModel}`;
+        if (!u.dialect.warms || !this.available(u.name) || this.loading.has(key)) continue;
+        // Not polled yet: nothing known, nothing done.
+        const resident = this.loaded.get(u.name);
+        if (!resident || resident.has(u.dialect.canonicalModel(t.upstreamModel))) continue;
+        this.loading.add(key);
+        jobs.push(
+          loadModel(u, t.upstreamModel, this.cfg.keepAlive, AbortSignal.timeout(u.cfg.firstByteTimeoutMs))
+            .then((out) => {
+              resident.add(u.dialect.canonicalModel(t.upstreamModel));
+              this.loads++;
+              const l: DemandLoad = { upstream: u.name, model: t.upstreamModel, loadMs: typeof out.load_duration === 'number' ? out.load_duration / 1e6 : undefined };
+              this.log.info(l, 'model loaded ahead of demand');
+              for (const f of this.listeners) f(l);
+            })
+            .catch((err: unknown) => this.log.warn({ upstream: u.name, model: t.upstreamModel, err: (err as Error)?.message }, 'loading a model ahead of demand failed'))
+            .finally(() => this.loading.delete(key)),
+        );
+      }
+    }
+    await Promise.all(jobs);
+  }
+}
