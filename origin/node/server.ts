@@ -53,12 +53,13 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   // An engine's load reading counts for three polls (and the longest a poll may take), then is ignored.
   const { intervalMs, timeoutMs } = cfg.routing.health;
   const engineStaleMs = 3 * (intervalMs > 0 ? intervalMs : 10_000) + timeoutMs;
-  const admission = createAdmission(cfg.admission, quota.redis ? { client: quota.redis, keyPrefix: cfg.redis.keyPrefix, commandTimeoutMs: cfg.redis.commandTimeoutMs } : undefined, log, engineStaleMs);
+  // What the front door measures of each engine: routing's tie-break and the queue's wait estimate.
+  const measures = new EngineMeasures(cfg.routing.coldLoadMs);
+  observers.add(measures);
+  const admission = createAdmission(cfg.admission, quota.redis ? { client: quota.redis, keyPrefix: cfg.redis.keyPrefix, commandTimeoutMs: cfg.redis.commandTimeoutMs } : undefined, log, engineStaleMs, (u, m) => measures.serviceMs(u, m));
   // Conversations' engines: shared by every replica through the same Redis, else this replica's own.
   const { affinity: aff } = cfg.routing;
   const affinity = !aff.enabled ? undefined : quota.redis ? new RedisAffinityStore(quota.redis, cfg.redis.keyPrefix, aff, log, cfg.redis.commandTimeoutMs) : new MemoryAffinityStore(aff);
-  const measures = new EngineMeasures(cfg.routing.coldLoadMs);
-  observers.add(measures);
   const router = new Router(cfg.routing, registry, log, admission.load, { measures, ...(affinity ? { affinity } : {}) });
   const poller = new UpstreamPoller(registry.upstreams, cfg.routing.health);
   router.start(poller);

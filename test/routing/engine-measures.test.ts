@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../origin/pipeline/record.ts';
+import { Gate } from '../../origin/admission/gate.ts';
 import { EngineMeasures, type Measurement } from '../../origin/routing/engine-measures.ts';
 import type { EngineTimings } from '../../origin/upstream/engine-timings.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
@@ -62,6 +63,19 @@ describe('EngineMeasures', () => {
     // Failed requests teach nothing.
     m.onEnd({ ...finished({ promptTokens: 10 }), outcome: 'upstream_error' });
     expect(m.get('a', 'm')!.requests).toBe(1);
+  });
+});
+
+describe('the queue\'s wait estimate', () => {
+  it('holds a slot for the engine\'s measured service time until the gate has seen a release of its own', async () => {
+    let measured: number | undefined;
+    const gate = new Gate({ label: 'm', slots: 1, maxQueue: 10, waitMs: { interactive: 60_000, batch: 60_000 }, interactiveWeight: 3, reserveInteractive: 0, measuredHoldMs: () => measured });
+    expect(gate.holdMs).toBe(1_000);
+    measured = 4_000;
+    expect(gate.holdMs).toBe(4_000);
+    const release = await gate.acquire('t', 'interactive', new AbortController().signal);
+    release();
+    expect(gate.holdMs).toBeLessThan(1_000);
   });
 });
 
