@@ -1,4 +1,5 @@
 import { PuertaError } from '../../shared/errors.ts';
+import type { EngineFigures } from '../routing/engine-measures.ts';
 import type { UpstreamHealthState } from '../routing/health.ts';
 import { loadModel } from '../routing/warm.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
@@ -29,6 +30,8 @@ export interface EngineState {
   error: string | null;
   /** What the engine's own /metrics last said of its load (vLLM's names; `metricsPath`), or null. */
   reported: EngineLoad | null;
+  /** What the origin has measured of each model on this engine (origin/routing/engine-measures.ts). */
+  measured: Array<{ model: string } & EngineFigures>;
 }
 
 interface PsDoc {
@@ -46,6 +49,7 @@ export async function engineStates(
   health: readonly UpstreamHealthState[],
   gpuMemory: Record<string, number> = {},
   reported: (upstream: string) => EngineLoad | undefined = () => undefined,
+  measured: (upstream: string) => Array<{ model: string } & EngineFigures> = () => [],
 ): Promise<EngineState[]> {
   return Promise.all(
     upstreams.map(async (u) => {
@@ -62,6 +66,7 @@ export async function engineStates(
         gpuMemoryBytes: gpuMemory[u.name] ?? gpuMemory['*'] ?? null,
         error: null,
         reported: reported(u.name) ?? null,
+        measured: measured(u.name),
       };
       if (!u.dialect.warms) return s;
       const signal = AbortSignal.timeout(u.cfg.metadataTimeoutMs);

@@ -47,4 +47,32 @@ describe('console: engines and models', () => {
     ]);
     await page.close();
   });
+
+  it('shows what the origin measured of each model on each engine (Ollama has no /metrics of its own)', async () => {
+    const t0 = Date.now();
+    s.origin.deps.router!.measures!.onEnd({
+      requestId: 'r',
+      route: '/v1/chat/completions',
+      tenant: { id: 't', via: 'none' },
+      stream: true,
+      receivedAt: t0,
+      queuedAt: t0,
+      admittedAt: t0 + 20,
+      firstByteAt: t0 + 320,
+      endedAt: t0 + 820,
+      outcome: 'ok',
+      upstream: 'sim',
+      upstreamModel: 'llama3.2:3b',
+      engine: { promptTokens: 2_000, promptEvalMs: 250, completionTokens: 50, evalMs: 500 },
+      bytesIn: 0,
+      bytesOut: 0,
+      keepalives: 0,
+    });
+    const page = await s.browser.newPage();
+    await login(page, s.console);
+    await page.goto(`${s.console}/models`);
+    const row = await page.$eval('section[data-engine="sim"] tr[data-measured="llama3.2:3b"]', (r) => [...r.querySelectorAll('td')].map((td) => td.textContent));
+    expect(row).toEqual(['llama3.2:3b', '8000 tok/s', '100 tok/s', '300 ms', '20 ms', '800 ms', '–', '1', '0']);
+    await page.close();
+  });
 });
