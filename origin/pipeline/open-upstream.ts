@@ -48,7 +48,9 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
   // The conversation (a digest), when the router keeps conversations on the engine holding their cache.
   if (deps.router?.affine) rec.session ??= sessionFromBody(rec.tenant.id, rec.requestBody);
   // The router (aliases, health, ejection, affinity) when configured; the registry alone otherwise.
-  let candidates = await (deps.router ? deps.router.candidates(opts.model, rec.session) : deps.registry.candidates(opts.model));
+  // The prompt's size before the engine counts it: about four bytes a token (dialects/prompt-estimate.ts).
+  const session = rec.session === undefined ? undefined : { key: rec.session, promptTokens: Math.ceil(rec.bytesIn / 4) };
+  let candidates = await (deps.router ? deps.router.candidates(opts.model, session) : deps.registry.candidates(opts.model));
   if (opts.wire) {
     const usable = candidates.filter((c) => c.upstream.dialect.wire === opts.wire);
     if (usable.length === 0) {

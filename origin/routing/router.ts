@@ -7,6 +7,7 @@ import type { UpstreamPoller } from '../upstream/poller.ts';
 import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
 import type { Persona, RoutingConfig } from './config.ts';
 import type { AffinityStore } from './affinity-store.ts';
+import { staysHome } from './affinity.ts';
 import type { EngineMeasures } from './engine-measures.ts';
 import { HealthTracker } from './health.ts';
 import { injectIntoBody } from './inject.ts';
@@ -17,9 +18,6 @@ export interface RoutedModel extends ResolvedModel {
   persona?: Persona;
   pinned?: boolean;
 }
-
-/** An engine reporting its KV cache this full has evicted (or will evict) the conversation's prefix: no reason to stay. */
-const KV_CACHE_FULL = 0.95;
 
 /**
  * A measured service time as a band 25% wide: engines within noise of each other tie (and keep
@@ -120,12 +118,12 @@ export class Router {
   }
 
   /**
-   * The upstreams to try, best first. With `session` (a conversation's digest) and affinity on,
-   * the engine that served its last turn comes first while it is healthy and has at most
-   * `routing.affinity.slack` more requests than the least loaded: its KV cache already holds the
-   * conversation, so only the new turn is prefilled there.
+   * The upstreams to try, best first. With `session` (a conversation's digest, and its prompt's
+   * estimated size) and affinity on, the engine that served its last turn comes first while it
+   * is healthy and not much busier than the least loaded (affinity.ts: staysHome): its KV cache
+   * already holds the conversation, so only the new turn is prefilled there.
    */
-  async candidates(model: string, session?: string): Promise<RoutedModel[]> {
+  async candidates(model: string, session?: { key: string; promptTokens?: number | undefined }): Promise<RoutedModel[]> {
     const persona = this.persona(model);
     let found: RoutedModel[] = await this.registry.candidates(persona ? persona.model : model);
     if (persona?.upstream) {
@@ -141,6 +139,7 @@ export class Router {
     const pick = healthy.length > 0 ? healthy : found;
     const scored = pick.map((c) => {
       const engine = this.engines.get(c.upstream.name);
+      const measured = this.opts.measures?.get(c.upstream.name, c.upstreamModel);
       return {
         c: { ...c, ...(persona ? { persona } : {}), pinned: this.isPinned(c.upstream, c.upstreamModel) } as RoutedModel,
         // Requests queued inside the engine (other gateways' too) wait as surely as ours do.
@@ -148,18 +147,20 @@ export class Router {
         // Equal queues: the engine with more KV cache free takes a long prompt without preempting.
         kv: engine?.kvCacheUsage ?? 0,
         // Then the engine measured to serve this model faster (unmeasured: no preference).
-        service: serviceBand(this.opts.measures?.serviceMs(c.upstream.name, c.upstreamModel)),
+        service: serviceBand(measured?.serviceMs),
+        serviceMs: measured?.serviceMs,
+        prefillTokensPerSecond: measured?.prefillTokensPerSecond,
       };
     });
     // An engine not yet measured cannot be compared: then no engine is preferred for speed.
     if (scored.some((s) => s.service === undefined)) for (const s of scored) s.service = 0;
     scored.sort((a, b) => a.load - b.load || a.kv - b.kv || a.service! - b.service!);
     if (session !== undefined && this.opts.affinity && scored.length > 1) {
-      const last = await this.opts.affinity.get(session);
+      const last = await this.opts.affinity.get(session.key);
       const i = last === undefined ? -1 : scored.findIndex((s) => s.c.upstream.name === last);
       let outcome: AffinityOutcome = 'new';
       if (i === 0) outcome = 'kept';
-      else if (i > 0 && scored[i]!.load - scored[0]!.load <= this.cfg.affinity.slack && scored[i]!.kv < KV_CACHE_FULL) {
+      else if (i > 0 && staysHome(scored[i]!, scored[0]!, this.cfg.affinity.slack, session.promptTokens)) {
         scored.unshift(...scored.splice(i, 1));
         outcome = 'kept';
       } else if (last !== undefined) outcome = 'rebalanced';

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOrigin } from '../../origin/node/server.ts';
+import { staysHome } from '../../origin/routing/affinity.ts';
 import { sessionFromBody, sessionFromHeaders } from '../../origin/routing/session-key.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
@@ -41,6 +42,20 @@ describe('the conversation a request belongs to', () => {
     expect(sessionFromBody('t', { prompt: 'p' })).toBeDefined();
     expect(sessionFromBody('t', { messages: [] })).toBeUndefined();
     expect(sessionFromBody('t', turn1)).not.toContain('fix');
+  });
+});
+
+describe('staying on the engine that holds the conversation', () => {
+  const idle = { load: 0, kv: 0, serviceMs: 2_000, prefillTokensPerSecond: 2_000 };
+  it('stays within the slack, leaves a full KV cache, and beyond the slack stays while waiting is cheaper than a cold prefill', () => {
+    expect(staysHome({ ...idle, load: 2 }, idle, 2, undefined)).toBe(true);
+    expect(staysHome({ ...idle, load: 3 }, idle, 2, undefined)).toBe(false);
+    expect(staysHome({ ...idle, kv: 0.97 }, idle, 2, 20_000)).toBe(false);
+    // 20,000 tokens at 2,000 tok/s: 10 s of prefill elsewhere; 4 requests ahead at 2 s each: 8 s.
+    expect(staysHome({ ...idle, load: 4 }, idle, 2, 20_000)).toBe(true);
+    expect(staysHome({ ...idle, load: 6 }, idle, 2, 20_000)).toBe(false);
+    // Unmeasured: the slack alone decides.
+    expect(staysHome({ ...idle, load: 4, serviceMs: undefined }, idle, 2, 20_000)).toBe(false);
   });
 });
 
