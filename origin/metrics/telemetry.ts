@@ -20,6 +20,7 @@ export function startTelemetry(deps: OriginDeps): Telemetry {
   deps.observers.add(new RequestMetrics(metrics));
   const stopConnect = watchConnectTiming(deps.cfg.upstreams, metrics);
   if (deps.router?.measures) watchEngineMeasures(deps.router.measures, metrics);
+  deps.router?.onAffinity((outcome) => metrics.fleetAffinity.inc({ outcome }));
   deps.router?.demand?.onLoad((l) => metrics.fleetDemandLoads.inc({ upstream: l.upstream, model: l.model }));
   const watch = new UpstreamWatch(deps.poller, deps.registry.upstreams, metrics, deps.cfg.metrics, deps.log);
   const auditEvents: AuditEvents = {

@@ -35,7 +35,6 @@ export interface RouterOptions {
   affinity?: AffinityStore;
   /** What the front door measures of each engine (origin/routing/engine-measures.ts). */
   measures?: EngineMeasures;
-  onAffinity?: (outcome: AffinityOutcome) => void;
 }
 
 /** Failures that say the replica itself is in trouble (not the request): these count to ejection. */
@@ -164,14 +163,20 @@ export class Router {
         scored.unshift(...scored.splice(i, 1));
         outcome = 'kept';
       } else if (last !== undefined) outcome = 'rebalanced';
-      this.opts.onAffinity?.(outcome);
       this.affinityCounts[outcome]++;
+      for (const l of this.affinityListeners) l(outcome);
     }
     return scored.map((s) => s.c);
   }
 
   /** Routing decisions of requests that named a conversation, since start (for /admin). */
   readonly affinityCounts: Record<AffinityOutcome, number> = { kept: 0, rebalanced: 0, new: 0 };
+  private readonly affinityListeners: Array<(outcome: AffinityOutcome) => void> = [];
+
+  /** Hears each routing decision of a request that named a conversation (metrics). */
+  onAffinity(listener: (outcome: AffinityOutcome) => void): void {
+    this.affinityListeners.push(listener);
+  }
 
   /** The conversation's turn is being served by `upstream`: its next turn should follow it there. */
   served(session: string | undefined, upstream: UpstreamClient): void {

@@ -130,6 +130,7 @@ describe('affinity routing (two simulated engines)', () => {
       // Both idle again: the conversation stays where its cache now is.
       expect(await turn(o, 'moving')).toBe('b');
       expect(o.deps.router!.affinityCounts.rebalanced).toBe(1);
+      expect(await (await fetch(`${o.url}/metrics`)).text()).toMatch(/puerta_fleet_affinity_routes_total\{outcome="rebalanced"\} 1\n/);
     } finally {
       release();
       await o.close();
