@@ -41,17 +41,12 @@ const MIN_PROMPT_TOKENS = 32;
 const ALPHA = 0.2;
 const ewma = (prev: number | undefined, x: number, a = ALPHA) => (prev === undefined ? x : prev + a * (x - prev));
 
-interface Acc {
+/** The running figures: rates kept as ms per token (what is averaged), given out as tokens/s. */
+type Acc = Omit<EngineFigures, 'prefillTokensPerSecond' | 'decodeTokensPerSecond'> & {
   /** ms per prompt token of a prefill that found nothing in the cache. */
   coldMsPerToken: number | undefined;
   decodeMsPerToken: number | undefined;
-  ttftMs: number | undefined;
-  queueMs: number | undefined;
-  serviceMs: number | undefined;
-  reuse: number | undefined;
-  requests: number;
-  coldLoads: number;
-}
+};
 
 /**
  * The engines measured by the front door (Ollama has no /metrics): every finished request's own

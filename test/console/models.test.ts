@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finishedRecord } from '../helpers/record.ts';
 import { login, operatorRecords, startConsoleStack, submit, type ConsoleStack } from './harness.ts';
 
 let s: ConsoleStack;
@@ -49,25 +50,7 @@ describe('console: engines and models', () => {
   });
 
   it('shows what the origin measured of each model on each engine (Ollama has no /metrics of its own)', async () => {
-    const t0 = Date.now();
-    s.origin.deps.router!.measures!.onEnd({
-      requestId: 'r',
-      route: '/v1/chat/completions',
-      tenant: { id: 't', via: 'none' },
-      stream: true,
-      receivedAt: t0,
-      queuedAt: t0,
-      admittedAt: t0 + 20,
-      firstByteAt: t0 + 320,
-      endedAt: t0 + 820,
-      outcome: 'ok',
-      upstream: 'sim',
-      upstreamModel: 'llama3.2:3b',
-      engine: { promptTokens: 2_000, promptEvalMs: 250, completionTokens: 50, evalMs: 500 },
-      bytesIn: 0,
-      bytesOut: 0,
-      keepalives: 0,
-    });
+    s.origin.deps.router!.measures!.onEnd(finishedRecord({ promptTokens: 2_000, promptEvalMs: 250, completionTokens: 50, evalMs: 500 }, { queue: 20, ttft: 300, total: 800 }, { upstream: 'sim', model: 'llama3.2:3b' }));
     const page = await s.browser.newPage();
     await login(page, s.console);
     await page.goto(`${s.console}/models`);

@@ -3,36 +3,13 @@
  * frame) and the origin's own times, per engine and model, and the puerta_fleet_* metrics.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../origin/pipeline/record.ts';
 import { Gate } from '../../origin/admission/gate.ts';
 import { EngineMeasures, type Measurement } from '../../origin/routing/engine-measures.ts';
-import type { EngineTimings } from '../../origin/upstream/engine-timings.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
+import { finishedRecord as finished } from '../helpers/record.ts';
 import { postChat, TEST_MODEL } from '../helpers/request.ts';
 import { origin } from '../quota/helpers.ts';
 
-function finished(engine: EngineTimings, times: { queue?: number; ttft?: number; total?: number } = {}): RequestRecord {
-  const t0 = 1_000_000;
-  const admitted = t0 + (times.queue ?? 0);
-  return {
-    requestId: 'r',
-    route: '/v1/chat/completions',
-    tenant: { id: 't', via: 'none' },
-    stream: true,
-    receivedAt: t0,
-    queuedAt: t0,
-    admittedAt: admitted,
-    firstByteAt: admitted + (times.ttft ?? 100),
-    endedAt: admitted + (times.total ?? 500),
-    outcome: 'ok',
-    upstream: 'a',
-    upstreamModel: 'm',
-    engine,
-    bytesIn: 0,
-    bytesOut: 0,
-    keepalives: 0,
-  };
-}
 
 describe('EngineMeasures', () => {
   it('learns the cold prefill rate and judges a cached prompt by its evaluation time, not its count', () => {
