@@ -46,7 +46,7 @@ function retryableBeforeFirstByte(err: unknown): boolean {
  */
 export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
   // The conversation (a digest), when the router keeps conversations on the engine holding their cache.
-  if (deps.router?.affine) rec.session ??= sessionFromBody(rec.tenant.id, rec.requestBody);
+  if (deps.router?.affine && rec.routeEntry?.metered === 'generation') rec.session ??= sessionFromBody(rec.tenant.id, rec.requestBody);
   // The router (aliases, health, ejection, affinity) when configured; the registry alone otherwise.
   // The prompt's size before the engine counts it: about four bytes a token (dialects/prompt-estimate.ts).
   const session = rec.session === undefined ? undefined : { key: rec.session, promptTokens: Math.ceil(rec.bytesIn / 4) };
@@ -86,7 +86,7 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
       const res = await target.upstream.open(call.method, call.path, call.body, signal, opts.model);
       rec.upstreamHeadersAt = Date.now();
       deps.router?.succeeded(target.upstream);
-      deps.router?.served(rec.session, target.upstream);
+      deps.router?.served(rec.session, opts.model, target.upstream);
       return { upstream: target.upstream, upstreamModel: target.upstreamModel, res, release };
     } catch (err) {
       release();

@@ -27,6 +27,9 @@ function serviceBand(ms: number | undefined): number | undefined {
   return ms === undefined ? undefined : Math.round(Math.log(Math.max(1, ms)) / Math.log(1.25));
 }
 
+/** A conversation's cache is per model: a turn of another model (a persona, a RAG question's embedding) is placed on its own. */
+const affinityKey = (session: string, model: string) => `${session}/${model}`;
+
 /** How a request with a known conversation was routed (counted for /admin and metrics). */
 export type AffinityOutcome = 'kept' | 'rebalanced' | 'new';
 
@@ -155,7 +158,7 @@ export class Router {
     if (scored.some((s) => s.service === undefined)) for (const s of scored) s.service = 0;
     scored.sort((a, b) => a.load - b.load || a.kv - b.kv || a.service! - b.service!);
     if (session !== undefined && this.opts.affinity && scored.length > 1) {
-      const last = await this.opts.affinity.get(session.key);
+      const last = await this.opts.affinity.get(affinityKey(session.key, model));
       const i = last === undefined ? -1 : scored.findIndex((s) => s.c.upstream.name === last);
       let outcome: AffinityOutcome = 'new';
       if (i === 0) outcome = 'kept';
@@ -178,9 +181,9 @@ export class Router {
     this.affinityListeners.push(listener);
   }
 
-  /** The conversation's turn is being served by `upstream`: its next turn should follow it there. */
-  served(session: string | undefined, upstream: UpstreamClient): void {
-    if (session !== undefined) this.opts.affinity?.set(session, upstream.name);
+  /** The conversation's turn of `model` is being served by `upstream`: its next turn should follow it there. */
+  served(session: string | undefined, model: string, upstream: UpstreamClient): void {
+    if (session !== undefined) this.opts.affinity?.set(affinityKey(session, model), upstream.name);
   }
 
   /** What the front door has measured of each engine and model. */
