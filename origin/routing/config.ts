@@ -81,6 +81,8 @@ export const routingConfigSchema = z
         minRequests: z.coerce.number().int().min(1).default(3),
         /** How often wanted models are checked and loaded. */
         intervalMs: z.coerce.number().int().min(1_000).default(60_000),
+        /** Wanted models loaded on one engine, the most asked for first (those it already holds count). */
+        maxModelsPerEngine: z.coerce.number().int().min(1).default(2),
         /** keep_alive given to a model loaded by demand; it unloads this long after its last request. */
         keepAlive: z.string().min(1).default('20m'),
       })

@@ -14,8 +14,10 @@ export interface DemandLoad {
 
 /**
  * Models warmed by demand: a model asked for at least `minRequests` times in the last
- * `windowMs` is wanted on every healthy engine that serves it and manages its models (Ollama);
- * each check loads it where the engine's last /api/ps does not list it, with `keepAlive`, so
+ * `windowMs` is wanted on every healthy engine that serves it and manages its models (Ollama),
+ * each engine taking its `maxModelsPerEngine` most asked-for (a fleet with more models than
+ * memory must not thrash); each check loads them where the engine's last /api/ps does not list
+ * them, with `keepAlive`, so
  * the next request there (affinity or load may send it anywhere) finds it resident. Models
  * nobody asks for are left to their keep_alive and unload by themselves; loading a wanted one
  * into a full engine makes Ollama evict the least recently used. Only the newest `minRequests`
@@ -66,19 +68,20 @@ export class DemandWarmer implements RequestObserver {
     this.timer = undefined;
   }
 
-  /** Models with enough recent demand. */
+  /** Models with enough recent demand, the most asked for (requests per second lately) first. */
   wanted(now = Date.now()): string[] {
-    const out: string[] = [];
+    const out: Array<{ model: string; rate: number }> = [];
     for (const [model, times] of this.recent) {
-      if (times.length >= this.cfg.minRequests && now - times[0]! <= this.cfg.windowMs) out.push(model);
+      if (times.length >= this.cfg.minRequests && now - times[0]! <= this.cfg.windowMs) out.push({ model, rate: times.length / Math.max(1, now - times[0]!) });
       else if (now - times[times.length - 1]! > this.cfg.windowMs) this.recent.delete(model);
     }
-    return out;
+    return out.sort((a, b) => b.rate - a.rate).map((w) => w.model);
   }
 
-  /** One round: every wanted model loaded where it is not. */
+  /** One round: on each engine, its most wanted models (up to maxModelsPerEngine) loaded where they are not. */
   async check(): Promise<void> {
     const jobs: Array<Promise<void>> = [];
+    const placed = new Map<string, number>();
     for (const model of this.wanted()) {
       let targets;
       try {
@@ -89,7 +92,12 @@ export class DemandWarmer implements RequestObserver {
       for (const t of targets) {
         const u = t.upstream;
         const key = `${u.name}\0${t.upstreamModel}`;
-        if (!u.dialect.warms || !this.available(u.name) || this.loading.has(key)) continue;
+        if (!u.dialect.warms || !this.available(u.name)) continue;
+        // A more wanted model already took this engine's room (loaded or being loaded).
+        const n = placed.get(u.name) ?? 0;
+        if (n >= this.cfg.maxModelsPerEngine) continue;
+        placed.set(u.name, n + 1);
+        if (this.loading.has(key)) continue;
         // Not polled yet: nothing known, nothing done.
         const resident = this.loaded.get(u.name);
         if (!resident || resident.has(u.dialect.canonicalModel(t.upstreamModel))) continue;
