@@ -4,6 +4,7 @@
  * least loaded; shared across replicas through Redis. Two simulated engines behind the origin;
  * the simulators' own counts say which engine served each turn.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOrigin } from '../../origin/node/server.ts';
 import { staysHome } from '../../origin/routing/affinity.ts';
@@ -148,6 +149,19 @@ describe('affinity routing (two simulated engines)', () => {
       // r2 sees both idle (it would pick a) but follows the conversation to b.
       expect(await turn(r2, 'shared')).toBe('b');
       expect(await turn(r2, 'not-shared')).toBe('a');
+      // Digests and engine names only, with a TTL: nothing of the conversation itself.
+      const client = new Redis(redis.url);
+      try {
+        const keys = await client.keys('*affinity*');
+        expect(keys.length).toBe(3);
+        for (const k of keys) {
+          expect(k).toMatch(/affinity:[A-Za-z0-9_-]{22}\/llama3\.2:3b$/);
+          expect(['a', 'b']).toContain(await client.get(k));
+          expect(await client.pttl(k)).toBeGreaterThan(60_000);
+        }
+      } finally {
+        client.disconnect();
+      }
     } finally {
       release();
       await Promise.all([r1.close(), r2.close()]);
