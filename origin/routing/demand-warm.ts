@@ -1,9 +1,22 @@
 import type { Logger } from 'pino';
+import { PuertaError } from '../../shared/errors.ts';
 import type { RequestObserver, RequestRecord } from '../pipeline/record.ts';
-import type { PollResult } from '../upstream/poller.ts';
-import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { RoutingConfig } from './config.ts';
-import { loadModel } from './warm.ts';
+
+/** The little of an upstream client demand warming uses (origin/upstream/client.ts). */
+export interface WarmableUpstream {
+  name: string;
+  dialect: { warms: boolean; canonicalModel(name: string): string };
+  cfg: { firstByteTimeoutMs: number };
+}
+
+/** What demand warming is given: the upstreams serving a model, and how to load one (routing/warm.ts: loadModel). */
+export interface DemandWarmIo<U extends WarmableUpstream> {
+  candidates(model: string): Promise<ReadonlyArray<{ upstream: U; upstreamModel: string }>>;
+  load(u: U, model: string, keepAlive: string, signal: AbortSignal): Promise<{ load_duration?: number }>;
+  /** Whether routing would send requests to the upstream now (healthy, not drained). */
+  available(upstream: string): boolean;
+}
 
 export interface DemandLoad {
   upstream: string;
@@ -23,7 +36,7 @@ export interface DemandLoad {
  * into a full engine makes Ollama evict the least recently used. Only the newest `minRequests`
  * request times are kept per model: memory stays bounded by the models served.
  */
-export class DemandWarmer implements RequestObserver {
+export class DemandWarmer<U extends WarmableUpstream = WarmableUpstream> implements RequestObserver {
   private readonly recent = new Map<string, number[]>();
   private readonly loaded = new Map<string, Set<string>>();
   private readonly loading = new Set<string>();
@@ -34,9 +47,7 @@ export class DemandWarmer implements RequestObserver {
 
   constructor(
     private readonly cfg: RoutingConfig['demandWarm'],
-    private readonly registry: UpstreamRegistry,
-    /** Whether routing would send requests to the upstream now (healthy, not drained). */
-    private readonly available: (upstream: string) => boolean,
+    private readonly io: DemandWarmIo<U>,
     private readonly log: Logger,
   ) {}
 
@@ -53,7 +64,7 @@ export class DemandWarmer implements RequestObserver {
   }
 
   /** What the poller saw loaded on each engine. */
-  polled(r: PollResult): void {
+  polled(r: { upstream: WarmableUpstream; ok: boolean; loaded?: ReadonlyArray<{ name: string }> | undefined }): void {
     if (r.ok && r.loaded) this.loaded.set(r.upstream.name, new Set(r.loaded.map((m) => r.upstream.dialect.canonicalModel(m.name))));
   }
 
@@ -85,14 +96,14 @@ export class DemandWarmer implements RequestObserver {
     for (const model of this.wanted()) {
       let targets;
       try {
-        targets = await this.registry.candidates(model);
+        targets = await this.io.candidates(model);
       } catch {
         continue;
       }
       for (const t of targets) {
         const u = t.upstream;
         const key = `${u.name}\0${t.upstreamModel}`;
-        if (!u.dialect.warms || !this.available(u.name)) continue;
+        if (!u.dialect.warms || !this.io.available(u.name)) continue;
         // A more wanted model already took this engine's room (loaded or being loaded).
         const n = placed.get(u.name) ?? 0;
         if (n >= this.cfg.maxModelsPerEngine) continue;
@@ -103,7 +114,8 @@ export class DemandWarmer implements RequestObserver {
         if (!resident || resident.has(u.dialect.canonicalModel(t.upstreamModel))) continue;
         this.loading.add(key);
         jobs.push(
-          loadModel(u, t.upstreamModel, this.cfg.keepAlive, AbortSignal.timeout(u.cfg.firstByteTimeoutMs))
+          this.io
+            .load(u, t.upstreamModel, this.cfg.keepAlive, AbortSignal.timeout(u.cfg.firstByteTimeoutMs))
             .then((out) => {
               resident.add(u.dialect.canonicalModel(t.upstreamModel));
               this.loads++;
@@ -111,7 +123,8 @@ export class DemandWarmer implements RequestObserver {
               this.log.info(l, 'model loaded ahead of demand');
               for (const f of this.listeners) f(l);
             })
-            .catch((err: unknown) => this.log.warn({ upstream: u.name, model: t.upstreamModel, err: (err as Error)?.message }, 'loading a model ahead of demand failed'))
+            // logMessage: never the engine's own text.
+            .catch((err: unknown) => this.log.warn({ upstream: u.name, model: t.upstreamModel, err: err instanceof PuertaError ? err.logMessage : (err as Error)?.name }, 'loading a model ahead of demand failed'))
             .finally(() => this.loading.delete(key)),
         );
       }

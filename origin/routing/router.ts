@@ -11,7 +11,7 @@ import { staysHome } from './affinity.ts';
 import type { EngineMeasures } from './engine-measures.ts';
 import { HealthTracker } from './health.ts';
 import { injectIntoBody } from './inject.ts';
-import { WarmModels } from './warm.ts';
+import { loadModel, WarmModels } from './warm.ts';
 import { DemandWarmer } from './demand-warm.ts';
 
 export interface RoutedModel extends ResolvedModel {
@@ -72,7 +72,9 @@ export class Router {
     this.health = new HealthTracker(cfg.health, log);
     this.pinned = cfg.pinned;
     this.warm = new WarmModels(registry, log);
-    this.demand = cfg.demandWarm.enabled ? new DemandWarmer(cfg.demandWarm, registry, (name) => this.health.available(name, Date.now()) && !this.drained.has(name), log) : undefined;
+    this.demand = cfg.demandWarm.enabled
+      ? new DemandWarmer(cfg.demandWarm, { candidates: (m) => registry.candidates(m), load: loadModel, available: (name) => this.health.available(name, Date.now()) && !this.drained.has(name) }, log)
+      : undefined;
     for (const [name, p] of Object.entries(cfg.aliases)) {
       if (p.upstream && !registry.upstreams.some((u) => u.name === p.upstream)) {
         throw new Error(`routing.aliases.${name}.upstream = "${p.upstream}": no such upstream (configured: ${registry.upstreams.map((u) => u.name).join(', ')})`);

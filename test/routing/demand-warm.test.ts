@@ -7,7 +7,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describe } from 'vitest';
 import pino from 'pino';
 import { DemandWarmer } from '../../origin/routing/demand-warm.ts';
-import type { UpstreamRegistry } from '../../origin/upstream/registry.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { finishedRecord } from '../helpers/record.ts';
 import { postChat, TEST_MODEL } from '../helpers/request.ts';
@@ -48,7 +47,7 @@ describe('models warmed by demand', () => {
 
   it('wants the models asked for minRequests times within the window, the most asked for first, and forgets the rest', () => {
     const cfg = { enabled: true, windowMs: 60_000, minRequests: 2, intervalMs: 60_000, keepAlive: '5m', maxModelsPerEngine: 1 };
-    const d = new DemandWarmer(cfg, {} as UpstreamRegistry, () => true, pino({ level: 'silent' }));
+    const d = new DemandWarmer(cfg, { candidates: async () => [], load: async () => ({}), available: () => true }, pino({ level: 'silent' }));
     const at = (model: string, endedAt: number) => d.onEnd({ ...finishedRecord({}, {}, { model }), endedAt });
     const now = 1_000_000;
     at('slow', now - 50_000);
