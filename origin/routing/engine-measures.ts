@@ -2,6 +2,7 @@ import type { RequestObserver, RequestRecord } from '../pipeline/record.ts';
 
 /** One request as the front door measured it, on one engine and model. */
 export interface Measurement {
+  requestId: string;
   upstream: string;
   model: string;
   /** Admission to the first byte sent (scheduling, model load, prefill), ms. */
@@ -112,7 +113,7 @@ export class EngineMeasures implements RequestObserver {
     const coldLoad = e.loadMs !== undefined && e.loadMs > this.coldLoadMs;
     a.requests++;
     if (coldLoad) a.coldLoads++;
-    return { upstream: rec.upstream!, model: rec.upstreamModel!, ttftMs, queueMs, serviceMs, promptTokens, promptEvalMs: e.promptEvalMs, completionTokens, evalMs: e.evalMs, loadMs: e.loadMs, reuse, coldLoad };
+    return { requestId: rec.requestId, upstream: rec.upstream!, model: rec.upstreamModel!, ttftMs, queueMs, serviceMs, promptTokens, promptEvalMs: e.promptEvalMs, completionTokens, evalMs: e.evalMs, loadMs: e.loadMs, reuse, coldLoad };
   }
 
   /** Mean time a request of this model holds a slot on this engine, ms (undefined before the first). */

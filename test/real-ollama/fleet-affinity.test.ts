@@ -46,4 +46,12 @@ describeOllama('session affinity on two real Ollama servers', () => {
       for (const r of withAffinity) expect(r.promptEvalMs).toBeLessThan(of('affinity', s)[0]!.promptEvalMs);
     }
   });
+
+  it('judges the reuse from the engine\'s own prompt evaluation time: most of the prompt with affinity, little of it after a move', () => {
+    for (const s of [0, 1]) {
+      for (const r of of('affinity', s).slice(1)) expect(r.reuse).toBeGreaterThan(0.5);
+      const moved = of('least-loaded', s).filter((r, i, all) => i > 0 && r.engine !== all[i - 1]!.engine);
+      for (const r of moved) expect(r.reuse ?? 0).toBeLessThan(0.5);
+    }
+  });
 });

@@ -22,6 +22,8 @@ export interface TurnRow {
   promptTokens: number;
   /** The engine's own prompt_eval_duration. */
   promptEvalMs: number;
+  /** The share of the prompt the origin judged the engine found cached (origin/routing/engine-measures.ts), when it could judge. */
+  reuse: number | undefined;
 }
 
 export interface FleetRealOptions {
@@ -76,6 +78,7 @@ async function timedTurn(url: string, payload: unknown, sessionId: string): Prom
 
 async function runMode(mode: FleetMode, opts: Required<FleetRealOptions>): Promise<TurnRow[]> {
   const seen = new Map<string, { upstream: string; promptTokens: number; promptEvalMs: number }>();
+  const reuse = new Map<string, number | undefined>();
   const origin: RunningOrigin = await startOrigin({
     env: {},
     overrides: {
@@ -84,12 +87,14 @@ async function runMode(mode: FleetMode, opts: Required<FleetRealOptions>): Promi
       routing: { affinity: { enabled: mode === 'affinity' }, health: { intervalMs: 0 } },
       upstreams: opts.engines.map((url, i) => ({ name: `engine-${String.fromCharCode(97 + i)}`, url, models: [opts.model] })),
     },
-    setup: (deps) =>
+    setup: (deps) => {
       deps.observers.add({
         onEnd: (rec) => {
           if (rec.upstream && rec.engine) seen.set(rec.requestId, { upstream: rec.upstream, promptTokens: rec.engine.promptTokens ?? 0, promptEvalMs: rec.engine.promptEvalMs ?? 0 });
         },
-      }),
+      });
+      deps.router?.measures?.onMeasured((m) => reuse.set(m.requestId, m.reuse));
+    },
   });
   const rows: TurnRow[] = [];
   // A fresh prefix per run: nothing cached by an earlier run counts.
@@ -106,7 +111,7 @@ async function runMode(mode: FleetMode, opts: Required<FleetRealOptions>): Promi
           timedTurn(origin.url, body(run, session, turn, opts.model, opts.systemRepeat), `${run}-${session}`).then(({ ttftMs, requestId }) => {
             const e = seen.get(requestId);
             if (!e) throw new Error(`no engine figures for request ${requestId}`);
-            rows.push({ mode, session, turn, engine: e.upstream, ttftMs, promptTokens: e.promptTokens, promptEvalMs: e.promptEvalMs });
+            rows.push({ mode, session, turn, engine: e.upstream, ttftMs, promptTokens: e.promptTokens, promptEvalMs: e.promptEvalMs, reuse: reuse.get(requestId) });
           }),
         );
         // The second of the pair is sent once the first is on its engine, so least-loaded routing sends it to the other one.

@@ -30,8 +30,8 @@ try {
   const rows = await runFleetReal({ engines: [engines[0]!.url, engines[1]!.url], model: tinyModels.chat, turns: Number(values.turns) });
   console.log(`\nbench:fleet-real — two Ollama servers (${tinyModels.chat}, one slot each), two sessions side by side\n`);
   printTable(
-    ['routing', 'session', 'turn', 'engine', 'TTFT ms', 'prompt tokens', 'prompt eval ms'],
-    rows.map((r) => [r.mode, r.session, r.turn, r.engine, fmtMs(r.ttftMs), r.promptTokens, fmtMs(r.promptEvalMs)]),
+    ['routing', 'session', 'turn', 'engine', 'TTFT ms', 'prompt tokens', 'prompt eval ms', 'judged reuse'],
+    rows.map((r) => [r.mode, r.session, r.turn, r.engine, fmtMs(r.ttftMs), r.promptTokens, fmtMs(r.promptEvalMs), r.reuse === undefined ? '–' : `${Math.round(r.reuse * 100)} %`]),
   );
   const later = (mode: string) => rows.filter((r) => r.mode === mode && r.turn > 1);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
