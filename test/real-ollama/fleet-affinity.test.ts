@@ -49,9 +49,9 @@ describeOllama('session affinity on two real Ollama servers', () => {
 
   it('judges the reuse from the engine\'s own prompt evaluation time: most of the prompt with affinity, little of it after a move', () => {
     for (const s of [0, 1]) {
-      for (const r of of('affinity', s).slice(1)) expect(r.reuse).toBeGreaterThan(0.5);
+      expect(median(of('affinity', s).slice(1).map((r) => r.reuse ?? 0))).toBeGreaterThan(0.5);
       const moved = of('least-loaded', s).filter((r, i, all) => i > 0 && r.engine !== all[i - 1]!.engine);
-      for (const r of moved) expect(r.reuse ?? 0).toBeLessThan(0.5);
+      expect(median(moved.map((r) => r.reuse ?? 0))).toBeLessThan(0.3);
     }
   });
 });
