@@ -54,9 +54,9 @@ type Acc = Omit<EngineFigures, 'prefillTokensPerSecond' | 'decodeTokensPerSecond
  * figures (the engine's final frame: prompt and decode counts and durations, load time; and the
  * origin's queue, first-byte and hold times) per engine and model. Cache reuse is judged by
  * time, not by count (Ollama reports the whole prompt as evaluated on a hit): the prompt's
- * evaluation time against the engine's cold rate for that many tokens. The cold rate is the
- * slow end of what the engine has shown: a prefill at least half as slow as it counts towards
- * it, a far faster one is a cache hit.
+ * evaluation time against the engine's cold rate for that many tokens. The cold rate is a
+ * moving average of the prefills at least half as slow as it (a far faster one is a cache hit;
+ * a far slower one shows the average was made of hits, and replaces it).
  */
 export class EngineMeasures implements RequestObserver {
   private readonly figures = new Map<string, Acc>();
@@ -101,7 +101,8 @@ export class EngineMeasures implements RequestObserver {
         const rate = e.promptEvalMs / promptTokens;
         const cold = a.coldMsPerToken;
         if (cold !== undefined) reuse ??= Math.min(1, Math.max(0, 1 - rate / cold));
-        if (cold === undefined || rate > cold) a.coldMsPerToken = cold === undefined ? rate : (cold + rate) / 2;
+        // Far slower than the cold rate known: that figure came from cache hits; start again from this one.
+        if (cold === undefined || rate > 2 * cold) a.coldMsPerToken = rate;
         else if (rate >= cold / 2 && (e.cachedTokens ?? 0) === 0) a.coldMsPerToken = ewma(cold, rate);
       }
     }

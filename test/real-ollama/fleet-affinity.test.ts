@@ -28,7 +28,8 @@ describeOllama('session affinity on two real Ollama servers', () => {
   it('keeps each session on one engine with affinity; without it the turns move between engines', () => {
     for (const s of [0, 1]) {
       expect(new Set(of('affinity', s).map((r) => r.engine)).size).toBe(1);
-      expect(new Set(of('least-loaded', s).map((r) => r.engine)).size).toBe(2);
+      // Without it, every turn after the first moved to the engine holding the other session.
+      of('least-loaded', s).forEach((r, i, all) => i > 0 && expect(r.engine).not.toBe(all[i - 1]!.engine));
     }
     expect(of('affinity', 0)[0]!.engine).not.toBe(of('affinity', 1)[0]!.engine);
   });

@@ -1,10 +1,11 @@
 /**
  * Session affinity measured on real engines: two Ollama servers (one slot each) behind one
  * origin, two Claude-Code-shaped sessions (a long system prompt and tools, each turn extending
- * the history, the CLI's session header) sent turn by turn side by side, the order of each pair
- * alternating. Without affinity, least-loaded routing sends each pair's first request to the
- * first idle engine and the second to the other, so a session's turns alternate engines and each
- * lands where the other session's prompt is cached; with affinity, each stays on its engine.
+ * the history, the CLI's session header) sent turn by turn side by side. Each pair's first
+ * request is the session whose last turn was not on the engine routing would pick next, the
+ * second is sent once the first is on its engine: without affinity, least-loaded routing moves
+ * both sessions every turn, each onto the engine holding the other's prompt (what other traffic
+ * does to a session); with affinity, each stays on its engine.
  * Per turn: the client's time to first token and the engine's own prompt evaluation time.
  */
 import { REQUEST_ID_HEADER } from '../../../shared/headers.ts';
@@ -102,9 +103,14 @@ async function runMode(mode: FleetMode, opts: Required<FleetRealOptions>): Promi
   const busy = () => origin.deps.registry.upstreams.reduce((n, u) => n + u.outstanding, 0);
   try {
     for (let turn = 1; turn <= opts.turns; turn++) {
-      const order = turn % 2 === 1 ? [0, 1] : [1, 0];
       // Every slot handed back from the last pair: both engines look idle to routing.
       while (busy() > 0) await new Promise((r) => setTimeout(r, 2));
+      // First the session whose last turn was not on the engine routing would pick now: without
+      // affinity it moves there (onto the other session's prefix) and the other session takes
+      // the engine it left, as other traffic would do to them. The same order in both modes.
+      const next = (await origin.deps.router!.candidates(opts.model))[0]!.upstream.name;
+      const lastOn = (session: number) => rows.filter((r) => r.session === session).at(-1)?.engine;
+      const order = turn === 1 || lastOn(0) !== next ? [0, 1] : [1, 0];
       const pending: Array<Promise<void>> = [];
       for (const session of order) {
         pending.push(
