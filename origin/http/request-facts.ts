@@ -4,6 +4,7 @@ import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
 import { modelInPath, type RouteEntry } from '../../shared/routes.ts';
 import type { Router } from '../routing/router.ts';
+import { sessionFromHeaders } from '../routing/session-key.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { OriginEnv } from '../core/env.ts';
 import type { BodyReader, RequestFacts, RequestUrl } from '../core/facts.ts';
@@ -41,7 +42,7 @@ export function readFacts(text: string, route: RouteEntry, reader: BodyReader<un
  * `rec.tenant` and `rec.publicModel`: admission is fair between tenants from here on, and a
  * request refused later (quota, allow-list, validation) is still counted under its model.
  */
-export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>; router?: Pick<Router, 'knows'> | undefined }, readerFor: (route: RouteEntry) => BodyReader<unknown> | undefined): MiddlewareHandler<OriginEnv> {
+export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>; router?: Pick<Router, 'knows' | 'affine'> | undefined }, readerFor: (route: RouteEntry) => BodyReader<unknown> | undefined): MiddlewareHandler<OriginEnv> {
   return async (c, next) => {
     const rec = c.get('record');
     const tenant = c.get('tenant');
@@ -59,6 +60,8 @@ export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>;
         // written under its name when the name is one this origin serves.
         rec.modelKnown = deps.router ? deps.router.knows(named.model) : deps.registry.listed(named.model);
       }
+      // An agent's session header names the conversation (a body without one is keyed by routing).
+      if (deps.router?.affine) rec.session = sessionFromHeaders(rec.tenant.id, (name) => c.req.header(name));
     }
     await next();
   };

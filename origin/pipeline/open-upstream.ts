@@ -6,6 +6,7 @@ import type { Router } from '../routing/router.ts';
 import type { OpenedUpstream as OpenedEnd, UpstreamCall } from '../core/upstream.ts';
 import type { Admission, PriorityClass, QueueProbe } from '../core/admission.ts';
 import type { RequestRecord } from '../core/record.ts';
+import { sessionFromBody } from '../routing/session-key.ts';
 
 /** An opened upstream as the pipeline hands it on: its client (with its dialect) and dispatched response. */
 export type OpenedUpstream = OpenedEnd<UpstreamClient, OpenedResponse>;
@@ -14,7 +15,7 @@ export type OpenedUpstream = OpenedEnd<UpstreamClient, OpenedResponse>;
 export interface UpstreamOpening {
   registry: Pick<UpstreamRegistry, 'candidates'>;
   /** Aliases, health and ejection; without it the registry routes alone. */
-  router?: Pick<Router, 'candidates' | 'prepare' | 'succeeded' | 'failed'> | undefined;
+  router?: Pick<Router, 'candidates' | 'prepare' | 'succeeded' | 'failed' | 'affine' | 'served'> | undefined;
   admission: Admission;
   log: Logger;
 }
@@ -43,8 +44,12 @@ function retryableBeforeFirstByte(err: unknown): boolean {
  * already have generated, and the client may already have seen, part of the answer).
  */
 export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
-  // The router (aliases, health, ejection) when configured; the registry alone otherwise.
-  let candidates = await (deps.router ? deps.router.candidates(opts.model) : deps.registry.candidates(opts.model));
+  // The conversation (a digest), when the router keeps conversations on the engine holding their cache.
+  if (deps.router?.affine && rec.routeEntry?.metered === 'generation') rec.session ??= sessionFromBody(rec.tenant.id, rec.requestBody);
+  // The router (aliases, health, ejection, affinity) when configured; the registry alone otherwise.
+  // The prompt's size before the engine counts it: about four bytes a token (dialects/prompt-estimate.ts).
+  const session = rec.session === undefined ? undefined : { key: rec.session, promptTokens: Math.ceil(rec.bytesIn / 4) };
+  let candidates = await (deps.router ? deps.router.candidates(opts.model, session) : deps.registry.candidates(opts.model));
   if (opts.only) {
     const usable = candidates.filter(opts.only.serves);
     if (usable.length === 0) throw opts.only.refusal(opts.model);
@@ -71,6 +76,7 @@ export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, op
       const res = await target.upstream.open(call.method, call.path, call.body, signal, opts.model);
       rec.upstreamHeadersAt = Date.now();
       deps.router?.succeeded(target.upstream);
+      deps.router?.served(rec.session, opts.model, target.upstream);
       return { upstream: target.upstream, upstreamModel: target.upstreamModel, res, release };
     } catch (err) {
       release();

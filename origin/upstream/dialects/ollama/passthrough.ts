@@ -8,6 +8,7 @@ import { chargeUsage, type RequestRecord } from '../../../core/record.ts';
 import type { BodyShape } from '../../../../shared/routes.ts';
 import { TailWindow } from '../../../../shared/stream-tail.ts';
 import { alreadyFramed, type ChunkRelay, type Emit } from '../../../stream/stream-response.ts';
+import { ollamaTimings } from '../../engine-timings.ts';
 import { upstreamFailures } from '../../errors.ts';
 import type { Passthrough, WholeAnswer } from '../dialect.ts';
 
@@ -33,11 +34,12 @@ const TAIL_BYTES = 4096;
 const DONE = '"done":true';
 
 /** Ollama's final object carries the engine's own token counts; usage and quotas are charged from them. */
-function recordCounts(rec: RequestRecord, final: { prompt_eval_count?: unknown; eval_count?: unknown }): void {
+function recordCounts(rec: RequestRecord, final: Parameters<typeof ollamaTimings>[0]): void {
   if (typeof final.prompt_eval_count !== 'number' && typeof final.eval_count !== 'number') return;
   chargeUsage(rec, {
     promptTokens: typeof final.prompt_eval_count === 'number' ? final.prompt_eval_count : (rec.promptTokens ?? 0),
     completionTokens: typeof final.eval_count === 'number' ? final.eval_count : 0,
+    engine: ollamaTimings(final),
   });
 }
 

@@ -2,9 +2,10 @@ import { DONE_FRAME } from '../../../../shared/sse.ts';
 import type { OpenedUpstream } from '../dialect.ts';
 import { chargeUsage, type RequestRecord } from '../../../core/record.ts';
 import type { ChunkRelay, Emit } from '../../../stream/stream-response.ts';
+import { openAiTimings } from '../../engine-timings.ts';
 import { upstreamFailures } from '../../errors.ts';
 import type { WholeAnswer } from '../dialect.ts';
-import { chunkError, OpenAiSseReader, parseChunk } from './sse-chunks.ts';
+import { chunkError, OpenAiSseReader, parseChunk, type WireChunk } from './sse-chunks.ts';
 
 const encoder = new TextEncoder();
 const OPEN_BRACE = 0x7b;
@@ -50,7 +51,7 @@ export function relayOpenAi(opened: OpenedUpstream, emit: Emit, { includeUsage, 
     if (hasObjectField(data, '"usage"')) {
       const chunk = parseChunk(data, name);
       if (chunk.usage) {
-        chargeUsage(rec, { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 });
+        chargeUsage(rec, { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0, engine: openAiTimings(chunk) });
         if (!includeUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return;
       }
     }
@@ -82,7 +83,7 @@ export function relayOpenAi(opened: OpenedUpstream, emit: Emit, { includeUsage, 
 
 /** The engine's whole answer under the client's model name; its usage is what is charged. */
 export async function wholeOpenAi(opened: OpenedUpstream, publicModel: string, rec: RequestRecord): Promise<WholeAnswer> {
-  const out = (await opened.res.body.json()) as { usage?: { prompt_tokens?: number; completion_tokens?: number } };
-  if (out.usage) chargeUsage(rec, { promptTokens: out.usage.prompt_tokens ?? 0, completionTokens: out.usage.completion_tokens ?? 0 });
+  const out = (await opened.res.body.json()) as Pick<WireChunk, 'usage' | 'timings'>;
+  if (out.usage) chargeUsage(rec, { promptTokens: out.usage.prompt_tokens ?? 0, completionTokens: out.usage.completion_tokens ?? 0, engine: openAiTimings(out) });
   return { kind: 'json', value: { ...out, model: publicModel } };
 }
