@@ -1,5 +1,6 @@
 import type { SimToolCall } from './answer.ts';
 import type { RequestLife } from './lifecycle.ts';
+import type { PromptChain } from './prompt-chain.ts';
 import { LogprobSource } from './logprobs.ts';
 import { sleep } from './scheduler.ts';
 import { StopFilter } from './stop.ts';
@@ -10,6 +11,8 @@ import type { FaultSpec } from './types.ts';
 export interface Final {
   doneReason: 'stop' | 'length';
   promptTokens: number;
+  /** Prompt tokens the prefix cache already held (not computed again). */
+  cachedTokens: number;
   evalCount: number;
   totalNs: number;
   loadNs: number;
@@ -44,6 +47,8 @@ export interface GenJob {
   seed: number;
   spanish: boolean;
   promptTokens: number;
+  /** The prompt as the prefix cache sees it. */
+  prompt: PromptChain;
   /** Answer length if nothing cuts it short. */
   naturalTokens: number;
   /** options.num_predict / max_tokens; undefined or negative = no limit. */
@@ -76,12 +81,20 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
   const stats = life.env.stats;
   life.startCompute();
   life.phase = 'prefill';
-  const prefillStart = performance.now();
+  // Only the tokens the prefix cache does not hold are computed; prompt_eval_count still counts
+  // the whole prompt and prompt_eval_duration only this work, as Ollama reports a cache hit.
+  const hold = life.lease?.cache;
+  const cachedTokens = hold?.cachedTokens ?? 0;
+  life.env.vllm?.prompt(cfg.name, job.promptTokens, cachedTokens);
+  let prefillStart = performance.now();
   try {
-    await sleep(life.realMs((job.promptTokens / cfg.prefillTokensPerSec) * 1000 + cfg.baseLatencyMs), life.signal);
+    await sleep(life.realMs(cfg.baseLatencyMs), life.signal);
+    prefillStart = performance.now();
+    await sleep(life.realMs(((job.promptTokens - cachedTokens) / cfg.prefillTokensPerSec) * 1000), life.signal);
   } catch {
     return 'gone';
   }
+  hold?.filled();
   const decodeStart = performance.now();
   life.phase = 'streaming';
 
@@ -212,6 +225,7 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
           sink.finish({
             doneReason: stopped ? 'stop' : doneReason,
             promptTokens: job.promptTokens,
+            cachedTokens,
             // Real Ollama also counts the end-of-turn token it generated but never sent (one more
             // on a natural stop); here eval_count is what was sent, which the rest of the suite's
             // arithmetic builds on (sim/README.md, known differences).

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { BusyError, CanceledError, type Lease, type Scheduler } from './scheduler.ts';
 import type { StatsStore } from './stats.ts';
+import type { PromptChain } from './prompt-chain.ts';
 import type { VllmMetrics } from './vllm-metrics.ts';
 import type { CancelEvent, ModelConfig, SimOptions } from './types.ts';
 
@@ -63,11 +64,11 @@ export class RequestLife {
   }
 
   /** Waits for the model and a slot. Returns an error to send, or null when admitted. */
-  async admit(keepAliveMs: number | undefined): Promise<{ status: number; message: string } | null> {
+  async admit(keepAliveMs: number | undefined, prompt?: PromptChain): Promise<{ status: number; message: string } | null> {
     try {
       this.lease = await this.env.sched.acquire(this.cfg.name, keepAliveMs, this.signal, () => {
         this.phase = 'loading';
-      });
+      }, prompt);
       return null;
     } catch (e) {
       if (e instanceof BusyError) return { status: 503, message: e.message };
