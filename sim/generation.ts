@@ -85,6 +85,7 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
   // the whole prompt and prompt_eval_duration only this work, as Ollama reports a cache hit.
   const hold = life.lease?.cache;
   const cachedTokens = hold?.cachedTokens ?? 0;
+  stats.prefill(cfg.name, job.promptTokens, job.promptTokens - cachedTokens);
   life.env.vllm?.prompt(cfg.name, job.promptTokens, cachedTokens);
   let prefillStart = performance.now();
   try {

@@ -124,6 +124,10 @@ export interface ModelStats {
   loads: number;
   unloads: number;
   loaded: boolean;
+  /** Prompt tokens of the generations that reached prefill (what prompt_eval_count reported). */
+  promptTokens: number;
+  /** Of those, the tokens the engine computed: the rest came from its prefix cache. */
+  prefillTokens: number;
 }
 
 export interface SimStats {
