@@ -2,10 +2,13 @@
  * What a loaded model keeps of the prompts it computed, so a prompt that starts like an earlier
  * one prefills only the rest. Two engines, two shapes:
  *
- * - Ollama (runner/ollamarunner/cache.go, single-user mode, the default): every parallel slot
- *   keeps the tokens it last processed. A request takes the idle slot whose tokens share the
- *   longest prefix with its prompt (the first such slot in slot order), the slot keeps only that
- *   prefix, and at least one token is always computed again (the runner needs one to sample).
+ * - Ollama (runner/ollamarunner/cache.go): every parallel slot keeps the tokens it last
+ *   processed, and at least one prompt token is always computed again (the runner needs one to
+ *   sample). Single-user mode (the default): a request takes the idle slot whose tokens share the
+ *   longest prefix with its prompt (the first such slot in slot order) and the slot keeps only
+ *   that prefix. Multi-user mode (OLLAMA_MULTIUSER_CACHE): a slot whose whole prompt the new one
+ *   continues is reused; otherwise the least recently used idle slot is taken and the longest
+ *   shared prefix found in any slot is copied into it.
  * - vLLM (automatic prefix caching): one pool of KV blocks shared by every request, looked up by
  *   block digest, least recently used blocks evicted first.
  *
@@ -33,6 +36,8 @@ interface Slot {
   /** Blocks of `chain` that are in the KV cache. */
   valid: number;
   inUse: boolean;
+  /** Takes so far when this slot was last taken (the runner's lastUsed, as an order). */
+  lastUsed: number;
 }
 
 /** At least one prompt token is computed, so the runner has one to sample from. */
@@ -40,31 +45,74 @@ function reused(chain: PromptChain, blocks: number): number {
   return Math.min(tokensIn(chain, blocks), Math.max(0, chain.tokens - 1));
 }
 
-/** Ollama's per-slot cache. Slots are made when first needed; an unmade slot holds nothing. */
+/**
+ * Ollama's per-slot cache. Slots are made when first needed; an unmade slot holds nothing and has
+ * never been used, as the runner's slots are before their first request.
+ */
 export class SlotCache implements PrefixCache {
   private readonly slots: Slot[] = [];
+  private takes = 0;
 
-  constructor(private readonly numParallel: () => number) {}
+  constructor(private readonly numParallel: () => number, private readonly multiUser: boolean) {}
 
-  take(chain: PromptChain): CacheHold {
+  private shared(s: Slot, chain: PromptChain): number {
+    return s.chain ? commonBlocks(s.chain, s.valid, chain) : 0;
+  }
+
+  /** A slot never used yet, while the model has one; else undefined. */
+  private unmade(): Slot | undefined {
+    if (this.slots.length >= this.numParallel()) return undefined;
+    const s: Slot = { chain: null, valid: 0, inUse: false, lastUsed: 0 };
+    this.slots.push(s);
+    return s;
+  }
+
+  /** findLongestCacheSlot: the idle slot sharing the most, the first one on a tie. */
+  private longest(chain: PromptChain): [Slot | undefined, number] {
     let best: Slot | undefined;
     let longest = -1;
     for (const s of this.slots) {
       if (s.inUse) continue;
-      const n = s.chain ? commonBlocks(s.chain, s.valid, chain) : 0;
+      const n = this.shared(s, chain);
       if (n > longest) {
         longest = n;
         best = s;
       }
     }
-    if (!best) {
-      // Every made slot is busy: the next one (or one more, should numParallel have shrunk).
-      best = { chain: null, valid: 0, inUse: false };
-      if (this.slots.length < this.numParallel() || this.slots.length === 0) this.slots.push(best);
+    return best ? [best, longest] : [this.unmade(), 0];
+  }
+
+  /**
+   * findBestCacheSlot: the longest shared prefix in any slot, busy or not. Its slot when the
+   * prompt continues all of it (all but the last block, which held the generation prompt that the
+   * next turn replaces with the answer) and it is idle; else the least recently used idle slot,
+   * with that prefix copied in.
+   */
+  private best(chain: PromptChain): [Slot | undefined, number] {
+    let longestSlot: Slot | undefined;
+    let longest = 0;
+    let oldest: Slot | undefined;
+    for (const s of this.slots) {
+      const n = this.shared(s, chain);
+      if (n > longest) {
+        longest = n;
+        longestSlot = s;
+      }
+      if (!s.inUse && (!oldest || s.lastUsed < oldest.lastUsed)) oldest = s;
+    }
+    if (longestSlot && !longestSlot.inUse && longest >= longestSlot.valid - 1) return [longestSlot, longest];
+    return [this.unmade() ?? oldest, longest];
+  }
+
+  take(chain: PromptChain): CacheHold {
+    let [slot, longest] = this.multiUser ? this.best(chain) : this.longest(chain);
+    if (!slot) {
+      // Every slot is busy (numParallel shrank under running requests): a slot of its own.
+      slot = { chain: null, valid: 0, inUse: false, lastUsed: 0 };
       longest = 0;
     }
-    const slot = best;
     slot.inUse = true;
+    slot.lastUsed = ++this.takes;
     // The slot keeps the shared prefix only; the prompt's own blocks follow as they are computed.
     slot.chain = chain;
     slot.valid = longest;

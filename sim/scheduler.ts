@@ -33,13 +33,13 @@ class ModelState {
   expiryTimer: NodeJS.Timeout | null = null;
   /** The KV cache's prompts; dropped with the model on unload. */
   cache: PrefixCache;
-  constructor(readonly cfg: ModelConfig, keepAliveMs: number, private readonly persona: SimOptions['persona']) {
+  constructor(readonly cfg: ModelConfig, keepAliveMs: number, private readonly persona: SimOptions['persona'], private readonly multiUserCache: boolean) {
     this.keepAliveMs = keepAliveMs;
     this.cache = this.freshCache();
   }
 
   freshCache(): PrefixCache {
-    return this.persona === 'vllm' ? new BlockCache(vllmCacheBlocks) : new SlotCache(() => this.cfg.numParallel);
+    return this.persona === 'vllm' ? new BlockCache(vllmCacheBlocks) : new SlotCache(() => this.cfg.numParallel, this.multiUserCache);
   }
 }
 
@@ -69,7 +69,7 @@ export class Scheduler {
   boxActive = 0;
 
   constructor(private opts: SimOptions, private readonly stats: StatsStore) {
-    for (const m of opts.models) this.models.set(m.name, new ModelState(m, opts.defaultKeepAliveMs, opts.persona));
+    for (const m of opts.models) this.models.set(m.name, new ModelState(m, opts.defaultKeepAliveMs, opts.persona, opts.multiUserCache === true));
     for (const name of opts.preloaded) {
       const s = this.models.get(name);
       if (s) {
@@ -85,7 +85,7 @@ export class Scheduler {
     for (const m of opts.models) {
       const s = this.models.get(m.name);
       if (s) (s as { cfg: ModelConfig }).cfg = m;
-      else this.models.set(m.name, new ModelState(m, opts.defaultKeepAliveMs, opts.persona));
+      else this.models.set(m.name, new ModelState(m, opts.defaultKeepAliveMs, opts.persona, opts.multiUserCache === true));
     }
   }
 

@@ -93,6 +93,12 @@ export interface SimOptions {
    * vLLM's metric names (sim/vllm-metrics.ts), for routing on an engine's own load. Default `ollama`.
    */
   persona?: 'ollama' | 'vllm';
+  /**
+   * OLLAMA_MULTIUSER_CACHE: a request that does not continue a slot's whole prompt takes the least
+   * recently used slot (with the longest shared prefix copied in) instead of overwriting the slot
+   * that shares the most (sim/prefix-cache.ts). Default false, as Ollama's.
+   */
+  multiUserCache?: boolean;
 }
 
 export interface CancelEvent {

@@ -38,7 +38,7 @@ describe('prompt chains', () => {
   });
 
   it('Ollama slots: the idle slot with the longest shared prefix, the first one on a tie; one token always computed', () => {
-    const cache = new SlotCache(() => 2);
+    const cache = new SlotCache(() => 2, false);
     const a = chatChain([{ role: 'user', content: words(100, 'a') }], undefined);
     const b = chatChain([{ role: 'user', content: words(100, 'b') }], undefined);
     const ha = cache.take(a);
@@ -57,6 +57,30 @@ describe('prompt chains', () => {
     c.filled();
     c.release();
     expect(cache.take(a).cachedTokens).toBe(0);
+  });
+
+  it('a shared system prompt: single-user slots overwrite each other, multi-user ones keep both conversations', () => {
+    const shared = words(200, 'h');
+    const a = chatChain([{ role: 'system', content: shared }, { role: 'user', content: words(300, 'a') }], undefined);
+    const b = chatChain([{ role: 'system', content: shared }, { role: 'user', content: words(300, 'b') }], undefined);
+    const aNext = chatChain([{ role: 'system', content: shared }, { role: 'user', content: words(300, 'a') }, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'more' }], undefined);
+    const turns = (multiUser: boolean): [number, number, number] => {
+      const cache = new SlotCache(() => 2, multiUser);
+      const served = (chain: typeof a) => {
+        const h = cache.take(chain);
+        h.filled();
+        h.release();
+        return h.cachedTokens;
+      };
+      return [served(a), served(b), served(aNext)];
+    };
+    const [, bSingle, aSingle] = turns(false);
+    const [, bMulti, aMulti] = turns(true);
+    // b shares the system prompt either way; single-user b lands on a's slot, so a's next turn has lost its own part.
+    expect(bSingle).toBe(bMulti);
+    expect(bMulti).toBeGreaterThan(150);
+    expect(aSingle).toBeLessThan(bMulti + 16);
+    expect(aMulti).toBeGreaterThan(a.tokens - 16);
   });
 });
 

@@ -31,7 +31,10 @@ const USAGE = `usage: npm run bench:fleet -- [flags]
   --engines N       simulated engines serving the model (default 4)
   --sessions N      concurrent agent sessions (default 40)
   --turns N         turns per session (default 10)
-  --slots N         parallel slots per engine (default 4, the gpt-oss-20b preset's)
+  --slots N         parallel slots per engine, OLLAMA_NUM_PARALLEL (default 12)
+  --cache MODE      the engines' prompt cache: multi-user (OLLAMA_MULTIUSER_CACHE=1, default) or
+                    single-user (Ollama's default: a new conversation overwrites the slot that
+                    shares the most with it, its system prompt, so agents evict each other)
   --think-s S       simulated seconds an agent spends between turns (running tools; default 4)
   --time-scale X    engine time scale (default 0.1: ten times faster than the hardware)
   --modes LIST      affinity,least-loaded (default both, in that order)
@@ -46,6 +49,7 @@ const flags = z.object({
   sessions: z.coerce.number().int().min(1).max(2000),
   turns: z.coerce.number().int().min(1).max(1000),
   slots: z.coerce.number().int().min(1).max(256),
+  cache: z.enum(['multi-user', 'single-user']),
   'think-s': z.coerce.number().min(0),
   'time-scale': z.coerce.number().gt(0).max(10),
   modes: z.string().transform((s, ctx) => {
@@ -65,7 +69,8 @@ function readFlags(): Flags {
       engines: { type: 'string', default: '4' },
       sessions: { type: 'string', default: '40' },
       turns: { type: 'string', default: '10' },
-      slots: { type: 'string', default: String(presets['gpt-oss-20b'].numParallel) },
+      slots: { type: 'string', default: '12' },
+      cache: { type: 'string', default: 'multi-user' },
       'think-s': { type: 'string', default: '4' },
       'time-scale': { type: 'string', default: '0.1' },
       modes: { type: 'string', default: modeNames.join(',') },
@@ -130,7 +135,7 @@ async function run(mode: Mode, f: Flags, shape: AgentShape): Promise<Result> {
   const real = (simMs: number) => simMs * ts;
   const model = { ...presets['gpt-oss-20b'], numParallel: f.slots, embeddingDim: 64 };
   const sims: Simulator[] = [];
-  for (let i = 0; i < f.engines; i++) sims.push(await startSimulator({ timeScale: ts, models: [model], preloaded: [MODEL], seed: i + 1 }));
+  for (let i = 0; i < f.engines; i++) sims.push(await startSimulator({ timeScale: ts, models: [model], preloaded: [MODEL], seed: i + 1, multiUserCache: f.cache === 'multi-user' }));
   const origin = await startOrigin({
     env: {},
     logger: pino({ level: 'silent' }),
@@ -195,7 +200,7 @@ async function main(): Promise<void> {
   const first = new AgentSession(0, shape, sharedInstructions(shape)).next();
   const firstTokens = chatChain(first, agentTools(shape)).tokens;
   console.log(
-    `fleet: ${f.engines} simulated engines (${MODEL} at Spark speed, ${f.slots} slots each, prefix reuse per slot) behind one origin; ` +
+    `fleet: ${f.engines} simulated engines (${MODEL} at Spark speed, ${f.slots} slots each, ${f.cache} prompt cache) behind one origin; ` +
       `${f.sessions} agent sessions x ${f.turns} turns, first turn ${firstTokens.toLocaleString('en')} prompt tokens, ~${shape.turnWords + shape.answerTokens + 8} more each turn, ` +
       `${f['think-s']} s between turns; time scale ${f['time-scale']}`,
   );
