@@ -67,6 +67,9 @@ export interface GenJob {
   stop: readonly string[];
 }
 
+/** Prompt tokens per prefill step (Ollama's default num_batch). */
+const prefillBatch = 512;
+
 /** The same token this many times (after the first) makes Ollama abort the prediction. */
 const repeatLimit = 30;
 
@@ -91,7 +94,12 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
   try {
     await sleep(life.realMs(cfg.baseLatencyMs), life.signal);
     prefillStart = performance.now();
-    await sleep(life.realMs(((job.promptTokens - cachedTokens) / cfg.prefillTokensPerSec) * 1000), life.signal);
+    // In batches, as the runner feeds the prompt (num_batch), each paced at the box's load then.
+    life.prefilling(true);
+    for (let left = job.promptTokens - cachedTokens; left > 0; left -= prefillBatch) {
+      await sleep(life.realMs((Math.min(left, prefillBatch) / cfg.prefillTokensPerSec) * 1000), life.signal);
+    }
+    life.prefilling(false);
   } catch {
     return 'gone';
   }

@@ -34,6 +34,8 @@ export class RequestLife {
   detectedAt = 0;
   lease: Lease | null = null;
   private computing = false;
+  /** Extra box share held while prefilling (ModelConfig.prefillComputeWeight). */
+  private prefillExtra = 0;
   private ended = false;
   /** Set when the simulator destroys the socket itself (reset fault) so it is not a client cancel. */
   selfReset = false;
@@ -82,6 +84,13 @@ export class RequestLife {
     this.env.sched.startCompute(this.cfg);
   }
 
+  /** Prefill begins (true) or ends (false): the request's share of the box changes meanwhile. */
+  prefilling(on: boolean): void {
+    const extra = on ? (this.cfg.prefillComputeWeight ?? this.cfg.computeWeight) - this.cfg.computeWeight : 0;
+    this.env.sched.addLoad(extra - this.prefillExtra);
+    this.prefillExtra = extra;
+  }
+
   /** Real ms to simulate `simMs` of GPU work given the current box contention. */
   realMs(simMs: number): number {
     return simMs * this.env.opts.timeScale * this.env.sched.slowdown();
@@ -96,6 +105,7 @@ export class RequestLife {
   end(keepAliveMs?: number): void {
     if (this.ended) return;
     this.ended = true;
+    this.prefilling(false);
     if (this.computing) this.env.sched.endCompute(this.cfg);
     this.computing = false;
     this.lease?.release(keepAliveMs);

@@ -102,6 +102,11 @@ export class Scheduler {
     return Math.max(1, this.boxLoad / this.opts.boxCapacity);
   }
 
+  /** Prefill's extra share of the box (ModelConfig.prefillComputeWeight), added and taken back. */
+  addLoad(weight: number): void {
+    this.boxLoad = Math.max(0, this.boxLoad + weight);
+  }
+
   startCompute(cfg: ModelConfig): void {
     this.boxLoad += cfg.computeWeight;
     this.boxActive++;

@@ -43,6 +43,12 @@ export interface ModelConfig {
   loadMs: number;
   /** Share of the box's compute one active request of this model takes (1 = the whole GPU). */
   computeWeight: number;
+  /**
+   * Share a request takes while it prefills (default computeWeight). Prefill is compute-bound:
+   * 1 makes prefillTokensPerSec the GPU's own rate, shared by concurrent prefills, and slows the
+   * requests decoding meanwhile, as batched prefill on one GPU does.
+   */
+  prefillComputeWeight?: number;
   /** Embedding dimension (embedding models; chat models also embed, with this size). */
   embeddingDim: number;
   /** Whether `think` is accepted. */

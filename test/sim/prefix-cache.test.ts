@@ -108,13 +108,13 @@ describe('Ollama persona: prefix reuse per slot', () => {
     const third = [{ role: 'system', content: words(4000, 't') }, { role: 'user', content: 'y [[sim:tokens=3]]' }];
     await Promise.all([chat(sim.url, turn1), chat(sim.url, other)]);
     const [warm1, warm2] = await Promise.all([chat(sim.url, turn1), chat(sim.url, other)]);
-    expect(warm1!.prompt_eval_duration).toBeLessThan(1e8);
-    expect(warm2!.prompt_eval_duration).toBeLessThan(1e8);
+    expect(warm1!.prompt_eval_duration).toBeLessThan(5e8);
+    expect(warm2!.prompt_eval_duration).toBeLessThan(5e8);
     // Nothing shared with either: the first idle slot in slot order, as the runner picks it.
     const slotOf = await chat(sim.url, third);
     expect(slotOf.prompt_eval_duration).toBeGreaterThan(1.5e9);
     const [a, b] = [await chat(sim.url, turn1), await chat(sim.url, other)];
-    expect(Math.min(a.prompt_eval_duration, b.prompt_eval_duration)).toBeLessThan(1e8);
+    expect(Math.min(a.prompt_eval_duration, b.prompt_eval_duration)).toBeLessThan(5e8);
     expect(Math.max(a.prompt_eval_duration, b.prompt_eval_duration)).toBeGreaterThan(1.5e9);
   });
 
