@@ -46,8 +46,7 @@ export interface Sink {
 export interface GenJob {
   seed: number;
   spanish: boolean;
-  promptTokens: number;
-  /** The prompt as the prefix cache sees it. */
+  /** The prompt as the prefix cache sees it (its `tokens` are the prompt's count). */
   prompt: PromptChain;
   /** Answer length if nothing cuts it short. */
   naturalTokens: number;
@@ -88,15 +87,15 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
   // the whole prompt and prompt_eval_duration only this work, as Ollama reports a cache hit.
   const hold = life.lease?.cache;
   const cachedTokens = hold?.cachedTokens ?? 0;
-  stats.prefill(cfg.name, job.promptTokens, job.promptTokens - cachedTokens);
-  life.env.vllm?.prompt(cfg.name, job.promptTokens, cachedTokens);
+  stats.prefill(cfg.name, job.prompt.tokens, job.prompt.tokens - cachedTokens);
+  life.env.vllm?.prompt(cfg.name, job.prompt.tokens, cachedTokens);
   let prefillStart = performance.now();
   try {
     await sleep(life.realMs(cfg.baseLatencyMs), life.signal);
     prefillStart = performance.now();
     // In batches, as the runner feeds the prompt (num_batch), each paced at the box's load then.
     life.prefilling(true);
-    for (let left = job.promptTokens - cachedTokens; left > 0; left -= prefillBatch) {
+    for (let left = job.prompt.tokens - cachedTokens; left > 0; left -= prefillBatch) {
       await sleep(life.realMs((Math.min(left, prefillBatch) / cfg.prefillTokensPerSec) * 1000), life.signal);
     }
     life.prefilling(false);
@@ -233,7 +232,7 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
           if (stops && !stopped) write(stops.flush());
           sink.finish({
             doneReason: stopped ? 'stop' : doneReason,
-            promptTokens: job.promptTokens,
+            promptTokens: job.prompt.tokens,
             cachedTokens,
             // Real Ollama also counts the end-of-turn token it generated but never sent (one more
             // on a natural stop); here eval_count is what was sent, which the rest of the suite's

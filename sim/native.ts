@@ -64,12 +64,11 @@ export async function handleGenerate(env: Env, req: IncomingMessage, res: Server
   const tools = chat ? (body as ChatBody).tools : undefined;
   // Tool declarations are rendered into the prompt, so they cost prompt tokens.
   const chain = chat ? chatChain(messages, tools) : new ChainBuilder().text(system).marker('user', perMessageTokens).text(prompt).marker('generation', promptOverhead).finish();
-  const promptTokens = chain.tokens;
   const userTurn = !chat || messages[messages.length - 1]?.role === 'user';
   const job = planJob(env, cfg, d, text, chain, opts.numPredict, opts.seed, think, { tools, format: body.format, userTurn, topLogprobs: top, stop: opts.stop });
   const stream = body.stream !== false;
   const ctxSeed = job.seed;
-  const sink = new NativeSink(res, body.model, chat, stream, () => fakeContext(ctxSeed, promptTokens + Math.max(0, job.naturalTokens)));
+  const sink = new NativeSink(res, body.model, chat, stream, () => fakeContext(ctxSeed, chain.tokens + Math.max(0, job.naturalTokens)));
   await serveGeneration(env, route, cfg, job, sink, res, keepAliveMs);
 }
 

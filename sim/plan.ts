@@ -75,7 +75,6 @@ export function planJob(
   return {
     seed: s >>> 0,
     spanish: looksSpanish(clean),
-    promptTokens: prompt.tokens,
     prompt,
     naturalTokens: natural,
     numPredict,
