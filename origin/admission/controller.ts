@@ -38,6 +38,8 @@ export class AdmissionController implements Admission {
     private readonly shared?: SharedSlots,
     /** What each upstream's engine says of its own load (engine-room.ts); none: slots alone decide. */
     private readonly engines?: (upstream: string) => EngineRoom,
+    /** The measured service time of an engine and model, ms (origin/routing/engine-measures.ts). */
+    private readonly measuredHoldMs?: (upstream: string, model: string) => number | undefined,
   ) {
     for (const g of cfg.groups) for (const m of g.models) this.groupOf.set(`${g.upstream}/${m}`, g);
   }
@@ -71,6 +73,7 @@ export class AdmissionController implements Admission {
         interactiveWeight: this.cfg.interactiveWeight,
         reserveInteractive: Math.min(this.cfg.reserveInteractive, own - 1),
         ...(engine ? { engine } : {}),
+        ...(this.measuredHoldMs && !g ? { measuredHoldMs: () => this.measuredHoldMs!(upstream, model) } : {}),
       });
       const gate = this.shared
         ? new SharedGate(local, this.shared, `${upstream}\u0000${key}`, {

@@ -28,6 +28,8 @@ export function createAdmission(
   log: Logger,
   /** How old an engine load reading may be and still count (a few poll periods). */
   engineStaleMs = 30_000,
+  /** The measured service time of an engine and model, ms: the wait estimate's hold time until a gate has its own. */
+  measuredHoldMs?: (upstream: string, model: string) => number | undefined,
 ): CreatedAdmission {
   if (cfg.mode === 'off') return { admission: noAdmission, load: () => 0, shared: null, engines: null, close: async () => {} };
   const shared =
@@ -36,7 +38,7 @@ export function createAdmission(
       : null;
   if (shared) log.info({ replicas: cfg.replicas, leaseTtlMs: cfg.leaseTtlMs }, 'engine slots leased through redis (one queue shared by every replica)');
   const engines = new EngineSaturation({ waiting: cfg.engineWaitingLimit, kvCacheUsage: cfg.engineKvCacheLimit, staleMs: engineStaleMs });
-  const c = new AdmissionController(cfg, shared ?? undefined, (upstream) => engines.room(upstream));
+  const c = new AdmissionController(cfg, shared ?? undefined, (upstream) => engines.room(upstream), measuredHoldMs);
   return {
     admission: c,
     load: (upstream, model) => c.load(upstream, model),

@@ -30,6 +30,8 @@ export interface GateSettings {
   reserveInteractive: number;
   /** The engine's own word on its load: while it says it is saturated, free slots are not handed out. */
   engine?: EngineRoom;
+  /** The front door's measured service time of this engine and model (origin/routing/engine-measures.ts), ms: the hold estimate until this gate's first release. */
+  measuredHoldMs?: () => number | undefined;
 }
 
 export interface GateStats {
@@ -173,7 +175,7 @@ export class Gate {
         if (!this.dequeue(w)) return;
         this.stats.rejectedWaitLimit++;
         // Still at its share: what kept it waiting was its own tenant's streams, not a busy model.
-        if (!this.room(w)) reject(shareExceeded(this.s.label, tenant, w.cap, this.s.slots, limit, this.holdMsAvg));
+        if (!this.room(w)) reject(shareExceeded(this.s.label, tenant, w.cap, this.s.slots, limit, this.holdMs));
         else reject(this.busy('queue_wait_exceeded', `this request waited ${limit} ms for one of its ${this.s.slots} slots (the queue wait limit; ${this.queued} still waiting)${engineHeld(this.s.engine)}`));
       }, limit);
       signal.addEventListener('abort', w.onAbort, { once: true });
@@ -193,7 +195,7 @@ export class Gate {
     const ahead = w.cls === 'interactive' ? this.interactive.ahead(w) : this.batch.ahead(w);
     if (ahead < 0) return undefined;
     const position = ahead + 1 + (w.cls === 'batch' ? this.interactive.size : 0);
-    return { position, estimatedWaitMs: estimateWaitMs(position, this.capFor(w.cls), this.holdMsAvg, this.heldForMs()) };
+    return { position, estimatedWaitMs: estimateWaitMs(position, this.capFor(w.cls), this.holdMs, this.heldForMs()) };
   }
 
   private dequeue(w: Waiter): boolean {
@@ -231,9 +233,9 @@ export class Gate {
     return out;
   }
 
-  /** Moving average of how long a slot is held (ms), for Retry-After. */
+  /** Moving average of how long a slot is held (ms), for the wait estimate and Retry-After; before the first release here, the engine's measured service time. */
   get holdMs(): number {
-    return this.holdMsAvg;
+    return this.holdSamples === 0 ? (this.s.measuredHoldMs?.() ?? this.holdMsAvg) : this.holdMsAvg;
   }
 
   private releaser(weight: number, t: TenantCharge): () => void {
@@ -288,7 +290,7 @@ export class Gate {
   }
 
   private busy(code: string, why: string): PuertaError {
-    return busyError(this.s.label, code, why, this.queued, this.s.slots, this.holdMsAvg, this.heldForMs());
+    return busyError(this.s.label, code, why, this.queued, this.s.slots, this.holdMs, this.heldForMs());
   }
 }
 

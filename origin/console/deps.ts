@@ -4,6 +4,7 @@ import type { AuditConfig } from '../audit/config.ts';
 import type { QuotaService } from '../quota/service.ts';
 import type { UpstreamHealthState } from '../routing/health.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
+import type { EngineFigures } from '../routing/engine-measures.ts';
 import type { EngineLoad } from '../upstream/engine-load.ts';
 import type { RetrievalStage } from '../retrieval/stage.ts';
 import type { AuditDays } from './audit-days.ts';
@@ -29,6 +30,8 @@ export interface ConsoleDeps {
   health(): UpstreamHealthState[];
   /** What an engine's own /metrics last reported (upstreams with `metricsPath`), read by the router's poller. */
   engineLoad(upstream: string): EngineLoad | undefined;
+  /** What the origin measured of each model on an engine (origin/routing/engine-measures.ts). */
+  engineMeasures(upstream: string): Array<{ model: string } & EngineFigures>;
   /** GPU memory per upstream box (metrics.gpuMemoryBytes), by name or `*`. */
   gpuMemory: Record<string, number>;
   board: NowBoard;

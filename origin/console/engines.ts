@@ -1,5 +1,7 @@
 import { PuertaError } from '../../shared/errors.ts';
+import type { EngineFigures } from '../routing/engine-measures.ts';
 import type { UpstreamHealthState } from '../routing/health.ts';
+import { loadModel } from '../routing/warm.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 import type { EngineLoad } from '../upstream/engine-load.ts';
 
@@ -28,6 +30,8 @@ export interface EngineState {
   error: string | null;
   /** What the engine's own /metrics last said of its load (vLLM's names; `metricsPath`), or null. */
   reported: EngineLoad | null;
+  /** What the origin has measured of each model on this engine (origin/routing/engine-measures.ts). */
+  measured: Array<{ model: string } & EngineFigures>;
 }
 
 interface PsDoc {
@@ -45,6 +49,7 @@ export async function engineStates(
   health: readonly UpstreamHealthState[],
   gpuMemory: Record<string, number> = {},
   reported: (upstream: string) => EngineLoad | undefined = () => undefined,
+  measured: (upstream: string) => Array<{ model: string } & EngineFigures> = () => [],
 ): Promise<EngineState[]> {
   return Promise.all(
     upstreams.map(async (u) => {
@@ -61,6 +66,7 @@ export async function engineStates(
         gpuMemoryBytes: gpuMemory[u.name] ?? gpuMemory['*'] ?? null,
         error: null,
         reported: reported(u.name) ?? null,
+        measured: measured(u.name),
       };
       if (!u.dialect.warms) return s;
       const signal = AbortSignal.timeout(u.cfg.metadataTimeoutMs);
@@ -76,19 +82,10 @@ export async function engineStates(
   );
 }
 
-/**
- * Asks the engine to load (`warm`) or unload a model now. Ollama loads or unloads on a request
- * without a prompt; an embedding-only model has no generate, so an empty embed does the same.
- */
+/** Asks the engine to load (`warm`) or unload a model now (origin/routing/warm.ts: loadModel). */
 export async function setModelLoaded(u: UpstreamClient, model: string, load: boolean): Promise<void> {
   if (!u.dialect.warms) throw new Error(`upstream '${u.name}' (${u.cfg.kind}) does not load or unload models on request`);
   const signal = AbortSignal.timeout(load ? u.cfg.firstByteTimeoutMs : u.cfg.metadataTimeoutMs);
   // A load says how long explicitly: the upstream's configured keep_alive, else Ollama's default.
-  const keep = { keep_alive: load ? (u.cfg.keepAlive ?? '5m') : 0 };
-  try {
-    await u.json('POST', '/api/generate', { model, stream: false, ...keep }, signal, model);
-  } catch (err) {
-    if ((err as { status?: number }).status !== 400) throw err;
-    await u.json('POST', '/api/embed', { model, input: [], ...keep }, signal, model);
-  }
+  await loadModel(u, model, load ? (u.cfg.keepAlive ?? '5m') : 0, signal);
 }

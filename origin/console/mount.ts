@@ -69,6 +69,7 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
       gpuMemory: deps.cfg.metrics.gpuMemoryBytes,
       health: () => (deps.router ? deps.router.snapshot().upstreams : []),
       engineLoad: (upstream) => deps.router?.engineLoad(upstream),
+      engineMeasures: (upstream) => (deps.router?.measures?.all() ?? []).filter((m) => m.upstream === upstream),
       board,
       drains,
       drain: deps.drainSignal,

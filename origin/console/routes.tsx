@@ -164,7 +164,7 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
   );
 
   // Engines & models
-  const engines = () => engineStates(d.upstreams, d.health(), d.gpuMemory, d.engineLoad);
+  const engines = () => engineStates(d.upstreams, d.health(), d.gpuMemory, d.engineLoad, d.engineMeasures);
   const drainState = async (): Promise<DrainState> => {
     const inflight: Record<string, number> = {};
     for (const r of (await d.board.view()).replicas) for (const s of r.streams) if (s.upstream) inflight[s.upstream] = (inflight[s.upstream] ?? 0) + 1;

@@ -5,6 +5,8 @@
  * and the engine's answer into GenerationEvents. Neither side knows the other.
  */
 
+import type { EngineTimings } from '../upstream/engine-timings.ts';
+
 export interface ToolCall {
   /** Stable within the answer; clients send it back with the tool's result. */
   id: string;
@@ -85,6 +87,8 @@ export type FinishReason = 'stop' | 'length' | 'tool_calls';
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  /** The engine's own timings of the request, where its final frame gives them. */
+  engine?: EngineTimings | undefined;
 }
 
 /**

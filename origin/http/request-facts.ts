@@ -3,6 +3,7 @@ import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
+import { sessionFromHeaders } from '../routing/session-key.ts';
 import type { OriginEnv } from '../types.ts';
 
 /**
@@ -27,6 +28,8 @@ export function requestFacts(deps: Pick<OriginDeps, 'router' | 'registry'>): Mid
         // written under its name when the name is one this origin serves.
         rec.modelKnown = deps.router ? deps.router.knows(named.model) : deps.registry.listed(named.model);
       }
+      // An agent's session header names the conversation (a body without one is keyed by routing).
+      if (deps.router?.affine) rec.session = sessionFromHeaders(rec.tenant.id, (name) => c.req.header(name));
     }
     await next();
   };

@@ -2,6 +2,7 @@ import type { AuditEvents } from '../audit/trail.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { watchConnectTiming } from './connect-timing.ts';
 import { createOriginMetrics, type OriginMetrics } from './origin-metrics.ts';
+import { watchEngineMeasures } from './fleet-metrics.ts';
 import { RequestMetrics } from './request-metrics.ts';
 import { UpstreamWatch } from './upstream-watch.ts';
 
@@ -18,6 +19,9 @@ export function startTelemetry(deps: OriginDeps): Telemetry {
   const metrics = createOriginMetrics();
   deps.observers.add(new RequestMetrics(metrics));
   const stopConnect = watchConnectTiming(deps.cfg.upstreams, metrics);
+  if (deps.router?.measures) watchEngineMeasures(deps.router.measures, metrics);
+  deps.router?.onAffinity((outcome) => metrics.fleetAffinity.inc({ outcome }));
+  deps.router?.demand?.onLoad((l) => metrics.fleetDemandLoads.inc({ upstream: l.upstream, model: l.model }));
   const watch = new UpstreamWatch(deps.poller, deps.registry.upstreams, metrics, deps.cfg.metrics, deps.log);
   const auditEvents: AuditEvents = {
     written: (sink, n, s) => {

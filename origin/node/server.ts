@@ -13,6 +13,8 @@ import { createLogger } from '../logger.ts';
 import { createAdmission } from '../admission/create.ts';
 import { QuotaService } from '../quota/service.ts';
 import { Router } from '../routing/router.ts';
+import { EngineMeasures } from '../routing/engine-measures.ts';
+import { MemoryAffinityStore, RedisAffinityStore } from '../routing/affinity-store.ts';
 import { RetrievalStage } from '../retrieval/stage.ts';
 import type { OriginDeps } from '../pipeline/deps.ts';
 import { Observers } from '../pipeline/record.ts';
@@ -51,10 +53,17 @@ export function buildDeps(cfg: OriginConfig, log: Logger, shutdownSignal: AbortS
   // An engine's load reading counts for three polls (and the longest a poll may take), then is ignored.
   const { intervalMs, timeoutMs } = cfg.routing.health;
   const engineStaleMs = 3 * (intervalMs > 0 ? intervalMs : 10_000) + timeoutMs;
-  const admission = createAdmission(cfg.admission, quota.redis ? { client: quota.redis, keyPrefix: cfg.redis.keyPrefix, commandTimeoutMs: cfg.redis.commandTimeoutMs } : undefined, log, engineStaleMs);
-  const router = new Router(cfg.routing, registry, log, admission.load);
+  // What the front door measures of each engine: routing's tie-break and the queue's wait estimate.
+  const measures = new EngineMeasures(cfg.routing.coldLoadMs);
+  observers.add(measures);
+  const admission = createAdmission(cfg.admission, quota.redis ? { client: quota.redis, keyPrefix: cfg.redis.keyPrefix, commandTimeoutMs: cfg.redis.commandTimeoutMs } : undefined, log, engineStaleMs, (u, m) => measures.serviceMs(u, m));
+  // Conversations' engines: shared by every replica through the same Redis, else this replica's own.
+  const { affinity: aff } = cfg.routing;
+  const affinity = !aff.enabled ? undefined : quota.redis ? new RedisAffinityStore(quota.redis, cfg.redis.keyPrefix, aff, log, cfg.redis.commandTimeoutMs) : new MemoryAffinityStore(aff);
+  const router = new Router(cfg.routing, registry, log, admission.load, { measures, ...(affinity ? { affinity } : {}) });
   const poller = new UpstreamPoller(registry.upstreams, cfg.routing.health);
   router.start(poller);
+  if (router.demand) observers.add(router.demand);
   poller.onResult((r) => admission.engines?.observe(r.upstream.name, r.ok ? r.engine : undefined, r.at));
   return {
     cfg,
@@ -75,6 +84,7 @@ async function releaseDeps(deps: OriginDeps): Promise<void> {
   await deps.retrieval?.close();
   await deps.audit?.close();
   await deps.telemetry?.close();
+  deps.router?.close();
   await deps.poller.close();
   await deps.registry.close();
   // Before the Redis client closes: the slot subscriber and renewals stop first.

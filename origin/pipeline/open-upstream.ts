@@ -3,6 +3,7 @@ import type { UpstreamClient, OpenedResponse } from '../upstream/client.ts';
 import type { ResolvedModel } from '../upstream/registry.ts';
 import type { BodyShape } from '../../shared/routes.ts';
 import type { UpstreamDialect } from '../dialects/upstream/dialect.ts';
+import { sessionFromBody } from '../routing/session-key.ts';
 import type { PriorityClass, QueueProbe } from './admission.ts';
 import type { OriginDeps } from './deps.ts';
 import type { RequestRecord } from './record.ts';
@@ -44,8 +45,12 @@ function retryableBeforeFirstByte(err: unknown): boolean {
  * already have generated, and the client may already have seen, part of the answer).
  */
 export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
-  // The router (aliases, health, ejection) when configured; the registry alone otherwise.
-  let candidates = await (deps.router ? deps.router.candidates(opts.model) : deps.registry.candidates(opts.model));
+  // The conversation (a digest), when the router keeps conversations on the engine holding their cache.
+  if (deps.router?.affine && rec.routeEntry?.metered === 'generation') rec.session ??= sessionFromBody(rec.tenant.id, rec.requestBody);
+  // The router (aliases, health, ejection, affinity) when configured; the registry alone otherwise.
+  // The prompt's size before the engine counts it: about four bytes a token (dialects/prompt-estimate.ts).
+  const session = rec.session === undefined ? undefined : { key: rec.session, promptTokens: Math.ceil(rec.bytesIn / 4) };
+  let candidates = await (deps.router ? deps.router.candidates(opts.model, session) : deps.registry.candidates(opts.model));
   if (opts.wire) {
     const usable = candidates.filter((c) => c.upstream.dialect.wire === opts.wire);
     if (usable.length === 0) {
@@ -81,6 +86,7 @@ export async function openUpstream(deps: OriginDeps, rec: RequestRecord, opts: O
       const res = await target.upstream.open(call.method, call.path, call.body, signal, opts.model);
       rec.upstreamHeadersAt = Date.now();
       deps.router?.succeeded(target.upstream);
+      deps.router?.served(rec.session, opts.model, target.upstream);
       return { upstream: target.upstream, upstreamModel: target.upstreamModel, res, release };
     } catch (err) {
       release();

@@ -1,6 +1,7 @@
 import type { PuertaError, UpstreamFault } from '../../shared/errors.ts';
 import type { RouteEntry } from '../../shared/routes.ts';
 import type { TenantContext } from '../types.ts';
+import type { EngineTimings } from '../upstream/engine-timings.ts';
 import { outcomeOf, type ClientEnding } from './outcome.ts';
 
 /** `client_stalled`: the client stopped reading mid-stream (stream.writeStallMs) and was cut off. */
@@ -53,6 +54,8 @@ export interface RequestRecord {
   modelKnown?: boolean;
   upstreamModel?: string;
   upstream?: string;
+  /** The conversation it belongs to, as a digest (origin/routing/session-key.ts), when affinity routing is on. */
+  session?: string;
   receivedAt: number;
   /** Admission class: set by the tenant's config or the client's header, else the route's default. */
   priority?: 'interactive' | 'batch';
@@ -76,6 +79,8 @@ export interface RequestRecord {
   upstreamFault?: UpstreamFault;
   promptTokens?: number;
   completionTokens?: number;
+  /** The engine's own account of its work (prefill, decode, load times), from its final frame. */
+  engine?: EngineTimings;
   bytesIn: number;
   bytesOut: number;
   keepalives: number;
@@ -95,12 +100,14 @@ export interface RequestRecord {
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  engine?: EngineTimings | undefined;
 }
 
 /** The engine's own token counts of a request: the one way they enter the record. */
 export function chargeUsage(rec: RequestRecord, usage: Usage): void {
   rec.promptTokens = usage.promptTokens;
   rec.completionTokens = usage.completionTokens;
+  if (usage.engine) rec.engine = usage.engine;
 }
 
 /** Observers see each request once it has ended (audit sink, metrics, usage accounting). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envBool } from '../audit/config.ts';
 import { aliasRetrievalSchema } from '../retrieval/config.ts';
 
 /**
@@ -51,6 +52,43 @@ export const routingConfigSchema = z
         maxEjectMs: z.coerce.number().int().min(100).default(120_000),
       })
       .prefault({}),
+    /**
+     * Session affinity that follows the engines' KV cache (origin/routing/affinity.ts): a
+     * conversation's turns go to the engine that served its last turn, while that engine is
+     * healthy and not much busier than the least-loaded one.
+     */
+    affinity: z
+      .object({
+        enabled: envBool(true),
+        /** Requests more in flight (or queued) than the least-loaded engine the session's engine may have and keep it. */
+        slack: z.coerce.number().int().min(0).default(2),
+        /** How long a conversation is remembered after its last turn (an idle agent session's cache is evicted by then). */
+        ttlMs: z.coerce.number().int().min(1_000).default(30 * 60_000),
+        /** Conversations remembered in each replica's memory (least recently used dropped first). */
+        maxSessions: z.coerce.number().int().min(1).default(50_000),
+      })
+      .prefault({}),
+    /**
+     * Models warmed by demand (origin/routing/demand-warm.ts): per engine, the models asked for
+     * recently are loaded before they are needed, and idle ones are let go.
+     */
+    demandWarm: z
+      .object({
+        enabled: envBool(false),
+        /** How far back demand counts. */
+        windowMs: z.coerce.number().int().min(1_000).default(15 * 60_000),
+        /** Requests in the window that make a model wanted on every engine serving it. */
+        minRequests: z.coerce.number().int().min(1).default(3),
+        /** How often wanted models are checked and loaded. */
+        intervalMs: z.coerce.number().int().min(1_000).default(60_000),
+        /** Wanted models loaded on one engine, the most asked for first (those it already holds count). */
+        maxModelsPerEngine: z.coerce.number().int().min(1).default(2),
+        /** keep_alive given to a model loaded by demand; it unloads this long after its last request. */
+        keepAlive: z.string().min(1).default('20m'),
+      })
+      .prefault({}),
+    /** A model load (the engine's load_duration) longer than this counts as a cold load in metrics. */
+    coldLoadMs: z.coerce.number().int().min(1).default(500),
   })
   .prefault({});
 export type RoutingConfig = z.infer<typeof routingConfigSchema>;
@@ -60,4 +98,10 @@ export const ROUTING_ENV: ReadonlyArray<readonly [env: string, path: string]> = 
   ['HEALTH_CHECK_TIMEOUT_MS', 'routing.health.timeoutMs'],
   ['EJECT_AFTER_FAILURES', 'routing.health.ejectAfterFailures'],
   ['EJECT_MS', 'routing.health.ejectMs'],
+  ['ROUTING_AFFINITY', 'routing.affinity.enabled'],
+  ['AFFINITY_SLACK', 'routing.affinity.slack'],
+  ['AFFINITY_TTL_MS', 'routing.affinity.ttlMs'],
+  ['DEMAND_WARM', 'routing.demandWarm.enabled'],
+  ['DEMAND_WARM_KEEP_ALIVE', 'routing.demandWarm.keepAlive'],
+  ['COLD_LOAD_MS', 'routing.coldLoadMs'],
 ];

@@ -6,13 +6,38 @@ import type { EngineLoad } from '../upstream/engine-load.ts';
 import type { UpstreamPoller } from '../upstream/poller.ts';
 import type { ResolvedModel, UpstreamRegistry } from '../upstream/registry.ts';
 import type { Persona, RoutingConfig } from './config.ts';
+import type { AffinityStore } from './affinity-store.ts';
+import { staysHome } from './affinity.ts';
+import type { EngineMeasures } from './engine-measures.ts';
 import { HealthTracker } from './health.ts';
 import { injectIntoBody } from './inject.ts';
-import { WarmModels } from './warm.ts';
+import { loadModel, WarmModels } from './warm.ts';
+import { DemandWarmer } from './demand-warm.ts';
 
 export interface RoutedModel extends ResolvedModel {
   persona?: Persona;
   pinned?: boolean;
+}
+
+/**
+ * A measured service time as a band 25% wide: engines within noise of each other tie (and keep
+ * their order); one clearly faster comes first.
+ */
+function serviceBand(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.round(Math.log(Math.max(1, ms)) / Math.log(1.25));
+}
+
+/** A conversation's cache is per model: a turn of another model (a persona, a RAG question's embedding) is placed on its own. */
+const affinityKey = (session: string, model: string) => `${session}/${model}`;
+
+/** How a request with a known conversation was routed (counted for /admin and metrics). */
+export type AffinityOutcome = 'kept' | 'rebalanced' | 'new';
+
+export interface RouterOptions {
+  /** Where each conversation's last turn went (absent: routing.affinity.enabled is false). */
+  affinity?: AffinityStore;
+  /** What the front door measures of each engine (origin/routing/engine-measures.ts). */
+  measures?: EngineMeasures;
 }
 
 /** Failures that say the replica itself is in trouble (not the request): these count to ejection. */
@@ -29,6 +54,8 @@ function replicaFault(err: unknown): boolean {
 export class Router {
   readonly health: HealthTracker;
   readonly warm: WarmModels;
+  /** Models loaded by recent demand (absent unless routing.demandWarm.enabled). */
+  readonly demand: DemandWarmer | undefined;
   private readonly pinned: RoutingConfig['pinned'];
   /** Upstreams an operator is draining (origin/console/): no new requests there, open streams run on. */
   private drained: ReadonlySet<string> = new Set();
@@ -40,10 +67,14 @@ export class Router {
     private readonly registry: UpstreamRegistry,
     log: Logger,
     private readonly load: (upstream: string, model: string) => number = () => 0,
+    private readonly opts: RouterOptions = {},
   ) {
     this.health = new HealthTracker(cfg.health, log);
     this.pinned = cfg.pinned;
     this.warm = new WarmModels(registry, log);
+    this.demand = cfg.demandWarm.enabled
+      ? new DemandWarmer(cfg.demandWarm, { candidates: (m) => registry.candidates(m), load: loadModel, available: (name) => this.health.available(name, Date.now()) && !this.drained.has(name) }, log)
+      : undefined;
     for (const [name, p] of Object.entries(cfg.aliases)) {
       if (p.upstream && !registry.upstreams.some((u) => u.name === p.upstream)) {
         throw new Error(`routing.aliases.${name}.upstream = "${p.upstream}": no such upstream (configured: ${registry.upstreams.map((u) => u.name).join(', ')})`);
@@ -59,6 +90,15 @@ export class Router {
       else this.engines.delete(r.upstream.name);
     });
     if (this.pinned.length > 0) void this.warm.warmAll(this.pinned);
+    if (this.demand) {
+      const demand = this.demand;
+      poller.onResult((r) => demand.polled(r));
+      demand.start();
+    }
+  }
+
+  close(): void {
+    this.demand?.stop();
   }
 
   isPinned(upstream: UpstreamClient, model: string): boolean {
@@ -81,7 +121,13 @@ export class Router {
     return Object.hasOwn(this.cfg.aliases, name) ? this.cfg.aliases[name] : undefined;
   }
 
-  async candidates(model: string): Promise<RoutedModel[]> {
+  /**
+   * The upstreams to try, best first. With `session` (a conversation's digest, and its prompt's
+   * estimated size) and affinity on, the engine that served its last turn comes first while it
+   * is healthy and not much busier than the least loaded (affinity.ts: staysHome): its KV cache
+   * already holds the conversation, so only the new turn is prefilled there.
+   */
+  async candidates(model: string, session?: { key: string; promptTokens?: number | undefined }): Promise<RoutedModel[]> {
     const persona = this.persona(model);
     let found: RoutedModel[] = await this.registry.candidates(persona ? persona.model : model);
     if (persona?.upstream) {
@@ -97,16 +143,59 @@ export class Router {
     const pick = healthy.length > 0 ? healthy : found;
     const scored = pick.map((c) => {
       const engine = this.engines.get(c.upstream.name);
+      const measured = this.opts.measures?.get(c.upstream.name, c.upstreamModel);
       return {
         c: { ...c, ...(persona ? { persona } : {}), pinned: this.isPinned(c.upstream, c.upstreamModel) } as RoutedModel,
         // Requests queued inside the engine (other gateways' too) wait as surely as ours do.
         load: Math.max(c.upstream.outstanding, this.load(c.upstream.name, c.upstreamModel)) + (engine?.waiting ?? 0),
         // Equal queues: the engine with more KV cache free takes a long prompt without preempting.
         kv: engine?.kvCacheUsage ?? 0,
+        // Then the engine measured to serve this model faster (unmeasured: no preference).
+        service: serviceBand(measured?.serviceMs),
+        serviceMs: measured?.serviceMs,
+        prefillTokensPerSecond: measured?.prefillTokensPerSecond,
       };
     });
-    scored.sort((a, b) => a.load - b.load || a.kv - b.kv);
+    // An engine not yet measured cannot be compared: then no engine is preferred for speed.
+    if (scored.some((s) => s.service === undefined)) for (const s of scored) s.service = 0;
+    scored.sort((a, b) => a.load - b.load || a.kv - b.kv || a.service! - b.service!);
+    if (session !== undefined && this.opts.affinity && scored.length > 1) {
+      const last = await this.opts.affinity.get(affinityKey(session.key, model));
+      const i = last === undefined ? -1 : scored.findIndex((s) => s.c.upstream.name === last);
+      let outcome: AffinityOutcome = 'new';
+      if (i === 0) outcome = 'kept';
+      else if (i > 0 && staysHome(scored[i]!, scored[0]!, this.cfg.affinity.slack, session.promptTokens)) {
+        scored.unshift(...scored.splice(i, 1));
+        outcome = 'kept';
+      } else if (last !== undefined) outcome = 'rebalanced';
+      this.affinityCounts[outcome]++;
+      for (const l of this.affinityListeners) l(outcome);
+    }
     return scored.map((s) => s.c);
+  }
+
+  /** Routing decisions of requests that named a conversation, since start (for /admin). */
+  readonly affinityCounts: Record<AffinityOutcome, number> = { kept: 0, rebalanced: 0, new: 0 };
+  private readonly affinityListeners: Array<(outcome: AffinityOutcome) => void> = [];
+
+  /** Hears each routing decision of a request that named a conversation (metrics). */
+  onAffinity(listener: (outcome: AffinityOutcome) => void): void {
+    this.affinityListeners.push(listener);
+  }
+
+  /** The conversation's turn of `model` is being served by `upstream`: its next turn should follow it there. */
+  served(session: string | undefined, model: string, upstream: UpstreamClient): void {
+    if (session !== undefined) this.opts.affinity?.set(affinityKey(session, model), upstream.name);
+  }
+
+  /** What the front door has measured of each engine and model. */
+  get measures(): EngineMeasures | undefined {
+    return this.opts.measures;
+  }
+
+  /** Whether requests should be keyed by conversation at all. */
+  get affine(): boolean {
+    return this.opts.affinity !== undefined;
   }
 
   /** The upstream call with the persona and pinned keep_alive applied. */
@@ -147,6 +236,8 @@ export class Router {
       aliases: this.cfg.aliases,
       pinned: this.warm.results(),
       drained: [...this.drained],
+      affinity: this.opts.affinity ? { ...this.affinityCounts } : null,
+      demandWarm: this.demand ? { wanted: this.demand.wanted(), loads: this.demand.loads } : null,
     };
   }
 }

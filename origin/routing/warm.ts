@@ -1,5 +1,20 @@
 import type { Logger } from 'pino';
+import type { UpstreamClient } from '../upstream/client.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
+
+/**
+ * Loads (or, with keep_alive 0, unloads) a model on an engine that manages its models (Ollama):
+ * a request without a prompt only loads it; an embedding-only model has no generate, and an
+ * embed without input does the same. The engine's answer (its load_duration) is returned.
+ */
+export async function loadModel(u: UpstreamClient, model: string, keepAlive: string | number, signal: AbortSignal): Promise<{ load_duration?: number }> {
+  try {
+    return await u.json<{ load_duration?: number }>('POST', '/api/generate', { model, keep_alive: keepAlive, stream: false }, signal, model);
+  } catch (err) {
+    if ((err as { status?: number }).status !== 400) throw err;
+    return await u.json<{ load_duration?: number }>('POST', '/api/embed', { model, input: [], keep_alive: keepAlive }, signal, model);
+  }
+}
 
 export interface WarmResult {
   upstream: string;
@@ -59,14 +74,7 @@ export class WarmModels {
     const start = performance.now();
     const signal = AbortSignal.timeout(u.cfg.firstByteTimeoutMs);
     try {
-      let out: { load_duration?: number };
-      try {
-        out = await u.json('POST', '/api/generate', { model: r.model, keep_alive: -1, stream: false }, signal, r.model);
-      } catch (err) {
-        // Embedding-only models have no generate; an embed without input loads them the same way.
-        if ((err as { status?: number }).status !== 400) throw err;
-        out = await u.json('POST', '/api/embed', { model: r.model, input: [], keep_alive: -1 }, signal, r.model);
-      }
+      const out = await loadModel(u, r.model, -1, signal);
       r.coldStartMs = Math.round(performance.now() - start);
       if (typeof out.load_duration === 'number') r.loadDurationMs = Math.round(out.load_duration / 1e6);
       r.state = 'warm';

@@ -10,7 +10,9 @@ import { origin } from '../quota/helpers.ts';
 /**
  * Two slots held by streams of a known length; one waiting client per streaming dialect, queued in
  * a known order. Each keepalive it gets while queued carries its position and an estimated wait
- * (SSE comment, Anthropic ping, Ollama empty chunk), checked against when its answer really began.
+ * (SSE comment, Anthropic ping, Ollama empty chunk), checked against when its answer really began:
+ * every streaming route (OpenAI chat, completions, Responses; Anthropic Messages; Ollama chat and
+ * generate).
  */
 
 const SLOTS = 2;
@@ -38,13 +40,16 @@ interface Seen {
 }
 
 const prompt = `Tell a long story. [[sim:tokens=${TOKENS}]]`;
-const post = (path: string, body: unknown) => fetch(`${o.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+// Every waiter in one class (completions and generate default to batch), so the queue is in arrival order.
+const post = (path: string, body: unknown) => fetch(`${o.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-priority': 'interactive' }, body: JSON.stringify(body) });
 
 const dialects = {
   'OpenAI chat': () => post('/v1/chat/completions', { model: TEST_MODEL, stream: true, messages: [{ role: 'user', content: prompt }] }),
   'Anthropic Messages': () => post('/v1/messages', { model: TEST_MODEL, stream: true, max_tokens: TOKENS + 10, messages: [{ role: 'user', content: prompt }] }),
   'OpenAI Responses': () => post('/v1/responses', { model: TEST_MODEL, stream: true, input: prompt }),
   'Ollama native': () => post('/api/chat', { model: TEST_MODEL, stream: true, messages: [{ role: 'user', content: prompt }] }),
+  'OpenAI completions': () => post('/v1/completions', { model: TEST_MODEL, stream: true, max_tokens: TOKENS + 10, prompt }),
+  'Ollama generate': () => post('/api/generate', { model: TEST_MODEL, stream: true, prompt }),
 };
 
 /** `: queued position=3 estimated_wait_ms=4200`, `"queue":{"position":3,"estimated_wait_ms":4200}` */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finishedRecord } from '../helpers/record.ts';
 import { login, operatorRecords, startConsoleStack, submit, type ConsoleStack } from './harness.ts';
 
 let s: ConsoleStack;
@@ -45,6 +46,16 @@ describe('console: engines and models', () => {
       'operator model_unloaded sim/gpt-oss:20b ok',
       'operator model_warmed sim/gpt-oss:20b ok',
     ]);
+    await page.close();
+  });
+
+  it('shows what the origin measured of each model on each engine (Ollama has no /metrics of its own)', async () => {
+    s.origin.deps.router!.measures!.onEnd(finishedRecord({ promptTokens: 2_000, promptEvalMs: 250, completionTokens: 50, evalMs: 500 }, { queue: 20, ttft: 300, total: 800 }, { upstream: 'sim', model: 'llama3.2:3b' }));
+    const page = await s.browser.newPage();
+    await login(page, s.console);
+    await page.goto(`${s.console}/models`);
+    const row = await page.$eval('section[data-engine="sim"] tr[data-measured="llama3.2:3b"]', (r) => [...r.querySelectorAll('td')].map((td) => td.textContent));
+    expect(row).toEqual(['llama3.2:3b', '8000 tok/s', '100 tok/s', '300 ms', '20 ms', '800 ms', '–', '1', '0']);
     await page.close();
   });
 });

@@ -18,11 +18,13 @@ function vllm(parallel: number): Promise<Simulator> {
 
 const hog = (sim: Simulator, n: number) => loadEngine(sim.url, MODEL, n);
 
+let asked = 0;
+/** Each ask its own conversation: session affinity would otherwise keep them all on one engine. */
 async function ask(origin: RunningOrigin): Promise<void> {
   const r = await fetch(`${origin.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hola [[sim:tokens=2]]' }], max_tokens: 2 }),
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: `hola ${++asked} [[sim:tokens=2]]` }], max_tokens: 2 }),
   });
   expect(r.status).toBe(200);
   await r.text();

@@ -66,7 +66,9 @@ describe('routing across upstreams', () => {
     await dead.close();
     const o = await origin(a.url, {
       upstreams: [{ name: 'dead', url: deadUrl, models: ['llama3.2:3b'] }, { name: 'a', url: a.url, models: ['llama3.2:3b'] }],
-      routing: { health: { ejectAfterFailures: 2, ejectMs: 60_000 } },
+      // Every request here is one conversation: affinity would keep it on `a` after the first
+      // retry, and `dead` would never be tried again (nor ejected).
+      routing: { affinity: { enabled: false }, health: { ejectAfterFailures: 2, ejectMs: 60_000 } },
     });
     try {
       for (let i = 0; i < 6; i++) {

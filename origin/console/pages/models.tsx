@@ -1,3 +1,4 @@
+import type { EngineFigures } from '../../routing/engine-measures.ts';
 import type { EngineLoad } from '../../upstream/engine-load.ts';
 import type { EngineState } from '../engines.ts';
 import { CONSOLE_PATH } from '../session.ts';
@@ -41,6 +42,7 @@ export function ModelsFragment({ engines, csrf, drains }: { engines: EngineState
           ) : null}
           {e.error ? <p class="error">cannot ask the engine: {e.error}</p> : null}
           {e.reported ? <EngineReport load={e.reported} /> : null}
+          {e.measured.length > 0 ? <Measured rows={e.measured} /> : null}
           {e.managesModels ? (
             <p class="memory">
               Loaded models hold {bytes(e.loaded.reduce((a, m) => a + m.vramBytes, 0))} of GPU memory
@@ -120,4 +122,26 @@ function EngineReport(props: { load: EngineLoad }) {
   const itl = meanMs(l.interToken);
   if (itl) parts.push(`inter-token mean ${itl}`);
   return <p class="engine-load">Engine reports: {parts.join(' · ')}</p>;
+}
+
+const rate = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(0)} tok/s`);
+const ms = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(0)} ms`);
+
+/** What the origin measured of each model on the engine (every engine, Ollama included): the figures routing and the queue's estimates use. */
+function Measured(props: { rows: Array<{ model: string } & EngineFigures> }) {
+  return (
+    <table class="measured">
+      <thead>
+        <tr><th>Measured by Puerta</th><th>Prefill (cold)</th><th>Decode</th><th>TTFT</th><th>Queue</th><th>Service</th><th>Cache reuse</th><th>Requests</th><th>Cold loads</th></tr>
+      </thead>
+      <tbody>
+        {props.rows.map((m) => (
+          <tr data-measured={m.model}>
+            <td>{m.model}</td><td>{rate(m.prefillTokensPerSecond)}</td><td>{rate(m.decodeTokensPerSecond)}</td><td>{ms(m.ttftMs)}</td><td>{ms(m.queueMs)}</td><td>{ms(m.serviceMs)}</td>
+            <td>{m.reuse === undefined ? '–' : percent(m.reuse)}</td><td>{m.requests}</td><td>{m.coldLoads}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

@@ -13,6 +13,7 @@ import type { OriginDeps } from '../../../pipeline/deps.ts';
 import { jsonExchange, streamExchange } from '../../../pipeline/exchange.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
 import { chargeUsage, type RequestRecord } from '../../../pipeline/record.ts';
+import { ollamaTimings } from '../../../upstream/engine-timings.ts';
 import type { RouteEntry } from '../../../../shared/routes.ts';
 import { alreadyFramed, type ChunkRelay, type Emit } from '../../../stream/stream-response.ts';
 import { ndjsonFraming } from '../../../stream/framing.ts';
@@ -55,11 +56,12 @@ function withDefaults(body: Record<string, unknown>, model: string, up: Upstream
 const NEWLINE = Uint8Array.of(0x0a);
 
 /** Ollama's final object carries the engine's own token counts; usage and quotas are charged from them. */
-function recordCounts(rec: RequestRecord, final: { prompt_eval_count?: unknown; eval_count?: unknown }): void {
+function recordCounts(rec: RequestRecord, final: Parameters<typeof ollamaTimings>[0]): void {
   if (typeof final.prompt_eval_count !== 'number' && typeof final.eval_count !== 'number') return;
   chargeUsage(rec, {
     promptTokens: typeof final.prompt_eval_count === 'number' ? final.prompt_eval_count : (rec.promptTokens ?? 0),
     completionTokens: typeof final.eval_count === 'number' ? final.eval_count : 0,
+    engine: ollamaTimings(final),
   });
 }
 

@@ -2,6 +2,7 @@
 import { NdjsonSplitter } from '../../../stream/ndjson-splitter.ts';
 import type { EventDecoder, OnEvent } from '../dialect.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
+import { ollamaTimings } from '../../../upstream/engine-timings.ts';
 import { upstreamFailures } from '../../../upstream/errors.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../generation.ts';
 import type { OllamaChatChunk, OllamaLogprob, OllamaToolCall } from './types.ts';
@@ -22,7 +23,7 @@ function parseLine(line: string, upstream: string): OllamaChatChunk {
 }
 
 export function usageOf(final: OllamaChatChunk): Usage {
-  return { promptTokens: final.prompt_eval_count ?? 0, completionTokens: final.eval_count ?? 0 };
+  return { promptTokens: final.prompt_eval_count ?? 0, completionTokens: final.eval_count ?? 0, engine: ollamaTimings(final) };
 }
 
 /** Ollama's id for each call when it gives one; otherwise numbered within the answer, under the request's id. */

@@ -2,8 +2,9 @@ import { DONE_FRAME } from '../../../../shared/sse.ts';
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
 import { chargeUsage, type RequestRecord } from '../../../pipeline/record.ts';
 import type { ChunkRelay, Emit } from '../../../stream/stream-response.ts';
+import { openAiTimings } from '../../../upstream/engine-timings.ts';
 import { upstreamFailures } from '../../../upstream/errors.ts';
-import { chunkError, OpenAiSseReader, parseChunk } from './sse-chunks.ts';
+import { chunkError, OpenAiSseReader, parseChunk, type WireChunk } from './sse-chunks.ts';
 
 const encoder = new TextEncoder();
 const OPEN_BRACE = 0x7b;
@@ -49,7 +50,7 @@ export function relayOpenAi(opened: OpenedUpstream, emit: Emit, { includeUsage, 
     if (hasObjectField(data, '"usage"')) {
       const chunk = parseChunk(data, name);
       if (chunk.usage) {
-        chargeUsage(rec, { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 });
+        chargeUsage(rec, { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0, engine: openAiTimings(chunk) });
         if (!includeUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) return;
       }
     }
@@ -81,7 +82,7 @@ export function relayOpenAi(opened: OpenedUpstream, emit: Emit, { includeUsage, 
 
 /** The engine's whole answer under the client's model name; its usage is what is charged. */
 export async function wholeOpenAi(opened: OpenedUpstream, publicModel: string, rec: RequestRecord): Promise<unknown> {
-  const out = (await opened.res.body.json()) as { usage?: { prompt_tokens?: number; completion_tokens?: number } };
-  if (out.usage) chargeUsage(rec, { promptTokens: out.usage.prompt_tokens ?? 0, completionTokens: out.usage.completion_tokens ?? 0 });
+  const out = (await opened.res.body.json()) as Pick<WireChunk, 'usage' | 'timings'>;
+  if (out.usage) chargeUsage(rec, { promptTokens: out.usage.prompt_tokens ?? 0, completionTokens: out.usage.completion_tokens ?? 0, engine: openAiTimings(out) });
   return { ...out, model: publicModel };
 }

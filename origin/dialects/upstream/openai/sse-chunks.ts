@@ -22,7 +22,9 @@ export interface WireChoice {
 }
 export interface WireChunk {
   choices?: WireChoice[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null;
+  /** llama.cpp's own timings, on its last chunk. */
+  timings?: { prompt_n?: number; prompt_ms?: number; predicted_n?: number; predicted_ms?: number; cache_n?: number } | null;
   error?: { message?: string } | string;
 }
 

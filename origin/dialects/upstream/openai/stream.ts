@@ -1,12 +1,14 @@
 /** An OpenAI-compatible engine's answer (SSE chunks or one JSON) as GenerationEvents and results. */
 import type { OpenedUpstream } from '../../../pipeline/open-upstream.ts';
+import { openAiTimings } from '../../../upstream/engine-timings.ts';
 import { upstreamFailures } from '../../../upstream/errors.ts';
 import type { EventDecoder, OnEvent } from '../dialect.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type ToolCall, type Usage } from '../../generation.ts';
 import { chunkError, OpenAiSseReader, parseChunk, type WireChunk } from './sse-chunks.ts';
 
-function usageOf(u: WireChunk['usage']): Usage {
-  return { promptTokens: u?.prompt_tokens ?? 0, completionTokens: u?.completion_tokens ?? 0 };
+function usageOf(chunk: WireChunk): Usage {
+  const u = chunk.usage;
+  return { promptTokens: u?.prompt_tokens ?? 0, completionTokens: u?.completion_tokens ?? 0, engine: openAiTimings(chunk) };
 }
 
 function parseArgs(text: string, upstream: string): Record<string, unknown> {
@@ -37,7 +39,7 @@ export function openaiDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
   const onData = (data: string): void => {
     const chunk = parseChunk(data, name);
     if (chunk.error) throw chunkError(name, data, chunk);
-    if (chunk.usage) usage = usageOf(chunk.usage);
+    if (chunk.usage) usage = usageOf(chunk);
     const choice = chunk.choices?.[0];
     if (!choice) return;
     if (choice.delta?.content || choice.text || choice.delta?.tool_calls?.length || choice.delta?.reasoning || choice.delta?.reasoning_content) counted++;
@@ -84,6 +86,6 @@ export async function openaiResult(opened: OpenedUpstream, ctx: GenerationContex
     thinking: m?.reasoning ?? m?.reasoning_content ?? undefined,
     toolCalls,
     finish: finishReason(choice?.finish_reason === 'length', toolCalls.length > 0),
-    usage: usageOf(out.usage),
+    usage: usageOf(out),
   };
 }

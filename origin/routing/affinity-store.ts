@@ -1,0 +1,90 @@
+import LRUCache from 'lru-cache';
+import type { Logger } from 'pino';
+import { readySoon, type RedisClient } from '../quota/redis-client.ts';
+
+/** Where a conversation's last turn was served: what affinity routing reads and writes. */
+export interface AffinityStore {
+  /** The upstream that served the conversation's last turn; undefined when unknown or expired. */
+  get(session: string): Promise<string | undefined>;
+  /** The conversation's turn went to `upstream` (fire and forget: routing never waits on it). */
+  set(session: string, upstream: string): void;
+}
+
+export interface AffinityStoreOptions {
+  ttlMs: number;
+  maxSessions: number;
+}
+
+/**
+ * Each replica's own memory: bounded (least recently used dropped first) and expiring. Alone
+ * when no Redis is configured; under the Redis store, the copy answered while Redis is away.
+ */
+export class MemoryAffinityStore implements AffinityStore {
+  private readonly lru: LRUCache<string, string>;
+  constructor(opts: AffinityStoreOptions) {
+    this.lru = new LRUCache<string, string>({ max: opts.maxSessions, ttl: opts.ttlMs, updateAgeOnGet: false });
+  }
+  get(session: string): Promise<string | undefined> {
+    return Promise.resolve(this.lru.get(session));
+  }
+  peek(session: string): string | undefined {
+    return this.lru.get(session);
+  }
+  set(session: string, upstream: string): void {
+    this.lru.set(session, upstream);
+  }
+  get size(): number {
+    return this.lru.size;
+  }
+}
+
+/**
+ * Affinity shared by every origin replica: `PX ttl` keys under the Redis key prefix, holding the
+ * upstream's name against the conversation's digest (never any of its text). Each replica keeps
+ * its own bounded copy too; while Redis is unreachable (or slower than its command timeout) the
+ * copy answers, so routing never waits on Redis.
+ */
+export class RedisAffinityStore implements AffinityStore {
+  private readonly local: MemoryAffinityStore;
+  private warned = false;
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keyPrefix: string,
+    private readonly opts: AffinityStoreOptions,
+    private readonly log: Logger,
+    private readonly connectWaitMs = 250,
+  ) {
+    this.local = new MemoryAffinityStore(opts);
+  }
+
+  private key(session: string): string {
+    return `${this.keyPrefix}affinity:${session}`;
+  }
+
+  async get(session: string): Promise<string | undefined> {
+    try {
+      const soon = readySoon(this.redis, this.connectWaitMs);
+      if (soon !== true && !(await soon)) return this.local.peek(session);
+      const v = await this.redis.get(this.key(session));
+      this.warned = false;
+      if (v === null) return this.local.peek(session);
+      this.local.set(session, v);
+      return v;
+    } catch (err) {
+      this.outage(err);
+      return this.local.peek(session);
+    }
+  }
+
+  set(session: string, upstream: string): void {
+    this.local.set(session, upstream);
+    if (this.redis.status !== 'ready') return;
+    this.redis.set(this.key(session), upstream, 'PX', this.opts.ttlMs).catch((err: unknown) => this.outage(err));
+  }
+
+  private outage(err: unknown): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.log.warn({ err: (err as Error).message }, 'redis unreachable: session affinity is per replica until it returns');
+  }
+}
