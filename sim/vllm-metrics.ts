@@ -42,6 +42,8 @@ export class VllmMetrics {
     });
     this.queries = new Counter({ name: 'vllm:prefix_cache_queries_total', help: 'Prefix cache queries, in terms of number of queried tokens.', labelNames, registers });
     this.hits = new Counter({ name: 'vllm:prefix_cache_hits_total', help: 'Prefix cache hits, in terms of number of cached tokens.', labelNames, registers });
+    // vLLM binds each engine's labelled counters at start: the series read 0 before the first hit.
+    for (const cfg of models()) this.prompt(cfg.name, 0, 0);
     this.ttft = new Histogram({ name: 'vllm:time_to_first_token_seconds', help: 'Histogram of time to first token in seconds.', labelNames, buckets: TTFT_BUCKETS, registers });
     this.itl = new Histogram({ name: 'vllm:inter_token_latency_seconds', help: 'Histogram of inter-token latency in seconds.', labelNames, buckets: ITL_BUCKETS, registers });
   }
@@ -50,7 +52,7 @@ export class VllmMetrics {
   prompt(model: string, tokens: number, cachedTokens: number): void {
     const l = { model_name: model, engine: '0' };
     this.queries.inc(l, tokens);
-    if (cachedTokens > 0) this.hits.inc(l, cachedTokens);
+    this.hits.inc(l, cachedTokens);
   }
 
   firstToken(model: string, seconds: number): void {
