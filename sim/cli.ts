@@ -24,6 +24,8 @@ Usage: npm run sim -- [flags]
   --host-check         answer 403 to non-local Host headers, as Ollama on loopback does
   --seed N             seed for rate faults and text (default 1)
   --persona NAME       ollama (default) or vllm: also serve GET /metrics in vLLM's metric names
+  --multiuser-cache    OLLAMA_MULTIUSER_CACHE: a new conversation takes the least recently used
+                       slot instead of overwriting the one sharing the most with it
   --help               this text
 `;
 
@@ -47,6 +49,7 @@ function main(): void {
       'host-check': { type: 'boolean', default: false },
       seed: { type: 'string' },
       persona: { type: 'string' },
+      'multiuser-cache': { type: 'boolean', default: false },
     },
   });
   const num = (flag: string, v: string | undefined): number | undefined => {
@@ -93,6 +96,7 @@ function main(): void {
     faults,
     preloaded,
     hostCheck: values['host-check'] ?? false,
+    multiUserCache: values['multiuser-cache'] ?? false,
     ...(values['max-queue'] !== undefined && { maxQueue: num('max-queue', values['max-queue']) as number }),
     ...(values['max-loaded'] !== undefined && { maxLoadedModels: num('max-loaded', values['max-loaded']) as number }),
     ...(values['time-scale'] !== undefined && { timeScale: num('time-scale', values['time-scale']) as number }),

@@ -1,5 +1,6 @@
 import type { SimToolCall } from './answer.ts';
 import type { RequestLife } from './lifecycle.ts';
+import type { PromptChain } from './prompt-chain.ts';
 import { LogprobSource } from './logprobs.ts';
 import { sleep } from './scheduler.ts';
 import { StopFilter } from './stop.ts';
@@ -10,6 +11,8 @@ import type { FaultSpec } from './types.ts';
 export interface Final {
   doneReason: 'stop' | 'length';
   promptTokens: number;
+  /** Prompt tokens the prefix cache already held (not computed again). */
+  cachedTokens: number;
   evalCount: number;
   totalNs: number;
   loadNs: number;
@@ -43,7 +46,8 @@ export interface Sink {
 export interface GenJob {
   seed: number;
   spanish: boolean;
-  promptTokens: number;
+  /** The prompt as the prefix cache sees it (its `tokens` are the prompt's count). */
+  prompt: PromptChain;
   /** Answer length if nothing cuts it short. */
   naturalTokens: number;
   /** options.num_predict / max_tokens; undefined or negative = no limit. */
@@ -62,6 +66,9 @@ export interface GenJob {
   stop: readonly string[];
 }
 
+/** Prompt tokens per prefill step (Ollama's default num_batch). */
+const prefillBatch = 512;
+
 /** The same token this many times (after the first) makes Ollama abort the prediction. */
 const repeatLimit = 30;
 
@@ -76,12 +83,26 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
   const stats = life.env.stats;
   life.startCompute();
   life.phase = 'prefill';
-  const prefillStart = performance.now();
+  // Only the tokens the prefix cache does not hold are computed; prompt_eval_count still counts
+  // the whole prompt and prompt_eval_duration only this work, as Ollama reports a cache hit.
+  const hold = life.lease?.cache;
+  const cachedTokens = hold?.cachedTokens ?? 0;
+  stats.prefill(cfg.name, job.prompt.tokens, job.prompt.tokens - cachedTokens);
+  life.env.vllm?.prompt(cfg.name, job.prompt.tokens, cachedTokens);
+  let prefillStart = performance.now();
   try {
-    await sleep(life.realMs((job.promptTokens / cfg.prefillTokensPerSec) * 1000 + cfg.baseLatencyMs), life.signal);
+    await sleep(life.realMs(cfg.baseLatencyMs), life.signal);
+    prefillStart = performance.now();
+    // In batches, as the runner feeds the prompt (num_batch), each paced at the box's load then.
+    life.prefilling(true);
+    for (let left = job.prompt.tokens - cachedTokens; left > 0; left -= prefillBatch) {
+      await sleep(life.realMs((Math.min(left, prefillBatch) / cfg.prefillTokensPerSec) * 1000), life.signal);
+    }
+    life.prefilling(false);
   } catch {
     return 'gone';
   }
+  hold?.filled();
   const decodeStart = performance.now();
   life.phase = 'streaming';
 
@@ -211,7 +232,8 @@ export async function runGeneration(life: RequestLife, job: GenJob, sink: Sink, 
           if (stops && !stopped) write(stops.flush());
           sink.finish({
             doneReason: stopped ? 'stop' : doneReason,
-            promptTokens: job.promptTokens,
+            promptTokens: job.prompt.tokens,
+            cachedTokens,
             // Real Ollama also counts the end-of-turn token it generated but never sent (one more
             // on a natural stop); here eval_count is what was sent, which the rest of the suite's
             // arithmetic builds on (sim/README.md, known differences).

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { BusyError, CanceledError, type Lease, type Scheduler } from './scheduler.ts';
 import type { StatsStore } from './stats.ts';
+import type { PromptChain } from './prompt-chain.ts';
 import type { VllmMetrics } from './vllm-metrics.ts';
 import type { CancelEvent, ModelConfig, SimOptions } from './types.ts';
 
@@ -33,6 +34,8 @@ export class RequestLife {
   detectedAt = 0;
   lease: Lease | null = null;
   private computing = false;
+  /** Extra box share held while prefilling (ModelConfig.prefillComputeWeight). */
+  private prefillExtra = 0;
   private ended = false;
   /** Set when the simulator destroys the socket itself (reset fault) so it is not a client cancel. */
   selfReset = false;
@@ -63,11 +66,11 @@ export class RequestLife {
   }
 
   /** Waits for the model and a slot. Returns an error to send, or null when admitted. */
-  async admit(keepAliveMs: number | undefined): Promise<{ status: number; message: string } | null> {
+  async admit(keepAliveMs: number | undefined, prompt?: PromptChain): Promise<{ status: number; message: string } | null> {
     try {
       this.lease = await this.env.sched.acquire(this.cfg.name, keepAliveMs, this.signal, () => {
         this.phase = 'loading';
-      });
+      }, prompt);
       return null;
     } catch (e) {
       if (e instanceof BusyError) return { status: 503, message: e.message };
@@ -79,6 +82,13 @@ export class RequestLife {
   startCompute(): void {
     this.computing = true;
     this.env.sched.startCompute(this.cfg);
+  }
+
+  /** Prefill begins (true) or ends (false): the request's share of the box changes meanwhile. */
+  prefilling(on: boolean): void {
+    const extra = on ? (this.cfg.prefillComputeWeight ?? this.cfg.computeWeight) - this.cfg.computeWeight : 0;
+    this.env.sched.addLoad(extra - this.prefillExtra);
+    this.prefillExtra = extra;
   }
 
   /** Real ms to simulate `simMs` of GPU work given the current box contention. */
@@ -95,6 +105,7 @@ export class RequestLife {
   end(keepAliveMs?: number): void {
     if (this.ended) return;
     this.ended = true;
+    this.prefilling(false);
     if (this.computing) this.env.sched.endCompute(this.cfg);
     this.computing = false;
     this.lease?.release(keepAliveMs);

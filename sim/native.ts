@@ -10,27 +10,13 @@ import {
 } from './request.ts';
 import { serveGeneration, serveWork } from './serve.ts';
 import { embedVector } from './embedding.ts';
+import { ChainBuilder, chatChain, perMessageTokens, promptOverhead } from './prompt-chain.ts';
 import { countTokens, fnv1a } from './text.ts';
 import type { ModelConfig } from './types.ts';
-
-/** Template tokens Ollama adds around each chat message and at the end of the prompt. */
-const perMessageTokens = 4;
-const promptOverhead = 3;
-
-export function chatPromptTokens(messages: ReadonlyArray<{ role: string; content?: string | null }>): number {
-  let n = promptOverhead;
-  for (const m of messages) n += perMessageTokens + countTokens(m.content ?? '');
-  return n;
-}
 
 function lastUserText(messages: ReadonlyArray<{ role: string; content?: string | null }>): string {
   for (let i = messages.length - 1; i >= 0; i--) if (messages[i]?.role === 'user') return messages[i]?.content ?? '';
   return messages[messages.length - 1]?.content ?? '';
-}
-
-/** Tool declarations are rendered into the prompt, so they cost prompt tokens. */
-export function toolTokens(tools: readonly unknown[] | null | undefined): number {
-  return tools?.length ? countTokens(JSON.stringify(tools)) : 0;
 }
 
 function thinkOn(think: boolean | string | null | undefined): boolean {
@@ -76,12 +62,13 @@ export async function handleGenerate(env: Env, req: IncomingMessage, res: Server
   const d = directivesFor(req, text);
   const system = chat ? '' : ((body as { system?: string | null }).system ?? '');
   const tools = chat ? (body as ChatBody).tools : undefined;
-  const promptTokens = (chat ? chatPromptTokens(messages) : countTokens(system) + countTokens(prompt) + promptOverhead + perMessageTokens) + toolTokens(tools);
+  // Tool declarations are rendered into the prompt, so they cost prompt tokens.
+  const chain = chat ? chatChain(messages, tools) : new ChainBuilder().text(system).marker('user', perMessageTokens).text(prompt).marker('generation', promptOverhead).finish();
   const userTurn = !chat || messages[messages.length - 1]?.role === 'user';
-  const job = planJob(env, cfg, d, text, promptTokens, opts.numPredict, opts.seed, think, { tools, format: body.format, userTurn, topLogprobs: top, stop: opts.stop });
+  const job = planJob(env, cfg, d, text, chain, opts.numPredict, opts.seed, think, { tools, format: body.format, userTurn, topLogprobs: top, stop: opts.stop });
   const stream = body.stream !== false;
   const ctxSeed = job.seed;
-  const sink = new NativeSink(res, body.model, chat, stream, () => fakeContext(ctxSeed, promptTokens + Math.max(0, job.naturalTokens)));
+  const sink = new NativeSink(res, body.model, chat, stream, () => fakeContext(ctxSeed, chain.tokens + Math.max(0, job.naturalTokens)));
   await serveGeneration(env, route, cfg, job, sink, res, keepAliveMs);
 }
 

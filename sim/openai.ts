@@ -4,7 +4,8 @@ import type { SimToolCall } from './answer.ts';
 import type { Final, Sink } from './generation.ts';
 import type { Env } from './lifecycle.ts';
 import { goJson, goString } from './json.ts';
-import { chatPromptTokens, embedWorkMs, float32Array, toolTokens, vectorFor } from './native.ts';
+import { embedWorkMs, float32Array, vectorFor } from './native.ts';
+import { ChainBuilder, chatChain } from './prompt-chain.ts';
 import { directivesFor, planJob } from './plan.ts';
 import { HttpError, parseBody, readJson, resolveModel, topLogprobs } from './request.ts';
 import { serveGeneration, serveWork } from './serve.ts';
@@ -44,6 +45,15 @@ function usageJson(p: number, c: number): string {
 }
 
 /**
+ * A finished answer's usage. `cachedDetails` (the vLLM persona): vLLM's
+ * `prompt_tokens_details.cached_tokens`, the prompt tokens its prefix cache held; Ollama has none.
+ */
+function finalUsage(f: Final, cachedDetails: boolean): string {
+  const u = usageJson(f.promptTokens, f.evalCount);
+  return cachedDetails ? `${u.slice(0, -1)},"prompt_tokens_details":{"cached_tokens":${f.cachedTokens}}}` : u;
+}
+
+/**
  * Ollama's ChatWriter: one chunk per native line (openai.ToChunk), every delta with
  * `"role":"assistant"` and `content`, the done line's chunk carrying the finish_reason (and the
  * calls the done line delivers). A native error line unmarshals into an empty ChatResponse, so a
@@ -66,6 +76,7 @@ class ChatSink implements Sink {
     private readonly model: string,
     private readonly stream: boolean,
     private readonly includeUsage: boolean,
+    private readonly cachedDetails: boolean,
   ) {
     this.pre = `{"id":"${id}","object":"chat.completion.chunk","created":`;
   }
@@ -124,7 +135,7 @@ class ChatSink implements Sink {
       const lp = this.logprobs ? `,"logprobs":{"content":[${this.logprobs}]}` : '';
       sendEncoded(
         this.res,
-        `{"id":"${this.id}","object":"chat.completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"index":0,"message":{"role":"assistant","content":${goString(this.content)}${r}${tc}},"finish_reason":"${reason}"${lp}}],"usage":${usageJson(f.promptTokens, f.evalCount)}}`,
+        `{"id":"${this.id}","object":"chat.completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"index":0,"message":{"role":"assistant","content":${goString(this.content)}${r}${tc}},"finish_reason":"${reason}"${lp}}],"usage":${finalUsage(f, this.cachedDetails)}}`,
       );
       return;
     }
@@ -133,7 +144,7 @@ class ChatSink implements Sink {
     this.chunk(this.model, `{${this.role()}"content":""${tc}}`, `"${reason}"`);
     if (this.includeUsage) {
       this.res.write(
-        `data: ${this.pre}${this.created},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[],"usage":${usageJson(f.promptTokens, f.evalCount)}}\n\n`,
+        `data: ${this.pre}${this.created},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[],"usage":${finalUsage(f, this.cachedDetails)}}\n\n`,
       );
     }
     this.res.end('data: [DONE]\n\n');
@@ -192,6 +203,7 @@ class CompletionSink implements Sink {
     private readonly model: string,
     private readonly stream: boolean,
     private readonly includeUsage: boolean,
+    private readonly cachedDetails: boolean,
   ) {
     this.zeroUsage = includeUsage ? `,"usage":${usageJson(0, 0)}` : '';
   }
@@ -237,12 +249,12 @@ class CompletionSink implements Sink {
     if (!this.stream) {
       sendEncoded(
         this.res,
-        `{"id":"${this.id}","object":"text_completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"text":${goString(this.content)},"index":0,"finish_reason":"${f.doneReason}"}],"usage":${usageJson(f.promptTokens, f.evalCount)}}`,
+        `{"id":"${this.id}","object":"text_completion","created":${unix()},"model":${goString(this.model)},"system_fingerprint":"fp_ollama","choices":[{"text":${goString(this.content)},"index":0,"finish_reason":"${f.doneReason}"}],"usage":${finalUsage(f, this.cachedDetails)}}`,
       );
       return;
     }
     this.chunk(this.model, `[{"text":"","index":0,"finish_reason":"${f.doneReason}"}]`, this.zeroUsage);
-    if (this.includeUsage) this.chunk(this.model, '[]', `,"usage":${usageJson(f.promptTokens, f.evalCount)}`);
+    if (this.includeUsage) this.chunk(this.model, '[]', `,"usage":${finalUsage(f, this.cachedDetails)}`);
     this.res.end('data: [DONE]\n\n');
   }
 
@@ -364,10 +376,8 @@ export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerRe
       topLogprobs: topLogprobs(body.logprobs, body.top_logprobs),
       stop: stopList(body.stop),
     };
-    const promptTokens = chatPromptTokens(msgs) + toolTokens(body.tools);
-    env.vllm?.prompt(cfg.name, JSON.stringify(msgs.slice(0, -1)), promptTokens, chatPromptTokens(msgs.slice(0, -1)));
-    const job = planJob(env, cfg, directivesFor(req, last), last, promptTokens, body.max_tokens ?? undefined, body.seed ?? undefined, think, shape);
-    const sink = new ChatSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true);
+    const job = planJob(env, cfg, directivesFor(req, last), last, chatChain(msgs, body.tools), body.max_tokens ?? undefined, body.seed ?? undefined, think, shape);
+    const sink = new ChatSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true, env.vllm !== undefined);
     return serveGeneration(env, '/v1/chat/completions', cfg, job, sink, res, undefined);
   }
   const body = parse(completionReq, raw, 'openai.CompletionRequest');
@@ -375,14 +385,14 @@ export async function handleOpenAI(env: Env, req: IncomingMessage, res: ServerRe
   if (!cfg) throw new HttpError(404, `model '${body.model}' not found`);
   env.stats.request(cfg.name);
   if (cfg.kind === 'embedding') throw new HttpError(400, `"${body.model}" does not support generate`);
-  const job = planJob(env, cfg, directivesFor(req, body.prompt), body.prompt, countTokens(body.prompt) + 7, body.max_tokens ?? undefined, body.seed ?? undefined, false, {
+  const job = planJob(env, cfg, directivesFor(req, body.prompt), body.prompt, new ChainBuilder().text(body.prompt).marker('completion', 7).finish(), body.max_tokens ?? undefined, body.seed ?? undefined, false, {
     tools: undefined,
     format: undefined,
     userTurn: true,
     topLogprobs: undefined,
     stop: stopList(body.stop),
   });
-  const sink = new CompletionSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true);
+  const sink = new CompletionSink(res, id, body.model, body.stream === true, body.stream_options?.include_usage === true, env.vllm !== undefined);
   return serveGeneration(env, '/v1/completions', cfg, job, sink, res, undefined);
 }
 

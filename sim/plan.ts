@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseDirectives, parseFaultHeader, stripDirectives, type Directives } from './directives.ts';
 import { plannedCalls, structuredTokens, type AnswerRequest } from './answer.ts';
 import type { GenJob } from './generation.ts';
+import type { PromptChain } from './prompt-chain.ts';
 import type { Env } from './lifecycle.ts';
 import { fnv1a, looksSpanish, mulberry32 } from './text.ts';
 import { faultKinds, type FaultSpec, type ModelConfig } from './types.ts';
@@ -61,7 +62,7 @@ export function planJob(
   cfg: ModelConfig,
   d: Directives,
   promptText: string,
-  promptTokens: number,
+  prompt: PromptChain,
   numPredict: number | undefined,
   seed: number | undefined,
   think: boolean,
@@ -74,7 +75,7 @@ export function planJob(
   return {
     seed: s >>> 0,
     spanish: looksSpanish(clean),
-    promptTokens,
+    prompt,
     naturalTokens: natural,
     numPredict,
     think,

@@ -1,3 +1,5 @@
+import { BlockCache, SlotCache, type CacheHold, type PrefixCache } from './prefix-cache.ts';
+import type { PromptChain } from './prompt-chain.ts';
 import type { ModelConfig, SimOptions } from './types.ts';
 import type { StatsStore } from './stats.ts';
 
@@ -29,14 +31,26 @@ class ModelState {
   keepAliveMs: number;
   expiresAt = 0;
   expiryTimer: NodeJS.Timeout | null = null;
-  constructor(readonly cfg: ModelConfig, keepAliveMs: number) {
+  /** The KV cache's prompts; dropped with the model on unload. */
+  cache: PrefixCache;
+  constructor(readonly cfg: ModelConfig, keepAliveMs: number, private readonly persona: SimOptions['persona'], private readonly multiUserCache: boolean) {
     this.keepAliveMs = keepAliveMs;
+    this.cache = this.freshCache();
+  }
+
+  freshCache(): PrefixCache {
+    return this.persona === 'vllm' ? new BlockCache(vllmCacheBlocks) : new SlotCache(() => this.cfg.numParallel, this.multiUserCache);
   }
 }
+
+/** The vLLM persona's prefix-cache pool, in blocks (about a million tokens). */
+const vllmCacheBlocks = 65_536;
 
 export interface Lease {
   /** Real ms spent waiting for the load and for a slot (reported as load_duration). */
   waitedMs: number;
+  /** The request's hold on the model's prefix cache (requests that bring a prompt chain). */
+  cache: CacheHold | undefined;
   release(keepAliveMs?: number): void;
 }
 
@@ -55,7 +69,7 @@ export class Scheduler {
   boxActive = 0;
 
   constructor(private opts: SimOptions, private readonly stats: StatsStore) {
-    for (const m of opts.models) this.models.set(m.name, new ModelState(m, opts.defaultKeepAliveMs));
+    for (const m of opts.models) this.models.set(m.name, new ModelState(m, opts.defaultKeepAliveMs, opts.persona, opts.multiUserCache === true));
     for (const name of opts.preloaded) {
       const s = this.models.get(name);
       if (s) {
@@ -71,7 +85,7 @@ export class Scheduler {
     for (const m of opts.models) {
       const s = this.models.get(m.name);
       if (s) (s as { cfg: ModelConfig }).cfg = m;
-      else this.models.set(m.name, new ModelState(m, opts.defaultKeepAliveMs));
+      else this.models.set(m.name, new ModelState(m, opts.defaultKeepAliveMs, opts.persona, opts.multiUserCache === true));
     }
   }
 
@@ -88,6 +102,11 @@ export class Scheduler {
     return Math.max(1, this.boxLoad / this.opts.boxCapacity);
   }
 
+  /** Prefill's extra share of the box (ModelConfig.prefillComputeWeight), added and taken back. */
+  addLoad(weight: number): void {
+    this.boxLoad = Math.max(0, this.boxLoad + weight);
+  }
+
   startCompute(cfg: ModelConfig): void {
     this.boxLoad += cfg.computeWeight;
     this.boxActive++;
@@ -99,7 +118,7 @@ export class Scheduler {
     this.boxActive--;
   }
 
-  async acquire(name: string, keepAliveMs: number | undefined, signal: AbortSignal, onLoading?: () => void): Promise<Lease> {
+  async acquire(name: string, keepAliveMs: number | undefined, signal: AbortSignal, onLoading?: () => void, chain?: PromptChain): Promise<Lease> {
     const s = this.models.get(name);
     if (!s) throw new Error(`unknown model ${name}`);
     const start = performance.now();
@@ -154,12 +173,16 @@ export class Scheduler {
     if (s.active > ms.maxConcurrent) ms.maxConcurrent = s.active;
     s.lastUsed = performance.now();
     let released = false;
+    // The runner picks the cache slot once the request holds one of the model's slots.
+    const cache = chain ? s.cache.take(chain) : undefined;
     return {
       waitedMs: performance.now() - start,
+      cache,
       release: (ka?: number) => {
         if (released) return;
         released = true;
         if (ka !== undefined) s.keepAliveMs = ka;
+        cache?.release();
         this.releaseSlot(s);
       },
     };
@@ -210,6 +233,7 @@ export class Scheduler {
     this.clearExpiry(s);
     if (!s.loaded || s.active > 0) return;
     s.loaded = false;
+    s.cache = s.freshCache();
     this.stats.data.unloads++;
     const ms = this.stats.model(s.cfg.name);
     ms.unloads++;

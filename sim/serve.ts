@@ -30,7 +30,7 @@ export async function serveGeneration(env: Env, route: string, cfg: ModelConfig,
   const life = new RequestLife(env, route, cfg, res);
   try {
     if (await preFaults(env, life, job.fault, (s, m) => sink.fail(s, m))) return;
-    const err = await life.admit(keepAliveMs);
+    const err = await life.admit(keepAliveMs, job.prompt);
     if (err) {
       if (err.status !== 499) env.stats.rejected(err.status);
       sink.fail(err.status, err.message);

@@ -6,6 +6,7 @@ function emptyModel(): ModelStats {
   return {
     requests: 0, completed: 0, cancelled: 0, inFlight: 0, active: 0, queued: 0,
     waitingForLoad: 0, maxConcurrent: 0, maxInFlight: 0, loads: 0, unloads: 0, loaded: false,
+    promptTokens: 0, prefillTokens: 0,
   };
 }
 
@@ -59,6 +60,13 @@ export class StatsStore {
     const list = this.data.cancelEvents;
     if (list.length >= maxCancelEvents) list.shift();
     list.push(ev);
+  }
+
+  /** A prompt reached prefill: `computed` of its `tokens` are computed, the rest reused. */
+  prefill(model: string, tokens: number, computed: number): void {
+    const m = this.model(model);
+    m.promptTokens += tokens;
+    m.prefillTokens += computed;
   }
 
   completed(model: string): void {

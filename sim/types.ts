@@ -43,6 +43,12 @@ export interface ModelConfig {
   loadMs: number;
   /** Share of the box's compute one active request of this model takes (1 = the whole GPU). */
   computeWeight: number;
+  /**
+   * Share a request takes while it prefills (default computeWeight). Prefill is compute-bound:
+   * 1 makes prefillTokensPerSec the GPU's own rate, shared by concurrent prefills, and slows the
+   * requests decoding meanwhile, as batched prefill on one GPU does.
+   */
+  prefillComputeWeight?: number;
   /** Embedding dimension (embedding models; chat models also embed, with this size). */
   embeddingDim: number;
   /** Whether `think` is accepted. */
@@ -93,6 +99,12 @@ export interface SimOptions {
    * vLLM's metric names (sim/vllm-metrics.ts), for routing on an engine's own load. Default `ollama`.
    */
   persona?: 'ollama' | 'vllm';
+  /**
+   * OLLAMA_MULTIUSER_CACHE: a request that does not continue a slot's whole prompt takes the least
+   * recently used slot (with the longest shared prefix copied in) instead of overwriting the slot
+   * that shares the most (sim/prefix-cache.ts). Default false, as Ollama's.
+   */
+  multiUserCache?: boolean;
 }
 
 export interface CancelEvent {
@@ -124,6 +136,10 @@ export interface ModelStats {
   loads: number;
   unloads: number;
   loaded: boolean;
+  /** Prompt tokens of the generations that reached prefill (what prompt_eval_count reported). */
+  promptTokens: number;
+  /** Of those, the tokens the engine computed: the rest came from its prefix cache. */
+  prefillTokens: number;
 }
 
 export interface SimStats {

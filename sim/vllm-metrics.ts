@@ -5,8 +5,8 @@
  * Times are simulated seconds, like every duration the simulator reports.
  *
  * What stands in for vLLM's internals: KV-cache use is the share of the model's parallel slots
- * generating (vLLM's blocks fill with running sequences), and a chat prompt's prefix (every
- * message before the last) counts as a prefix-cache hit when the same prefix was seen before.
+ * generating (vLLM's blocks fill with running sequences), and prefix-cache hits are the prompt
+ * tokens whose blocks the simulated block pool already held (sim/prefix-cache.ts).
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StatsStore } from './stats.ts';
@@ -14,8 +14,6 @@ import type { ModelConfig } from './types.ts';
 
 const TTFT_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0];
 const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0];
-/** Prompt prefixes remembered for prefix-cache hits (oldest forgotten first, as an LRU cache evicts). */
-const MAX_PREFIXES = 4096;
 
 export class VllmMetrics {
   readonly registry = new Registry();
@@ -23,7 +21,6 @@ export class VllmMetrics {
   private readonly itl: Histogram<'model_name' | 'engine'>;
   private readonly queries: Counter<'model_name' | 'engine'>;
   private readonly hits: Counter<'model_name' | 'engine'>;
-  private readonly prefixes = new Set<string>();
 
   constructor(models: () => readonly ModelConfig[], stats: StatsStore) {
     const registers = [this.registry];
@@ -45,22 +42,17 @@ export class VllmMetrics {
     });
     this.queries = new Counter({ name: 'vllm:prefix_cache_queries_total', help: 'Prefix cache queries, in terms of number of queried tokens.', labelNames, registers });
     this.hits = new Counter({ name: 'vllm:prefix_cache_hits_total', help: 'Prefix cache hits, in terms of number of cached tokens.', labelNames, registers });
+    // vLLM binds each engine's labelled counters at start: the series read 0 before the first hit.
+    for (const cfg of models()) this.prompt(cfg.name, 0, 0);
     this.ttft = new Histogram({ name: 'vllm:time_to_first_token_seconds', help: 'Histogram of time to first token in seconds.', labelNames, buckets: TTFT_BUCKETS, registers });
     this.itl = new Histogram({ name: 'vllm:inter_token_latency_seconds', help: 'Histogram of inter-token latency in seconds.', labelNames, buckets: ITL_BUCKETS, registers });
   }
 
-  /** A prompt of `tokens`, `cachedTokens` of which are its prefix (`prefixKey`) if seen before. */
-  prompt(model: string, prefixKey: string, tokens: number, cachedTokens: number): void {
+  /** A prompt of `tokens`, `cachedTokens` of which the prefix cache held (sim/prefix-cache.ts). */
+  prompt(model: string, tokens: number, cachedTokens: number): void {
     const l = { model_name: model, engine: '0' };
     this.queries.inc(l, tokens);
-    if (this.prefixes.has(prefixKey)) {
-      this.hits.inc(l, cachedTokens);
-      this.prefixes.delete(prefixKey);
-    } else if (this.prefixes.size >= MAX_PREFIXES) {
-      const oldest = this.prefixes.values().next().value;
-      if (oldest !== undefined) this.prefixes.delete(oldest);
-    }
-    this.prefixes.add(prefixKey);
+    this.hits.inc(l, cachedTokens);
   }
 
   firstToken(model: string, seconds: number): void {
