@@ -103,5 +103,7 @@ export function routeFor(method: string, path: string): RouteEntry | undefined {
 export function errorDialectFor(path: string): ErrorDialect {
   const e = byPath.get(path) ?? byPrefix.find((p) => path.startsWith(p.prefix) && path.length > p.prefix.length)?.entry;
   if (e) return e.errors;
+  // Anthropic's Message Batches (/v1/messages/batches/…) answer as Anthropic's clients read errors.
+  if (path.startsWith('/v1/messages/')) return 'anthropic';
   return path.startsWith('/api/') ? 'ollama' : 'openai';
 }
