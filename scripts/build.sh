@@ -10,6 +10,7 @@
 #   dist/cli/ingest.js         npm run ingest
 #   dist/origin/pglite-worker.mjs  the embedded Postgres's worker thread (retrieval)
 #   dist/origin/document-worker.js the document workers' thread: extraction and chunking (retrieval)
+#   dist/origin/jsonl-worker.js    the batch uploads' thread: multipart parsing and line checks (batch)
 #   dist/cli/check-infra.js    npm run check:infra
 #   dist/cli/check-timeouts.js npm run check:timeouts
 # Entry points sit two folders below the root, like their sources, so the CLIs that find the
@@ -39,10 +40,12 @@ cli scripts/ingest.ts ingest
 cp origin/retrieval/store/pglite-worker.mjs "$tmp/origin/pglite-worker.mjs"
 # So do the document workers (origin/retrieval/document-workers.ts looks beside main.js); no shebang.
 "$esbuild" origin/retrieval/document-worker.ts "${common[@]}" --outfile="$tmp/origin/document-worker.js"
+# And the batch uploads' JSONL worker (origin/batch/jsonl/parse.ts looks beside main.js).
+"$esbuild" origin/batch/jsonl/jsonl-worker.ts "${common[@]}" --outfile="$tmp/origin/jsonl-worker.js"
 chmod +x "$tmp"/origin/main.js "$tmp"/cli/*.js
 
 # Swap the whole tree at once: a running origin keeps the files it loaded, a new one sees a full build.
 rm -rf dist/origin dist/cli
 mv "$tmp/origin" dist/origin
 mv "$tmp/cli" dist/cli
-echo "[build] dist/origin/main.js ($(du -h dist/origin/main.js | cut -f1)), dist/origin/document-worker.js, dist/cli/{tenants,usage,audit,ingest,check-infra,check-timeouts}.js" >&2
+echo "[build] dist/origin/main.js ($(du -h dist/origin/main.js | cut -f1)), dist/origin/document-worker.js, dist/origin/jsonl-worker.js, dist/cli/{tenants,usage,audit,ingest,check-infra,check-timeouts}.js" >&2
