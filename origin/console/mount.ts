@@ -75,6 +75,7 @@ export function mountConsole(app: Hono<OriginEnv>, deps: OriginDeps): void {
       metricsText: deps.telemetry ? () => deps.telemetry!.metrics.registry.metrics() : undefined,
       timeoutToday: timeoutToday(deps.cfg),
       retrieval: deps.retrieval,
+      batch: deps.batch,
       extraTenants: deps.cfg.auth.mode === 'none' ? ['anonymous'] : [],
     }),
   );

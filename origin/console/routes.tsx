@@ -21,6 +21,8 @@ import { TimeoutsPage } from './pages/timeouts.tsx';
 import { TryPage, type TryIssued } from './pages/try.tsx';
 import { RetrievalFragment, RetrievalPage } from './pages/retrieval.tsx';
 import { retrievalView } from './retrieval-view.ts';
+import { batchesView } from './batches-view.ts';
+import { BatchesFragment, BatchesPage } from './pages/batches.tsx';
 import { timeoutChain } from './timeout-chain.ts';
 import { UsagePage, type UsageChart } from './pages/usage.tsx';
 import { verifyPassword } from './password.ts';
@@ -39,6 +41,7 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const digest = (s: string) => createHash('sha256').update(s).digest();
 const ENGINES_REFRESH_MS = 3_000;
 const RETRIEVAL_REFRESH_MS = 1_000;
+const BATCHES_REFRESH_MS = 1_000;
 
 const formOf = async (c: Context) => {
   const b = await c.req.parseBody();
@@ -394,6 +397,27 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
         const v = await retrieval().catch(() => null);
         if (v) send(String(<RetrievalFragment view={v} />));
         if (!stopped) timer = setTimeout(() => void tick(), RETRIEVAL_REFRESH_MS);
+      };
+      void tick();
+      return () => {
+        stopped = true;
+        clearTimeout(timer);
+      };
+    }),
+  );
+
+  // Batches: read from the shared store each second (every replica's progress), sent when changed.
+  const batches = () => (d.batch ? batchesView(d.batch, [...d.tenants.list().map((t) => t.tenant.id), ...d.extraTenants]) : Promise.resolve(null));
+  app.get('/batches', async (c) => page(c, 'Batches', 'batches', <BatchesPage rows={await batches()} />));
+  app.get('/events/batches', (c) =>
+    htmlEvents(c, d.drain, (send) => {
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      const tick = async () => {
+        if (stopped) return;
+        const rows = await batches().catch(() => null);
+        if (rows) send(String(<BatchesFragment rows={rows} />));
+        if (!stopped) timer = setTimeout(() => void tick(), BATCHES_REFRESH_MS);
       };
       void tick();
       return () => {
