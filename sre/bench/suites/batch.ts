@@ -155,7 +155,9 @@ interface BatchRun {
 
 /** Submits both batches, samples the engine from the first line run to the last answered. */
 async function runBatches(url: string, s: Simulator): Promise<BatchRun> {
-  const ids = [await submit(url, embeddingFile(), '/v1/embeddings'), await submit(url, chatFile(), '/v1/chat/completions')];
+  const ids: string[] = [];
+  if (EMBED_LINES > 0) ids.push(await submit(url, embeddingFile(), '/v1/embeddings'));
+  if (CHAT_LINES > 0) ids.push(await submit(url, chatFile(), '/v1/chat/completions'));
   // Validation (the JSONL worker, storing the lines) is not line running: the clock starts at in_progress.
   while ((await Promise.all(ids.map((id) => batch(url, id)))).some((b) => b.in_progress_at === null && b.status === 'validating')) await sleep(50);
   const sampler = busySampler(s);
