@@ -14,12 +14,13 @@
  *   npm run bench:batch -- [--time-scale 0.1] [--embedding-lines 10000] [--chat-lines 1000] [--chatters 20] [--idle-seconds 60]
  */
 import pino from 'pino';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { startOrigin } from '../../../origin/node/server.ts';
 import { startSimulator, type Simulator } from '../../../sim/index.ts';
 import { presets } from '../../../sim/presets.ts';
 import { cliArgs } from '../../../shared/cli.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
+import { streamedChat } from '../lib/streamed-chat.ts';
 
 const USAGE = `usage: npm run bench:batch -- [flags]
 
@@ -105,22 +106,10 @@ const batch = async (url: string, id: string) => (await (await fetch(`${url}/v1/
 async function chatUser(url: string, stop: () => boolean, ttft: number[], errors: { n: number }, id: number): Promise<void> {
   await sleep(real((id / CHATTERS) * THINK_S * 1000));
   while (!stop()) {
-    const t0 = performance.now();
     try {
-      const res = await request(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: 'user', content: `question ${id} [[sim:tokens=${CHAT_TOKENS}]]` }] }),
-      });
-      let first = true;
-      for await (const chunk of res.body) {
-        if (first && (chunk as Buffer).includes('data: ')) {
-          first = false;
-          ttft.push(sim(performance.now() - t0));
-        }
-      }
-      if (res.statusCode >= 400 || first) errors.n++;
+      const res = await streamedChat(url, agent, { model: MODEL, messages: [{ role: 'user', content: `question ${id} [[sim:tokens=${CHAT_TOKENS}]]` }] });
+      if (res.ttftMs !== null) ttft.push(sim(res.ttftMs));
+      if (res.status >= 400 || res.ttftMs === null) errors.n++;
     } catch {
       errors.n++;
     }
