@@ -66,7 +66,8 @@ export function batchRoutes(stage: BatchService): Hono<OriginEnv> {
     const id = c.req.param('id');
     const first = await stage.store.batch(tenant, id);
     if (!first) throw batchErrors.batchNotFound(id);
-    const signal = c.req.raw.signal;
+    // The client leaving, or this replica shutting down, ends the stream.
+    const signal = stage.drainSignal ? AbortSignal.any([c.req.raw.signal, stage.drainSignal]) : c.req.raw.signal;
     return streamSSE(c, async (sse) => {
       let last = '';
       let b = first;

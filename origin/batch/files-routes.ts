@@ -45,7 +45,21 @@ export function fileRoutes(stage: BatchService): Hono<OriginEnv> {
   app.get('/files/:id/content', async (c) => {
     const content = await stage.store.fileContent(tenant(c), c.req.param('id'));
     if (!content) throw batchErrors.fileNotFound(c.req.param('id'));
-    return c.body(new Uint8Array(content), 200, { 'content-type': 'application/octet-stream' });
+    if (content instanceof Uint8Array) return c.body(new Uint8Array(content), 200, { 'content-type': 'application/octet-stream' });
+    // An output or error file, read a page of lines at a time as the client takes it.
+    const pages = content[Symbol.asyncIterator]();
+    const enc = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(ctl) {
+        const page = await pages.next();
+        if (page.done) ctl.close();
+        else ctl.enqueue(enc.encode(page.value));
+      },
+      async cancel() {
+        await pages.return?.(undefined);
+      },
+    });
+    return c.body(body, 200, { 'content-type': 'application/octet-stream' });
   });
 
   app.delete('/files/:id', async (c) => {

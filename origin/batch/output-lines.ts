@@ -1,8 +1,8 @@
 /**
  * The output and error files in OpenAI's line format:
- * `{"id","custom_id","response":{"status_code","request_id","body"},"error"}`. A line the engine
- * answered 200 goes to the output file; any other answer, and a line never answered (expired,
- * cancelled), to the error file. Built by concatenation: the body is the JSON text the route
+ * `{"id","custom_id","response":{"status_code","request_id","body"},"error"}`. A line answered 2xx
+ * goes to the output file; any other answer, and a line expired unanswered, to the error file
+ * (BatchStore.resultPages). Built by concatenation: the body is the JSON text the route
  * answered, so it is never parsed and written again.
  */
 export interface FinishedLine {
@@ -20,7 +20,3 @@ export function outputLine(batchId: string, l: FinishedLine): string {
   return `{"id":${id},"custom_id":${JSON.stringify(l.customId)},"response":${response},"error":${l.error ? JSON.stringify(l.error) : 'null'}}\n`;
 }
 
-/** Whether a finished line belongs in the output file (else the error file). */
-export function succeeded(l: FinishedLine): boolean {
-  return l.statusCode !== null && l.statusCode >= 200 && l.statusCode < 300;
-}

@@ -20,5 +20,4 @@ export const listQuerySchema = z.object({
 
 export const listFilesQuerySchema = listQuerySchema.extend({
   purpose: z.enum(['batch', 'batch_output']).optional(),
-  order: z.enum(['asc', 'desc']).optional(),
 });

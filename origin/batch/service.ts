@@ -11,6 +11,8 @@ export interface BatchService {
   readonly cfg: BatchConfig;
   readonly store: BatchStore;
   readonly parser: JsonlParser;
+  /** Aborted when a shutdown begins: progress streams end then (they are not API requests to wait for). */
+  readonly drainSignal?: AbortSignal | undefined;
   /** New work (a batch created or cancelled here): idle runner loops look now. */
   wake(): void;
   close(): Promise<void>;

@@ -22,6 +22,7 @@ export class BatchStage implements BatchService {
     readonly store: BatchStore,
     readonly parser: JsonlParser,
     readonly runner: BatchRunner,
+    readonly drainSignal: AbortSignal | undefined,
   ) {}
 
   static async start(deps: OriginDeps): Promise<BatchStage | undefined> {
@@ -32,7 +33,7 @@ export class BatchStage implements BatchService {
     const parser = new JsonlParser(PARSERS, PARSER_MEMORY_MB);
     const runner = new BatchRunner(store, new PipelineLineRunner(createLineApp(deps), cfg.maxAttempts), parser, cfg, log);
     runner.start();
-    return new BatchStage(cfg, store, parser, runner);
+    return new BatchStage(cfg, store, parser, runner, deps.drainSignal);
   }
 
   wake(): void {

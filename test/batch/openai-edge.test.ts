@@ -5,7 +5,8 @@
  */
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEdgeStack, type EdgeStack } from '../edge/harness/stack.ts';
+import { importSigningKey, signOutgoing } from '../../shared/signing.ts';
+import { startEdgeStack, TENANTS, type EdgeStack } from '../edge/harness/stack.ts';
 import { pythonSdk, runPython } from '../helpers/python-sdk.ts';
 import { chatLines, embeddingLines, fileLines, submit } from './helpers.ts';
 
@@ -14,10 +15,17 @@ let open: OpenAI;
 let other: OpenAI;
 
 let python: string;
+const REQUEST_LIMIT = 64 * 1024;
+const UPLOAD_LIMIT = 1024 * 1024;
 
 beforeAll(async () => {
   python = pythonSdk();
-  s = await startEdgeStack('workers', { timeScale: 0.02, origin: { batch: { enabled: true, pollMs: 50 } } });
+  // Small request limits, so the upload's own (larger) limit shows at both hops.
+  s = await startEdgeStack('workers', {
+    timeScale: 0.02,
+    edgeConfig: { MAX_BODY_BYTES: String(REQUEST_LIMIT), MAX_UPLOAD_BYTES: String(UPLOAD_LIMIT) },
+    origin: { server: { maxBodyBytes: REQUEST_LIMIT }, batch: { enabled: true, pollMs: 50, maxFileBytes: UPLOAD_LIMIT } },
+  });
   open = new OpenAI({ baseURL: `${s.edge.url}/v1`, apiKey: s.keys.open, maxRetries: 0 });
   other = new OpenAI({ baseURL: `${s.edge.url}/v1`, apiKey: s.keys.germany, maxRetries: 0 });
 }, 600_000);
@@ -63,6 +71,9 @@ describe('OpenAI Files and Batch APIs through the edge', () => {
       expect(l.error).toBeNull();
     }
     expect(done.error_file_id).toBeNull();
+    // The output file is read from the lines as it is sent; its size is the size of what is sent.
+    const sent = await (await open.files.content(done.output_file_id!)).text();
+    expect((await open.files.retrieve(done.output_file_id!)).bytes).toBe(Buffer.byteLength(sent));
     // Listings: newest first, with OpenAI's cursor fields.
     const files = await open.files.list();
     expect(files.data.map((f) => f.id)).toEqual(expect.arrayContaining([inputId, done.output_file_id]));
@@ -143,6 +154,26 @@ describe('the openai Python client, the same flow once', () => {
 });
 
 describe('bad input gets a clear error naming the field', () => {
+  it('an upload has its own size limit, above the request limit, at the edge and the origin', async () => {
+    const big = chatLines(1200); // ~170 KB: past the request limit, within the upload limit
+    expect(big.length).toBeGreaterThan(REQUEST_LIMIT);
+    const f = await open.files.create({ file: await toFile(Buffer.from(big), 'big.jsonl'), purpose: 'batch' });
+    expect(f.bytes).toBe(Buffer.byteLength(big));
+    const tooBig = chatLines(9000);
+    expect(tooBig.length).toBeGreaterThan(UPLOAD_LIMIT);
+    expect((await refusal(open.files.create({ file: await toFile(Buffer.from(tooBig), 'huge.jsonl'), purpose: 'batch' }))).status).toBe(413);
+    // And at the origin, for a request signed as the edge signs it.
+    const form = new FormData();
+    form.append('purpose', 'batch');
+    form.append('file', new Blob([tooBig]), 'huge.jsonl');
+    const req = new Request('http://x/', { method: 'POST', body: form });
+    const body = new Uint8Array(await req.arrayBuffer());
+    const requestId = 'req_batch_upload_limit_1';
+    const headers = await signOutgoing(await importSigningKey(s.secret), { method: 'POST', path: '/v1/files', body, tenant: TENANTS.open.id, requestId });
+    const direct = await fetch(`${s.origin.origin.url}/v1/files`, { method: 'POST', body, headers: { ...headers, 'x-request-id': requestId, 'content-type': req.headers.get('content-type')! } });
+    expect(direct.status).toBe(413);
+  });
+
   const upload = async (text: string, purpose = 'batch') => open.files.create({ file: await toFile(Buffer.from(text), 'in.jsonl'), purpose: purpose as 'batch' });
 
   it('a line that is not JSON', async () => {

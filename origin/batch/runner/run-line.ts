@@ -24,6 +24,8 @@ export class PipelineLineRunner implements LineRunner {
     const tenant = { id: line.tenant, via: 'edge' as const, ...(line.models.length ? { models: line.models } : {}), ...(line.country ? { country: line.country } : {}), ...(line.pop ? { pop: line.pop } : {}) };
     const res = await this.app.fetch(lineRequest(line.endpoint, line.body, tenant, requestId, signal));
     const body = await res.text();
+    // Stopped by this replica's shutdown (the pipeline answers 499): not the line's answer; it runs again.
+    if (signal.aborted) return { kind: 'retry', afterMs: 0, countsAsAttempt: false };
     const status = res.status;
     if (status < 400 || (status < 500 && status !== 429)) return { kind: 'answered', answer: { statusCode: status, requestId: res.headers.get('x-request-id') ?? requestId, body } };
     const code = res.headers.get(LINE_ERROR_CODE) ?? errorCode(body);

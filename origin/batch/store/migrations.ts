@@ -16,7 +16,11 @@ CREATE TABLE batch_files (
   bytes integer NOT NULL,
   -- Lines of a batch input file (validated at upload); null for output and error files.
   line_count integer,
-  content bytea NOT NULL,
+  -- An upload's bytes. Output and error files have none: they are read from their batch's lines
+  -- (batch_id, kind) when downloaded, so a result is stored once and never held whole in memory.
+  content bytea,
+  batch_id text,
+  kind text,
   created_at timestamptz NOT NULL DEFAULT now(),
   expires_at timestamptz NOT NULL
 );
@@ -76,6 +80,8 @@ CREATE TABLE batch_lines (
   UNIQUE (batch_id, custom_id)
 );
 CREATE INDEX batch_lines_open ON batch_lines (batch_id, idx) WHERE state <> 'done';
+-- Lines running now, counted at every claim for fairness: only the few leased rows.
+CREATE INDEX batch_lines_leased ON batch_lines (batch_id) WHERE state = 'leased';
 `,
   },
   {

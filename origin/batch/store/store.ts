@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../retrieval/store/embedded.ts';
+import { applyMigrations } from '../../retrieval/store/migrate.ts';
 import type { BatchConfig } from '../config.ts';
 import { next, STAMP, type BatchEvent, type BatchStatus } from '../lifecycle.ts';
-import { outputLine, succeeded, type FinishedLine } from '../output-lines.ts';
+import { outputLine } from '../output-lines.ts';
 import type { BatchError, BatchObject, ClaimedLine, FileObject, InputLine, LineAnswer, NewBatch, NewFile, Page, RequestCounts } from '../types.ts';
 import { BATCH_MIGRATIONS } from './migrations.ts';
 import { batchObject, fileObject, type BatchRow, type FileRow } from './objects.ts';
@@ -15,6 +16,13 @@ type Sql = postgres.Sql;
 const MIGRATION_LOCK = 0x62746368;
 /** Rows per INSERT when a batch's lines are stored. */
 const INSERT_ROWS = 500;
+
+/** Lines read per page of an output or error file. */
+const RESULT_PAGE = 500;
+
+export type ResultKind = 'output' | 'error';
+
+const EXPIRED = { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' };
 
 export const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 
@@ -64,20 +72,8 @@ export class BatchStore {
     return store;
   }
 
-  async migrate(): Promise<number> {
-    let ran = 0;
-    await this.sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
-      await tx`CREATE TABLE IF NOT EXISTS batch_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;
-      const done = new Set((await tx<{ version: number }[]>`SELECT version FROM batch_schema_migrations`).map((r) => r.version));
-      for (const m of BATCH_MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        await tx.unsafe(m.sql);
-        await tx`INSERT INTO batch_schema_migrations (version, name) VALUES (${m.version}, ${m.name})`;
-        ran++;
-      }
-    });
-    return ran;
+  migrate(): Promise<number> {
+    return applyMigrations(this.sql, MIGRATION_LOCK, 'batch_schema_migrations', BATCH_MIGRATIONS);
   }
 
   /**
@@ -112,9 +108,12 @@ export class BatchStore {
     return row ? fileObject(row) : undefined;
   }
 
-  async fileContent(tenant: string, id: string): Promise<Uint8Array | undefined> {
-    const [row] = await this.q((sql) => sql<{ content: Uint8Array }[]>`SELECT content FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`);
-    return row?.content;
+  /** A file's bytes: an upload's as stored, an output or error file's read from its batch's lines as it is sent. */
+  async fileContent(tenant: string, id: string): Promise<Uint8Array | AsyncIterable<string> | undefined> {
+    const [row] = await this.q((sql) => sql<{ content: Uint8Array | null; batch_id: string | null; kind: ResultKind | null }[]>`SELECT content, batch_id, kind FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`);
+    if (!row) return undefined;
+    if (row.content) return row.content;
+    return this.resultPages(row.batch_id!, row.kind!);
   }
 
   async listFiles(tenant: string, q: { after?: string | undefined; limit: number; purpose?: string | undefined }): Promise<Page<FileObject>> {
@@ -134,8 +133,8 @@ export class BatchStore {
 
   /** The stored lines of an input file, for validation at batch creation. */
   async inputContent(tenant: string, id: string): Promise<{ purpose: string; content: Uint8Array } | undefined> {
-    const [row] = await this.q((sql) => sql<{ purpose: string; content: Uint8Array }[]>`SELECT purpose, content FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`);
-    return row;
+    const [row] = await this.q((sql) => sql<{ purpose: string; content: Uint8Array | null }[]>`SELECT purpose, content FROM batch_files WHERE tenant_id = ${tenant} AND id = ${id}`);
+    return row?.content ? { purpose: row.purpose, content: row.content } : undefined;
   }
 
   // ---- batches -----------------------------------------------------------------------------
@@ -257,36 +256,43 @@ export class BatchStore {
       from = 'finalizing';
     }
     const ev: BatchEvent = from === 'finalizing' ? 'written' : from === 'cancelling' ? 'cancel_drained' : 'window_passed';
-    const lines = await this.q((sql) => sql<{ idx: number; custom_id: string; status_code: number | null; request_id: string | null; response: string | null; error: { code: string; message: string } | null; state: string }[]>`
-      SELECT idx, custom_id, status_code, request_id, response, error, state FROM batch_lines WHERE batch_id = ${id} ORDER BY idx`);
-    let out = '';
-    let err = '';
-    for (const l of lines) {
-      const f: FinishedLine = { idx: l.idx, customId: l.custom_id, statusCode: l.status_code, requestId: l.request_id, response: l.response, error: l.error };
-      if (l.state !== 'done') {
-        if (ev !== 'window_passed') continue;
-        f.error = { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' };
-      }
-      if (succeeded(f)) out += outputLine(id, f);
-      else err += outputLine(id, f);
-    }
-    const enc = new TextEncoder();
+    // Past the window, every line not answered is answered now, as expired (a late answer finds it done).
+    if (ev === 'window_passed') await this.q((sql) => sql`UPDATE batch_lines SET state = 'done', error = ${sql.json(EXPIRED)}, finished_at = now(), lease_owner = NULL, lease_until = NULL WHERE batch_id = ${id} AND state <> 'done'`);
+    // The files' sizes, read a page at a time (their text is only ever built a page at a time).
+    const size = { output: 0, error: 0 };
+    for (const kind of ['output', 'error'] as const) for await (const page of this.resultPages(id, kind)) size[kind] += Buffer.byteLength(page);
     return this.sql.begin(async (tx) => {
       const [now] = await tx<{ status: BatchStatus }[]>`SELECT status FROM batches WHERE id = ${id} FOR UPDATE`;
       if (!now || now.status !== from) return now?.status;
-      const store = async (name: string, text: string) => {
-        if (!text) return null;
+      const file = async (kind: ResultKind) => {
+        if (size[kind] === 0) return null;
         const fid = newId('file');
-        await tx`INSERT INTO batch_files (id, tenant_id, filename, purpose, bytes, content, expires_at)
-                 VALUES (${fid}, ${b.tenant_id}, ${name}, 'batch_output', ${Buffer.byteLength(text)}, ${Buffer.from(enc.encode(text))}, now() + ${this.retentionDays} * interval '1 day')`;
+        await tx`INSERT INTO batch_files (id, tenant_id, filename, purpose, bytes, batch_id, kind, expires_at)
+                 VALUES (${fid}, ${b.tenant_id}, ${`${id}_${kind}.jsonl`}, 'batch_output', ${size[kind]}, ${id}, ${kind}, now() + ${this.retentionDays} * interval '1 day')`;
         return fid;
       };
-      const outputFileId = await store(`${id}_output.jsonl`, out);
-      const errorFileId = await store(`${id}_error.jsonl`, err);
-      if (ev === 'window_passed') await tx`UPDATE batch_lines SET state = 'done', error = ${tx.json({ code: 'batch_expired', message: 'completion window expired' })}, finished_at = now() WHERE batch_id = ${id} AND state <> 'done'`;
+      const outputFileId = await file('output');
+      const errorFileId = await file('error');
       await this.transition(tx, id, from, ev, { outputFileId, errorFileId });
       return next(from, ev);
     });
+  }
+
+  /** An output or error file's text, a page of lines at a time, each page its own short read. */
+  async *resultPages(batchId: string, kind: ResultKind): AsyncGenerator<string> {
+    let after = -1;
+    for (;;) {
+      const rows = await this.q((sql) => sql<{ idx: number; custom_id: string; status_code: number | null; request_id: string | null; response: string | null; error: { code: string; message: string } | null }[]>`
+        SELECT idx, custom_id, status_code, request_id, response, error FROM batch_lines
+        WHERE batch_id = ${batchId} AND state = 'done' AND idx > ${after}
+          AND ${kind === 'output' ? sql`status_code BETWEEN 200 AND 299` : sql`(status_code IS NULL OR status_code NOT BETWEEN 200 AND 299)`}
+        ORDER BY idx LIMIT ${RESULT_PAGE}`);
+      if (rows.length === 0) return;
+      let text = '';
+      for (const l of rows) text += outputLine(batchId, { idx: l.idx, customId: l.custom_id, statusCode: l.status_code, requestId: l.request_id, response: l.response, error: l.error });
+      yield text;
+      after = rows.at(-1)!.idx;
+    }
   }
 
   // ---- lines -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import type { DocumentFormat } from '../extract.ts';
 import type { RetrievedChunk } from '../prompt.ts';
 import { fromPgVector, toPgVector } from '../vector.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.ts';
+import { applyMigrations } from './migrate.ts';
 import { hnswIndexSql, MIGRATIONS } from './migrations.ts';
 import { StatementScheduler, type Lane } from './scheduler.ts';
 
@@ -125,20 +126,8 @@ export class RetrievalStore {
   }
 
   /** Applies every migration not yet recorded; returns how many ran. */
-  async migrate(): Promise<number> {
-    let ran = 0;
-    await this.sql.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
-      await tx`CREATE TABLE IF NOT EXISTS puerta_schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;
-      const done = new Set((await tx<{ version: number }[]>`SELECT version FROM puerta_schema_migrations`).map((r) => r.version));
-      for (const m of MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        await tx.unsafe(m.sql);
-        await tx`INSERT INTO puerta_schema_migrations (version, name) VALUES (${m.version}, ${m.name})`;
-        ran++;
-      }
-    });
-    return ran;
+  migrate(): Promise<number> {
+    return applyMigrations(this.sql, MIGRATION_LOCK, 'puerta_schema_migrations', MIGRATIONS);
   }
 
   /** Removes versions whose writing began at least `olderThanSeconds` ago and never finished. */
