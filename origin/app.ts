@@ -16,6 +16,7 @@ import { mountConsole } from './console/mount.ts';
 import { collectionRoutes, param } from './retrieval/routes.ts';
 import { batchRoutes } from './batch/batches-routes.ts';
 import { fileRoutes } from './batch/files-routes.ts';
+import { messageBatchRoutes } from './batch/anthropic/routes.ts';
 import { isUpload } from '../shared/batch-paths.ts';
 import { tenantIdSchema } from '../shared/tenants.ts';
 import { priorityMiddleware } from './admission/priority.ts';
@@ -70,6 +71,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   if (batch) {
     app.route('/v1', fileRoutes(batch));
     app.route('/v1', batchRoutes(batch));
+    app.route('/v1', messageBatchRoutes(batch));
   }
 
   // Every route from the one table; its dialect's folder serves it.

@@ -10,10 +10,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { z } from 'zod';
 import type { JobStatus } from '../origin/retrieval/jobs.ts';
 import { cliArgs, exitBadUsage } from '../shared/cli.ts';
+import { errorMessage, FOLLOW_ATTEMPTS, followOnce, jsonOf, runMain, type Followed } from './lib/job-stream.ts';
 
 const FORMAT: Record<string, 'markdown' | 'html'> = { '.md': 'markdown', '.markdown': 'markdown', '.html': 'html', '.htm': 'html' };
 
@@ -57,66 +57,6 @@ const jobStatusSchema = z.object({
   finishedAt: z.string().nullable(),
 }) satisfies z.ZodType<JobStatus>;
 
-/** An error body (`{"error":{"message"}}`), from a refusal or a stream's `event: error`. */
-const errorBodySchema = z.object({ error: z.union([z.string(), z.object({ message: z.string().optional() }).passthrough()]) }).passthrough();
-
-function jsonOf(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function errorMessage(text: string): string {
-  const e = errorBodySchema.safeParse(jsonOf(text));
-  if (e.success) return typeof e.data.error === 'string' ? e.data.error : (e.data.error.message ?? 'no message');
-  return `an answer that is not a Puerta error (${text.slice(0, 80).replace(/\s+/g, ' ')})`;
-}
-
-/** How one reading of the progress stream ended: with the job's last state, or cut before it. */
-type Followed = { kind: 'finished'; status: JobStatus } | { kind: 'cut'; why: string };
-
-/**
- * Reads the job's progress stream to its `done` event. Only `progress` and `done` carry the job's
- * state; an `error` event (the origin's, or the edge's when the stream broke on its way) ends it.
- */
-async function followOnce(url: string, headers: Record<string, string>, show: (s: JobStatus) => void): Promise<Followed> {
-  const res = await fetch(url, { headers });
-  if (!res.ok || !res.body) return { kind: 'cut', why: `the progress stream was refused (${res.status}): ${errorMessage(await res.text())}` };
-  let outcome: Followed | undefined;
-  const onEvent = (e: EventSourceMessage): void => {
-    if (outcome) return;
-    if (e.event === 'error') {
-      outcome = { kind: 'cut', why: errorMessage(e.data) };
-      return;
-    }
-    if (e.event !== 'progress' && e.event !== 'done') return;
-    const parsed = jobStatusSchema.safeParse(jsonOf(e.data));
-    if (!parsed.success) {
-      outcome = { kind: 'cut', why: `a ${e.event} event that is not a job status (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})` };
-      return;
-    }
-    show(parsed.data);
-    if (e.event === 'done') outcome = { kind: 'finished', status: parsed.data };
-  };
-  const parser = createParser({ onEvent });
-  const decoder = new TextDecoder();
-  const reader = res.body.getReader();
-  try {
-    for (let r = await reader.read(); !r.done && !outcome; r = await reader.read()) parser.feed(decoder.decode(r.value, { stream: true }));
-  } catch (err) {
-    outcome ??= { kind: 'cut', why: `the connection broke (${(err as Error).message})` };
-  } finally {
-    // Whatever follows `done` (or an error) is not read: the job's state is known.
-    await reader.cancel().catch(() => {});
-  }
-  return outcome ?? { kind: 'cut', why: 'the stream ended before the job did' };
-}
-
-/** Attempts at the progress stream: a cut one is opened again (it starts with the job's state). */
-const FOLLOW_ATTEMPTS = 3;
-
 async function main(): Promise<number> {
   const { values, positionals } = cliArgs({
     name: 'ingest',
@@ -159,9 +99,9 @@ async function main(): Promise<number> {
     }
   };
   const eventsUrl = `${base}/ingest/jobs/${encodeURIComponent(last.id)}/events`;
-  let followed: Followed = { kind: 'cut', why: 'not read yet' };
+  let followed: Followed<JobStatus> = { kind: 'cut', why: 'not read yet' };
   for (let attempt = 1; attempt <= FOLLOW_ATTEMPTS && followed.kind === 'cut'; attempt++) {
-    followed = await followOnce(eventsUrl, headers, show);
+    followed = await followOnce(eventsUrl, headers, jobStatusSchema, show);
     if (followed.kind === 'cut' && attempt < FOLLOW_ATTEMPTS) process.stderr.write(`${tty ? '\n' : ''}ingest: progress stream cut (${followed.why}); reading it again\n`);
   }
   if (tty) process.stderr.write('\n');
@@ -175,12 +115,4 @@ async function main(): Promise<number> {
   return last.state === 'succeeded' ? 0 : 1;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  // A refused connection or an unreadable file is one line, not a stack trace.
-  const code = await main().catch((err: unknown) => {
-    const cause = (err as { cause?: { message?: string } }).cause?.message;
-    process.stderr.write(`ingest: ${(err as Error).message}${cause ? ` (${cause})` : ''}\n`);
-    return 1;
-  });
-  process.exit(code);
-}
+if (import.meta.url === `file://${process.argv[1]}`) await runMain('ingest', main);

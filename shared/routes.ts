@@ -149,5 +149,7 @@ export const KEYED_PREFIXES: readonly string[] = [...new Set(ROUTES.filter((e) =
 export function errorDialectFor(path: string): ErrorDialect {
   const e = byPath.get(path) ?? patterns.find((p) => matches(p, path))?.entry;
   if (e) return e.errors;
+  // Anthropic's Message Batches (/v1/messages/batches/…) answer as Anthropic's clients read errors.
+  if (path.startsWith('/v1/messages/')) return 'anthropic';
   return path.startsWith('/api/') ? 'ollama' : path.startsWith('/v1beta/') ? 'gemini' : 'openai';
 }

@@ -10,6 +10,10 @@ import type { BatchStatus } from './lifecycle.ts';
 export const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings', '/v1/completions', '/v1/responses'] as const;
 export type BatchEndpoint = (typeof BATCH_ENDPOINTS)[number];
 
+/** What a stored line may call: OpenAI's batch endpoints, and Anthropic's Messages for Message Batches (anthropic/). */
+export const LINE_ENDPOINTS = [...BATCH_ENDPOINTS, '/v1/messages'] as const;
+export type LineEndpoint = (typeof LINE_ENDPOINTS)[number];
+
 /** Purposes a file may have here: uploads are `batch`; the stage writes `batch_output` files. */
 export type FilePurpose = 'batch' | 'batch_output';
 
@@ -68,7 +72,7 @@ export interface BatchError {
 export interface InputLine {
   custom_id: string;
   method: 'POST';
-  url: BatchEndpoint;
+  url: LineEndpoint;
   /** The request body as JSON text, exactly as the engine's route reads it. */
   body: string;
 }
@@ -84,7 +88,7 @@ export interface NewFile {
 
 export interface NewBatch {
   tenant: string;
-  endpoint: BatchEndpoint;
+  endpoint: LineEndpoint;
   inputFileId: string;
   completionWindow: '24h';
   metadata: Record<string, string> | null;
@@ -100,7 +104,7 @@ export interface ClaimedLine {
   idx: number;
   customId: string;
   tenant: string;
-  endpoint: BatchEndpoint;
+  endpoint: LineEndpoint;
   body: string;
   attempts: number;
   models: readonly string[];

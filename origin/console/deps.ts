@@ -7,6 +7,7 @@ import type { UpstreamClient } from '../upstream/client.ts';
 import type { EngineFigures } from '../routing/engine-measures.ts';
 import type { EngineLoad } from '../upstream/engine-load.ts';
 import type { RetrievalStage } from '../retrieval/stage.ts';
+import type { BatchService } from '../batch/service.ts';
 import type { AuditDays } from './audit-days.ts';
 import type { ConsoleConfig } from './config.ts';
 import type { NowBoard } from './live/now-board.ts';
@@ -39,6 +40,8 @@ export interface ConsoleDeps {
   drains: Drains | undefined;
   /** The retrieval stage, when it is on; tenants without a tenants file (auth mode none) are `anonymous`. */
   retrieval: RetrievalStage | undefined;
+  /** The batch stage, when it is on: each tenant's batches with their progress. */
+  batch: BatchService | undefined;
   extraTenants: readonly string[];
   /** This origin's Prometheus exposition (absent when metrics are off), for the timeout chain. */
   metricsText: (() => Promise<string>) | undefined;

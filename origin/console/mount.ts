@@ -13,6 +13,7 @@ import type { Observers } from '../core/record.ts';
 import type { MetricsConfig } from '../metrics/config.ts';
 import type { QuotaService } from '../quota/service.ts';
 import type { RedisConnection } from '../redis/connection.ts';
+import type { BatchService } from '../batch/service.ts';
 import type { RetrievalStage } from '../retrieval/stage.ts';
 import type { Router } from '../routing/router.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
@@ -48,6 +49,7 @@ export interface ConsoleSources {
   quota?: QuotaService | undefined;
   telemetry?: { metrics: { registry: Registry } } | undefined;
   retrieval?: RetrievalStage | undefined;
+  batch?: BatchService | undefined;
 }
 
 /**
@@ -110,6 +112,7 @@ export function mountConsole(app: Hono<OriginEnv>, deps: ConsoleSources): void {
       metricsText: deps.telemetry ? () => deps.telemetry!.metrics.registry.metrics() : undefined,
       timeoutToday: timeoutToday(deps.cfg),
       retrieval: deps.retrieval,
+      batch: deps.batch,
       extraTenants: deps.cfg.auth.mode === 'none' ? ['anonymous'] : [],
     }),
   );

@@ -21,6 +21,8 @@ import { TimeoutsPage } from './pages/timeouts.tsx';
 import { TryPage, type TryIssued } from './pages/try.tsx';
 import { RetrievalFragment, RetrievalPage } from './pages/retrieval.tsx';
 import { retrievalView } from './retrieval-view.ts';
+import { batchesView } from './batches-view.ts';
+import { BatchesFragment, BatchesPage } from './pages/batches.tsx';
 import { timeoutChain } from './timeout-chain.ts';
 import { UsagePage, type UsageChart } from './pages/usage.tsx';
 import { verifyPassword } from './password.ts';
@@ -39,6 +41,7 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const digest = (s: string) => createHash('sha256').update(s).digest();
 const ENGINES_REFRESH_MS = 3_000;
 const RETRIEVAL_REFRESH_MS = 1_000;
+const BATCHES_REFRESH_MS = 1_000;
 
 const formOf = async (c: Context) => {
   const b = await c.req.parseBody();
@@ -89,6 +92,23 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
     );
   };
   const act = (c: Context<ConsoleEnv>, e: Omit<OperatorEvent, 'operator'>) => d.record({ operator: c.get('session').operator, ...e });
+  /** An event stream of a fragment rendered every `everyMs` (sent when it changed; null: nothing to send this time). */
+  const rerendered = (c: Context<ConsoleEnv>, everyMs: number, render: () => Promise<string | null>) =>
+    htmlEvents(c, d.drain, (send) => {
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      const tick = async () => {
+        if (stopped) return;
+        const html = await render();
+        if (html !== null) send(html);
+        if (!stopped) timer = setTimeout(() => void tick(), everyMs);
+      };
+      void tick();
+      return () => {
+        stopped = true;
+        clearTimeout(timer);
+      };
+    });
 
   app.onError((err, c) => {
     d.log.error({ err: err.message }, 'console: request failed');
@@ -173,23 +193,10 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
   const modelsPage = async (c: Context<ConsoleEnv>, notice?: string, status: 200 | 400 | 404 | 502 = 200) =>
     page(c, 'Engines & models', 'models', <ModelsPage engines={await engines()} csrf={c.get('session').csrf} drains={await drainState()} notice={notice} />, status);
   app.get('/models', (c) => modelsPage(c));
-  app.get('/events/models', (c) =>
-    htmlEvents(c, d.drain, (send) => {
-      const csrf = c.get('session').csrf;
-      let stopped = false;
-      const tick = async () => {
-        if (stopped) return;
-        send(String(<ModelsFragment engines={await engines()} csrf={csrf} drains={await drainState()} />));
-        if (!stopped) timer = setTimeout(() => void tick(), ENGINES_REFRESH_MS);
-      };
-      let timer: NodeJS.Timeout | undefined;
-      void tick();
-      return () => {
-        stopped = true;
-        clearTimeout(timer);
-      };
-    }),
-  );
+  app.get('/events/models', (c) => {
+    const csrf = c.get('session').csrf;
+    return rerendered(c, ENGINES_REFRESH_MS, async () => String(<ModelsFragment engines={await engines()} csrf={csrf} drains={await drainState()} />));
+  });
   for (const [path, load] of [['unload', false], ['warm', true]] as const) {
     app.post(`/models/${path}`, async (c) => {
       const f = modelForm.safeParse(await formOf(c));
@@ -384,24 +391,19 @@ export function consoleApp(d: ConsoleDeps): Hono<ConsoleEnv> {
   // Retrieval
   const retrieval = () => (d.retrieval ? retrievalView(d.retrieval, [...d.tenants.list().map((t) => t.tenant.id), ...d.extraTenants]) : Promise.resolve(null));
   app.get('/retrieval', async (c) => page(c, 'Retrieval', 'retrieval', <RetrievalPage view={await retrieval()} />));
-  app.get('/events/retrieval', (c) =>
-    htmlEvents(c, d.drain, (send) => {
-      let stopped = false;
-      let timer: NodeJS.Timeout | undefined;
-      // Jobs report progress in memory; the fragment is rendered each second and sent when it changed.
-      const tick = async () => {
-        if (stopped) return;
-        const v = await retrieval().catch(() => null);
-        if (v) send(String(<RetrievalFragment view={v} />));
-        if (!stopped) timer = setTimeout(() => void tick(), RETRIEVAL_REFRESH_MS);
-      };
-      void tick();
-      return () => {
-        stopped = true;
-        clearTimeout(timer);
-      };
-    }),
-  );
+  // Jobs report progress in memory; the fragment is rendered each second and sent when it changed.
+  app.get('/events/retrieval', (c) => rerendered(c, RETRIEVAL_REFRESH_MS, async () => {
+    const v = await retrieval().catch(() => null);
+    return v ? String(<RetrievalFragment view={v} />) : null;
+  }));
+
+  // Batches: read from the shared store each second (every replica's progress), sent when changed.
+  const batches = () => (d.batch ? batchesView(d.batch, [...d.tenants.list().map((t) => t.tenant.id), ...d.extraTenants]) : Promise.resolve(null));
+  app.get('/batches', async (c) => page(c, 'Batches', 'batches', <BatchesPage rows={await batches()} />));
+  app.get('/events/batches', (c) => rerendered(c, BATCHES_REFRESH_MS, async () => {
+    const rows = await batches().catch(() => null);
+    return rows ? String(<BatchesFragment rows={rows} />) : null;
+  }));
 
   // Try it: the page only; the request itself goes from the browser to the edge (static.ts).
   const tryPage = (c: Context<ConsoleEnv>, o: { issued?: TryIssued; error?: string } = {}, status: 200 | 400 | 404 = 200) =>

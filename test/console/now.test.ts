@@ -79,7 +79,7 @@ describe('console: Now, one replica', () => {
     expect(seen).toContain('globex');
     expect(seen).not.toContain(MARKER);
     expect(seen).not.toContain('Tell me a secret');
-    for (const p of ['now', 'models', 'tenants', 'usage', 'audit', 'retrieval', 'timeouts', 'try']) {
+    for (const p of ['now', 'models', 'tenants', 'usage', 'audit', 'retrieval', 'batches', 'timeouts', 'try']) {
       await page.goto(`${s.console}/${p}`);
       expect(await page.content(), p).not.toContain(MARKER);
     }

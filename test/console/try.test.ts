@@ -55,7 +55,7 @@ describe('console: Try it', () => {
     expect(await page.$eval('#try-timing tr[data-phase="edge-origin"] td:nth-child(2)', (td) => td.textContent)).toMatch(/^\d+(\.\d+)? ms$/);
 
     // The text went browser → edge → origin: nothing of it reached the console's pages or the audit trail.
-    for (const p of ['now', 'models', 'tenants', 'usage', 'audit', 'retrieval', 'timeouts', 'try']) {
+    for (const p of ['now', 'models', 'tenants', 'usage', 'audit', 'retrieval', 'batches', 'timeouts', 'try']) {
       await page.goto(`${s.console}/${p}`);
       expect(await page.content(), p).not.toContain(MARKER);
     }

@@ -3,12 +3,14 @@
 import { parentPort } from 'node:worker_threads';
 import type { JsonlResult, JsonlTask } from './tasks.ts';
 import { validateJsonl } from './validate.ts';
+import { messageBatchLines } from '../anthropic/requests.ts';
 
 async function run(t: JsonlTask): Promise<JsonlResult> {
   if (t.kind === 'lines') {
     const v = validateJsonl(new TextDecoder().decode(t.content), t.maxLines);
     return v.ok ? { kind: 'lines', ok: true, lines: v.lines } : v;
   }
+  if (t.kind === 'message-batch') return messageBatchLines(new TextDecoder().decode(t.body), t.maxLines);
   let form: FormData;
   try {
     form = await new Response(t.body, { headers: { 'content-type': t.contentType } }).formData();
@@ -29,7 +31,7 @@ async function run(t: JsonlTask): Promise<JsonlResult> {
 
 parentPort!.on('message', (t: JsonlTask) => {
   void run(t).then(
-    (r) => parentPort!.postMessage(r, r.ok && r.kind === 'upload' ? [r.content.buffer as ArrayBuffer] : []),
+    (r) => parentPort!.postMessage(r, r.ok && r.kind !== 'lines' ? [r.content.buffer as ArrayBuffer] : []),
     (e: unknown) => parentPort!.postMessage({ ok: false, errors: [{ code: 'invalid_file', message: `the file could not be read (${(e as Error).message})`, param: 'file', line: null }] } satisfies JsonlResult),
   );
 });

@@ -34,7 +34,7 @@ export class JsonlParser {
       worker.once('message', (r: JsonlResult) => resolve(r));
       worker.once('error', (e) => reject(errors.badRequest(`the file could not be processed within the parser's memory (${this.memoryMb} MB): ${e.message}`, 'file', 'file_too_large')));
       worker.once('exit', (code) => reject(new Error(`the JSONL worker exited with code ${code}`)));
-      const buf = task.kind === 'upload' ? task.body : task.content;
+      const buf = task.kind === 'lines' ? task.content : task.body;
       worker.postMessage(task, [buf]);
     }).finally(() => void worker.terminate());
   }

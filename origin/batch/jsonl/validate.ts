@@ -6,21 +6,23 @@
  */
 import { z } from 'zod';
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingRequestSchema } from '../../../shared/schemas/openai.ts';
+import { messagesRequestSchema } from '../../dialects/client/anthropic-messages/schema.ts';
 import { responsesRequestSchema } from '../../dialects/client/openai-responses/schema.ts';
 import { fieldPath } from '../../http/read-json.ts';
-import { BATCH_ENDPOINTS, type BatchEndpoint, type BatchError, type InputLine } from '../types.ts';
+import { LINE_ENDPOINTS, type BatchError, type InputLine, type LineEndpoint } from '../types.ts';
 
-const BODY_SCHEMAS: Record<BatchEndpoint, z.ZodType> = {
+export const BODY_SCHEMAS: Record<LineEndpoint, z.ZodType> = {
   '/v1/chat/completions': chatCompletionRequestSchema,
   '/v1/embeddings': embeddingRequestSchema,
   '/v1/completions': completionRequestSchema,
   '/v1/responses': responsesRequestSchema,
+  '/v1/messages': messagesRequestSchema,
 };
 
 const lineSchema = z.object({
   custom_id: z.string().min(1, 'must not be empty').max(512, 'at most 512 characters'),
   method: z.literal('POST', { error: 'must be "POST"' }),
-  url: z.enum(BATCH_ENDPOINTS, { error: `must be one of ${BATCH_ENDPOINTS.join(', ')}` }),
+  url: z.enum(LINE_ENDPOINTS, { error: `must be one of ${LINE_ENDPOINTS.join(', ')}` }),
   body: z.record(z.string(), z.unknown(), { error: 'must be a JSON object (the request body)' }),
 });
 

@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { modelAllowList } from '../../auth/model-allow-list.ts';
 import { CLIENT_DIALECTS } from '../../dialects/client/index.ts';
 import { errorHandler } from '../../http/error-handler.ts';
+import { toPuertaError } from '../../../shared/errors.ts';
 import { recordMiddleware } from '../../http/record-middleware.ts';
 import { requestFacts } from '../../http/request-facts.ts';
 import type { DialectDeps } from '../../dialects/deps.ts';
@@ -16,7 +17,10 @@ import { quotaMiddleware } from '../../quota/middleware.ts';
 import type { QuotaService } from '../../quota/service.ts';
 import { routeFor } from '../../../shared/routes.ts';
 import type { OriginEnv, TenantContext } from '../../core/env.ts';
-import { BATCH_ENDPOINTS } from '../types.ts';
+import { LINE_ENDPOINTS } from '../types.ts';
+
+/** Header of a refused line's answer naming the refusal's code (PuertaError.code). */
+export const LINE_ERROR_CODE = 'x-batch-error-code';
 
 /** The tenant of each line's request, set by the runner (a Request has no place of its own for it). */
 const tenantOf = new WeakMap<Request, TenantContext>();
@@ -32,7 +36,14 @@ export type LineAppDeps = DialectDeps & Parameters<typeof recordMiddleware>[0] &
 
 export function createLineApp(deps: LineAppDeps): Hono<OriginEnv> {
   const app = new Hono<OriginEnv>();
-  app.onError(errorHandler);
+  // The refusal's code beside its body: every dialect's body does not carry one (Anthropic's has
+  // only a type), and the runner tells "no slot yet" and "daily quota used up" apart by it.
+  app.onError(async (err, c) => {
+    const res = await errorHandler(err, c);
+    const code = toPuertaError(err).code;
+    if (code) res.headers.set(LINE_ERROR_CODE, code);
+    return res;
+  });
   app.use('*', async (c, next) => {
     const tenant = tenantOf.get(c.req.raw);
     if (!tenant) throw new Error('a batch line request without its tenant');
@@ -49,7 +60,7 @@ export function createLineApp(deps: LineAppDeps): Hono<OriginEnv> {
     await next();
   });
   if (deps.quota) app.use('*', quotaMiddleware(deps.quota));
-  for (const path of BATCH_ENDPOINTS) {
+  for (const path of LINE_ENDPOINTS) {
     const route = routeFor('POST', path)!;
     app.post(path, CLIENT_DIALECTS[route.dialect].handler(deps, route));
   }

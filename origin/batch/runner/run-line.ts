@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { OriginEnv } from '../../core/env.ts';
 import type { ClaimedLine, LineOutcome, LineRunner } from '../types.ts';
-import { lineRequest } from './line-app.ts';
+import { LINE_ERROR_CODE, lineRequest } from './line-app.ts';
 
 /** Admission had no slot in time, or the tenant's share of slots was taken: try later, no attempt spent. */
 const NO_SLOT_CODES = new Set(['queue_full', 'queue_wait_exceeded', 'tenant_share_exceeded', 'rate_limit_exceeded', 'concurrent_streams_exceeded']);
@@ -28,7 +28,7 @@ export class PipelineLineRunner implements LineRunner {
     if (signal.aborted) return { kind: 'retry', afterMs: 0, countsAsAttempt: false };
     const status = res.status;
     if (status < 400 || (status < 500 && status !== 429)) return { kind: 'answered', answer: { statusCode: status, requestId: res.headers.get('x-request-id') ?? requestId, body } };
-    const code = errorCode(body);
+    const code = res.headers.get(LINE_ERROR_CODE) ?? errorCode(body);
     const afterMs = Math.max(250, Number(res.headers.get('retry-after') ?? 1) * 1000);
     if (code === DAILY_QUOTA_CODE) return { kind: 'pause', afterMs };
     if (code !== undefined && NO_SLOT_CODES.has(code)) return { kind: 'retry', afterMs: Math.min(afterMs, 5_000), countsAsAttempt: false };

@@ -87,8 +87,13 @@ export class BatchRunner {
   private async runLine(line: ClaimedLine): Promise<void> {
     const key = `${line.batchId}:${line.idx}`;
     this.held.set(key, line);
+    // One signal per line, tied to shutdown and untied after: a Request keeps a listener on the
+    // signal it is given, so handing every line the runner's own would add one per line, forever.
+    const lineStop = new AbortController();
+    const stop = () => lineStop.abort();
+    this.stop.signal.addEventListener('abort', stop, { once: true });
     try {
-      const out = await this.lines.run(line, this.stop.signal);
+      const out = await this.lines.run(line, lineStop.signal);
       if (out.kind === 'answered') {
         const written = await this.store.answer(line, out.answer);
         // Another replica answered it first (this one's lease ran out while it worked): one answer stands.
@@ -105,6 +110,7 @@ export class BatchRunner {
       if (!this.stop.signal.aborted) this.log.warn({ err: (err as Error).message, batch: line.batchId, line: line.idx }, 'batch: line not finished; it will run again');
       await this.store.release(this.owner, line, 1_000, false).catch(() => {});
     } finally {
+      this.stop.signal.removeEventListener('abort', stop);
       this.held.delete(key);
     }
   }

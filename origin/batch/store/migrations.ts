@@ -84,4 +84,13 @@ CREATE INDEX batch_lines_open ON batch_lines (batch_id, idx) WHERE state <> 'don
 CREATE INDEX batch_lines_leased ON batch_lines (batch_id) WHERE state = 'leased';
 `,
   },
+  {
+    version: 2,
+    name: 'leased lines by batch and lease end',
+    // With lease_until in it the planner takes this index for claimLine's count of running lines
+    // (`state = 'leased' AND lease_until >= now()`) even with no statistics, as on PGlite, which
+    // never analyzes; on (batch_id) alone it read every open line of the batch instead
+    // (10,000 lines: 17 ms a claim, 7-11 ms with this one).
+    sql: `DROP INDEX IF EXISTS batch_lines_leased; CREATE INDEX batch_lines_leased ON batch_lines (batch_id, lease_until) WHERE state = 'leased';`,
+  },
 ];

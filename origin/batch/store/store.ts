@@ -82,7 +82,7 @@ export class BatchStore {
    * is one session, and its socket server interleaves the protocol messages of different
    * connections except inside an explicit transaction block (BEGIN goes as one simple query).
    */
-  private q<T>(fn: (sql: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  q<T>(fn: (sql: postgres.TransactionSql) => Promise<T>): Promise<T> {
     return this.sql.begin(fn) as Promise<T>;
   }
 

@@ -8,6 +8,7 @@ export const NAV = [
   ['usage', 'Usage'],
   ['audit', 'Audit'],
   ['retrieval', 'Retrieval'],
+  ['batches', 'Batches'],
   ['timeouts', 'Timeout chain'],
   ['try', 'Try it'],
 ] as const;

@@ -17,6 +17,7 @@ import { startOrigin } from '../../../origin/node/server.ts';
 import { startSimulator } from '../../../sim/index.ts';
 import { presets } from '../../../sim/presets.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
+import { streamedChat } from '../lib/streamed-chat.ts';
 import { mulberry32 } from '../../../sim/text.ts';
 import { cliArgs } from '../../../shared/cli.ts';
 
@@ -112,23 +113,11 @@ function recordPhases(header: string | string[] | undefined, into: Phases): void
 async function chatUser(url: string, stop: () => boolean, ttft: number[], phases: Phases, errors: { n: number }, id: number): Promise<void> {
   await sleep(real((id / CHATTERS) * THINK_S * 1000));
   while (!stop()) {
-    const t0 = performance.now();
     try {
-      const res = await request(`${url}/v1/chat/completions`, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: ALIAS, stream: true, messages: [{ role: 'user', content: `¿Cómo se solicita ${TOPICS[id % TOPICS.length]} en el portal? [[sim:tokens=${CHAT_TOKENS}]]` }] }),
-      });
+      const res = await streamedChat(url, agent, { model: ALIAS, messages: [{ role: 'user', content: `¿Cómo se solicita ${TOPICS[id % TOPICS.length]} en el portal? [[sim:tokens=${CHAT_TOKENS}]]` }] });
       recordPhases(res.headers['server-timing'], phases);
-      let first = true;
-      for await (const chunk of res.body) {
-        if (first && (chunk as Buffer).includes('data: ')) {
-          first = false;
-          ttft.push(sim(performance.now() - t0));
-        }
-      }
-      if (res.statusCode >= 400 || first) errors.n++;
+      if (res.ttftMs !== null) ttft.push(sim(res.ttftMs));
+      if (res.status >= 400 || res.ttftMs === null) errors.n++;
     } catch {
       errors.n++;
     }
