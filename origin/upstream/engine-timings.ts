@@ -45,6 +45,8 @@ export function openAiTimings(chunk: { usage?: OpenAiUsage | null; timings?: Lla
   if (!u && !lt) return undefined;
   const promptN = num(lt?.prompt_n);
   const cacheN = num(lt?.cache_n);
+  // Counts alone are the usage the record already has: only durations or a cache count say more.
+  if (!lt && num(u?.prompt_tokens_details?.cached_tokens) === undefined) return undefined;
   return {
     // llama.cpp's prompt_n counts only what it evaluated; with cache_n it is the whole prompt.
     promptTokens: num(u?.prompt_tokens) ?? (promptN !== undefined ? promptN + (cacheN ?? 0) : undefined),
