@@ -9,6 +9,7 @@ import { errors } from '../../shared/errors.ts';
 import { EDGE_HEADERS } from '../../shared/signing.ts';
 import { TENANT_ID_RE } from '../../shared/tenants.ts';
 import type { OriginEnv } from '../core/env.ts';
+import { cacheBodyText } from '../http/body-cache.ts';
 import { edgeBodyDigest, signingSecrets, verifyEdgeHmac } from './edge-hmac.ts';
 
 export interface EdgeSignatureOptions {
@@ -82,6 +83,7 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
     const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD';
     const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : null;
     if (body && body.byteLength > maxBody) throw errors.payloadTooLarge(maxBody);
+    if (body) cacheBodyText(c.req, body);
 
     const url = new URL(c.req.url);
     const country = c.req.header(EDGE_HEADERS.country) || undefined;
