@@ -12,7 +12,7 @@ describe('cacheBodyText', () => {
     return c.json({ first, again: await c.req.text(), json, bytes: (await c.req.arrayBuffer()).byteLength });
   });
 
-  const cases: Array<[string, Uint8Array]> = [
+  const cases: Array<[string, Uint8Array<ArrayBuffer>]> = [
     ['plain JSON', new TextEncoder().encode('{"model":"m","messages":[{"role":"user","content":"héllo ✓"}]}')],
     ['a leading byte-order mark', new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"a":1}')])],
     ['invalid UTF-8', new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xc3, 0x22, 0x7d])],
