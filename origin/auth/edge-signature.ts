@@ -6,9 +6,11 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { errors } from '../../shared/errors.ts';
-import { bodyDigest, EDGE_HEADERS, importSigningKey, verify } from '../../shared/signing.ts';
+import { EDGE_HEADERS } from '../../shared/signing.ts';
 import { TENANT_ID_RE } from '../../shared/tenants.ts';
 import type { OriginEnv } from '../core/env.ts';
+import { cacheBodyText } from '../http/body-cache.ts';
+import { edgeBodyDigest, signingSecrets, verifyEdgeHmac } from './edge-hmac.ts';
 
 export interface EdgeSignatureOptions {
   /** One secret, or several separated by commas while rotating (new first). */
@@ -53,13 +55,8 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
   const now = opts.now ?? Date.now;
   const replay = opts.replay ?? new MemoryReplayGuard(now);
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
-  const keys = Promise.all(
-    opts.secret
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map(importSigningKey),
-  );
+  // A secret too short stops the origin here, before it serves anything.
+  const secrets = signingSecrets(opts.secret);
 
   return async (c, next) => {
     const h = (name: string) => c.req.header(name) ?? '';
@@ -86,6 +83,7 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
     const hasBody = c.req.method !== 'GET' && c.req.method !== 'HEAD';
     const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : null;
     if (body && body.byteLength > maxBody) throw errors.payloadTooLarge(maxBody);
+    if (body) cacheBodyText(c.req, body);
 
     const url = new URL(c.req.url);
     const country = c.req.header(EDGE_HEADERS.country) || undefined;
@@ -104,10 +102,8 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
       pop,
       models,
     };
-    let ok = false;
-    for (const key of await keys) if (!ok) ok = await verify(key, fields, signature);
-    if (!ok) throw refuse('edge signature does not match');
-    if ((await bodyDigest(body)) !== digest) throw refuse('body does not match its signed digest');
+    if (!verifyEdgeHmac(secrets, fields, signature)) throw refuse('edge signature does not match');
+    if (edgeBodyDigest(body) !== digest) throw refuse('body does not match its signed digest');
     // A nonce needs remembering only while its timestamp is still inside the window (ts + maxSkew);
     // after that the skew check alone refuses it. A second of margin covers clock reads.
     const ttl = ts + opts.maxSkewMs - now() + 1_000;

@@ -16,8 +16,8 @@ export const errorHandler: ErrorHandler<OriginEnv> = (err, c) => {
   const e = toPuertaError(err);
   const requestId = c.get('requestId');
   const log = c.get('log');
-  if (e.status >= 500 && e.code === 'internal_error') log?.error({ err }, 'unhandled error');
-  else if (e.status >= 500) log?.warn({ code: e.code }, e.logMessage);
+  if (e.status >= 500 && e.code === 'internal_error') log?.error({ requestId, err }, 'unhandled error');
+  else if (e.status >= 500) log?.warn({ requestId, code: e.code }, e.logMessage);
   if (e.status === 499) return new Response(null, { status: 499 });
   return errorResponse(errorDialectFor(c.req.path), e, requestId);
 };

@@ -17,7 +17,8 @@ export function recordMiddleware(deps: { log: Logger; observers: Observers }): M
   return async (c, next) => {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
     c.set('requestId', requestId);
-    c.set('log', deps.log.child({ requestId }));
+    // The shared logger: only a failure logs per request, and it names the request itself (no child per request).
+    c.set('log', deps.log);
     const rec: RequestRecord = {
       requestId,
       route: c.req.path,
