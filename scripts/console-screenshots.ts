@@ -48,6 +48,7 @@ const stack = await startOriginStack({
     audit: { region: 'cr-sjo-1', node: 'spark-1', batchWindowMs: 50, file: { dir: join(dir, 'audit'), fsync: false } },
     console: { user: 'operator', passwordHash: await hashPassword(password, 1024), edgeUrl },
     retrieval: { enabled: true, chunk: { tokens: 60, overlap: 12 } },
+    batch: { enabled: true },
     metrics: { gpuMemoryBytes: 137438953472 },
   },
 });
@@ -75,6 +76,17 @@ try {
     const st = (await (await fetch(`${edge.url}/v1/ingest/jobs/${job}`, { headers: { authorization: `Bearer ${keys.acme!}` } })).json()) as { job: { state: string } };
     if (st.job.state !== 'running' && st.job.state !== 'queued') break;
   }
+  // Two batches for "Batches": acme's embeddings, done; globex's chat lines, under way.
+  const submit = async (tenant: string, endpoint: string, lines: string[]): Promise<void> => {
+    const form = new FormData();
+    form.append('purpose', 'batch');
+    form.append('file', new Blob([lines.join('\n') + '\n']), 'requests.jsonl');
+    const auth = { authorization: `Bearer ${keys[tenant]!}` };
+    const file = (await (await fetch(`${edge.url}/v1/files`, { method: 'POST', headers: auth, body: form })).json()) as { id: string };
+    await fetch(`${edge.url}/v1/batches`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ input_file_id: file.id, endpoint, completion_window: '24h' }) });
+  };
+  await submit('acme', '/v1/embeddings', Array.from({ length: 12 }, (_, i) => JSON.stringify({ custom_id: `doc-${i}`, method: 'POST', url: '/v1/embeddings', body: { model: 'nomic-embed-text', input: `documento ${i}` } })));
+  await submit('globex', '/v1/chat/completions', Array.from({ length: 400 }, (_, i) => JSON.stringify({ custom_id: `ticket-${i}`, method: 'POST', url: '/v1/chat/completions', body: { model: 'llama3.2:3b', messages: [{ role: 'user', content: `clasifica el ticket ${i} [[sim:tokens=400]]` }] } })));
   // Streams in flight for "Now".
   for (const [tenant, model] of [['acme', 'gpt-oss:20b'], ['acme', 'gpt-oss:20b'], ['globex', 'llama3.2:3b']] as const) {
     const ac = new AbortController();
@@ -102,6 +114,7 @@ try {
     ['usage', async () => void (await page.waitForSelector('#usage-chart canvas'))],
     ['audit', async () => {}],
     ['retrieval', async () => {}],
+    ['batches', async () => void (await page.waitForFunction(() => document.querySelectorAll('#batches tr[data-batch]').length === 2 && document.querySelector('#batches tr[data-status="completed"]') !== null, { timeout: 60_000 }))],
     ['timeouts', async () => {}],
     [
       'try',

@@ -9,7 +9,8 @@
  * the local Ollama build takes a free loopback port.
  * The edge runs in front (Viceroy when built, else workerd; EDGE_RUNTIME=fastly|workers, EDGE_PORT
  * default 7676, EDGE=off to skip it); the origin then accepts only edge-signed requests.
- * Retrieval is on with the embedded Postgres (RETRIEVAL_ENABLED=false to skip it); the RAG alias
+ * Retrieval and batch jobs are on, each with an embedded Postgres (RETRIEVAL_ENABLED=false and
+ * BATCH_ENABLED=false skip them; batch state is kept in memory unless BATCH_DATA_DIR names a directory); the RAG alias
  * `asistente-rag` answers from the tenant's `manuales` collection with RAG_MODEL (default: the
  * model the examples use: the simulator's gpt-oss:20b, or the local Ollama's tiny chat model).
  * The operator console answers at <origin>/console with a login printed at start (a new password
@@ -36,7 +37,7 @@ const USAGE = `usage: npm start [-- --upstream ollama|sim]
   --help              this text
 
   Environment: OLLAMA_URL, ORIGIN_PORT (8080), SIM_PORT (11435), EDGE_PORT (7676), EDGE=off,
-  EDGE_RUNTIME=fastly|workers, RETRIEVAL_ENABLED=false, RAG_MODEL, LOG_LEVEL.`;
+  EDGE_RUNTIME=fastly|workers, RETRIEVAL_ENABLED=false, BATCH_ENABLED=false, RAG_MODEL, LOG_LEVEL.`;
 
 const args = cliArgs({ name: 'start', usage: USAGE, options: { upstream: { type: 'string' } } });
 const upstreamChoice = z.enum(['ollama', 'sim', 'auto']).safeParse(args.values.upstream ?? 'auto');
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
   const edgeSecret = withEdge ? localSigningSecret() : undefined;
   const demo = withEdge ? await prepareDemoTenant() : undefined;
   const retrieval = process.env.RETRIEVAL_ENABLED !== 'false';
+  const batch = process.env.BATCH_ENABLED !== 'false';
   const ragModel = process.env.RAG_MODEL ?? (upstream.model.startsWith('<') ? undefined : upstream.model);
   // The operator console with a fresh local login each start, unless CONSOLE_USER/CONSOLE_PASSWORD_HASH say otherwise.
   const consolePassword = process.env.CONSOLE_PASSWORD_HASH ? undefined : randomBytes(12).toString('base64url');
@@ -116,6 +118,8 @@ async function main(): Promise<void> {
       // The console's Audit page (and its own actions) need a trail: a local one unless AUDIT_DIR says where.
       ...(process.env.AUDIT_DIR ? {} : { audit: { file: { dir: '.puerta/audit' } } }),
       ...(retrieval ? { retrieval: { enabled: true, ...(upstream.embed && !process.env.EMBED_MODEL ? { embedModel: upstream.embed } : {}) } } : {}),
+      // Batch jobs (/v1/files, /v1/batches, /v1/messages/batches) on an embedded Postgres.
+      ...(batch ? { batch: { enabled: true } } : {}),
       ...(retrieval && ragModel ? { routing: { aliases: { 'asistente-rag': { model: ragModel, retrieval: { collection: 'manuales' } } } } } : {}),
     },
   });

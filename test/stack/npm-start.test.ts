@@ -68,6 +68,10 @@ describe('npm start (the local stack)', () => {
     const refused = await fetch(`${edgeUrl}/v1/models`);
     expect(refused.status).toBe(401);
     await followRetrievalExample(out, edgeUrl!, key!);
+    // Batch jobs are on: the demo key lists its (empty) batches through the edge.
+    const batches = await fetch(`${edgeUrl}/v1/batches`, { headers: { authorization: `Bearer ${key}` } });
+    expect(batches.status).toBe(200);
+    expect(((await batches.json()) as { object: string }).object).toBe('list');
 
     // The console: its printed URL answers, and the printed login opens it.
     const [, consoleUrl, user, password] = /console\s+(http:\/\/\S+\/console)\s+\(operator "([^"]+)", password (\S+);/.exec(out) ?? [];
