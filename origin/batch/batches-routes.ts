@@ -41,6 +41,7 @@ export function batchRoutes(stage: BatchService): Hono<OriginEnv> {
       models: t.models ?? [],
       country: t.country,
       pop: t.pop,
+      via: t.via,
     });
     stage.wake();
     return c.json(batch);

@@ -74,10 +74,23 @@ for (const [name, start] of Object.entries(databases)) {
       // Mid-batch, with lines in the victim's hands: kill it without warning.
       // In a transaction: on the shared PGlite, only a transaction block keeps a connection's statement whole.
       const held = () => sql.begin((tx) => tx<{ n: string }[]>`SELECT count(*) AS n FROM batch_lines WHERE batch_id = ${batch.id} AND state = 'leased' AND lease_owner LIKE ${`%:${victim.pid}:%`}`);
-      await expect.poll(async () => Number((await held())[0]!.n), { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
+      // Frozen first (SIGSTOP), so it cannot answer them between the look and the kill; when the
+      // frozen replica turns out to hold none after all (or the look cannot be had), it thaws and the wait goes on.
+      const heldWhileFrozen = async () => {
+        if (Number((await held())[0]!.n) === 0) return false;
+        victim.proc.kill('SIGSTOP');
+        // Frozen inside a transaction, it blocks the shared PGlite (one session): then thaw and look again.
+        const frozen = await Promise.race([held().then((r) => Number(r[0]!.n)), new Promise<number>((r) => setTimeout(r, 2_000, 0))]);
+        if (frozen > 0) return true;
+        victim.proc.kill('SIGCONT');
+        return false;
+      };
+      await expect.poll(heldWhileFrozen, { timeout: 60_000, interval: 20 }).toBe(true);
       const before = await status();
       expect(before.request_counts.completed).toBeLessThan(LINES);
       victim.proc.kill('SIGKILL');
+      // Dead now: what it held stays leased to it until the leases run out and the others take them.
+      expect(Number((await held())[0]!.n)).toBeGreaterThan(0);
       // And Redis (slots, quotas) goes away and comes back empty while the others carry on.
       await redis.restart(300);
 

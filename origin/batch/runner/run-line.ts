@@ -21,7 +21,7 @@ export class PipelineLineRunner implements LineRunner {
 
   async run(line: ClaimedLine, signal: AbortSignal): Promise<LineOutcome> {
     const requestId = `req_batch_${line.batchId.slice(-12)}_${line.idx}_${line.attempts}`;
-    const tenant = { id: line.tenant, via: 'edge' as const, ...(line.models.length ? { models: line.models } : {}), ...(line.country ? { country: line.country } : {}), ...(line.pop ? { pop: line.pop } : {}) };
+    const tenant = { id: line.tenant, via: line.via, ...(line.models.length ? { models: line.models } : {}), ...(line.country ? { country: line.country } : {}), ...(line.pop ? { pop: line.pop } : {}) };
     const res = await this.app.fetch(lineRequest(line.endpoint, line.body, tenant, requestId, signal));
     const body = await res.text();
     // Stopped by this replica's shutdown (the pipeline answers 499): not the line's answer; it runs again.
