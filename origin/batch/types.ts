@@ -134,7 +134,9 @@ export interface LineAnswer {
 export type LineOutcome =
   | { kind: 'answered'; answer: LineAnswer }
   | { kind: 'retry'; afterMs: number; countsAsAttempt: boolean }
-  | { kind: 'pause'; afterMs: number };
+  | { kind: 'pause'; afterMs: number }
+  /** Stopped by admission so an interactive request got its slot: back to pending unanswered, no try spent. */
+  | { kind: 'preempted' };
 
 /** Runs one line through the origin's pipeline (dialect, quota, allow-list, admission, audit). */
 export interface LineRunner {

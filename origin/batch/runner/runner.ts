@@ -24,6 +24,8 @@ export class BatchRunner {
   private readonly stop = new AbortController();
   /** Lines claimed and not yet given back or answered in the store (their leases are renewed). */
   private readonly held = new Map<string, ClaimedLine>();
+  /** Lines stopped by admission for interactive work since start (each given back to run again). */
+  preempted = 0;
   /** Lines whose pipeline is running now. */
   private busy = 0;
   private lineRuns = new Set<Promise<void>>();
@@ -135,6 +137,9 @@ export class BatchRunner {
       } else if (out.kind === 'pause') {
         this.log.info({ batch: line.batchId, tenant: line.tenant, ms: out.afterMs }, 'batch: daily token quota used up; batch paused');
         await this.store.pause(this.owner, line, out.afterMs);
+      } else if (out.kind === 'preempted') {
+        this.preempted++;
+        await this.store.release(this.owner, line, 0, false);
       } else {
         await this.store.release(this.owner, line, out.afterMs, out.countsAsAttempt);
       }
