@@ -154,9 +154,11 @@ export class BatchStore {
     return row ? batchObject(row, await this.counts(row)) : undefined;
   }
 
-  async listBatches(tenant: string, q: { after?: string | undefined; limit: number }): Promise<Page<BatchObject>> {
+  /** The tenant's batches, newest first; `endpoints`: only batches of these (OpenAI's listing shows no Message Batches). */
+  async listBatches(tenant: string, q: { after?: string | undefined; limit: number; endpoints?: readonly string[] }): Promise<Page<BatchObject>> {
     const rows = await this.q((sql) => sql<BatchRow[]>`
       SELECT * FROM batches WHERE tenant_id = ${tenant}
+        ${q.endpoints ? sql`AND endpoint = ANY(${[...q.endpoints]}::text[])` : sql``}
         ${q.after ? sql`AND (created_at, id) < (SELECT created_at, id FROM batches WHERE tenant_id = ${tenant} AND id = ${q.after})` : sql``}
       ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`);
     const data = await Promise.all(rows.map(async (r) => batchObject(r, await this.counts(r))));
