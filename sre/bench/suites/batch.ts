@@ -34,7 +34,7 @@ const USAGE = `usage: npm run bench:batch -- [flags]
   --chat-line-tokens N    tokens each chat line generates (default 40)
   --chatters N            interactive chat users (default 20)
   --idle-seconds N        simulated seconds of the idle phase (default 60)
-  --batch-concurrency N   lines the runner keeps in flight (batch.concurrency, default 8)
+  --batch-concurrency N   lines the runner keeps in flight (batch.concurrency, default 16)
   --reserve-interactive N slots batch work never takes (admission.reserveInteractive, default 0)
   --preempt-batch on|off  interactive requests stop batch lines holding their slots
                           (admission.preemptBatch, default on)
@@ -53,7 +53,7 @@ const { values } = cliArgs({
     'chat-line-tokens': { type: 'string', default: '40' },
     chatters: { type: 'string', default: '20' },
     'idle-seconds': { type: 'string', default: '60' },
-    'batch-concurrency': { type: 'string', default: '8' },
+    'batch-concurrency': { type: 'string', default: '16' },
     'reserve-interactive': { type: 'string', default: '0' },
     'preempt-batch': { type: 'string', default: 'on' },
     'max-seconds': { type: 'string', default: '75' },
