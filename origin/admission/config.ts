@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envBool } from '../audit/config.ts';
 
 const priority = z.enum(['interactive', 'batch']);
 
@@ -45,6 +46,13 @@ export const admissionConfigSchema = z
     interactiveWeight: z.coerce.number().int().min(1).default(8),
     /** Slots of each model that batch work never takes, kept for interactive requests. */
     reserveInteractive: z.coerce.number().int().min(0).default(0),
+    /**
+     * An interactive request that finds its model's slots held by batch lines stops the most
+     * recently started of them (on this replica) and takes its slot at once; the stopped line
+     * goes back to its batch unanswered, at no cost to its tries, and runs again later. Off: an
+     * interactive request waits for a batch line to end (a whole generation).
+     */
+    preemptBatch: envBool(true),
     /**
      * Largest share of one slot pool (a model, or a model group) that one tenant may hold at once:
      * floor(slots × share), at least 1; 1 turns the cap off. A tenant's requests beyond it wait in
@@ -93,6 +101,7 @@ export const ADMISSION_ENV: ReadonlyArray<readonly [env: string, path: string]> 
   ['QUEUE_WAIT_MS', 'admission.queueWaitMs'],
   ['BATCH_QUEUE_WAIT_MS', 'admission.batchQueueWaitMs'],
   ['ADMISSION_RESERVE_INTERACTIVE', 'admission.reserveInteractive'],
+  ['ADMISSION_PREEMPT_BATCH', 'admission.preemptBatch'],
   ['ADMISSION_TENANT_SHARE', 'admission.defaultTenantShare'],
   ['ADMISSION_SCOPE', 'admission.scope'],
   ['ORIGIN_REPLICAS', 'admission.replicas'],

@@ -104,7 +104,8 @@ export class AdmissionController implements Admission {
   }
 
   acquire(req: AdmissionRequest): Promise<() => void> {
-    return this.gateFor(req.upstream, req.model).acquire(req.tenant.id, req.priority, req.signal, req.slots, this.shareOf(req.tenant), req.probe);
+    const preempt = this.cfg.preemptBatch && req.priority === 'batch' ? req.preempt : undefined;
+    return this.gateFor(req.upstream, req.model).acquire(req.tenant.id, req.priority, req.signal, req.slots, this.shareOf(req.tenant), req.probe, preempt);
   }
 
   /**

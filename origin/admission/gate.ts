@@ -71,6 +71,10 @@ export class Gate implements SlotGate {
   private holdSamples = 0;
   /** When each hold of a slot here began (one entry per slot of its weight), for the wait estimate. */
   private readonly holdStarts = new Set<{ at: number; weight: number }>();
+  /** Batch holders that may be stopped for an interactive request, oldest first. */
+  private readonly preemptible: Array<{ weight: number; preempt: () => void }> = [];
+  /** Slots freed by stopping batch holders, owed to the interactive waiters they were stopped for. */
+  private owed = 0;
   /** Slots each capped tenant holds here. */
   private readonly tenantHeld = new Map<string, number>();
   readonly stats: GateStats = { admitted: 0, queuedAdmitted: 0, rejectedQueueFull: 0, rejectedWaitLimit: 0, cancelledWhileQueued: 0, queuedOverTenantShare: 0, queuedEngineSaturated: 0, waitMsTotal: 0, waitMsMax: 0 };
@@ -125,8 +129,9 @@ export class Gate implements SlotGate {
    * embedding batch wider than the cap still runs (on as many slots as it needs, when its tenant
    * holds none), and counts as the whole cap while it does.
    */
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1, probe?: QueueProbe): Promise<() => void> {
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1, probe?: QueueProbe, preempt?: () => void): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
+    const stoppable = cls === 'batch' ? preempt : undefined;
     // More than the class may ever hold would wait forever: such a request takes all it may have.
     const weight = Math.max(1, Math.min(slots, this.capFor(cls)));
     const cap = tenantCap(this.s.slots, share);
@@ -139,7 +144,7 @@ export class Gate implements SlotGate {
       this.active += weight;
       this.charge(tenant, mine.charge);
       this.stats.admitted++;
-      return Promise.resolve(this.releaser(weight, mine));
+      return Promise.resolve(this.releaser(weight, mine, stoppable));
     }
     if (this.queued >= this.s.maxQueue) {
       this.stats.rejectedQueueFull++;
@@ -151,7 +156,7 @@ export class Gate implements SlotGate {
         cls,
         weight,
         enqueuedAt: Date.now(),
-        resolve: () => resolve(this.releaser(weight, mine)),
+        resolve: () => resolve(this.releaser(weight, mine, stoppable)),
         reject,
         signal,
         onAbort: () => {
@@ -175,6 +180,7 @@ export class Gate implements SlotGate {
       if (saturated !== undefined) this.stats.queuedEngineSaturated++;
       (cls === 'interactive' ? this.interactive : this.batch).push(w);
       if (probe) probe.standing = () => this.standingOf(w);
+      if (cls === 'interactive') this.preemptFor();
     });
   }
 
@@ -230,15 +236,40 @@ export class Gate implements SlotGate {
     return this.holdSamples === 0 ? (this.s.measuredHoldMs?.() ?? this.holdMsAvg) : this.holdMsAvg;
   }
 
-  private releaser(weight: number, t: TenantCharge): () => void {
+  /**
+   * Stops the most recently started preemptible batch holders until the interactive waiters'
+   * slots are free or on their way (a stopped holder releases its slot as its request ends).
+   */
+  private preemptFor(): void {
+    let short = this.interactive.size - (this.s.slots - this.active) - this.owed;
+    while (short > 0) {
+      const h = this.preemptible.pop();
+      if (!h) return;
+      this.owed += h.weight;
+      short -= h.weight;
+      h.preempt();
+    }
+  }
+
+  private releaser(weight: number, t: TenantCharge, preempt?: () => void): () => void {
     const start = Date.now();
     const hold = { at: start, weight };
     this.holdStarts.add(hold);
+    const stoppable = preempt ? { weight, preempt } : undefined;
+    if (stoppable) {
+      this.preemptible.push(stoppable);
+      // Interactive work already waiting (it came while this batch request was being let in).
+      if (this.interactive.size > 0) this.preemptFor();
+    }
     let done = false;
     return () => {
       if (done) return;
       done = true;
       this.holdStarts.delete(hold);
+      if (stoppable) {
+        const i = this.preemptible.indexOf(stoppable);
+        if (i >= 0) this.preemptible.splice(i, 1);
+      }
       // The first release replaces the 1 s guess; later ones move the average a tenth of the way.
       const held = Date.now() - start;
       this.holdMsAvg = this.holdSamples++ === 0 ? held : this.holdMsAvg * 0.9 + held * 0.1;
@@ -259,11 +290,14 @@ export class Gate implements SlotGate {
       const batchMayRun = nextBatch !== undefined && this.active + nextBatch.weight <= this.capFor('batch');
       const nextInteractive = this.interactive.peek(this.room);
       let w: Waiter | undefined;
-      if (nextInteractive && !(batchMayRun && this.streak >= this.s.interactiveWeight)) {
+      // Slots freed by stopping batch lines go to the interactive waiters they were stopped for.
+      if (!nextInteractive) this.owed = 0;
+      if (nextInteractive && !(batchMayRun && this.streak >= this.s.interactiveWeight && this.owed === 0)) {
         // The head waits for enough free slots; nothing behind it overtakes.
         if (this.active + nextInteractive.weight > this.s.slots) return;
         w = this.interactive.shift(this.room);
         this.streak++;
+        if (w) this.owed = Math.max(0, this.owed - w.weight);
       } else if (batchMayRun) {
         w = this.batch.shift(this.room);
         this.streak = 0;

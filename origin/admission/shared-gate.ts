@@ -125,7 +125,8 @@ export class SharedGate implements SlotGate, LeasedGate {
    * local one. `share`: the most of the engine's slots its tenant may hold at once, counted across
    * every replica in Redis (1: no cap).
    */
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1, probe?: QueueProbe): Promise<() => void> {
+  /** `preempt` applies while the slots fall back to this replica's own (the local gate); a shared slot is not stopped. */
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1, probe?: QueueProbe, preempt?: () => void): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
     // More than the class may ever hold would wait forever: such a request takes all it may have.
     const weight = Math.max(1, Math.min(slots, cls === 'interactive' ? this.settings.slots : this.settings.batchCap));
@@ -133,12 +134,12 @@ export class SharedGate implements SlotGate, LeasedGate {
     const t = { tenant, cls, signal, weight, share, cap, charge: cap === Infinity ? 0 : Math.min(weight, cap), probe };
     const usable = this.slots.usable();
     if (usable === true) return this.acquireShared(t);
-    if (usable === false) return this.acquireLocal(t, slots);
-    return usable.then((ok) => (ok ? this.acquireShared(t) : this.acquireLocal(t, slots)));
+    if (usable === false) return this.acquireLocal(t, slots, preempt);
+    return usable.then((ok) => (ok ? this.acquireShared(t) : this.acquireLocal(t, slots, preempt)));
   }
 
-  private acquireLocal(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'share' | 'charge' | 'cap' | 'probe'>, slots: number): Promise<() => void> {
-    return this.local.acquire(t.tenant, t.cls, t.signal, slots, t.share, t.probe).then((release) => this.hold(this.slots.newId(), slots, ownerOf(t), release));
+  private acquireLocal(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'share' | 'charge' | 'cap' | 'probe'>, slots: number, preempt?: () => void): Promise<() => void> {
+    return this.local.acquire(t.tenant, t.cls, t.signal, slots, t.share, t.probe, preempt).then((release) => this.hold(this.slots.newId(), slots, ownerOf(t), release));
   }
 
   private acquireShared(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'weight' | 'share' | 'charge' | 'cap' | 'probe'>): Promise<() => void> {

@@ -19,6 +19,7 @@ import { isTerminal } from './lifecycle.ts';
 import { query } from './query.ts';
 import { createBatchSchema, listQuerySchema } from './schemas.ts';
 import type { BatchService } from './service.ts';
+import { BATCH_ENDPOINTS } from './types.ts';
 
 /** How often the events stream reads the batch (the store is shared: progress made by any replica shows). */
 const EVENTS_POLL_MS = 500;
@@ -41,12 +42,14 @@ export function batchRoutes(stage: BatchService): Hono<OriginEnv> {
       models: t.models ?? [],
       country: t.country,
       pop: t.pop,
+      via: t.via,
     });
     stage.wake();
     return c.json(batch);
   });
 
-  app.get('/batches', async (c) => c.json(await stage.store.listBatches(c.get('tenant').id, query(c, listQuerySchema))));
+  // OpenAI's endpoints only: a Message Batch (Anthropic's, endpoint /v1/messages) is not an OpenAI batch.
+  app.get('/batches', async (c) => c.json(await stage.store.listBatches(c.get('tenant').id, { ...query(c, listQuerySchema), endpoints: BATCH_ENDPOINTS })));
 
   app.get('/batches/:id', async (c) => {
     const b = await stage.store.batch(c.get('tenant').id, c.req.param('id'));

@@ -4,7 +4,10 @@
  * front end (Anthropic's Message Batches, the CLI, the console) build on these types and on
  * BatchStore / LineRunner, never on the tables.
  */
+import type { TenantContext } from '../core/tenant.ts';
 import type { BatchStatus } from './lifecycle.ts';
+
+type TenantVia = TenantContext['via'];
 
 /** The four endpoints a batch may run (OpenAI's list). */
 export const BATCH_ENDPOINTS = ['/v1/chat/completions', '/v1/embeddings', '/v1/completions', '/v1/responses'] as const;
@@ -96,6 +99,8 @@ export interface NewBatch {
   models: readonly string[];
   country?: string | undefined;
   pop?: string | undefined;
+  /** How its tenant was known (TenantContext.via): its lines run as that tenant (`none`: no tenant share cap). */
+  via?: TenantVia | undefined;
 }
 
 /** A line handed to one replica under a lease. */
@@ -110,6 +115,7 @@ export interface ClaimedLine {
   models: readonly string[];
   country: string | null;
   pop: string | null;
+  via: TenantVia;
 }
 
 /** The HTTP answer a line got (OpenAI's `response`), kept whatever its status. */
@@ -128,7 +134,9 @@ export interface LineAnswer {
 export type LineOutcome =
   | { kind: 'answered'; answer: LineAnswer }
   | { kind: 'retry'; afterMs: number; countsAsAttempt: boolean }
-  | { kind: 'pause'; afterMs: number };
+  | { kind: 'pause'; afterMs: number }
+  /** Stopped by admission so an interactive request got its slot: back to pending unanswered, no try spent. */
+  | { kind: 'preempted' };
 
 /** Runs one line through the origin's pipeline (dialect, quota, allow-list, admission, audit). */
 export interface LineRunner {

@@ -12,6 +12,11 @@ export interface AdmissionRequest {
   slots?: number;
   /** Filled by the gate while the request waits, so its keepalives can tell where it stands. */
   probe?: QueueProbe;
+  /**
+   * Stops this batch-class request (it ends without an answer and runs again later) so a waiting
+   * interactive request gets its slot at once; absent: it keeps its slot until it ends.
+   */
+  preempt?: () => void;
 }
 
 /** Where a waiting request stands in its model's queue (1: next in), and its estimated wait. */
@@ -66,7 +71,7 @@ export interface SlotGate {
   waitingTenants(): { interactive: Record<string, number>; batch: Record<string, number> };
   heldByTenant(): Record<string, number>;
   /** Resolves with the release once the request holds its slots; rejects when it may not wait. */
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots?: number, share?: number, probe?: QueueProbe): Promise<() => void>;
+  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots?: number, share?: number, probe?: QueueProbe, preempt?: () => void): Promise<() => void>;
 }
 
 /** Plain pass-through: every request goes straight to the upstream. */

@@ -58,6 +58,8 @@ export interface RequestRecord {
   receivedAt: number;
   /** Admission class: set by the tenant's config or the client's header, else the route's default. */
   priority?: 'interactive' | 'batch';
+  /** Stops this request to give its slot to an interactive one (a batch line; admission.preemptBatch). */
+  preempt?: () => void;
   /** Set when a retrieval alias answered from a collection. */
   retrieval?: RetrievalSummary;
   /** When the request entered admission (queue wait = admittedAt - queuedAt). */

@@ -70,6 +70,7 @@ export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, op
       signal,
       slots: opts.slots,
       ...(probe ? { probe } : {}),
+      ...(rec.preempt ? { preempt: rec.preempt } : {}),
     });
     rec.admittedAt = Date.now();
     try {

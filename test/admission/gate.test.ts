@@ -197,3 +197,43 @@ describe('admission gate', () => {
     });
   });
 });
+
+describe('preemptible batch holders (admission.preemptBatch)', () => {
+  it('an interactive request stops the most recently started batch holder and takes its slot, whatever the batch turn', async () => {
+    const g = gate({ interactiveWeight: 1 });
+    const stopped: string[] = [];
+    const releases: Record<string, () => void> = {};
+    releases.old = await g.acquire('t', 'batch', never, 1, 1, undefined, () => stopped.push('old'));
+    releases.new = await g.acquire('t', 'batch', never, 1, 1, undefined, () => stopped.push('new'));
+    // A batch request already waits: without preemption its turn (interactiveWeight 1) could come first.
+    let batchIn = false;
+    const queuedBatch = g.acquire('t', 'batch', never, 1, 1, undefined, () => stopped.push('queued')).then((r) => ((batchIn = true), r));
+    let interactiveIn = false;
+    const interactive = g.acquire('u', 'interactive', never).then((r) => ((interactiveIn = true), r));
+    await tick();
+    expect(stopped).toEqual(['new']);
+    expect(interactiveIn).toBe(false);
+    // The stopped request ends and gives its slot back: the interactive one has it, not the batch waiter.
+    releases.new();
+    const ri = await interactive;
+    await tick();
+    expect([interactiveIn, batchIn, g.active]).toEqual([true, false, 2]);
+    ri();
+    (await queuedBatch)();
+    releases.old();
+    expect(g.active).toBe(0);
+  });
+
+  it('a batch holder without a way to stop it keeps its slot; the interactive request waits its turn', async () => {
+    const g = gate();
+    const r1 = await g.acquire('t', 'batch', never);
+    const r2 = await g.acquire('t', 'batch', never);
+    let interactiveIn = false;
+    const p = g.acquire('u', 'interactive', never).then((r) => ((interactiveIn = true), r));
+    await tick();
+    expect(interactiveIn).toBe(false);
+    r1();
+    (await p)();
+    r2();
+  });
+});

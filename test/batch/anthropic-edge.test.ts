@@ -65,6 +65,14 @@ describe("Anthropic's Message Batches through the edge", () => {
     }
   });
 
+  it("is not in OpenAI's listing of batches (GET /v1/batches shows OpenAI's endpoints only)", async () => {
+    const res = await fetch(`${s.edge.url}/v1/batches?limit=100`, { headers: { authorization: `Bearer ${s.keys.open}` } });
+    expect(res.status).toBe(200);
+    const ids = ((await res.json()) as { data: Array<{ id: string }> }).data.map((b) => b.id);
+    expect(batchId).not.toBe('');
+    expect(ids).not.toContain(batchId);
+  });
+
   it('lists newest first, pages with after_id and before_id', async () => {
     const second = await claude.messages.batches.create({ requests: requests(1) });
     const first = await claude.messages.batches.list({ limit: 1 });

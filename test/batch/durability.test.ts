@@ -34,31 +34,37 @@ for (const [name, start] of Object.entries(databases)) {
     let db: Db;
     let redis: RedisServer;
     let sim: Simulator;
+    /** The victim's engine: fifty times slower than the others' (about 2 s a line), so a line it holds is still running when it is killed. */
+    let slowSim: Simulator;
     let sql: postgres.Sql;
     const replicas: Child[] = [];
 
     beforeAll(async () => {
-      [db, redis, sim] = await Promise.all([start(), startRedis(), startSimulator({ timeScale: 0.1, preloaded: ['llama3.2:3b'] })]);
+      [db, redis, sim, slowSim] = await Promise.all([start(), startRedis(), startSimulator({ timeScale: 0.1, preloaded: ['llama3.2:3b'] }), startSimulator({ timeScale: 5, preloaded: ['llama3.2:3b'] })]);
       sql = postgres(db.url, { max: 1, onnotice: () => {} });
       const dir = mkdtempSync(join(tmpdir(), 'puerta-batch-'));
-      const config = join(dir, 'origin.json');
-      writeFileSync(
-        config,
-        JSON.stringify({
-          upstreams: [{ name: 'sim', url: sim.url }],
-          admission: { defaultSlots: 4, replicas: 3 },
-          batch: { enabled: true, databaseUrl: db.url, databaseRegion: 'local', concurrency: 2, leaseMs: 2_000, pollMs: 100 },
-        }),
-      );
-      const env = { PUERTA_ORIGIN_CONFIG: config, REDIS_URL: redis.url, LOG_LEVEL: 'warn' };
+      const configFor = (engine: Simulator, name: string) => {
+        const config = join(dir, name);
+        writeFileSync(
+          config,
+          JSON.stringify({
+            upstreams: [{ name: 'sim', url: engine.url }],
+            admission: { defaultSlots: 4, replicas: 3 },
+            batch: { enabled: true, databaseUrl: db.url, databaseRegion: 'local', concurrency: 2, leaseMs: 2_000, pollMs: 100 },
+          }),
+        );
+        return { PUERTA_ORIGIN_CONFIG: config, REDIS_URL: redis.url, LOG_LEVEL: 'warn' };
+      };
+      const env = configFor(sim, 'origin.json');
       // One at a time: the first applies the migrations (the others would wait on its lock anyway).
-      for (let i = 0; i < 3; i++) replicas.push(await startOriginProcess(env, 'tsx'));
+      // The second is the victim.
+      for (let i = 0; i < 3; i++) replicas.push(await startOriginProcess(i === 1 ? configFor(slowSim, 'victim.json') : env, 'tsx'));
     }, 180_000);
 
     afterAll(async () => {
       await Promise.all(replicas.map((r) => r.stop()));
       await sql?.end();
-      await Promise.all([sim?.close(), redis?.close(), db?.close()]);
+      await Promise.all([sim?.close(), slowSim?.close(), redis?.close(), db?.close()]);
     });
 
     it('answers every custom_id exactly once', async () => {
@@ -74,10 +80,14 @@ for (const [name, start] of Object.entries(databases)) {
       // Mid-batch, with lines in the victim's hands: kill it without warning.
       // In a transaction: on the shared PGlite, only a transaction block keeps a connection's statement whole.
       const held = () => sql.begin((tx) => tx<{ n: string }[]>`SELECT count(*) AS n FROM batch_lines WHERE batch_id = ${batch.id} AND state = 'leased' AND lease_owner LIKE ${`%:${victim.pid}:%`}`);
+      // Its lines take about 2 s on its slow engine, so the lines seen leased here are still running
+      // when the kill comes a moment later (not answered and waiting to be written).
       await expect.poll(async () => Number((await held())[0]!.n), { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
       const before = await status();
       expect(before.request_counts.completed).toBeLessThan(LINES);
       victim.proc.kill('SIGKILL');
+      // Dead now: what it held stays leased to it until the leases run out and the others take them.
+      expect(Number((await held())[0]!.n)).toBeGreaterThan(0);
       // And Redis (slots, quotas) goes away and comes back empty while the others carry on.
       await redis.restart(300);
 

@@ -53,7 +53,7 @@ export function messageBatchRoutes(stage: BatchService): Hono<OriginEnv> {
     if (!r.ok) throw batchErrors.invalidFile(r.errors);
     if (r.kind !== 'message-batch') throw new Error('the JSONL worker answered a message batch with another kind');
     const file = await stage.store.createFile({ tenant: t.id, filename: 'message_batch_requests.jsonl', purpose: 'batch', content: r.content, lineCount: r.lineCount });
-    const b = await stage.store.createBatch({ tenant: t.id, endpoint: ENDPOINT, inputFileId: file.id, completionWindow: '24h', metadata: null, models: t.models ?? [], country: t.country, pop: t.pop });
+    const b = await stage.store.createBatch({ tenant: t.id, endpoint: ENDPOINT, inputFileId: file.id, completionWindow: '24h', metadata: null, models: t.models ?? [], country: t.country, pop: t.pop, via: t.via });
     stage.wake();
     return c.json(await load(c, toMessageBatchId(b.id)));
   });

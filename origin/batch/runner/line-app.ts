@@ -22,12 +22,12 @@ import { LINE_ENDPOINTS } from '../types.ts';
 /** Header of a refused line's answer naming the refusal's code (PuertaError.code). */
 export const LINE_ERROR_CODE = 'x-batch-error-code';
 
-/** The tenant of each line's request, set by the runner (a Request has no place of its own for it). */
-const tenantOf = new WeakMap<Request, TenantContext>();
+/** The tenant of each line's request and how to stop it for interactive work, set by the runner (a Request has no place of its own for them). */
+const lineOf = new WeakMap<Request, { tenant: TenantContext; preempt: () => void }>();
 
-export function lineRequest(url: string, body: string, tenant: TenantContext, requestId: string, signal: AbortSignal): Request {
+export function lineRequest(url: string, body: string, tenant: TenantContext, requestId: string, signal: AbortSignal, preempt: () => void): Request {
   const req = new Request(`http://batch.internal${url}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body, signal });
-  tenantOf.set(req, tenant);
+  lineOf.set(req, { tenant, preempt });
   return req;
 }
 
@@ -45,18 +45,20 @@ export function createLineApp(deps: LineAppDeps): Hono<OriginEnv> {
     return res;
   });
   app.use('*', async (c, next) => {
-    const tenant = tenantOf.get(c.req.raw);
-    if (!tenant) throw new Error('a batch line request without its tenant');
-    c.set('tenant', tenant);
+    const line = lineOf.get(c.req.raw);
+    if (!line) throw new Error('a batch line request without its tenant');
+    c.set('tenant', line.tenant);
     await next();
   });
   app.use('*', recordMiddleware(deps));
   app.use('*', requestFacts(deps, (route) => CLIENT_DIALECTS[route.dialect].body(route)));
   app.use('*', modelAllowList());
   // Every line runs in the batch class, whatever its route's default: it fills idle slots and
-  // gives way to interactive requests.
+  // gives way to interactive requests (stopped for them, with admission.preemptBatch).
   app.use('*', async (c, next) => {
-    c.get('record').priority = 'batch';
+    const rec = c.get('record');
+    rec.priority = 'batch';
+    rec.preempt = lineOf.get(c.req.raw)!.preempt;
     await next();
   });
   if (deps.quota) app.use('*', quotaMiddleware(deps.quota));

@@ -21,11 +21,15 @@ export class PipelineLineRunner implements LineRunner {
 
   async run(line: ClaimedLine, signal: AbortSignal): Promise<LineOutcome> {
     const requestId = `req_batch_${line.batchId.slice(-12)}_${line.idx}_${line.attempts}`;
-    const tenant = { id: line.tenant, via: 'edge' as const, ...(line.models.length ? { models: line.models } : {}), ...(line.country ? { country: line.country } : {}), ...(line.pop ? { pop: line.pop } : {}) };
-    const res = await this.app.fetch(lineRequest(line.endpoint, line.body, tenant, requestId, signal));
+    const tenant = { id: line.tenant, via: line.via, ...(line.models.length ? { models: line.models } : {}), ...(line.country ? { country: line.country } : {}), ...(line.pop ? { pop: line.pop } : {}) };
+    // Admission stops the line for an interactive request (admission.preemptBatch): aborted like a
+    // shutdown, but told apart, so the runner gives it back to run again at once.
+    const preempted = new AbortController();
+    const res = await this.app.fetch(lineRequest(line.endpoint, line.body, tenant, requestId, AbortSignal.any([signal, preempted.signal]), () => preempted.abort()));
     const body = await res.text();
     // Stopped by this replica's shutdown (the pipeline answers 499): not the line's answer; it runs again.
     if (signal.aborted) return { kind: 'retry', afterMs: 0, countsAsAttempt: false };
+    if (preempted.signal.aborted) return { kind: 'preempted' };
     const status = res.status;
     if (status < 400 || (status < 500 && status !== 429)) return { kind: 'answered', answer: { statusCode: status, requestId: res.headers.get('x-request-id') ?? requestId, body } };
     const code = res.headers.get(LINE_ERROR_CODE) ?? errorCode(body);

@@ -4,11 +4,17 @@ import type { Logger } from 'pino';
 import type { BatchConfig } from '../config.ts';
 import type { JsonlParser } from '../jsonl/parse.ts';
 import type { BatchStore, PhaseWork } from '../store/store.ts';
-import type { BatchError, ClaimedLine, LineRunner } from '../types.ts';
+import type { BatchError, ClaimedLine, LineAnswer, LineRunner } from '../types.ts';
+
+/** Answers waiting this long at most before they are written together. */
+const FLUSH_MS = 20;
+/** Answers written in one statement at most. */
+const FLUSH_LINES = 128;
 
 /**
- * This replica's share of the batch work: `concurrency` line loops, each claiming a line under a
- * lease, running it and writing its answer; a phase loop that validates new batches and writes
+ * This replica's share of the batch work: a pump that keeps `concurrency` lines running, claiming
+ * the free ones' worth in one transaction; answers written together after a short window (one
+ * statement for many lines); a phase loop that validates new batches and writes
  * the output files of drained, cancelled and expired ones; lease renewal for the lines it holds.
  * Every replica runs one; they coordinate only through the store's leases, so any of them may
  * die at any moment (kill -9) and the others, or its next start, carry on where it was.
@@ -16,8 +22,19 @@ import type { BatchError, ClaimedLine, LineRunner } from '../types.ts';
 export class BatchRunner {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly stop = new AbortController();
+  /** Lines claimed and not yet given back or answered in the store (their leases are renewed). */
   private readonly held = new Map<string, ClaimedLine>();
+  /** Lines stopped by admission for interactive work since start (each given back to run again). */
+  preempted = 0;
+  /** Lines whose pipeline is running now. */
+  private busy = 0;
+  private lineRuns = new Set<Promise<void>>();
+  private pending: Array<{ line: ClaimedLine; answer: LineAnswer }> = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
   private wakers: Array<() => void> = [];
+  /** The pump's own, woken when a line ends (the phase loop has no business with that). */
+  private pumpWakers: Array<() => void> = [];
   private loops: Promise<void>[] = [];
   private timers: NodeJS.Timeout[] = [];
 
@@ -30,7 +47,7 @@ export class BatchRunner {
   ) {}
 
   start(): void {
-    for (let i = 0; i < this.cfg.concurrency; i++) this.loops.push(this.lineLoop());
+    this.loops.push(this.pump());
     this.loops.push(this.phaseLoop());
     this.timers.push(setInterval(() => void this.renew(), Math.max(250, Math.floor(this.cfg.leaseMs / 3))));
     this.timers.push(setInterval(() => void this.sweep(), 3_600_000));
@@ -41,6 +58,13 @@ export class BatchRunner {
   wake(): void {
     const w = this.wakers;
     this.wakers = [];
+    for (const f of w) f();
+    this.wakePump();
+  }
+
+  private wakePump(): void {
+    const w = this.pumpWakers;
+    this.pumpWakers = [];
     for (const f of w) f();
   }
 
@@ -54,9 +78,11 @@ export class BatchRunner {
     this.wake();
     for (const t of this.timers) clearInterval(t);
     await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.lineRuns]);
+    await this.flush();
   }
 
-  private idle(ms: number): Promise<void> {
+  private idle(ms: number, wakers: 'all' | 'pump' = 'all'): Promise<void> {
     if (this.stop.signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const t = setTimeout(done, ms);
@@ -64,29 +90,40 @@ export class BatchRunner {
         clearTimeout(t);
         resolve();
       }
-      this.wakers.push(done);
+      (wakers === 'pump' ? this.pumpWakers : this.wakers).push(done);
     });
   }
 
-  private async lineLoop(): Promise<void> {
+  /** Keeps `concurrency` lines running: claims the free ones' worth at once, then waits for one to end. */
+  private async pump(): Promise<void> {
     while (!this.stop.signal.aborted) {
-      let line: ClaimedLine | undefined;
-      try {
-        line = await this.store.claimLine(this.owner, this.cfg.leaseMs);
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'batch: claiming a line failed; retrying');
-      }
-      if (!line) {
-        await this.idle(this.cfg.pollMs);
+      const free = this.cfg.concurrency - this.busy;
+      if (free <= 0) {
+        await this.idle(this.cfg.pollMs, 'pump');
         continue;
       }
-      await this.runLine(line);
+      let lines: ClaimedLine[] = [];
+      try {
+        lines = await this.store.claimLines(this.owner, this.cfg.leaseMs, free);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'batch: claiming lines failed; retrying');
+      }
+      for (const line of lines) {
+        const run = this.runLine(line).finally(() => {
+          this.lineRuns.delete(run);
+          this.wakePump();
+        });
+        this.lineRuns.add(run);
+      }
+      if (lines.length < free) await this.idle(this.cfg.pollMs);
     }
   }
 
   private async runLine(line: ClaimedLine): Promise<void> {
     const key = `${line.batchId}:${line.idx}`;
     this.held.set(key, line);
+    this.busy++;
+    let answered = false;
     // One signal per line, tied to shutdown and untied after: a Request keeps a listener on the
     // signal it is given, so handing every line the runner's own would add one per line, forever.
     const lineStop = new AbortController();
@@ -95,13 +132,14 @@ export class BatchRunner {
     try {
       const out = await this.lines.run(line, lineStop.signal);
       if (out.kind === 'answered') {
-        const written = await this.store.answer(line, out.answer);
-        // Another replica answered it first (this one's lease ran out while it worked): one answer stands.
-        if (!written) this.log.info({ batch: line.batchId, line: line.idx }, 'batch: line already answered elsewhere');
-        this.wake();
+        answered = true;
+        this.queueAnswer(line, out.answer);
       } else if (out.kind === 'pause') {
         this.log.info({ batch: line.batchId, tenant: line.tenant, ms: out.afterMs }, 'batch: daily token quota used up; batch paused');
         await this.store.pause(this.owner, line, out.afterMs);
+      } else if (out.kind === 'preempted') {
+        this.preempted++;
+        await this.store.release(this.owner, line, 0, false);
       } else {
         await this.store.release(this.owner, line, out.afterMs, out.countsAsAttempt);
       }
@@ -111,8 +149,42 @@ export class BatchRunner {
       await this.store.release(this.owner, line, 1_000, false).catch(() => {});
     } finally {
       this.stop.signal.removeEventListener('abort', stop);
-      this.held.delete(key);
+      this.busy--;
+      // An answered line stays held (its lease renewed) until its answer is written.
+      if (!answered) this.held.delete(key);
     }
+  }
+
+  /** Adds an answer to the next write: at most FLUSH_MS from now, at once when FLUSH_LINES wait. */
+  private queueAnswer(line: ClaimedLine, answer: LineAnswer): void {
+    this.pending.push({ line, answer });
+    if (this.pending.length >= FLUSH_LINES) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Writes the waiting answers in one statement; one flush at a time, in order. */
+  private flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(async () => {
+      try {
+        const written = await this.store.answerMany(batch);
+        written.forEach((w, i) => {
+          // Another replica answered it first (this one's lease ran out while it worked): one answer stands.
+          if (!w) this.log.info({ batch: batch[i]!.line.batchId, line: batch[i]!.line.idx }, 'batch: line already answered elsewhere');
+        });
+        this.wake();
+      } catch (err) {
+        // The store is unreachable: these lines' leases run out and they run again.
+        this.log.warn({ err: (err as Error).message, lines: batch.length }, 'batch: writing answers failed; those lines will run again');
+      } finally {
+        for (const d of batch) this.held.delete(`${d.line.batchId}:${d.line.idx}`);
+      }
+    });
+    return this.flushing;
   }
 
   private async phaseLoop(): Promise<void> {

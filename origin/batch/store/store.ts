@@ -142,9 +142,9 @@ export class BatchStore {
   async createBatch(b: NewBatch): Promise<BatchObject> {
     const id = newId('batch');
     const [row] = await this.q((sql) => sql<BatchRow[]>`
-      INSERT INTO batches (id, tenant_id, endpoint, input_file_id, completion_window, metadata, status, models, country, pop, expires_at)
+      INSERT INTO batches (id, tenant_id, endpoint, input_file_id, completion_window, metadata, status, models, country, pop, via, expires_at)
       VALUES (${id}, ${b.tenant}, ${b.endpoint}, ${b.inputFileId}, ${b.completionWindow}, ${b.metadata === null ? null : sql.json(b.metadata)}, 'validating',
-              ${sql.json([...b.models])}, ${b.country ?? null}, ${b.pop ?? null}, now() + interval '24 hours')
+              ${sql.json([...b.models])}, ${b.country ?? null}, ${b.pop ?? null}, ${b.via ?? 'edge'}, now() + interval '24 hours')
       RETURNING *`);
     return batchObject(row!, { total: 0, completed: 0, failed: 0 });
   }
@@ -154,9 +154,11 @@ export class BatchStore {
     return row ? batchObject(row, await this.counts(row)) : undefined;
   }
 
-  async listBatches(tenant: string, q: { after?: string | undefined; limit: number }): Promise<Page<BatchObject>> {
+  /** The tenant's batches, newest first; `endpoints`: only batches of these (OpenAI's listing shows no Message Batches). */
+  async listBatches(tenant: string, q: { after?: string | undefined; limit: number; endpoints?: readonly string[] }): Promise<Page<BatchObject>> {
     const rows = await this.q((sql) => sql<BatchRow[]>`
       SELECT * FROM batches WHERE tenant_id = ${tenant}
+        ${q.endpoints ? sql`AND endpoint = ANY(${[...q.endpoints]}::text[])` : sql``}
         ${q.after ? sql`AND (created_at, id) < (SELECT created_at, id FROM batches WHERE tenant_id = ${tenant} AND id = ${q.after})` : sql``}
       ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`);
     const data = await Promise.all(rows.map(async (r) => batchObject(r, await this.counts(r))));
@@ -298,36 +300,50 @@ export class BatchStore {
   // ---- lines -------------------------------------------------------------------------------
 
   /**
-   * Claims one runnable line for `owner`, fair across tenants: the tenant with the fewest lines
-   * running now (across every replica) goes first, then its batch with the fewest, then the oldest.
+   * Claims up to `n` runnable lines for `owner` in one transaction, fair across tenants: the
+   * tenant with the fewest lines running now (across every replica) goes first, then its batch
+   * with the fewest, then the oldest; each candidate batch gets an even share of the `n` first,
+   * and what is left of `n` goes to the first ones again.
    */
+  async claimLines(owner: string, leaseMs: number, n: number): Promise<ClaimedLine[]> {
+    if (n <= 0) return [];
+    return this.sql.begin(async (tx) => {
+      const candidates = await tx<{ id: string; tenant_id: string; endpoint: string; models: string[]; country: string | null; pop: string | null; via: ClaimedLine['via'] }[]>`
+        WITH live AS (
+          SELECT b.id, b.tenant_id, b.created_at, b.endpoint, b.models, b.country, b.pop, b.via,
+            (SELECT count(*) FROM batch_lines l WHERE l.batch_id = b.id AND l.state = 'leased' AND l.lease_until >= now()) AS running
+          FROM batches b
+          WHERE b.status = 'in_progress' AND b.expires_at > now() AND (b.paused_until IS NULL OR b.paused_until <= now())
+            AND EXISTS (SELECT 1 FROM batch_lines l WHERE l.batch_id = b.id AND l.state <> 'done'
+                        AND (l.state = 'pending' OR l.lease_until < now()) AND (l.not_before IS NULL OR l.not_before <= now())))
+        SELECT id, tenant_id, endpoint, models, country, pop, via FROM live
+        ORDER BY sum(running) OVER (PARTITION BY tenant_id), running, created_at LIMIT 8`;
+      const out: ClaimedLine[] = [];
+      const share = Math.max(1, Math.ceil(n / Math.max(1, candidates.length)));
+      for (const round of [share, n]) {
+        for (const c of candidates) {
+          const want = Math.min(round, n - out.length);
+          if (want <= 0) break;
+          const rows = await tx<{ idx: number; custom_id: string; body: string; attempts: number }[]>`
+            WITH picked AS MATERIALIZED (
+              SELECT idx FROM batch_lines WHERE batch_id = ${c.id} AND state <> 'done' AND (state = 'pending' OR lease_until < now())
+                AND (not_before IS NULL OR not_before <= now())
+              ORDER BY idx LIMIT ${want} FOR UPDATE SKIP LOCKED)
+            UPDATE batch_lines l SET state = 'leased', lease_owner = ${owner}, lease_until = now() + ${leaseMs} * interval '1 millisecond', attempts = l.attempts + 1
+            FROM picked WHERE l.batch_id = ${c.id} AND l.idx = picked.idx
+            RETURNING l.idx, l.custom_id, l.body, l.attempts`;
+          // (A materialized pick: an IN (… LIMIT n) subquery may run again per row and take more than n.)
+          for (const l of rows) out.push({ batchId: c.id, idx: l.idx, customId: l.custom_id, tenant: c.tenant_id, endpoint: c.endpoint, body: l.body, attempts: l.attempts, models: c.models, country: c.country, pop: c.pop, via: c.via } as ClaimedLine);
+        }
+        if (out.length >= n) break;
+      }
+      return out;
+    });
+  }
+
+  /** One runnable line for `owner` (claimLines of one). */
   async claimLine(owner: string, leaseMs: number): Promise<ClaimedLine | undefined> {
-    const candidates = await this.q((sql) => sql<{ id: string; tenant_id: string; running: string; tenant_running: string }[]>`
-      WITH live AS (
-        SELECT b.id, b.tenant_id, b.created_at,
-          (SELECT count(*) FROM batch_lines l WHERE l.batch_id = b.id AND l.state = 'leased' AND l.lease_until >= now()) AS running
-        FROM batches b
-        WHERE b.status = 'in_progress' AND b.expires_at > now() AND (b.paused_until IS NULL OR b.paused_until <= now())
-          AND EXISTS (SELECT 1 FROM batch_lines l WHERE l.batch_id = b.id AND l.state <> 'done'
-                      AND (l.state = 'pending' OR l.lease_until < now()) AND (l.not_before IS NULL OR l.not_before <= now())))
-      SELECT id, tenant_id, running, sum(running) OVER (PARTITION BY tenant_id) AS tenant_running FROM live
-      ORDER BY tenant_running, running, created_at LIMIT 8`);
-    for (const c of candidates) {
-      const line = await this.sql.begin(async (tx) => {
-        const [l] = await tx<{ idx: number; custom_id: string; body: string; attempts: number }[]>`
-          UPDATE batch_lines SET state = 'leased', lease_owner = ${owner}, lease_until = now() + ${leaseMs} * interval '1 millisecond', attempts = attempts + 1
-          WHERE batch_id = ${c.id} AND idx = (
-            SELECT idx FROM batch_lines WHERE batch_id = ${c.id} AND state <> 'done' AND (state = 'pending' OR lease_until < now())
-              AND (not_before IS NULL OR not_before <= now())
-            ORDER BY idx LIMIT 1 FOR UPDATE SKIP LOCKED)
-          RETURNING idx, custom_id, body, attempts`;
-        if (!l) return undefined;
-        const [b] = await tx<{ endpoint: string; models: string[]; country: string | null; pop: string | null }[]>`SELECT endpoint, models, country, pop FROM batches WHERE id = ${c.id}`;
-        return { batchId: c.id, idx: l.idx, customId: l.custom_id, tenant: c.tenant_id, endpoint: b!.endpoint, body: l.body, attempts: l.attempts, models: b!.models, country: b!.country, pop: b!.pop } as ClaimedLine;
-      });
-      if (line) return line;
-    }
-    return undefined;
+    return (await this.claimLines(owner, leaseMs, 1))[0];
   }
 
   /** Extends the leases of the lines `owner` is running; returns how many it still holds. */
@@ -343,10 +359,24 @@ export class BatchStore {
 
   /** Records a line's answer unless it already has one: true when this call wrote it. */
   async answer(line: ClaimedLine, a: LineAnswer): Promise<boolean> {
-    const r = await this.q((sql) => sql`
-      UPDATE batch_lines SET state = 'done', status_code = ${a.statusCode}, request_id = ${a.requestId}, response = ${a.body}, finished_at = now(), lease_owner = NULL, lease_until = NULL
-      WHERE batch_id = ${line.batchId} AND idx = ${line.idx} AND state <> 'done' RETURNING idx`);
-    return r.length > 0;
+    return (await this.answerMany([{ line, answer: a }]))[0]!;
+  }
+
+  /**
+   * Records several lines' answers in one statement, each only where its line has none yet
+   * (`state <> 'done'`): one answer per line stands however many replicas ran it. Per entry,
+   * whether this call wrote it.
+   */
+  async answerMany(done: ReadonlyArray<{ line: ClaimedLine; answer: LineAnswer }>): Promise<boolean[]> {
+    if (done.length === 0) return [];
+    const r = await this.q((sql) => sql<{ batch_id: string; idx: number }[]>`
+      UPDATE batch_lines l SET state = 'done', status_code = a.status_code, request_id = a.request_id, response = a.response, finished_at = now(), lease_owner = NULL, lease_until = NULL
+      FROM unnest(${done.map((d) => d.line.batchId)}::text[], ${done.map((d) => d.line.idx)}::int[], ${done.map((d) => d.answer.statusCode)}::int[],
+                  ${done.map((d) => d.answer.requestId)}::text[], ${done.map((d) => d.answer.body)}::text[]) AS a(batch_id, idx, status_code, request_id, response)
+      WHERE l.batch_id = a.batch_id AND l.idx = a.idx AND l.state <> 'done'
+      RETURNING l.batch_id, l.idx`);
+    const wrote = new Set(r.map((x) => `${x.batch_id}:${x.idx}`));
+    return done.map((d) => wrote.has(`${d.line.batchId}:${d.line.idx}`));
   }
 
   /** Gives a line back to run later (engine failure, no slot in time), if `owner` still holds it. */

@@ -18,7 +18,7 @@ import { Agent } from 'undici';
 import { startOrigin } from '../../../origin/node/server.ts';
 import { startSimulator, type Simulator } from '../../../sim/index.ts';
 import { presets } from '../../../sim/presets.ts';
-import { cliArgs } from '../../../shared/cli.ts';
+import { badUsageLine, cliArgs, exitBadUsage } from '../../../shared/cli.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
 import { streamedChat } from '../lib/streamed-chat.ts';
 
@@ -34,8 +34,10 @@ const USAGE = `usage: npm run bench:batch -- [flags]
   --chat-line-tokens N    tokens each chat line generates (default 40)
   --chatters N            interactive chat users (default 20)
   --idle-seconds N        simulated seconds of the idle phase (default 60)
-  --batch-concurrency N   lines the runner keeps in flight (batch.concurrency, default 8)
+  --batch-concurrency N   lines the runner keeps in flight (batch.concurrency, default 16)
   --reserve-interactive N slots batch work never takes (admission.reserveInteractive, default 0)
+  --preempt-batch on|off  interactive requests stop batch lines holding their slots
+                          (admission.preemptBatch, default on)
   --max-seconds N         upper bound on each batch phase, wall time (default 75); a batch not
                           finished by then is cancelled and reported unfinished
   --json                  the figures as one JSON line as well
@@ -51,8 +53,9 @@ const { values } = cliArgs({
     'chat-line-tokens': { type: 'string', default: '40' },
     chatters: { type: 'string', default: '20' },
     'idle-seconds': { type: 'string', default: '60' },
-    'batch-concurrency': { type: 'string', default: '8' },
+    'batch-concurrency': { type: 'string', default: '16' },
     'reserve-interactive': { type: 'string', default: '0' },
+    'preempt-batch': { type: 'string', default: 'on' },
     'max-seconds': { type: 'string', default: '75' },
     json: { type: 'boolean', default: false },
   },
@@ -65,6 +68,8 @@ const CHATTERS = Number(values.chatters);
 const IDLE_S = Number(values['idle-seconds']);
 const CONCURRENCY = Number(values['batch-concurrency']);
 const RESERVE = Number(values['reserve-interactive']);
+if (values['preempt-batch'] !== 'on' && values['preempt-batch'] !== 'off') exitBadUsage(badUsageLine('bench:batch', `--preempt-batch: '${values['preempt-batch']}' is not on or off`));
+const PREEMPT = values['preempt-batch'] === 'on';
 const MAX_S = Number(values['max-seconds']);
 const MODEL = 'gpt-oss:20b';
 const SLOTS = 4;
@@ -181,13 +186,13 @@ async function main(): Promise<void> {
       server: { port: 0 },
       upstreams: [{ name: 'spark', url: s.url, models: [MODEL] }],
       stream: { keepaliveMs: Math.round(real(15_000)) },
-      admission: { mode: 'queue', defaultSlots: SLOTS, reserveInteractive: RESERVE, queueWaitMs: Math.round(real(60_000)), batchQueueWaitMs: 600_000, maxQueue: 4096 },
+      admission: { mode: 'queue', defaultSlots: SLOTS, reserveInteractive: RESERVE, preemptBatch: PREEMPT, queueWaitMs: Math.round(real(60_000)), batchQueueWaitMs: 600_000, maxQueue: 4096 },
       routing: { health: { intervalMs: 0 } },
       batch: { enabled: true, concurrency: CONCURRENCY, pollMs: 200, maxLines: Math.max(50_000, EMBED_LINES) },
     },
   });
   console.log(
-    `bench:batch: ${EMBED_LINES} embedding lines + ${CHAT_LINES} chat lines (${LINE_TOKENS} tokens each), one engine with ${SLOTS} slots (${MODEL}), ${CHATTERS} chat users (${CHAT_TOKENS} tokens, ${THINK_S} s think), time scale ${TS}, batch.concurrency ${CONCURRENCY}, reserveInteractive ${RESERVE}`,
+    `bench:batch: ${EMBED_LINES} embedding lines + ${CHAT_LINES} chat lines (${LINE_TOKENS} tokens each), one engine with ${SLOTS} slots (${MODEL}), ${CHATTERS} chat users (${CHAT_TOKENS} tokens, ${THINK_S} s think), time scale ${TS}, batch.concurrency ${CONCURRENCY}, reserveInteractive ${RESERVE}, preemptBatch ${PREEMPT ? 'on' : 'off'}`,
   );
   try {
     // Idle: the chat users alone.
