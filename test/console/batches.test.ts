@@ -11,6 +11,8 @@ beforeAll(async () => {
   putTenant(data, { id: 'acme' });
   key = (await addKey(data, 'acme')).key;
   writeTenantsFile(s.tenantsFile, data);
+  // The origin reads the tenants file when it changes: wait until it knows the new key.
+  await expect.poll(async () => (await fetch(`${s.origin.url}/v1/batches`, { headers: { authorization: `Bearer ${key}` } })).status, { timeout: 15_000 }).toBe(200);
 });
 afterAll(() => s?.close());
 
