@@ -11,8 +11,6 @@ beforeAll(async () => {
   putTenant(data, { id: 'acme' });
   key = (await addKey(data, 'acme')).key;
   writeTenantsFile(s.tenantsFile, data);
-  // The origin reads the tenants file when it changes: wait until it knows the new key.
-  await expect.poll(async () => (await fetch(`${s.origin.url}/v1/batches`, { headers: { authorization: `Bearer ${key}` } })).status, { timeout: 15_000 }).toBe(200);
 });
 afterAll(() => s?.close());
 
@@ -20,6 +18,8 @@ const MARKER = 'BATCH-MARKER-v7n3';
 
 describe('console: batches', () => {
   it("shows each tenant's batches with status and counts, live, never a line's content", async () => {
+    // The origin reads the tenants file when it changes: wait until it knows the new key.
+    await expect.poll(async () => (await fetch(`${s.origin.url}/v1/batches`, { headers: { authorization: `Bearer ${key}` } })).status, { timeout: 15_000 }).toBe(200);
     const page = await s.browser.newPage();
     await login(page, s.console);
     await page.goto(`${s.console}/batches`);
