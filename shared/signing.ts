@@ -82,8 +82,13 @@ export function canonicalString(f: SignedFields): string {
   return parts.join('\n');
 }
 
-export async function importSigningKey(secret: string): Promise<CryptoKey> {
+/** The one rule for a signing secret, at the edge (WebCrypto) and the origin (node:crypto) alike. */
+export function assertSigningSecret(secret: string): void {
   if (secret.length < 32) throw new Error('edge signing secret must be at least 32 characters');
+}
+
+export async function importSigningKey(secret: string): Promise<CryptoKey> {
+  assertSigningSecret(secret);
   return crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
     'sign',
     'verify',

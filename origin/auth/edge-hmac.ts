@@ -5,7 +5,7 @@
  * request's turns under load). The edge keeps WebCrypto, the only API its runtimes have.
  */
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { canonicalString, SIGNATURE_SCHEME, type SignedFields } from '../../shared/signing.ts';
+import { assertSigningSecret, canonicalString, SIGNATURE_SCHEME, type SignedFields } from '../../shared/signing.ts';
 
 const PREFIX = `${SIGNATURE_SCHEME}=`;
 /** A 32-byte MAC in unpadded base64url. */
@@ -18,7 +18,7 @@ export function signingSecrets(secret: string): KeyObject[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const s of list) if (s.length < 32) throw new Error('edge signing secret must be at least 32 characters');
+  for (const s of list) assertSigningSecret(s);
   // Key objects made once: an HMAC keyed by raw bytes would import them again on every request.
   return list.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
 }
