@@ -29,22 +29,21 @@ installed() { openai_installed && genai_installed; }
 
 if [ "${1:-}" = "--check" ]; then installed && echo "$py"; exit $?; fi
 
+# pip_pin SPEC STAMP: installs one pinned package into the venv; the stamp is written only once it is in.
+pip_pin() {
+  log "installing $1 into $venv"
+  rm -f "$2"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$1"
+  echo "$1" > "$2"
+}
+
 install() {
   local sys
   sys="$(command -v python3 || true)"
   if [ -z "$sys" ]; then log "python3 not found: install Python 3.9 or newer"; return 1; fi
-  log "installing openai==$OPENAI_PY_VERSION into $venv"
   rm -f "$stamp"
   new_venv "$sys" "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "openai==$OPENAI_PY_VERSION"
-  echo "openai==$OPENAI_PY_VERSION" > "$stamp"
-}
-
-install_genai() {
-  log "installing google-genai==$GOOGLE_GENAI_PY_VERSION into $venv"
-  rm -f "$genai_stamp"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "google-genai==$GOOGLE_GENAI_PY_VERSION"
-  echo "google-genai==$GOOGLE_GENAI_PY_VERSION" > "$genai_stamp"
+  pip_pin "openai==$OPENAI_PY_VERSION" "$stamp"
 }
 
 mkdir -p "$PYTHON_SDKS_CACHE"
@@ -52,5 +51,5 @@ mkdir -p "$PYTHON_SDKS_CACHE"
 exec 9>"$PYTHON_SDKS_CACHE/.lock"
 flock 9
 openai_installed || { rm -f "$genai_stamp"; install; }
-genai_installed || install_genai
+genai_installed || pip_pin "google-genai==$GOOGLE_GENAI_PY_VERSION" "$genai_stamp"
 echo "$py"
