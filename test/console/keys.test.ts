@@ -27,6 +27,8 @@ describe('console: tenants and keys', () => {
     expect(await page.content()).not.toContain(key);
 
     const client = new OpenAI({ baseURL: `${s.origin.url}/v1`, apiKey: key, maxRetries: 0 });
+    // The origin reads the tenants file when it changes: the new key works once it has.
+    await expect.poll(async () => (await fetch(`${s.origin.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status, { timeout: 15_000 }).toBe(200);
     const ok = await client.chat.completions.create({ model: 'gpt-oss:20b', messages: [{ role: 'user', content: 'hola [[sim:tokens=3]]' }] });
     expect(ok.choices[0]?.message.role).toBe('assistant');
 
