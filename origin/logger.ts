@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { KEY_HEADERS } from '../shared/routes.ts';
 import type { OriginConfig } from './config/schema.ts';
 
 /** Structured JSON logs; bodies and prompts are never logged, only metadata. */
@@ -8,7 +9,8 @@ export function createLogger(cfg: OriginConfig['log'], destination?: pino.Destin
       level: cfg.level,
       base: { service: 'puerta-origin' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]'], remove: true },
+      // Every header the route table declares for a tenant key.
+      redact: { paths: KEY_HEADERS.map((h) => `req.headers[${JSON.stringify(h)}]`), remove: true },
     },
     destination,
   );

@@ -1,23 +1,23 @@
 /**
  * The tenant key as clients send it, read the same way by the edge (edge/auth/middleware.ts) and
- * by the origin without an edge (origin/auth/tenant-keys.ts):
+ * by the origin without an edge (origin/auth/tenant-keys.ts), where the route table says a
+ * client family carries it (shared/routes.ts, `keyHeader` and `keyParam`):
  * - `Authorization: Bearer <key>` (OpenAI SDKs, the ollama npm client with a headers option, curl);
  * - `Authorization: Basic` with the key as password (clients that only take credentials in the
  *   URL, `https://u:key@host`);
- * - `x-api-key` (Anthropic's SDKs, Claude Code) and `x-goog-api-key` (Google's Gemini SDKs, Gemini CLI);
- * - `?key=<key>`, Gemini's other way, and only on the routes whose table entry names that
- *   parameter (`keyParam`): a key in a URL ends up in browser histories and proxy logs, so no
- *   other route invites it. The edge strips it before the URL goes on (`withoutKeyParam`), and no
- *   log line carries a query string.
+ * - every header a route family declares (`keyHeader`), on any route;
+ * - the query parameter of the route's own entry (`keyParam`), and only there: a key in a URL
+ *   ends up in browser histories and proxy logs, so no other route invites it. The edge strips it
+ *   before the URL goes on (`withoutKeyParam`), and no log line carries a query string.
  * Headers are read in that order; the query only when no header carries a key.
  */
-import { routeFor } from './routes.ts';
+import { KEY_HEADERS, routeFor } from './routes.ts';
 
 /** The headers that carry a key: the edge drops them before forwarding (the origin trusts the signature). */
-export const KEY_HEADERS: readonly string[] = ['authorization', 'x-api-key', 'x-goog-api-key'];
+export { KEY_HEADERS } from './routes.ts';
 
 /** What a client is told when it sent none. */
-export const MISSING_KEY_MESSAGE = 'no API key: send Authorization: Bearer <key> (or x-api-key: <key>, or x-goog-api-key: <key> on the Gemini routes)';
+export const MISSING_KEY_MESSAGE = `no API key: send Authorization: Bearer <key>${KEY_HEADERS.length > 1 ? ` (or ${KEY_HEADERS.slice(1).map((h) => `${h}: <key>`).join(', or ')})` : ''}`;
 
 function splitOnce(s: string, sep: string): [string, string] {
   const i = s.indexOf(sep);
@@ -49,7 +49,7 @@ export function extractKey(req: { method: string; url: string; headers: Headers 
   const auth = req.headers.get('authorization');
   const fromAuth = auth ? fromAuthorization(auth) : null;
   if (fromAuth) return fromAuth;
-  for (const h of ['x-api-key', 'x-goog-api-key']) {
+  for (const h of KEY_HEADERS.slice(1)) {
     const v = req.headers.get(h)?.trim();
     if (v) return v;
   }

@@ -1,9 +1,10 @@
 /**
  * A tenant's model allow-list (`TenantRecord.models`), enforced the same way by the edge and by
  * the origin in `auth.mode: keys`: requests naming a model outside it are refused, and the model
- * lists (`GET /v1/models`, `/api/tags`, `/api/ps`) show only what the tenant may call, so the
- * names of other tenants' models do not leak.
+ * lists (the routes whose table entry has a `modelList`) show only what the tenant may call, so
+ * the names of other tenants' models do not leak.
  */
+import { modelListOf } from './routes.ts';
 
 /** Ollama reads a name without a tag as `:latest` (a `/` in a registry host is not a tag). */
 function withTag(name: string): string {
@@ -42,27 +43,23 @@ export function requestedModel(body: unknown): RequestedModel {
   return { ok: false, field, message: `${field} must be a non-empty string naming a model, got ${describe(v)}` };
 }
 
-/** The routes whose answer is a list of models, and where each lists its names. */
-export const MODEL_LIST_PATHS = new Set(['/v1/models', '/api/tags', '/api/ps', '/v1beta/models']);
-
 /**
- * The list document of `path` with only the allowed models left: OpenAI's `{"data":[{"id"}]}`
- * on /v1/models, Ollama's `{"models":[{"name","model"}]}` on /api/tags and /api/ps, Gemini's
- * `{"models":[{"name":"models/<id>"}]}` on /v1beta/models. Returns null
- * when the document is not that shape, so a caller can refuse it rather than pass it unfiltered.
+ * The list document of `path` with only the allowed models left, read the way the route table
+ * says that route lists its models (`modelList`: the array's field, the item's naming field, a
+ * resource prefix such as `models/`). Returns null when the document is not that shape, or the
+ * path lists no models, so a caller can refuse it rather than pass it unfiltered.
  */
 export function filterModelList(path: string, doc: unknown, allowed: readonly string[]): unknown {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return null;
-  const field = path === '/v1/models' ? 'data' : 'models';
-  const list = (doc as Record<string, unknown>)[field];
+  const how = modelListOf(path);
+  if (!how || !doc || typeof doc !== 'object' || Array.isArray(doc)) return null;
+  const list = (doc as Record<string, unknown>)[how.field];
   if (!Array.isArray(list)) return null;
   const kept = list.filter((m: unknown) => {
     if (!m || typeof m !== 'object') return false;
-    const o = m as { id?: unknown; name?: unknown; model?: unknown };
-    const listed = field === 'data' ? o.id : (o.name ?? o.model);
-    // Gemini names its models as resources: `models/<name>`.
-    const name = path === '/v1beta/models' && typeof listed === 'string' ? listed.replace(/^models\//, '') : listed;
+    const o = m as Record<string, unknown>;
+    const listed = how.names.map((n) => o[n]).find((v) => v !== undefined && v !== null);
+    const name = how.prefix && typeof listed === 'string' && listed.startsWith(how.prefix) ? listed.slice(how.prefix.length) : listed;
     return typeof name === 'string' && modelAllowed(allowed, name);
   });
-  return { ...(doc as Record<string, unknown>), [field]: kept };
+  return { ...(doc as Record<string, unknown>), [how.field]: kept };
 }

@@ -9,8 +9,8 @@ import { withoutKeyParam } from '../../shared/api-key.ts';
 import { isBatchCreate, isUpload } from '../../shared/batch-paths.ts';
 import { errors } from '../../shared/errors.ts';
 import { isJobEventsPath, jobEventsEnded } from '../../shared/job-events.ts';
-import { filterModelList, MODEL_LIST_PATHS, modelAllowed } from '../../shared/model-allow-list.ts';
-import { errorDialectFor, modelInPath } from '../../shared/routes.ts';
+import { filterModelList, modelAllowed } from '../../shared/model-allow-list.ts';
+import { errorDialectFor, modelInPath, modelListOf } from '../../shared/routes.ts';
 import { signOutgoing } from '../../shared/signing.ts';
 import type { EdgeEnv } from '../platform.ts';
 import { modelOf, readBody } from './body.ts';
@@ -27,12 +27,12 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const url = new URL(req.url);
   // The canonical path (shared/canonical-path.ts): what was checked and routed is what is signed and sent.
   const pathname = c.req.path;
-  // A key given as `?key=` (Gemini) stops here like one in a header: neither signed nor sent.
+  // A key given in the query (the route's `keyParam`) stops here like one in a header: neither signed nor sent.
   const path = pathname + withoutKeyParam(req.method, pathname, url.search);
 
   // A batch input file is no request: its own, larger limit, and no model to check in it (the
   // origin applies the tenant's allow-list to each of its lines). A route with the model in its
-  // path serves that one, whatever the body says (Gemini's bodies name none).
+  // path (`:model` in its table entry) serves that one, whatever the body says.
   const upload = isUpload(req.method, pathname);
   const body = await readBody(req, upload ? platform.config.MAX_UPLOAD_BYTES : platform.config.MAX_BODY_BYTES);
   const model = upload ? null : (modelInPath(req.method, pathname) ?? modelOf(body, pathname));
@@ -52,7 +52,7 @@ export async function forward(c: Context<EdgeEnv>): Promise<Response> {
   const headers = clientResponseHeaders(res.headers, requestId);
   // The edge's own timing next to the origin's (queue, upstream, origin): a client sees where time went.
   headers.append('server-timing', `edge;dur=${sentAt - edgeStarted};desc="edge forward prep", edge-origin;dur=${Date.now() - sentAt};desc="edge to origin headers"`);
-  if (tenant.models.length > 0 && req.method === 'GET' && MODEL_LIST_PATHS.has(pathname) && res.ok && res.body) {
+  if (tenant.models.length > 0 && req.method === 'GET' && modelListOf(pathname) && res.ok && res.body) {
     return filteredModelList(res, pathname, tenant.models, headers);
   }
   const kind = res.body ? streamKindOf(res.headers.get('content-type')) : null;

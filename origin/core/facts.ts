@@ -32,16 +32,25 @@ export interface RequestUrl {
   query(name: string): string | undefined;
 }
 
+/**
+ * What names a request's conversation in its dialect's own fields, so that its turns can stay on
+ * the engine holding its cache (origin/routing/session-key.ts digests it): an id the client gave
+ * the conversation, or the text every later turn repeats (the system prompt and the first message).
+ */
+export type Conversation = { by: 'cache_key' | 'user'; id: string } | { by: 'lead'; parts: readonly string[] };
+
 /** How a dialect's request body becomes the request's facts, once. */
 export interface BodyReader<Req> {
   schema: z.ZodType<Req>;
   /**
-   * What the URL says that the wire keeps out of the body (Gemini: the model in the path, whether
-   * and how it streams), laid over the body before `schema` validates it: the URL wins.
+   * What the URL says that the wire keeps out of the body (the model in the path, whether and
+   * how it streams, where a route's wire says so there), laid over the body before `schema` validates it: the URL wins.
    */
   fromUrl?(url: RequestUrl, route: RouteEntry): object;
   /** Whether the client asked for a streamed answer. */
   stream(req: Req): boolean;
   /** The client's own cap on generated tokens, in its dialect's field; undefined when it set none. */
   maxTokens(req: Req): number | undefined;
+  /** What names the conversation a generation belongs to; undefined when nothing does (no affinity). */
+  conversation?(req: Req): Conversation | undefined;
 }

@@ -1,5 +1,5 @@
 /**
- * Counting a prompt's tokens (Anthropic's `count_tokens`, Gemini's `countTokens`): the engine
+ * Counting a prompt's tokens (the count-tokens routes of the client dialects that have one): the engine
  * counts, with its own tokenizer and chat template (tools and system included), by reading the
  * prompt and generating one token. The count is exact for the model that would serve the
  * request, and the work is metered like any prompt.

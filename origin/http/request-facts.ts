@@ -4,7 +4,7 @@ import { parseJsonBody } from '../../shared/json-body.ts';
 import { requestedModel } from '../../shared/model-allow-list.ts';
 import { modelInPath, type RouteEntry } from '../../shared/routes.ts';
 import type { Router } from '../routing/router.ts';
-import { sessionFromHeaders } from '../routing/session-key.ts';
+import { sessionFromConversation, sessionFromHeaders } from '../routing/session-key.ts';
 import type { UpstreamRegistry } from '../upstream/registry.ts';
 import type { OriginEnv } from '../core/env.ts';
 import type { BodyReader, RequestFacts, RequestUrl } from '../core/facts.ts';
@@ -19,14 +19,16 @@ function streamOf(value: unknown, route: RouteEntry): boolean {
 
 /**
  * Parses and validates a route's body with its dialect's reader: the one parse of a request. A
- * route that names its model in the path (Gemini's) serves that one, whatever the body says, and
- * a reader may lay what the URL says (the model, how it streams) over the body it validates.
+ * route that names its model in the path (`:model` in its table entry) serves that one, whatever
+ * the body says: it is laid over the body as its `model`, with what the reader reads from the URL
+ * (how it streams), before the schema validates it, so every reader finds it in the body.
  */
 export function readFacts(text: string, route: RouteEntry, reader: BodyReader<unknown>, url: RequestUrl): RequestFacts {
   const json = parseJsonBody(text, engineShapeFor(route.path));
-  const extra = reader.fromUrl?.(url, route);
-  const body = validate(reader.schema, extra && json.ok && json.value && typeof json.value === 'object' ? { ok: true, value: { ...(json.value as object), ...extra } } : json);
   const inPath = route.path.includes('/:model') ? modelInPath('POST', url.path) : null;
+  const fromUrl = reader.fromUrl?.(url, route);
+  const over = inPath !== null || fromUrl ? { ...(inPath !== null ? { model: inPath } : {}), ...fromUrl } : undefined;
+  const body = validate(reader.schema, over && json.ok && json.value && typeof json.value === 'object' ? { ok: true, value: { ...(json.value as object), ...over } } : json);
   return {
     bytes: Buffer.byteLength(text),
     named: inPath !== null ? { ok: true, model: inPath } : json.ok ? requestedModel(json.value) : { ok: true, model: null },
@@ -60,8 +62,12 @@ export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>;
         // written under its name when the name is one this origin serves.
         rec.modelKnown = deps.router ? deps.router.knows(named.model) : deps.registry.listed(named.model);
       }
-      // An agent's session header names the conversation (a body without one is keyed by routing).
-      if (deps.router?.affine) rec.session = sessionFromHeaders(rec.tenant.id, (name) => c.req.header(name));
+      // An agent's session header names the conversation, else what its dialect reads in a
+      // generation's body (BodyReader.conversation).
+      if (deps.router?.affine) {
+        const conversation = route.metered === 'generation' && facts.body.ok ? reader.conversation?.(facts.body.value) : undefined;
+        rec.session = sessionFromHeaders(rec.tenant.id, (name) => c.req.header(name)) ?? sessionFromConversation(rec.tenant.id, conversation);
+      }
     }
     await next();
   };

@@ -6,7 +6,6 @@ import type { Router } from '../routing/router.ts';
 import type { OpenedUpstream as OpenedEnd, UpstreamCall } from '../core/upstream.ts';
 import type { Admission, PriorityClass, QueueProbe } from '../core/admission.ts';
 import type { RequestRecord } from '../core/record.ts';
-import { sessionFromBody } from '../routing/session-key.ts';
 
 /** An opened upstream as the pipeline hands it on: its client (with its dialect) and dispatched response. */
 export type OpenedUpstream = OpenedEnd<UpstreamClient, OpenedResponse>;
@@ -44,8 +43,6 @@ function retryableBeforeFirstByte(err: unknown): boolean {
  * already have generated, and the client may already have seen, part of the answer).
  */
 export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
-  // The conversation (a digest), when the router keeps conversations on the engine holding their cache.
-  if (deps.router?.affine && rec.routeEntry?.metered === 'generation') rec.session ??= sessionFromBody(rec.tenant.id, rec.requestBody);
   // The router (aliases, health, ejection, affinity) when configured; the registry alone otherwise.
   // The prompt's size before the engine counts it: about four bytes a token (dialects/prompt-estimate.ts).
   const session = rec.session === undefined ? undefined : { key: rec.session, promptTokens: Math.ceil(rec.bytesIn / 4) };

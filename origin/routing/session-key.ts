@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Conversation } from '../core/facts.ts';
 
 /**
  * The headers coding-agent CLIs send with every turn of one conversation: Claude Code
@@ -24,36 +25,15 @@ export function sessionFromHeaders(tenant: string, header: (name: string) => str
   return undefined;
 }
 
-type Body = Record<string, unknown>;
-
-const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
-
 /**
- * The conversation a request body belongs to: the client's `prompt_cache_key` (OpenAI, Codex,
- * OpenCode), its `user` (OpenAI) or `metadata.user_id` (Anthropic; Claude Code puts its session
- * in it), else a digest of how the conversation begins (system prompt or instructions and its
- * first message, or the head of a bare prompt), which every later turn repeats.
+ * The conversation a request body belongs to, as its client dialect names it
+ * (`BodyReader.conversation`): an id the client gave it (OpenAI's `prompt_cache_key` or `user`,
+ * Anthropic's `metadata.user_id`, where Claude Code puts its session), else a digest of how the
+ * conversation begins, which every later turn repeats.
  */
-export function sessionFromBody(tenant: string, body: unknown): string | undefined {
-  if (body === null || typeof body !== 'object') return undefined;
-  const b = body as Body;
-  if (typeof b.prompt_cache_key === 'string' && b.prompt_cache_key) return digest(tenant, 'cache_key', b.prompt_cache_key);
-  const meta = b.metadata as Body | undefined;
-  if (meta && typeof meta.user_id === 'string' && meta.user_id) return digest(tenant, 'user', meta.user_id);
-  if (typeof b.user === 'string' && b.user) return digest(tenant, 'user', b.user);
-  const turns = Array.isArray(b.messages) ? b.messages : Array.isArray(b.input) ? b.input : undefined;
+export function sessionFromConversation(tenant: string, conv: Conversation | undefined): string | undefined {
+  if (!conv) return undefined;
+  if (conv.by !== 'lead') return digest(tenant, conv.by, conv.id);
   // Each part capped on its own, so a long system prompt cannot crowd out the first message.
-  const parts = [text(b.system), text(b.instructions)];
-  if (turns) {
-    // The system message(s) and the first message after them.
-    let i = 0;
-    while (i < turns.length && (turns[i] as Body | null)?.role === 'system') parts.push(text((turns[i++] as Body).content));
-    if (i >= turns.length) return undefined;
-    parts.push(text(turns[i]));
-  } else {
-    const prompt = typeof b.prompt === 'string' ? b.prompt : typeof b.input === 'string' ? b.input : undefined;
-    if (!prompt) return undefined;
-    parts.push(prompt);
-  }
-  return digest(tenant, 'lead', parts.map((p) => (p.length > LEADING_CHARS ? p.slice(0, LEADING_CHARS) : p)).join('\0'));
+  return digest(tenant, 'lead', conv.parts.map((p) => (p.length > LEADING_CHARS ? p.slice(0, LEADING_CHARS) : p)).join('\0'));
 }

@@ -8,7 +8,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOrigin } from '../../origin/node/server.ts';
 import { staysHome } from '../../origin/routing/affinity.ts';
-import { sessionFromBody, sessionFromHeaders } from '../../origin/routing/session-key.ts';
+import { CLIENT_DIALECTS } from '../../origin/dialects/client/index.ts';
+import { readFacts } from '../../origin/http/request-facts.ts';
+import { sessionFromConversation, sessionFromHeaders } from '../../origin/routing/session-key.ts';
+import { routeFor } from '../../shared/routes.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 import { postChat, TEST_MODEL } from '../helpers/request.ts';
@@ -31,20 +34,36 @@ describe('the conversation a request belongs to', () => {
   });
 
   it('else by prompt_cache_key, user or metadata.user_id, else by how the conversation begins', () => {
-    expect(sessionFromBody('t', { ...turn1, prompt_cache_key: 'k' })).toBe(sessionFromBody('t', { ...turn2, prompt_cache_key: 'k' }));
-    expect(sessionFromBody('t', { ...turn1, user: 'u1' })).not.toBe(sessionFromBody('t', { ...turn1, user: 'u2' }));
-    expect(sessionFromBody('t', { ...turn1, metadata: { user_id: 'session_1' } })).toBe(sessionFromBody('t', { ...turn2, metadata: { user_id: 'session_1' } }));
+    const chat = '/v1/chat/completions';
+    const model = 'm';
+    expect(sessionOf(chat, { model, ...turn1, prompt_cache_key: 'k' })).toBe(sessionOf(chat, { model, ...turn2, prompt_cache_key: 'k' }));
+    expect(sessionOf(chat, { model, ...turn1, user: 'u1' })).not.toBe(sessionOf(chat, { model, ...turn1, user: 'u2' }));
+    const claude = (t: object, user_id?: string) => sessionOf('/v1/messages', { model, max_tokens: 8, ...t, ...(user_id ? { metadata: { user_id } } : {}) });
+    expect(claude(turn1, 'session_1')).toBe(claude(turn2, 'session_1'));
     // Each turn repeats the system prompt and the first message: one conversation.
-    expect(sessionFromBody('t', turn1)).toBe(sessionFromBody('t', turn2));
-    expect(sessionFromBody('t', { messages: [sys, { role: 'user', content: 'another task' }] })).not.toBe(sessionFromBody('t', turn1));
-    // Anthropic's system field, a Responses input, a bare prompt.
-    expect(sessionFromBody('t', { system: 'S', messages: [{ role: 'user', content: 'a' }] })).not.toBe(sessionFromBody('t', { system: 'T', messages: [{ role: 'user', content: 'a' }] }));
-    expect(sessionFromBody('t', { instructions: 'I', input: 'hello' })).toBeDefined();
-    expect(sessionFromBody('t', { prompt: 'p' })).toBeDefined();
-    expect(sessionFromBody('t', { messages: [] })).toBeUndefined();
-    expect(sessionFromBody('t', turn1)).not.toContain('fix');
+    expect(sessionOf(chat, { model, ...turn1 })).toBe(sessionOf(chat, { model, ...turn2 }));
+    expect(sessionOf(chat, { model, messages: [sys, { role: 'user', content: 'another task' }] })).not.toBe(sessionOf(chat, { model, ...turn1 }));
+    // Anthropic's system field, a Responses input, a bare prompt, Gemini's systemInstruction and contents.
+    expect(claude({ system: 'S', messages: [{ role: 'user', content: 'a' }] })).not.toBe(claude({ system: 'T', messages: [{ role: 'user', content: 'a' }] }));
+    expect(sessionOf('/v1/responses', { model, instructions: 'I', input: 'hello' })).toBeDefined();
+    expect(sessionOf('/v1/completions', { model, prompt: 'p' })).toBeDefined();
+    expect(sessionOf('/api/generate', { model, prompt: 'p' })).toBeDefined();
+    const gemini = (contents: object[]) => sessionOf('/v1beta/models/m:generateContent', { systemInstruction: 'S', contents });
+    const ask = { role: 'user', parts: [{ text: 'fix the bug' }] };
+    expect(gemini([ask])).toBe(gemini([ask, { role: 'model', parts: [{ text: 'done' }] }, { role: 'user', parts: [{ text: 'now a test' }] }]));
+    expect(sessionOf(chat, { model, messages: [sys] })).toBeUndefined();
+    expect(sessionOf(chat, { model, ...turn1 })).not.toContain('fix');
   });
 });
+
+/** The session a body names, read the way a request's is: its route's dialect reads the facts, then names the conversation. */
+function sessionOf(path: string, body: object): string | undefined {
+  const route = routeFor('POST', path)!;
+  const reader = CLIENT_DIALECTS[route.dialect].body(route)!;
+  const facts = readFacts(JSON.stringify(body), route, reader, { path, query: () => undefined });
+  if (!facts.body.ok) throw facts.body.error;
+  return sessionFromConversation('t', reader.conversation?.(facts.body.value));
+}
 
 describe('staying on the engine that holds the conversation', () => {
   const idle = { load: 0, kv: 0, serviceMs: 2_000, prefillTokensPerSecond: 2_000 };

@@ -16,9 +16,7 @@ import { openaiResponses } from './openai-responses/index.ts';
 import { openaiEmbeddings } from './openai-embeddings/index.ts';
 import { listModels, retrieveModel } from './openai-models/index.ts';
 import { ollamaRoot } from './ollama-native/root.ts';
-import { geminiCountTokens } from './gemini/count-tokens.ts';
-import { geminiDialect } from './gemini/index.ts';
-import { geminiModels } from './gemini/models.ts';
+import { geminiDialects } from './gemini/index.ts';
 
 export const CLIENT_DIALECTS: Record<ClientDialectName, ClientDialect> = {
   'openai-chat': generationDialect(openaiChat),
@@ -32,7 +30,5 @@ export const CLIENT_DIALECTS: Record<ClientDialectName, ClientDialect> = {
   'anthropic-messages': generationDialect(anthropicMessages),
   'anthropic-count-tokens': anthropicCountTokens,
   'openai-responses': generationDialect(openaiResponses),
-  gemini: generationDialect(geminiDialect),
-  'gemini-count-tokens': geminiCountTokens,
-  'gemini-models': { body: noBody, handler: geminiModels },
+  ...geminiDialects,
 };

@@ -3,6 +3,7 @@ import { ERROR_SHAPES } from '../../../../shared/dialects/errors.ts';
 import { encodeEvent, SSE_HEADERS } from '../../../../shared/sse.ts';
 import type { Framing } from '../../../stream/framing.ts';
 import { estimatePromptTokens } from '../../prompt-estimate.ts';
+import { chatLead, clientId } from '../conversation.ts';
 import type { GenerationDialect } from '../dialect.ts';
 import { messagesRequestSchema, type MessagesRequest } from './schema.ts';
 import { messagesToGeneration } from './to-generation.ts';
@@ -23,6 +24,8 @@ export const anthropicMessages: GenerationDialect<MessagesRequest> = {
   framing: anthropicFraming,
   stream: (req) => req.stream === true,
   maxTokens: (req) => req.max_tokens,
+  // Claude Code names its session in metadata.user_id.
+  conversation: (req) => clientId(undefined, req.metadata?.user_id) ?? chatLead(req.system, req.messages),
   toGeneration: messagesToGeneration,
   response: (r, req) => messageObject(messageId(), req.model, r),
   writer: (req, _ctx, gen) => anthropicWriter(messageId(), req.model, estimatePromptTokens(gen)),

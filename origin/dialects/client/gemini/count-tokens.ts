@@ -6,7 +6,6 @@ import { sendJson } from '../../../http/send-json.ts';
 import type { DialectDeps } from '../../deps.ts';
 import type { OriginEnv } from '../../../core/env.ts';
 import { countPromptTokens } from '../../count-prompt.ts';
-import { pathModel } from './path-model.ts';
 import type { BodyReader, ClientDialect } from '../dialect.ts';
 import { countTokensSchema, type CountTokensBody } from './schema.ts';
 import { geminiToGeneration } from './to-generation.ts';
@@ -19,7 +18,7 @@ function countTokens(deps: DialectDeps, route: RouteEntry) {
   return async (c: Context<OriginEnv>): Promise<Response> => {
     const body = await validatedBody(c, reader);
     const request = body.generateContentRequest ?? { contents: body.contents! };
-    const tokens = await countPromptTokens(c, deps, route, geminiToGeneration(request, pathModel(c), false));
+    const tokens = await countPromptTokens(c, deps, route, geminiToGeneration(request, body.model, false));
     return sendJson(c, { totalTokens: tokens });
   };
 }

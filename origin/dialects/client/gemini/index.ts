@@ -4,11 +4,15 @@
  */
 import { z } from 'zod';
 import { ERROR_SHAPES } from '../../../../shared/dialects/errors.ts';
-import { modelInPath } from '../../../../shared/routes.ts';
 import { SSE_HEADERS } from '../../../../shared/sse.ts';
 import type { Framing } from '../../../stream/framing.ts';
 import type { GenerationContext } from '../../../core/generation.ts';
-import type { GenerationDialect } from '../dialect.ts';
+import { chatLead } from '../conversation.ts';
+import type { ClientDialectName } from '../../../../shared/routes.ts';
+import { generationDialect } from '../../generate.ts';
+import { noBody, type ClientDialect, type GenerationDialect } from '../dialect.ts';
+import { geminiCountTokens } from './count-tokens.ts';
+import { geminiModels } from './models.ts';
 import { generateContentSchema, type FromUrl, type GeminiRequest } from './schema.ts';
 import { geminiToGeneration } from './to-generation.ts';
 import { parts, response, type ResponseIds } from './wire.ts';
@@ -30,9 +34,10 @@ const ids = (req: GeminiRequest, ctx: GenerationContext): ResponseIds => ({ mode
 const includeThoughts = (req: GeminiRequest): boolean => req.generationConfig?.thinkingConfig?.includeThoughts === true;
 
 /**
- * The model and whether the answer streams are in the URL, not the body: the reader lays them over
- * the body it validates (`fromUrl`), so the one pipeline (origin/dialects/generate.ts) reads them
- * from the validated request as it does for every other dialect.
+ * The model and whether the answer streams are in the URL, not the body: the request's facts lay
+ * the path's model over the body (the route table's `:model`), and the reader lays how it streams
+ * (`fromUrl`), so the one pipeline (origin/dialects/generate.ts) reads them from the validated
+ * request as it does for every other dialect.
  */
 export const geminiDialect: GenerationDialect<GeminiRequest> = {
   schema: generateContentSchema.extend({ model: z.string(), stream: z.boolean(), asArray: z.boolean() }),
@@ -40,10 +45,11 @@ export const geminiDialect: GenerationDialect<GeminiRequest> = {
     const streams = route.streams === 'always';
     // Google's SDKs stream with `?alt=sse`; without it the answer is one JSON array, sent whole.
     const sse = streams && url.query('alt') === 'sse';
-    return { model: modelInPath('POST', url.path) ?? '', stream: sse, asArray: streams && !sse };
+    return { stream: sse, asArray: streams && !sse };
   },
   stream: (req) => req.stream,
   maxTokens: (req) => req.generationConfig?.maxOutputTokens,
+  conversation: (req) => chatLead(req.systemInstruction, req.contents),
   framing: geminiFraming,
   toGeneration: (req) => geminiToGeneration(req, req.model, req.stream),
   response(r, req, ctx) {
@@ -52,3 +58,10 @@ export const geminiDialect: GenerationDialect<GeminiRequest> = {
   },
   writer: (req, ctx) => geminiWriter(ids(req, ctx), includeThoughts(req)),
 };
+
+/** Gemini's routes by the names the route table gives them (origin/dialects/client/index.ts spreads them in). */
+export const geminiDialects = {
+  gemini: generationDialect(geminiDialect),
+  'gemini-count-tokens': geminiCountTokens,
+  'gemini-models': { body: noBody, handler: geminiModels },
+} as const satisfies Partial<Record<ClientDialectName, ClientDialect>>;

@@ -8,7 +8,6 @@ import { sendJson } from '../../../http/send-json.ts';
 import type { DialectDeps } from '../../deps.ts';
 import type { OriginEnv } from '../../../core/env.ts';
 import { findModel, visibleModels, type OpenAiModel } from '../openai-models/index.ts';
-import { pathModel } from './path-model.ts';
 
 const METHODS = ['generateContent', 'streamGenerateContent', 'countTokens'];
 
@@ -19,7 +18,7 @@ export function geminiModels(deps: DialectDeps, route: RouteEntry) {
     return async (c: Context<OriginEnv>): Promise<Response> => sendJson(c, { models: (await visibleModels(deps, c)).map(resource) });
   }
   return async (c: Context<OriginEnv>): Promise<Response> => {
-    // The SDKs name a model `models/x` or `x`.
-    return sendJson(c, resource(findModel(deps, await visibleModels(deps, c), pathModel(c).replace(/^models\//, ''))));
+    // The SDKs name a model `models/x` or `x`; the route's parameter is the rest of the path.
+    return sendJson(c, resource(findModel(deps, await visibleModels(deps, c), (c.req.param('model') ?? '').replace(/^models\//, ''))));
   };
 }

@@ -94,20 +94,22 @@ const prompt = {
 export const generateContentSchema = z.looseObject({ ...prompt, generationConfig: generationConfigSchema.optional() });
 export type GenerateContentBody = z.infer<typeof generateContentSchema>;
 
-/** What the route adds from the URL: the model (in the path) and whether, and how, it streams. */
+/** What the route adds from the URL: whether, and how, it streams (`fromUrl`). */
 export interface FromUrl {
-  model: string;
   stream: boolean;
   /** `:streamGenerateContent` without `?alt=sse`: Google answers a JSON array of chunks. */
   asArray: boolean;
 }
-export type GeminiRequest = GenerateContentBody & FromUrl;
+/** The model is the path's, laid over the body by the request's facts (origin/http/request-facts.ts). */
+export type GeminiRequest = GenerateContentBody & FromUrl & { model: string };
 
 /** `countTokens`: the contents alone, or a whole generateContent request (Google's two forms). */
 export const countTokensSchema = z
   .looseObject({
     contents: prompt.contents.optional(),
     generateContentRequest: z.looseObject({ ...prompt, generationConfig: generationConfigSchema.optional() }).optional(),
+    // The path's, laid over the body by the request's facts.
+    model: z.string(),
   })
   .refine((b) => b.contents !== undefined || b.generateContentRequest !== undefined, { message: 'send contents, or a generateContentRequest', path: ['contents'] });
 export type CountTokensBody = z.infer<typeof countTokensSchema>;

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { ollamaChatRequestSchema, ollamaGenerateRequestSchema } from '../../../../shared/schemas/ollama.ts';
 import { ndjsonFraming } from '../../../stream/framing.ts';
+import { chatLead, promptLead } from '../conversation.ts';
 import type { GenerationDialect } from '../dialect.ts';
 import { nativeChatToGeneration, nativeGenerateToGeneration } from './to-generation.ts';
 import { nativeQueuedLine, nativeResponse, nativeWriter } from './writer.ts';
@@ -40,6 +41,10 @@ function nativeGeneration<B extends { model: string; stream?: boolean | undefine
 export const ollamaChat: GenerationDialect<ChatBody> = {
   ...nativeGeneration<ChatBody>(true, ollamaChatRequestSchema, nativeChatToGeneration),
   retrievalMessages: (b) => (Array.isArray(b.messages) ? b.messages : undefined),
+  conversation: (b) => (Array.isArray(b.messages) ? chatLead(undefined, b.messages) : undefined),
 };
 
-export const ollamaGenerate: GenerationDialect<GenerateBody> = nativeGeneration<GenerateBody>(false, ollamaGenerateRequestSchema, nativeGenerateToGeneration);
+export const ollamaGenerate: GenerationDialect<GenerateBody> = {
+  ...nativeGeneration<GenerateBody>(false, ollamaGenerateRequestSchema, nativeGenerateToGeneration),
+  conversation: (b) => promptLead(b.system, b.prompt),
+};

@@ -2,6 +2,7 @@
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../../../shared/schemas/openai.ts';
 import { DONE_FRAME, encodeData } from '../../../../shared/sse.ts';
 import { sseFraming } from '../../../stream/framing.ts';
+import { chatLead, clientId } from '../conversation.ts';
 import type { GenerationDialect } from '../dialect.ts';
 import { ChunkWriter, newId, openAiLogprobs, openAiToolCalls, openAiUsage, withReasoning } from '../openai-common/chunks.ts';
 import { chatToGeneration } from './to-generation.ts';
@@ -13,6 +14,7 @@ export const openaiChat: GenerationDialect<ChatCompletionRequest> = {
   includeUsage: (req) => req.stream_options?.include_usage === true,
   stream: (req) => req.stream === true,
   maxTokens: (req) => req.max_completion_tokens ?? req.max_tokens ?? undefined,
+  conversation: (req) => clientId(req.prompt_cache_key, req.user) ?? chatLead(undefined, req.messages),
   toGeneration: chatToGeneration,
   response(r, req) {
     const message: Record<string, unknown> = { role: 'assistant', content: r.text };

@@ -2,6 +2,7 @@
 import { completionRequestSchema, type CompletionRequest } from '../../../../shared/schemas/openai.ts';
 import { DONE_FRAME, encodeData } from '../../../../shared/sse.ts';
 import { sseFraming } from '../../../stream/framing.ts';
+import { clientId, promptLead } from '../conversation.ts';
 import type { GenerationDialect } from '../dialect.ts';
 import { ChunkWriter, newId, openAiUsage } from '../openai-common/chunks.ts';
 import { openAiSampling } from '../openai-common/sampling.ts';
@@ -13,6 +14,7 @@ export const openaiCompletions: GenerationDialect<CompletionRequest> = {
   includeUsage: (req) => req.stream_options?.include_usage === true,
   stream: (req) => req.stream === true,
   maxTokens: (req) => req.max_tokens ?? undefined,
+  conversation: (req) => clientId(req.prompt_cache_key, req.user) ?? promptLead(undefined, req.prompt),
   toGeneration: (req) => ({
     model: req.model,
     stream: req.stream,
