@@ -43,7 +43,7 @@ function fromAuthorization(auth: string): string | null {
 
 /**
  * The key a request presents, or null. `path` is the canonical path (shared/canonical-path.ts),
- * which picks the route and so whether `?key=` is read.
+ * which picks the route and so whether its key parameter (`keyParam`) is read.
  */
 export function extractKey(req: { method: string; url: string; headers: Headers }, path: string): string | null {
   const auth = req.headers.get('authorization');
