@@ -9,5 +9,5 @@ import type { UpstreamRegistry } from '../upstream/registry.ts';
  */
 export interface DialectDeps extends ExchangeDeps, ChatRetrievalDeps {
   registry: Pick<UpstreamRegistry, 'candidates' | 'allModels' | 'upstreams'>;
-  router?: Pick<Router, 'candidates' | 'prepare' | 'succeeded' | 'failed' | 'aliasNames' | 'affine' | 'served'> | undefined;
+  router?: Pick<Router, 'candidates' | 'prepare' | 'succeeded' | 'failed' | 'aliasNames' | 'served'> | undefined;
 }

@@ -14,7 +14,7 @@ export type OpenedUpstream = OpenedEnd<UpstreamClient, OpenedResponse>;
 export interface UpstreamOpening {
   registry: Pick<UpstreamRegistry, 'candidates'>;
   /** Aliases, health and ejection; without it the registry routes alone. */
-  router?: Pick<Router, 'candidates' | 'prepare' | 'succeeded' | 'failed' | 'affine' | 'served'> | undefined;
+  router?: Pick<Router, 'candidates' | 'prepare' | 'succeeded' | 'failed' | 'served'> | undefined;
   admission: Admission;
   log: Logger;
 }
