@@ -65,8 +65,8 @@ export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>;
       // An agent's session header names the conversation, else what its dialect reads in a
       // generation's body (BodyReader.conversation).
       if (deps.router?.affine) {
-        const conversation = route.metered === 'generation' && facts.body.ok ? reader.conversation?.(facts.body.value) : undefined;
-        rec.session = sessionFromHeaders(rec.tenant.id, (name) => c.req.header(name)) ?? sessionFromConversation(rec.tenant.id, conversation);
+        const body = route.metered === 'generation' && facts.body.ok ? facts.body.value : undefined;
+        rec.session = sessionFromHeaders(rec.tenant.id, (name) => c.req.header(name)) ?? (body === undefined ? undefined : sessionFromConversation(rec.tenant.id, reader.conversation?.(body)));
       }
     }
     await next();
