@@ -102,6 +102,7 @@ const anthropic = { errors: 'anthropic', keyHeader: 'x-api-key' } as const;
  * names its models as resources, `models/<name>`.
  */
 const gemini = { errors: 'gemini', keyHeader: 'x-goog-api-key', keyParam: 'key' } as const;
+const geminiList = { field: 'models', names: ['name', 'model'], prefix: 'models/' } as const;
 
 export const ROUTES: readonly RouteEntry[] = [
   r('POST', '/v1/chat/completions', 'openai-chat', { ...gen, errors: 'openai', priority: 'interactive', persona: 'chat' }),
@@ -132,7 +133,7 @@ export const ROUTES: readonly RouteEntry[] = [
     r('POST', `${v}/models/:model{.+:streamGenerateContent}`, 'gemini', { ...gen, ...gemini, priority: 'interactive', persona: 'chat', streams: 'always' }),
     r('POST', `${v}/models/:model{.+:countTokens}`, 'gemini-count-tokens', { metered: 'embedding', namesModel: true, streams: 'never', ...gemini, priority: 'interactive', persona: 'chat' }),
   ]),
-  r('GET', '/v1beta/models', 'gemini-models', { ...list, ...gemini, modelList: { ...ollamaList, prefix: 'models/' } }),
+  r('GET', '/v1beta/models', 'gemini-models', { ...list, ...gemini, modelList: geminiList }),
   r('GET', '/v1beta/models/:model{.+}', 'gemini-models', { ...list, ...gemini }),
 ];
 
