@@ -135,6 +135,7 @@ describe('a PGlite shared over its socket', () => {
     const sql = postgres(db.url, { max: 2, onnotice: () => {} });
     const errors: unknown[] = [];
     const running = Promise.all([transactions(sql, 'after-reset-a', 0, 20, errors), transactions(sql, 'after-reset-b', 0, 20, errors)]);
+    // Time for them to reach the server and queue (the checks below hold either way).
     await new Promise((r) => setTimeout(r, 50));
     // RST, as the kernel sends for a SIGKILLed process with unread data: the server sees an error and a close.
     victim.socket.resetAndDestroy();
@@ -162,8 +163,11 @@ describe('a PGlite shared over its socket', () => {
     const slow = await RawClient.open(db.url);
     slow.socket.write(Buffer.concat([RawClient.msg('P', Buffer.from("\0SELECT 'slow'\0\0\0")), RawClient.msg('B', Buffer.from('\0\0\0\0\0\0\0\0')), RawClient.msg('H', Buffer.alloc(0))]));
     await slow.seen('2');
-    const other = admin`SELECT 1`.execute();
+    let otherDone = false;
+    const other = admin`SELECT 1`.execute().then(() => (otherDone = true));
+    // Time for the other connection's exchange to reach the server: it waits for this one to end.
     await new Promise((r) => setTimeout(r, 50));
+    expect(otherDone).toBe(false);
     slow.socket.write(Buffer.concat([RawClient.msg('E', Buffer.from('\0\0\0\0\0')), RawClient.msg('S', Buffer.alloc(0))]));
     expect(await slow.readyForQuery()).toBe('I');
     expect(slow.received()).not.toContain('portal');
@@ -220,6 +224,7 @@ describe('a PGlite shared over its socket', () => {
     for (let kill = 0; kill < 5; kill++) {
       const victim: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', victimCode], { env: { ...process.env, DB_URL: db.url, CLIENT: `victim-${kill}` }, stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve) => victim.stdout!.on('data', () => resolve()));
+      // Killed at a different point of its work each time.
       await new Promise((r) => setTimeout(r, 20 + kill * 30));
       victim.kill('SIGKILL');
       await new Promise((r) => victim.once('exit', r));
