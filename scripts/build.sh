@@ -8,7 +8,7 @@
 #   dist/cli/usage.js          npm run usage       (bin: puerta-usage)
 #   dist/cli/audit.js          npm run audit       (bin: puerta-audit)
 #   dist/cli/ingest.js         npm run ingest
-#   dist/origin/pglite-worker.mjs  the embedded Postgres's worker thread (retrieval)
+#   dist/origin/pglite-worker.mjs  the embedded Postgres's worker thread (retrieval, batch), with pglite-exchanges.mjs
 #   dist/origin/document-worker.js the document workers' thread: extraction and chunking (retrieval)
 #   dist/origin/jsonl-worker.js    the batch uploads' thread: multipart parsing and line checks (batch)
 #   dist/cli/check-infra.js    npm run check:infra
@@ -37,7 +37,7 @@ cli infra/check-ollama.ts check-infra
 cli sre/timeouts/cli.ts check-timeouts
 cli scripts/ingest.ts ingest
 # The embedded Postgres runs in a worker thread from this file, found beside main.js.
-cp origin/retrieval/store/pglite-worker.mjs "$tmp/origin/pglite-worker.mjs"
+cp origin/retrieval/store/pglite-worker.mjs origin/retrieval/store/pglite-exchanges.mjs "$tmp/origin/"
 # So do the document workers (origin/retrieval/document-workers.ts looks beside main.js); no shebang.
 "$esbuild" origin/retrieval/document-worker.ts "${common[@]}" --outfile="$tmp/origin/document-worker.js"
 # And the batch uploads' JSONL worker (origin/batch/jsonl/parse.ts looks beside main.js).

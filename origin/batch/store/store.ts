@@ -77,10 +77,9 @@ export class BatchStore {
   }
 
   /**
-   * One statement in its own transaction. On a real Postgres that costs a BEGIN and a COMMIT; on
-   * a PGlite shared over its socket by several replicas it is what keeps statements whole: PGlite
-   * is one session, and its socket server interleaves the protocol messages of different
-   * connections except inside an explicit transaction block (BEGIN goes as one simple query).
+   * A read or write in its own transaction (some are several statements that belong together, as
+   * deleting a batch and its files). A PGlite shared over its socket keeps each connection's
+   * exchanges whole with or without one (retrieval/store/pglite-exchanges.mjs).
    */
   q<T>(fn: (sql: postgres.TransactionSql) => Promise<T>): Promise<T> {
     return this.sql.begin(fn) as Promise<T>;

@@ -6,9 +6,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { ExchangeQueue } from './pglite-exchanges.mjs';
 
 const db = await PGlite.create({ ...(workerData.dataDir ? { dataDir: workerData.dataDir } : {}), extensions: { vector } });
 const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: workerData.maxConnections });
+// Several connections share PGlite's one session: each holds it for a whole exchange, and a dead
+// one's leftovers are undone (pglite-exchanges.mjs says why the library's own queue is replaced).
+// The server hands this queue to every connection's handler it creates.
+if (!('queryQueue' in server)) throw new Error('@electric-sql/pglite-socket no longer keeps its query queue in `queryQueue`: see pglite-exchanges.mjs');
+server.queryQueue = new ExchangeQueue(db);
 await server.start();
 parentPort.on('message', async (m) => {
   if (m !== 'close') return;
