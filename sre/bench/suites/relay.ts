@@ -22,6 +22,7 @@
  *   npm run bench:relay -- [--streams 1,128,512,2048] [--rate 20] [--seconds 4] [--workers 2]
  *                          [--hold 2048] [--paths direct,nginx,bare-tcp,bare-http,litellm,lean,full] [--json out.json]
  *                          [--cpu-prof DIR]   (V8 profiles of both origins, top frames printed)
+ *                          [--compare DIR]    (lean and full also from another checkout's build: before/after in one run)
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,9 @@ const USAGE = `usage: npm run bench:relay -- [flags]
   --json FILE           also write the figures as JSON
   --cpu-prof DIR        V8 profiles of both origins, top frames printed
   --node-args ARGS      extra node flags for both origins (--node-args=--max-semi-space-size=2)
+  --compare DIR         another checkout of Puerta, built there (npm run build): its origin runs
+                        as "origin lean (compare)" and "origin full (compare)" beside this one's,
+                        configured the same, so before and after are measured in one run
   --help                this text`;
 
 const { values } = cliArgs({
@@ -72,6 +76,7 @@ const { values } = cliArgs({
     'cpu-prof': { type: 'string' },
     /** Extra node flags for both origins, e.g. `--node-args=--max-semi-space-size=2`. */
     'node-args': { type: 'string', default: '' },
+    compare: { type: 'string' },
   },
 });
 const levels = values.streams.split(',').map(Number);
@@ -191,6 +196,10 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
   };
 }
 
+/** `--compare DIR`: the other checkout's built origin. */
+const compareBundle = values.compare ? join(values.compare, 'dist/origin/main.js') : undefined;
+if (compareBundle && !existsSync(compareBundle)) throw new Error(`--compare ${values.compare}: no ${compareBundle} (run npm run build there)`);
+
 /** `--cpu-prof DIR`: the origin writes a V8 CPU profile into DIR/<name> when it exits. */
 function profileArgs(name: string): string[] {
   const extra = values['node-args'].split(' ').filter(Boolean);
@@ -255,38 +264,46 @@ async function main(): Promise<void> {
         paths.push({ name: LITELLM, url: litellm.url, relayPids: withChildren(litellm.pid) });
       } else console.log('litellm not installed (scripts/ensure-litellm.sh installs it): litellm path skipped');
     }
-    if (wanted.has('lean')) {
-      const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs('lean'));
-      children.push(lean);
-      origins.push(lean);
-      paths.push({ name: 'origin lean', url: lean.url, relayPids: [lean.pid] });
-    }
-    if (wanted.has('full')) {
-      const redis = await startBenchRedis();
-      children.push(redis);
-      const full = await startOriginProcess(
-        originEnv(sim.url, slots, {
-          UPSTREAM_KIND: 'ollama',
-          AUTH_MODE: 'edge',
-          EDGE_SIGNING_SECRET: SECRET,
-          AUDIT_DIR: auditDir,
-          REDIS_URL: redis.url,
-          QUOTA_STORE: 'redis',
-          // Limits so high they never bite, so every request still takes the full quota path.
-          QUOTA_REQUESTS_PER_MINUTE: '100000000',
-          QUOTA_TOKENS_PER_MINUTE: '100000000000',
-          QUOTA_CONCURRENT_STREAMS: '1000000',
-          ADMISSION_SCOPE: 'redis',
-          // The bench's one tenant may use every slot (sized to the concurrency), as lean's may.
-          ADMISSION_TENANT_SHARE: '1',
-          METRICS_ENABLED: 'true',
-        }),
-        'built',
-        profileArgs('full'),
-      );
-      children.push(full);
-      origins.push(full);
-      paths.push({ name: 'origin full', url: full.url, relayPids: [full.pid], sign: { secret: SECRET, tenant: TENANT } });
+    // This checkout's origin, then (with --compare) the other build's, configured alike.
+    const builds = [{ suffix: '', bundle: undefined as string | undefined }, ...(compareBundle ? [{ suffix: ' (compare)', bundle: compareBundle }] : [])];
+    const redis = wanted.has('full') ? await startBenchRedis() : undefined;
+    if (redis) children.push(redis);
+    for (const { suffix, bundle } of builds) {
+      const tag = suffix ? '-compare' : '';
+      if (wanted.has('lean')) {
+        const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs(`lean${tag}`), bundle);
+        children.push(lean);
+        origins.push(lean);
+        paths.push({ name: `origin lean${suffix}`, url: lean.url, relayPids: [lean.pid] });
+      }
+      if (redis) {
+        const full = await startOriginProcess(
+          originEnv(sim.url, slots, {
+            UPSTREAM_KIND: 'ollama',
+            AUTH_MODE: 'edge',
+            EDGE_SIGNING_SECRET: SECRET,
+            AUDIT_DIR: auditDir,
+            REDIS_URL: redis.url,
+            // Each build its own keys: the two share one Redis but not their quotas or slots.
+            REDIS_KEY_PREFIX: `puerta${tag}:`,
+            QUOTA_STORE: 'redis',
+            // Limits so high they never bite, so every request still takes the full quota path.
+            QUOTA_REQUESTS_PER_MINUTE: '100000000',
+            QUOTA_TOKENS_PER_MINUTE: '100000000000',
+            QUOTA_CONCURRENT_STREAMS: '1000000',
+            ADMISSION_SCOPE: 'redis',
+            // The bench's one tenant may use every slot (sized to the concurrency), as lean's may.
+            ADMISSION_TENANT_SHARE: '1',
+            METRICS_ENABLED: 'true',
+          }),
+          'built',
+          profileArgs(`full${tag}`),
+          bundle,
+        );
+        children.push(full);
+        origins.push(full);
+        paths.push({ name: `origin full${suffix}`, url: full.url, relayPids: [full.pid], sign: { secret: SECRET, tenant: TENANT } });
+      }
     }
     gen = await LoadGenerator.start(Number(values.workers));
 
@@ -366,7 +383,7 @@ async function main(): Promise<void> {
     for (const o of origins) await o.stop();
     const profiles: Record<string, ReturnType<typeof topFrames>> = {};
     if (values['cpu-prof']) {
-      for (const name of ['lean', 'full']) {
+      for (const name of ['lean', 'full', ...(compareBundle ? ['lean-compare', 'full-compare'] : [])]) {
         const dir = join(values['cpu-prof'], name);
         for (const file of existsSync(dir) ? profilesIn(dir) : []) {
           profiles[name] = topFrames(file);
