@@ -96,8 +96,9 @@ export async function startTsProcess(
   args: string[],
   env: Record<string, string>,
   ready: ((line: string) => string | undefined) | undefined,
+  nodeArgs: string[] = [],
 ): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry), ...args], {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(repoRoot, entry), ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

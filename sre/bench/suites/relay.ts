@@ -37,6 +37,7 @@ import { BENCH_LISTEN_BACKLOG, buildOrigin, freePort, repoRoot, startNginx, star
 import { profilesIn, topFrames } from '../lib/cpu-profile.ts';
 import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
+import { forcedGc, inspectPortArgs, type GcHandle } from '../lib/forced-gc.ts';
 import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
 import { machineFacts } from '../machine.ts';
 import { cliArgs } from '../../../shared/cli.ts';
@@ -56,6 +57,9 @@ const USAGE = `usage: npm run bench:relay -- [flags]
   --json FILE           also write the figures as JSON
   --cpu-prof DIR        V8 profiles of both origins, top frames printed
   --node-args ARGS      extra node flags for both origins (--node-args=--max-semi-space-size=2)
+  --held                also what the open streams hold after a full collection (Node relays,
+                        through an inspector port; one collection at warm-up, so the plain RSS
+                        figure starts from a collected heap: compare it with runs without --held)
   --compare DIR         another checkout of Puerta, built there (npm run build): its origin runs
                         as "origin lean (compare)" and "origin full (compare)" beside this one's,
                         configured the same, so before and after are measured in one run
@@ -77,6 +81,7 @@ const { values } = cliArgs({
     /** Extra node flags for both origins, e.g. `--node-args=--max-semi-space-size=2`. */
     'node-args': { type: 'string', default: '' },
     compare: { type: 'string' },
+    held: { type: 'boolean', default: false },
   },
 });
 const levels = values.streams.split(',').map(Number);
@@ -102,6 +107,8 @@ interface Path {
   /** Processes whose CPU and RSS are the relay's (nginx: master + worker; litellm: its process and children; direct: the engine itself). */
   relayPids: number[];
   sign?: SignAs;
+  /** A Node relay: its inspector port, for the memory figures after a full collection. */
+  gc?: GcHandle;
 }
 
 interface StepFigures {
@@ -134,6 +141,10 @@ interface RssFigures {
   rssBeforeMiB: number;
   rssOpenMiB: number;
   kibPerStream: number;
+  /** Node relays: RSS over the same baseline once a full collection has run with the streams open. */
+  kibPerStreamAfterGc?: number;
+  /** Node relays: JS heap and external memory the open streams hold (both readings after a full collection). */
+  heldKibPerStream?: number;
 }
 
 async function measureStep(gen: LoadGenerator, p: Path, n: number, simPid: number): Promise<StepFigures> {
@@ -181,9 +192,14 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
   // Let the streams settle into their steady state (first tokens relayed, buffers sized).
   await sleep(Math.max(2_000, holdIntervalS * 1000));
   const open = sum(p.relayPids, rssOf);
+  // Node relays: garbage not yet collected (young generation, old garbage awaiting a mark) counts
+  // in the figure above; these read again after a full collection, streams open and then gone.
+  const gcOpen = p.gc ? await forcedGc(p.gc) : undefined;
+  const rssOpenGc = p.gc ? sum(p.relayPids, rssOf) : undefined;
   const end = await held.release();
   // The cancellations (thousands of upstream aborts) finish before the next measurement starts.
   await sleep(3_000);
+  const gcGone = p.gc ? await forcedGc(p.gc) : undefined;
   return {
     path: p.name,
     streams: n,
@@ -193,6 +209,8 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
     rssBeforeMiB: before / 1048576,
     rssOpenMiB: open / 1048576,
     kibPerStream: (open - before) / n / 1024,
+    ...(rssOpenGc !== undefined ? { kibPerStreamAfterGc: (rssOpenGc - before) / n / 1024 } : {}),
+    ...(gcOpen && gcGone ? { heldKibPerStream: (gcOpen.heapUsed + gcOpen.external - gcGone.heapUsed - gcGone.external) / n / 1024 } : {}),
   };
 }
 
@@ -200,10 +218,19 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
 const compareBundle = values.compare ? join(values.compare, 'dist/origin/main.js') : undefined;
 if (compareBundle && !existsSync(compareBundle)) throw new Error(`--compare ${values.compare}: no ${compareBundle} (run npm run build there)`);
 
+/** `--held`: an inspector port per Node relay (nothing listens until the bench asks). */
+async function gcPort(): Promise<{ port: number; args: string[] }> {
+  return values.held ? inspectPortArgs() : { port: 0, args: [] };
+}
+
+function gcOf(pid: number, inspect: { port: number }): { gc?: GcHandle } {
+  return inspect.port ? { gc: { pid, port: inspect.port } } : {};
+}
+
 /** `--cpu-prof DIR`: the origin writes a V8 CPU profile into DIR/<name> when it exits. */
-function profileArgs(name: string): string[] {
+function profileArgs(name: string, inspect: string[]): string[] {
   const extra = values['node-args'].split(' ').filter(Boolean);
-  return [...extra, ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], name)] : [])];
+  return [...extra, ...inspect, ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], name)] : [])];
 }
 
 function originEnv(simUrl: string, slots: number, extra: Record<string, string>): Record<string, string> {
@@ -253,9 +280,10 @@ async function main(): Promise<void> {
     }
     for (const kind of ['undici', 'http', 'tcp', 'dispatch', 'undici-raw'] as const) {
       if (!wanted.has(`bare-${kind}`)) continue;
-      const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1]);
+      const inspect = await gcPort();
+      const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1], inspect.args);
       children.push(bare);
-      paths.push({ name: `node bare (${kind})`, url: bare.url, relayPids: [bare.pid] });
+      paths.push({ name: `node bare (${kind})`, url: bare.url, relayPids: [bare.pid], ...gcOf(bare.pid, inspect) });
     }
     if (wanted.has(LITELLM)) {
       const litellm = await startLiteLLM(repoRoot, sim.url, [CHAT, IDLE], slots);
@@ -271,12 +299,14 @@ async function main(): Promise<void> {
     for (const { suffix, bundle } of builds) {
       const tag = suffix ? '-compare' : '';
       if (wanted.has('lean')) {
-        const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs(`lean${tag}`), bundle);
+        const inspect = await gcPort();
+        const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs(`lean${tag}`, inspect.args), bundle);
         children.push(lean);
         origins.push(lean);
-        paths.push({ name: `origin lean${suffix}`, url: lean.url, relayPids: [lean.pid] });
+        paths.push({ name: `origin lean${suffix}`, url: lean.url, relayPids: [lean.pid], ...gcOf(lean.pid, inspect) });
       }
       if (redis) {
+        const inspect = await gcPort();
         const full = await startOriginProcess(
           originEnv(sim.url, slots, {
             UPSTREAM_KIND: 'ollama',
@@ -297,18 +327,21 @@ async function main(): Promise<void> {
             METRICS_ENABLED: 'true',
           }),
           'built',
-          profileArgs(`full${tag}`),
+          profileArgs(`full${tag}`, inspect.args),
           bundle,
         );
         children.push(full);
         origins.push(full);
-        paths.push({ name: `origin full${suffix}`, url: full.url, relayPids: [full.pid], sign: { secret: SECRET, tenant: TENANT } });
+        paths.push({ name: `origin full${suffix}`, url: full.url, relayPids: [full.pid], sign: { secret: SECRET, tenant: TENANT }, ...gcOf(full.pid, inspect) });
       }
     }
     gen = await LoadGenerator.start(Number(values.workers));
 
     // Warm-up: connection pools, JIT, every path's first streams.
     for (const p of paths) await gen.run({ base: p.url, models: [CHAT], tokens: 4, n: 32, deadlineMs: 60_000, ...(p.sign ? { sign: p.sign } : {}) });
+    // --held: each Node relay's inspector opened and one collection run now, so what that costs
+    // once (the inspector's own state) is not counted against the streams held later.
+    for (const p of paths) if (p.gc) await forcedGc(p.gc);
 
     const facts = machineFacts(repoRoot);
     console.log(`\nbench:relay — ${tokens} tokens per stream at ${rate} tokens/s, concurrency ${levels.join(', ')}, ${gen.pids.length} generator processes`);
@@ -326,9 +359,14 @@ async function main(): Promise<void> {
     if (holdStreams > 0) {
       for (const p of paths) rss.push(await measureRss(gen, p, holdStreams));
       console.log(`\nRSS with ${holdStreams} open streams (a token every ${holdIntervalS} s), relay process(es) only:\n`);
+      const kib = (x: number | undefined) => (x === undefined ? '' : x.toFixed(1));
       printTable(
-        ['path', 'opened', 'errors', 'RSS before MiB', 'RSS open MiB', 'KiB/stream'],
-        rss.map((r) => [r.path, r.opened, r.errors, r.rssBeforeMiB.toFixed(1), r.rssOpenMiB.toFixed(1), r.kibPerStream.toFixed(1)]),
+        ['path', 'opened', 'errors', 'RSS before MiB', 'RSS open MiB', 'KiB/stream', 'after GC', 'held'],
+        rss.map((r) => [r.path, r.opened, r.errors, r.rssBeforeMiB.toFixed(1), r.rssOpenMiB.toFixed(1), r.kibPerStream.toFixed(1), kib(r.kibPerStreamAfterGc), kib(r.heldKibPerStream)]),
+      );
+      console.log(
+        '\nKiB/stream: RSS growth over the streams. Node relays, read again after a full collection with the streams open:' +
+          '\nafter GC: the same RSS growth; held: JS heap + external memory the streams hold (open minus gone, both collected).',
       );
       const holdKinds = rss.filter((r) => r.errors > 0).map((r) => `${r.path}: ${JSON.stringify(r.errorKinds)}`);
       if (holdKinds.length) console.log(`\nerrors while holding: ${holdKinds.join('; ')}`);
