@@ -57,6 +57,8 @@ const USAGE = `usage: npm run bench:relay -- [flags]
   --json FILE           also write the figures as JSON
   --cpu-prof DIR        V8 profiles of both origins, top frames printed
   --node-args ARGS      extra node flags for both origins (--node-args=--max-semi-space-size=2)
+  --warmup N            streams per path before anything is measured (default 32); a few
+                        thousand bring every path's JIT to its steady state first
   --held                also what the open streams hold after a full collection (Node relays,
                         through an inspector port; one collection at warm-up, so the plain RSS
                         figure starts from a collected heap: compare it with runs without --held)
@@ -82,6 +84,7 @@ const { values } = cliArgs({
     'node-args': { type: 'string', default: '' },
     compare: { type: 'string' },
     held: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '32' },
   },
 });
 const levels = values.streams.split(',').map(Number);
@@ -338,7 +341,13 @@ async function main(): Promise<void> {
     gen = await LoadGenerator.start(Number(values.workers));
 
     // Warm-up: connection pools, JIT, every path's first streams.
-    for (const p of paths) await gen.run({ base: p.url, models: [CHAT], tokens: 4, n: 32, deadlineMs: 60_000, ...(p.sign ? { sign: p.sign } : {}) });
+    // --warmup N: in rounds no larger than the largest step, every path alike.
+    const warmup = Number(values.warmup);
+    for (const p of paths) {
+      for (let done = 0; done < warmup; done += slots) {
+        await gen.run({ base: p.url, models: [CHAT], tokens: 4, n: Math.min(slots, warmup - done), deadlineMs: 60_000, ...(p.sign ? { sign: p.sign } : {}) });
+      }
+    }
     // --held: each Node relay's inspector opened and one collection run now, so what that costs
     // once (the inspector's own state) is not counted against the streams held later.
     for (const p of paths) if (p.gc) await forcedGc(p.gc);
