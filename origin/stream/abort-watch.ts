@@ -16,8 +16,9 @@ export function watchAbort(signal: AbortSignal, fn: () => void): void {
     signal.addEventListener(
       'abort',
       () => {
-        watchers.delete(signal);
+        // A watcher may end another stream, which unwatches it: that one is then not called.
         for (const f of fresh) f();
+        watchers.delete(signal);
       },
       { once: true },
     );
