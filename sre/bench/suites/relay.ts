@@ -16,13 +16,15 @@
  * Per path and concurrency it prints TTFT, read gaps, chunks/s offered and delivered, errors and
  * the relay process's CPU per 1,000 chunks (utime+stime from /proc, per chunk so that a shared
  * 2-core machine, where generator and relay compete, still compares paths fairly); then, in a
- * separate phase, RSS per open stream with 2,048 slow streams held open. Ratios are to nginx in
- * the same run. Figures, not pass/fail.
+ * separate phase, RSS per open stream with 2,048 slow streams held open (with --held, for Node
+ * relays also after a full collection). Ratios are to nginx in the same run. Figures, not
+ * pass/fail. --compare runs another checkout's origins beside this one's: before and after in one run.
  *
  *   npm run bench:relay -- [--streams 1,128,512,2048] [--rate 20] [--seconds 4] [--workers 2]
  *                          [--hold 2048] [--paths direct,nginx,bare-tcp,bare-http,litellm,lean,full] [--json out.json]
  *                          [--cpu-prof DIR]   (V8 profiles of both origins, top frames printed)
  *                          [--compare DIR]    (lean and full also from another checkout's build: before/after in one run)
+ *                          [--warmup N] [--held]
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
