@@ -46,10 +46,15 @@ export async function forcedGc(h: GcHandle, timeoutMs = 30_000): Promise<{ heapU
     ws.addEventListener('open', () => resolve(), { once: true });
     ws.addEventListener('error', () => reject(new Error(`pid ${h.pid}: inspector connection failed`)), { once: true });
   });
+  // A process that dies mid-call must not hang the run: each call has what is left of the deadline.
   const call = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve) => {
+    new Promise<unknown>((resolve, reject) => {
       const id = ++seq;
-      pending.set(id, resolve);
+      const timer = setTimeout(() => reject(new Error(`pid ${h.pid}: ${method} unanswered within ${timeoutMs} ms`)), Math.max(1, deadline - Date.now()));
+      pending.set(id, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
       ws.send(JSON.stringify({ id, method, params }));
     });
   try {
