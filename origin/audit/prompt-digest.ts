@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The parts of a request body that are the prompt, by route family (chat, completion, embedding). */
 export function promptOf(body: unknown): unknown {
@@ -17,5 +17,5 @@ export function promptOf(body: unknown): unknown {
 export function promptDigest(body: unknown): string | undefined {
   const p = promptOf(body);
   if (p === undefined) return undefined;
-  return 'sha256:' + createHash('sha256').update(JSON.stringify(p)).digest('hex');
+  return 'sha256:' + hash('sha256', JSON.stringify(p), 'hex');
 }

@@ -4,7 +4,7 @@
  * per request, with the request's objects kept alive meanwhile (and queued behind every other
  * request's turns under load). The edge keeps WebCrypto, the only API its runtimes have.
  */
-import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, hash, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { assertSigningSecret, canonicalString, SIGNATURE_SCHEME, type SignedFields } from '../../shared/signing.ts';
 
 const PREFIX = `${SIGNATURE_SCHEME}=`;
@@ -42,7 +42,5 @@ export function verifyEdgeHmac(secrets: readonly KeyObject[], fields: SignedFiel
 
 /** base64url SHA-256 of the body (of the empty string when there is none), as the edge signs it. */
 export function edgeBodyDigest(body: Uint8Array | null): string {
-  return createHash('sha256')
-    .update(body ?? EMPTY)
-    .digest('base64url');
+  return hash('sha256', body ?? EMPTY, 'base64url');
 }

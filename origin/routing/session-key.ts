@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Conversation } from '../core/facts.ts';
 
 /**
@@ -11,9 +11,12 @@ export const SESSION_HEADERS = ['x-session-affinity', 'x-claude-code-session-id'
 /** Leading text hashed when nothing names the conversation: enough to tell conversations apart, bounded in cost. */
 const LEADING_CHARS = 16_384;
 
-/** A conversation's key: a digest scoped to the tenant; the id or text it comes from is never kept. */
+/**
+ * A conversation's key: a digest scoped to the tenant; the id or text it comes from is never kept.
+ * One-shot `hash` (no Hash object per request); the same bytes as the parts hashed one by one.
+ */
 function digest(tenant: string, source: string, value: string): string {
-  return createHash('sha256').update(tenant).update('\0').update(source).update('\0').update(value).digest('base64url').slice(0, 22);
+  return hash('sha256', `${tenant}\0${source}\0${value}`, 'base64url').slice(0, 22);
 }
 
 /** The conversation named by one of SESSION_HEADERS; undefined when none is sent. */

@@ -3,6 +3,7 @@ import type { QueueStanding } from '../core/admission.ts';
 import type { Framing } from './framing.ts';
 import { FrameBatch } from './frame-batch.ts';
 import type { OpenSink, StreamSink } from './sink.ts';
+import { unwatchAbort, watchAbort } from './abort-watch.ts';
 
 const ALREADY_FRAMED = Symbol('puerta.alreadyFramed');
 
@@ -160,7 +161,7 @@ class StreamRun<T> {
       this.onShutdown();
       return this.response;
     }
-    plan.shutdownSignal?.addEventListener('abort', this.onShutdown, { once: true });
+    if (plan.shutdownSignal) watchAbort(plan.shutdownSignal, this.onShutdown);
     this.armKeepalive(plan.keepaliveMs);
     plan.open(this.upstreamAbort.signal).then(this.onOpened, this.fail);
     return this.response;
@@ -194,7 +195,7 @@ class StreamRun<T> {
     this.stopKeepalive();
     if (this.stallTimer) clearTimeout(this.stallTimer);
     plan.clientSignal.removeEventListener('abort', this.onClientGone);
-    plan.shutdownSignal?.removeEventListener('abort', this.onShutdown);
+    if (plan.shutdownSignal) unwatchAbort(plan.shutdownSignal, this.onShutdown);
     // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
     // it leaves the admission queue and the upstream request is not sent or is aborted.
     if (result.outcome === 'error' && !this.upstreamAbort.signal.aborted) this.upstreamAbort.abort(result.error);

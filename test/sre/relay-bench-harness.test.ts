@@ -5,6 +5,7 @@ import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { errorTotal, LoadGenerator } from '../../sre/bench/lib/load-generator.ts';
 import { clockTicksPerSec, cpuMs, rssOf, withChildren } from '../../sre/bench/lib/proc-stat.ts';
 import { startTsProcess } from '../../sre/bench/lib/processes.ts';
+import { forcedGc, inspectPortArgs } from '../../sre/bench/lib/forced-gc.ts';
 
 /** The parts `npm run bench:relay` measures with, against real processes (small and quick). */
 describe('relay benchmark harness', () => {
@@ -20,6 +21,21 @@ describe('relay benchmark harness', () => {
     await gen?.close();
     await sim?.close();
   });
+
+  it('collects another Node process\'s garbage through its inspector port and reads what it holds', async () => {
+    const { port, args } = await inspectPortArgs();
+    // Holds 8 MiB it keeps, and makes 32 MiB of garbage; says when it is done.
+    const child = spawn(process.execPath, [...args, '-e', 'globalThis.kept = Buffer.alloc(8 << 20, 1); for (let i = 0; i < 32; i++) new Array(1 << 15).fill({ i }); console.log("ready"); setTimeout(() => {}, 60_000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise((r) => child.stdout!.once('data', r));
+      const m = await forcedGc({ pid: child.pid!, port });
+      expect(m.external).toBeGreaterThanOrEqual(8 << 20);
+      expect(m.heapUsed).toBeGreaterThan(0);
+      expect(m.heapUsed).toBeLessThan(32 << 20);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('reads CPU time, RSS and child processes from /proc', async () => {
     expect(clockTicksPerSec).toBeGreaterThan(0);

@@ -56,14 +56,23 @@ export function buildOrigin(): void {
   if (r.status !== 0) throw new Error(`npm run build failed: ${r.stderr}`);
 }
 
-/** The origin as its own process, on a fixed free port; `startedMs` is spawn to first /healthz. */
-export async function startOriginProcess(env: Record<string, string>, runtime: OriginRuntime = 'built', nodeArgs: string[] = []): Promise<Child & { startedMs: number }> {
+/**
+ * The origin as its own process, on a fixed free port; `startedMs` is spawn to first /healthz.
+ * `bundle`: another build of the origin to run instead of this checkout's (a before/after
+ * comparison in one run).
+ */
+export async function startOriginProcess(
+  env: Record<string, string>,
+  runtime: OriginRuntime = 'built',
+  nodeArgs: string[] = [],
+  bundle = join(repoRoot, 'dist/origin/main.js'),
+): Promise<Child & { startedMs: number }> {
   const port = await freePort();
   const childEnv = { LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' };
   const t0 = performance.now();
   const child =
     runtime === 'built'
-      ? startProcess([process.execPath, '--enable-source-maps', ...nodeArgs, join(repoRoot, 'dist/origin/main.js')], childEnv)
+      ? startProcess([process.execPath, '--enable-source-maps', ...nodeArgs, bundle], childEnv)
       : await startTsProcess('origin/node/main.ts', [], childEnv, undefined);
   child.url = `http://127.0.0.1:${port}`;
   await waitFor(`${child.url}/healthz`);
@@ -87,8 +96,9 @@ export async function startTsProcess(
   args: string[],
   env: Record<string, string>,
   ready: ((line: string) => string | undefined) | undefined,
+  nodeArgs: string[] = [],
 ): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, entry), ...args], {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(repoRoot, entry), ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,12 +16,15 @@
  * Per path and concurrency it prints TTFT, read gaps, chunks/s offered and delivered, errors and
  * the relay process's CPU per 1,000 chunks (utime+stime from /proc, per chunk so that a shared
  * 2-core machine, where generator and relay compete, still compares paths fairly); then, in a
- * separate phase, RSS per open stream with 2,048 slow streams held open. Ratios are to nginx in
- * the same run. Figures, not pass/fail.
+ * separate phase, RSS per open stream with 2,048 slow streams held open (with --held, for Node
+ * relays also after a full collection). Ratios are to nginx in the same run. Figures, not
+ * pass/fail. --compare runs another checkout's origins beside this one's: before and after in one run.
  *
  *   npm run bench:relay -- [--streams 1,128,512,2048] [--rate 20] [--seconds 4] [--workers 2]
  *                          [--hold 2048] [--paths direct,nginx,bare-tcp,bare-http,litellm,lean,full] [--json out.json]
  *                          [--cpu-prof DIR]   (V8 profiles of both origins, top frames printed)
+ *                          [--compare DIR]    (lean and full also from another checkout's build: before/after in one run)
+ *                          [--warmup N] [--held]
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +39,7 @@ import { BENCH_LISTEN_BACKLOG, buildOrigin, freePort, repoRoot, startNginx, star
 import { profilesIn, topFrames } from '../lib/cpu-profile.ts';
 import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
+import { forcedGc, inspectPortArgs, type GcHandle } from '../lib/forced-gc.ts';
 import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
 import { machineFacts } from '../machine.ts';
 import { cliArgs } from '../../../shared/cli.ts';
@@ -55,6 +59,14 @@ const USAGE = `usage: npm run bench:relay -- [flags]
   --json FILE           also write the figures as JSON
   --cpu-prof DIR        V8 profiles of both origins, top frames printed
   --node-args ARGS      extra node flags for both origins (--node-args=--max-semi-space-size=2)
+  --warmup N            streams per path before anything is measured (default 32); a few
+                        thousand bring every path's JIT to its steady state first
+  --held                also what the open streams hold after a full collection (Node relays,
+                        through an inspector port; one collection at warm-up, so the plain RSS
+                        figure starts from a collected heap: compare it with runs without --held)
+  --compare DIR         another checkout of Puerta, built there (npm run build): its origin runs
+                        as "origin lean (compare)" and "origin full (compare)" beside this one's,
+                        configured the same, so before and after are measured in one run
   --help                this text`;
 
 const { values } = cliArgs({
@@ -72,6 +84,9 @@ const { values } = cliArgs({
     'cpu-prof': { type: 'string' },
     /** Extra node flags for both origins, e.g. `--node-args=--max-semi-space-size=2`. */
     'node-args': { type: 'string', default: '' },
+    compare: { type: 'string' },
+    held: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '32' },
   },
 });
 const levels = values.streams.split(',').map(Number);
@@ -97,6 +112,8 @@ interface Path {
   /** Processes whose CPU and RSS are the relay's (nginx: master + worker; litellm: its process and children; direct: the engine itself). */
   relayPids: number[];
   sign?: SignAs;
+  /** A Node relay: its inspector port, for the memory figures after a full collection. */
+  gc?: GcHandle;
 }
 
 interface StepFigures {
@@ -129,6 +146,10 @@ interface RssFigures {
   rssBeforeMiB: number;
   rssOpenMiB: number;
   kibPerStream: number;
+  /** Node relays: RSS over the same baseline once a full collection has run with the streams open. */
+  kibPerStreamAfterGc?: number;
+  /** Node relays: JS heap and external memory the open streams hold (both readings after a full collection). */
+  heldKibPerStream?: number;
 }
 
 async function measureStep(gen: LoadGenerator, p: Path, n: number, simPid: number): Promise<StepFigures> {
@@ -176,9 +197,14 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
   // Let the streams settle into their steady state (first tokens relayed, buffers sized).
   await sleep(Math.max(2_000, holdIntervalS * 1000));
   const open = sum(p.relayPids, rssOf);
+  // Node relays: garbage not yet collected (young generation, old garbage awaiting a mark) counts
+  // in the figure above; these read again after a full collection, streams open and then gone.
+  const gcOpen = p.gc ? await forcedGc(p.gc) : undefined;
+  const rssOpenGc = p.gc ? sum(p.relayPids, rssOf) : undefined;
   const end = await held.release();
   // The cancellations (thousands of upstream aborts) finish before the next measurement starts.
   await sleep(3_000);
+  const gcGone = p.gc ? await forcedGc(p.gc) : undefined;
   return {
     path: p.name,
     streams: n,
@@ -188,13 +214,28 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
     rssBeforeMiB: before / 1048576,
     rssOpenMiB: open / 1048576,
     kibPerStream: (open - before) / n / 1024,
+    ...(rssOpenGc !== undefined ? { kibPerStreamAfterGc: (rssOpenGc - before) / n / 1024 } : {}),
+    ...(gcOpen && gcGone ? { heldKibPerStream: (gcOpen.heapUsed + gcOpen.external - gcGone.heapUsed - gcGone.external) / n / 1024 } : {}),
   };
 }
 
+/** `--compare DIR`: the other checkout's built origin. */
+const compareBundle = values.compare ? join(values.compare, 'dist/origin/main.js') : undefined;
+if (compareBundle && !existsSync(compareBundle)) throw new Error(`--compare ${values.compare}: no ${compareBundle} (run npm run build there)`);
+
+/** `--held`: an inspector port per Node relay (nothing listens until the bench asks). */
+async function gcPort(): Promise<{ port: number; args: string[] }> {
+  return values.held ? inspectPortArgs() : { port: 0, args: [] };
+}
+
+function gcOf(pid: number, inspect: { port: number }): { gc?: GcHandle } {
+  return inspect.port ? { gc: { pid, port: inspect.port } } : {};
+}
+
 /** `--cpu-prof DIR`: the origin writes a V8 CPU profile into DIR/<name> when it exits. */
-function profileArgs(name: string): string[] {
+function profileArgs(name: string, inspect: string[]): string[] {
   const extra = values['node-args'].split(' ').filter(Boolean);
-  return [...extra, ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], name)] : [])];
+  return [...extra, ...inspect, ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], name)] : [])];
 }
 
 function originEnv(simUrl: string, slots: number, extra: Record<string, string>): Record<string, string> {
@@ -244,9 +285,10 @@ async function main(): Promise<void> {
     }
     for (const kind of ['undici', 'http', 'tcp', 'dispatch', 'undici-raw'] as const) {
       if (!wanted.has(`bare-${kind}`)) continue;
-      const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1]);
+      const inspect = await gcPort();
+      const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1], inspect.args);
       children.push(bare);
-      paths.push({ name: `node bare (${kind})`, url: bare.url, relayPids: [bare.pid] });
+      paths.push({ name: `node bare (${kind})`, url: bare.url, relayPids: [bare.pid], ...gcOf(bare.pid, inspect) });
     }
     if (wanted.has(LITELLM)) {
       const litellm = await startLiteLLM(repoRoot, sim.url, [CHAT, IDLE], slots);
@@ -255,43 +297,62 @@ async function main(): Promise<void> {
         paths.push({ name: LITELLM, url: litellm.url, relayPids: withChildren(litellm.pid) });
       } else console.log('litellm not installed (scripts/ensure-litellm.sh installs it): litellm path skipped');
     }
-    if (wanted.has('lean')) {
-      const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs('lean'));
-      children.push(lean);
-      origins.push(lean);
-      paths.push({ name: 'origin lean', url: lean.url, relayPids: [lean.pid] });
-    }
-    if (wanted.has('full')) {
-      const redis = await startBenchRedis();
-      children.push(redis);
-      const full = await startOriginProcess(
-        originEnv(sim.url, slots, {
-          UPSTREAM_KIND: 'ollama',
-          AUTH_MODE: 'edge',
-          EDGE_SIGNING_SECRET: SECRET,
-          AUDIT_DIR: auditDir,
-          REDIS_URL: redis.url,
-          QUOTA_STORE: 'redis',
-          // Limits so high they never bite, so every request still takes the full quota path.
-          QUOTA_REQUESTS_PER_MINUTE: '100000000',
-          QUOTA_TOKENS_PER_MINUTE: '100000000000',
-          QUOTA_CONCURRENT_STREAMS: '1000000',
-          ADMISSION_SCOPE: 'redis',
-          // The bench's one tenant may use every slot (sized to the concurrency), as lean's may.
-          ADMISSION_TENANT_SHARE: '1',
-          METRICS_ENABLED: 'true',
-        }),
-        'built',
-        profileArgs('full'),
-      );
-      children.push(full);
-      origins.push(full);
-      paths.push({ name: 'origin full', url: full.url, relayPids: [full.pid], sign: { secret: SECRET, tenant: TENANT } });
+    // This checkout's origin, then (with --compare) the other build's, configured alike.
+    const builds = [{ suffix: '', bundle: undefined as string | undefined }, ...(compareBundle ? [{ suffix: ' (compare)', bundle: compareBundle }] : [])];
+    const redis = wanted.has('full') ? await startBenchRedis() : undefined;
+    if (redis) children.push(redis);
+    for (const { suffix, bundle } of builds) {
+      const tag = suffix ? '-compare' : '';
+      if (wanted.has('lean')) {
+        const inspect = await gcPort();
+        const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs(`lean${tag}`, inspect.args), bundle);
+        children.push(lean);
+        origins.push(lean);
+        paths.push({ name: `origin lean${suffix}`, url: lean.url, relayPids: [lean.pid], ...gcOf(lean.pid, inspect) });
+      }
+      if (redis) {
+        const inspect = await gcPort();
+        const full = await startOriginProcess(
+          originEnv(sim.url, slots, {
+            UPSTREAM_KIND: 'ollama',
+            AUTH_MODE: 'edge',
+            EDGE_SIGNING_SECRET: SECRET,
+            AUDIT_DIR: auditDir,
+            REDIS_URL: redis.url,
+            // Each build its own keys: the two share one Redis but not their quotas or slots.
+            REDIS_KEY_PREFIX: `puerta${tag}:`,
+            QUOTA_STORE: 'redis',
+            // Limits so high they never bite, so every request still takes the full quota path.
+            QUOTA_REQUESTS_PER_MINUTE: '100000000',
+            QUOTA_TOKENS_PER_MINUTE: '100000000000',
+            QUOTA_CONCURRENT_STREAMS: '1000000',
+            ADMISSION_SCOPE: 'redis',
+            // The bench's one tenant may use every slot (sized to the concurrency), as lean's may.
+            ADMISSION_TENANT_SHARE: '1',
+            METRICS_ENABLED: 'true',
+          }),
+          'built',
+          profileArgs(`full${tag}`, inspect.args),
+          bundle,
+        );
+        children.push(full);
+        origins.push(full);
+        paths.push({ name: `origin full${suffix}`, url: full.url, relayPids: [full.pid], sign: { secret: SECRET, tenant: TENANT }, ...gcOf(full.pid, inspect) });
+      }
     }
     gen = await LoadGenerator.start(Number(values.workers));
 
     // Warm-up: connection pools, JIT, every path's first streams.
-    for (const p of paths) await gen.run({ base: p.url, models: [CHAT], tokens: 4, n: 32, deadlineMs: 60_000, ...(p.sign ? { sign: p.sign } : {}) });
+    // --warmup N: in rounds no larger than the largest step, every path alike.
+    const warmup = Number(values.warmup);
+    for (const p of paths) {
+      for (let done = 0; done < warmup; done += slots) {
+        await gen.run({ base: p.url, models: [CHAT], tokens: 4, n: Math.min(slots, warmup - done), deadlineMs: 60_000, ...(p.sign ? { sign: p.sign } : {}) });
+      }
+    }
+    // --held: each Node relay's inspector opened and one collection run now, so what that costs
+    // once (the inspector's own state) is not counted against the streams held later.
+    for (const p of paths) if (p.gc) await forcedGc(p.gc);
 
     const facts = machineFacts(repoRoot);
     console.log(`\nbench:relay — ${tokens} tokens per stream at ${rate} tokens/s, concurrency ${levels.join(', ')}, ${gen.pids.length} generator processes`);
@@ -309,9 +370,14 @@ async function main(): Promise<void> {
     if (holdStreams > 0) {
       for (const p of paths) rss.push(await measureRss(gen, p, holdStreams));
       console.log(`\nRSS with ${holdStreams} open streams (a token every ${holdIntervalS} s), relay process(es) only:\n`);
+      const kib = (x: number | undefined) => (x === undefined ? '' : x.toFixed(1));
       printTable(
-        ['path', 'opened', 'errors', 'RSS before MiB', 'RSS open MiB', 'KiB/stream'],
-        rss.map((r) => [r.path, r.opened, r.errors, r.rssBeforeMiB.toFixed(1), r.rssOpenMiB.toFixed(1), r.kibPerStream.toFixed(1)]),
+        ['path', 'opened', 'errors', 'RSS before MiB', 'RSS open MiB', 'KiB/stream', 'after GC', 'held'],
+        rss.map((r) => [r.path, r.opened, r.errors, r.rssBeforeMiB.toFixed(1), r.rssOpenMiB.toFixed(1), r.kibPerStream.toFixed(1), kib(r.kibPerStreamAfterGc), kib(r.heldKibPerStream)]),
+      );
+      console.log(
+        '\nKiB/stream: RSS growth over the streams. Node relays, read again after a full collection with the streams open:' +
+          '\nafter GC: the same RSS growth; held: JS heap + external memory the streams hold (open minus gone, both collected).',
       );
       const holdKinds = rss.filter((r) => r.errors > 0).map((r) => `${r.path}: ${JSON.stringify(r.errorKinds)}`);
       if (holdKinds.length) console.log(`\nerrors while holding: ${holdKinds.join('; ')}`);
@@ -366,7 +432,7 @@ async function main(): Promise<void> {
     for (const o of origins) await o.stop();
     const profiles: Record<string, ReturnType<typeof topFrames>> = {};
     if (values['cpu-prof']) {
-      for (const name of ['lean', 'full']) {
+      for (const name of ['lean', 'full', ...(compareBundle ? ['lean-compare', 'full-compare'] : [])]) {
         const dir = join(values['cpu-prof'], name);
         for (const file of existsSync(dir) ? profilesIn(dir) : []) {
           profiles[name] = topFrames(file);
