@@ -29,6 +29,8 @@ export class BatchRunner {
   /** Lines whose pipeline is running now. */
   private busy = 0;
   private lineRuns = new Set<Promise<void>>();
+  /** Each running line's own stop, aborted by close(): one listener on the runner's signal per line would pass Node's listener limit (10) at a concurrency above it. */
+  private readonly lineStops = new Set<AbortController>();
   private pending: Array<{ line: ClaimedLine; answer: LineAnswer }> = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -75,6 +77,7 @@ export class BatchRunner {
 
   async close(): Promise<void> {
     this.stop.abort();
+    for (const c of this.lineStops) c.abort();
     this.wake();
     for (const t of this.timers) clearInterval(t);
     await Promise.allSettled(this.loops);
@@ -124,11 +127,11 @@ export class BatchRunner {
     this.held.set(key, line);
     this.busy++;
     let answered = false;
-    // One signal per line, tied to shutdown and untied after: a Request keeps a listener on the
-    // signal it is given, so handing every line the runner's own would add one per line, forever.
+    // One signal per line, aborted by close(): a Request keeps a listener on the signal it is
+    // given, so handing every line the runner's own would add one per line, forever.
     const lineStop = new AbortController();
-    const stop = () => lineStop.abort();
-    this.stop.signal.addEventListener('abort', stop, { once: true });
+    this.lineStops.add(lineStop);
+    if (this.stop.signal.aborted) lineStop.abort();
     try {
       const out = await this.lines.run(line, lineStop.signal);
       if (out.kind === 'answered') {
@@ -148,7 +151,7 @@ export class BatchRunner {
       if (!this.stop.signal.aborted) this.log.warn({ err: (err as Error).message, batch: line.batchId, line: line.idx }, 'batch: line not finished; it will run again');
       await this.store.release(this.owner, line, 1_000, false).catch(() => {});
     } finally {
-      this.stop.signal.removeEventListener('abort', stop);
+      this.lineStops.delete(lineStop);
       this.busy--;
       // An answered line stays held (its lease renewed) until its answer is written.
       if (!answered) this.held.delete(key);
