@@ -97,11 +97,18 @@ export class BatchRunner {
     });
   }
 
-  /** Keeps `concurrency` lines running: claims the free ones' worth at once, then waits for one to end. */
+  /**
+   * Keeps `concurrency` lines running: claims the free ones' worth at once, then waits for lines to
+   * end. While lines run, it claims only once a quarter of `concurrency` is free: a claim is a
+   * transaction that counts every batch's running lines, and one per ended line (hundreds a second
+   * with short embedding lines) kept the embedded database's thread busy for little; the lines
+   * still running (waiting in the admission queue) keep the slots filled meanwhile.
+   */
   private async pump(): Promise<void> {
+    const group = Math.max(1, Math.floor(this.cfg.concurrency / 4));
     while (!this.stop.signal.aborted) {
       const free = this.cfg.concurrency - this.busy;
-      if (free <= 0) {
+      if (free <= 0 || (free < group && this.busy > 0)) {
         await this.idle(this.cfg.pollMs, 'pump');
         continue;
       }
