@@ -54,12 +54,13 @@ export const admissionConfigSchema = z
      */
     preemptBatch: envBool(true),
     /**
-     * With preemptBatch: batch lines let in beyond a model's slots, while no interactive request
-     * waits, to wait in the engine's own queue. A slot the engine frees is then taken by the
+     * With preemptBatch: batch lines let in beyond a model's slots, while it runs only batch work
+     * (no interactive request holds a slot or waits), to wait in the engine's own queue. A slot the engine frees is then taken by the
      * engine itself at once, not after the origin hears of it and sends the next line (a round
      * trip through both event loops per line). Interactive work never queues behind them: they
-     * are the first lines stopped for it, and an interactive request is let in only while the
-     * count is below the slots. 0: the engine never holds a queue.
+     * are the first lines stopped for it, an interactive request is let in only while the count
+     * is below the slots, and while one holds a slot none is let past them. 0: the engine never
+     * holds a queue.
      */
     batchLookahead: z.coerce.number().int().min(0).max(64).default(0),
     /**

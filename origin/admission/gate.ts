@@ -33,7 +33,7 @@ export interface GateSettings {
   interactiveWeight: number;
   reserveInteractive: number;
   /**
-   * Stoppable batch requests let in beyond the slots while no interactive request waits: they wait
+   * Stoppable batch requests let in beyond the slots while only batch work runs: they wait
    * in the engine's own queue, so a slot the engine frees is taken at once instead of after the
    * origin hears of it and sends the next request. The first stopped for interactive work. 0: none.
    */
@@ -81,6 +81,8 @@ export class Gate implements SlotGate {
   private readonly holdStarts = new Set<{ at: number; weight: number }>();
   /** Batch holders that may be stopped for an interactive request, oldest first. */
   private readonly preemptible: Array<{ weight: number; preempt: () => void }> = [];
+  /** Slots held by interactive requests admitted here (batchLookahead waits for none). */
+  private interactiveHeld = 0;
   /** Slots freed by stopping batch holders, owed to the interactive waiters they were stopped for. */
   private owed = 0;
   /** Slots each capped tenant holds here. */
@@ -133,12 +135,15 @@ export class Gate implements SlotGate {
   }
 
   /**
-   * Slots a request of this class may bring the count to: a stoppable batch request, while no
-   * interactive one waits and no slot is reserved for interactive work, up to the lookahead past
-   * them (batchLookahead).
+   * Slots a request of this class may bring the count to: a stoppable batch request, while the
+   * model runs only batch work (no interactive request holds a slot or waits) and no slot is
+   * reserved for interactive work, up to the lookahead past them (batchLookahead). With
+   * interactive users about, the engine's queue stays empty: an arriving one then stops one line,
+   * not also the one waiting in the engine.
    */
   private roomFor(cls: PriorityClass, stoppable: boolean): number {
-    const lookahead = cls === 'batch' && stoppable && this.s.reserveInteractive === 0 && this.interactive.size === 0 ? (this.s.batchLookahead ?? 0) : 0;
+    const batchOnly = this.interactive.size === 0 && this.interactiveHeld === 0;
+    const lookahead = cls === 'batch' && stoppable && this.s.reserveInteractive === 0 && batchOnly ? (this.s.batchLookahead ?? 0) : 0;
     return this.capFor(cls) + lookahead;
   }
 
@@ -162,7 +167,7 @@ export class Gate implements SlotGate {
       this.active += weight;
       this.charge(tenant, mine.charge);
       this.stats.admitted++;
-      return Promise.resolve(this.releaser(weight, mine, stoppable));
+      return Promise.resolve(this.releaser(weight, mine, stoppable, cls));
     }
     if (this.queued >= this.s.maxQueue) {
       this.stats.rejectedQueueFull++;
@@ -175,7 +180,7 @@ export class Gate implements SlotGate {
         weight,
         stoppable: stoppable !== undefined,
         enqueuedAt: Date.now(),
-        resolve: () => resolve(this.releaser(weight, mine, stoppable)),
+        resolve: () => resolve(this.releaser(weight, mine, stoppable, cls)),
         reject,
         signal,
         onAbort: () => {
@@ -270,8 +275,10 @@ export class Gate implements SlotGate {
     }
   }
 
-  private releaser(weight: number, t: TenantCharge, preempt?: () => void): () => void {
+  private releaser(weight: number, t: TenantCharge, preempt?: () => void, cls?: PriorityClass): () => void {
     const start = Date.now();
+    const interactive = cls === 'interactive' ? weight : 0;
+    this.interactiveHeld += interactive;
     const hold = { at: start, weight };
     this.holdStarts.add(hold);
     const stoppable = preempt ? { weight, preempt } : undefined;
@@ -293,6 +300,7 @@ export class Gate implements SlotGate {
       const held = Date.now() - start;
       this.holdMsAvg = this.holdSamples++ === 0 ? held : this.holdMsAvg * 0.9 + held * 0.1;
       this.active -= weight;
+      this.interactiveHeld -= interactive;
       this.charge(t.tenant, -t.charge);
       this.dispatch();
     };

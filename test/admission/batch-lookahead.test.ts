@@ -1,8 +1,8 @@
 /**
  * admission.batchLookahead: stoppable batch lines may wait in the engine's own queue beyond the
- * slots while no interactive request waits, so a slot the engine frees is refilled at once.
- * Interactive work never queues behind them: they are the first stopped, and an interactive
- * request is let in only while the count is below the slots.
+ * slots while the model runs only batch work, so a slot the engine frees is refilled at once.
+ * Interactive work never queues behind them: they are the first stopped, an interactive request
+ * is let in only while the count is below the slots, and while one holds a slot there is none.
  */
 import { describe, expect, it } from 'vitest';
 import { Gate } from '../../origin/admission/gate.ts';
@@ -67,11 +67,17 @@ describe('batch lookahead (admission.batchLookahead)', () => {
     const ri = await interactive;
     await tick();
     expect(interactiveIn).toBe(true);
-    // Nobody interactive waits any more: the batch waiter may take the lookahead place again.
-    expect([batchIn, g.active]).toEqual([true, 3]);
+    // While an interactive request holds a slot, no lookahead: the batch waiter waits for a slot.
+    expect([batchIn, g.active]).toEqual([false, 2]);
     ri();
+    const rb = await batch;
+    expect(g.active).toBe(2);
+    // Only batch work again: a further line may wait in the engine's queue.
+    const more = await g.acquire('t', 'batch', never, 1, 1, undefined, () => {});
+    expect(g.active).toBe(3);
+    more();
+    rb();
     r.a!();
-    (await batch)();
     expect(g.active).toBe(0);
   });
 });
