@@ -134,7 +134,8 @@ function thinker(id: number, phase: number): () => number {
 
 async function chatUser(url: string, stop: () => boolean, ttft: number[], errors: { n: number }, id: number, phase: number): Promise<void> {
   const think = thinker(id, phase);
-  await sleep(real(RANDOM_THINK ? think() : (id / CHATTERS) * THINK_S * 1000));
+  // Staggered first chats either way: the first user starts at once, so a short phase has chats.
+  await sleep(real((id / CHATTERS) * THINK_S * 1000));
   while (!stop()) {
     try {
       const res = await streamedChat(url, agent, { model: MODEL, messages: [{ role: 'user', content: `question ${id} [[sim:tokens=${CHAT_TOKENS}]]` }] });
