@@ -186,7 +186,11 @@ export class BatchRunner {
           // Another replica answered it first (this one's lease ran out while it worked): one answer stands.
           if (!w) this.log.info({ batch: batch[i]!.line.batchId, line: batch[i]!.line.idx }, 'batch: line already answered elsewhere');
         });
-        this.wake();
+        // The phase loop looks at once only when this replica's last lines were answered (a batch
+        // may have drained); after every write (fifty a second) it would ask the store each time
+        // whether one did. A batch drained by lines of several replicas is seen at its next poll.
+        if (this.held.size <= batch.length) this.wake();
+        else this.wakePump();
       } catch (err) {
         // The store is unreachable: these lines' leases run out and they run again.
         this.log.warn({ err: (err as Error).message, lines: batch.length }, 'batch: writing answers failed; those lines will run again');
