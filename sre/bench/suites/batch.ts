@@ -40,7 +40,7 @@ const USAGE = `usage: npm run bench:batch -- [flags]
   --chatters N            interactive chat users (default 20)
   --think random|fixed    each user's pause between chats: random (exponential, mean 8 s, seeded)
                           or always 8 s (default random; fixed pauses fall into a cadence in which
-                          chats never meet, so any delay at all makes them queue for each other)
+                          idle chats rarely meet, so the idle reference has no chat queueing)
   --idle-seconds N        simulated seconds of the idle phase (default 200: about 450 chats,
                           after 20 s of warm-up not counted)
   --batch-concurrency N   lines the runner keeps in flight (batch.concurrency, default 16)
@@ -48,7 +48,7 @@ const USAGE = `usage: npm run bench:batch -- [flags]
   --preempt-batch on|off  interactive requests stop batch lines holding their slots
                           (admission.preemptBatch, default on)
   --batch-lookahead N     batch lines let in past the engine's slots to wait in its own queue
-                          while no interactive request waits (admission.batchLookahead, default 1)
+                          while it runs only batch work (admission.batchLookahead, default 1)
   --max-seconds N         upper bound on each batch phase, wall time (default 75); a batch not
                           finished by then is cancelled and reported unfinished
   --json                  the figures as one JSON line as well
