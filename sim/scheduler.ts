@@ -169,7 +169,7 @@ export class Scheduler {
       throw new CanceledError();
     }
     this.clearExpiry(s);
-    ms.active = s.active;
+    this.stats.setActive(name, s.active);
     if (s.active > ms.maxConcurrent) ms.maxConcurrent = s.active;
     s.lastUsed = performance.now();
     let released = false;
@@ -195,7 +195,7 @@ export class Scheduler {
       next.resolve(); // slot passes straight to the next waiter
     } else {
       s.active--;
-      this.stats.model(s.cfg.name).active = s.active;
+      this.stats.setActive(s.cfg.name, s.active);
       if (s.active === 0) this.idle(s);
     }
   }

@@ -6,13 +6,15 @@ function emptyModel(): ModelStats {
   return {
     requests: 0, completed: 0, cancelled: 0, inFlight: 0, active: 0, queued: 0,
     waitingForLoad: 0, maxConcurrent: 0, maxInFlight: 0, loads: 0, unloads: 0, loaded: false,
-    promptTokens: 0, prefillTokens: 0,
+    promptTokens: 0, prefillTokens: 0, busySlotMs: 0,
   };
 }
 
 /** Counters behind /_sim/stats. Live gauges (inFlight, active, queued, loaded) survive a reset. */
 export class StatsStore {
   data: SimStats;
+  /** When each model's `active` last changed (performance.now()), for busySlotMs. */
+  private readonly activeSince = new Map<string, number>();
 
   constructor(models: string[]) {
     this.data = StatsStore.fresh(models);
@@ -69,6 +71,15 @@ export class StatsStore {
     m.prefillTokens += computed;
   }
 
+  /** The model's slots in use now: what they were until now goes into busySlotMs. */
+  setActive(model: string, active: number): void {
+    const m = this.model(model);
+    const now = performance.now();
+    m.busySlotMs += m.active * (now - (this.activeSince.get(model) ?? now));
+    this.activeSince.set(model, now);
+    m.active = active;
+  }
+
   completed(model: string): void {
     this.data.completed++;
     this.model(model).completed++;
@@ -88,9 +99,11 @@ export class StatsStore {
       m.maxInFlight = old.inFlight;
     }
     this.data = next;
+    this.activeSince.clear();
   }
 
   snapshot(): SimStats {
+    for (const [name, m] of Object.entries(this.data.models)) this.setActive(name, m.active);
     return structuredClone(this.data);
   }
 }

@@ -140,6 +140,12 @@ export interface ModelStats {
   promptTokens: number;
   /** Of those, the tokens the engine computed: the rest came from its prefix cache. */
   prefillTokens: number;
+  /**
+   * Slot-milliseconds (real time) of the model's slots in use since start or the last reset: its
+   * busy fraction over a span is the change in this over the span's length × numParallel.
+   * Integrated at each change, exact where sampling `active` would miss short gaps.
+   */
+  busySlotMs: number;
 }
 
 export interface SimStats {

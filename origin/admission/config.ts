@@ -54,6 +54,16 @@ export const admissionConfigSchema = z
      */
     preemptBatch: envBool(true),
     /**
+     * With preemptBatch: batch lines let in beyond a model's slots, while it runs only batch work
+     * (no interactive request holds a slot or waits), to wait in the engine's own queue. A slot the engine frees is then taken by the
+     * engine itself at once, not after the origin hears of it and sends the next line (a round
+     * trip through both event loops per line). Interactive work never queues behind them: they
+     * are the first lines stopped for it, an interactive request is let in only while the count
+     * is below the slots, and while one holds a slot none is let past them. 0: the engine never
+     * holds a queue.
+     */
+    batchLookahead: z.coerce.number().int().min(0).max(64).default(0),
+    /**
      * Largest share of one slot pool (a model, or a model group) that one tenant may hold at once:
      * floor(slots × share), at least 1; 1 turns the cap off. A tenant's requests beyond it wait in
      * the queue (keepalives flowing) while other tenants take the free slots, so one tenant's
@@ -102,6 +112,7 @@ export const ADMISSION_ENV: ReadonlyArray<readonly [env: string, path: string]> 
   ['BATCH_QUEUE_WAIT_MS', 'admission.batchQueueWaitMs'],
   ['ADMISSION_RESERVE_INTERACTIVE', 'admission.reserveInteractive'],
   ['ADMISSION_PREEMPT_BATCH', 'admission.preemptBatch'],
+  ['ADMISSION_BATCH_LOOKAHEAD', 'admission.batchLookahead'],
   ['ADMISSION_TENANT_SHARE', 'admission.defaultTenantShare'],
   ['ADMISSION_SCOPE', 'admission.scope'],
   ['ORIGIN_REPLICAS', 'admission.replicas'],

@@ -72,6 +72,7 @@ export class AdmissionController implements Admission {
         waitMs,
         interactiveWeight: this.cfg.interactiveWeight,
         reserveInteractive: Math.min(this.cfg.reserveInteractive, own - 1),
+        batchLookahead: this.cfg.preemptBatch ? this.cfg.batchLookahead : 0,
         ...(engine ? { engine } : {}),
         ...(this.measuredHoldMs && !g ? { measuredHoldMs: () => this.measuredHoldMs!(upstream, model) } : {}),
       });

@@ -15,6 +15,8 @@ interface Waiter {
   charge: number;
   /** Most slots its tenant may hold at once (Infinity: no cap). */
   cap: number;
+  /** A batch request admission may stop for interactive work (it may take a lookahead place). */
+  stoppable: boolean;
   enqueuedAt: number;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -30,6 +32,12 @@ export interface GateSettings {
   waitMs: Record<PriorityClass, number>;
   interactiveWeight: number;
   reserveInteractive: number;
+  /**
+   * Stoppable batch requests let in beyond the slots while only batch work runs: they wait
+   * in the engine's own queue, so a slot the engine frees is taken at once instead of after the
+   * origin hears of it and sends the next request. The first stopped for interactive work. 0: none.
+   */
+  batchLookahead?: number;
   /** The engine's own word on its load: while it says it is saturated, free slots are not handed out. */
   engine?: EngineRoom;
   /** The front door's measured service time of this engine and model (origin/routing/engine-measures.ts), ms: the hold estimate until this gate's first release. */
@@ -73,6 +81,8 @@ export class Gate implements SlotGate {
   private readonly holdStarts = new Set<{ at: number; weight: number }>();
   /** Batch holders that may be stopped for an interactive request, oldest first. */
   private readonly preemptible: Array<{ weight: number; preempt: () => void }> = [];
+  /** Slots held by interactive requests admitted here (batchLookahead waits for none). */
+  private interactiveHeld = 0;
   /** Slots freed by stopping batch holders, owed to the interactive waiters they were stopped for. */
   private owed = 0;
   /** Slots each capped tenant holds here. */
@@ -125,6 +135,19 @@ export class Gate implements SlotGate {
   }
 
   /**
+   * Slots a request of this class may bring the count to: a stoppable batch request, while the
+   * model runs only batch work (no interactive request holds a slot or waits) and no slot is
+   * reserved for interactive work, up to the lookahead past them (batchLookahead). With
+   * interactive users about, the engine's queue stays empty: an arriving one then stops one line,
+   * not also the one waiting in the engine.
+   */
+  private roomFor(cls: PriorityClass, stoppable: boolean): number {
+    const batchOnly = this.interactive.size === 0 && this.interactiveHeld === 0;
+    const lookahead = cls === 'batch' && stoppable && this.s.reserveInteractive === 0 && batchOnly ? (this.s.batchLookahead ?? 0) : 0;
+    return this.capFor(cls) + lookahead;
+  }
+
+  /**
    * `share`: of these slots, the most the tenant may hold at once (1: no cap; see tenantCap). An
    * embedding batch wider than the cap still runs (on as many slots as it needs, when its tenant
    * holds none), and counts as the whole cap while it does.
@@ -140,11 +163,11 @@ export class Gate implements SlotGate {
     // its cap: straight in, no allocation but the release.
     const ahead = this.interactive.peek(this.room) !== undefined || (cls === 'batch' && this.batch.peek(this.room) !== undefined);
     const saturated = this.s.engine?.saturated();
-    if (!ahead && saturated === undefined && this.active + weight <= this.capFor(cls) && this.room(mine)) {
+    if (!ahead && saturated === undefined && this.active + weight <= this.roomFor(cls, stoppable !== undefined) && this.room(mine)) {
       this.active += weight;
       this.charge(tenant, mine.charge);
       this.stats.admitted++;
-      return Promise.resolve(this.releaser(weight, mine, stoppable));
+      return Promise.resolve(this.releaser(weight, mine, stoppable, cls));
     }
     if (this.queued >= this.s.maxQueue) {
       this.stats.rejectedQueueFull++;
@@ -155,8 +178,9 @@ export class Gate implements SlotGate {
         ...mine,
         cls,
         weight,
+        stoppable: stoppable !== undefined,
         enqueuedAt: Date.now(),
-        resolve: () => resolve(this.releaser(weight, mine, stoppable)),
+        resolve: () => resolve(this.releaser(weight, mine, stoppable, cls)),
         reject,
         signal,
         onAbort: () => {
@@ -251,8 +275,10 @@ export class Gate implements SlotGate {
     }
   }
 
-  private releaser(weight: number, t: TenantCharge, preempt?: () => void): () => void {
+  private releaser(weight: number, t: TenantCharge, preempt?: () => void, cls?: PriorityClass): () => void {
     const start = Date.now();
+    const interactive = cls === 'interactive' ? weight : 0;
+    this.interactiveHeld += interactive;
     const hold = { at: start, weight };
     this.holdStarts.add(hold);
     const stoppable = preempt ? { weight, preempt } : undefined;
@@ -274,6 +300,7 @@ export class Gate implements SlotGate {
       const held = Date.now() - start;
       this.holdMsAvg = this.holdSamples++ === 0 ? held : this.holdMsAvg * 0.9 + held * 0.1;
       this.active -= weight;
+      this.interactiveHeld -= interactive;
       this.charge(t.tenant, -t.charge);
       this.dispatch();
     };
@@ -285,9 +312,9 @@ export class Gate implements SlotGate {
    */
   private dispatch(): void {
     if (this.s.engine?.saturated() !== undefined) return;
-    while (this.active < this.s.slots) {
+    for (;;) {
       const nextBatch = this.batch.peek(this.room);
-      const batchMayRun = nextBatch !== undefined && this.active + nextBatch.weight <= this.capFor('batch');
+      const batchMayRun = nextBatch !== undefined && this.active + nextBatch.weight <= this.roomFor('batch', nextBatch.stoppable);
       const nextInteractive = this.interactive.peek(this.room);
       let w: Waiter | undefined;
       // Slots freed by stopping batch lines go to the interactive waiters they were stopped for.

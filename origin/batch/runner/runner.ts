@@ -29,6 +29,8 @@ export class BatchRunner {
   /** Lines whose pipeline is running now. */
   private busy = 0;
   private lineRuns = new Set<Promise<void>>();
+  /** Each running line's own stop, aborted by close(): one listener on the runner's signal per line would pass Node's listener limit (10) at a concurrency above it. */
+  private readonly lineStops = new Set<AbortController>();
   private pending: Array<{ line: ClaimedLine; answer: LineAnswer }> = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -75,6 +77,7 @@ export class BatchRunner {
 
   async close(): Promise<void> {
     this.stop.abort();
+    for (const c of this.lineStops) c.abort();
     this.wake();
     for (const t of this.timers) clearInterval(t);
     await Promise.allSettled(this.loops);
@@ -94,11 +97,18 @@ export class BatchRunner {
     });
   }
 
-  /** Keeps `concurrency` lines running: claims the free ones' worth at once, then waits for one to end. */
+  /**
+   * Keeps `concurrency` lines running: claims the free ones' worth at once, then waits for lines to
+   * end. While lines run, it claims only once a quarter of `concurrency` is free: a claim is a
+   * transaction that counts every batch's running lines, and one per ended line (hundreds a second
+   * with short embedding lines) kept the embedded database's thread busy for little; the lines
+   * still running (waiting in the admission queue) keep the slots filled meanwhile.
+   */
   private async pump(): Promise<void> {
+    const group = Math.max(1, Math.floor(this.cfg.concurrency / 4));
     while (!this.stop.signal.aborted) {
       const free = this.cfg.concurrency - this.busy;
-      if (free <= 0) {
+      if (free <= 0 || (free < group && this.busy > 0)) {
         await this.idle(this.cfg.pollMs, 'pump');
         continue;
       }
@@ -124,11 +134,11 @@ export class BatchRunner {
     this.held.set(key, line);
     this.busy++;
     let answered = false;
-    // One signal per line, tied to shutdown and untied after: a Request keeps a listener on the
-    // signal it is given, so handing every line the runner's own would add one per line, forever.
+    // One signal per line, aborted by close(): a Request keeps a listener on the signal it is
+    // given, so handing every line the runner's own would add one per line, forever.
     const lineStop = new AbortController();
-    const stop = () => lineStop.abort();
-    this.stop.signal.addEventListener('abort', stop, { once: true });
+    this.lineStops.add(lineStop);
+    if (this.stop.signal.aborted) lineStop.abort();
     try {
       const out = await this.lines.run(line, lineStop.signal);
       if (out.kind === 'answered') {
@@ -148,7 +158,7 @@ export class BatchRunner {
       if (!this.stop.signal.aborted) this.log.warn({ err: (err as Error).message, batch: line.batchId, line: line.idx }, 'batch: line not finished; it will run again');
       await this.store.release(this.owner, line, 1_000, false).catch(() => {});
     } finally {
-      this.stop.signal.removeEventListener('abort', stop);
+      this.lineStops.delete(lineStop);
       this.busy--;
       // An answered line stays held (its lease renewed) until its answer is written.
       if (!answered) this.held.delete(key);
@@ -176,7 +186,11 @@ export class BatchRunner {
           // Another replica answered it first (this one's lease ran out while it worked): one answer stands.
           if (!w) this.log.info({ batch: batch[i]!.line.batchId, line: batch[i]!.line.idx }, 'batch: line already answered elsewhere');
         });
-        this.wake();
+        // The phase loop looks at once only when this replica's last lines were answered (a batch
+        // may have drained); after every write (fifty a second) it would ask the store each time
+        // whether one did. A batch drained by lines of several replicas is seen at its next poll.
+        if (this.held.size <= batch.length) this.wake();
+        else this.wakePump();
       } catch (err) {
         // The store is unreachable: these lines' leases run out and they run again.
         this.log.warn({ err: (err as Error).message, lines: batch.length }, 'batch: writing answers failed; those lines will run again');

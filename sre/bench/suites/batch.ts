@@ -9,16 +9,21 @@
  * Goals: TTFT p95 together ≤ 1.2× idle; busy fraction alone ≥ 90 %.
  *
  * Engine time runs `timeScale` times faster than on the hardware and TTFT is converted back; the
- * store and the origin run in real time. Loopback only, bounded in time.
+ * store and the origin run in real time. The simulator runs in its own process, as an engine does:
+ * on the origin's event loop its slots would free and its tokens come late by the origin's own
+ * delays, counted as engine time. The busy fraction is the simulator's own integral of its slots
+ * in use (busySlotMs), not a sampling. Loopback only, bounded in time.
  *
- *   npm run bench:batch -- [--time-scale 0.1] [--embedding-lines 10000] [--chat-lines 1000] [--chatters 20] [--idle-seconds 60]
+ *   npm run bench:batch -- [--time-scale 0.1] [--embedding-lines 10000] [--chat-lines 1000] [--chatters 20] [--idle-seconds 200]
  */
 import pino from 'pino';
 import { Agent } from 'undici';
 import { startOrigin } from '../../../origin/node/server.ts';
-import { startSimulator, type Simulator } from '../../../sim/index.ts';
 import { presets } from '../../../sim/presets.ts';
+import type { SimStats } from '../../../sim/types.ts';
+import { startTsProcess } from '../lib/processes.ts';
 import { badUsageLine, cliArgs, exitBadUsage } from '../../../shared/cli.ts';
+import { mulberry32 } from '../../../sim/text.ts';
 import { percentile, printTable, sortedCopy } from '../lib/stats.ts';
 import { streamedChat } from '../lib/streamed-chat.ts';
 
@@ -33,11 +38,17 @@ const USAGE = `usage: npm run bench:batch -- [flags]
   --chat-lines N          lines of the chat batch (default 1000)
   --chat-line-tokens N    tokens each chat line generates (default 40)
   --chatters N            interactive chat users (default 20)
-  --idle-seconds N        simulated seconds of the idle phase (default 60)
+  --think random|fixed    each user's pause between chats: random (exponential, mean 8 s, seeded)
+                          or always 8 s (default random; fixed pauses fall into a cadence in which
+                          idle chats rarely meet, so the idle reference has no chat queueing)
+  --idle-seconds N        simulated seconds of the idle phase (default 200: about 450 chats,
+                          after 20 s of warm-up not counted)
   --batch-concurrency N   lines the runner keeps in flight (batch.concurrency, default 16)
   --reserve-interactive N slots batch work never takes (admission.reserveInteractive, default 0)
   --preempt-batch on|off  interactive requests stop batch lines holding their slots
                           (admission.preemptBatch, default on)
+  --batch-lookahead N     batch lines let in past the engine's slots to wait in its own queue
+                          while it runs only batch work (admission.batchLookahead, default 1)
   --max-seconds N         upper bound on each batch phase, wall time (default 75); a batch not
                           finished by then is cancelled and reported unfinished
   --json                  the figures as one JSON line as well
@@ -52,10 +63,12 @@ const { values } = cliArgs({
     'chat-lines': { type: 'string', default: '1000' },
     'chat-line-tokens': { type: 'string', default: '40' },
     chatters: { type: 'string', default: '20' },
-    'idle-seconds': { type: 'string', default: '60' },
+    think: { type: 'string', default: 'random' },
+    'idle-seconds': { type: 'string', default: '200' },
     'batch-concurrency': { type: 'string', default: '16' },
     'reserve-interactive': { type: 'string', default: '0' },
     'preempt-batch': { type: 'string', default: 'on' },
+    'batch-lookahead': { type: 'string', default: '1' },
     'max-seconds': { type: 'string', default: '75' },
     json: { type: 'boolean', default: false },
   },
@@ -71,9 +84,13 @@ const RESERVE = Number(values['reserve-interactive']);
 if (values['preempt-batch'] !== 'on' && values['preempt-batch'] !== 'off') exitBadUsage(badUsageLine('bench:batch', `--preempt-batch: '${values['preempt-batch']}' is not on or off`));
 const PREEMPT = values['preempt-batch'] === 'on';
 const MAX_S = Number(values['max-seconds']);
+if (values.think !== 'random' && values.think !== 'fixed') exitBadUsage(badUsageLine('bench:batch', `--think: '${values.think}' is not random or fixed`));
+const RANDOM_THINK = values.think === 'random';
+const LOOKAHEAD = Number(values['batch-lookahead']);
 const MODEL = 'gpt-oss:20b';
 const SLOTS = 4;
 const THINK_S = 8;
+const WARMUP_S = 20;
 const CHAT_TOKENS = 30;
 
 const sim = (ms: number) => ms / TS;
@@ -109,7 +126,15 @@ interface BatchState {
 }
 const batch = async (url: string, id: string) => (await (await fetch(`${url}/v1/batches/${id}`)).json()) as BatchState;
 
-async function chatUser(url: string, stop: () => boolean, ttft: number[], errors: { n: number }, id: number): Promise<void> {
+/** Simulated ms a user pauses before its next chat: exponential (a user population's arrivals), or the same every time. */
+function thinker(id: number, phase: number): () => number {
+  const rnd = mulberry32(phase * 1_000 + id + 1);
+  return () => (RANDOM_THINK ? -Math.log(1 - rnd()) : 1) * THINK_S * 1000;
+}
+
+async function chatUser(url: string, stop: () => boolean, ttft: number[], errors: { n: number }, id: number, phase: number): Promise<void> {
+  const think = thinker(id, phase);
+  // Staggered first chats either way: the first user starts at once, so a short phase has chats.
   await sleep(real((id / CHATTERS) * THINK_S * 1000));
   while (!stop()) {
     try {
@@ -119,22 +144,21 @@ async function chatUser(url: string, stop: () => boolean, ttft: number[], errors
     } catch {
       errors.n++;
     }
-    await sleep(real(THINK_S * 1000));
+    await sleep(real(think()));
   }
 }
 
-/** The engine's generating slots, sampled every few ms of wall time: the busy fraction of its 4. */
-function busySampler(s: Simulator): { stop(): number } {
-  let sum = 0;
-  let n = 0;
-  const t = setInterval(() => {
-    sum += Math.min(SLOTS, s.stats().models[MODEL]?.active ?? 0) / SLOTS;
-    n++;
-  }, 5);
+/** The engine's slots in use from now to stop(), from its own integral: the busy fraction of its 4. */
+async function busyMeter(simUrl: string): Promise<{ stop(): Promise<number> }> {
+  const read = async () => {
+    const stats = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as SimStats;
+    return { at: performance.now(), slotMs: stats.models[MODEL]?.busySlotMs ?? 0 };
+  };
+  const start = await read();
   return {
-    stop() {
-      clearInterval(t);
-      return n ? sum / n : 0;
+    async stop() {
+      const end = await read();
+      return end.at > start.at ? (end.slotMs - start.slotMs) / ((end.at - start.at) * SLOTS) : 0;
     },
   };
 }
@@ -149,13 +173,13 @@ interface BatchRun {
 }
 
 /** Submits both batches, samples the engine from the first line run to the last answered. */
-async function runBatches(url: string, s: Simulator): Promise<BatchRun> {
+async function runBatches(url: string, simUrl: string): Promise<BatchRun> {
   const ids: string[] = [];
   if (EMBED_LINES > 0) ids.push(await submit(url, embeddingFile(), '/v1/embeddings'));
   if (CHAT_LINES > 0) ids.push(await submit(url, chatFile(), '/v1/chat/completions'));
   // Validation (the JSONL worker, storing the lines) is not line running: the clock starts at in_progress.
   while ((await Promise.all(ids.map((id) => batch(url, id)))).some((b) => b.in_progress_at === null && b.status === 'validating')) await sleep(50);
-  const sampler = busySampler(s);
+  const meter = await busyMeter(simUrl);
   const t0 = Date.now();
   let states: BatchState[] = [];
   for (;;) {
@@ -164,7 +188,7 @@ async function runBatches(url: string, s: Simulator): Promise<BatchRun> {
     // Each read counts the lines on the store's one connection: not so often that it slows the runner.
     await sleep(500);
   }
-  const busy = sampler.stop();
+  const busy = await meter.stop();
   const seconds = (Date.now() - t0) / 1000;
   // Past the bound: cancelled, so the next phase's batches do not share the engine with these.
   const unfinished = ids.filter((_, i) => !['completed', 'failed', 'cancelled', 'expired'].includes(states[i]!.status));
@@ -178,7 +202,7 @@ async function runBatches(url: string, s: Simulator): Promise<BatchRun> {
 async function main(): Promise<void> {
   const wall = Date.now();
   const model = { ...presets['gpt-oss-20b'], numParallel: SLOTS, embeddingDim: 64 };
-  const s = await startSimulator({ timeScale: TS, models: [model], preloaded: [MODEL] });
+  const s = await startTsProcess('sre/bench/lib/sim-process.ts', [JSON.stringify({ timeScale: TS, models: [model], preloaded: [MODEL] })], {}, (l) => /^SIM_URL (\S+)/.exec(l)?.[1]);
   const o = await startOrigin({
     env: {},
     logger: pino({ level: 'silent' }),
@@ -186,30 +210,35 @@ async function main(): Promise<void> {
       server: { port: 0 },
       upstreams: [{ name: 'spark', url: s.url, models: [MODEL] }],
       stream: { keepaliveMs: Math.round(real(15_000)) },
-      admission: { mode: 'queue', defaultSlots: SLOTS, reserveInteractive: RESERVE, preemptBatch: PREEMPT, queueWaitMs: Math.round(real(60_000)), batchQueueWaitMs: 600_000, maxQueue: 4096 },
+      admission: { mode: 'queue', defaultSlots: SLOTS, reserveInteractive: RESERVE, preemptBatch: PREEMPT, batchLookahead: LOOKAHEAD, queueWaitMs: Math.round(real(60_000)), batchQueueWaitMs: 600_000, maxQueue: 4096 },
       routing: { health: { intervalMs: 0 } },
       batch: { enabled: true, concurrency: CONCURRENCY, pollMs: 200, maxLines: Math.max(50_000, EMBED_LINES) },
     },
   });
   console.log(
-    `bench:batch: ${EMBED_LINES} embedding lines + ${CHAT_LINES} chat lines (${LINE_TOKENS} tokens each), one engine with ${SLOTS} slots (${MODEL}), ${CHATTERS} chat users (${CHAT_TOKENS} tokens, ${THINK_S} s think), time scale ${TS}, batch.concurrency ${CONCURRENCY}, reserveInteractive ${RESERVE}, preemptBatch ${PREEMPT ? 'on' : 'off'}`,
+    `bench:batch: ${EMBED_LINES} embedding lines + ${CHAT_LINES} chat lines (${LINE_TOKENS} tokens each), one engine with ${SLOTS} slots (${MODEL}), ${CHATTERS} chat users (${CHAT_TOKENS} tokens, ${RANDOM_THINK ? 'random' : 'fixed'} ${THINK_S} s think), time scale ${TS}, batch.concurrency ${CONCURRENCY}, reserveInteractive ${RESERVE}, preemptBatch ${PREEMPT ? 'on' : 'off'}, batchLookahead ${LOOKAHEAD}`,
   );
   try {
+    // Warm-up, not counted: the first requests of a fresh origin (module loading, the JIT) would
+    // stand in the idle reference as slow chats the batches had nothing to do with.
+    const warmUntil = Date.now() + real(WARMUP_S * 1000);
+    await Promise.all(Array.from({ length: CHATTERS }, (_, i) => chatUser(o.url, () => Date.now() >= warmUntil, [], { n: 0 }, i, 0)));
+
     // Idle: the chat users alone.
     const idle: number[] = [];
     const idleErrors = { n: 0 };
     const idleUntil = Date.now() + real(IDLE_S * 1000);
-    await Promise.all(Array.from({ length: CHATTERS }, (_, i) => chatUser(o.url, () => Date.now() >= idleUntil, idle, idleErrors, i)));
+    await Promise.all(Array.from({ length: CHATTERS }, (_, i) => chatUser(o.url, () => Date.now() >= idleUntil, idle, idleErrors, i, 1)));
 
     // Alone: the batches with nothing else on the engine.
-    const alone = await runBatches(o.url, s);
+    const alone = await runBatches(o.url, s.url);
 
     // Together: the batches again while the users chat, until both end.
     const loaded: number[] = [];
     const loadedErrors = { n: 0 };
     let done = false;
-    const users = Promise.all(Array.from({ length: CHATTERS }, (_, i) => chatUser(o.url, () => done, loaded, loadedErrors, i)));
-    const together = await runBatches(o.url, s).finally(() => (done = true));
+    const users = Promise.all(Array.from({ length: CHATTERS }, (_, i) => chatUser(o.url, () => done, loaded, loadedErrors, i, 2)));
+    const together = await runBatches(o.url, s.url).finally(() => (done = true));
     await users;
 
     const p = (xs: number[], q: number) => percentile(sortedCopy(xs), q);
@@ -240,7 +269,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await o.close();
-    await s.close();
+    await s.stop();
     await agent.close();
   }
 }
