@@ -62,7 +62,7 @@ export const admissionConfigSchema = z
      * is below the slots, and while one holds a slot none is let past them. 0: the engine never
      * holds a queue.
      */
-    batchLookahead: z.coerce.number().int().min(0).max(64).default(0),
+    batchLookahead: z.coerce.number().int().min(0).max(64).default(1),
     /**
      * Largest share of one slot pool (a model, or a model group) that one tenant may hold at once:
      * floor(slots × share), at least 1; 1 turns the cap off. A tenant's requests beyond it wait in

@@ -30,7 +30,7 @@ export const batchConfigSchema = z
     /** Lines one input file may hold (OpenAI: 50,000). */
     maxLines: int(1, 1_000_000, 50_000),
     /** Lines this replica runs at once; each waits for a slot in the batch class like any request. */
-    concurrency: int(1, 1_024, 4),
+    concurrency: int(1, 1_024, 16),
     /** A claimed line is this replica's for this long, renewed while it runs; a dead replica's lines return after it. */
     leaseMs: int(1_000, 3_600_000, 15_000),
     /** How often an idle runner looks for work (a new batch also wakes it at once on this replica). */
