@@ -49,6 +49,10 @@ interface RemoteWaiter {
   timer: NodeJS.Timeout | undefined;
   /** Its keepalives' view of where it stands (see standingOf). */
   probe: QueueProbe | undefined;
+  /** Stops it for interactive work once granted (a batch request with admission.preemptBatch). */
+  preempt: (() => void) | undefined;
+  /** A stop message for its lease came before the answer that granted it. */
+  stopSeen: boolean;
 }
 
 /**
@@ -59,8 +63,8 @@ interface RemoteWaiter {
  */
 export class SharedGate implements SlotGate, LeasedGate {
   private readonly waiters = new Map<string, RemoteWaiter>();
-  /** Lease id → slots it occupies and its owner (see ownerOf), for what this replica holds (renewed in Redis). */
-  private readonly held = new Map<string, { weight: number; owner: string }>();
+  /** Lease id → slots it occupies, its owner (see ownerOf) and how to stop it while it may be, for what this replica holds (renewed in Redis). */
+  private readonly held = new Map<string, { weight: number; owner: string; preempt: (() => void) | undefined }>();
   private readonly keys: string[];
   /** Waiters held back while the engine reports saturation, in their class and tenant turns. */
   private readonly holding = { interactive: new FairQueue<RemoteWaiter>(), batch: new FairQueue<RemoteWaiter>() };
@@ -74,7 +78,7 @@ export class SharedGate implements SlotGate, LeasedGate {
   ) {
     const tag = createHash('sha256').update(name).digest('hex').slice(0, 16);
     const base = `${slots.opts.keyPrefix}slots:{${tag}}:`;
-    this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights', 'owners', 'tenants'].map((k) => base + k);
+    this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights', 'owners', 'tenants', 'stoppable'].map((k) => base + k);
     slots.register(this);
     settings.engine?.onChange(() => this.releaseHeld());
   }
@@ -124,25 +128,30 @@ export class SharedGate implements SlotGate, LeasedGate {
    * `slots`: engine slots the request occupies (an embedding batch), in the shared queue as in the
    * local one. `share`: the most of the engine's slots its tenant may hold at once, counted across
    * every replica in Redis (1: no cap).
+   *
+   * `preempt` stops a batch request for interactive work: on shared slots Redis picks the most
+   * recently granted stoppable lease (of any replica) and tells its holder (slot-lua.ts), on the
+   * fallback share the local gate does. A stop message lost on the way only means the request
+   * runs to its end, as without preemption.
    */
-  /** `preempt` applies while the slots fall back to this replica's own (the local gate); a shared slot is not stopped. */
   acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1, probe?: QueueProbe, preempt?: () => void): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
     // More than the class may ever hold would wait forever: such a request takes all it may have.
     const weight = Math.max(1, Math.min(slots, cls === 'interactive' ? this.settings.slots : this.settings.batchCap));
     const cap = tenantCap(this.settings.slots, share);
-    const t = { tenant, cls, signal, weight, share, cap, charge: cap === Infinity ? 0 : Math.min(weight, cap), probe };
+    const t = { tenant, cls, signal, weight, share, cap, charge: cap === Infinity ? 0 : Math.min(weight, cap), probe, preempt: cls === 'batch' ? preempt : undefined };
     const usable = this.slots.usable();
     if (usable === true) return this.acquireShared(t);
-    if (usable === false) return this.acquireLocal(t, slots, preempt);
-    return usable.then((ok) => (ok ? this.acquireShared(t) : this.acquireLocal(t, slots, preempt)));
+    if (usable === false) return this.acquireLocal(t, slots);
+    return usable.then((ok) => (ok ? this.acquireShared(t) : this.acquireLocal(t, slots)));
   }
 
-  private acquireLocal(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'share' | 'charge' | 'cap' | 'probe'>, slots: number, preempt?: () => void): Promise<() => void> {
-    return this.local.acquire(t.tenant, t.cls, t.signal, slots, t.share, t.probe, preempt).then((release) => this.hold(this.slots.newId(), slots, ownerOf(t), release));
+  private acquireLocal(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'share' | 'charge' | 'cap' | 'probe' | 'preempt'>, slots: number): Promise<() => void> {
+    // The local gate stops it if need be; in Redis it is an ordinary lease (re-asserted after an outage).
+    return this.local.acquire(t.tenant, t.cls, t.signal, slots, t.share, t.probe, t.preempt).then((release) => this.hold(this.slots.newId(), slots, ownerOf(t), release, undefined));
   }
 
-  private acquireShared(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'weight' | 'share' | 'charge' | 'cap' | 'probe'>): Promise<() => void> {
+  private acquireShared(t: Pick<RemoteWaiter, 'tenant' | 'cls' | 'signal' | 'weight' | 'share' | 'charge' | 'cap' | 'probe' | 'preempt'>): Promise<() => void> {
     return new Promise<() => void>((resolve, reject) => {
       const w: RemoteWaiter = {
         ...t,
@@ -152,6 +161,7 @@ export class SharedGate implements SlotGate, LeasedGate {
         heldBack: false,
         grantSeen: false,
         holding: false,
+        stopSeen: false,
         done: false,
         resolve,
         reject,
@@ -217,7 +227,7 @@ export class SharedGate implements SlotGate, LeasedGate {
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
     const s = this.settings;
-    this.slots.scripts.puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight, ownerOf(w)).then(
+    this.slots.scripts.puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight, ownerOf(w), w.preempt ? '1' : '').then(
       ([status, , waiting, heldBack]) => {
         w.sending = false;
         w.heldBack = heldBack === 1;
@@ -279,7 +289,9 @@ export class SharedGate implements SlotGate, LeasedGate {
   private grant(w: RemoteWaiter, waitedMs = Date.now() - w.queuedAt): void {
     if (w.done) return;
     this.forget(w);
-    w.resolve(this.hold(w.id, w.weight, ownerOf(w), this.local.occupy(waitedMs, w.weight, w)));
+    const release = this.hold(w.id, w.weight, ownerOf(w), this.local.occupy(waitedMs, w.weight, w), w.preempt);
+    if (w.stopSeen) this.stop(w.id);
+    w.resolve(release);
   }
 
   /** Wait limit or client gone: out of the shared queue, and a slot granted meanwhile goes back. */
@@ -307,8 +319,8 @@ export class SharedGate implements SlotGate, LeasedGate {
     );
   }
 
-  private hold(id: string, weight: number, owner: string, localRelease: () => void): () => void {
-    this.held.set(id, { weight, owner });
+  private hold(id: string, weight: number, owner: string, localRelease: () => void, preempt: (() => void) | undefined): () => void {
+    this.held.set(id, { weight, owner, preempt });
     let done = false;
     return () => {
       if (done) return;
@@ -326,6 +338,21 @@ export class SharedGate implements SlotGate, LeasedGate {
     if (!w) return false;
     if (w.sending) w.grantSeen = true;
     else this.grant(w);
+    return true;
+  }
+
+  /** Redis stops the batch request holding lease `id` (at most once); false when the id is not one of this gate's. */
+  stop(id: string): boolean {
+    const h = this.held.get(id);
+    if (h) {
+      const preempt = h.preempt;
+      h.preempt = undefined;
+      preempt?.();
+      return true;
+    }
+    const w = this.waiters.get(id);
+    if (!w) return false;
+    w.stopSeen = true;
     return true;
   }
 
@@ -354,7 +381,7 @@ export class SharedGate implements SlotGate, LeasedGate {
   async renew(): Promise<void> {
     if (this.held.size === 0) return;
     const pairs: Array<string | number> = [];
-    for (const [id, h] of this.held) pairs.push(id, h.weight, h.owner);
+    for (const [id, h] of this.held) pairs.push(id, h.weight, h.owner, h.preempt ? '1' : '');
     await this.slots.scripts.puertaSlotRenew(...this.head(), ...pairs);
     this.slots.ok();
   }

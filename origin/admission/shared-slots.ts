@@ -6,6 +6,9 @@ import { SLOT_ACQUIRE_LUA, SLOT_LEAVE_LUA, SLOT_RENEW_LUA, SLOT_SWEEP_LUA } from
 
 type Arg = string | number;
 
+/** A message on a replica's slot channel that stops a lease rather than grant one (slot-lua.ts). */
+const STOP = 'stop ';
+
 interface SlotScripts {
   puertaSlotAcquire(...args: Arg[]): Promise<[number, number, number, number?]>;
   puertaSlotLeave(...args: Arg[]): Promise<number>;
@@ -24,6 +27,8 @@ export interface LeasedGate {
   fallBack(): void;
   /** A grant for this waiter id arrived; true when it was this gate's. */
   granted(id: string): boolean;
+  /** Redis asks this replica to stop the batch request holding lease `id` for interactive work; true when it was this gate's. */
+  stop(id: string): boolean;
   renew(): Promise<void>;
   sweep(): Promise<void>;
 }
@@ -43,7 +48,7 @@ export interface SharedSlotsOptions {
 
 /**
  * A replica's side of the slot queues shared through Redis: the scripts, the grant channel,
- * lease renewal, the poll that reaps lapsed leases, and the fallback when Redis is away.
+ * the stop messages for batch leases, lease renewal, the poll that reaps lapsed leases, and the fallback when Redis is away.
  * One per origin; every shared gate (admission/shared-gate.ts) of the replica goes through it.
  */
 export class SharedSlots {
@@ -67,10 +72,10 @@ export class SharedSlots {
     readonly opts: SharedSlotsOptions,
     private readonly log: Logger,
   ) {
-    client.defineCommand('puertaSlotAcquire', { numberOfKeys: 10, lua: SLOT_ACQUIRE_LUA });
-    client.defineCommand('puertaSlotLeave', { numberOfKeys: 10, lua: SLOT_LEAVE_LUA });
-    client.defineCommand('puertaSlotSweep', { numberOfKeys: 10, lua: SLOT_SWEEP_LUA });
-    client.defineCommand('puertaSlotRenew', { numberOfKeys: 10, lua: SLOT_RENEW_LUA });
+    client.defineCommand('puertaSlotAcquire', { numberOfKeys: 11, lua: SLOT_ACQUIRE_LUA });
+    client.defineCommand('puertaSlotLeave', { numberOfKeys: 11, lua: SLOT_LEAVE_LUA });
+    client.defineCommand('puertaSlotSweep', { numberOfKeys: 11, lua: SLOT_SWEEP_LUA });
+    client.defineCommand('puertaSlotRenew', { numberOfKeys: 11, lua: SLOT_RENEW_LUA });
     this.channelPrefix = `${opts.keyPrefix}slots:grant:`;
     this.rejoinMs = Math.max(3_000, Math.floor(opts.leaseTtlMs / 3));
     // The subscriber waits for its connection, not for an answer (no command timeout). It
@@ -83,7 +88,7 @@ export class SharedSlots {
       this.subscriber = (client as Redis).duplicate({ enableOfflineQueue: true, commandTimeout: undefined, autoResubscribe: false });
     }
     this.subscriber.on('error', (err: Error) => log.debug({ err: err.message }, 'redis slot-grant subscriber error'));
-    this.subscriber.on('message', (_channel: string, id: string) => this.granted(id));
+    this.subscriber.on('message', (_channel: string, msg: string) => (msg.startsWith(STOP) ? this.stop(msg.slice(STOP.length)) : this.granted(msg)));
     const subscribe = () => {
       if (this.closing) return;
       this.subscriber.subscribe(this.channelPrefix + this.replica).catch((err: Error) => log.warn({ err: err.message }, 'slot-grant subscription failed; grants arrive by polling until the next reconnect'));
@@ -185,6 +190,10 @@ export class SharedSlots {
 
   private granted(id: string): void {
     for (const g of this.gates) if (g.granted(id)) return;
+  }
+
+  private stop(id: string): void {
+    for (const g of this.gates) if (g.stop(id)) return;
   }
 
   private async renewAll(): Promise<void> {

@@ -18,15 +18,25 @@
  * charge when it is granted or re-asserted and takes it back when it ends, however it ends
  * (released, given up, lapsed), so the count cannot outlive the leases.
  *
+ * Batch work yields to interactive work (admission.preemptBatch): a batch lease whose holder can
+ * stop it is stoppable. While interactive waiters outnumber the free slots and the slots already
+ * on their way to them (meta `owed`), the most recently granted stoppable lease is marked as
+ * stopping (out of the stoppable set, its slots owed to the interactive waiters) and its holder
+ * replica is told to stop it; its release then frees the slot, and the slots owed go to
+ * interactive waiters before any batch turn. A lost stop message costs nothing but the wait:
+ * the lease simply ends when its request does (or lapses), as any other.
+ *
  * Every key of one gate carries the same `{hash tag}`, so each script touches one Cluster slot.
- * Grants are published on the holder replica's channel; replicas also poll, so a lost message
- * costs one poll interval, never a slot.
+ * Grants (the id) and stops ('stop ' .. id) are published on the holder replica's channel;
+ * replicas also poll for grants, so a lost grant message costs one poll interval, never a slot.
  *
  * KEYS (all scripts): 1 leases (id → expiry), 2 waiter liveness (id → expiry), 3 interactive
  * queue (id → tag), 4 batch queue, 5 interactive tenant tags (tenant → last tag), 6 batch tenant
- * tags, 7 meta hash (streak, gvI, gvB, held: slots the leases occupy), 8 weights (id → slots,
- * for requests that occupy more than one: an embedding batch), 9 owners (id → '<charge> <cap>
- * <tenant>', for requests of capped tenants), 10 tenant holdings (tenant → slots charged).
+ * tags, 7 meta hash (streak, gvI, gvB, held: slots the leases occupy, owed: slots of stopped
+ * leases owed to interactive waiters, grants: the stoppable leases' counter), 8 weights (id →
+ * slots, for requests that occupy more than one: an embedding batch), 9 owners (id → '<charge> <cap>
+ * <tenant>', for requests of capped tenants), 10 tenant holdings (tenant → slots charged),
+ * 11 stoppable (id → grant order of a batch lease its holder may stop; 0 while it still waits).
  * ARGV 1..6 (all scripts): now ms, lease ttl ms, slots, batch cap, interactive weight, channel prefix.
  */
 const DISPATCH = `
@@ -39,7 +49,7 @@ local chan = ARGV[6]
 local KEEP = 86400000
 
 local function touch()
-  for i = 1, 10 do redis.call('PEXPIRE', KEYS[i], KEEP) end
+  for i = 1, 11 do redis.call('PEXPIRE', KEYS[i], KEEP) end
 end
 
 -- Slots a request occupies (an embedding batch: one per input); absent means 1.
@@ -83,6 +93,7 @@ local function drop(id)
   end
   redis.call('HDEL', KEYS[8], id)
   redis.call('HDEL', KEYS[9], id)
+  redis.call('ZREM', KEYS[11], id)
 end
 
 -- The first live waiter of a queue whose tenant is under its cap (the others keep their place);
@@ -105,6 +116,7 @@ local function head(q, gv)
         redis.call('ZREM', KEYS[2], id)
         redis.call('HDEL', KEYS[8], id)
         redis.call('HDEL', KEYS[9], id)
+        redis.call('ZREM', KEYS[11], id)
         advance(gv, tag)
       end
     end
@@ -112,8 +124,39 @@ local function head(q, gv)
   end
 end
 
-local function dispatch()
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do drop(id) end
+local function owed()
+  return tonumber(redis.call('HGET', KEYS[7], 'owed') or '0')
+end
+
+-- A lease its holder may stop, stoppable from now on. Ranked by a counter, not by the replicas'
+-- clocks, so the most recently granted is the most recent whichever replica's clock runs ahead.
+local function stoppable(id)
+  redis.call('ZADD', KEYS[11], redis.call('HINCRBY', KEYS[7], 'grants', 1), id)
+end
+
+local function granted(id)
+  if redis.call('ZSCORE', KEYS[11], id) then stoppable(id) end
+end
+
+-- Stops the most recently granted stoppable batch leases until the interactive waiters' slots
+-- are free or on their way: never more stopped than interactive waiters.
+local function preempt()
+  local short = redis.call('ZCARD', KEYS[3]) - (slots - held()) - owed()
+  while short > 0 do
+    local top = redis.call('ZREVRANGEBYSCORE', KEYS[11], '+inf', '(0', 'LIMIT', 0, 1)
+    if #top == 0 then return end
+    local id = top[1]
+    redis.call('ZREM', KEYS[11], id)
+    if redis.call('ZSCORE', KEYS[1], id) then
+      local w = weightOf(id)
+      redis.call('HINCRBY', KEYS[7], 'owed', w)
+      short = short - w
+      redis.call('PUBLISH', chan .. string.match(id, '^[^:]+'), 'stop ' .. id)
+    end
+  end
+end
+
+local function grantFree()
   while true do
     local h = held()
     if h >= slots then return end
@@ -121,11 +164,18 @@ local function dispatch()
     local hB = head(KEYS[4], 'gvB')
     local batchMay = hB ~= nil and h + hB.w <= capB
     local streak = tonumber(redis.call('HGET', KEYS[7], 'streak') or '0')
+    local due = owed()
+    -- Slots freed by stopping batch leases go to the interactive waiters they were stopped for.
+    if hI == nil and due > 0 then
+      redis.call('HDEL', KEYS[7], 'owed')
+      due = 0
+    end
     local pick
-    if hI ~= nil and not (batchMay and streak >= weight) then
+    if hI ~= nil and not (batchMay and streak >= weight and due == 0) then
       -- The head waits for room rather than be overtaken by smaller requests behind it.
       if h + hI.w > slots then return end
       pick = hI; streak = streak + 1
+      if due > 0 then redis.call('HSET', KEYS[7], 'owed', math.max(0, due - hI.w)) end
     elseif batchMay then
       pick = hB; streak = 0
     else
@@ -138,15 +188,25 @@ local function dispatch()
     redis.call('ZADD', KEYS[1], now + ttl, pick.id)
     redis.call('HINCRBY', KEYS[7], 'held', pick.w)
     charge(pick.o, 1)
+    granted(pick.id)
     redis.call('PUBLISH', chan .. string.match(pick.id, '^[^:]+'), pick.id)
   end
+end
+
+local function dispatch()
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do drop(id) end
+  -- Owed to nobody once no interactive request waits (the one it was stopped for gave up).
+  if redis.call('ZCARD', KEYS[3]) == 0 then redis.call('HDEL', KEYS[7], 'owed') end
+  grantFree()
+  preempt()
 end
 `;
 
 /**
  * Idempotent per id (a replica may send it again when an answer timed out).
  * ARGV 7 id, 8 tenant, 9 class ('i' | 'b'), 10 max queue, 11 slots it occupies, 12 owner
- * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise).
+ * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise), 13 '1' when its holder may stop
+ * it for interactive work (a batch request with admission.preemptBatch), '' otherwise.
  * → { 1 granted | 0 queued | -1 queue full, slots held, waiting, 1 if queued because its tenant
  * holds its share }
  */
@@ -157,6 +217,7 @@ local cls = ARGV[9]
 local maxQueue = tonumber(ARGV[10])
 local w = tonumber(ARGV[11])
 local owner = ARGV[12]
+local mayStop = ARGV[13] == '1' and cls == 'b'
 dispatch()
 local h = held()
 -- Sent again after a timed-out answer: report where it already stands, never queue it twice.
@@ -179,16 +240,19 @@ if owner ~= '' then
   redis.call('HSET', KEYS[9], id, owner)
   o = ownerOf(id)
 end
+if mayStop then redis.call('ZADD', KEYS[11], 0, id) end
 if not ahead and h + w <= cap and room(o) then
   redis.call('ZADD', KEYS[1], now + ttl, id)
   redis.call('HINCRBY', KEYS[7], 'held', w)
   charge(o, 1)
+  granted(id)
   touch()
   return { 1, h + w, nI + nB }
 end
 if nI + nB >= maxQueue then
   redis.call('HDEL', KEYS[8], id)
   redis.call('HDEL', KEYS[9], id)
+  redis.call('ZREM', KEYS[11], id)
   return { -1, h, nI + nB }
 end
 local q, tags, gvf = KEYS[3], KEYS[5], 'gvI'
@@ -204,6 +268,8 @@ local tag = math.max(gv, last) + 1
 redis.call('HSET', tags, tenant, tag)
 redis.call('ZADD', q, tag, id)
 redis.call('ZADD', KEYS[2], now + ttl, id)
+-- An interactive waiter that finds every slot taken stops a batch lease for its slot.
+if cls == 'i' then preempt() end
 touch()
 local back = 0
 if not room(o) then back = 1 end
@@ -248,13 +314,15 @@ return out
 /**
  * Renews (or, after a Redis restart, re-asserts) the leases of slots this replica holds: those
  * requests run on the engine whatever Redis remembers, and count against their tenants again.
- * ARGV 7.. triples of lease id, slots, owner ('' for a tenant that is not capped).
+ * ARGV 7.. quadruples of lease id, slots, owner ('' for a tenant that is not capped), '1' when its
+ * holder may still stop it ('' otherwise).
  */
 export const SLOT_RENEW_LUA = `${DISPATCH}
-for i = 7, #ARGV, 3 do
+for i = 7, #ARGV, 4 do
   local id, w, owner = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
   if redis.call('ZADD', KEYS[1], now + ttl, id) == 1 then
     redis.call('HINCRBY', KEYS[7], 'held', w)
+    if ARGV[i + 3] == '1' then stoppable(id) end
     if w > 1 then redis.call('HSET', KEYS[8], id, w) end
     if owner ~= '' then
       redis.call('HSET', KEYS[9], id, owner)

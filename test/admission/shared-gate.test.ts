@@ -46,9 +46,9 @@ describe('slots shared through Redis: order of grants across replicas', () => {
   }
 
   /** Acquires and records the order of grants under `label`. */
-  function take(c: AdmissionController, label: string, order: string[], opts: { tenant?: string; via?: 'none' | 'key'; priority?: PriorityClass; slots?: number; signal?: AbortSignal } = {}) {
+  function take(c: AdmissionController, label: string, order: string[], opts: { tenant?: string; via?: 'none' | 'key'; priority?: PriorityClass; slots?: number; signal?: AbortSignal; preempt?: () => void } = {}) {
     return c
-      .acquire({ upstream: 'u', model: 'm', tenant: { id: opts.tenant ?? 't', via: opts.via ?? 'none' }, priority: opts.priority ?? 'interactive', signal: opts.signal ?? new AbortController().signal, slots: opts.slots ?? 1 })
+      .acquire({ upstream: 'u', model: 'm', tenant: { id: opts.tenant ?? 't', via: opts.via ?? 'none' }, priority: opts.priority ?? 'interactive', signal: opts.signal ?? new AbortController().signal, slots: opts.slots ?? 1, ...(opts.preempt ? { preempt: opts.preempt } : {}) })
       .then((release) => {
         order.push(label);
         return release;
@@ -161,6 +161,103 @@ describe('slots shared through Redis: order of grants across replicas', () => {
     hold();
     (await w[0]!)();
     (await w[1]!)();
+  });
+
+  describe('batch leases yield to interactive work on any replica (admission.preemptBatch)', () => {
+    /**
+     * A batch line as the runner holds one: its lease, and a stop that ends it (the runner aborts
+     * the line, whose request then releases its slot) unless `endsOnStop` is false (a line that
+     * has not ended yet).
+     */
+    async function line(c: AdmissionController, label: string, order: string[], endsOnStop = true) {
+      const l = { stops: 0, release: (): void => {} };
+      l.release = await take(c, label, order, {
+        priority: 'batch',
+        preempt: () => {
+          l.stops++;
+          if (endsOnStop) l.release();
+        },
+      });
+      return l;
+    }
+
+    /** Batch leases Redis may still stop (every gate of this test's prefix). */
+    async function stoppable(): Promise<number> {
+      const r = new Redis(redis.url);
+      try {
+        let n = 0;
+        for (const key of await r.keys(`sg${prefix}:*slots:*stoppable`)) n += await r.zcard(key);
+        return n;
+      } finally {
+        r.disconnect();
+      }
+    }
+
+    it('an interactive request through one replica stops the most recently granted batch lease of another and takes its slot', async () => {
+      const [a, b] = replicas({ defaultSlots: 2 });
+      const order: string[] = [];
+      const first = await line(a, 'b1', order);
+      const last = await line(a, 'b2', order);
+      expect(await stoppable()).toBe(2);
+      const i = await take(b, 'i', order);
+      expect(order).toEqual(['b1', 'b2', 'i']);
+      expect([first.stops, last.stops]).toEqual([0, 1]);
+      // The stopped lease is gone from Redis; the other one may still be stopped.
+      expect(await stoppable()).toBe(1);
+      i();
+      first.release();
+      await expect.poll(stoppable).toBe(0);
+    });
+
+    it('one lease stopped per interactive waiter, however often the queue is dispatched', async () => {
+      const [a, b] = replicas({ defaultSlots: 2 });
+      const order: string[] = [];
+      const lines = [await line(a, 'b1', order, false), await line(a, 'b2', order, false)];
+      const i1 = take(b, 'i1', order);
+      await expect.poll(() => lines.map((l) => l.stops)).toEqual([0, 1]);
+      // Another batch request and the replicas' polls dispatch again: still one stop for one waiter.
+      const more = take(a, 'b3', order, { priority: 'batch', preempt: () => {} });
+      await settle();
+      expect(lines.map((l) => l.stops)).toEqual([0, 1]);
+      const i2 = take(b, 'i2', order);
+      await expect.poll(() => lines.map((l) => l.stops)).toEqual([1, 1]);
+      // The stopped lines end: their slots go to the interactive waiters, not to the batch one.
+      lines[1]!.release();
+      const end1 = await i1;
+      lines[0]!.release();
+      const end2 = await i2;
+      expect(order).toEqual(['b1', 'b2', 'i1', 'i2']);
+      end1();
+      end2();
+      (await more)();
+      expect(lines.map((l) => l.stops)).toEqual([1, 1]);
+      await expect.poll(stoppable).toBe(0);
+    });
+
+    it('a lease released normally is not stopped, and nothing of it is left to stop', async () => {
+      const [a, b] = replicas({ defaultSlots: 1 });
+      const order: string[] = [];
+      const done = await line(a, 'b1', order);
+      done.release();
+      await expect.poll(stoppable).toBe(0);
+      (await take(b, 'i', order))();
+      expect(done.stops).toBe(0);
+      expect(order).toEqual(['b1', 'i']);
+    });
+
+    it('with preemption off, the interactive request waits for the batch lease to end', async () => {
+      const [a, b] = replicas({ defaultSlots: 1, preemptBatch: false });
+      const order: string[] = [];
+      const held = await line(a, 'b1', order);
+      expect(await stoppable()).toBe(0);
+      const i = take(b, 'i', order);
+      await settle();
+      expect(order).toEqual(['b1']);
+      expect(held.stops).toBe(0);
+      held.release();
+      (await i)();
+      expect(order).toEqual(['b1', 'i']);
+    });
   });
 
   describe('a tenant holds at most its share of the engine, counted across replicas', () => {
