@@ -138,10 +138,29 @@ local function granted(id)
   if redis.call('ZSCORE', KEYS[11], id) then stoppable(id) end
 end
 
+-- Slots the interactive waiters that may run (alive, their tenant under its cap) want, counted
+-- up to most: a waiter kept out by its own tenant's cap is no reason to stop a batch lease.
+local function wanting(most)
+  local n, from = 0, 0
+  while n < most do
+    local page = redis.call('ZRANGE', KEYS[3], from, from + 63)
+    if #page == 0 then break end
+    for _, id in ipairs(page) do
+      if tonumber(redis.call('ZSCORE', KEYS[2], id) or '0') > now and room(ownerOf(id)) then n = n + weightOf(id) end
+    end
+    from = from + 64
+  end
+  return n
+end
+
 -- Stops the most recently granted stoppable batch leases until the interactive waiters' slots
--- are free or on their way: never more stopped than interactive waiters.
+-- are free or on their way: never more slots stopped than interactive waiters want.
 local function preempt()
-  local short = redis.call('ZCARD', KEYS[3]) - (slots - held()) - owed()
+  local leases = redis.call('ZCARD', KEYS[11])
+  if leases == 0 or redis.call('ZCARD', KEYS[3]) == 0 then return end
+  -- Past the slots (leases re-asserted after an outage) is no free slot, not fewer than none.
+  local ready = math.max(0, slots - held()) + owed()
+  local short = wanting(ready + leases) - ready
   while short > 0 do
     local top = redis.call('ZREVRANGEBYSCORE', KEYS[11], '+inf', '(0', 'LIMIT', 0, 1)
     if #top == 0 then return end

@@ -234,6 +234,22 @@ describe('slots shared through Redis: order of grants across replicas', () => {
       await expect.poll(stoppable).toBe(0);
     });
 
+    it('an interactive request kept out by its own tenant’s share stops no batch lease', async () => {
+      const [a, b] = replicas({ defaultSlots: 2 });
+      const order: string[] = [];
+      const mine = await take(b, 'f1', order, { tenant: 'flood', via: 'key' });
+      const held = await line(a, 'b1', order);
+      // Half of 2 slots: the tenant holds its one; a free slot would not let this one in.
+      const capped = take(b, 'f2', order, { tenant: 'flood', via: 'key' });
+      await settle();
+      expect(held.stops).toBe(0);
+      expect(order).toEqual(['f1', 'b1']);
+      mine();
+      (await capped)();
+      held.release();
+      expect(held.stops).toBe(0);
+    });
+
     it('a lease released normally is not stopped, and nothing of it is left to stop', async () => {
       const [a, b] = replicas({ defaultSlots: 1 });
       const order: string[] = [];
