@@ -50,8 +50,11 @@ describeOllama('conformance: prefix reuse (real Ollama vs simulator)', () => {
         countIsWholePrompt: again.prompt_eval_count === cold.prompt_eval_count && next.prompt_eval_count > cold.prompt_eval_count,
         // The real server computed 1 token of 1,348 again (1.2 ms of 1,090 ms in the issue).
         repeatCollapses: again.prompt_eval_duration < cold.prompt_eval_duration / 20,
-        // The next turn's new tokens are a few percent of the prompt (52 ms of 1,090 ms).
-        nextCostsItsNewTokens: next.prompt_eval_duration < cold.prompt_eval_duration / 4 && next.prompt_eval_duration > again.prompt_eval_duration,
+        // The next turn computes its new tokens, not the prompt again: a few percent of the prompt in
+        // the issue (52 ms of 1,090 ms), 0.15–0.25 of the cold prompt here on 2 shared CPU cores
+        // (110–150 ms of 580–820 ms; the simulator 0.18). Half the cold prompt still tells reuse
+        // from none (a miss costs the whole prompt again) without failing on a busy machine.
+        nextCostsItsNewTokens: next.prompt_eval_duration < cold.prompt_eval_duration / 2 && next.prompt_eval_duration > again.prompt_eval_duration,
       };
     });
     // Shown when the shapes differ: [tokens, cold ms, repeated ms, next turn ms] per engine.
