@@ -16,8 +16,11 @@ import { KEY_HEADERS, routeFor } from './routes.ts';
 /** The headers that carry a key: the edge drops them before forwarding (the origin trusts the signature). */
 export { KEY_HEADERS } from './routes.ts';
 
+/** The headers besides Authorization (read first, in its own ways) that carry the key itself. */
+const PLAIN_KEY_HEADERS = KEY_HEADERS.slice(1);
+
 /** What a client is told when it sent none. */
-export const MISSING_KEY_MESSAGE = `no API key: send Authorization: Bearer <key>${KEY_HEADERS.length > 1 ? ` (or ${KEY_HEADERS.slice(1).map((h) => `${h}: <key>`).join(', or ')})` : ''}`;
+export const MISSING_KEY_MESSAGE = `no API key: send Authorization: Bearer <key>${PLAIN_KEY_HEADERS.length > 0 ? ` (or ${PLAIN_KEY_HEADERS.map((h) => `${h}: <key>`).join(', or ')})` : ''}`;
 
 function splitOnce(s: string, sep: string): [string, string] {
   const i = s.indexOf(sep);
@@ -49,7 +52,7 @@ export function extractKey(req: { method: string; url: string; headers: Headers 
   const auth = req.headers.get('authorization');
   const fromAuth = auth ? fromAuthorization(auth) : null;
   if (fromAuth) return fromAuth;
-  for (const h of KEY_HEADERS.slice(1)) {
+  for (const h of PLAIN_KEY_HEADERS) {
     const v = req.headers.get(h)?.trim();
     if (v) return v;
   }

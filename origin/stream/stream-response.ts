@@ -3,7 +3,7 @@ import type { QueueStanding } from '../core/admission.ts';
 import type { Framing } from './framing.ts';
 import { FrameBatch } from './frame-batch.ts';
 import type { OpenSink, StreamSink } from './sink.ts';
-import { unwatchAbort, watchAbort } from './abort-watch.ts';
+import { unwatchAbort, watchAbort } from '../core/abort-watch.ts';
 
 const ALREADY_FRAMED = Symbol('puerta.alreadyFramed');
 

@@ -3,7 +3,7 @@
  * the order added, and one that unwatched first (its stream ended) is not called at all.
  */
 import { describe, expect, it } from 'vitest';
-import { unwatchAbort, watchAbort } from '../../origin/stream/abort-watch.ts';
+import { unwatchAbort, watchAbort } from '../../origin/core/abort-watch.ts';
 
 describe('watchAbort', () => {
   it('calls every remaining watcher once, in order, through a single listener', () => {

@@ -5,6 +5,7 @@ import type { BatchConfig } from '../config.ts';
 import type { JsonlParser } from '../jsonl/parse.ts';
 import type { BatchStore, PhaseWork } from '../store/store.ts';
 import type { BatchError, ClaimedLine, LineAnswer, LineRunner } from '../types.ts';
+import { unwatchAbort, watchAbort } from '../../core/abort-watch.ts';
 
 /** Answers waiting this long at most before they are written together. */
 const FLUSH_MS = 20;
@@ -29,8 +30,6 @@ export class BatchRunner {
   /** Lines whose pipeline is running now. */
   private busy = 0;
   private lineRuns = new Set<Promise<void>>();
-  /** Each running line's own stop, aborted by close(): one listener on the runner's signal per line would pass Node's listener limit (10) at a concurrency above it. */
-  private readonly lineStops = new Set<AbortController>();
   private pending: Array<{ line: ClaimedLine; answer: LineAnswer }> = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -77,7 +76,6 @@ export class BatchRunner {
 
   async close(): Promise<void> {
     this.stop.abort();
-    for (const c of this.lineStops) c.abort();
     this.wake();
     for (const t of this.timers) clearInterval(t);
     await Promise.allSettled(this.loops);
@@ -134,11 +132,13 @@ export class BatchRunner {
     this.held.set(key, line);
     this.busy++;
     let answered = false;
-    // One signal per line, aborted by close(): a Request keeps a listener on the signal it is
-    // given, so handing every line the runner's own would add one per line, forever.
+    // One signal per line, aborted with the runner's: a Request keeps a listener on the signal it
+    // is given, so handing every line the runner's own would add one per line, forever, and a
+    // listener of its own per line would pass Node's limit (10) above that concurrency.
     const lineStop = new AbortController();
-    this.lineStops.add(lineStop);
-    if (this.stop.signal.aborted) lineStop.abort();
+    const stopLine = () => lineStop.abort();
+    if (this.stop.signal.aborted) stopLine();
+    else watchAbort(this.stop.signal, stopLine);
     try {
       const out = await this.lines.run(line, lineStop.signal);
       if (out.kind === 'answered') {
@@ -158,7 +158,7 @@ export class BatchRunner {
       if (!this.stop.signal.aborted) this.log.warn({ err: (err as Error).message, batch: line.batchId, line: line.idx }, 'batch: line not finished; it will run again');
       await this.store.release(this.owner, line, 1_000, false).catch(() => {});
     } finally {
-      this.lineStops.delete(lineStop);
+      unwatchAbort(this.stop.signal, stopLine);
       this.busy--;
       // An answered line stays held (its lease renewed) until its answer is written.
       if (!answered) this.held.delete(key);
