@@ -85,15 +85,20 @@ local function advance(gv, tag)
   if tonumber(tag) > tonumber(redis.call('HGET', KEYS[7], gv) or '0') then redis.call('HSET', KEYS[7], gv, tag) end
 end
 
+-- A request is gone (lease ended, waiter dead, refused): what is kept about it beside its lease or place.
+local function forget(id)
+  redis.call('HDEL', KEYS[8], id)
+  redis.call('HDEL', KEYS[9], id)
+  redis.call('ZREM', KEYS[11], id)
+end
+
 -- A lease ends (released, given up, lapsed): its slots come back, to the engine and to its tenant.
 local function drop(id)
   if redis.call('ZREM', KEYS[1], id) == 1 then
     redis.call('HINCRBY', KEYS[7], 'held', -weightOf(id))
     charge(ownerOf(id), -1)
   end
-  redis.call('HDEL', KEYS[8], id)
-  redis.call('HDEL', KEYS[9], id)
-  redis.call('ZREM', KEYS[11], id)
+  forget(id)
 end
 
 -- The first live waiter of a queue whose tenant is under its cap (the others keep their place);
@@ -114,9 +119,7 @@ local function head(q, gv)
       else
         redis.call('ZREM', q, id)
         redis.call('ZREM', KEYS[2], id)
-        redis.call('HDEL', KEYS[8], id)
-        redis.call('HDEL', KEYS[9], id)
-        redis.call('ZREM', KEYS[11], id)
+        forget(id)
         advance(gv, tag)
       end
     end
@@ -269,9 +272,7 @@ if not ahead and h + w <= cap and room(o) then
   return { 1, h + w, nI + nB }
 end
 if nI + nB >= maxQueue then
-  redis.call('HDEL', KEYS[8], id)
-  redis.call('HDEL', KEYS[9], id)
-  redis.call('ZREM', KEYS[11], id)
+  forget(id)
   return { -1, h, nI + nB }
 end
 local q, tags, gvf = KEYS[3], KEYS[5], 'gvI'
