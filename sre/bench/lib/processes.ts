@@ -82,7 +82,7 @@ export async function startOriginProcess(
 function startProcess(argv: string[], env: Record<string, string>): Child {
   const [exe, ...args] = argv;
   const proc = spawn(exe!, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  forwardStderr(proc);
   proc.stdout!.resume();
   return { proc, url: '', pid: proc.pid!, stop: stopper(proc) };
 }
@@ -103,7 +103,7 @@ export async function startTsProcess(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  forwardStderr(proc);
   if (!ready) {
     proc.stdout!.resume();
     return { proc, url: '', pid: proc.pid!, stop: stopper(proc) };
@@ -129,6 +129,22 @@ export async function startTsProcess(
   });
   return { proc, url, pid: proc.pid!, stop: stopper(proc) };
 }
+
+/**
+ * A child's stderr on ours, less the lines Node's inspector prints each time `--held` attaches
+ * to force a collection ("Debugger attached.", "Debugger ending on …"): they
+ * are the bench's own doing, not something the relay said.
+ */
+function forwardStderr(proc: ChildProcess): void {
+  proc.stderr!.on('data', (d: Buffer) => {
+    const text = d.toString();
+    if (!INSPECTOR_NOISE.test(text)) return void process.stderr.write(d);
+    const kept = text.split('\n').filter((l) => !INSPECTOR_NOISE.test(l)).join('\n');
+    if (kept.trim() !== '') process.stderr.write(kept);
+  });
+}
+
+const INSPECTOR_NOISE = /^(Debugger (attached\.|listening on |ending on )|For help, see: https:\/\/nodejs\.org\/en\/docs\/inspector|Waiting for the debugger to disconnect\.\.\.)/m;
 
 /** Resident set size of a process, from /proc (Linux). */
 export { rssOf as rssBytes } from './proc-stat.ts';
@@ -176,7 +192,7 @@ http {
 `,
   );
   const proc = spawn(bin, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  proc.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+  forwardStderr(proc);
   // Wait until it accepts connections.
   for (let i = 0; i < 100; i++) {
     try {
