@@ -3,7 +3,7 @@
  * error frame, and what a chunk leaves behind. The same guard runs in workerd and Viceroy in
  * test/edge/failures.suite.ts.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IdleWatch } from '../../../edge/forward/idle-watch.ts';
 import { endedCleanly, guardStream, type GuardOptions } from '../../../edge/forward/stream-guard.ts';
 import { HEAD_BYTES, TAIL_BYTES, TailWindow } from '../../../shared/stream-tail.ts';
@@ -232,25 +232,38 @@ describe('stream guard: a terminal frame longer than the tail window', () => {
 
 describe('stream guard: idle limit', () => {
   it('fires after a quiet period, not while chunks keep coming within the limit', async () => {
-    let i = 0;
-    const src = new ReadableStream<Uint8Array>({
-      async pull(c) {
-        // Five frames 60 ms apart (300 ms in all, well past the 100 ms limit), then silence.
-        if (i < 5) {
-          await sleep(60);
-          c.enqueue(enc.encode(`data: {"n":${i++}}\n\n`));
-          return;
-        }
-        return new Promise(() => {});
-      },
-    });
-    const t0 = Date.now();
-    const out = await drain(guardStream(src, sse({ idleTimeoutMs: 100 })));
-    const frames = out.trimEnd().split('\n\n');
-    expect(frames.slice(0, 5)).toEqual([0, 1, 2, 3, 4].map((n) => `data: {"n":${n}}`));
-    expect(frames).toHaveLength(6);
-    expect(frames[5]).toMatch(/^event: error\ndata: .*"code":"upstream_timeout"/);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(300 + 100 - 5);
+    // A fake clock: on a loaded machine a real 60 ms pause once ran past the 100 ms limit.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      let i = 0;
+      const src = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          // Five frames 60 ms apart (300 ms in all, well past the 100 ms limit), then silence.
+          if (i < 5) {
+            await sleep(60);
+            c.enqueue(enc.encode(`data: {"n":${i++}}\n\n`));
+            return;
+          }
+          return new Promise(() => {});
+        },
+      });
+      const t0 = Date.now();
+      const drained = drain(guardStream(src, sse({ idleTimeoutMs: 100 })));
+      let out: string | undefined;
+      void drained.then((o) => (out = o));
+      // Just short of the limit after the last frame: still open.
+      await vi.advanceTimersByTimeAsync(300 + 99);
+      expect(out).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      out = await drained;
+      const frames = out.trimEnd().split('\n\n');
+      expect(frames.slice(0, 5)).toEqual([0, 1, 2, 3, 4].map((n) => `data: {"n":${n}}`));
+      expect(frames).toHaveLength(6);
+      expect(frames[5]).toMatch(/^event: error\ndata: .*"code":"upstream_timeout"/);
+      expect(Date.now() - t0).toBe(300 + 100);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not count time the client takes to read (backpressure) as origin silence', async () => {
