@@ -221,7 +221,7 @@ export class SharedGate implements SlotGate, LeasedGate {
 
   private head(): Array<string | number> {
     const s = this.settings;
-    return [...this.keys, Date.now(), this.slots.opts.leaseTtlMs, s.slots, s.batchCap, s.interactiveWeight, this.slots.channelPrefix];
+    return [...this.keys, this.slots.opts.leaseTtlMs, s.slots, s.batchCap, s.interactiveWeight, this.slots.channelPrefix];
   }
 
   private enqueue(w: RemoteWaiter): void {

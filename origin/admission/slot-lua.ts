@@ -26,6 +26,17 @@
  * interactive waiters before any batch turn. A lost stop message costs nothing but the wait:
  * the lease simply ends when its request does (or lapses), as any other.
  *
+ * Leases and waiters lapse by the gate's own clock, kept in Redis (meta `clock`, `at`): Redis's
+ * time (TIME), not the replicas', moved on by at most a renewal interval (a third of the TTL) from
+ * one script of the gate to the next. A script then runs at the time it runs, whenever it was sent:
+ * scripts held up by a pause of writes (a Cluster failover: the old master pauses them until its
+ * replica has taken over, and they all run after it) neither grant a lease that is already past its
+ * end by the time of those sent after them, nor reap a lease whose holder could not renew it while
+ * no script could run; a replica's clock running ahead shortens no other replica's leases. While
+ * scripts do run (a replica with a waiter polls every half second at most, one with a lease renews it
+ * every third of the TTL), the clock keeps Redis's pace, so a dead replica's leases still lapse
+ * within the TTL.
+ *
  * Every key of one gate carries the same `{hash tag}`, so each script touches one Cluster slot.
  * Grants (the id) and stops ('stop ' .. id) are published on the holder replica's channel;
  * replicas also poll for grants, so a lost grant message costs one poll interval, never a slot.
@@ -37,16 +48,30 @@
  * slots, for requests that occupy more than one: an embedding batch), 9 owners (id → '<charge> <cap>
  * <tenant>', for requests of capped tenants), 10 tenant holdings (tenant → slots charged),
  * 11 stoppable (id → grant order of a batch lease its holder may stop; 0 while it still waits).
- * ARGV 1..6 (all scripts): now ms, lease ttl ms, slots, batch cap, interactive weight, channel prefix.
+ * ARGV 1..5 (all scripts): lease ttl ms, slots, batch cap, interactive weight, channel prefix.
  */
 const DISPATCH = `
-local now = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local slots = tonumber(ARGV[3])
-local capB = tonumber(ARGV[4])
-local weight = tonumber(ARGV[5])
-local chan = ARGV[6]
+local ttl = tonumber(ARGV[1])
+local slots = tonumber(ARGV[2])
+local capB = tonumber(ARGV[3])
+local weight = tonumber(ARGV[4])
+local chan = ARGV[5]
 local KEEP = 86400000
+
+-- The gate's clock, ms: Redis's time, moved on by at most a renewal interval since the last
+-- script of the gate, so a stretch in which none could run (paused writes) lapses nothing.
+local function clock()
+  local t = redis.call('TIME')
+  local real = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local m = redis.call('HMGET', KEYS[7], 'clock', 'at')
+  local c, at = tonumber(m[1]), tonumber(m[2])
+  if c == nil or at == nil then c, at = real, real end
+  c = c + math.min(math.max(real - at, 0), math.floor(ttl / 3))
+  redis.call('HSET', KEYS[7], 'clock', c, 'at', real)
+  redis.call('PEXPIRE', KEYS[7], KEEP)
+  return c
+end
+local now = clock()
 
 local function touch()
   for i = 1, 11 do redis.call('PEXPIRE', KEYS[i], KEEP) end
@@ -226,20 +251,20 @@ end
 
 /**
  * Idempotent per id (a replica may send it again when an answer timed out).
- * ARGV 7 id, 8 tenant, 9 class ('i' | 'b'), 10 max queue, 11 slots it occupies, 12 owner
- * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise), 13 '1' when its holder may stop
+ * ARGV 6 id, 7 tenant, 8 class ('i' | 'b'), 9 max queue, 10 slots it occupies, 11 owner
+ * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise), 12 '1' when its holder may stop
  * it for interactive work (a batch request with admission.preemptBatch), '' otherwise.
  * → { 1 granted | 0 queued | -1 queue full, slots held, waiting, 1 if queued because its tenant
  * holds its share }
  */
 export const SLOT_ACQUIRE_LUA = `${DISPATCH}
-local id = ARGV[7]
-local tenant = ARGV[8]
-local cls = ARGV[9]
-local maxQueue = tonumber(ARGV[10])
-local w = tonumber(ARGV[11])
-local owner = ARGV[12]
-local mayStop = ARGV[13] == '1' and cls == 'b'
+local id = ARGV[6]
+local tenant = ARGV[7]
+local cls = ARGV[8]
+local maxQueue = tonumber(ARGV[9])
+local w = tonumber(ARGV[10])
+local owner = ARGV[11]
+local mayStop = ARGV[12] == '1' and cls == 'b'
 dispatch()
 local h = held()
 -- Sent again after a timed-out answer: report where it already stands, never queue it twice.
@@ -298,10 +323,10 @@ return { 0, h, nI + nB + 1, back }
 
 /**
  * A waiter or a holder leaves (slot released, wait limit, client gone): whatever `id` holds is
- * given back and the next waiters are granted. ARGV 7 id. → 1 if it was still queued, else 0.
+ * given back and the next waiters are granted. ARGV 6 id. → 1 if it was still queued, else 0.
  */
 export const SLOT_LEAVE_LUA = `${DISPATCH}
-local id = ARGV[7]
+local id = ARGV[6]
 local queued = redis.call('ZREM', KEYS[3], id) + redis.call('ZREM', KEYS[4], id)
 redis.call('ZREM', KEYS[2], id)
 drop(id)
@@ -311,14 +336,14 @@ return queued
 
 /**
  * Periodic pass of a replica with waiters: reaps lapsed leases, grants, keeps this replica's
- * waiters alive, and says where each stands. ARGV 7.. waiter ids.
+ * waiters alive, and says where each stands. ARGV 6.. waiter ids.
  * → per id: 1 granted (holds a lease), 0 still queued, 3 still queued because its tenant holds its
  * share, 2 unknown (Redis lost it: re-enqueue).
  */
 export const SLOT_SWEEP_LUA = `${DISPATCH}
 dispatch()
 local out = {}
-for i = 7, #ARGV do
+for i = 6, #ARGV do
   local id = ARGV[i]
   if redis.call('ZSCORE', KEYS[1], id) then
     out[#out + 1] = 1
@@ -334,11 +359,11 @@ return out
 /**
  * Renews (or, after a Redis restart, re-asserts) the leases of slots this replica holds: those
  * requests run on the engine whatever Redis remembers, and count against their tenants again.
- * ARGV 7.. quadruples of lease id, slots, owner ('' for a tenant that is not capped), '1' when its
+ * ARGV 6.. quadruples of lease id, slots, owner ('' for a tenant that is not capped), '1' when its
  * holder may still stop it ('' otherwise).
  */
 export const SLOT_RENEW_LUA = `${DISPATCH}
-for i = 7, #ARGV, 4 do
+for i = 6, #ARGV, 4 do
   local id, w, owner = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
   if redis.call('ZADD', KEYS[1], now + ttl, id) == 1 then
     redis.call('HINCRBY', KEYS[7], 'held', w)
