@@ -44,7 +44,8 @@
  * KEYS (all scripts): 1 leases (id → expiry), 2 waiter liveness (id → expiry), 3 interactive
  * queue (id → tag), 4 batch queue, 5 interactive tenant tags (tenant → last tag), 6 batch tenant
  * tags, 7 meta hash (streak, gvI, gvB, held: slots the leases occupy, owed: slots of stopped
- * leases owed to interactive waiters, grants: the stoppable leases' counter), 8 weights (id →
+ * leases owed to interactive waiters, grants: the stoppable leases' counter, clock and at: the
+ * gate's clock and Redis's time when a script last read it), 8 weights (id →
  * slots, for requests that occupy more than one: an embedding batch), 9 owners (id → '<charge> <cap>
  * <tenant>', for requests of capped tenants), 10 tenant holdings (tenant → slots charged),
  * 11 stoppable (id → grant order of a batch lease its holder may stop; 0 while it still waits).
