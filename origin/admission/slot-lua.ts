@@ -256,7 +256,7 @@ end
  * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise), 12 '1' when its holder may stop
  * it for interactive work (a batch request with admission.preemptBatch), '' otherwise.
  * → { 1 granted | 0 queued | -1 queue full, slots held, waiting, 1 if queued because its tenant
- * holds its share }
+ * holds its share (else 0), id } (the id: the replica takes no other script's answer for a grant)
  */
 export const SLOT_ACQUIRE_LUA = `${DISPATCH}
 local id = ARGV[6]
@@ -269,12 +269,12 @@ local mayStop = ARGV[12] == '1' and cls == 'b'
 dispatch()
 local h = held()
 -- Sent again after a timed-out answer: report where it already stands, never queue it twice.
-if redis.call('ZSCORE', KEYS[1], id) then return { 1, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]) } end
+if redis.call('ZSCORE', KEYS[1], id) then return { 1, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]), 0, id } end
 if redis.call('ZSCORE', KEYS[3], id) or redis.call('ZSCORE', KEYS[4], id) then
   redis.call('ZADD', KEYS[2], now + ttl, id)
   local back = 0
   if not room(ownerOf(id)) then back = 1 end
-  return { 0, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]), back }
+  return { 0, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]), back, id }
 end
 -- Ahead of it: a waiter of this class or above that may run (capped tenants' waiters do not count).
 local ahead = head(KEYS[3], 'gvI') ~= nil
@@ -295,11 +295,11 @@ if not ahead and h + w <= cap and room(o) then
   charge(o, 1)
   granted(id)
   touch()
-  return { 1, h + w, nI + nB }
+  return { 1, h + w, nI + nB, 0, id }
 end
 if nI + nB >= maxQueue then
   forget(id)
-  return { -1, h, nI + nB }
+  return { -1, h, nI + nB, 0, id }
 end
 local q, tags, gvf = KEYS[3], KEYS[5], 'gvI'
 if cls == 'b' then q, tags, gvf = KEYS[4], KEYS[6], 'gvB' end
@@ -319,7 +319,7 @@ if cls == 'i' then preempt() end
 touch()
 local back = 0
 if not room(o) then back = 1 end
-return { 0, h, nI + nB + 1, back }
+return { 0, h, nI + nB + 1, back, id }
 `;
 
 /**
@@ -339,7 +339,7 @@ return queued
  * Periodic pass of a replica with waiters: reaps lapsed leases, grants, keeps this replica's
  * waiters alive, and says where each stands. ARGV 6.. waiter ids.
  * → per id: 1 granted (holds a lease), 0 still queued, 3 still queued because its tenant holds its
- * share, 2 unknown (Redis lost it: re-enqueue).
+ * share, 2 unknown (Redis lost it: re-enqueue); then the first id again (as the acquire's answer).
  */
 export const SLOT_SWEEP_LUA = `${DISPATCH}
 dispatch()
@@ -354,6 +354,7 @@ for i = 6, #ARGV do
     out[#out + 1] = 2
   end
 end
+out[#out + 1] = ARGV[6]
 return out
 `;
 
