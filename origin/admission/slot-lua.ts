@@ -26,16 +26,16 @@
  * interactive waiters before any batch turn. A lost stop message costs nothing but the wait:
  * the lease simply ends when its request does (or lapses), as any other.
  *
- * Leases and waiters lapse by the gate's own clock, kept in Redis (meta `clock`, `at`): Redis's
- * time (TIME), not the replicas', moved on by at most a renewal interval (a third of the TTL) from
- * one script of the gate to the next. A script then runs at the time it runs, whenever it was sent:
- * scripts held up by a pause of writes (a Cluster failover: the old master pauses them until its
- * replica has taken over, and they all run after it) neither grant a lease that is already past its
- * end by the time of those sent after them, nor reap a lease whose holder could not renew it while
- * no script could run; a replica's clock running ahead shortens no other replica's leases. While
- * scripts do run (a replica with a waiter polls every half second at most, one with a lease renews it
- * every third of the TTL), the clock keeps Redis's pace, so a dead replica's leases still lapse
- * within the TTL.
+ * Leases and waiters lapse by Redis's clock (TIME), not the replicas': a script runs at the time
+ * it runs, whenever it was sent. Scripts held up by a pause of writes (a Cluster failover: the old
+ * master pauses them until its replica has taken over, and they all run after it) so grant no
+ * lease that is already past its end by the time of the scripts sent after them, and a replica's
+ * clock running ahead shortens no other replica's leases. A stretch in which no script of the gate
+ * ran for longer than a renewal interval (a third of the TTL: a replica with a waiter polls every
+ * half second at most, one with a lease renews it every third of the TTL) is one in which none
+ * could run (paused writes, Redis away): the first script after it gives every lease and waiter
+ * that time back beyond the interval, since no replica could renew them meanwhile (meta `at`: when
+ * the last script ran). A dead replica's leases still lapse within the TTL while scripts run.
  *
  * Every key of one gate carries the same `{hash tag}`, so each script touches one Cluster slot.
  * Grants (the id) and stops ('stop ' .. id) are published on the holder replica's channel;
@@ -44,10 +44,10 @@
  * KEYS (all scripts): 1 leases (id → expiry), 2 waiter liveness (id → expiry), 3 interactive
  * queue (id → tag), 4 batch queue, 5 interactive tenant tags (tenant → last tag), 6 batch tenant
  * tags, 7 meta hash (streak, gvI, gvB, held: slots the leases occupy, owed: slots of stopped
- * leases owed to interactive waiters, grants: the stoppable leases' counter, clock and at: the
- * gate's clock and Redis's time when a script last read it), 8 weights (id →
- * slots, for requests that occupy more than one: an embedding batch), 9 owners (id → '<charge> <cap>
- * <tenant>', for requests of capped tenants), 10 tenant holdings (tenant → slots charged),
+ * leases owed to interactive waiters, grants: the stoppable leases' counter, at: Redis's time
+ * when the last script ran), 8 weights (id → slots, for requests that occupy more than one: an
+ * embedding batch), 9 owners (id → '<charge> <cap> <tenant>', for requests of capped tenants),
+ * 10 tenant holdings (tenant → slots charged),
  * 11 stoppable (id → grant order of a batch lease its holder may stop; 0 while it still waits).
  * ARGV 1..5 (all scripts): lease ttl ms, slots, batch cap, interactive weight, channel prefix.
  */
@@ -59,18 +59,21 @@ local weight = tonumber(ARGV[4])
 local chan = ARGV[5]
 local KEEP = 86400000
 
--- The gate's clock, ms: Redis's time, moved on by at most a renewal interval since the last
--- script of the gate, so a stretch in which none could run (paused writes) lapses nothing.
+-- Redis's time, ms. Time past a renewal interval since the last script of the gate is time in
+-- which none could run (paused writes): it is given back to every lease and waiter.
 local function clock()
   local t = redis.call('TIME')
-  local real = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local m = redis.call('HMGET', KEYS[7], 'clock', 'at')
-  local c, at = tonumber(m[1]), tonumber(m[2])
-  if c == nil or at == nil then c, at = real, real end
-  c = c + math.min(math.max(real - at, 0), math.floor(ttl / 3))
-  redis.call('HSET', KEYS[7], 'clock', c, 'at', real)
+  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local lost = ms - tonumber(redis.call('HGET', KEYS[7], 'at') or ms) - math.floor(ttl / 3)
+  if lost > 0 then
+    for k = 1, 2 do
+      local page = redis.call('ZRANGE', KEYS[k], 0, -1, 'WITHSCORES')
+      for i = 1, #page, 2 do redis.call('ZADD', KEYS[k], tonumber(page[i + 1]) + lost, page[i]) end
+    end
+  end
+  redis.call('HSET', KEYS[7], 'at', ms)
   redis.call('PEXPIRE', KEYS[7], KEEP)
-  return c
+  return ms
 end
 local now = clock()
 
