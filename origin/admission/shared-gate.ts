@@ -4,6 +4,7 @@ import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
 import type { LeasedGate, SharedSlots } from './shared-slots.ts';
+import { acquireAnswer, sweepAnswer } from './slot-answers.ts';
 import { estimateWaitMs } from './wait-estimate.ts';
 
 export interface SharedGateSettings {
@@ -221,43 +222,46 @@ export class SharedGate implements SlotGate, LeasedGate {
 
   private head(): Array<string | number> {
     const s = this.settings;
-    return [...this.keys, Date.now(), this.slots.opts.leaseTtlMs, s.slots, s.batchCap, s.interactiveWeight, this.slots.channelPrefix];
+    return [...this.keys, this.slots.opts.leaseTtlMs, s.slots, s.batchCap, s.interactiveWeight, this.slots.channelPrefix];
   }
 
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
     const s = this.settings;
-    this.slots.scripts.puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight, ownerOf(w), w.preempt ? '1' : '').then(
-      ([status, , waiting, heldBack]) => {
-        w.sending = false;
-        w.heldBack = heldBack === 1;
-        this.slots.ok();
-        if (w.done) {
-          // Given up or moved to the local share while the answer was on its way.
-          if (status !== -1) this.leave(w.id);
-          return;
-        }
-        if (status === 1 && !w.grantSeen) return this.grant(w, 0);
-        if (w.grantSeen) return this.grant(w);
-        if (status === -1) {
-          this.local.stats.rejectedQueueFull++;
-          this.forget(w);
-          w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs, this.local.heldForMs()));
-          return;
-        }
-        if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
-        this.waitLimit(w);
-      },
-      (err: unknown) => {
-        w.sending = false;
-        if (w.done) return;
-        // Falling back moves every waiter of this replica (this one too) to the local share; a
-        // slow answer is asked again (the script is idempotent per id).
-        if (this.slots.failed(err)) {
-          if (!w.done) this.toLocal(w);
-        } else setTimeout(() => !w.done && this.enqueue(w), RETRY_MS).unref();
-      },
-    );
+    this.slots.scripts
+      .puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight, ownerOf(w), w.preempt ? '1' : '')
+      .then((reply) => acquireAnswer(reply, w.id))
+      .then(
+        ({ status, waiting, heldBack }) => {
+          w.sending = false;
+          w.heldBack = heldBack;
+          this.slots.ok();
+          if (w.done) {
+            // Given up or moved to the local share while the answer was on its way.
+            if (status !== -1) this.leave(w.id);
+            return;
+          }
+          if (status === 1 && !w.grantSeen) return this.grant(w, 0);
+          if (w.grantSeen) return this.grant(w);
+          if (status === -1) {
+            this.local.stats.rejectedQueueFull++;
+            this.forget(w);
+            w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs, this.local.heldForMs()));
+            return;
+          }
+          if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
+          this.waitLimit(w);
+        },
+        (err: unknown) => {
+          w.sending = false;
+          if (w.done) return;
+          // Falling back moves every waiter of this replica (this one too) to the local share; a
+          // slow answer, or one not meant for it, is asked again (the script is idempotent per id).
+          if (this.slots.failed(err)) {
+            if (!w.done) this.toLocal(w);
+          } else setTimeout(() => !w.done && this.enqueue(w), RETRY_MS).unref();
+        },
+      );
   }
 
   /** The queue wait limit, counted from arrival (time held for the engine counts too); set once. */
@@ -366,7 +370,8 @@ export class SharedGate implements SlotGate, LeasedGate {
     // Held ones are not in Redis yet: asking for them would read as a lost queue.
     const waiting = [...this.waiters.values()].filter((w) => !w.sending && !w.holding);
     if (waiting.length === 0) return;
-    const states = await this.slots.scripts.puertaSlotSweep(...this.head(), ...waiting.map((w) => w.id));
+    const ids = waiting.map((w) => w.id);
+    const states = sweepAnswer(await this.slots.scripts.puertaSlotSweep(...this.head(), ...ids), ids);
     this.slots.ok();
     waiting.forEach((w, i) => {
       if (w.done || w.sending) return;

@@ -10,9 +10,9 @@ type Arg = string | number;
 const STOP = 'stop ';
 
 interface SlotScripts {
-  puertaSlotAcquire(...args: Arg[]): Promise<[number, number, number, number?]>;
+  puertaSlotAcquire(...args: Arg[]): Promise<unknown>;
   puertaSlotLeave(...args: Arg[]): Promise<number>;
-  puertaSlotSweep(...args: Arg[]): Promise<number[]>;
+  puertaSlotSweep(...args: Arg[]): Promise<unknown>;
   puertaSlotRenew(...args: Arg[]): Promise<number>;
 }
 

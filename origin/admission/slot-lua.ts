@@ -26,6 +26,17 @@
  * interactive waiters before any batch turn. A lost stop message costs nothing but the wait:
  * the lease simply ends when its request does (or lapses), as any other.
  *
+ * Leases and waiters lapse by Redis's clock (TIME), not the replicas': a script runs at the time
+ * it runs, whenever it was sent. Scripts held up by a pause of writes (a Cluster failover: the old
+ * master pauses them until its replica has taken over, and they all run after it) so grant no
+ * lease that is already past its end by the time of the scripts sent after them, and a replica's
+ * clock running ahead shortens no other replica's leases. A stretch in which no script of the gate
+ * ran for longer than a renewal interval (a third of the TTL: a replica with a waiter polls every
+ * half second at most, one with a lease renews it every third of the TTL) is one in which none
+ * could run (paused writes, Redis away): the first script after it gives every lease and waiter
+ * that time back beyond the interval, since no replica could renew them meanwhile (meta `at`: when
+ * the last script ran). A dead replica's leases still lapse within the TTL while scripts run.
+ *
  * Every key of one gate carries the same `{hash tag}`, so each script touches one Cluster slot.
  * Grants (the id) and stops ('stop ' .. id) are published on the holder replica's channel;
  * replicas also poll for grants, so a lost grant message costs one poll interval, never a slot.
@@ -33,20 +44,38 @@
  * KEYS (all scripts): 1 leases (id → expiry), 2 waiter liveness (id → expiry), 3 interactive
  * queue (id → tag), 4 batch queue, 5 interactive tenant tags (tenant → last tag), 6 batch tenant
  * tags, 7 meta hash (streak, gvI, gvB, held: slots the leases occupy, owed: slots of stopped
- * leases owed to interactive waiters, grants: the stoppable leases' counter), 8 weights (id →
- * slots, for requests that occupy more than one: an embedding batch), 9 owners (id → '<charge> <cap>
- * <tenant>', for requests of capped tenants), 10 tenant holdings (tenant → slots charged),
+ * leases owed to interactive waiters, grants: the stoppable leases' counter, at: Redis's time
+ * when the last script ran), 8 weights (id → slots, for requests that occupy more than one: an
+ * embedding batch), 9 owners (id → '<charge> <cap> <tenant>', for requests of capped tenants),
+ * 10 tenant holdings (tenant → slots charged),
  * 11 stoppable (id → grant order of a batch lease its holder may stop; 0 while it still waits).
- * ARGV 1..6 (all scripts): now ms, lease ttl ms, slots, batch cap, interactive weight, channel prefix.
+ * ARGV 1..5 (all scripts): lease ttl ms, slots, batch cap, interactive weight, channel prefix.
  */
 const DISPATCH = `
-local now = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[2])
-local slots = tonumber(ARGV[3])
-local capB = tonumber(ARGV[4])
-local weight = tonumber(ARGV[5])
-local chan = ARGV[6]
+local ttl = tonumber(ARGV[1])
+local slots = tonumber(ARGV[2])
+local capB = tonumber(ARGV[3])
+local weight = tonumber(ARGV[4])
+local chan = ARGV[5]
 local KEEP = 86400000
+
+-- Redis's time, ms. Time past a renewal interval since the last script of the gate is time in
+-- which none could run (paused writes): it is given back to every lease and waiter.
+local function clock()
+  local t = redis.call('TIME')
+  local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local lost = ms - tonumber(redis.call('HGET', KEYS[7], 'at') or ms) - math.floor(ttl / 3)
+  if lost > 0 then
+    for k = 1, 2 do
+      local page = redis.call('ZRANGE', KEYS[k], 0, -1, 'WITHSCORES')
+      for i = 1, #page, 2 do redis.call('ZADD', KEYS[k], tonumber(page[i + 1]) + lost, page[i]) end
+    end
+  end
+  redis.call('HSET', KEYS[7], 'at', ms)
+  redis.call('PEXPIRE', KEYS[7], KEEP)
+  return ms
+end
+local now = clock()
 
 local function touch()
   for i = 1, 11 do redis.call('PEXPIRE', KEYS[i], KEEP) end
@@ -226,29 +255,29 @@ end
 
 /**
  * Idempotent per id (a replica may send it again when an answer timed out).
- * ARGV 7 id, 8 tenant, 9 class ('i' | 'b'), 10 max queue, 11 slots it occupies, 12 owner
- * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise), 13 '1' when its holder may stop
+ * ARGV 6 id, 7 tenant, 8 class ('i' | 'b'), 9 max queue, 10 slots it occupies, 11 owner
+ * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise), 12 '1' when its holder may stop
  * it for interactive work (a batch request with admission.preemptBatch), '' otherwise.
  * → { 1 granted | 0 queued | -1 queue full, slots held, waiting, 1 if queued because its tenant
- * holds its share }
+ * holds its share (else 0), id } (the id: the replica takes no other script's answer for a grant)
  */
 export const SLOT_ACQUIRE_LUA = `${DISPATCH}
-local id = ARGV[7]
-local tenant = ARGV[8]
-local cls = ARGV[9]
-local maxQueue = tonumber(ARGV[10])
-local w = tonumber(ARGV[11])
-local owner = ARGV[12]
-local mayStop = ARGV[13] == '1' and cls == 'b'
+local id = ARGV[6]
+local tenant = ARGV[7]
+local cls = ARGV[8]
+local maxQueue = tonumber(ARGV[9])
+local w = tonumber(ARGV[10])
+local owner = ARGV[11]
+local mayStop = ARGV[12] == '1' and cls == 'b'
 dispatch()
 local h = held()
 -- Sent again after a timed-out answer: report where it already stands, never queue it twice.
-if redis.call('ZSCORE', KEYS[1], id) then return { 1, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]) } end
+if redis.call('ZSCORE', KEYS[1], id) then return { 1, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]), 0, id } end
 if redis.call('ZSCORE', KEYS[3], id) or redis.call('ZSCORE', KEYS[4], id) then
   redis.call('ZADD', KEYS[2], now + ttl, id)
   local back = 0
   if not room(ownerOf(id)) then back = 1 end
-  return { 0, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]), back }
+  return { 0, h, redis.call('ZCARD', KEYS[3]) + redis.call('ZCARD', KEYS[4]), back, id }
 end
 -- Ahead of it: a waiter of this class or above that may run (capped tenants' waiters do not count).
 local ahead = head(KEYS[3], 'gvI') ~= nil
@@ -269,11 +298,11 @@ if not ahead and h + w <= cap and room(o) then
   charge(o, 1)
   granted(id)
   touch()
-  return { 1, h + w, nI + nB }
+  return { 1, h + w, nI + nB, 0, id }
 end
 if nI + nB >= maxQueue then
   forget(id)
-  return { -1, h, nI + nB }
+  return { -1, h, nI + nB, 0, id }
 end
 local q, tags, gvf = KEYS[3], KEYS[5], 'gvI'
 if cls == 'b' then q, tags, gvf = KEYS[4], KEYS[6], 'gvB' end
@@ -293,15 +322,15 @@ if cls == 'i' then preempt() end
 touch()
 local back = 0
 if not room(o) then back = 1 end
-return { 0, h, nI + nB + 1, back }
+return { 0, h, nI + nB + 1, back, id }
 `;
 
 /**
  * A waiter or a holder leaves (slot released, wait limit, client gone): whatever `id` holds is
- * given back and the next waiters are granted. ARGV 7 id. → 1 if it was still queued, else 0.
+ * given back and the next waiters are granted. ARGV 6 id. → 1 if it was still queued, else 0.
  */
 export const SLOT_LEAVE_LUA = `${DISPATCH}
-local id = ARGV[7]
+local id = ARGV[6]
 local queued = redis.call('ZREM', KEYS[3], id) + redis.call('ZREM', KEYS[4], id)
 redis.call('ZREM', KEYS[2], id)
 drop(id)
@@ -311,14 +340,14 @@ return queued
 
 /**
  * Periodic pass of a replica with waiters: reaps lapsed leases, grants, keeps this replica's
- * waiters alive, and says where each stands. ARGV 7.. waiter ids.
+ * waiters alive, and says where each stands. ARGV 6.. waiter ids.
  * → per id: 1 granted (holds a lease), 0 still queued, 3 still queued because its tenant holds its
- * share, 2 unknown (Redis lost it: re-enqueue).
+ * share, 2 unknown (Redis lost it: re-enqueue); then the first id again (as the acquire's answer).
  */
 export const SLOT_SWEEP_LUA = `${DISPATCH}
 dispatch()
 local out = {}
-for i = 7, #ARGV do
+for i = 6, #ARGV do
   local id = ARGV[i]
   if redis.call('ZSCORE', KEYS[1], id) then
     out[#out + 1] = 1
@@ -328,17 +357,18 @@ for i = 7, #ARGV do
     out[#out + 1] = 2
   end
 end
+out[#out + 1] = ARGV[6]
 return out
 `;
 
 /**
  * Renews (or, after a Redis restart, re-asserts) the leases of slots this replica holds: those
  * requests run on the engine whatever Redis remembers, and count against their tenants again.
- * ARGV 7.. quadruples of lease id, slots, owner ('' for a tenant that is not capped), '1' when its
+ * ARGV 6.. quadruples of lease id, slots, owner ('' for a tenant that is not capped), '1' when its
  * holder may still stop it ('' otherwise).
  */
 export const SLOT_RENEW_LUA = `${DISPATCH}
-for i = 7, #ARGV, 4 do
+for i = 6, #ARGV, 4 do
   local id, w, owner = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
   if redis.call('ZADD', KEYS[1], now + ttl, id) == 1 then
     redis.call('HINCRBY', KEYS[7], 'held', w)

@@ -32,13 +32,13 @@ describe('slots shared through Redis: order of grants across replicas', () => {
     }
   });
 
-  /** Two replicas' admission, sharing one key prefix on the one Redis. */
-  function replicas(admission: Record<string, unknown> = {}): [AdmissionController, AdmissionController] {
+  /** Two replicas' admission, sharing one key prefix on the one Redis; `commandTimeoutMs` for a test whose Redis answers late on purpose. */
+  function replicas(admission: Record<string, unknown> = {}, commandTimeoutMs?: number): [AdmissionController, AdmissionController] {
     const keyPrefix = `sg${++prefix}:`;
     const cfg = admissionConfigSchema.parse({ defaultSlots: 4, queueWaitMs: 10_000, ...admission });
     const replica = () => {
-      const client = createRedisClient(redisConfigSchema.parse({ url: redis.url, keyPrefix }), log);
-      const admission = createAdmission(cfg, { client, keyPrefix, commandTimeoutMs: 1_000 }, log);
+      const client = createRedisClient(redisConfigSchema.parse({ url: redis.url, keyPrefix, ...(commandTimeoutMs ? { commandTimeoutMs } : {}) }), log);
+      const admission = createAdmission(cfg, { client, keyPrefix, commandTimeoutMs: commandTimeoutMs ?? 1_000 }, log);
       made.push({ admission, client });
       return admission.admission as AdmissionController;
     };
@@ -161,6 +161,74 @@ describe('slots shared through Redis: order of grants across replicas', () => {
     hold();
     (await w[0]!)();
     (await w[1]!)();
+  });
+
+  describe('scripts held up by a pause of Redis writes longer than the lease TTL (a Cluster failover) grant no more than the slots', () => {
+    // CLUSTER FAILOVER pauses the old master's writes, scripts included, until its replica has
+    // taken over (as CLIENT PAUSE WRITE does here); the scripts sent meanwhile all run after it.
+    const PAUSE_MS = 2_500;
+    let admin: Redis;
+    beforeAll(() => {
+      admin = new Redis(redis.url);
+    });
+    afterAll(() => admin.disconnect());
+    /** Waiters in the shared interactive queue (every gate of this test's prefix). */
+    const queued = async () => {
+      let n = 0;
+      for (const key of await admin.keys(`sg${prefix}:*slots:*queue:i`)) n += await admin.zcard(key);
+      return n;
+    };
+
+    it('a slot freed during the pause goes to the one waiter; a request sent later in the pause waits', { timeout: 20_000 }, async () => {
+      const [a] = replicas({ defaultSlots: 1, leaseTtlMs: 1_000 }, 5_000);
+      const order: string[] = [];
+      let inUse = 0;
+      let most = 0;
+      const counted = (label: string) =>
+        take(a, label, order).then((release) => {
+          most = Math.max(most, ++inUse);
+          return () => {
+            inUse--;
+            release();
+          };
+        });
+      const x = await counted('x');
+      const y = counted('y');
+      await expect.poll(queued).toBe(1);
+      await admin.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'WRITE');
+      const pausedAt = Date.now();
+      // x ends during the pause: its slot goes to y once Redis writes again.
+      x();
+      // z arrives once the pause has outlasted the lease TTL; its script runs after x's release.
+      await expect.poll(() => Date.now() - pausedAt, { timeout: 2_000, interval: 50 }).toBeGreaterThan(1_300);
+      const z = counted('z');
+      const endY = await y;
+      // z's script has run: it waits for y's slot (or, wrongly, was granted beside it).
+      await expect.poll(async () => order.includes('z') || (await queued()) === 1, { timeout: 5_000 }).toBe(true);
+      expect(order).toEqual(['x', 'y']);
+      expect(most).toBe(1);
+      endY();
+      (await z)();
+      expect(order).toEqual(['x', 'y', 'z']);
+      expect(a.snapshot()[0]).toMatchObject({ scope: 'redis', active: 0 });
+    });
+
+    it('a lease held through the pause is not reaped for it: its holder could not renew it meanwhile', { timeout: 20_000 }, async () => {
+      const [a, b] = replicas({ defaultSlots: 1, leaseTtlMs: 1_000 }, 5_000);
+      const order: string[] = [];
+      const x = await take(a, 'x', order);
+      const y = take(b, 'y', order);
+      await expect.poll(queued).toBe(1);
+      await admin.call('CLIENT', 'PAUSE', String(PAUSE_MS), 'WRITE');
+      // b's scripts are held up first, so they run first after the pause, before a's renewals of x.
+      const z = take(b, 'z', order);
+      await expect.poll(async () => order.includes('y') || (await queued()) === 2, { timeout: 6_000 }).toBe(true);
+      expect(order).toEqual(['x']);
+      x();
+      (await y)();
+      (await z)();
+      expect(order).toEqual(['x', 'y', 'z']);
+    });
   });
 
   describe('batch leases yield to interactive work on any replica (admission.preemptBatch)', () => {
