@@ -11,10 +11,13 @@ export class ValueSeries {
   }
 }
 
-/** A gauge's series also goes down. */
+/** A gauge's series also goes down, or is set. */
 export class GaugeSeries extends ValueSeries {
   dec(v = 1): void {
     if (Number.isFinite(v)) this.value -= v;
+  }
+  set(v: number): void {
+    if (Number.isFinite(v)) this.value = v;
   }
 }
 
