@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -15,17 +15,21 @@ export type ChainAlgorithm = 'sha256' | 'hmac-sha256';
 
 export class ChainHasher {
   readonly algorithm: ChainAlgorithm;
-  constructor(private readonly key?: string) {
+  /** Imported once: an HMAC keyed by a string would import the key again for every line. */
+  private readonly key: KeyObject | undefined;
+  constructor(key?: string) {
     this.algorithm = key ? 'hmac-sha256' : 'sha256';
+    this.key = key ? createSecretKey(Buffer.from(key, 'utf8')) : undefined;
   }
-  private h() {
-    return this.key ? createHmac('sha256', this.key) : createHash('sha256');
+  private h(data: string): string {
+    // Plain SHA-256 one-shot, without a Hash object per line.
+    return this.key ? createHmac('sha256', this.key).update(data).digest('hex') : hash('sha256', data, 'hex');
   }
   start(headerLine: string): string {
-    return this.h().update(headerLine).digest('hex');
+    return this.h(headerLine);
   }
   next(prev: string, line: string): string {
-    return this.h().update(prev).update('\n').update(line).digest('hex');
+    return this.h(prev + '\n' + line);
   }
 }
 

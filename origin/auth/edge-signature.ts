@@ -9,6 +9,7 @@ import { errors } from '../../shared/errors.ts';
 import { EDGE_HEADERS } from '../../shared/signing.ts';
 import { TENANT_ID_RE } from '../../shared/tenants.ts';
 import type { OriginEnv } from '../core/env.ts';
+import type { TenantContext } from '../core/tenant.ts';
 import { cacheBodyText } from '../http/body-cache.ts';
 import { edgeBodyDigest, signingSecrets, verifyEdgeHmac } from './edge-hmac.ts';
 
@@ -109,7 +110,12 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
     const ttl = ts + opts.maxSkewMs - now() + 1_000;
     if (!(await replay.remember(nonce, ttl))) throw refuse('replayed request (nonce already used)', 'edge_signature_replayed');
 
-    c.set('tenant', { id: tenant, via: 'edge', ...(country ? { country } : {}), ...(pop ? { pop } : {}), ...(models ? { models: models.split(',') } : {}) });
+    // Set field by field: spreading `{ country }` into the literal costs V8 a runtime store per field.
+    const who: TenantContext = { id: tenant, via: 'edge' };
+    if (country) who.country = country;
+    if (pop) who.pop = pop;
+    if (models) who.models = models.split(',');
+    c.set('tenant', who);
     await next();
   };
 }

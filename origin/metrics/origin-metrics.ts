@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PreboundHistogram } from './prebound-histogram.ts';
+import { preboundCounter, preboundGauge } from './prebound-value.ts';
 
 /** Latency buckets (seconds) around the Spark figures: TTFT p50 0.2-0.8 s, p95 0.5-1.4 s, cold load 8-15 s. */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 20, 30, 60, 120];
@@ -19,23 +20,23 @@ export function createOriginMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const ml = ['model', 'route'] as const;
   return {
     registry,
-    ttft: new Histogram({ name: 'puerta_ttft_seconds', help: 'Time from request received to first content byte sent to the client', labelNames: ml, buckets: LATENCY_BUCKETS, registers }),
+    ttft: new PreboundHistogram('puerta_ttft_seconds', 'Time from request received to first content byte sent to the client', ml, LATENCY_BUCKETS, registry),
     interToken: new PreboundHistogram('puerta_inter_token_seconds', 'Gap between consecutive content frames of a stream (one frame per token for OpenAI streams)', ml, GAP_BUCKETS, registry),
-    duration: new Histogram({ name: 'puerta_request_duration_seconds', help: 'Time from request received to its last byte (or failure)', labelNames: ml, buckets: DURATION_BUCKETS, registers }),
-    phase: new Histogram({ name: 'puerta_request_phase_seconds', help: 'Time per phase of a request: retrieval, prompt_build, queue, inference (admission to first byte), streaming (first to last byte)', labelNames: ['model', 'phase'], buckets: LATENCY_BUCKETS, registers }),
-    queueWait: new Histogram({ name: 'puerta_queue_wait_seconds', help: 'Time a request waited in admission for an engine slot', labelNames: ml, buckets: LATENCY_BUCKETS, registers }),
-    upstreamFirstByte: new Histogram({ name: 'puerta_upstream_first_byte_seconds', help: 'Time from admission to the upstream response headers (engine scheduling, model load, prefill)', labelNames: ml, buckets: LATENCY_BUCKETS, registers }),
+    duration: new PreboundHistogram('puerta_request_duration_seconds', 'Time from request received to its last byte (or failure)', ml, DURATION_BUCKETS, registry),
+    phase: new PreboundHistogram('puerta_request_phase_seconds', 'Time per phase of a request: retrieval, prompt_build, queue, inference (admission to first byte), streaming (first to last byte)', ['model', 'phase'], LATENCY_BUCKETS, registry),
+    queueWait: new PreboundHistogram('puerta_queue_wait_seconds', 'Time a request waited in admission for an engine slot', ml, LATENCY_BUCKETS, registry),
+    upstreamFirstByte: new PreboundHistogram('puerta_upstream_first_byte_seconds', 'Time from admission to the upstream response headers (engine scheduling, model load, prefill)', ml, LATENCY_BUCKETS, registry),
     upstreamConnect: new Histogram({ name: 'puerta_upstream_connect_seconds', help: 'TCP (and TLS) connect time of new pooled connections to an upstream; pooled connections are shared by every model and route', labelNames: ['upstream'], buckets: CONNECT_BUCKETS, registers }),
 
-    requests: new Counter({ name: 'puerta_requests_total', help: 'Requests by outcome, HTTP status and error code', labelNames: ['model', 'route', 'outcome', 'status', 'code'], registers }),
-    promptTokens: new Counter({ name: 'puerta_prompt_tokens_total', help: 'Prompt tokens as counted by the engine', labelNames: ['tenant', 'model'], registers }),
-    completionTokens: new Counter({ name: 'puerta_completion_tokens_total', help: 'Completion tokens as counted by the engine', labelNames: ['tenant', 'model'], registers }),
-    keepalives: new Counter({ name: 'puerta_keepalives_total', help: 'SSE keepalive comments sent', labelNames: ['route'], registers }),
-    cancellations: new Counter({ name: 'puerta_client_cancellations_total', help: 'Requests the client abandoned, by whether any content had been sent', labelNames: ['model', 'route', 'phase'], registers }),
+    requests: preboundCounter('puerta_requests_total', 'Requests by outcome, HTTP status and error code', ['model', 'route', 'outcome', 'status', 'code'], registry),
+    promptTokens: preboundCounter('puerta_prompt_tokens_total', 'Prompt tokens as counted by the engine', ['tenant', 'model'], registry),
+    completionTokens: preboundCounter('puerta_completion_tokens_total', 'Completion tokens as counted by the engine', ['tenant', 'model'], registry),
+    keepalives: preboundCounter('puerta_keepalives_total', 'SSE keepalive comments sent', ['route'], registry),
+    cancellations: preboundCounter('puerta_client_cancellations_total', 'Requests the client abandoned, by whether any content had been sent', ['model', 'route', 'phase'], registry),
     upstreamErrors: new Counter({ name: 'puerta_upstream_errors_total', help: 'Upstream failures by kind (connect, reset, idle_timeout, first_byte_timeout, busy, …)', labelNames: ['upstream', 'kind'], registers }),
     rateLimited: new Counter({ name: 'puerta_rate_limit_rejections_total', help: 'Requests refused by tenant limits or quotas', labelNames: ['tenant', 'code'], registers }),
 
-    inflightStreams: new Gauge({ name: 'puerta_inflight_streams', help: 'Streams open to clients now', labelNames: ['route'], registers }),
+    inflightStreams: preboundGauge('puerta_inflight_streams', 'Streams open to clients now', ['route'], registry),
     queueDepth: new Gauge({ name: 'puerta_queue_depth', help: 'Requests waiting in admission per upstream model', labelNames: ['upstream', 'model'], registers }),
     slotsActive: new Gauge({ name: 'puerta_slots_active', help: 'Requests holding an engine slot per upstream model', labelNames: ['upstream', 'model'], registers }),
     slotsLimit: new Gauge({ name: 'puerta_slots_limit', help: 'Engine slots per upstream model (OLLAMA_NUM_PARALLEL); this replica\'s share (slots / replicas) while shared slots fall back', labelNames: ['upstream', 'model'], registers }),
@@ -56,17 +57,17 @@ export function createOriginMetrics(opts: { defaultMetrics?: boolean } = {}) {
     engineTtft: new Gauge({ name: 'puerta_engine_mean_ttft_seconds', help: 'Mean time to first token the engine measured over the last poll period (vLLM vllm:time_to_first_token_seconds)', labelNames: ['upstream'], registers }),
     engineInterToken: new Gauge({ name: 'puerta_engine_mean_inter_token_seconds', help: 'Mean inter-token latency the engine measured over the last poll period (vLLM vllm:inter_token_latency_seconds)', labelNames: ['upstream'], registers }),
     // The engines measured by the front door (origin/routing/engine-measures.ts), per engine and model.
-    fleetTtft: new Histogram({ name: 'puerta_fleet_ttft_seconds', help: 'Time from admission to the first byte of a stream, per engine and model (scheduling, model load, prefill)', labelNames: ['upstream', 'model'], buckets: LATENCY_BUCKETS, registers }),
-    fleetQueue: new Histogram({ name: 'puerta_fleet_queue_seconds', help: 'Time a request waited in admission for a slot, per engine and model', labelNames: ['upstream', 'model'], buckets: LATENCY_BUCKETS, registers }),
-    fleetPromptTokens: new Counter({ name: 'puerta_fleet_prompt_tokens_total', help: 'Prompt tokens the engine reported evaluating (Ollama counts a cached prompt whole)', labelNames: ['upstream', 'model'], registers }),
-    fleetPromptSeconds: new Counter({ name: 'puerta_fleet_prompt_eval_seconds_total', help: 'Prompt evaluation (prefill) time the engine reported', labelNames: ['upstream', 'model'], registers }),
-    fleetDecodeTokens: new Counter({ name: 'puerta_fleet_decode_tokens_total', help: 'Tokens the engine reported generating', labelNames: ['upstream', 'model'], registers }),
-    fleetDecodeSeconds: new Counter({ name: 'puerta_fleet_decode_seconds_total', help: 'Decode time the engine reported', labelNames: ['upstream', 'model'], registers }),
-    fleetPrefillRate: new Gauge({ name: 'puerta_fleet_prefill_tokens_per_second', help: 'Prefill speed of prompts the engine had not cached (its cold rate), moving average', labelNames: ['upstream', 'model'], registers }),
-    fleetDecodeRate: new Gauge({ name: 'puerta_fleet_decode_tokens_per_second', help: 'Decode speed, moving average', labelNames: ['upstream', 'model'], registers }),
-    fleetService: new Gauge({ name: 'puerta_fleet_mean_service_seconds', help: 'Mean time a request holds its slot (admission to last byte), moving average; used by routing and the queue\'s wait estimate', labelNames: ['upstream', 'model'], registers }),
-    fleetReuse: new Histogram({ name: 'puerta_fleet_cache_reuse_ratio', help: 'Share of a prompt the engine did not evaluate (its KV cache): prompt evaluation time against the engine\'s cold rate for that many tokens, or the engine\'s cached-token count', labelNames: ['upstream', 'model'], buckets: [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99], registers }),
-    fleetColdLoads: new Counter({ name: 'puerta_fleet_cold_loads_total', help: 'Requests that waited for the engine to load their model (load time over routing.coldLoadMs)', labelNames: ['upstream', 'model'], registers }),
+    fleetTtft: new PreboundHistogram('puerta_fleet_ttft_seconds', 'Time from admission to the first byte of a stream, per engine and model (scheduling, model load, prefill)', ['upstream', 'model'], LATENCY_BUCKETS, registry),
+    fleetQueue: new PreboundHistogram('puerta_fleet_queue_seconds', 'Time a request waited in admission for a slot, per engine and model', ['upstream', 'model'], LATENCY_BUCKETS, registry),
+    fleetPromptTokens: preboundCounter('puerta_fleet_prompt_tokens_total', 'Prompt tokens the engine reported evaluating (Ollama counts a cached prompt whole)', ['upstream', 'model'], registry),
+    fleetPromptSeconds: preboundCounter('puerta_fleet_prompt_eval_seconds_total', 'Prompt evaluation (prefill) time the engine reported', ['upstream', 'model'], registry),
+    fleetDecodeTokens: preboundCounter('puerta_fleet_decode_tokens_total', 'Tokens the engine reported generating', ['upstream', 'model'], registry),
+    fleetDecodeSeconds: preboundCounter('puerta_fleet_decode_seconds_total', 'Decode time the engine reported', ['upstream', 'model'], registry),
+    fleetPrefillRate: preboundGauge('puerta_fleet_prefill_tokens_per_second', 'Prefill speed of prompts the engine had not cached (its cold rate), moving average', ['upstream', 'model'], registry),
+    fleetDecodeRate: preboundGauge('puerta_fleet_decode_tokens_per_second', 'Decode speed, moving average', ['upstream', 'model'], registry),
+    fleetService: preboundGauge('puerta_fleet_mean_service_seconds', 'Mean time a request holds its slot (admission to last byte), moving average; used by routing and the queue\'s wait estimate', ['upstream', 'model'], registry),
+    fleetReuse: new PreboundHistogram('puerta_fleet_cache_reuse_ratio', 'Share of a prompt the engine did not evaluate (its KV cache): prompt evaluation time against the engine\'s cold rate for that many tokens, or the engine\'s cached-token count', ['upstream', 'model'], [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99], registry),
+    fleetColdLoads: preboundCounter('puerta_fleet_cold_loads_total', 'Requests that waited for the engine to load their model (load time over routing.coldLoadMs)', ['upstream', 'model'], registry),
     fleetAffinity: new Counter({ name: 'puerta_fleet_affinity_routes_total', help: 'Requests of a known conversation by how they were routed: kept on the engine of its last turn, rebalanced to another, or new (no engine remembered)', labelNames: ['outcome'], registers }),
     fleetDemandLoads: new Counter({ name: 'puerta_fleet_demand_loads_total', help: 'Models loaded ahead of requests because of recent demand (routing.demandWarm)', labelNames: ['upstream', 'model'], registers }),
     restarts: new Counter({ name: 'puerta_upstream_restarts_total', help: 'Upstream restarts detected (version change, back after unreachable, or every model gone before its keep-alive expired)', labelNames: ['upstream', 'reason'], registers }),

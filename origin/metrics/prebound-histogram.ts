@@ -1,4 +1,5 @@
 import type { Metric, Registry } from 'prom-client';
+import { SeriesTable, type ExportedValue } from './series-table.ts';
 
 /** One label set's buckets; `observe` allocates nothing (per-frame hot path). */
 export class HistogramSeries {
@@ -13,6 +14,7 @@ export class HistogramSeries {
     this.counts = new Float64Array(bounds.length + 1);
   }
   observe(v: number): void {
+    if (!Number.isFinite(v)) return;
     const b = this.bounds;
     let i = 0;
     while (i < b.length && v > b[i]!) i++;
@@ -23,58 +25,34 @@ export class HistogramSeries {
 }
 
 /**
- * A Prometheus histogram for values observed once per streamed frame (inter-token latency).
- * prom-client's Histogram builds a label object and a hash string on every observe; here the
- * label set is resolved once per request (`series()`), and each observation is a bucket scan
- * and three additions. Registered in a prom-client Registry like any metric (it implements
- * `get()`), so it is scraped with the rest.
+ * A Prometheus histogram whose label sets are resolved once (`series()`), for values observed
+ * per request or per streamed frame. prom-client's Histogram validates the labels and builds a
+ * hash string on every observe; here each observation is a bucket scan and three additions.
+ * Registered in a prom-client Registry like any metric and exported in the same text as
+ * prom-client's own histograms (`le` first, then the series' labels).
  */
-export class PreboundHistogram {
+export class PreboundHistogram extends SeriesTable<HistogramSeries> {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly bounds: Float64Array;
-  private readonly map = new Map<string, HistogramSeries>();
 
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[],
-    buckets: readonly number[],
-    registry: Registry,
-  ) {
+  constructor(name: string, help: string, labelNames: readonly string[], buckets: readonly number[], registry: Registry) {
+    super(name, help, labelNames);
     this.bounds = Float64Array.from([...buckets].sort((a, b) => a - b));
     registry.registerMetric(this as unknown as Metric);
   }
 
-  /** The series of one label set (label values in `labelNames` order). */
-  series(...values: string[]): HistogramSeries {
-    const key = values.join('\u0000');
-    let s = this.map.get(key);
-    if (!s) {
-      const labels: Record<string, string> = {};
-      this.labelNames.forEach((n, i) => (labels[n] = values[i] ?? ''));
-      s = new HistogramSeries(labels, this.bounds);
-      this.map.set(key, s);
-    }
-    return s;
+  protected create(labels: Record<string, string>): HistogramSeries {
+    return new HistogramSeries(labels, this.bounds);
   }
 
-  reset(): void {
-    this.map.clear();
-  }
-
-  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> }> {
-    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = [];
-    for (const s of this.map.values()) {
-      let acc = 0;
-      for (let i = 0; i < s.counts.length; i++) {
-        acc += s.counts[i]!;
-        const le = i < this.bounds.length ? this.bounds[i]! : '+Inf';
-        values.push({ labels: { ...s.labels, le }, value: acc, metricName: `${this.name}_bucket` });
-      }
-      values.push({ labels: { ...s.labels }, value: s.sum, metricName: `${this.name}_sum` });
-      values.push({ labels: { ...s.labels }, value: s.count, metricName: `${this.name}_count` });
+  protected export(s: HistogramSeries, out: ExportedValue[]): void {
+    let acc = 0;
+    for (let i = 0; i < s.counts.length; i++) {
+      acc += s.counts[i]!;
+      out.push({ labels: { le: i < this.bounds.length ? this.bounds[i]! : '+Inf' }, sharedLabels: s.labels, value: acc, metricName: `${this.name}_bucket` });
     }
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
+    out.push({ labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+    out.push({ labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${this.name}_count` });
   }
 }

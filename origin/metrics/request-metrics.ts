@@ -1,24 +1,67 @@
-import { PHASE_NAMES, phasesOf } from '../core/phases.ts';
+import { PHASE_NAMES, phasesOf, type Phases } from '../core/phases.ts';
 import type { RequestObserver, RequestRecord } from '../core/record.ts';
 import { modelLabel, routeLabel } from './labels.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
 import type { HistogramSeries } from './prebound-histogram.ts';
+import type { GaugeSeries } from './prebound-value.ts';
 
 const PHASE_LABEL = { retrieval: 'retrieval', promptBuild: 'prompt_build', queue: 'queue', inference: 'inference', streaming: 'streaming' } as const;
+
+/**
+ * The histogram series requests of one model and route end in, each resolved on its first
+ * observation (a series appears in the export only once something was observed in it, as with
+ * prom-client's own histograms).
+ */
+class EndSeries {
+  private duration?: HistogramSeries;
+  private ttft?: HistogramSeries;
+  private queueWait?: HistogramSeries;
+  private upstreamFirstByte?: HistogramSeries;
+  private readonly phases: Partial<Record<keyof Phases, HistogramSeries>> = {};
+  constructor(
+    private readonly m: OriginMetrics,
+    private readonly model: string,
+    private readonly route: string,
+  ) {}
+  observeDuration(s: number): void {
+    (this.duration ??= this.m.duration.series(this.model, this.route)).observe(s);
+  }
+  observeTtft(s: number): void {
+    (this.ttft ??= this.m.ttft.series(this.model, this.route)).observe(s);
+  }
+  observeQueueWait(s: number): void {
+    (this.queueWait ??= this.m.queueWait.series(this.model, this.route)).observe(s);
+  }
+  observeUpstreamFirstByte(s: number): void {
+    (this.upstreamFirstByte ??= this.m.upstreamFirstByte.series(this.model, this.route)).observe(s);
+  }
+  observePhase(name: keyof Phases, s: number): void {
+    (this.phases[name] ??= this.m.phase.series(this.model, PHASE_LABEL[name])).observe(s);
+  }
+}
 
 /** Request metrics from the request records: the observer is the only place that reads them. */
 export class RequestMetrics implements RequestObserver {
   /** Inter-token series of each open stream, resolved at its first byte. */
   private readonly gaps = new WeakMap<RequestRecord, HistogramSeries>();
-  private readonly open = new WeakMap<RequestRecord, string>();
+  private readonly open = new WeakMap<RequestRecord, GaugeSeries>();
+  /** Model and route → their series; both labels are bounded (the route table, the routed models). */
+  private readonly ends = new Map<string, EndSeries>();
 
   constructor(private readonly m: OriginMetrics) {}
 
+  private endSeries(model: string, route: string): EndSeries {
+    const key = `${model}\u0000${route}`;
+    let s = this.ends.get(key);
+    if (!s) this.ends.set(key, (s = new EndSeries(this.m, model, route)));
+    return s;
+  }
+
   onStart(rec: RequestRecord): void {
     if (!rec.stream || this.open.has(rec)) return;
-    const route = routeLabel(rec);
-    this.open.set(rec, route);
-    this.m.inflightStreams.inc({ route });
+    const inflight = this.m.inflightStreams.series(routeLabel(rec));
+    this.open.set(rec, inflight);
+    inflight.inc();
   }
 
   onFirstByte(rec: RequestRecord): void {
@@ -33,33 +76,34 @@ export class RequestMetrics implements RequestObserver {
     const m = this.m;
     const route = routeLabel(rec);
     const model = modelLabel(rec);
-    const openRoute = this.open.get(rec);
-    if (openRoute !== undefined) {
-      m.inflightStreams.dec({ route: openRoute });
+    const inflight = this.open.get(rec);
+    if (inflight !== undefined) {
+      inflight.dec();
       this.open.delete(rec);
     }
     this.gaps.delete(rec);
+    const s = this.endSeries(model, route);
     const ended = rec.endedAt ?? Date.now();
     const code = rec.errorCode ?? '';
-    m.requests.inc({ model, route, outcome: rec.outcome ?? 'error', status: String(rec.status ?? 0), code });
-    m.duration.observe({ model, route }, (ended - rec.receivedAt) / 1000);
-    if (rec.firstByteAt !== undefined) m.ttft.observe({ model, route }, (rec.firstByteAt - rec.receivedAt) / 1000);
-    if (rec.admittedAt !== undefined) m.queueWait.observe({ model, route }, (rec.admittedAt - (rec.queuedAt ?? rec.admittedAt)) / 1000);
+    m.requests.series(model, route, rec.outcome ?? 'error', String(rec.status ?? 0), code).inc();
+    s.observeDuration((ended - rec.receivedAt) / 1000);
+    if (rec.firstByteAt !== undefined) s.observeTtft((rec.firstByteAt - rec.receivedAt) / 1000);
+    if (rec.admittedAt !== undefined) s.observeQueueWait((rec.admittedAt - (rec.queuedAt ?? rec.admittedAt)) / 1000);
     if (rec.upstreamHeadersAt !== undefined && rec.admittedAt !== undefined) {
-      m.upstreamFirstByte.observe({ model, route }, Math.max(0, rec.upstreamHeadersAt - rec.admittedAt) / 1000);
+      s.observeUpstreamFirstByte(Math.max(0, rec.upstreamHeadersAt - rec.admittedAt) / 1000);
     }
     if (rec.admittedAt !== undefined) {
       const p = phasesOf(rec);
       for (const name of PHASE_NAMES) {
         const v = p[name];
-        if (v !== null) m.phase.observe({ model, phase: PHASE_LABEL[name] }, v / 1000);
+        if (v !== null) s.observePhase(name, v / 1000);
       }
     }
     const tenant = rec.tenant.id;
-    if (rec.promptTokens) m.promptTokens.inc({ tenant, model }, rec.promptTokens);
-    if (rec.completionTokens) m.completionTokens.inc({ tenant, model }, rec.completionTokens);
-    if (rec.keepalives) m.keepalives.inc({ route }, rec.keepalives);
-    if (rec.outcome === 'client_cancelled') m.cancellations.inc({ model, route, phase: rec.firstByteAt === undefined ? 'before_first_byte' : 'streaming' });
+    if (rec.promptTokens) m.promptTokens.series(tenant, model).inc(rec.promptTokens);
+    if (rec.completionTokens) m.completionTokens.series(tenant, model).inc(rec.completionTokens);
+    if (rec.keepalives) m.keepalives.series(route).inc(rec.keepalives);
+    if (rec.outcome === 'client_cancelled') m.cancellations.series(model, route, rec.firstByteAt === undefined ? 'before_first_byte' : 'streaming').inc();
     if (rec.upstreamFault) m.upstreamErrors.inc({ upstream: rec.upstream ?? 'none', kind: rec.upstreamFault });
     if (rec.status === 429 || rec.errorType === 'rate_limit_error') m.rateLimited.inc({ tenant, code: code || 'rate_limited' });
   }
