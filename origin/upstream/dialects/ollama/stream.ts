@@ -11,6 +11,9 @@ import { readTokenLine } from './token-line.ts';
 /** The official Ollama client reads lines up to 8 MB; anything longer is a broken upstream. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
+/** Each line is decoded whole, on its own (no state between calls): one decoder serves every stream. */
+const lineText = new TextDecoder('utf-8', { fatal: false });
+
 /** One NDJSON line as Ollama's chunk, failing typed for a line that is not JSON or is an error. */
 function parseLine(line: string, upstream: string): OllamaChatChunk {
   let chunk: OllamaChatChunk;
@@ -46,7 +49,6 @@ type Delta = Extract<GenerationEvent, { type: 'delta' }>;
 export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): EventDecoder {
   const name = opened.upstream.name;
   const lines = new NdjsonSplitter(MAX_LINE_BYTES, (n) => upstreamFailures.malformed(name, `line longer than ${n} bytes`));
-  const text = new TextDecoder('utf-8', { fatal: false });
   const delta: Delta = { type: 'delta', text: '', thinking: undefined, toolCalls: undefined, logprobs: undefined };
   let calls = 0;
   let on: OnEvent;
@@ -58,7 +60,7 @@ export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
       on(delta);
       return false;
     }
-    const chunk = parseLine(text.decode(bytes.subarray(start, end)), name);
+    const chunk = parseLine(lineText.decode(bytes.subarray(start, end)), name);
     const m = chunk.message;
     const tc = m?.tool_calls?.length ? toolCalls(m.tool_calls, ctx, calls) : undefined;
     if (tc) calls += tc.length;

@@ -53,11 +53,13 @@ export class OpenAiSseReader {
   private readonly text = new TextDecoder();
   private readonly parser = createSseDecoder({ onEvent: (ev) => this.event(ev) });
   private done = false;
+  /** The last read ended a frame (a blank line), so neither the decoder nor the parser holds anything. */
+  private atBoundary = true;
   /**
-   * The last read ended a frame (a blank line), so neither the decoder nor the parser holds
-   * anything. False until the first read: both drop a byte-order mark only at the stream's start.
+   * The decoder and the parser have had bytes. Each drops a byte-order mark only from its first
+   * bytes, so a stream whose first reads were relayed as they came must not look fresh to them.
    */
-  private atBoundary = false;
+  private fed = false;
   private onData: (data: string) => void = () => {};
 
   constructor(private readonly upstream: string) {}
@@ -65,6 +67,7 @@ export class OpenAiSseReader {
   /** Gives each event's data of this read to `onData`; true once `[DONE]` was read. */
   push(bytes: Uint8Array, onData: (data: string) => void): boolean {
     this.onData = onData;
+    this.fed = true;
     const n = bytes.length;
     this.atBoundary = n >= 2 && bytes[n - 1] === LF && bytes[n - 2] === LF;
     this.parser.feed(this.text.decode(bytes, { stream: true }));
@@ -77,7 +80,13 @@ export class OpenAiSseReader {
    * the read may be relayed as it is, without a push.
    */
   passes(bytes: Uint8Array): boolean {
-    return this.atBoundary && plainDataFrames(bytes);
+    if (!this.atBoundary || !plainDataFrames(bytes)) return false;
+    if (!this.fed) {
+      // A blank line, which gives no event, in place of the frames: the stream has begun for both.
+      this.fed = true;
+      this.parser.feed(this.text.decode(BLANK_LINE, { stream: true }));
+    }
+    return true;
   }
 
   private event(ev: EventSourceMessage): void {
@@ -94,6 +103,7 @@ export class OpenAiSseReader {
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
+const BLANK_LINE = Uint8Array.of(LF);
 /** `data: {` */
 const DATA_OPEN = [0x64, 0x61, 0x74, 0x61, 0x3a, 0x20, 0x7b];
 /** `usage"` and `error"`, after a quote. */
