@@ -33,7 +33,7 @@ export class NdjsonSplitter {
       const lineStart = start;
       start = nl + 1;
       if (this.pending) {
-        const line = Buffer.concat([this.pending, chunk.subarray(lineStart, nl)]);
+        const line = joined(this.pending, chunk.subarray(lineStart, nl));
         this.pending = null;
         if (wanted(line, 0, line.length) && onLine(line, 0, line.length)) return true;
       } else if (wanted(chunk, lineStart, nl) && onLine(chunk, lineStart, nl)) return true;
@@ -41,7 +41,7 @@ export class NdjsonSplitter {
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
-      this.pending = this.pending ? Buffer.concat([this.pending, rest]) : Buffer.from(rest);
+      this.pending = joined(this.pending, rest);
       if (this.pending.length > this.maxLineBytes) throw this.onOversize(this.pending.length);
     }
     return false;
@@ -53,6 +53,18 @@ export class NdjsonSplitter {
     this.pending = null;
     return p && p.length > 0 ? p : null;
   }
+}
+
+/**
+ * A copy of `a` and `b` in a buffer of its own: a cut line can wait for the rest of it as long as
+ * the engine takes, and a slice of Buffer's shared pool would keep the whole pool block alive.
+ */
+function joined(a: Buffer | null, b: Buffer): Buffer {
+  const n = a === null ? 0 : a.length;
+  const out = Buffer.allocUnsafeSlow(n + b.length);
+  if (a !== null) out.set(a, 0);
+  out.set(b, n);
+  return out;
 }
 
 /** Not a blank or CR-only line. */

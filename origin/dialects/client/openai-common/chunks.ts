@@ -49,7 +49,7 @@ export class ChunkWriter {
   private readonly prefix: string;
   private readonly usagePrefix: string;
   /** `data: ` and a chat chunk up to its delta's text, encoded on the first token: see contentFrame. */
-  private contentHead: Buffer | undefined;
+  private contentHead: Uint8Array | undefined;
 
   constructor(id: string, object: 'chat.completion.chunk' | 'text_completion', created: number, model: string) {
     const head = `{"id":${JSON.stringify(id)},"object":"${object}","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":"fp_puerta"`;
@@ -70,7 +70,8 @@ export class ChunkWriter {
    * constant end. A token costs two small JSON.stringify calls of strings and no object.
    */
   contentFrame(text: string, thinking: string | undefined): Uint8Array {
-    const head = (this.contentHead ??= Buffer.from('data: ' + this.prefix + '"delta":{"content":', 'utf8'));
+    // Its own exact buffer, not a slice of Buffer's shared pool: it lives as long as the stream.
+    const head = (this.contentHead ??= new TextEncoder().encode('data: ' + this.prefix + '"delta":{"content":'));
     const t = JSON.stringify(text);
     const tn = Buffer.byteLength(t, 'utf8');
     const r = thinking ? JSON.stringify(thinking) : undefined;
