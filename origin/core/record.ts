@@ -132,10 +132,12 @@ export class Observers {
     if (o.onFrame) this.frameList.push(o as Required<Pick<RequestObserver, 'onFrame'>>);
   }
   frame(rec: RequestRecord, frame: Uint8Array): void {
+    const l = this.frameList;
+    // The gap is only for those who listen: no clock read per frame when none does.
+    if (l.length === 0) return;
     const now = performance.now();
     const gap = rec.lastFrameAt === undefined ? -1 : now - rec.lastFrameAt;
     rec.lastFrameAt = now;
-    const l = this.frameList;
     for (let i = 0; i < l.length; i++) l[i]!.onFrame(rec, gap, frame);
   }
   capturesContent(rec: RequestRecord): boolean {

@@ -2,14 +2,15 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 
 /**
- * Splits a byte stream into complete lines, synchronously, one read at a time. Lines are only
- * decoded once whole, so a multi-byte UTF-8 character or a JSON object split across reads always
- * comes out intact. Whole lines in a read are decoded in place; only a line cut by the end of a
- * read is copied (the transport may reuse the read's buffer).
+ * Splits a byte stream into complete lines, synchronously, one read at a time. A line is given
+ * as bytes once whole, so a multi-byte UTF-8 character or a JSON object split across reads always
+ * comes out intact, and the reader decodes only what it needs of it. A whole line in a read is
+ * given in place, as a range of the read (no view, no copy); only a line cut by the end of a
+ * read is copied (the transport may reuse the read's buffer). A line is valid only during its
+ * callback.
  */
 export class NdjsonSplitter {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
-  private pending: Uint8Array | null = null;
+  private pending: Buffer | null = null;
 
   /**
    * @param maxLineBytes a longer line is an error (`onOversize`), not a reason to buffer without end
@@ -20,41 +21,58 @@ export class NdjsonSplitter {
   ) {}
 
   /**
-   * Calls `onLine` for each line the read completes (blank lines skipped); stops early, and
-   * returns true, when `onLine` returns true.
+   * Calls `onLine` for each line the read completes, as `bytes[start, end)` (without its
+   * newline; blank and CR-only lines skipped); stops early, and returns true, when `onLine`
+   * returns true.
    */
-  push(chunk: Uint8Array, onLine: (line: string) => boolean): boolean {
+  push(read: Uint8Array, onLine: (bytes: Buffer, start: number, end: number) => boolean): boolean {
+    const chunk = asBuffer(read);
     let start = 0;
     let nl = chunk.indexOf(NEWLINE, start);
     while (nl !== -1) {
-      let line = chunk.subarray(start, nl);
-      if (this.pending) {
-        line = concat(this.pending, line);
-        this.pending = null;
-      }
+      const lineStart = start;
       start = nl + 1;
-      if (line.length > 0 && !(line.length === 1 && line[0] === CR) && onLine(this.decoder.decode(line))) return true;
+      if (this.pending) {
+        const line = joined(this.pending, chunk.subarray(lineStart, nl));
+        this.pending = null;
+        if (wanted(line, 0, line.length) && onLine(line, 0, line.length)) return true;
+      } else if (wanted(chunk, lineStart, nl) && onLine(chunk, lineStart, nl)) return true;
       nl = chunk.indexOf(NEWLINE, start);
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
-      this.pending = this.pending ? concat(this.pending, rest) : rest.slice();
+      this.pending = joined(this.pending, rest);
       if (this.pending.length > this.maxLineBytes) throw this.onOversize(this.pending.length);
     }
     return false;
   }
 
   /** The last line when the stream ended without a newline after it; null when there is none. */
-  rest(): string | null {
+  rest(): Buffer | null {
     const p = this.pending;
     this.pending = null;
-    return p && p.length > 0 ? this.decoder.decode(p) : null;
+    return p && p.length > 0 ? p : null;
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
+/**
+ * A copy of `a` and `b` in a buffer of its own: a cut line can wait for the rest of it as long as
+ * the engine takes, and a slice of Buffer's shared pool would keep the whole pool block alive.
+ */
+function joined(a: Buffer | null, b: Buffer): Buffer {
+  const n = a === null ? 0 : a.length;
+  const out = Buffer.allocUnsafeSlow(n + b.length);
+  if (a !== null) out.set(a, 0);
+  out.set(b, n);
   return out;
+}
+
+/** Not a blank or CR-only line. */
+function wanted(bytes: Buffer, start: number, end: number): boolean {
+  return end > start && !(end === start + 1 && bytes[start] === CR);
+}
+
+/** The read as a Buffer view (undici's reads already are): Buffer's own indexOf, subarray and decoding. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -6,9 +6,9 @@ const enc = new TextEncoder();
 function split(reads: Uint8Array[], max = 1024): string[] {
   const s = new NdjsonSplitter(max, (n) => new Error(`oversize ${n}`));
   const out: string[] = [];
-  for (const r of reads) s.push(r, (l) => (out.push(l), false));
+  for (const r of reads) s.push(r, (b, from, to) => (out.push(b.toString('utf8', from, to)), false));
   const rest = s.rest();
-  if (rest !== null) out.push(rest);
+  if (rest !== null) out.push(rest.toString());
   return out;
 }
 
@@ -35,7 +35,7 @@ describe('NdjsonSplitter', () => {
     s.push(buf, () => false);
     buf.fill(0x78);
     const out: string[] = [];
-    s.push(enc.encode('1}\n'), (l) => (out.push(l), false));
+    s.push(enc.encode('1}\n'), (b, from, to) => (out.push(b.toString('utf8', from, to)), false));
     expect(out).toEqual(['{"a":1}']);
   });
 
@@ -48,7 +48,7 @@ describe('NdjsonSplitter', () => {
   it('stops at the line the callback says ends the answer', () => {
     const s = new NdjsonSplitter(1024, () => new Error('oversize'));
     const out: string[] = [];
-    expect(s.push(enc.encode('a\ndone\nafter\n'), (l) => (out.push(l), l === 'done'))).toBe(true);
+    expect(s.push(enc.encode('a\ndone\nafter\n'), (b, from, to) => (out.push(b.toString('utf8', from, to)), b.toString('utf8', from, to) === 'done'))).toBe(true);
     expect(out).toEqual(['a', 'done']);
   });
 });

@@ -44,6 +44,10 @@ export const openaiChat: GenerationDialect<ChatCompletionRequest> = {
           out.push(DONE_FRAME);
           return out;
         }
+        // A token after the first, text or reasoning only (nearly every event): its frame from the template.
+        if (!first && !ev.toolCalls?.length && !ev.logprobs?.length && typeof ev.text === 'string' && (ev.thinking === undefined || typeof ev.thinking === 'string')) {
+          return ev.text === '' && !ev.thinking ? undefined : writer.contentFrame(ev.text, ev.thinking);
+        }
         const hasContent = ev.text !== '' || !!ev.thinking || !!ev.toolCalls?.length || !!ev.logprobs?.length;
         const wasFirst = first;
         first = false;

@@ -36,6 +36,11 @@ export function withReasoning(target: Record<string, unknown>, thinking: string 
   target.reasoning_content = thinking;
 }
 
+const REASONING = Buffer.from(',"reasoning":', 'latin1');
+const REASONING_CONTENT = Buffer.from(',"reasoning_content":', 'latin1');
+/** After a text delta: no logprobs, no finish, and the frame's blank line. */
+const CONTENT_END = Buffer.from('},"logprobs":null,"finish_reason":null}]}\n\n', 'latin1');
+
 /**
  * Builds the JSON of streamed chunks. Everything constant within one stream (id, created, model)
  * is serialised once into a prefix, so each token costs one small JSON.stringify of its delta.
@@ -43,6 +48,8 @@ export function withReasoning(target: Record<string, unknown>, thinking: string 
 export class ChunkWriter {
   private readonly prefix: string;
   private readonly usagePrefix: string;
+  /** `data: ` and a chat chunk up to its delta's text, encoded on the first token: see contentFrame. */
+  private contentHead: Uint8Array | undefined;
 
   constructor(id: string, object: 'chat.completion.chunk' | 'text_completion', created: number, model: string) {
     const head = `{"id":${JSON.stringify(id)},"object":"${object}","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":"fp_puerta"`;
@@ -54,6 +61,34 @@ export class ChunkWriter {
   chat(delta: Record<string, unknown>, finish: FinishReason | null = null, logprobs: TokenLogprob[] | undefined = undefined): string {
     const lp = logprobs?.length ? JSON.stringify(openAiLogprobs(logprobs)) : 'null';
     return this.prefix + '"delta":' + JSON.stringify(delta) + ',"logprobs":' + lp + ',"finish_reason":' + (finish ? `"${finish}"` : 'null') + '}]}';
+  }
+
+  /**
+   * The SSE frame of a chat chunk whose delta is only text (and reasoning): the same bytes as
+   * `data: ` + chat(withReasoning({ content: text }, thinking)) + a blank line, written straight
+   * into one buffer from the head encoded once per stream, the JSON of the two strings and the
+   * constant end. A token costs two small JSON.stringify calls of strings and no object.
+   */
+  contentFrame(text: string, thinking: string | undefined): Uint8Array {
+    // Its own exact buffer, not a slice of Buffer's shared pool: it lives as long as the stream.
+    const head = (this.contentHead ??= new TextEncoder().encode('data: ' + this.prefix + '"delta":{"content":'));
+    const t = JSON.stringify(text);
+    const tn = Buffer.byteLength(t, 'utf8');
+    const r = thinking ? JSON.stringify(thinking) : undefined;
+    const rn = r === undefined ? 0 : Buffer.byteLength(r, 'utf8');
+    const out = Buffer.allocUnsafe(head.length + tn + (r === undefined ? 0 : REASONING.length + REASONING_CONTENT.length + 2 * rn) + CONTENT_END.length);
+    out.set(head, 0);
+    let at = head.length + out.write(t, head.length, tn, 'utf8');
+    if (r !== undefined) {
+      out.set(REASONING, at);
+      at += REASONING.length;
+      at += out.write(r, at, rn, 'utf8');
+      out.set(REASONING_CONTENT, at);
+      at += REASONING_CONTENT.length;
+      at += out.write(r, at, rn, 'utf8');
+    }
+    out.set(CONTENT_END, at);
+    return out;
   }
 
   text(text: string, finish: FinishReason | null = null): string {

@@ -6,9 +6,13 @@ import { ollamaTimings } from '../../engine-timings.ts';
 import { upstreamFailures } from '../../errors.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../../core/generation.ts';
 import type { OllamaChatChunk, OllamaLogprob, OllamaToolCall } from './types.ts';
+import { readTokenLine } from './token-line.ts';
 
 /** The official Ollama client reads lines up to 8 MB; anything longer is a broken upstream. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+
+/** Each line is decoded whole, on its own (no state between calls): one decoder serves every stream. */
+const lineText = new TextDecoder('utf-8', { fatal: false });
 
 /** One NDJSON line as Ollama's chunk, failing typed for a line that is not JSON or is an error. */
 function parseLine(line: string, upstream: string): OllamaChatChunk {
@@ -48,8 +52,15 @@ export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
   const delta: Delta = { type: 'delta', text: '', thinking: undefined, toolCalls: undefined, logprobs: undefined };
   let calls = 0;
   let on: OnEvent;
-  const onLine = (line: string): boolean => {
-    const chunk = parseLine(line, name);
+  const onLine = (bytes: Buffer, start: number, end: number): boolean => {
+    // A plain token line (nearly every line): its two strings, without parsing the object.
+    if (readTokenLine(bytes, start, end, delta)) {
+      delta.toolCalls = undefined;
+      delta.logprobs = undefined;
+      on(delta);
+      return false;
+    }
+    const chunk = parseLine(lineText.decode(bytes.subarray(start, end)), name);
     const m = chunk.message;
     const tc = m?.tool_calls?.length ? toolCalls(m.tool_calls, ctx, calls) : undefined;
     if (tc) calls += tc.length;
@@ -71,7 +82,7 @@ export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
     end(o) {
       on = o;
       const last = lines.rest();
-      if (last !== null && onLine(last)) return;
+      if (last !== null && onLine(last, 0, last.length)) return;
       throw upstreamFailures.truncated(name);
     },
     fail: (err) => opened.upstream.bodyFailure(err),

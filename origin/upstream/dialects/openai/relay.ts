@@ -35,6 +35,8 @@ function hasObjectField(data: string, key: string): boolean {
  * as `data: …` without being parsed: only the usage chunk is (tokens are accounted from the
  * engine's own counts, so the upstream is always asked for it; it is dropped again when the
  * client did not ask), and an event that says `"error"` or does not look like a JSON object.
+ * A read of nothing but plain token frames (the usual read) is relayed as the engine's own bytes,
+ * not decoded at all: they are what the relay would write (OpenAiSseReader.passes).
  */
 export function relayOpenAi(opened: OpenedUpstream, emit: Emit, { includeUsage, rec }: { includeUsage: boolean; rec: RequestRecord }): ChunkRelay {
   const name = opened.upstream.name;
@@ -64,6 +66,11 @@ export function relayOpenAi(opened: OpenedUpstream, emit: Emit, { includeUsage, 
   };
   return {
     chunk(bytes) {
+      // A read of plain token frames is what the general path below would write back, byte for byte.
+      if (sse.passes(bytes)) {
+        emit(bytes);
+        return false;
+      }
       let done: boolean;
       try {
         done = sse.push(bytes, onData);
