@@ -384,9 +384,15 @@ async function main(): Promise<void> {
     }
 
     const steps: StepFigures[] = [];
-    for (const n of levels) {
-      // Interleaved per level so drift in machine load hits every path alike.
-      for (const p of paths) steps.push(await measureStep(gen, p, n, sim.pid));
+    for (const [i, n] of levels.entries()) {
+      // Interleaved per level so drift in machine load hits every path alike, and in reverse
+      // order every other level: the path measured first in a level read 10-25 % higher (the
+      // generator's and the machine's state after the pause between levels), which pooling an
+      // even number of levels cancels. Printed in the paths' own order.
+      const order = i % 2 === 0 ? paths : [...paths].reverse();
+      const level = new Map<Path, StepFigures>();
+      for (const p of order) level.set(p, await measureStep(gen, p, n, sim.pid));
+      for (const p of paths) steps.push(level.get(p)!);
     }
     printTable(
       ['streams', 'path', 'TTFT p50', 'TTFT p99', 'gap p99', 'offered/s', 'chunks/s', 'errors', 'CPU ms/1k', 'CPU ms/stream', 'engine ms/1k', 'gen core', 'busy', 'limit'],
