@@ -46,6 +46,13 @@ export class MemoryAffinityStore implements AffinityStore {
  */
 export class RedisAffinityStore implements AffinityStore {
   private readonly local: MemoryAffinityStore;
+  /**
+   * What this replica itself wrote to Redis in the last tenth of the TTL. An agent's turns come
+   * seconds apart: rewriting the same engine each turn only moved the key's expiry by those
+   * seconds, one Redis command per request. Kept apart from `local`, which also holds what was
+   * read from Redis (a key another replica may have written long ago, close to its expiry).
+   */
+  private readonly written: LRUCache<string, string>;
   private warned = false;
   constructor(
     private readonly redis: RedisClient,
@@ -55,6 +62,7 @@ export class RedisAffinityStore implements AffinityStore {
     private readonly connectWaitMs = 250,
   ) {
     this.local = new MemoryAffinityStore(opts);
+    this.written = new LRUCache<string, string>({ max: opts.maxSessions, ttl: Math.max(1, Math.floor(opts.ttlMs / 10)), updateAgeOnGet: false });
   }
 
   private key(session: string): string {
@@ -67,6 +75,8 @@ export class RedisAffinityStore implements AffinityStore {
       if (soon !== true && !(await soon)) return this.local.peek(session);
       const v = await this.redis.get(this.key(session));
       this.warned = false;
+      // Another replica moved the conversation (or the key is gone): this one's next turn writes again.
+      if (v !== (this.written.peek(session) ?? null)) this.written.delete(session);
       if (v === null) return this.local.peek(session);
       this.local.set(session, v);
       return v;
@@ -76,10 +86,17 @@ export class RedisAffinityStore implements AffinityStore {
     }
   }
 
+  /** The key outlives the conversation's last turn by at least nine tenths of the TTL. */
   set(session: string, upstream: string): void {
+    if (this.written.get(session) === upstream) return;
     this.local.set(session, upstream);
     if (this.redis.status !== 'ready') return;
-    this.redis.set(this.key(session), upstream, 'PX', this.opts.ttlMs).catch((err: unknown) => this.outage(err));
+    this.written.set(session, upstream);
+    this.redis.set(this.key(session), upstream, 'PX', this.opts.ttlMs).catch((err: unknown) => {
+      // Not written after all: the next turn writes it again.
+      this.written.delete(session);
+      this.outage(err);
+    });
   }
 
   private outage(err: unknown): void {

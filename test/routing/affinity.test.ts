@@ -7,7 +7,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOrigin } from '../../origin/node/server.ts';
+import { pino } from 'pino';
 import { staysHome } from '../../origin/routing/affinity.ts';
+import { RedisAffinityStore } from '../../origin/routing/affinity-store.ts';
 import { CLIENT_DIALECTS } from '../../origin/dialects/client/index.ts';
 import { readFacts } from '../../origin/http/request-facts.ts';
 import { sessionFromConversation, sessionFromHeaders } from '../../origin/routing/session-key.ts';
@@ -154,6 +156,39 @@ describe('affinity routing (two simulated engines)', () => {
     } finally {
       release();
       await o.close();
+    }
+  });
+
+  it('writes a conversation\'s engine to Redis once per tenth of the TTL, and again once another replica moved it', async () => {
+    const log = pino({ level: 'silent' });
+    const opts = { ttlMs: 600_000, maxSessions: 100 };
+    const c1 = new Redis(redis.url);
+    const c2 = new Redis(redis.url);
+    const watch = new Redis(redis.url);
+    try {
+      const r1 = new RedisAffinityStore(c1, 'aff-test:', opts, log);
+      const r2 = new RedisAffinityStore(c2, 'aff-test:', opts, log);
+      await expect.poll(() => c1.status === 'ready' && c2.status === 'ready').toBe(true);
+      const writes = async () => Number(/cmdstat_set:calls=(\d+)/.exec(await watch.info('commandstats'))?.[1] ?? 0);
+      const before = await writes();
+      // An agent's turns seconds apart on the same engine: one write.
+      for (let i = 0; i < 5; i++) r1.set('conv', 'a');
+      await expect.poll(() => watch.get('aff-test:affinity:conv')).toBe('a');
+      expect(await writes()).toBe(before + 1);
+      expect(await watch.pttl('aff-test:affinity:conv')).toBeGreaterThan(590_000);
+      // Another replica moves it; the first one reads that, serves it on its old engine again and writes that.
+      r2.set('conv', 'b');
+      await expect.poll(() => watch.get('aff-test:affinity:conv')).toBe('b');
+      expect(await r1.get('conv')).toBe('b');
+      r1.set('conv', 'a');
+      await expect.poll(() => watch.get('aff-test:affinity:conv')).toBe('a');
+      expect(await writes()).toBe(before + 3);
+    } finally {
+      // The next test counts every affinity key in this Redis.
+      await watch.del('aff-test:affinity:conv');
+      c1.disconnect();
+      c2.disconnect();
+      watch.disconnect();
     }
   });
 
