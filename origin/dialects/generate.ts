@@ -64,9 +64,10 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
 
     if (stream) {
       const framing = typeof dialect.framing === 'function' ? dialect.framing(req) : dialect.framing;
-      // Made up front when the request is already translated (its error frames may be due before
-      // the engine answers); a dialect translated on demand makes it when it translates.
-      let writer = gen ? dialect.writer(req, ctx, gen) : undefined;
+      // Made up front when the request is already translated and can only go on translated (its
+      // error frames may be due before the engine answers); a dialect that may be relayed as is,
+      // or is translated on demand, makes it when it translates (its errors are its framing's).
+      let writer = gen && !dialect.passthroughWire ? dialect.writer(req, ctx, gen) : undefined;
       const res = await streamExchange(c, deps, {
         ...open,
         framing: writer?.error ? { ...framing, error: writer.error } : framing,

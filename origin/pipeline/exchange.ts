@@ -36,21 +36,22 @@ export function streamExchange(c: Context<OriginEnv>, deps: ExchangeDeps, ex: St
   deps.observers.start(rec);
   let opened: OpenedUpstream | undefined;
   let ended = false;
-  const clientSignal = c.req.raw.signal;
   const probe: QueueProbe = {};
+  // The server adapter's sink (the Node response itself) watches the connection from the start;
+  // a WHATWG stream body (anywhere else) learns of a client gone only once it is read, so the
+  // request's own signal covers the wait before. Left untouched, that signal is never made.
+  const adapterSink = c.env?.openSink;
   return runStream<OpenedUpstream>({
     requestId: rec.requestId,
     framing: ex.framing,
     keepaliveMs: deps.cfg.stream.keepaliveMs,
     queueStanding: () => probe.standing?.(),
     writeStallMs: deps.cfg.stream.writeStallMs,
-    clientSignal,
+    ...(adapterSink ? { openSink: adapterSink } : { openSink: openWebSink, clientSignal: c.req.raw.signal }),
     // The grace period covers the whole exchange: a stream still queued or connecting when it ends
     // gets its error event (or a 503 if nothing was sent yet), like one already relaying.
     shutdownSignal: deps.shutdownSignal,
     shutdownError: shuttingDown,
-    // The server adapter's sink (the Node response itself); a WHATWG stream body anywhere else.
-    openSink: c.env?.openSink ?? openWebSink,
     open: (signal) =>
       openUpstream(deps, rec, ex, signal, probe).then((o) => {
         // Opened after the exchange already ended (shutdown won the race): hand it straight back.

@@ -70,8 +70,12 @@ export interface StreamPlan<T> {
    * as `client_stalled` (upstream aborted, connection dropped; onEnd frees the slot).
    */
   writeStallMs: number;
-  /** Aborted when the client goes away; the upstream request is aborted with it. */
-  clientSignal: AbortSignal;
+  /**
+   * Aborted when the client goes away; the upstream request is aborted with it. Not needed where
+   * the sink itself reports the client gone from the start (SinkEvents.gone: the Node adapter's
+   * connection close), only where it learns so late (a WHATWG body, once it is read).
+   */
+  clientSignal?: AbortSignal | undefined;
   /** Aborted when a shutdown's grace period is over: the stream ends with `shutdownError()`. */
   shutdownSignal?: AbortSignal;
   shutdownError?(): PuertaError;
@@ -152,11 +156,11 @@ class StreamRun<T> {
 
   start(): Promise<Response> {
     const { plan } = this;
-    if (plan.clientSignal.aborted) {
+    if (plan.clientSignal?.aborted) {
       this.onClientGone();
       return this.response;
     }
-    plan.clientSignal.addEventListener('abort', this.onClientGone, { once: true });
+    plan.clientSignal?.addEventListener('abort', this.onClientGone, { once: true });
     if (plan.shutdownSignal?.aborted) {
       this.onShutdown();
       return this.response;
@@ -194,7 +198,7 @@ class StreamRun<T> {
     const { plan, sink } = this;
     this.stopKeepalive();
     if (this.stallTimer) clearTimeout(this.stallTimer);
-    plan.clientSignal.removeEventListener('abort', this.onClientGone);
+    plan.clientSignal?.removeEventListener('abort', this.onClientGone);
     if (plan.shutdownSignal) unwatchAbort(plan.shutdownSignal, this.onShutdown);
     // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
     // it leaves the admission queue and the upstream request is not sent or is aborted.
