@@ -23,6 +23,9 @@ import type { Generation, GenerationContext, Message } from '../core/generation.
 import { estimatePromptTokens } from './prompt-estimate.ts';
 import { resultUntilStop } from './stop-sequences.ts';
 
+/** Retrieved passages as a Generation's own system turn. */
+const systemMessage = (context: string): Message => ({ role: 'system', text: context });
+
 /** A generation dialect as the origin serves it: its body read once, its routes by the one pipeline below. */
 export function generationDialect<Req extends { model: string; stream?: boolean | undefined }>(dialect: GenerationDialect<Req>): ClientDialect {
   return { body: () => dialect, handler: (deps, route) => generationRoute(deps, route, dialect) };
@@ -40,12 +43,15 @@ export function generationRoute<Req extends { model: string; stream?: boolean | 
     // A retrieval alias: the passages join the conversation before any engine's request is built,
     // whichever dialect the client speaks: in the client's own turns when the dialect keeps its
     // body relayable, else in the Generation, and then the request is no longer the client's own body.
-    const ownTurns = dialect.retrievalMessages?.(req);
-    const rag = ownTurns
-      ? await retrievalForChat(c, deps, req.model, ownTurns, route.priority)
-      : gen?.input.kind === 'chat'
-        ? await retrievalForChat(c, deps, gen.model, gen.input.messages, route.priority, (context): Message => ({ role: 'system', text: context }))
-        : undefined;
+    // Without a retrieval stage there is nothing to wait for.
+    const ownTurns = deps.retrieval ? dialect.retrievalMessages?.(req) : undefined;
+    const rag = !deps.retrieval
+      ? undefined
+      : ownTurns
+        ? await retrievalForChat(c, deps, req.model, ownTurns, route.priority)
+        : gen?.input.kind === 'chat'
+          ? await retrievalForChat(c, deps, gen.model, gen.input.messages, route.priority, systemMessage)
+          : undefined;
     const keepsBody = !rag || dialect.retrievalMessages !== undefined;
     const relayed = (t: ResolvedModel) => (keepsBody && dialect.passthroughWire === t.upstream.dialect.wire ? t.upstream.dialect.passthrough : undefined);
     const open: OpenOptions = {

@@ -35,7 +35,8 @@ export class NodeResponseSink implements StreamSink {
     // The client may already be gone (it left while its body was read or the request queued):
     // told after the stream has started, as a later close would be.
     if (out.closed) queueMicrotask(this.onClose);
-    else out.once('close', this.onClose);
+    // 'close' comes once; takeOver removes the listener when the app answered otherwise.
+    else out.on('close', this.onClose);
   }
 
   private readonly onClose = (): void => {

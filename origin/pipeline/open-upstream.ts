@@ -66,8 +66,8 @@ export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, op
       priority: rec.priority ?? opts.priority,
       signal,
       slots: opts.slots,
-      ...(probe ? { probe } : {}),
-      ...(rec.preempt ? { preempt: rec.preempt } : {}),
+      probe,
+      preempt: rec.preempt,
     });
     rec.admittedAt = Date.now();
     try {
