@@ -6,6 +6,7 @@ import { modelAllowList } from './auth/model-allow-list.ts';
 import { RedisReplayGuard } from './auth/redis-replay-guard.ts';
 import { bodyLimit } from './http/body-limit.ts';
 import { chain } from './http/chain.ts';
+import { TableRouter } from './http/table-router.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { recordMiddleware } from './http/record-middleware.ts';
 import { requestFacts } from './http/request-facts.ts';
@@ -27,10 +28,15 @@ import { CLIENT_DIALECTS } from './dialects/client/index.ts';
 import type { OriginDeps } from './deps.ts';
 import type { OriginEnv } from './core/env.ts';
 
+/** The route table's paths without parameters, by method: their router answers are kept (http/table-router.ts). */
+const FIXED_PATHS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  ['GET', 'POST'].map((m) => [m, new Set(ROUTES.filter((e) => e.method === m && !e.path.includes('/:')).map((e) => e.path))]),
+);
+
 /** The origin as a portable Hono app; origin/node/ adapts it to a Node HTTP server. */
 export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   // Routing and every check see one canonical path (shared/canonical-path.ts).
-  const app = new Hono<OriginEnv>({ getPath: routingPath });
+  const app = new Hono<OriginEnv>({ getPath: routingPath, router: new TableRouter(FIXED_PATHS) });
   app.onError(errorHandler);
   app.notFound((c) => {
     const e = errors.notFound(`no route ${c.req.method} ${c.req.path}; see the README for the OpenAI (/v1/...) and Ollama (/api/...) routes`);
