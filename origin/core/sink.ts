@@ -24,6 +24,12 @@ export interface StreamSink {
   write(frame: Uint8Array): boolean;
   /** Ends the body after what was written. */
   end(): void;
+  /**
+   * Ends the body with `last` as its final bytes, in one write where the connection allows (on
+   * Node: the last chunk and the chunked terminator together). A sink without it is written
+   * `last`, then ended.
+   */
+  endWith?(last: Uint8Array): void;
   /** Drops the connection; unread bytes are discarded (a client that stopped reading). */
   abort(): void;
 }

@@ -78,6 +78,24 @@ export class NodeResponseSink implements StreamSink {
     }
   }
 
+  /** The last frames and the end: ServerResponse frames them with the terminator, one write. */
+  endWith(last: Uint8Array): void {
+    if (this.ended) return;
+    if (this.pending !== null || this.closed) {
+      // Not taken over yet: the head, what waits and this leave together at takeOver.
+      if (this.pending !== null) {
+        this.pending.push(last);
+        this.pendingBytes += last.byteLength;
+      }
+      this.end();
+      return;
+    }
+    this.ended = true;
+    this.wrote = true;
+    this.releaseSocket();
+    this.out.end(last);
+  }
+
   /** The head has gone out: later frames may go straight to the connection. */
   private headSent(): void {
     const out = this.out;

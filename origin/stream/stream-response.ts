@@ -191,8 +191,24 @@ class StreamRun<T> {
     source.body.consume({ data: this.onData, end: this.onBodyEnd, error: this.onBodyError });
   };
 
+  /**
+   * relaying → ended, whole: the frames of the read that completed the answer leave with the end
+   * of the body, in one write where the sink can (StreamSink.endWith).
+   */
+  private finishWhole(): void {
+    const last = this.sink.endWith ? this.batch.take() : null;
+    if (last === null) {
+      this.flush();
+      this.finish({ outcome: 'ok' });
+      return;
+    }
+    this.bytesOut += last.byteLength;
+    this.lastWriteAt = Date.now();
+    this.finish({ outcome: 'ok' }, last);
+  }
+
   /** any → ended, once: timers and listeners go, the last frame is written, onEnd is told. */
-  private finish(result: StreamResult): void {
+  private finish(result: StreamResult, last?: Uint8Array): void {
     if (this.phase.name === 'ended') return;
     this.phase = { name: 'ended' };
     const { plan, sink } = this;
@@ -210,6 +226,7 @@ class StreamRun<T> {
     }
     // A stalled client's unread bytes would keep the connection (and their memory) open for good.
     if (result.outcome === 'client_stalled') sink.abort();
+    else if (last !== undefined) sink.endWith!(last);
     else if (result.outcome !== 'client_cancelled' || this.status === 'sent') sink.end();
     plan.onEnd(result, this.bytesOut);
   }
@@ -270,8 +287,8 @@ class StreamRun<T> {
       this.fail(err);
       return;
     }
-    this.flush();
-    if (complete) this.finish({ outcome: 'ok' });
+    if (complete) this.finishWhole();
+    else this.flush();
   };
 
   private readonly onBodyEnd = (): void => {
@@ -282,8 +299,7 @@ class StreamRun<T> {
       this.fail(err);
       return;
     }
-    this.flush();
-    this.finish({ outcome: 'ok' });
+    this.finishWhole();
   };
 
   private readonly onBodyError = (err: unknown): void => {
