@@ -6,6 +6,8 @@ export function accessLog(log: Logger): RequestObserver {
   return {
     onEnd(rec) {
       const level = rec.status !== undefined && rec.status >= 500 ? 'warn' : 'info';
+      // Below the configured level the line is never written: nothing is built for it.
+      if (!log.isLevelEnabled(level)) return;
       log[level](
         {
           requestId: rec.requestId,

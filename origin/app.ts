@@ -5,6 +5,8 @@ import { createAuthMiddleware } from './auth/index.ts';
 import { modelAllowList } from './auth/model-allow-list.ts';
 import { RedisReplayGuard } from './auth/redis-replay-guard.ts';
 import { bodyLimit } from './http/body-limit.ts';
+import { chain } from './http/chain.ts';
+import { TableRouter } from './http/table-router.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { recordMiddleware } from './http/record-middleware.ts';
 import { requestFacts } from './http/request-facts.ts';
@@ -26,10 +28,15 @@ import { CLIENT_DIALECTS } from './dialects/client/index.ts';
 import type { OriginDeps } from './deps.ts';
 import type { OriginEnv } from './core/env.ts';
 
+/** The route table's paths without parameters, by method: their router answers are kept (http/table-router.ts). */
+const FIXED_PATHS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  ['GET', 'POST'].map((m) => [m, new Set(ROUTES.filter((e) => e.method === m && !e.path.includes('/:')).map((e) => e.path))]),
+);
+
 /** The origin as a portable Hono app; origin/node/ adapts it to a Node HTTP server. */
 export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   // Routing and every check see one canonical path (shared/canonical-path.ts).
-  const app = new Hono<OriginEnv>({ getPath: routingPath });
+  const app = new Hono<OriginEnv>({ getPath: routingPath, router: new TableRouter(FIXED_PATHS) });
   app.onError(errorHandler);
   app.notFound((c) => {
     const e = errors.notFound(`no route ${c.req.method} ${c.req.path}; see the README for the OpenAI (/v1/...) and Ollama (/api/...) routes`);
@@ -38,8 +45,7 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
 
   // Before the request records: console pages are not API requests (no record, metrics or audit line of their own).
   mountConsole(app, deps);
-  app.use('*', recordMiddleware(deps));
-  app.use('*', rejectUncanonicalPath());
+  app.use('*', chain(recordMiddleware(deps), rejectUncanonicalPath()));
   app.route('/', healthRoutes(deps));
   if (deps.telemetry) app.route('/', metricsRoute(deps.telemetry.metrics, deps, deps.cfg.metrics.token));
 
@@ -50,17 +56,19 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   // A batch input file (POST /v1/files) is larger than any request body: its own limit, batch.maxFileBytes.
   const batch = deps.batch;
   const uploadAuth = batch ? createAuthMiddleware(deps.cfg.auth, { maxBodyBytes: batch.cfg.maxFileBytes, replay }) : auth;
-  const uploadLimit = bodyLimit(batch?.cfg.maxFileBytes ?? limit);
   const requestLimit = bodyLimit(limit);
-  for (const path of KEYED_PREFIXES) {
-    app.use(path, (c, next) => (batch && isUpload(c.req.method, c.req.path) ? uploadAuth : auth)(c, next));
-    app.use(path, (c, next) => (batch && isUpload(c.req.method, c.req.path) ? uploadLimit : requestLimit)(c, next));
-    app.use(path, requestFacts(deps, (route) => CLIENT_DIALECTS[route.dialect].body(route)));
+  const uploadLimit = batch ? bodyLimit(batch.cfg.maxFileBytes) : requestLimit;
+  // Every keyed request's way in, as one middleware (one router entry, no hop between steps).
+  const intake = chain(
+    batch ? (c, next) => (isUpload(c.req.method, c.req.path) ? uploadAuth : auth)(c, next) : auth,
+    batch ? (c, next) => (isUpload(c.req.method, c.req.path) ? uploadLimit : requestLimit)(c, next) : requestLimit,
+    requestFacts(deps, (route) => CLIENT_DIALECTS[route.dialect].body(route)),
     // After the request's facts (the body read once), before any queue or quota is spent on a refusal.
-    app.use(path, modelAllowList());
-    app.use(path, priorityMiddleware(deps.cfg.admission));
-    if (deps.quota) app.use(path, quotaMiddleware(deps.quota));
-  }
+    modelAllowList(),
+    priorityMiddleware(deps.cfg.admission),
+    ...(deps.quota ? [quotaMiddleware(deps.quota)] : []),
+  );
+  for (const path of KEYED_PREFIXES) app.use(path, intake);
   if (deps.retrieval) {
     // Operators manage any tenant's collections; the admin token is checked before the sub-app runs.
     app.use('/admin/tenants/*', adminAuth(deps.cfg.admin.token));

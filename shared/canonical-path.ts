@@ -19,7 +19,7 @@ const PCHAR = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]$/;
 
 /** The path part of an absolute URL string exactly as sent (no query, no fragment). */
 function rawPathOf(url: string): string {
-  const start = url.indexOf('/', url.indexOf('://') + 3);
+  const start = pathStart(url);
   if (start === -1) return '/';
   let end = url.length;
   for (let i = start; i < url.length; i++) {
@@ -32,10 +32,19 @@ function rawPathOf(url: string): string {
   return url.slice(start, end);
 }
 
-/** Needs more than a copy: escapes, dots, backslashes or empty segments. */
-function needsWork(raw: string): boolean {
-  for (let i = 0; i < raw.length; i++) {
+/** Where the path of an absolute URL string starts (its first `/` after the scheme), or -1. */
+function pathStart(url: string): number {
+  return url.indexOf('/', url.indexOf('://') + 3);
+}
+
+/**
+ * Needs more than a copy: escapes, dots, backslashes or empty segments, from `from` up to the
+ * query or fragment (or `end`).
+ */
+function needsWork(raw: string, from = 0, end = raw.length): boolean {
+  for (let i = from; i < end; i++) {
     const ch = raw.charCodeAt(i);
+    if (ch === 63 /* ? */ || ch === 35 /* # */) return false;
     if (ch === 37 /* % */ || ch === 92 /* \ */ || ch === 46 /* . */) return true;
     if (ch === 47 /* / */ && raw.charCodeAt(i + 1) === 47) return true;
     if (ch <= 0x20 || ch >= 0x7f) return true;
@@ -91,9 +100,13 @@ export function routingPath(req: Request): string {
 
 /** First on every app: a path with no canonical form is a 400 naming `path`, before any check. */
 export function rejectUncanonicalPath<E extends Env>(): MiddlewareHandler<E> {
-  return async (c, next) => {
-    const r = canonicalPath(c.req.url);
+  return (c, next) => {
+    const url = c.req.url;
+    // A path already in canonical form (nearly every one) is read in place, not copied out again.
+    const start = pathStart(url);
+    if (start !== -1 && !needsWork(url, start)) return next();
+    const r = canonicalPath(url);
     if (!r.ok) throw errors.badRequest(`invalid request path: ${r.reason}`, 'path', 'invalid_path');
-    await next();
+    return next();
   };
 }

@@ -1,3 +1,5 @@
+import { randomHex } from './random-hex.ts';
+
 /** Hop-by-hop headers (RFC 9110 §7.6.1) plus ones a proxy must recompute; never forwarded either way. */
 export const HOP_BY_HOP = new Set([
   'connection',
@@ -23,5 +25,5 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,128}$/;
 /** Accepts a caller's request id only when it is safe to log and echo; otherwise mints one. */
 export function requestIdFrom(incoming: string | null | undefined): string {
   if (incoming && REQUEST_ID_RE.test(incoming)) return incoming;
-  return 'req_' + crypto.randomUUID().replace(/-/g, '');
+  return 'req_' + randomHex();
 }

@@ -10,7 +10,7 @@ import type { AdmissionConfig } from './config.ts';
  */
 export function priorityMiddleware(cfg: AdmissionConfig): MiddlewareHandler<OriginEnv> {
   const header = cfg.priorityHeader.toLowerCase();
-  return async (c, next) => {
+  return (c, next) => {
     const rec = c.get('record');
     const tenant = c.get('tenant')?.id;
     let cls: PriorityClass | undefined = tenant !== undefined ? cfg.tenantPriority[tenant] : undefined;
@@ -19,6 +19,6 @@ export function priorityMiddleware(cfg: AdmissionConfig): MiddlewareHandler<Orig
       if (v === 'interactive' || v === 'batch') cls = v;
     }
     rec.priority = cls ?? rec.routeEntry?.priority;
-    await next();
+    return next();
   };
 }

@@ -14,9 +14,9 @@ export function createAuthMiddleware(
 ): MiddlewareHandler<OriginEnv> {
   switch (cfg.mode) {
     case 'none':
-      return async (c, next) => {
+      return (c, next) => {
         c.set('tenant', { id: 'anonymous', via: 'none' });
-        await next();
+        return next();
       };
     case 'edge':
       // The schema requires edgeSecret in this mode (EDGE_SIGNING_SECRET).

@@ -10,7 +10,7 @@ import { modelAllowed } from '../../shared/model-allow-list.ts';
 import type { OriginEnv } from '../core/env.ts';
 
 export function modelAllowList(): MiddlewareHandler<OriginEnv> {
-  return async (c, next) => {
+  return (c, next) => {
     const allowed = c.get('tenant')?.models;
     // The model as the body names it, read once with the body (origin/http/request-facts.ts). A
     // body that does not parse names none: the route's 400 says why.
@@ -19,6 +19,6 @@ export function modelAllowList(): MiddlewareHandler<OriginEnv> {
       if (!named.ok) throw errors.badRequest(named.message, named.field, 'invalid_model');
       if (named.model !== null && !modelAllowed(allowed!, named.model)) throw errors.modelNotFound(named.model, allowed!);
     }
-    await next();
+    return next();
   };
 }

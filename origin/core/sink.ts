@@ -17,12 +17,19 @@ export interface StreamSink {
   /**
    * Commits the status and headers. The returned Response is what the handler answers with; the
    * body belongs to the sink (the headers may still be changed by middleware until it is sent).
+   * `headers` is the sink's from then on: it may keep the object as the head's own.
    */
-  open(status: number, headers: Readonly<Record<string, string>>): Response;
+  open(status: number, headers: Record<string, string>): Response;
   /** Sends one frame; false when the client's buffer is full (more may follow after drain). */
   write(frame: Uint8Array): boolean;
   /** Ends the body after what was written. */
   end(): void;
+  /**
+   * Ends the body with `last` as its final bytes, in one write where the connection allows (on
+   * Node: the last chunk and the chunked terminator together). A sink without it is written
+   * `last`, then ended.
+   */
+  endWith?(last: Uint8Array): void;
   /** Drops the connection; unread bytes are discarded (a client that stopped reading). */
   abort(): void;
 }

@@ -18,7 +18,8 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<OriginEnv> {
     throw errors.payloadTooLarge(maxBytes);
   };
   const streaming = streamingBodyLimit({ maxSize: maxBytes, onError: tooLarge });
-  return async (c, next) => {
+  // Not async: nothing is awaited here (the rest of the chain's promise is handed back as it is).
+  return (c, next) => {
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') return next();
     // Already read whole by an earlier middleware (the edge signature check, which refuses a

@@ -1,8 +1,9 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { SINK_HIGH_WATER_BYTES, type OpenSink, type SinkEvents, type StreamSink } from '../stream/sink.ts';
 import { writeChunk } from './chunked-write.ts';
+import { sinkResponse, type SinkResponse } from './sink-head.ts';
 
 /**
  * A stream written straight to Node's ServerResponse: no WHATWG stream between the relay and the
@@ -11,8 +12,8 @@ import { writeChunk } from './chunked-write.ts';
  * written before that wait and go out right after the head.
  */
 export class NodeResponseSink implements StreamSink {
-  /** The Response the handler was given by open(); the adapter compares it with the app's answer. */
-  response: Response | undefined;
+  /** The answer the handler was given by open(); the adapter compares it with the app's answer. */
+  response: SinkResponse | undefined;
   /** Frames written before the head went out; past SINK_HIGH_WATER_BYTES, writes report a full buffer. */
   private pending: Uint8Array[] | null = [];
   private pendingBytes = 0;
@@ -31,7 +32,11 @@ export class NodeResponseSink implements StreamSink {
     private readonly out: ServerResponse,
     private readonly events: SinkEvents,
   ) {
-    out.once('close', this.onClose);
+    // The client may already be gone (it left while its body was read or the request queued):
+    // told after the stream has started, as a later close would be.
+    if (out.closed) queueMicrotask(this.onClose);
+    // 'close' comes once; takeOver removes the listener when the app answered otherwise.
+    else out.on('close', this.onClose);
   }
 
   private readonly onClose = (): void => {
@@ -41,8 +46,9 @@ export class NodeResponseSink implements StreamSink {
     if (!this.out.writableFinished) this.events.gone();
   };
 
-  open(status: number, headers: Readonly<Record<string, string>>): Response {
-    this.response = new Response(null, { status, headers: { ...headers } });
+  /** The head as plain fields (./sink-head.ts): takeOver writes its record as middleware left it. */
+  open(status: number, headers: Record<string, string>): Response {
+    this.response = sinkResponse(status, headers);
     return this.response;
   }
 
@@ -70,6 +76,24 @@ export class NodeResponseSink implements StreamSink {
       // ServerResponse still frames the response (it wrote the head): it writes the terminator.
       this.out.end();
     }
+  }
+
+  /** The last frames and the end: ServerResponse frames them with the terminator, one write. */
+  endWith(last: Uint8Array): void {
+    if (this.ended) return;
+    if (this.pending !== null || this.closed) {
+      // Not taken over yet: the head, what waits and this leave together at takeOver.
+      if (this.pending !== null) {
+        this.pending.push(last);
+        this.pendingBytes += last.byteLength;
+      }
+      this.end();
+      return;
+    }
+    this.ended = true;
+    this.wrote = true;
+    this.releaseSocket();
+    this.out.end(last);
   }
 
   /** The head has gone out: later frames may go straight to the connection. */
@@ -108,7 +132,7 @@ export class NodeResponseSink implements StreamSink {
       return res === this.response ? RESPONSE_ALREADY_SENT : res;
     }
     const out = this.out;
-    out.writeHead(res.status, nodeHeaders(res.headers));
+    out.writeHead(this.response.status, this.response.headers.record);
     const pending = this.pending!;
     const wasFull = this.pendingBytes >= SINK_HIGH_WATER_BYTES;
     this.pending = null;
@@ -136,16 +160,6 @@ export class NodeResponseSink implements StreamSink {
     this.out.flushHeaders();
     this.headSent();
   }
-}
-
-function nodeHeaders(h: Headers): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  h.forEach((v, k) => {
-    if (k !== 'set-cookie') out[k] = v;
-  });
-  const cookies = h.getSetCookie();
-  if (cookies.length > 0) out['set-cookie'] = cookies;
-  return out;
 }
 
 function flushHead(sink: NodeResponseSink): void {

@@ -53,7 +53,9 @@ export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, op
     candidates = usable;
   }
   let lastErr: unknown;
-  for (const target of candidates.slice(0, 2)) {
+  // The best candidate, then one other replica at most.
+  for (let i = 0; i < candidates.length && i < 2; i++) {
+    const target = candidates[i]!;
     rec.upstream = target.upstream.name;
     rec.upstreamModel = target.upstreamModel;
     // Built before admission: a body the route refuses (a 400) must not hold a slot.
@@ -66,8 +68,8 @@ export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, op
       priority: rec.priority ?? opts.priority,
       signal,
       slots: opts.slots,
-      ...(probe ? { probe } : {}),
-      ...(rec.preempt ? { preempt: rec.preempt } : {}),
+      probe,
+      preempt: rec.preempt,
     });
     rec.admittedAt = Date.now();
     try {

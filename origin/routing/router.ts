@@ -117,6 +117,11 @@ export class Router {
     return this.drained.has(name);
   }
 
+  private routed(c: ResolvedModel, persona: Persona | undefined): RoutedModel {
+    const pinned = this.isPinned(c.upstream, c.upstreamModel);
+    return persona ? { ...c, persona, pinned } : { ...c, pinned };
+  }
+
   persona(name: string): Persona | undefined {
     return Object.hasOwn(this.cfg.aliases, name) ? this.cfg.aliases[name] : undefined;
   }
@@ -138,6 +143,8 @@ export class Router {
       found = found.filter((c) => !this.drained.has(c.upstream.name));
       if (found.length === 0) throw errors.upstreamUnavailable(`every upstream serving '${model}' is being drained by an operator; retry shortly`, 30);
     }
+    // One engine serves it (the common case): nothing to rank, no conversation to keep on one.
+    if (found.length === 1) return [this.routed(found[0]!, persona)];
     const now = Date.now();
     const healthy = found.filter((c) => this.health.available(c.upstream.name, now));
     const pick = healthy.length > 0 ? healthy : found;
@@ -145,7 +152,7 @@ export class Router {
       const engine = this.engines.get(c.upstream.name);
       const measured = this.opts.measures?.get(c.upstream.name, c.upstreamModel);
       return {
-        c: { ...c, ...(persona ? { persona } : {}), pinned: this.isPinned(c.upstream, c.upstreamModel) } as RoutedModel,
+        c: this.routed(c, persona),
         // Requests queued inside the engine (other gateways' too) wait as surely as ours do.
         load: Math.max(c.upstream.outstanding, this.load(c.upstream.name, c.upstreamModel)) + (engine?.waiting ?? 0),
         // Equal queues: the engine with more KV cache free takes a long prompt without preempting.

@@ -70,8 +70,12 @@ export interface StreamPlan<T> {
    * as `client_stalled` (upstream aborted, connection dropped; onEnd frees the slot).
    */
   writeStallMs: number;
-  /** Aborted when the client goes away; the upstream request is aborted with it. */
-  clientSignal: AbortSignal;
+  /**
+   * Aborted when the client goes away; the upstream request is aborted with it. Not needed where
+   * the sink itself reports the client gone from the start (SinkEvents.gone: the Node adapter's
+   * connection close), only where it learns so late (a WHATWG body, once it is read).
+   */
+  clientSignal?: AbortSignal | undefined;
   /** Aborted when a shutdown's grace period is over: the stream ends with `shutdownError()`. */
   shutdownSignal?: AbortSignal;
   shutdownError?(): PuertaError;
@@ -152,11 +156,11 @@ class StreamRun<T> {
 
   start(): Promise<Response> {
     const { plan } = this;
-    if (plan.clientSignal.aborted) {
+    if (plan.clientSignal?.aborted) {
       this.onClientGone();
       return this.response;
     }
-    plan.clientSignal.addEventListener('abort', this.onClientGone, { once: true });
+    plan.clientSignal?.addEventListener('abort', this.onClientGone, { once: true });
     if (plan.shutdownSignal?.aborted) {
       this.onShutdown();
       return this.response;
@@ -187,14 +191,30 @@ class StreamRun<T> {
     source.body.consume({ data: this.onData, end: this.onBodyEnd, error: this.onBodyError });
   };
 
+  /**
+   * relaying → ended, whole: the frames of the read that completed the answer leave with the end
+   * of the body, in one write where the sink can (StreamSink.endWith).
+   */
+  private finishWhole(): void {
+    const last = this.sink.endWith ? this.batch.take() : null;
+    if (last === null) {
+      this.flush();
+      this.finish({ outcome: 'ok' });
+      return;
+    }
+    this.bytesOut += last.byteLength;
+    this.lastWriteAt = Date.now();
+    this.finish({ outcome: 'ok' }, last);
+  }
+
   /** any → ended, once: timers and listeners go, the last frame is written, onEnd is told. */
-  private finish(result: StreamResult): void {
+  private finish(result: StreamResult, last?: Uint8Array): void {
     if (this.phase.name === 'ended') return;
     this.phase = { name: 'ended' };
     const { plan, sink } = this;
     this.stopKeepalive();
     if (this.stallTimer) clearTimeout(this.stallTimer);
-    plan.clientSignal.removeEventListener('abort', this.onClientGone);
+    plan.clientSignal?.removeEventListener('abort', this.onClientGone);
     if (plan.shutdownSignal) unwatchAbort(plan.shutdownSignal, this.onShutdown);
     // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
     // it leaves the admission queue and the upstream request is not sent or is aborted.
@@ -206,6 +226,7 @@ class StreamRun<T> {
     }
     // A stalled client's unread bytes would keep the connection (and their memory) open for good.
     if (result.outcome === 'client_stalled') sink.abort();
+    else if (last !== undefined) sink.endWith!(last);
     else if (result.outcome !== 'client_cancelled' || this.status === 'sent') sink.end();
     plan.onEnd(result, this.bytesOut);
   }
@@ -266,8 +287,8 @@ class StreamRun<T> {
       this.fail(err);
       return;
     }
-    this.flush();
-    if (complete) this.finish({ outcome: 'ok' });
+    if (complete) this.finishWhole();
+    else this.flush();
   };
 
   private readonly onBodyEnd = (): void => {
@@ -278,8 +299,7 @@ class StreamRun<T> {
       this.fail(err);
       return;
     }
-    this.flush();
-    this.finish({ outcome: 'ok' });
+    this.finishWhole();
   };
 
   private readonly onBodyError = (err: unknown): void => {

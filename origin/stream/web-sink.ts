@@ -25,8 +25,8 @@ class WebStreamSink implements StreamSink {
     );
   }
 
-  open(status: number, headers: Readonly<Record<string, string>>): Response {
-    return new Response(this.stream, { status, headers: { ...headers } });
+  open(status: number, headers: Record<string, string>): Response {
+    return new Response(this.stream, { status, headers });
   }
 
   write(frame: Uint8Array): boolean {

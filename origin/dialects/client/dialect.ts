@@ -45,7 +45,8 @@ export interface StreamWriter {
   /**
    * The last frame of this stream when it fails after its first byte, where it must go on from
    * what the writer sent (Responses: the same response id, the next sequence numbers); the
-   * dialect's framing writes it otherwise.
+   * dialect's framing writes it otherwise, and always for a dialect with a `passthroughWire`
+   * (its stream may be the engine's own, which no writer of its wrote).
    */
   error?(err: PuertaError, requestId: string): Uint8Array;
 }

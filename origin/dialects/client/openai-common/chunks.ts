@@ -1,4 +1,5 @@
 import type { FinishReason, TokenLogprob, ToolCall, Usage } from '../../../core/generation.ts';
+import { randomHex } from '../../../../shared/random-hex.ts';
 
 export function openAiUsage(u: Usage): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
   return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };
@@ -101,5 +102,5 @@ export class ChunkWriter {
 }
 
 export function newId(prefix: 'chatcmpl' | 'cmpl'): string {
-  return `${prefix}-${crypto.randomUUID().replace(/-/g, '').slice(0, 24)}`;
+  return `${prefix}-${randomHex(24)}`;
 }

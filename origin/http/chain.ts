@@ -1,0 +1,16 @@
+import type { Env, MiddlewareHandler } from 'hono';
+
+/**
+ * Several middleware as one: one router entry and one dispatch, where each `app.use` would add
+ * an entry the router matches on every request and an async hop of Hono's compose. They run in
+ * order, each one's `next()` running the rest and then the app's own `next`. Chained middleware
+ * answer by throwing (the app's error handler answers, as for any middleware), never by returning
+ * a Response of their own: only the chain's first could hand one back to the app.
+ */
+export function chain<E extends Env>(...mws: Array<MiddlewareHandler<E>>): MiddlewareHandler<E> {
+  if (mws.length === 1) return mws[0]!;
+  return (c, next) => {
+    const run = (i: number): Promise<Response | void> => (i === mws.length ? next() : mws[i]!(c, () => run(i + 1) as Promise<void>));
+    return run(0);
+  };
+}
