@@ -26,12 +26,48 @@ function statFields(pid: number): string[] | undefined {
   }
 }
 
-/** CPU time a process has used so far, user + system, in ms (0 once it is gone). */
+/**
+ * CPU time a process has used so far, user + system, in ms (0 once it is gone): the sum of its
+ * threads' time on a CPU in nanoseconds (/proc/<pid>/task/<tid>/schedstat) where the kernel
+ * keeps it, else utime + stime. A step of 128 short requests costs a relay about ten 10 ms clock
+ * ticks, so counted in ticks a per-request figure moved by a tenth from rounding alone.
+ */
 export function cpuMs(pid: number): number {
+  const precise = threadsOnCpuMs(pid);
+  if (precise !== undefined) return precise;
   const f = statFields(pid);
   // Field 14 (utime) and 15 (stime) of proc(5), counted from 1 with pid and comm before them.
   if (!f) return 0;
   return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicksPerSec;
+}
+
+/**
+ * Nanosecond CPU time of every thread a process has now (a thread that ended since the last
+ * reading takes its time with it; a Node process keeps its threads). Undefined where schedstat is
+ * not kept.
+ */
+function threadsOnCpuMs(pid: number): number | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return statFields(pid) ? undefined : 0;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8');
+    } catch (err) {
+      // The thread ended between the listing and the read.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH') continue;
+      return undefined;
+    }
+    const v = Number(text.slice(0, text.indexOf(' ')));
+    if (!Number.isFinite(v)) return undefined;
+    ns += v;
+  }
+  return ns / 1e6;
 }
 
 /** Resident set size in bytes (0 once the process is gone). */

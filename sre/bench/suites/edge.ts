@@ -6,7 +6,7 @@
  * The simulator and the built origin (edge auth mode) run as their own processes; the edges run
  * in front of that origin. At each concurrency level the same streaming load goes direct →
  * Viceroy → workerd, so drift on this shared machine hits every path alike. For each step the CPU
- * time (utime + stime from /proc/<pid>/stat) of the edge process and of the origin process is
+ * time (its threads' time on a CPU, sre/bench/lib/proc-stat.ts) of the edge process and of the origin process is
  * read before and after and divided by the SSE events the clients received: CPU-ms per 1,000
  * relayed chunks. Direct requests are signed by the bench (outside the timed span), so both paths
  * pay the origin's signature check.

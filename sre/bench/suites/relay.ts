@@ -14,7 +14,7 @@
  *                requests, audit to a file, Redis quotas and shared admission slots, metrics
  *
  * Per path and concurrency it prints TTFT, read gaps, chunks/s offered and delivered, errors and
- * the relay process's CPU per 1,000 chunks (utime+stime from /proc, per chunk so that a shared
+ * the relay process's CPU per 1,000 chunks (its threads' CPU time from /proc, per chunk so that a shared
  * 2-core machine, where generator and relay compete, still compares paths fairly); then, in a
  * separate phase, RSS per open stream with 2,048 slow streams held open (with --held, for Node
  * relays also after a full collection). Ratios are to nginx in the same run. Figures, not
@@ -416,11 +416,22 @@ async function main(): Promise<void> {
     const kinds = steps.filter((s) => s.errors > 0).map((s) => `${s.path} @${s.streams}: ${JSON.stringify(s.errorKinds)}`);
     if (kinds.length) console.log(`\nerrors: ${kinds.join('; ')}`);
     console.log(
-      '\nCPU ms/1k: utime+stime of the relay process(es) over the step per 1,000 chunks delivered (direct: the engine itself).' +
+      '\nCPU ms/1k: CPU time of the relay process(es) over the step per 1,000 chunks delivered (direct: the engine itself).' +
         '\nCPU ms/stream: the same per stream; with a few tokens per stream (--seconds 0.1) it is what one request costs.' +
         (paths.some((p) => p.name === LITELLM) ? '\nlitellm: LiteLLM proxy, one uvicorn worker, no key, no database, logging off (sre/README.md).' : '') +
         '\ngen core: busiest load-generator process, share of one core; busy: whole machine. limit: what capped the step when not the path.',
     );
+
+    // Repeated levels (--streams 128,128,…) pooled: single steps of short requests move by a
+    // fifth between repeats (a collection landing in one), so the goals are read from medians.
+    const pooled = pooledSteps(steps);
+    if (pooled.length) {
+      console.log(`\nPooled over repeated levels (medians; the first level of each count dropped as warm-up when it repeats 3 times or more), ratios to ${NODE_HTTP}:\n`);
+      printTable(
+        ['streams', 'path', 'levels', 'CPU ms/stream', '× pipe', 'CPU ms/1k', '× pipe'],
+        pooled.map((p) => [p.streams, p.path, p.levels, p.msPerStream.toFixed(3), p.perStreamRatio === undefined ? '' : p.perStreamRatio.toFixed(2), p.msPer1k.toFixed(1), p.per1kRatio === undefined ? '' : p.per1kRatio.toFixed(2)]),
+      );
+    }
 
     const ratios = ratiosToNginx(steps, rss);
     if (ratios.length) {
@@ -451,7 +462,7 @@ async function main(): Promise<void> {
     console.log(`\nfresh origin at rest: built ${built!.idleRssMiB.toFixed(1)} MiB, started in ${fmtMs(built!.startMs)} ms`);
 
     if (values.json) {
-      writeFileSync(values.json, JSON.stringify({ command: `npm run bench:relay -- ${process.argv.slice(2).join(' ')}`.trim(), machine: facts, options: { levels, rate, tokens, workers: gen.pids.length, holdStreams, holdIntervalS }, idleCpuMsPerSec, steps, rss, ratiosToNginx: ratios, originAtRest: built, profiles }, null, 2));
+      writeFileSync(values.json, JSON.stringify({ command: `npm run bench:relay -- ${process.argv.slice(2).join(' ')}`.trim(), machine: facts, options: { levels, rate, tokens, workers: gen.pids.length, holdStreams, holdIntervalS }, idleCpuMsPerSec, steps, pooled, rss, ratiosToNginx: ratios, originAtRest: built, profiles }, null, 2));
       console.log(`figures written to ${values.json}`);
     }
   } finally {
@@ -473,6 +484,42 @@ interface Ratio {
 }
 
 const NODE_HTTP = 'node bare (http)';
+
+interface Pooled {
+  path: string;
+  streams: number;
+  levels: number;
+  msPerStream: number;
+  msPer1k: number;
+  perStreamRatio?: number;
+  per1kRatio?: number;
+}
+
+/** Medians per path over the levels with the same stream count, where a count repeats. */
+function pooledSteps(steps: StepFigures[]): Pooled[] {
+  const median = (v: number[]) => {
+    const s = sortedCopy(v);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  const groups = new Map<string, StepFigures[]>();
+  for (const s of steps) {
+    const k = `${s.streams}\0${s.path}`;
+    groups.set(k, [...(groups.get(k) ?? []), s]);
+  }
+  const out: Pooled[] = [];
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    const used = g.length >= 3 ? g.slice(1) : g;
+    out.push({ path: g[0]!.path, streams: g[0]!.streams, levels: used.length, msPerStream: median(used.map((s) => s.relayCpuMsPerStream)), msPer1k: median(used.map((s) => s.relayCpuMsPer1kChunks)) });
+  }
+  for (const p of out) {
+    const floor = out.find((f) => f.path === NODE_HTTP && f.streams === p.streams);
+    if (floor && floor.msPerStream > 0) p.perStreamRatio = p.msPerStream / floor.msPerStream;
+    if (floor && floor.msPer1k > 0) p.per1kRatio = p.msPer1k / floor.msPer1k;
+  }
+  return out;
+}
 
 function ratiosToNginx(steps: StepFigures[], rss: RssFigures[]): Ratio[] {
   const out: Ratio[] = [];
