@@ -1,4 +1,4 @@
-import { PHASE_NAMES, phasesOf, type Phases } from '../core/phases.ts';
+import { PHASE_NAMES, phasesOf } from '../core/phases.ts';
 import type { RequestObserver, RequestRecord } from '../core/record.ts';
 import { modelLabel, routeLabel } from './labels.ts';
 import type { OriginMetrics } from './origin-metrics.ts';
@@ -7,55 +7,13 @@ import type { GaugeSeries } from './prebound-value.ts';
 
 const PHASE_LABEL = { retrieval: 'retrieval', promptBuild: 'prompt_build', queue: 'queue', inference: 'inference', streaming: 'streaming' } as const;
 
-/**
- * The histogram series requests of one model and route end in, each resolved on its first
- * observation (a series appears in the export only once something was observed in it, as with
- * prom-client's own histograms).
- */
-class EndSeries {
-  private duration?: HistogramSeries;
-  private ttft?: HistogramSeries;
-  private queueWait?: HistogramSeries;
-  private upstreamFirstByte?: HistogramSeries;
-  private readonly phases: Partial<Record<keyof Phases, HistogramSeries>> = {};
-  constructor(
-    private readonly m: OriginMetrics,
-    private readonly model: string,
-    private readonly route: string,
-  ) {}
-  observeDuration(s: number): void {
-    (this.duration ??= this.m.duration.series(this.model, this.route)).observe(s);
-  }
-  observeTtft(s: number): void {
-    (this.ttft ??= this.m.ttft.series(this.model, this.route)).observe(s);
-  }
-  observeQueueWait(s: number): void {
-    (this.queueWait ??= this.m.queueWait.series(this.model, this.route)).observe(s);
-  }
-  observeUpstreamFirstByte(s: number): void {
-    (this.upstreamFirstByte ??= this.m.upstreamFirstByte.series(this.model, this.route)).observe(s);
-  }
-  observePhase(name: keyof Phases, s: number): void {
-    (this.phases[name] ??= this.m.phase.series(this.model, PHASE_LABEL[name])).observe(s);
-  }
-}
-
 /** Request metrics from the request records: the observer is the only place that reads them. */
 export class RequestMetrics implements RequestObserver {
   /** Inter-token series of each open stream, resolved at its first byte. */
   private readonly gaps = new WeakMap<RequestRecord, HistogramSeries>();
   private readonly open = new WeakMap<RequestRecord, GaugeSeries>();
-  /** Model and route → their series; both labels are bounded (the route table, the routed models). */
-  private readonly ends = new Map<string, EndSeries>();
 
   constructor(private readonly m: OriginMetrics) {}
-
-  private endSeries(model: string, route: string): EndSeries {
-    const key = `${model}\u0000${route}`;
-    let s = this.ends.get(key);
-    if (!s) this.ends.set(key, (s = new EndSeries(this.m, model, route)));
-    return s;
-  }
 
   onStart(rec: RequestRecord): void {
     if (!rec.stream || this.open.has(rec)) return;
@@ -82,21 +40,20 @@ export class RequestMetrics implements RequestObserver {
       this.open.delete(rec);
     }
     this.gaps.delete(rec);
-    const s = this.endSeries(model, route);
     const ended = rec.endedAt ?? Date.now();
     const code = rec.errorCode ?? '';
     m.requests.series(model, route, rec.outcome ?? 'error', String(rec.status ?? 0), code).inc();
-    s.observeDuration((ended - rec.receivedAt) / 1000);
-    if (rec.firstByteAt !== undefined) s.observeTtft((rec.firstByteAt - rec.receivedAt) / 1000);
-    if (rec.admittedAt !== undefined) s.observeQueueWait((rec.admittedAt - (rec.queuedAt ?? rec.admittedAt)) / 1000);
+    m.duration.series(model, route).observe((ended - rec.receivedAt) / 1000);
+    if (rec.firstByteAt !== undefined) m.ttft.series(model, route).observe((rec.firstByteAt - rec.receivedAt) / 1000);
+    if (rec.admittedAt !== undefined) m.queueWait.series(model, route).observe((rec.admittedAt - (rec.queuedAt ?? rec.admittedAt)) / 1000);
     if (rec.upstreamHeadersAt !== undefined && rec.admittedAt !== undefined) {
-      s.observeUpstreamFirstByte(Math.max(0, rec.upstreamHeadersAt - rec.admittedAt) / 1000);
+      m.upstreamFirstByte.series(model, route).observe(Math.max(0, rec.upstreamHeadersAt - rec.admittedAt) / 1000);
     }
     if (rec.admittedAt !== undefined) {
       const p = phasesOf(rec);
       for (const name of PHASE_NAMES) {
         const v = p[name];
-        if (v !== null) s.observePhase(name, v / 1000);
+        if (v !== null) m.phase.series(model, PHASE_LABEL[name]).observe(v / 1000);
       }
     }
     const tenant = rec.tenant.id;
