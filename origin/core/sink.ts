@@ -25,11 +25,10 @@ export interface StreamSink {
   /** Ends the body after what was written. */
   end(): void;
   /**
-   * Ends the body with `last` as its final bytes, in one write where the connection allows (on
-   * Node: the last chunk and the chunked terminator together). A sink without it is written
-   * `last`, then ended.
+   * Ends the body with `last` as its final bytes: the same as write(last) then end(), in one
+   * write where the connection allows (on Node: the last chunk and the chunked terminator together).
    */
-  endWith?(last: Uint8Array): void;
+  endWith(last: Uint8Array): void;
   /** Drops the connection; unread bytes are discarded (a client that stopped reading). */
   abort(): void;
 }

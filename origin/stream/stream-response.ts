@@ -196,12 +196,8 @@ class StreamRun<T> {
    * of the body, in one write where the sink can (StreamSink.endWith).
    */
   private finishWhole(): void {
-    const last = this.sink.endWith ? this.batch.take() : null;
-    if (last === null) {
-      this.flush();
-      this.finish({ outcome: 'ok' });
-      return;
-    }
+    const last = this.batch.take();
+    if (last === null) return this.finish({ outcome: 'ok' });
     this.bytesOut += last.byteLength;
     this.lastWriteAt = Date.now();
     this.finish({ outcome: 'ok' }, last);
@@ -226,7 +222,7 @@ class StreamRun<T> {
     }
     // A stalled client's unread bytes would keep the connection (and their memory) open for good.
     if (result.outcome === 'client_stalled') sink.abort();
-    else if (last !== undefined) sink.endWith!(last);
+    else if (last !== undefined) sink.endWith(last);
     else if (result.outcome !== 'client_cancelled' || this.status === 'sent') sink.end();
     plan.onEnd(result, this.bytesOut);
   }

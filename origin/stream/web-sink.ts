@@ -41,6 +41,12 @@ class WebStreamSink implements StreamSink {
     this.controller.close();
   }
 
+  /** A WHATWG body has no framing of its own to join: the last bytes, then the end. */
+  endWith(last: Uint8Array): void {
+    this.write(last);
+    this.end();
+  }
+
   abort(): void {
     if (this.closed) return;
     this.closed = true;

@@ -33,6 +33,10 @@ class RecordingSink implements StreamSink {
   end(): void {
     this.ended = true;
   }
+  endWith(last: Uint8Array): void {
+    this.write(last);
+    this.end();
+  }
   abort(): void {
     this.aborted = true;
   }
