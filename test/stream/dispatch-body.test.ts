@@ -230,6 +230,56 @@ describe('the dispatch-fed upstream body', () => {
     expect(c.outstanding).toBe(0);
   });
 
+  it('before its reader comes, a body keeps what came with the headers, backs the upstream up past a bound, and hands all of it over in order', async () => {
+    // Small reads that come with the headers are kept without pausing the parser.
+    const small = await start((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('head,and,first,reads');
+    });
+    const c1 = upstreamClient(small.url);
+    const early = await c1.open('POST', '/api/chat', '{}', new AbortController().signal);
+    await sleep(50);
+    const r1 = recorder();
+    early.body.consume(r1);
+    await r1.ended;
+    expect(r1.text).toBe('head,and,first,reads');
+    await c1.close();
+    small.server.closeAllConnections();
+    small.server.close();
+
+    // An upstream that writes much more before anyone reads: its writes back up, nothing is lost.
+    const piece = 'y'.repeat(64 * 1024);
+    const total = 256;
+    let written = 0;
+    let backedUp = false;
+    const big = await start((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const more = () => {
+        while (written < total) {
+          written++;
+          if (!res.write(`${String(written).padStart(8, '0')}${piece}`)) {
+            backedUp = true;
+            res.once('drain', more);
+            return;
+          }
+        }
+        res.end();
+      };
+      more();
+    });
+    const c2 = upstreamClient(big.url);
+    const late = await c2.open('POST', '/api/chat', '{}', new AbortController().signal);
+    await sleep(200);
+    expect(backedUp).toBe(true);
+    expect(written).toBeLessThan(total);
+    const r2 = recorder();
+    late.body.consume(r2);
+    await r2.ended;
+    expect(r2.text.length).toBe((piece.length + 8) * total);
+    for (let i = 0; i < total; i += 37) expect(r2.text.slice(i * (piece.length + 8), i * (piece.length + 8) + 8)).toBe(String(i + 1).padStart(8, '0'));
+    expect(c2.outstanding).toBe(0);
+  });
+
   it('a pause asked between reads holds the one read undici was parsing, and hands it over on resume', async () => {
     let push!: (s: string) => void;
     let finish!: () => void;
