@@ -84,6 +84,27 @@ function recorder(onData?: (text: string) => void): BodyConsumer & { text: strin
 
 const DONE = '{"message":{"content":"a"},"done":false}\n{"done":true}\n';
 
+/** An engine writing `total` pieces as fast as its socket takes them; it records when a write backs up. */
+function floodingEngine(total: number, piece: (n: number) => string) {
+  const state = { written: 0, backedUp: false };
+  const handler = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const more = () => {
+      while (state.written < total) {
+        state.written++;
+        if (!res.write(piece(state.written))) {
+          state.backedUp = true;
+          res.once('drain', more);
+          return;
+        }
+      }
+      res.end();
+    };
+    more();
+  };
+  return { state, handler };
+}
+
 describe('the dispatch-fed upstream body', () => {
   it('keeps the pooled connection after a complete answer (the terminator is read) and none outstanding', async () => {
     const up = await start((_req, res) => {
@@ -183,23 +204,8 @@ describe('the dispatch-fed upstream body', () => {
   it('a paused body stops reading the upstream socket (the engine\'s writes back up) and resumes where it was', async () => {
     const piece = 'x'.repeat(64 * 1024);
     const total = 256;
-    let written = 0;
-    let backedUp = false;
-    const up = await start((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      const more = () => {
-        while (written < total) {
-          written++;
-          if (!res.write(piece)) {
-            backedUp = true;
-            res.once('drain', more);
-            return;
-          }
-        }
-        res.end();
-      };
-      more();
-    });
+    const engine = floodingEngine(total, () => piece);
+    const up = await start(engine.handler);
     const c = upstreamClient(up.url);
     const res = await c.open('POST', '/api/chat', '{}', new AbortController().signal);
     let received = 0;
@@ -220,8 +226,8 @@ describe('the dispatch-fed upstream body', () => {
     });
     await sleep(200);
     const whilePaused = received;
-    expect(backedUp).toBe(true);
-    expect(written).toBeLessThan(total);
+    expect(engine.state.backedUp).toBe(true);
+    expect(engine.state.written).toBeLessThan(total);
     await sleep(100);
     expect(received).toBe(whilePaused);
     body.resume();
@@ -250,28 +256,13 @@ describe('the dispatch-fed upstream body', () => {
     // An upstream that writes much more before anyone reads: its writes back up, nothing is lost.
     const piece = 'y'.repeat(64 * 1024);
     const total = 256;
-    let written = 0;
-    let backedUp = false;
-    const big = await start((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      const more = () => {
-        while (written < total) {
-          written++;
-          if (!res.write(`${String(written).padStart(8, '0')}${piece}`)) {
-            backedUp = true;
-            res.once('drain', more);
-            return;
-          }
-        }
-        res.end();
-      };
-      more();
-    });
+    const engine = floodingEngine(total, (n) => `${String(n).padStart(8, '0')}${piece}`);
+    const big = await start(engine.handler);
     const c2 = upstreamClient(big.url);
     const late = await c2.open('POST', '/api/chat', '{}', new AbortController().signal);
     await sleep(200);
-    expect(backedUp).toBe(true);
-    expect(written).toBeLessThan(total);
+    expect(engine.state.backedUp).toBe(true);
+    expect(engine.state.written).toBeLessThan(total);
     const r2 = recorder();
     late.body.consume(r2);
     await r2.ended;
