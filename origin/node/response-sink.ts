@@ -166,13 +166,15 @@ function flushHead(sink: NodeResponseSink): void {
   sink.flushHead();
 }
 
-/** One request's sink factory; `sink` is set once the app opened a stream. */
-export function nodeSinkFor(out: ServerResponse): { openSink: OpenSink; readonly sink: NodeResponseSink | undefined } {
-  let sink: NodeResponseSink | undefined;
-  return {
-    openSink: (events) => (sink = new NodeResponseSink(out, events)),
-    get sink() {
-      return sink;
-    },
-  };
+/**
+ * One request's sink factory; `sink` is set once the app opened a stream. A class, not an object
+ * literal with a getter: one is made per request, and a literal's accessor costs more to build.
+ */
+export class NodeSinkSlot {
+  sink: NodeResponseSink | undefined;
+  readonly openSink: OpenSink;
+
+  constructor(out: ServerResponse) {
+    this.openSink = (events) => (this.sink = new NodeResponseSink(out, events));
+  }
 }

@@ -24,7 +24,7 @@ import { Observers } from '../core/record.ts';
 import { UpstreamPoller } from '../upstream/poller.ts';
 import { UpstreamRegistry } from '../upstream/registry.ts';
 import { answerRefusedRequests } from './client-error.ts';
-import { nodeSinkFor } from './response-sink.ts';
+import { NodeSinkSlot } from './response-sink.ts';
 
 export interface RunningOrigin {
   url: string;
@@ -137,7 +137,7 @@ export async function startOrigin(opts: StartOptions = {}): Promise<RunningOrigi
       // Streams are written straight to the Node response (origin/node/response-sink.ts); its
       // head goes out once the app has answered, with the headers middleware set on the way out.
       const fetch = async (req: Request, env: HttpBindings | Http2Bindings) => {
-        const node = nodeSinkFor(env.outgoing as ServerResponse);
+        const node = new NodeSinkSlot(env.outgoing as ServerResponse);
         const res = await app.fetch(req, { openSink: node.openSink });
         return node.sink ? node.sink.takeOver(res) : res;
       };

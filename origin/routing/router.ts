@@ -57,6 +57,8 @@ export class Router {
   /** Models loaded by recent demand (absent unless routing.demandWarm.enabled). */
   readonly demand: DemandWarmer | undefined;
   private readonly pinned: RoutingConfig['pinned'];
+  /** affine: affinity is on and there is more than one engine to keep a conversation on. */
+  private readonly keyed: boolean;
   /** Upstreams an operator is draining (origin/console/): no new requests there, open streams run on. */
   private drained: ReadonlySet<string> = new Set();
   /** What each engine last said of its own load (its /metrics, where configured). */
@@ -71,6 +73,7 @@ export class Router {
   ) {
     this.health = new HealthTracker(cfg.health, log);
     this.pinned = cfg.pinned;
+    this.keyed = opts.affinity !== undefined && registry.upstreams.length > 1;
     this.warm = new WarmModels(registry, log);
     this.demand = cfg.demandWarm.enabled
       ? new DemandWarmer(cfg.demandWarm, { candidates: (m) => registry.candidates(m), load: loadModel, available: (name) => this.health.available(name, Date.now()) && !this.drained.has(name) }, log)
@@ -200,9 +203,13 @@ export class Router {
     return this.opts.measures;
   }
 
-  /** Whether requests should be keyed by conversation at all. */
+  /**
+   * Whether requests should be keyed by conversation at all: only where affinity is on and more
+   * than one engine is configured. With one, every turn goes to it whatever was stored, so the
+   * key (a digest of the conversation's lead) and the store's write would be work for nothing.
+   */
   get affine(): boolean {
-    return this.opts.affinity !== undefined;
+    return this.keyed;
   }
 
   /** The upstream call with the persona and pinned keep_alive applied. */

@@ -8,6 +8,14 @@ export interface DispatchedResponse {
   body: DispatchBody;
 }
 
+/**
+ * Reads kept for an owner that has not attached its reader yet, before the upstream read pauses:
+ * what came with the response headers (one socket read at most, as a rule), since the owner
+ * attaches within the same turn. Pausing there instead made every request pay a parser pause
+ * (its unread bytes pushed back into the socket) and a resume.
+ */
+const UNCLAIMED_MAX_BYTES = 64 * 1024;
+
 /** How long the end of a finished answer (the chunked terminator) may take before the connection is dropped. */
 const TAIL_GRACE_MS = 1_000;
 
@@ -60,8 +68,9 @@ export function dispatchRequest(dispatcher: Dispatcher, options: Dispatcher.Disp
 
 /**
  * One upstream response body, owned by whoever opened the request. The handler feeds it; it
- * holds nothing it can leave in the socket: until a consumer is attached (and while the consumer
- * has it paused) the upstream read is paused, so undici stops parsing and TCP pushes back.
+ * holds no more than a bound it can leave in the socket: until a consumer is attached it keeps
+ * the reads that came (up to UNCLAIMED_MAX_BYTES, then the upstream read pauses), and while the
+ * consumer has it paused the upstream read is paused, so undici stops parsing and TCP pushes back.
  *
  * Ways to let go, exactly one of which the owner must take: read it whole (json/text/arrayBuffer,
  * or consume() to the end), close(true) after a complete answer (the terminator is read so the
@@ -81,6 +90,8 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
    * parsing): handed over on resume. Null nearly always.
    */
   private held: Uint8Array[] | null = null;
+  /** Bytes kept before any consumer was attached; past UNCLAIMED_MAX_BYTES the upstream read pauses. */
+  private unclaimed = 0;
   /** The consumer has had its end() or error(). */
   private told = false;
   /** The open promise, until the headers or the failure settle it. */
@@ -281,9 +292,8 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
       controller.abort(this.failure as Error);
       return;
     }
-    // opening → reading. Nothing is read until someone reads it.
+    // opening → reading. Reads until the owner attaches its reader are kept (onResponseData).
     this.owner = READING;
-    controller.pause();
     const opening = this.opening!;
     this.opening = null;
     opening.resolve({ statusCode, headers, body: this });
@@ -297,8 +307,10 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
     }
     // Let go after a complete answer: the terminator is dropped.
     if (this.released) return;
-    // A pause asked between reads: this one is kept, and undici reads nothing more until resume.
     (this.held ??= []).push(chunk);
+    // No reader yet: kept for it, up to a bound. A pause asked between reads: this one is kept,
+    // and undici reads nothing more until resume.
+    if (consumer === null && (this.unclaimed += chunk.byteLength) <= UNCLAIMED_MAX_BYTES) return;
     controller.pause();
   }
 

@@ -119,6 +119,27 @@ describe('affinity routing (two simulated engines)', () => {
   const two = (extra: Record<string, unknown> = {}) => origin(a.url, { upstreams: [{ name: 'a', url: a.url, models: [TEST_MODEL] }, { name: 'b', url: b.url, models: [TEST_MODEL] }], ...extra });
   const outstanding = (o: RunningOrigin, name: string) => o.deps.registry.upstreams.find((u) => u.name === name)!.outstanding;
 
+  it('keys no conversation where one engine is configured: every turn goes to it, nothing is stored', async () => {
+    const one = await origin(a.url, { upstreams: [{ name: 'a', url: a.url, models: [TEST_MODEL] }], redis: { url: redis.url, keyPrefix: 'aff-one:' } });
+    const both = await two({ redis: { url: redis.url, keyPrefix: 'aff-two:' } });
+    const watch = new Redis(redis.url);
+    try {
+      expect(one.deps.router!.affine).toBe(false);
+      expect(both.deps.router!.affine).toBe(true);
+      expect(await turn(one, 'single')).toBe('a');
+      expect(await turn(one, 'single')).toBe('a');
+      expect(await turn(both, 'pair')).toBe('a');
+      // The same turn stored where there is a choice to keep, not where there is none.
+      await expect.poll(() => watch.keys('aff-two:*affinity*')).toHaveLength(1);
+      expect(await watch.keys('aff-one:*affinity*')).toEqual([]);
+      expect(one.deps.router!.affinityCounts).toEqual({ kept: 0, rebalanced: 0, new: 0 });
+    } finally {
+      await watch.del(...(await watch.keys('aff-two:*affinity*')));
+      watch.disconnect();
+      await Promise.all([one.close(), both.close()]);
+    }
+  });
+
   it('keeps a conversation on its engine while that engine is at most `slack` busier; least-loaded without it', async () => {
     const on = await two();
     const off = await two({ routing: { affinity: { enabled: false } } });

@@ -84,6 +84,27 @@ function recorder(onData?: (text: string) => void): BodyConsumer & { text: strin
 
 const DONE = '{"message":{"content":"a"},"done":false}\n{"done":true}\n';
 
+/** An engine writing `total` pieces as fast as its socket takes them; it records when a write backs up. */
+function floodingEngine(total: number, piece: (n: number) => string) {
+  const state = { written: 0, backedUp: false };
+  const handler = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const more = () => {
+      while (state.written < total) {
+        state.written++;
+        if (!res.write(piece(state.written))) {
+          state.backedUp = true;
+          res.once('drain', more);
+          return;
+        }
+      }
+      res.end();
+    };
+    more();
+  };
+  return { state, handler };
+}
+
 describe('the dispatch-fed upstream body', () => {
   it('keeps the pooled connection after a complete answer (the terminator is read) and none outstanding', async () => {
     const up = await start((_req, res) => {
@@ -183,23 +204,8 @@ describe('the dispatch-fed upstream body', () => {
   it('a paused body stops reading the upstream socket (the engine\'s writes back up) and resumes where it was', async () => {
     const piece = 'x'.repeat(64 * 1024);
     const total = 256;
-    let written = 0;
-    let backedUp = false;
-    const up = await start((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      const more = () => {
-        while (written < total) {
-          written++;
-          if (!res.write(piece)) {
-            backedUp = true;
-            res.once('drain', more);
-            return;
-          }
-        }
-        res.end();
-      };
-      more();
-    });
+    const engine = floodingEngine(total, () => piece);
+    const up = await start(engine.handler);
     const c = upstreamClient(up.url);
     const res = await c.open('POST', '/api/chat', '{}', new AbortController().signal);
     let received = 0;
@@ -220,14 +226,49 @@ describe('the dispatch-fed upstream body', () => {
     });
     await sleep(200);
     const whilePaused = received;
-    expect(backedUp).toBe(true);
-    expect(written).toBeLessThan(total);
+    expect(engine.state.backedUp).toBe(true);
+    expect(engine.state.written).toBeLessThan(total);
     await sleep(100);
     expect(received).toBe(whilePaused);
     body.resume();
     await ended;
     expect(received).toBe(piece.length * total);
     expect(c.outstanding).toBe(0);
+  });
+
+  it('before its reader comes, a body keeps what came with the headers, backs the upstream up past a bound, and hands all of it over in order', async () => {
+    // Small reads that come with the headers are kept without pausing the parser.
+    const small = await start((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('head,and,first,reads');
+    });
+    const c1 = upstreamClient(small.url);
+    const early = await c1.open('POST', '/api/chat', '{}', new AbortController().signal);
+    await sleep(50);
+    const r1 = recorder();
+    early.body.consume(r1);
+    await r1.ended;
+    expect(r1.text).toBe('head,and,first,reads');
+    await c1.close();
+    small.server.closeAllConnections();
+    small.server.close();
+
+    // An upstream that writes much more before anyone reads: its writes back up, nothing is lost.
+    const piece = 'y'.repeat(64 * 1024);
+    const total = 256;
+    const engine = floodingEngine(total, (n) => `${String(n).padStart(8, '0')}${piece}`);
+    const big = await start(engine.handler);
+    const c2 = upstreamClient(big.url);
+    const late = await c2.open('POST', '/api/chat', '{}', new AbortController().signal);
+    await sleep(200);
+    expect(engine.state.backedUp).toBe(true);
+    expect(engine.state.written).toBeLessThan(total);
+    const r2 = recorder();
+    late.body.consume(r2);
+    await r2.ended;
+    expect(r2.text.length).toBe((piece.length + 8) * total);
+    for (let i = 0; i < total; i += 37) expect(r2.text.slice(i * (piece.length + 8), i * (piece.length + 8) + 8)).toBe(String(i + 1).padStart(8, '0'));
+    expect(c2.outstanding).toBe(0);
   });
 
   it('a pause asked between reads holds the one read undici was parsing, and hands it over on resume', async () => {

@@ -50,7 +50,12 @@ export function chunkError(upstream: string, data: string, chunk: WireChunk): Pu
  * No `[DONE]` means the stream broke: the caller fails it as truncated, never a quiet end.
  */
 export class OpenAiSseReader {
-  private readonly text = new TextDecoder();
+  /**
+   * Made on the first push(). A stream whose first reads were relayed as they came has begun, so
+   * its decoder keeps a byte-order mark as text, as one fed those reads would (a decoder drops
+   * one only from its first bytes); a stream relayed whole never makes one.
+   */
+  private text: TextDecoder | undefined;
   private readonly parser = createSseDecoder({ onEvent: (ev) => this.event(ev) });
   private done = false;
   /** The last read ended a frame (a blank line), so neither the decoder nor the parser holds anything. */
@@ -67,6 +72,7 @@ export class OpenAiSseReader {
   /** Gives each event's data of this read to `onData`; true once `[DONE]` was read. */
   push(bytes: Uint8Array, onData: (data: string) => void): boolean {
     this.onData = onData;
+    this.text ??= new TextDecoder('utf-8', { ignoreBOM: this.fed });
     this.fed = true;
     const n = bytes.length;
     this.atBoundary = n >= 2 && bytes[n - 1] === LF && bytes[n - 2] === LF;
@@ -82,9 +88,10 @@ export class OpenAiSseReader {
   passes(bytes: Uint8Array): boolean {
     if (!this.atBoundary || !plainDataFrames(bytes)) return false;
     if (!this.fed) {
-      // A blank line, which gives no event, in place of the frames: the stream has begun for both.
+      // A blank line, which gives no event, in place of the frames: the stream has begun for
+      // both (the decoder, made later, keeps a byte-order mark).
       this.fed = true;
-      this.parser.feed(this.text.decode(BLANK_LINE, { stream: true }));
+      this.parser.feed('\n');
     }
     return true;
   }
@@ -103,7 +110,6 @@ export class OpenAiSseReader {
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
-const BLANK_LINE = Uint8Array.of(LF);
 /** `data: {` */
 const DATA_OPEN = [0x64, 0x61, 0x74, 0x61, 0x3a, 0x20, 0x7b];
 /** `usage"` and `error"`, after a quote. */
