@@ -5,6 +5,7 @@ import { FairQueue } from './fair-queue.ts';
 import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
 import type { LeasedGate, SharedSlots } from './shared-slots.ts';
 import { acquireAnswer, sweepAnswer } from './slot-answers.ts';
+import { SLOT_KEY_NAMES } from './slot-lua.ts';
 import { estimateWaitMs } from './wait-estimate.ts';
 
 export interface SharedGateSettings {
@@ -66,7 +67,12 @@ export class SharedGate implements SlotGate, LeasedGate {
   private readonly waiters = new Map<string, RemoteWaiter>();
   /** Lease id → slots it occupies, its owner (see ownerOf) and how to stop it while it may be, for what this replica holds (renewed in Redis). */
   private readonly held = new Map<string, { weight: number; owner: string; preempt: (() => void) | undefined }>();
-  private readonly keys: string[];
+  /**
+   * What every slot script of this gate is sent first: the leases key (the script derives the
+   * gate's other keys from it, slot-lua.ts) and ARGV 1..5, as the strings ioredis would make of them.
+   */
+  private readonly head: readonly string[];
+  private readonly maxQueue: string;
   /** Waiters held back while the engine reports saturation, in their class and tenant turns. */
   private readonly holding = { interactive: new FairQueue<RemoteWaiter>(), batch: new FairQueue<RemoteWaiter>() };
 
@@ -79,7 +85,8 @@ export class SharedGate implements SlotGate, LeasedGate {
   ) {
     const tag = createHash('sha256').update(name).digest('hex').slice(0, 16);
     const base = `${slots.opts.keyPrefix}slots:{${tag}}:`;
-    this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights', 'owners', 'tenants', 'stoppable'].map((k) => base + k);
+    this.head = [base + SLOT_KEY_NAMES[0], String(slots.opts.leaseTtlMs), String(settings.slots), String(settings.batchCap), String(settings.interactiveWeight), slots.channelPrefix];
+    this.maxQueue = String(settings.maxQueue);
     slots.register(this);
     settings.engine?.onChange(() => this.releaseHeld());
   }
@@ -230,16 +237,11 @@ export class SharedGate implements SlotGate, LeasedGate {
     }
   }
 
-  private head(): Array<string | number> {
-    const s = this.settings;
-    return [...this.keys, this.slots.opts.leaseTtlMs, s.slots, s.batchCap, s.interactiveWeight, this.slots.channelPrefix];
-  }
-
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
     const s = this.settings;
     this.slots.scripts
-      .puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight, ownerOf(w), w.preempt ? '1' : '')
+      .puertaSlotAcquire(...this.head, w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', this.maxQueue, w.weight === 1 ? '1' : String(w.weight), ownerOf(w), w.preempt ? '1' : '')
       .then((reply) => acquireAnswer(reply, w.id))
       .then(
         ({ status, waiting, heldBack }) => {
@@ -325,7 +327,7 @@ export class SharedGate implements SlotGate, LeasedGate {
   /** Gives back whatever `id` holds in Redis; asked again while Redis is only slow, else its lease lapses. */
   private leave(id: string, attempt = 0): void {
     if (!this.slots.ready()) return;
-    this.slots.scripts.puertaSlotLeave(...this.head(), id).then(
+    this.slots.scripts.puertaSlotLeave(...this.head, id).then(
       () => this.slots.ok(),
       (err: unknown) => {
         if (!this.slots.failed(err) && attempt < 3) setTimeout(() => this.leave(id, attempt + 1), RETRY_MS).unref();
@@ -381,7 +383,7 @@ export class SharedGate implements SlotGate, LeasedGate {
     const waiting = [...this.waiters.values()].filter((w) => !w.sending && !w.holding);
     if (waiting.length === 0) return;
     const ids = waiting.map((w) => w.id);
-    const states = sweepAnswer(await this.slots.scripts.puertaSlotSweep(...this.head(), ...ids), ids);
+    const states = sweepAnswer(await this.slots.scripts.puertaSlotSweep(...this.head, ...ids), ids);
     this.slots.ok();
     waiting.forEach((w, i) => {
       if (w.done || w.sending) return;
@@ -397,7 +399,7 @@ export class SharedGate implements SlotGate, LeasedGate {
     if (this.held.size === 0) return;
     const pairs: Array<string | number> = [];
     for (const [id, h] of this.held) pairs.push(id, h.weight, h.owner, h.preempt ? '1' : '');
-    await this.slots.scripts.puertaSlotRenew(...this.head(), ...pairs);
+    await this.slots.scripts.puertaSlotRenew(...this.head, ...pairs);
     this.slots.ok();
   }
 }
