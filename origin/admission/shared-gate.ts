@@ -73,6 +73,8 @@ export class SharedGate implements SlotGate, LeasedGate {
    */
   private readonly head: readonly string[];
   private readonly maxQueue: string;
+  /** Ids to give back in Redis at the end of this turn of the event loop (see leave). */
+  private leaving: string[] = [];
   /** Waiters held back while the engine reports saturation, in their class and tenant turns. */
   private readonly holding = { interactive: new FairQueue<RemoteWaiter>(), batch: new FairQueue<RemoteWaiter>() };
 
@@ -239,6 +241,8 @@ export class SharedGate implements SlotGate, LeasedGate {
 
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
+    // Slots given back in this turn first, so the request finds them free as it would have.
+    this.sendLeaves();
     const s = this.settings;
     this.slots.scripts
       .puertaSlotAcquire(...this.head, w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', this.maxQueue, w.weight === 1 ? '1' : String(w.weight), ownerOf(w), w.preempt ? '1' : '')
@@ -324,13 +328,23 @@ export class SharedGate implements SlotGate, LeasedGate {
     this.acquireLocal(w, w.weight).then(w.resolve, w.reject);
   }
 
-  /** Gives back whatever `id` holds in Redis; asked again while Redis is only slow, else its lease lapses. */
-  private leave(id: string, attempt = 0): void {
+  /**
+   * Gives back whatever `id` holds in Redis. The ids given back in one turn of the event loop go
+   * as one script (streams of one model tend to end together): a command fewer per request.
+   */
+  private leave(id: string): void {
     if (!this.slots.ready()) return;
-    this.slots.scripts.puertaSlotLeave(...this.head, id).then(
+    if (this.leaving.length === 0) setImmediate(() => this.sendLeaves());
+    this.leaving.push(id);
+  }
+
+  /** Sends the ids waiting to be given back; asked again while Redis is only slow, else their leases lapse. */
+  private sendLeaves(ids = this.leaving.splice(0), attempt = 0): void {
+    if (ids.length === 0 || !this.slots.ready()) return;
+    this.slots.scripts.puertaSlotLeave(...this.head, ...ids).then(
       () => this.slots.ok(),
       (err: unknown) => {
-        if (!this.slots.failed(err) && attempt < 3) setTimeout(() => this.leave(id, attempt + 1), RETRY_MS).unref();
+        if (!this.slots.failed(err) && attempt < 3) setTimeout(() => this.sendLeaves(ids, attempt + 1), RETRY_MS).unref();
       },
     );
   }

@@ -337,14 +337,17 @@ return { 0, h, nI + nB + 1, back, id }
 `;
 
 /**
- * A waiter or a holder leaves (slot released, wait limit, client gone): whatever `id` holds is
- * given back and the next waiters are granted. ARGV 6 id. → 1 if it was still queued, else 0.
+ * Waiters or holders leave (slots released, wait limit, client gone): whatever each id holds is
+ * given back and the next waiters are granted. ARGV 6.. ids. → how many of them were still queued.
  */
 export const SLOT_LEAVE_LUA = `${DISPATCH}
-local id = ARGV[6]
-local queued = redis.call('ZREM', K[3], id) + redis.call('ZREM', K[4], id)
-redis.call('ZREM', K[2], id)
-drop(id)
+local queued = 0
+for i = 6, #ARGV do
+  local id = ARGV[i]
+  queued = queued + redis.call('ZREM', K[3], id) + redis.call('ZREM', K[4], id)
+  redis.call('ZREM', K[2], id)
+  drop(id)
+end
 dispatch()
 return queued
 `;

@@ -176,6 +176,26 @@ describe('slots shared through Redis: order of grants across replicas', () => {
     hold();
   });
 
+  it('slots released in one turn (given back in Redis together) each go to a waiter of another replica', async () => {
+    const [a, b] = replicas({ defaultSlots: 3 });
+    const order: string[] = [];
+    const held = [await take(a, 'h0', order), await take(a, 'h1', order), await take(a, 'h2', order)];
+    const waits = [take(b, 'w0', order), take(b, 'w1', order), take(b, 'w2', order)];
+    await settle();
+    expect(order).toEqual(['h0', 'h1', 'h2']);
+    for (const release of held) release();
+    const granted = await Promise.all(waits);
+    expect(order.slice(3).sort()).toEqual(['w0', 'w1', 'w2']);
+    const r = new Redis(redis.url);
+    try {
+      const [leases] = await r.keys(`sg${prefix}:slots:*leases`);
+      expect(await r.zcard(leases!)).toBe(3);
+    } finally {
+      r.disconnect();
+    }
+    granted.forEach((release) => release());
+  });
+
   it('a full shared queue answers 503 queue_full at once, whichever replica the waiters came through', async () => {
     const [a, b] = replicas({ defaultSlots: 1, maxQueue: 2 });
     const order: string[] = [];
