@@ -4,7 +4,7 @@ import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
 import type { LeasedGate, SharedSlots } from './shared-slots.ts';
-import { acquireAnswer, sweepAnswer } from './slot-answers.ts';
+import { acquireAnswers, sweepAnswer, type AcquireAnswer } from './slot-answers.ts';
 import { SLOT_KEY_NAMES } from './slot-lua.ts';
 import { estimateWaitMs } from './wait-estimate.ts';
 
@@ -75,6 +75,8 @@ export class SharedGate implements SlotGate, LeasedGate {
   private readonly maxQueue: string;
   /** Ids to give back in Redis at the end of this turn of the event loop (see leave). */
   private leaving: string[] = [];
+  /** Requests to put in the shared queue at the end of this turn of the event loop (see enqueue). */
+  private joining: RemoteWaiter[] = [];
   /** Waiters held back while the engine reports saturation, in their class and tenant turns. */
   private readonly holding = { interactive: new FairQueue<RemoteWaiter>(), batch: new FairQueue<RemoteWaiter>() };
 
@@ -239,45 +241,63 @@ export class SharedGate implements SlotGate, LeasedGate {
     }
   }
 
+  /**
+   * Into the shared queue. The requests of one turn of the event loop go as one script (a burst
+   * of requests for one model costs one command, not one each), sent at the end of the turn.
+   */
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
-    // Slots given back in this turn first, so the request finds them free as it would have.
+    // Redis sees acquires and leaves in the order they were asked for: the leaves asked for before this go first.
     this.sendLeaves();
-    const s = this.settings;
+    if (this.joining.length === 0) setImmediate(() => this.sendAcquires());
+    this.joining.push(w);
+  }
+
+  private sendAcquires(): void {
+    // Given up or moved to the local share meanwhile: nothing to ask Redis for.
+    const batch = this.joining.splice(0).filter((w) => !w.done);
+    if (batch.length === 0) return;
+    const args: string[] = [...this.head];
+    for (const w of batch) args.push(w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', this.maxQueue, w.weight === 1 ? '1' : String(w.weight), ownerOf(w), w.preempt ? '1' : '');
     this.slots.scripts
-      .puertaSlotAcquire(...this.head, w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', this.maxQueue, w.weight === 1 ? '1' : String(w.weight), ownerOf(w), w.preempt ? '1' : '')
-      .then((reply) => acquireAnswer(reply, w.id))
+      .puertaSlotAcquire(...args)
+      .then((reply) => acquireAnswers(reply, batch.map((w) => w.id)))
       .then(
-        ({ status, waiting, heldBack }) => {
-          w.sending = false;
-          w.heldBack = heldBack;
+        (answers) => {
           this.slots.ok();
-          if (w.done) {
-            // Given up or moved to the local share while the answer was on its way.
-            if (status !== -1) this.leave(w.id);
-            return;
-          }
-          if (status === 1 && !w.grantSeen) return this.grant(w, 0);
-          if (w.grantSeen) return this.grant(w);
-          if (status === -1) {
-            this.local.stats.rejectedQueueFull++;
-            this.forget(w);
-            w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs, this.local.heldForMs()));
-            return;
-          }
-          if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
-          this.waitLimit(w);
+          batch.forEach((w, i) => this.joined(w, answers[i]!));
         },
         (err: unknown) => {
-          w.sending = false;
-          if (w.done) return;
-          // Falling back moves every waiter of this replica (this one too) to the local share; a
-          // slow answer, or one not meant for it, is asked again (the script is idempotent per id).
+          for (const w of batch) w.sending = false;
+          // Falling back moves every waiter of this replica (these too) to the local share; a
+          // slow answer, or one not meant for them, is asked again (the script is idempotent per id).
           if (this.slots.failed(err)) {
-            if (!w.done) this.toLocal(w);
-          } else setTimeout(() => !w.done && this.enqueue(w), RETRY_MS).unref();
+            for (const w of batch) if (!w.done) this.toLocal(w);
+          } else setTimeout(() => batch.forEach((w) => !w.done && this.enqueue(w)), RETRY_MS).unref();
         },
       );
+  }
+
+  /** Redis's answer to a request's acquire. */
+  private joined(w: RemoteWaiter, { status, waiting, heldBack }: AcquireAnswer): void {
+    const s = this.settings;
+    w.sending = false;
+    w.heldBack = heldBack;
+    if (w.done) {
+      // Given up or moved to the local share while the answer was on its way.
+      if (status !== -1) this.leave(w.id);
+      return;
+    }
+    if (status === 1 && !w.grantSeen) return this.grant(w, 0);
+    if (w.grantSeen) return this.grant(w);
+    if (status === -1) {
+      this.local.stats.rejectedQueueFull++;
+      this.forget(w);
+      w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs, this.local.heldForMs()));
+      return;
+    }
+    if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
+    this.waitLimit(w);
   }
 
   /** The queue wait limit, counted from arrival (time held for the engine counts too); set once. */
@@ -334,6 +354,8 @@ export class SharedGate implements SlotGate, LeasedGate {
    */
   private leave(id: string): void {
     if (!this.slots.ready()) return;
+    // The acquires asked for before this go first (see enqueue).
+    this.sendAcquires();
     if (this.leaving.length === 0) setImmediate(() => this.sendLeaves());
     this.leaving.push(id);
   }

@@ -265,75 +265,79 @@ end
 `;
 
 /**
- * Idempotent per id (a replica may send it again when an answer timed out).
- * ARGV 6 id, 7 tenant, 8 class ('i' | 'b'), 9 max queue, 10 slots it occupies, 11 owner
- * ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise), 12 '1' when its holder may stop
- * it for interactive work (a batch request with admission.preemptBatch), '' otherwise.
- * → { 1 granted | 0 queued | -1 queue full, slots held, waiting, 1 if queued because its tenant
- * holds its share (else 0), id } (the id: the replica takes no other script's answer for a grant)
+ * Requests join (each idempotent per id: a replica may send it again when an answer timed out);
+ * those that arrive in one turn of a replica's event loop come as one script.
+ * ARGV 6.. one group of 7 per request: id, tenant, class ('i' | 'b'), max queue, slots it
+ * occupies, owner ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise), '1' when its holder
+ * may stop it for interactive work (a batch request with admission.preemptBatch), '' otherwise.
+ * → per request, in their order: { 1 granted | 0 queued | -1 queue full, slots held, waiting,
+ * 1 if queued because its tenant holds its share (else 0), id } (the id: the replica takes no
+ * other script's answer for a grant)
  */
 export const SLOT_ACQUIRE_LUA = `${DISPATCH}
-local id = ARGV[6]
-local tenant = ARGV[7]
-local cls = ARGV[8]
-local maxQueue = tonumber(ARGV[9])
-local w = tonumber(ARGV[10])
-local owner = ARGV[11]
-local mayStop = ARGV[12] == '1' and cls == 'b'
-dispatch()
-local h = held()
--- Sent again after a timed-out answer: report where it already stands, never queue it twice.
-if redis.call('ZSCORE', K[1], id) then return { 1, h, redis.call('ZCARD', K[3]) + redis.call('ZCARD', K[4]), 0, id } end
-if redis.call('ZSCORE', K[3], id) or redis.call('ZSCORE', K[4], id) then
+local function acquire(id, tenant, cls, maxQueue, w, owner, mayStop)
+  dispatch()
+  local h = held()
+  -- Sent again after a timed-out answer: report where it already stands, never queue it twice.
+  if redis.call('ZSCORE', K[1], id) then return { 1, h, redis.call('ZCARD', K[3]) + redis.call('ZCARD', K[4]), 0, id } end
+  if redis.call('ZSCORE', K[3], id) or redis.call('ZSCORE', K[4], id) then
+    redis.call('ZADD', K[2], now + ttl, id)
+    local back = 0
+    if not room(ownerOf(id)) then back = 1 end
+    return { 0, h, redis.call('ZCARD', K[3]) + redis.call('ZCARD', K[4]), back, id }
+  end
+  -- Ahead of it: a waiter of this class or above that may run (capped tenants' waiters do not count).
+  local ahead = head(K[3], 'gvI') ~= nil
+  local cap = slots
+  if cls == 'b' then ahead = ahead or head(K[4], 'gvB') ~= nil; cap = capB end
+  local nI = redis.call('ZCARD', K[3])
+  local nB = redis.call('ZCARD', K[4])
+  if w > 1 then redis.call('HSET', K[8], id, w) end
+  local o = nil
+  if owner ~= '' then
+    redis.call('HSET', K[9], id, owner)
+    o = ownerOf(id)
+  end
+  if mayStop then redis.call('ZADD', K[11], 0, id) end
+  if not ahead and h + w <= cap and room(o) then
+    redis.call('ZADD', K[1], now + ttl, id)
+    redis.call('HINCRBY', K[7], 'held', w)
+    charge(o, 1)
+    granted(id)
+    touch()
+    return { 1, h + w, nI + nB, 0, id }
+  end
+  if nI + nB >= maxQueue then
+    forget(id)
+    return { -1, h, nI + nB, 0, id }
+  end
+  local q, tags, gvf = K[3], K[5], 'gvI'
+  if cls == 'b' then q, tags, gvf = K[4], K[6], 'gvB' end
+  -- An empty class starts its virtual time over, so the tag table never outgrows the queue.
+  if redis.call('ZCARD', q) == 0 then
+    redis.call('DEL', tags)
+    redis.call('HSET', K[7], gvf, 0)
+  end
+  local gv = tonumber(redis.call('HGET', K[7], gvf) or '0')
+  local last = tonumber(redis.call('HGET', tags, tenant) or '0')
+  local tag = math.max(gv, last) + 1
+  redis.call('HSET', tags, tenant, tag)
+  redis.call('ZADD', q, tag, id)
   redis.call('ZADD', K[2], now + ttl, id)
-  local back = 0
-  if not room(ownerOf(id)) then back = 1 end
-  return { 0, h, redis.call('ZCARD', K[3]) + redis.call('ZCARD', K[4]), back, id }
-end
--- Ahead of it: a waiter of this class or above that may run (capped tenants' waiters do not count).
-local ahead = head(K[3], 'gvI') ~= nil
-local cap = slots
-if cls == 'b' then ahead = ahead or head(K[4], 'gvB') ~= nil; cap = capB end
-local nI = redis.call('ZCARD', K[3])
-local nB = redis.call('ZCARD', K[4])
-if w > 1 then redis.call('HSET', K[8], id, w) end
-local o = nil
-if owner ~= '' then
-  redis.call('HSET', K[9], id, owner)
-  o = ownerOf(id)
-end
-if mayStop then redis.call('ZADD', K[11], 0, id) end
-if not ahead and h + w <= cap and room(o) then
-  redis.call('ZADD', K[1], now + ttl, id)
-  redis.call('HINCRBY', K[7], 'held', w)
-  charge(o, 1)
-  granted(id)
+  -- An interactive waiter that finds every slot taken stops a batch lease for its slot.
+  if cls == 'i' then preempt() end
   touch()
-  return { 1, h + w, nI + nB, 0, id }
+  local back = 0
+  if not room(o) then back = 1 end
+  return { 0, h, nI + nB + 1, back, id }
 end
-if nI + nB >= maxQueue then
-  forget(id)
-  return { -1, h, nI + nB, 0, id }
+
+local out = {}
+for i = 6, #ARGV, 7 do
+  local cls = ARGV[i + 2]
+  out[#out + 1] = acquire(ARGV[i], ARGV[i + 1], cls, tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), ARGV[i + 5], ARGV[i + 6] == '1' and cls == 'b')
 end
-local q, tags, gvf = K[3], K[5], 'gvI'
-if cls == 'b' then q, tags, gvf = K[4], K[6], 'gvB' end
--- An empty class starts its virtual time over, so the tag table never outgrows the queue.
-if redis.call('ZCARD', q) == 0 then
-  redis.call('DEL', tags)
-  redis.call('HSET', K[7], gvf, 0)
-end
-local gv = tonumber(redis.call('HGET', K[7], gvf) or '0')
-local last = tonumber(redis.call('HGET', tags, tenant) or '0')
-local tag = math.max(gv, last) + 1
-redis.call('HSET', tags, tenant, tag)
-redis.call('ZADD', q, tag, id)
-redis.call('ZADD', K[2], now + ttl, id)
--- An interactive waiter that finds every slot taken stops a batch lease for its slot.
-if cls == 'i' then preempt() end
-touch()
-local back = 0
-if not room(o) then back = 1 end
-return { 0, h, nI + nB + 1, back, id }
+return out
 `;
 
 /**
