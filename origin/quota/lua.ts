@@ -82,41 +82,45 @@ return { 1, '',
 `;
 
 /**
+ * Settlements of one tenant and day; those a replica makes in one turn of its event loop (streams
+ * that end together) come as one script.
  * KEYS: 1 tokens tat, 2 day tokens, 3 leases, 4 usage hash of the tenant's day
- * ARGV: 1 now ms, 2 tpm, 3 token delta, 4 lease id ('' = none), 5 model, 6 prompt, 7 completion,
- *       8 error 0/1, 9 usage ttl s, 10 window ms, 11 day delta
+ * ARGV: 1 usage ttl s, 2 window ms, then one group of 9 per settlement: now ms, tpm, token delta,
+ *       lease id ('' = none), model, prompt, completion, error 0/1, day delta
  */
 export const SETTLE_LUA = `
-local now = tonumber(ARGV[1])
-local tpm = tonumber(ARGV[2])
-local delta = tonumber(ARGV[3])
-local window = tonumber(ARGV[10])
-if tpm > 0 and delta ~= 0 then
-  local int = window / tpm
-  local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-  if delta > 0 then
-    if tat < now then tat = now end
-    tat = tat + delta * int
-  else
-    tat = tat + delta * int
+local ttl = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+
+local function settle(now, tpm, delta, lease, m, p, c, err, dayDelta)
+  if tpm > 0 and delta ~= 0 then
+    local int = window / tpm
+    local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+    if delta > 0 then
+      if tat < now then tat = now end
+      tat = tat + delta * int
+    else
+      tat = tat + delta * int
+    end
+    if tat > now then redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now) + 1)
+    else redis.call('DEL', KEYS[1]) end
   end
-  if tat > now then redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now) + 1)
-  else redis.call('DEL', KEYS[1]) end
+  if dayDelta ~= 0 then
+    local left = redis.call('INCRBY', KEYS[2], dayDelta)
+    if left < 0 then redis.call('SET', KEYS[2], 0, 'KEEPTTL') end
+    if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], 2 * 86400000) end
+  end
+  if lease ~= '' then redis.call('ZREM', KEYS[3], lease) end
+  redis.call('HINCRBY', KEYS[4], m .. '|r', 1)
+  if p > 0 then redis.call('HINCRBY', KEYS[4], m .. '|p', p) end
+  if c > 0 then redis.call('HINCRBY', KEYS[4], m .. '|c', c) end
+  if err == '1' then redis.call('HINCRBY', KEYS[4], m .. '|e', 1) end
 end
-local dayDelta = tonumber(ARGV[11])
-if dayDelta ~= 0 then
-  local left = redis.call('INCRBY', KEYS[2], dayDelta)
-  if left < 0 then redis.call('SET', KEYS[2], 0, 'KEEPTTL') end
-  if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], 2 * 86400000) end
+
+for i = 3, #ARGV, 9 do
+  settle(tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4],
+    tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6]), ARGV[i + 7], tonumber(ARGV[i + 8]))
 end
-if ARGV[4] ~= '' then redis.call('ZREM', KEYS[3], ARGV[4]) end
-local m = ARGV[5]
-redis.call('HINCRBY', KEYS[4], m .. '|r', 1)
-local p = tonumber(ARGV[6])
-local c = tonumber(ARGV[7])
-if p > 0 then redis.call('HINCRBY', KEYS[4], m .. '|p', p) end
-if c > 0 then redis.call('HINCRBY', KEYS[4], m .. '|c', c) end
-if ARGV[8] == '1' then redis.call('HINCRBY', KEYS[4], m .. '|e', 1) end
-redis.call('EXPIRE', KEYS[4], tonumber(ARGV[9]))
+redis.call('EXPIRE', KEYS[4], ttl)
 return 1
 `;

@@ -19,8 +19,8 @@ interface TenantKeys {
 }
 
 /**
- * Limits and usage shared by every replica. One EVALSHA per decision and one per settlement
- * (ioredis falls back to EVAL after a Redis restart has emptied the script cache).
+ * Limits and usage shared by every replica. One EVALSHA per decision, and one for the settlements of
+ * a tenant in one turn of the event loop (ioredis falls back to EVAL after a Redis restart has emptied the script cache).
  */
 export class RedisQuotaStore implements QuotaStore {
   readonly kind = 'redis' as const;
@@ -31,12 +31,17 @@ export class RedisQuotaStore implements QuotaStore {
    * every (re)connection, since a Redis that restarted may have lost it.
    */
   private indexed: { day: string; tenants: Set<string> } = { day: '', tenants: new Set() };
+  /** Settlements to send at the end of this turn of the event loop, by day and tenant (see settle). */
+  private readonly settling = new Map<string, PendingSettlements>();
+  /** ARGV 1 and 2 of the settle script. */
+  private readonly usageTtl: readonly string[];
 
   constructor(
     readonly client: RedisClient,
     private readonly prefix: string,
     private readonly usageTtlSeconds: number,
   ) {
+    this.usageTtl = [String(usageTtlSeconds), String(WINDOW_MS)];
     client.defineCommand('puertaAdmit', { numberOfKeys: 4, lua: ADMIT_LUA });
     client.defineCommand('puertaSettle', { numberOfKeys: 4, lua: SETTLE_LUA });
     client.on('ready', () => {
@@ -91,28 +96,47 @@ export class RedisQuotaStore implements QuotaStore {
     };
   }
 
-  async settle(i: SettleInput): Promise<void> {
-    const k = this.keys(i.tenant);
-    const settled = this.scripted.puertaSettle(
-      k.tk, this.dayKey(k, i.day), k.ls, this.usageKey(k.base, i.day),
-      i.now, i.limits.tokensPerMinute, i.tokenDelta, i.leaseId ?? '', i.model,
-      i.promptTokens, i.completionTokens, i.error ? 1 : 0, this.usageTtlSeconds, WINDOW_MS, i.dayDelta,
-    );
-    if (this.indexed.day !== i.day) this.indexed = { day: i.day, tenants: new Set() };
-    if (this.indexed.tenants.has(i.tenant)) {
-      await settled;
-      return;
+  /**
+   * Settlements of one tenant and day asked for in one turn of the event loop go as one script
+   * (streams of a tenant tend to end together): one command, not one per request. Each caller
+   * waits on its group's script, so a failure reaches every settlement in it.
+   */
+  settle(i: SettleInput): Promise<void> {
+    const key = `${i.day} ${i.tenant}`;
+    let group = this.settling.get(key);
+    if (!group) {
+      if (this.settling.size === 0) setImmediate(() => this.sendSettlements());
+      group = new PendingSettlements(i.tenant, i.day, this.usageTtl);
+      this.settling.set(key, group);
     }
-    // The tenant index is in another slot, so it is its own command (auto-pipelined with the
-    // script). Written once a day, it lives a day longer than the usage it lists, whose TTL
-    // each settlement renews within that day.
-    const index = this.indexKey(i.day);
-    const indexed = this.indexed.tenants;
-    await Promise.all([
-      settled,
-      this.client.sadd(index, i.tenant).then(() => this.client.expire(index, this.usageTtlSeconds + 86_400)),
-    ]);
-    indexed.add(i.tenant);
+    group.args.push(
+      String(i.now), String(i.limits.tokensPerMinute), String(i.tokenDelta), i.leaseId ?? '', i.model,
+      String(i.promptTokens), String(i.completionTokens), i.error ? '1' : '0', String(i.dayDelta),
+    );
+    return group.sent;
+  }
+
+  private sendSettlements(): void {
+    const groups = [...this.settling.values()];
+    this.settling.clear();
+    for (const g of groups) {
+      const k = this.keys(g.tenant);
+      const settled = this.scripted.puertaSettle(k.tk, this.dayKey(k, g.day), k.ls, this.usageKey(k.base, g.day), ...g.args);
+      if (this.indexed.day !== g.day) this.indexed = { day: g.day, tenants: new Set() };
+      if (this.indexed.tenants.has(g.tenant)) {
+        settled.then(() => g.resolve(), g.reject);
+        continue;
+      }
+      // The tenant index is in another slot, so it is its own command (auto-pipelined with the
+      // script). Written once a day, it lives a day longer than the usage it lists, whose TTL
+      // each settlement renews within that day.
+      const index = this.indexKey(g.day);
+      const indexed = this.indexed.tenants;
+      Promise.all([settled, this.client.sadd(index, g.tenant).then(() => this.client.expire(index, this.usageTtlSeconds + 86_400))]).then(() => {
+        indexed.add(g.tenant);
+        g.resolve();
+      }, g.reject);
+    }
   }
 
   async renew(leases: ReadonlyArray<{ tenant: string; leaseId: string }>, expiresAt: number): Promise<void> {
@@ -155,4 +179,25 @@ export class RedisQuotaStore implements QuotaStore {
 
   /** The connection is not the store's: origin/redis/connection.ts closes it. */
   async close(): Promise<void> {}
+}
+
+/** The settlements of one tenant and day on their way to Redis as one script. */
+class PendingSettlements {
+  /** The script's ARGV: usage ttl and window, then 9 per settlement (quota/lua.ts). */
+  readonly args: string[];
+  readonly sent: Promise<void>;
+  resolve!: () => void;
+  reject!: (err: unknown) => void;
+
+  constructor(
+    readonly tenant: string,
+    readonly day: string,
+    head: readonly string[],
+  ) {
+    this.args = [...head];
+    this.sent = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
 }
