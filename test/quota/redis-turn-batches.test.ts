@@ -10,15 +10,17 @@ import { redisConfigSchema } from '../../origin/redis/config.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
 
 /**
- * Settlements made in one turn of the event loop reach Redis as one script per tenant and day
- * (redis-store.ts): each one still counts, exactly as the in-process store counts them.
+ * Decisions and settlements asked for in one turn of the event loop reach Redis as one script per
+ * tenant and day (redis-store.ts): each one is still decided and counted, in the order asked, exactly as the
+ * in-process store does.
  */
-describe('settlements of one turn, sent together', () => {
+describe('quota decisions and settlements of one turn, sent together', () => {
   let redis: RedisServer;
   let client: RedisClient;
   beforeAll(async () => {
     redis = await startRedis();
     client = createRedisClient(redisConfigSchema.parse({ url: redis.url }), pino({ level: 'silent' }));
+    if (client.status !== 'ready') await new Promise((ready) => client.once('ready', ready));
   });
   afterAll(async () => {
     client?.disconnect();
@@ -50,6 +52,21 @@ describe('settlements of one turn, sent together', () => {
     const next = await store.admit({ tenant: 'a', limits: { ...limits, concurrentStreams: 1 }, now, estimate: 0, leaseId: 'next', leaseTtlMs: 60_000, day });
     return { rows: rows.sort((x, y) => `${x.tenant}${x.model}`.localeCompare(`${y.tenant}${y.model}`)), concurrency: next.allowed, tokensRemaining: next.tokensRemaining };
   }
+
+  it('decides the requests of one turn in the order they came, as the in-process store does', async () => {
+    const decide = async (store: QuotaStore) => {
+      const limits = tenantLimitsSchema.parse({ requestsPerMinute: 3, tokensPerMinute: 1_000, dailyTokens: 0, concurrentStreams: 0 });
+      const now = Date.now();
+      const day = new Date(now).toISOString().slice(0, 10);
+      const ask = (tenant: string, estimate: number) => store.admit({ tenant, limits, now, estimate, leaseId: null, leaseTtlMs: 60_000, day });
+      const all = await Promise.all([ask('a', 10), ask('b', 10), ask('a', 900), ask('a', 10), ask('a', 10), ask('b', 10)]);
+      return all.map((d) => [d.allowed, d.reason, d.requestsRemaining, d.tokensRemaining]);
+    };
+    const remote = await decide(new RedisQuotaStore(client, 'ad:', 86_400));
+    expect(remote).toEqual(await decide(new MemoryQuotaStore()));
+    // a: the third request passes the tokens, the fourth is the third request of the minute, the fifth one too many.
+    expect(remote.map((d) => d[0])).toEqual([true, true, true, true, false, true]);
+  });
 
   it('counts every settlement of a tenant sent in one script, as the in-process store does', async () => {
     const store = new RedisQuotaStore(client, 'st:', 86_400);
