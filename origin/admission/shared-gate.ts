@@ -6,6 +6,7 @@ import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateSt
 import type { LeasedGate, SharedSlots } from './shared-slots.ts';
 import { acquireAnswers, sweepAnswer, type AcquireAnswer } from './slot-answers.ts';
 import { SLOT_KEY_NAMES } from './slot-lua.ts';
+import { TURN_GROUP_MAX } from '../redis/turn-batches.ts';
 import { estimateWaitMs } from './wait-estimate.ts';
 
 export interface SharedGateSettings {
@@ -250,6 +251,7 @@ export class SharedGate implements SlotGate, LeasedGate {
     // Redis sees acquires and leaves in the order they were asked for: the leaves asked for before this go first.
     this.sendLeaves();
     if (this.joining.length === 0) setImmediate(() => this.sendAcquires());
+    else if (this.joining.length >= TURN_GROUP_MAX) this.sendAcquires();
     this.joining.push(w);
   }
 
@@ -357,6 +359,7 @@ export class SharedGate implements SlotGate, LeasedGate {
     // The acquires asked for before this go first (see enqueue).
     this.sendAcquires();
     if (this.leaving.length === 0) setImmediate(() => this.sendLeaves());
+    else if (this.leaving.length >= TURN_GROUP_MAX) this.sendLeaves();
     this.leaving.push(id);
   }
 

@@ -1,4 +1,10 @@
 /**
+ * Most members of one group: a group this full is sent at once and the next one begun, so a
+ * command's arguments stay far below what a call may spread and no one script holds Redis long.
+ */
+export const TURN_GROUP_MAX = 256;
+
+/**
  * Requests for Redis collected over one turn of the event loop, by key, and sent as one command
  * per key at its end: streams that start or end together (a burst, or one engine's batch
  * finishing) cost one script each group, not one each. ioredis's auto-pipelining already waits
@@ -13,6 +19,11 @@ export class TurnBatches<C> {
   /** The group `key` of this turn, made with `ctx` (what its command is about) and its first arguments `head`. */
   group(key: string, ctx: C, head: readonly string[]): TurnGroup<C> {
     let g = this.pending.get(key);
+    if (g && g.size >= TURN_GROUP_MAX) {
+      this.pending.delete(key);
+      this.sendGroup(g);
+      g = undefined;
+    }
     if (!g) {
       if (this.pending.size === 0) setImmediate(() => this.flush());
       g = new TurnGroup(ctx, head);
@@ -24,7 +35,11 @@ export class TurnBatches<C> {
   private flush(): void {
     const groups = [...this.pending.values()];
     this.pending.clear();
-    for (const g of groups) this.send(g).then(g.resolve, g.reject);
+    for (const g of groups) this.sendGroup(g);
+  }
+
+  private sendGroup(g: TurnGroup<C>): void {
+    this.send(g).then(g.resolve, g.reject);
   }
 }
 
