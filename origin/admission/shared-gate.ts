@@ -4,7 +4,9 @@ import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateStats } from './gate.ts';
 import type { LeasedGate, SharedSlots } from './shared-slots.ts';
-import { acquireAnswer, sweepAnswer } from './slot-answers.ts';
+import { acquireAnswers, sweepAnswer, type AcquireAnswer } from './slot-answers.ts';
+import { SLOT_KEY_NAMES } from './slot-lua.ts';
+import { TURN_GROUP_MAX } from '../redis/turn-batches.ts';
 import { estimateWaitMs } from './wait-estimate.ts';
 
 export interface SharedGateSettings {
@@ -66,7 +68,16 @@ export class SharedGate implements SlotGate, LeasedGate {
   private readonly waiters = new Map<string, RemoteWaiter>();
   /** Lease id → slots it occupies, its owner (see ownerOf) and how to stop it while it may be, for what this replica holds (renewed in Redis). */
   private readonly held = new Map<string, { weight: number; owner: string; preempt: (() => void) | undefined }>();
-  private readonly keys: string[];
+  /**
+   * What every slot script of this gate is sent first: the leases key (the script derives the
+   * gate's other keys from it, slot-lua.ts) and ARGV 1..5, as the strings ioredis would make of them.
+   */
+  private readonly head: readonly string[];
+  private readonly maxQueue: string;
+  /** Ids to give back in Redis at the end of this turn of the event loop (see leave). */
+  private leaving: string[] = [];
+  /** Requests to put in the shared queue at the end of this turn of the event loop (see enqueue). */
+  private joining: RemoteWaiter[] = [];
   /** Waiters held back while the engine reports saturation, in their class and tenant turns. */
   private readonly holding = { interactive: new FairQueue<RemoteWaiter>(), batch: new FairQueue<RemoteWaiter>() };
 
@@ -79,7 +90,8 @@ export class SharedGate implements SlotGate, LeasedGate {
   ) {
     const tag = createHash('sha256').update(name).digest('hex').slice(0, 16);
     const base = `${slots.opts.keyPrefix}slots:{${tag}}:`;
-    this.keys = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights', 'owners', 'tenants', 'stoppable'].map((k) => base + k);
+    this.head = [base + SLOT_KEY_NAMES[0], String(slots.opts.leaseTtlMs), String(settings.slots), String(settings.batchCap), String(settings.interactiveWeight), slots.channelPrefix];
+    this.maxQueue = String(settings.maxQueue);
     slots.register(this);
     settings.engine?.onChange(() => this.releaseHeld());
   }
@@ -230,48 +242,64 @@ export class SharedGate implements SlotGate, LeasedGate {
     }
   }
 
-  private head(): Array<string | number> {
-    const s = this.settings;
-    return [...this.keys, this.slots.opts.leaseTtlMs, s.slots, s.batchCap, s.interactiveWeight, this.slots.channelPrefix];
-  }
-
+  /**
+   * Into the shared queue. The requests of one turn of the event loop go as one script (a burst
+   * of requests for one model costs one command, not one each), sent at the end of the turn.
+   */
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
-    const s = this.settings;
+    // Redis sees acquires and leaves in the order they were asked for: the leaves asked for before this go first.
+    this.sendLeaves();
+    if (this.joining.length === 0) setImmediate(() => this.sendAcquires());
+    else if (this.joining.length >= TURN_GROUP_MAX) this.sendAcquires();
+    this.joining.push(w);
+  }
+
+  private sendAcquires(): void {
+    // Given up or moved to the local share meanwhile: nothing to ask Redis for.
+    const batch = this.joining.splice(0).filter((w) => !w.done);
+    if (batch.length === 0) return;
+    const args: string[] = [...this.head];
+    for (const w of batch) args.push(w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', this.maxQueue, w.weight === 1 ? '1' : String(w.weight), ownerOf(w), w.preempt ? '1' : '');
     this.slots.scripts
-      .puertaSlotAcquire(...this.head(), w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', s.maxQueue, w.weight, ownerOf(w), w.preempt ? '1' : '')
-      .then((reply) => acquireAnswer(reply, w.id))
+      .puertaSlotAcquire(...args)
+      .then((reply) => acquireAnswers(reply, batch.map((w) => w.id)))
       .then(
-        ({ status, waiting, heldBack }) => {
-          w.sending = false;
-          w.heldBack = heldBack;
+        (answers) => {
           this.slots.ok();
-          if (w.done) {
-            // Given up or moved to the local share while the answer was on its way.
-            if (status !== -1) this.leave(w.id);
-            return;
-          }
-          if (status === 1 && !w.grantSeen) return this.grant(w, 0);
-          if (w.grantSeen) return this.grant(w);
-          if (status === -1) {
-            this.local.stats.rejectedQueueFull++;
-            this.forget(w);
-            w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs, this.local.heldForMs()));
-            return;
-          }
-          if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
-          this.waitLimit(w);
+          batch.forEach((w, i) => this.joined(w, answers[i]!));
         },
         (err: unknown) => {
-          w.sending = false;
-          if (w.done) return;
-          // Falling back moves every waiter of this replica (this one too) to the local share; a
-          // slow answer, or one not meant for it, is asked again (the script is idempotent per id).
+          for (const w of batch) w.sending = false;
+          // Falling back moves every waiter of this replica (these too) to the local share; a
+          // slow answer, or one not meant for them, is asked again (the script is idempotent per id).
           if (this.slots.failed(err)) {
-            if (!w.done) this.toLocal(w);
-          } else setTimeout(() => !w.done && this.enqueue(w), RETRY_MS).unref();
+            for (const w of batch) if (!w.done) this.toLocal(w);
+          } else setTimeout(() => batch.forEach((w) => !w.done && this.enqueue(w)), RETRY_MS).unref();
         },
       );
+  }
+
+  /** Redis's answer to a request's acquire. */
+  private joined(w: RemoteWaiter, { status, waiting, heldBack }: AcquireAnswer): void {
+    const s = this.settings;
+    w.sending = false;
+    w.heldBack = heldBack;
+    if (w.done) {
+      // Given up or moved to the local share while the answer was on its way.
+      if (status !== -1) this.leave(w.id);
+      return;
+    }
+    if (status === 1 && !w.grantSeen) return this.grant(w, 0);
+    if (w.grantSeen) return this.grant(w);
+    if (status === -1) {
+      this.local.stats.rejectedQueueFull++;
+      this.forget(w);
+      w.reject(busyError(s.label, 'queue_full', `its queue across every origin replica is full (${waiting} waiting, limit ${s.maxQueue})`, waiting, s.slots, this.local.holdMs, this.local.heldForMs()));
+      return;
+    }
+    if (w.heldBack && !w.timer) this.local.stats.queuedOverTenantShare++;
+    this.waitLimit(w);
   }
 
   /** The queue wait limit, counted from arrival (time held for the engine counts too); set once. */
@@ -322,13 +350,26 @@ export class SharedGate implements SlotGate, LeasedGate {
     this.acquireLocal(w, w.weight).then(w.resolve, w.reject);
   }
 
-  /** Gives back whatever `id` holds in Redis; asked again while Redis is only slow, else its lease lapses. */
-  private leave(id: string, attempt = 0): void {
+  /**
+   * Gives back whatever `id` holds in Redis. The ids given back in one turn of the event loop go
+   * as one script (streams of one model tend to end together): a command fewer per request.
+   */
+  private leave(id: string): void {
     if (!this.slots.ready()) return;
-    this.slots.scripts.puertaSlotLeave(...this.head(), id).then(
+    // The acquires asked for before this go first (see enqueue).
+    this.sendAcquires();
+    if (this.leaving.length === 0) setImmediate(() => this.sendLeaves());
+    else if (this.leaving.length >= TURN_GROUP_MAX) this.sendLeaves();
+    this.leaving.push(id);
+  }
+
+  /** Sends the ids waiting to be given back; asked again while Redis is only slow, else their leases lapse. */
+  private sendLeaves(ids = this.leaving.splice(0), attempt = 0): void {
+    if (ids.length === 0 || !this.slots.ready()) return;
+    this.slots.scripts.puertaSlotLeave(...this.head, ...ids).then(
       () => this.slots.ok(),
       (err: unknown) => {
-        if (!this.slots.failed(err) && attempt < 3) setTimeout(() => this.leave(id, attempt + 1), RETRY_MS).unref();
+        if (!this.slots.failed(err) && attempt < 3) setTimeout(() => this.sendLeaves(ids, attempt + 1), RETRY_MS).unref();
       },
     );
   }
@@ -381,7 +422,7 @@ export class SharedGate implements SlotGate, LeasedGate {
     const waiting = [...this.waiters.values()].filter((w) => !w.sending && !w.holding);
     if (waiting.length === 0) return;
     const ids = waiting.map((w) => w.id);
-    const states = sweepAnswer(await this.slots.scripts.puertaSlotSweep(...this.head(), ...ids), ids);
+    const states = sweepAnswer(await this.slots.scripts.puertaSlotSweep(...this.head, ...ids), ids);
     this.slots.ok();
     waiting.forEach((w, i) => {
       if (w.done || w.sending) return;
@@ -397,7 +438,7 @@ export class SharedGate implements SlotGate, LeasedGate {
     if (this.held.size === 0) return;
     const pairs: Array<string | number> = [];
     for (const [id, h] of this.held) pairs.push(id, h.weight, h.owner, h.preempt ? '1' : '');
-    await this.slots.scripts.puertaSlotRenew(...this.head(), ...pairs);
+    await this.slots.scripts.puertaSlotRenew(...this.head, ...pairs);
     this.slots.ok();
   }
 }

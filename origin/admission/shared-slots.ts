@@ -72,10 +72,10 @@ export class SharedSlots {
     readonly opts: SharedSlotsOptions,
     private readonly log: Logger,
   ) {
-    client.defineCommand('puertaSlotAcquire', { numberOfKeys: 11, lua: SLOT_ACQUIRE_LUA });
-    client.defineCommand('puertaSlotLeave', { numberOfKeys: 11, lua: SLOT_LEAVE_LUA });
-    client.defineCommand('puertaSlotSweep', { numberOfKeys: 11, lua: SLOT_SWEEP_LUA });
-    client.defineCommand('puertaSlotRenew', { numberOfKeys: 11, lua: SLOT_RENEW_LUA });
+    client.defineCommand('puertaSlotAcquire', { numberOfKeys: 1, lua: SLOT_ACQUIRE_LUA });
+    client.defineCommand('puertaSlotLeave', { numberOfKeys: 1, lua: SLOT_LEAVE_LUA });
+    client.defineCommand('puertaSlotSweep', { numberOfKeys: 1, lua: SLOT_SWEEP_LUA });
+    client.defineCommand('puertaSlotRenew', { numberOfKeys: 1, lua: SLOT_RENEW_LUA });
     this.channelPrefix = `${opts.keyPrefix}slots:grant:`;
     this.rejoinMs = Math.max(3_000, Math.floor(opts.leaseTtlMs / 3));
     // The subscriber waits for its connection, not for an answer (no command timeout). It

@@ -28,6 +28,12 @@ export function acquireAnswer(reply: unknown, id: string): AcquireAnswer {
   return { status, waiting, heldBack: heldBack === 1 };
 }
 
+/** The answers of an acquire script sent for several requests, one per id in their order. */
+export function acquireAnswers(reply: unknown, ids: readonly string[]): AcquireAnswer[] {
+  if (!Array.isArray(reply) || reply.length !== ids.length) throw new MisdirectedAnswer('acquire');
+  return ids.map((id, i) => acquireAnswer(reply[i], id));
+}
+
 /** Per waiter id: 1 granted, 0 queued, 3 queued for its tenant's share, 2 unknown to Redis. */
 export function sweepAnswer(reply: unknown, ids: readonly string[]): number[] {
   if (!Array.isArray(reply) || reply.length !== ids.length + 1 || reply[ids.length] !== ids[0]) throw new MisdirectedAnswer('sweep');

@@ -25,7 +25,8 @@ export interface EdgeSignatureOptions {
 
 /** Remembers nonces; `false` means seen before. Swap for a Redis SET NX PX with several replicas. */
 export interface ReplayGuard {
-  remember(nonce: string, ttlMs: number): Promise<boolean> | boolean;
+  /** `tenant`: the signed tenant the nonce came with (a replay names the same one). */
+  remember(nonce: string, ttlMs: number, tenant: string): Promise<boolean> | boolean;
 }
 
 /**
@@ -108,7 +109,7 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
     // A nonce needs remembering only while its timestamp is still inside the window (ts + maxSkew);
     // after that the skew check alone refuses it. A second of margin covers clock reads.
     const ttl = ts + opts.maxSkewMs - now() + 1_000;
-    if (!(await replay.remember(nonce, ttl))) throw refuse('replayed request (nonce already used)', 'edge_signature_replayed');
+    if (!(await replay.remember(nonce, ttl, tenant))) throw refuse('replayed request (nonce already used)', 'edge_signature_replayed');
 
     // Set field by field: spreading `{ country }` into the literal costs V8 a runtime store per field.
     const who: TenantContext = { id: tenant, via: 'edge' };

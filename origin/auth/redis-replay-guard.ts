@@ -1,16 +1,41 @@
 import type { Logger } from 'pino';
 import { readySoon, type RedisClient } from '../redis/client.ts';
+import { TurnBatches, type TurnGroup } from '../redis/turn-batches.ts';
 import { MemoryReplayGuard, type ReplayGuard } from './edge-signature.ts';
 
 /**
- * Nonces shared by every origin replica (`SET key 1 NX PX ttl`), so a signed request captured
- * on the way to one replica cannot be replayed to another. While Redis is unreachable each
- * replica still refuses what it has seen itself: replay protection degrades to per-replica,
- * never to none, and no request waits on Redis longer than its command timeout.
+ * `SET <base><nonce> 1 PX ttl NX` for each nonce of one tenant. KEYS 1: the tenant's nonce base
+ * (`<prefix>nonce:{tenant}:`; the nonces' own keys share its hash tag, so one Cluster slot).
+ * ARGV: nonce, ttl ms, for each. → per nonce: 1 fresh, 0 seen before.
+ */
+const NONCES_LUA = `
+local out = {}
+for i = 1, #ARGV, 2 do
+  if redis.call('SET', KEYS[1] .. ARGV[i], '1', 'PX', ARGV[i + 1], 'NX') then out[#out + 1] = 1 else out[#out + 1] = 0 end
+end
+return out
+`;
+
+interface NonceScript {
+  puertaNonces(base: string, ...args: string[]): Promise<number[]>;
+}
+
+/**
+ * Nonces shared by every origin replica, so a signed request captured on the way to one replica
+ * cannot be replayed to another. A nonce is kept per tenant (`<prefix>nonce:{tenant}:<nonce>`):
+ * the tenant is signed with it, so a replay names the same one, and the nonces of one tenant
+ * checked in one turn of the event loop go to Redis as one script rather than a SET each. (The
+ * previous release kept `<prefix>nonce:<nonce>`, in no tenant's slot: while a rolling upgrade from
+ * it runs, replicas of the two releases do not see each other's nonces, for one skew window.)
+ * While Redis is unreachable each replica still refuses what it has seen itself: replay
+ * protection degrades to per-replica, never to none, and no request waits on Redis longer than
+ * its command timeout.
  */
 export class RedisReplayGuard implements ReplayGuard {
   private readonly local = new MemoryReplayGuard();
   private warned = false;
+  private readonly checking = new TurnBatches<string>((g) => this.send(g));
+  private readonly bases = new Map<string, string>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -18,17 +43,23 @@ export class RedisReplayGuard implements ReplayGuard {
     private readonly log: Logger,
     /** Longest a check waits for the first connection (a replica that just started must not fail open). */
     private readonly connectWaitMs = 250,
-  ) {}
+  ) {
+    redis.defineCommand('puertaNonces', { numberOfKeys: 1, lua: NONCES_LUA });
+  }
 
-  async remember(nonce: string, ttlMs: number): Promise<boolean> {
+  async remember(nonce: string, ttlMs: number, tenant: string): Promise<boolean> {
     const fresh = this.local.remember(nonce, ttlMs);
     if (!fresh) return false;
     try {
       const soon = readySoon(this.redis, this.connectWaitMs);
       if (soon !== true) await soon;
-      const set = await this.redis.set(`${this.keyPrefix}nonce:${nonce}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+      const g = this.checking.group(tenant, this.base(tenant), NO_HEAD);
+      const at = g.size++;
+      g.args.push(nonce, String(Math.max(1, Math.ceil(ttlMs))));
+      const answers = await g.sent;
+      if (!Array.isArray(answers) || answers.length !== g.size) throw new Error(`redis answered ${g.size} nonce checks with something else`);
       this.warned = false;
-      return set === 'OK';
+      return answers[at] === 1;
     } catch (err) {
       if (!this.warned) {
         this.warned = true;
@@ -37,4 +68,19 @@ export class RedisReplayGuard implements ReplayGuard {
       return true;
     }
   }
+
+  private send(g: TurnGroup<string>): Promise<unknown> {
+    return (this.redis as unknown as NonceScript).puertaNonces(g.ctx, ...g.args);
+  }
+
+  private base(tenant: string): string {
+    let b = this.bases.get(tenant);
+    if (b === undefined) {
+      if (this.bases.size > 100_000) this.bases.clear();
+      this.bases.set(tenant, (b = `${this.keyPrefix}nonce:{${tenant}}:`));
+    }
+    return b;
+  }
 }
+
+const NO_HEAD: readonly string[] = [];

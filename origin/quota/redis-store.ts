@@ -1,11 +1,14 @@
 import { daysBetween, msToNextDay } from './day.ts';
 import { ADMIT_LUA, SETTLE_LUA } from './lua.ts';
 import type { RedisClient } from '../redis/client.ts';
+import { TurnBatches, type TurnGroup } from '../redis/turn-batches.ts';
 import { WINDOW_MS, type AdmitInput, type Decision, type LimitKind, type QuotaStore, type SettleInput, type UsageQuery, type UsageRow } from './types.ts';
 
 type Arg = string | number;
+/** One decision: allowed, reason, requests remaining and reset, tokens remaining and reset, retry after (quota/lua.ts). */
+type AdmitAnswer = [number, string, number, number, number, number, number];
 interface ScriptedClient {
-  puertaAdmit(...args: Arg[]): Promise<[number, string, number, number, number, number, number]>;
+  puertaAdmit(...args: Arg[]): Promise<AdmitAnswer[]>;
   puertaSettle(...args: Arg[]): Promise<number>;
 }
 
@@ -19,8 +22,8 @@ interface TenantKeys {
 }
 
 /**
- * Limits and usage shared by every replica. One EVALSHA per decision and one per settlement
- * (ioredis falls back to EVAL after a Redis restart has emptied the script cache).
+ * Limits and usage shared by every replica. One EVALSHA per decision, and one for the settlements of
+ * a tenant in one turn of the event loop (ioredis falls back to EVAL after a Redis restart has emptied the script cache).
  */
 export class RedisQuotaStore implements QuotaStore {
   readonly kind = 'redis' as const;
@@ -31,12 +34,19 @@ export class RedisQuotaStore implements QuotaStore {
    * every (re)connection, since a Redis that restarted may have lost it.
    */
   private indexed: { day: string; tenants: Set<string> } = { day: '', tenants: new Set() };
+  /** Decisions and settlements to send at the end of this turn of the event loop, by day and tenant (see admit, settle). */
+  private readonly admitting = new TurnBatches<AdmitInput>((g) => this.sendAdmits(g));
+  private readonly settling = new TurnBatches<SettleInput>((g) => this.sendSettlements(g));
+  /** ARGV 1 and 2 of the settle script. */
+  private readonly settleHead: readonly string[];
+  private readonly admitHead = [String(WINDOW_MS)];
 
   constructor(
     readonly client: RedisClient,
     private readonly prefix: string,
     private readonly usageTtlSeconds: number,
   ) {
+    this.settleHead = [String(usageTtlSeconds), String(WINDOW_MS)];
     client.defineCommand('puertaAdmit', { numberOfKeys: 4, lua: ADMIT_LUA });
     client.defineCommand('puertaSettle', { numberOfKeys: 4, lua: SETTLE_LUA });
     client.on('ready', () => {
@@ -71,14 +81,21 @@ export class RedisQuotaStore implements QuotaStore {
     return `${this.prefix}usage-tenants:{${day}}`;
   }
 
+  /**
+   * The decisions for one tenant and day asked for in one turn of the event loop go as one script,
+   * taken in the order they were asked for (quota/lua.ts).
+   */
   async admit(i: AdmitInput): Promise<Decision> {
-    const k = this.keys(i.tenant);
     const l = i.limits;
-    const r = await this.scripted.puertaAdmit(
-      k.rq, k.tk, this.dayKey(k, i.day), k.ls,
-      i.now, l.requestsPerMinute, l.tokensPerMinute, l.dailyTokens, l.concurrentStreams,
-      i.estimate, i.leaseId ?? '', i.now + i.leaseTtlMs, msToNextDay(i.now), WINDOW_MS,
+    const g = this.admitting.group(`${i.day} ${i.tenant}`, i, this.admitHead);
+    const at = g.size++;
+    g.args.push(
+      String(i.now), String(l.requestsPerMinute), String(l.tokensPerMinute), String(l.dailyTokens), String(l.concurrentStreams),
+      String(i.estimate), i.leaseId ?? '', String(i.now + i.leaseTtlMs), String(msToNextDay(i.now)),
     );
+    const answers = await g.sent;
+    if (!Array.isArray(answers) || answers.length !== g.size) throw new Error(`redis answered ${g.size} quota decisions with something else`);
+    const r = answers[at] as AdmitAnswer;
     return {
       allowed: r[0] === 1,
       reason: r[1] === '' ? null : (r[1] as LimitKind),
@@ -91,28 +108,42 @@ export class RedisQuotaStore implements QuotaStore {
     };
   }
 
+  private sendAdmits(g: TurnGroup<AdmitInput>): Promise<unknown> {
+    const k = this.keys(g.ctx.tenant);
+    return this.scripted.puertaAdmit(k.rq, k.tk, this.dayKey(k, g.ctx.day), k.ls, ...g.args);
+  }
+
+  /**
+   * Settlements of one tenant and day asked for in one turn of the event loop go as one script
+   * (streams of a tenant tend to end together): one command, not one per request. Each caller
+   * waits on its group's script, so a failure reaches every settlement in it.
+   */
   async settle(i: SettleInput): Promise<void> {
-    const k = this.keys(i.tenant);
-    const settled = this.scripted.puertaSettle(
-      k.tk, this.dayKey(k, i.day), k.ls, this.usageKey(k.base, i.day),
-      i.now, i.limits.tokensPerMinute, i.tokenDelta, i.leaseId ?? '', i.model,
-      i.promptTokens, i.completionTokens, i.error ? 1 : 0, this.usageTtlSeconds, WINDOW_MS, i.dayDelta,
+    const g = this.settling.group(`${i.day} ${i.tenant}`, i, this.settleHead);
+    g.size++;
+    g.args.push(
+      String(i.now), String(i.limits.tokensPerMinute), String(i.tokenDelta), i.leaseId ?? '', i.model,
+      String(i.promptTokens), String(i.completionTokens), i.error ? '1' : '0', String(i.dayDelta),
     );
-    if (this.indexed.day !== i.day) this.indexed = { day: i.day, tenants: new Set() };
-    if (this.indexed.tenants.has(i.tenant)) {
+    await g.sent;
+  }
+
+  private async sendSettlements(g: TurnGroup<SettleInput>): Promise<void> {
+    const { tenant, day } = g.ctx;
+    const k = this.keys(tenant);
+    const settled = this.scripted.puertaSettle(k.tk, this.dayKey(k, day), k.ls, this.usageKey(k.base, day), ...g.args);
+    if (this.indexed.day !== day) this.indexed = { day, tenants: new Set() };
+    if (this.indexed.tenants.has(tenant)) {
       await settled;
       return;
     }
     // The tenant index is in another slot, so it is its own command (auto-pipelined with the
     // script). Written once a day, it lives a day longer than the usage it lists, whose TTL
     // each settlement renews within that day.
-    const index = this.indexKey(i.day);
+    const index = this.indexKey(day);
     const indexed = this.indexed.tenants;
-    await Promise.all([
-      settled,
-      this.client.sadd(index, i.tenant).then(() => this.client.expire(index, this.usageTtlSeconds + 86_400)),
-    ]);
-    indexed.add(i.tenant);
+    await Promise.all([settled, this.client.sadd(index, tenant).then(() => this.client.expire(index, this.usageTtlSeconds + 86_400))]);
+    indexed.add(tenant);
   }
 
   async renew(leases: ReadonlyArray<{ tenant: string; leaseId: string }>, expiresAt: number): Promise<void> {
@@ -156,3 +187,4 @@ export class RedisQuotaStore implements QuotaStore {
   /** The connection is not the store's: origin/redis/connection.ts closes it. */
   async close(): Promise<void> {}
 }
+

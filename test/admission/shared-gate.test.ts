@@ -151,6 +151,51 @@ describe('slots shared through Redis: order of grants across replicas', () => {
     expect(order).toEqual(['hold', 'next']);
   });
 
+  it('the scripts keep every key of a gate under the names and the one hash tag replicas of the previous release use, each with its TTL', async () => {
+    const [a, b] = replicas({ defaultSlots: 2 });
+    const hold = await take(a, 'hold', [], { slots: 2 });
+    const ctl = new AbortController();
+    const waits = [take(b, 'i', [], { signal: ctl.signal }), take(a, 'b', [], { priority: 'batch', signal: ctl.signal, preempt: () => {} })];
+    await settle();
+    const r = new Redis(redis.url);
+    try {
+      // The names the previous release passes as the scripts' eleven KEYS: `<prefix>slots:{<tag>}:<name>`.
+      const names = ['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights', 'owners', 'tenants', 'stoppable'];
+      const keys = await r.keys(`sg${prefix}:*`);
+      const parsed = keys.map((k) => new RegExp(`^sg${prefix}:slots:\\{([0-9a-f]{16})\\}:(.+)$`).exec(k));
+      expect(parsed.every((m) => m && names.includes(m[2]!)), keys.join(' ')).toBe(true);
+      expect(new Set(parsed.map((m) => m![1])).size).toBe(1);
+      // What the hold (two slots), an interactive waiter and a stoppable batch waiter leave in Redis.
+      expect(new Set(parsed.map((m) => m![2]))).toEqual(new Set(['leases', 'waiters', 'queue:i', 'queue:b', 'tags:i', 'tags:b', 'meta', 'weights', 'stoppable']));
+      for (const k of keys) expect(await r.pttl(k), k).toBeGreaterThan(0);
+    } finally {
+      r.disconnect();
+    }
+    ctl.abort();
+    await Promise.allSettled(waits);
+    hold();
+  });
+
+  it('slots released in one turn (given back in Redis together) each go to a waiter of another replica', async () => {
+    const [a, b] = replicas({ defaultSlots: 3 });
+    const order: string[] = [];
+    const held = [await take(a, 'h0', order), await take(a, 'h1', order), await take(a, 'h2', order)];
+    const waits = [take(b, 'w0', order), take(b, 'w1', order), take(b, 'w2', order)];
+    await settle();
+    expect(order).toEqual(['h0', 'h1', 'h2']);
+    for (const release of held) release();
+    const granted = await Promise.all(waits);
+    expect(order.slice(3).sort()).toEqual(['w0', 'w1', 'w2']);
+    const r = new Redis(redis.url);
+    try {
+      const [leases] = await r.keys(`sg${prefix}:slots:*leases`);
+      expect(await r.zcard(leases!)).toBe(3);
+    } finally {
+      r.disconnect();
+    }
+    granted.forEach((release) => release());
+  });
+
   it('a full shared queue answers 503 queue_full at once, whichever replica the waiters came through', async () => {
     const [a, b] = replicas({ defaultSlots: 1, maxQueue: 2 });
     const order: string[] = [];

@@ -1,0 +1,65 @@
+/**
+ * Most members of one group: a group this full is sent at once and the next one begun, so a
+ * command's arguments stay far below what a call may spread and no one script holds Redis long.
+ */
+export const TURN_GROUP_MAX = 256;
+
+/**
+ * Requests for Redis collected over one turn of the event loop, by key, and sent as one command
+ * per key at its end: streams that start or end together (a burst, or one engine's batch
+ * finishing) cost one script each group, not one each. ioredis's auto-pipelining already waits
+ * for the same moment to write, so nothing waits longer than it did.
+ */
+export class TurnBatches<C> {
+  private readonly pending = new Map<string, TurnGroup<C>>();
+
+  /** `send` sends one group's command; every member of the group waits on its answer. */
+  constructor(private readonly send: (group: TurnGroup<C>) => Promise<unknown>) {}
+
+  /** The group `key` of this turn, made with `ctx` (what its command is about) and its first arguments `head`. */
+  group(key: string, ctx: C, head: readonly string[]): TurnGroup<C> {
+    let g = this.pending.get(key);
+    if (g && g.size >= TURN_GROUP_MAX) {
+      this.pending.delete(key);
+      this.sendGroup(g);
+      g = undefined;
+    }
+    if (!g) {
+      if (this.pending.size === 0) setImmediate(() => this.flush());
+      g = new TurnGroup(ctx, head);
+      this.pending.set(key, g);
+    }
+    return g;
+  }
+
+  private flush(): void {
+    const groups = [...this.pending.values()];
+    this.pending.clear();
+    for (const g of groups) this.sendGroup(g);
+  }
+
+  private sendGroup(g: TurnGroup<C>): void {
+    this.send(g).then(g.resolve, g.reject);
+  }
+}
+
+/** One group's command on its way: its arguments, how many members it has, and its answer. */
+export class TurnGroup<C> {
+  readonly args: string[];
+  /** Members so far; a member's index in the answer is the count when it joined. */
+  size = 0;
+  readonly sent: Promise<unknown>;
+  resolve!: (answer: unknown) => void;
+  reject!: (err: unknown) => void;
+
+  constructor(
+    readonly ctx: C,
+    head: readonly string[],
+  ) {
+    this.args = [...head];
+    this.sent = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+}
