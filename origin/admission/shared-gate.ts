@@ -294,6 +294,8 @@ export class SharedGate implements SlotGate, LeasedGate {
     if (w.holding) this.holding[w.cls].remove(w);
     w.holding = false;
     w.done = true;
+    // Out of the queue, it has no standing; the probe lives as long as the stream and would keep the waiter.
+    if (w.probe) w.probe.standing = undefined;
     this.waiters.delete(w.id);
     if (w.timer) clearTimeout(w.timer);
     w.signal.removeEventListener('abort', w.onAbort);
