@@ -305,7 +305,9 @@ export class SharedGate implements SlotGate, LeasedGate {
   private grant(w: RemoteWaiter, waitedMs = Date.now() - w.queuedAt): void {
     if (w.done) return;
     this.forget(w);
-    const release = this.hold(w.id, w.weight, ownerOf(w), this.local.occupy(waitedMs, w.weight, w), w.preempt);
+    // The tenant's charge only: the local release lives as long as the stream, the waiter need not.
+    const charge = { tenant: w.tenant, charge: w.charge, cap: w.cap };
+    const release = this.hold(w.id, w.weight, ownerOf(w), this.local.occupy(waitedMs, w.weight, charge), w.preempt);
     if (w.stopSeen) this.stop(w.id);
     w.resolve(release);
   }
