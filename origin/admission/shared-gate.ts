@@ -322,6 +322,8 @@ export class SharedGate implements SlotGate, LeasedGate {
     if (w.holding) this.holding[w.cls].remove(w);
     w.holding = false;
     w.done = true;
+    // Out of the queue, it has no standing; the probe lives as long as the stream and would keep the waiter.
+    if (w.probe) w.probe.standing = undefined;
     this.waiters.delete(w.id);
     if (w.timer) clearTimeout(w.timer);
     w.signal.removeEventListener('abort', w.onAbort);
@@ -331,7 +333,9 @@ export class SharedGate implements SlotGate, LeasedGate {
   private grant(w: RemoteWaiter, waitedMs = Date.now() - w.queuedAt): void {
     if (w.done) return;
     this.forget(w);
-    const release = this.hold(w.id, w.weight, ownerOf(w), this.local.occupy(waitedMs, w.weight, w), w.preempt);
+    // The tenant's charge only: the local release lives as long as the stream, the waiter need not.
+    const charge = { tenant: w.tenant, charge: w.charge, cap: w.cap };
+    const release = this.hold(w.id, w.weight, ownerOf(w), this.local.occupy(waitedMs, w.weight, charge), w.preempt);
     if (w.stopSeen) this.stop(w.id);
     w.resolve(release);
   }

@@ -64,6 +64,10 @@ export class AuditTrail implements RequestObserver {
   }
 
   onStart(rec: RequestRecord): void {
+    const policy = policyFor(this.cfg, rec.tenant.id);
+    // The body is read at the end only for the digest or the logged prompt. Otherwise the stream
+    // need not keep it (a whole conversation, parsed) for as long as it runs.
+    if (!policy.promptDigest && !policy.contentLogging) rec.requestBody = undefined;
     if (rec.stream && this.capturesContent(rec)) rec.capturedFrames = [];
   }
 

@@ -4,6 +4,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { SINK_HIGH_WATER_BYTES, type OpenSink, type SinkEvents, type StreamSink } from '../stream/sink.ts';
 import { writeChunk } from './chunked-write.ts';
 import { sinkResponse, type SinkResponse } from './sink-head.ts';
+import { flatten } from '../../shared/flat-string.ts';
 
 /**
  * A stream written straight to Node's ServerResponse: no WHATWG stream between the relay and the
@@ -133,6 +134,9 @@ export class NodeResponseSink implements StreamSink {
     }
     const out = this.out;
     out.writeHead(this.response.status, this.response.headers.record);
+    // Node keeps the head it built by concatenation for the response's whole life; flat, it is
+    // about 1.5 KiB smaller per open stream (shared/flat-string.ts).
+    flatten((out as unknown as { _header: string | null })._header);
     const pending = this.pending!;
     const wasFull = this.pendingBytes >= SINK_HIGH_WATER_BYTES;
     this.pending = null;

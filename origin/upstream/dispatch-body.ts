@@ -292,6 +292,9 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
       controller.abort(this.failure as Error);
       return;
     }
+    // The parsed headers are all we read; undici's raw ones (Buffers viewing the socket read they
+    // came in) would stay with the controller as long as the stream is open (~1 KiB each).
+    controller.rawHeaders = null;
     // opening → reading. Reads until the owner attaches its reader are kept (onResponseData).
     this.owner = READING;
     const opening = this.opening!;

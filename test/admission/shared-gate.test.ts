@@ -67,6 +67,9 @@ describe('slots shared through Redis: order of grants across replicas', () => {
     expect(positions()).toEqual([3, 1, 2]);
     hold();
     await expect.poll(positions).toEqual([2, undefined, 1]);
+    // Out of the queue, the probe (kept as long as the stream) no longer holds the waiter.
+    expect(probes.first.standing).toBeUndefined();
+    expect(probes.second.standing).toBeTypeOf('function');
     // Granted in turn: each release lets the next in.
     for (const w of [waits[1]!, waits[2]!, waits[0]!]) (await w)();
   });

@@ -13,7 +13,7 @@ import { upstreamSchema } from '../../origin/config/schema.ts';
 import type { BodyConsumer } from '../../origin/stream/stream-response.ts';
 import { UpstreamClient } from '../../origin/upstream/client.ts';
 import { fromNetworkError } from '../../origin/upstream/errors.ts';
-import type { DispatchBody } from '../../origin/upstream/dispatch-body.ts';
+import { DispatchBody } from '../../origin/upstream/dispatch-body.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -399,5 +399,15 @@ describe('the dispatch-fed upstream body', () => {
     mid.abort(why);
     await expect(opening).rejects.toBe(why);
     expect(c.outstanding).toBe(0);
+  });
+
+  it('lets go of the raw header Buffers once the headers are parsed: the controller lives as long as the stream', async () => {
+    let opened: unknown;
+    const body = new DispatchBody(new AbortController().signal, () => {}, (r) => (opened = r), () => {});
+    const controller = { aborted: false, paused: false, reason: null, rawHeaders: [Buffer.from('content-type'), Buffer.from('application/x-ndjson')] as Buffer[] | null, abort() {}, pause() {}, resume() {} };
+    body.onRequestStart(controller);
+    body.onResponseStart(controller, 200, { 'content-type': 'application/x-ndjson' });
+    expect(controller.rawHeaders).toBeNull();
+    expect(opened).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/x-ndjson' } });
   });
 });

@@ -1,5 +1,6 @@
 import type { FinishReason, TokenLogprob, ToolCall, Usage } from '../../../core/generation.ts';
 import { randomHex } from '../../../../shared/random-hex.ts';
+import { flatten } from '../../../../shared/flat-string.ts';
 
 export function openAiUsage(u: Usage): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
   return { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.promptTokens + u.completionTokens };
@@ -54,8 +55,9 @@ export class ChunkWriter {
 
   constructor(id: string, object: 'chat.completion.chunk' | 'text_completion', created: number, model: string) {
     const head = `{"id":${JSON.stringify(id)},"object":"${object}","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":"fp_puerta"`;
-    this.prefix = head + ',"choices":[{"index":0,';
-    this.usagePrefix = head + ',"choices":[],"usage":';
+    // Kept for the stream's life: flat, not as the tree of pieces `+` builds (shared/flat-string.ts).
+    this.prefix = flatten(head + ',"choices":[{"index":0,');
+    this.usagePrefix = flatten(head + ',"choices":[],"usage":');
   }
 
   /** chat: `"delta":{…}`; completions: `"text":"…"`. */
