@@ -81,7 +81,7 @@ describe('relay benchmark harness', () => {
   });
 
   it('every bare Node relay (the floors beside nginx) relays whole streams and lets go of cancelled ones', async () => {
-    for (const kind of ['tcp', 'http', 'undici', 'undici-raw', 'dispatch']) {
+    for (const kind of ['tcp', 'http', 'http-raw', 'undici', 'undici-raw', 'dispatch']) {
       const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1]);
       try {
         const r = await gen.run({ base: bare.url, models: ['harness:latest'], tokens: 10, n: 4, deadlineMs: 30_000 });

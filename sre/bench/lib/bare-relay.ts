@@ -5,7 +5,7 @@
  * per open stream, so the origin's figures split into the runtime's share and Puerta's.
  *
  *   node --import tsx sre/bench/lib/bare-relay.ts <upstream base URL> <kind>
- * kind: tcp | http | undici | undici-raw | dispatch (sre/README.md says what each is); prints
+ * kind: tcp | http | http-raw | undici | undici-raw | dispatch (sre/README.md says what each is); prints
  * `BARE_URL <url>` once listening.
  */
 import { createServer, request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -76,14 +76,30 @@ function viaDispatch(req: IncomingMessage, res: ServerResponse, body: Buffer): v
   );
 }
 
-function viaHttp(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+/** One keep-alive node:http request upstream, tied to the client's connection both ways. */
+function httpUpstream(req: IncomingMessage, res: ServerResponse, body: Buffer, onResponse: (ur: IncomingMessage) => void): void {
   const up = httpRequest(new URL(req.url!, upstream), { method: 'POST', agent: httpAgent, headers: { 'content-type': 'application/json', 'content-length': body.byteLength } }, (ur) => {
     res.writeHead(ur.statusCode ?? 502, { 'content-type': String(ur.headers['content-type'] ?? 'text/event-stream') });
-    ur.pipe(res);
+    onResponse(ur);
   });
   res.once('close', () => up.destroy());
   up.on('error', () => res.destroy());
   up.end(body);
+}
+
+function viaHttp(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  httpUpstream(req, res, body, (ur) => ur.pipe(res));
+}
+
+/** node:http's client as the upstream, each read written to the socket as one pre-framed HTTP chunk (the dispatch kind's writes). */
+function viaHttpRaw(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
+  httpUpstream(req, res, body, (ur) => {
+    res.flushHeaders();
+    const socket = res.chunkedEncoding ? res.socket : null;
+    ur.on('data', (c: Buffer) => writeFramed(res, socket, c));
+    ur.once('end', () => res.end());
+    ur.on('error', () => res.destroy());
+  });
 }
 
 /** No HTTP at all: each client connection spliced to its own upstream connection, bytes as they come. */
@@ -99,6 +115,7 @@ const tcp = createTcpServer((down) => {
 
 const relays: Record<string, (req: IncomingMessage, res: ServerResponse, body: Buffer) => unknown> = {
   http: viaHttp,
+  'http-raw': viaHttpRaw,
   undici: (req, res, body) => viaUndici(req, res, body, false),
   'undici-raw': (req, res, body) => viaUndici(req, res, body, true),
   dispatch: viaDispatch,

@@ -283,7 +283,7 @@ async function main(): Promise<void> {
         paths.push({ name: 'nginx', url: nginx.url, relayPids: withChildren(nginx.pid) });
       } else console.log('nginx not found (scripts/ensure-system-deps.sh nginx installs it): nginx path and ratios skipped');
     }
-    for (const kind of ['undici', 'http', 'tcp', 'dispatch', 'undici-raw'] as const) {
+    for (const kind of ['undici', 'http', 'http-raw', 'tcp', 'dispatch', 'undici-raw'] as const) {
       if (!wanted.has(`bare-${kind}`)) continue;
       const inspect = await gcPort();
       const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1], inspect.args);
