@@ -23,7 +23,13 @@ interface Exported {
 export abstract class SeriesTable<S extends { readonly labels: Readonly<Record<string, string>> }> {
   abstract readonly type: string;
   abstract readonly aggregator: string;
-  private readonly map = new Map<string, S>();
+  /** Every series, in the order first seen (what the registry prints). */
+  private readonly all: S[] = [];
+  /**
+   * Series by label values, one map level per label: a lookup hashes the label strings, which
+   * keep their hash, instead of a key joined anew on every call.
+   */
+  private readonly byValues = new Map<string, unknown>();
 
   constructor(
     readonly name: string,
@@ -36,25 +42,35 @@ export abstract class SeriesTable<S extends { readonly labels: Readonly<Record<s
 
   /** The series of one label set (values in `labelNames` order). */
   series(...values: string[]): S {
-    const key = values.length === 1 ? values[0]! : values.join('\u0000');
-    let s = this.map.get(key);
-    if (!s) {
+    const depth = Math.max(1, this.labelNames.length);
+    let level = this.byValues;
+    for (let i = 0; i < depth - 1; i++) {
+      const v = values[i] ?? '';
+      let next = level.get(v) as Map<string, unknown> | undefined;
+      if (next === undefined) level.set(v, (next = new Map()));
+      level = next;
+    }
+    const last = values[depth - 1] ?? '';
+    let s = level.get(last) as S | undefined;
+    if (s === undefined) {
       const labels: Record<string, string> = {};
       this.labelNames.forEach((n, i) => (labels[n] = values[i] ?? ''));
       s = this.create(labels);
-      this.map.set(key, s);
+      level.set(last, s);
+      this.all.push(s);
     }
     return s;
   }
 
   reset(): void {
-    this.map.clear();
+    this.byValues.clear();
+    this.all.length = 0;
   }
 
   /** For the text format: what prom-client's own metrics hand the registry. */
   getForPromString(): Promise<Exported> {
     const values: ExportedValue[] = [];
-    for (const s of this.map.values()) this.export(s, values);
+    for (const s of this.all) this.export(s, values);
     return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values });
   }
 
