@@ -6,6 +6,9 @@ export interface ExportedValue {
   metricName?: string;
 }
 
+/** Labels a table's series may have (series takes their values as positional arguments). */
+const MAX_LABELS = 5;
+
 interface Exported {
   name: string;
   help: string;
@@ -35,31 +38,41 @@ export abstract class SeriesTable<S extends { readonly labels: Readonly<Record<s
     readonly name: string,
     readonly help: string,
     readonly labelNames: readonly string[],
-  ) {}
+  ) {
+    if (labelNames.length > MAX_LABELS) throw new Error(`${name}: at most ${MAX_LABELS} labels (series takes them as arguments)`);
+  }
 
   protected abstract create(labels: Record<string, string>): S;
   protected abstract export(s: S, out: ExportedValue[]): void;
 
-  /** The series of one label set (values in `labelNames` order). */
-  series(...values: string[]): S {
-    const depth = Math.max(1, this.labelNames.length);
+  /**
+   * The series of one label set (values in `labelNames` order). Positional parameters, not a rest
+   * array: a lookup that finds its series allocates nothing.
+   */
+  series(v0 = '', v1 = '', v2 = '', v3 = '', v4 = ''): S {
+    const depth = this.labelNames.length;
     let level = this.byValues;
-    for (let i = 0; i < depth - 1; i++) {
-      const v = values[i] ?? '';
-      let next = level.get(v) as Map<string, unknown> | undefined;
-      if (next === undefined) level.set(v, (next = new Map()));
-      level = next;
-    }
-    const last = values[depth - 1] ?? '';
+    let last = v0;
+    if (depth > 1) (level = this.below(level, v0)), (last = v1);
+    if (depth > 2) (level = this.below(level, v1)), (last = v2);
+    if (depth > 3) (level = this.below(level, v2)), (last = v3);
+    if (depth > 4) (level = this.below(level, v3)), (last = v4);
     let s = level.get(last) as S | undefined;
     if (s === undefined) {
+      const values = [v0, v1, v2, v3, v4];
       const labels: Record<string, string> = {};
-      this.labelNames.forEach((n, i) => (labels[n] = values[i] ?? ''));
+      this.labelNames.forEach((n, i) => (labels[n] = values[i]!));
       s = this.create(labels);
       level.set(last, s);
       this.all.push(s);
     }
     return s;
+  }
+
+  private below(level: Map<string, unknown>, value: string): Map<string, unknown> {
+    let next = level.get(value) as Map<string, unknown> | undefined;
+    if (next === undefined) level.set(value, (next = new Map()));
+    return next;
   }
 
   reset(): void {
