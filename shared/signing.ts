@@ -63,23 +63,19 @@ function fromBase64url(s: string): Uint8Array<ArrayBuffer> | null {
 
 /** One line per field; a field holding a newline could shift the others, so it is refused. */
 export function canonicalString(f: SignedFields): string {
-  const parts = [
-    SIGNATURE_SCHEME,
-    f.method.toUpperCase(),
-    f.path,
-    String(f.timestamp),
-    f.nonce,
-    f.tenant,
-    f.requestId,
-    f.bodyDigest,
-    f.country ?? '',
-    f.pop ?? '',
-    ...(f.models ? [f.models] : []),
-  ];
-  for (const p of parts) {
-    if (/[\r\n]/.test(p)) throw new Error('signed field contains a line break');
-  }
-  return parts.join('\n');
+  const s =
+    SIGNATURE_SCHEME + '\n' + f.method.toUpperCase() + '\n' + f.path + '\n' + String(f.timestamp) + '\n' + f.nonce + '\n' + f.tenant + '\n' +
+    f.requestId + '\n' + f.bodyDigest + '\n' + (f.country ?? '') + '\n' + (f.pop ?? '') + (f.models ? '\n' + f.models : '');
+  // One field per line: a field carrying a line break would shift the others, so the string must
+  // hold exactly the breaks that separate its 10 or 11 fields (counted once, not a regex per field).
+  if (s.includes('\r') || lineBreaks(s) !== (f.models ? 10 : 9)) throw new Error('signed field contains a line break');
+  return s;
+}
+
+function lineBreaks(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** The one rule for a signing secret, at the edge (WebCrypto) and the origin (node:crypto) alike. */

@@ -249,13 +249,15 @@ export class SharedGate implements SlotGate, LeasedGate {
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
     // Redis sees acquires and leaves in the order they were asked for: the leaves asked for before this go first.
-    this.sendLeaves();
+    if (this.leaving.length > 0) this.sendLeaves();
     if (this.joining.length === 0) setImmediate(() => this.sendAcquires());
     else if (this.joining.length >= TURN_GROUP_MAX) this.sendAcquires();
     this.joining.push(w);
   }
 
   private sendAcquires(): void {
+    // Called before every leave (see leave): most of the time there is nothing to send.
+    if (this.joining.length === 0) return;
     // Given up or moved to the local share meanwhile: nothing to ask Redis for.
     const batch = this.joining.splice(0).filter((w) => !w.done);
     if (batch.length === 0) return;

@@ -87,14 +87,16 @@ export function createEdgeSignatureMiddleware(opts: EdgeSignatureOptions): Middl
     if (body && body.byteLength > maxBody) throw errors.payloadTooLarge(maxBody);
     if (body) cacheBodyText(c.req, body);
 
-    const url = new URL(c.req.url);
+    // The query as URL would give it: parsed only when there is one (most requests have none).
+    const raw = c.req.url;
+    const search = raw.includes('?') ? new URL(raw).search : '';
     const country = c.req.header(EDGE_HEADERS.country) || undefined;
     const pop = c.req.header(EDGE_HEADERS.pop) || undefined;
     const models = c.req.header(EDGE_HEADERS.models) || undefined;
     const fields = {
       method: c.req.method,
       // The canonical path the origin routes on (shared/canonical-path.ts), which is what the edge signs.
-      path: c.req.path + url.search,
+      path: c.req.path + search,
       timestamp: ts,
       nonce,
       tenant,

@@ -55,4 +55,28 @@ describe('prebound metrics', () => {
     registry.resetMetrics();
     expect(await registry.metrics()).toBe('# HELP h_seconds h\n# TYPE h_seconds histogram\n');
   });
+
+  it('keep label sets apart however their values split (one to five labels), as prom-client does', async () => {
+    const theirs = new Registry();
+    const ours = new Registry();
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const sets = [
+      ['x\u0000y', 'z', '', '', ''],
+      ['x', 'y\u0000z', '', '', ''],
+      ['x', 'y', 'z', '', ''],
+      ['', '', '', '', ''],
+      ['x', '', '', '', 'y'],
+    ];
+    for (let n = 1; n <= 5; n++) {
+      const c = new Counter({ name: `c${n}_total`, help: 'c', labelNames: names.slice(0, n), registers: [theirs] });
+      const pc = preboundCounter(`c${n}_total`, 'c', names.slice(0, n), ours);
+      sets.forEach((values, i) => {
+        c.inc(Object.fromEntries(names.slice(0, n).map((k, j) => [k, values[j]!])), i + 1);
+        pc.series(...(values.slice(0, n) as [string])).inc(i + 1);
+      });
+      expect(pc.series(...(sets[0]!.slice(0, n) as [string]))).toBe(pc.series(...(sets[0]!.slice(0, n) as [string])));
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    expect(() => preboundCounter('six_total', 'c', [...names, 'f'], ours)).toThrow(/at most 5 labels/);
+  });
 });

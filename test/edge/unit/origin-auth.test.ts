@@ -59,6 +59,14 @@ describe('origin auth.mode=edge', () => {
     expect(await again.json()).toMatchObject({ error: { type: 'authentication_error', code: 'edge_signature_replayed' } });
   });
 
+  it('signs the query with the path: the signed query is accepted, a changed, added or dropped one refused', async () => {
+    const at = (url: string, headers: Record<string, string>) => app.request(url, { method: 'POST', headers, body: '{}' });
+    expect((await at('/v1/echo?x=1&y=%20', await signed('{}', { path: '/v1/echo?x=1&y=%20' }))).status).toBe(200);
+    expect((await at('/v1/echo?x=2', await signed('{}', { path: '/v1/echo?x=1' }))).status).toBe(401);
+    expect((await at('/v1/echo?x=1', await signed('{}'))).status).toBe(401);
+    expect((await at('/v1/echo', await signed('{}', { path: '/v1/echo?x=1' }))).status).toBe(401);
+  });
+
   it('refuses a timestamp outside the skew window', async () => {
     const res = await send(await signed('{}', { timestamp: now - 61_000 }), '{}');
     expect(res.status).toBe(401);

@@ -41,8 +41,22 @@ describe('edge → origin signing', () => {
   it('refuses line breaks in fields (they would shift the canonical lines)', async () => {
     const f = await base();
     expect(() => canonicalString({ ...f, tenant: 'a\nb' })).toThrow(/line break/);
+    // Every field, with and without the optional models line, \n or \r.
+    for (const models of [undefined, 'm1,m2']) {
+      for (const field of ['method', 'path', 'nonce', 'tenant', 'requestId', 'bodyDigest', 'country', 'pop', 'models'] as const) {
+        for (const brk of ['\n', '\r']) expect(() => canonicalString({ ...f, models, [field]: `a${brk}b` })).toThrow(/line break/);
+      }
+    }
     const key = await importSigningKey(SECRET);
     expect(await verify(key, { ...f, pop: 'x\ny' }, await sign(key, f))).toBe(false);
+  });
+
+  it('puts one field per line, in the signed order, the models line only when there are models', async () => {
+    const f = await base();
+    const lines = ['v1', 'POST', f.path, String(f.timestamp), f.nonce, f.tenant, f.requestId, f.bodyDigest, 'DE', 'FRA'];
+    expect(canonicalString({ ...f, method: 'post' })).toBe(lines.join('\n'));
+    expect(canonicalString({ ...f, models: 'a,b' })).toBe([...lines, 'a,b'].join('\n'));
+    expect(canonicalString({ ...f, country: undefined, pop: undefined, models: '' })).toBe([...lines.slice(0, 8), '', ''].join('\n'));
   });
 
   it('refuses short secrets', async () => {
