@@ -130,7 +130,8 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
   return new StreamRun(plan).start();
 }
 
-class StreamRun<T> {
+/** The stream is its upstream body's consumer itself: no closure per body event. */
+class StreamRun<T> implements BodyConsumer {
   private phase: Phase<T> = { name: 'opening' };
   private status: Status = 'pending';
   private flow: Flow = 'open';
@@ -188,7 +189,7 @@ class StreamRun<T> {
     if (this.phase.name !== 'opening') return;
     this.phase = { name: 'relaying', opened, body: source.body, relay: source.relay };
     if (this.flow === 'full') source.body.pause();
-    source.body.consume({ data: this.onData, end: this.onBodyEnd, error: this.onBodyError });
+    source.body.consume(this);
   };
 
   /**
@@ -239,7 +240,7 @@ class StreamRun<T> {
     this.flow = 'full';
     if (this.phase.name === 'relaying') this.phase.body.pause();
     if (this.stallTimer) this.stallTimer.refresh();
-    else this.stallTimer = setTimeout(this.onStalled, this.plan.writeStallMs);
+    else this.stallTimer = setTimeout(() => this.onStalled(), this.plan.writeStallMs);
   }
 
   /** full → open: the client read; the body goes on. */
@@ -274,7 +275,9 @@ class StreamRun<T> {
     this.full();
   }
 
-  private readonly onData = (chunk: Uint8Array): void => {
+  // ── the upstream body (BodyConsumer) ──
+
+  data(chunk: Uint8Array): void {
     if (this.phase.name !== 'relaying') return;
     let complete: boolean;
     try {
@@ -285,9 +288,9 @@ class StreamRun<T> {
     }
     if (complete) this.finishWhole();
     else this.flush();
-  };
+  }
 
-  private readonly onBodyEnd = (): void => {
+  end(): void {
     if (this.phase.name !== 'relaying') return;
     try {
       this.phase.relay.end();
@@ -296,12 +299,12 @@ class StreamRun<T> {
       return;
     }
     this.finishWhole();
-  };
+  }
 
-  private readonly onBodyError = (err: unknown): void => {
+  error(err: unknown): void {
     if (this.phase.name !== 'relaying' || this.upstreamAbort.signal.aborted) return;
     this.fail(this.phase.relay.fail(err));
-  };
+  }
 
   /** A failure of the exchange, before or after the status was sent. */
   private readonly fail = (err: unknown): void => {
@@ -327,11 +330,11 @@ class StreamRun<T> {
   };
 
   /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use. */
-  private readonly onStalled = (): void => {
+  private onStalled(): void {
     if (this.phase.name === 'ended' || this.flow !== 'full') return;
     this.upstreamAbort.abort(new Error('client stalled'));
     this.finish({ outcome: 'client_stalled' });
-  };
+  }
 
   // ── keepalives: one timer per interval, not per chunk; it re-arms for whatever silence remains ──
 

@@ -73,9 +73,8 @@ export class UpstreamRegistry {
 
   /** Models of one upstream, refreshed when stale; concurrent callers share one discovery. */
   async modelsOf(u: UpstreamClient, force = false): Promise<ModelCache> {
-    const cached = this.cache.get(u.name);
-    const fresh = cached && !cached.error && Date.now() - cached.at < this.cfg.modelsRefreshMs;
-    if (cached && fresh && !force) return cached;
+    const fresh = force ? undefined : this.fresh(u);
+    if (fresh) return fresh;
     let p = this.inflight.get(u.name);
     if (!p) {
       p = this.discover(u).finally(() => this.inflight.delete(u.name));
@@ -84,6 +83,12 @@ export class UpstreamRegistry {
     const result = await p;
     this.cache.set(u.name, result);
     return result;
+  }
+
+  /** The last list of `u` while it is still trusted (what almost every request finds): no discovery, no await. */
+  private fresh(u: UpstreamClient): ModelCache | undefined {
+    const cached = this.cache.get(u.name);
+    return cached && !cached.error && Date.now() - cached.at < this.cfg.modelsRefreshMs ? cached : undefined;
   }
 
   async allModels(): Promise<{ models: ModelInfo[]; failures: PuertaError[] }> {
@@ -108,7 +113,7 @@ export class UpstreamRegistry {
     const found: ResolvedModel[] = [];
     let unreachable: PuertaError | undefined;
     for (const u of this.upstreams) {
-      let list = await this.modelsOf(u);
+      let list = this.fresh(u) ?? (await this.modelsOf(u));
       let hit = findModel(u, list.models, model);
       // A model pulled since the last listing should not 404 for up to modelsRefreshMs.
       if (!hit && !list.error && Date.now() - list.at > 1_000) {
