@@ -6,6 +6,7 @@ import type { Router } from '../routing/router.ts';
 import type { OpenedUpstream as OpenedEnd, UpstreamCall } from '../core/upstream.ts';
 import type { Admission, PriorityClass, QueueProbe } from '../core/admission.ts';
 import type { RequestRecord } from '../core/record.ts';
+import type { Cancellation } from '../core/cancellation.ts';
 
 /** An opened upstream as the pipeline hands it on: its client (with its dialect) and dispatched response. */
 export type OpenedUpstream = OpenedEnd<UpstreamClient, OpenedResponse>;
@@ -42,7 +43,7 @@ function retryableBeforeFirstByte(err: unknown): boolean {
  * byte a failed replica is retried once on another healthy one; after it, never (the engine may
  * already have generated, and the client may already have seen, part of the answer).
  */
-export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
+export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, opts: OpenOptions, signal: Cancellation, probe?: QueueProbe): Promise<OpenedUpstream> {
   // The router (aliases, health, ejection, affinity) when configured; the registry alone otherwise.
   // The prompt's size before the engine counts it: about four bytes a token (dialects/prompt-estimate.ts).
   const session = rec.session === undefined ? undefined : { key: rec.session, promptTokens: Math.ceil(rec.bytesIn / 4) };

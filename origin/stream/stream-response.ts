@@ -4,6 +4,7 @@ import type { Framing } from './framing.ts';
 import { FrameBatch } from './frame-batch.ts';
 import type { OpenSink, StreamSink } from './sink.ts';
 import { unwatchAbort, watchAbort } from '../core/abort-watch.ts';
+import { Cancel, type Cancellation } from '../core/cancellation.ts';
 
 const ALREADY_FRAMED = Symbol('puerta.alreadyFramed');
 
@@ -82,12 +83,12 @@ export interface StreamPlan<T> {
   /** Where frames go; the server adapter's choice (origin/stream/sink.ts). */
   openSink: OpenSink;
   /** Everything up to the upstream's response headers: admission, routing, the request itself. */
-  open(signal: AbortSignal): Promise<T>;
+  open(signal: Cancellation): Promise<T>;
   /**
    * The opened upstream's body and its translation. Frames emitted here (Anthropic's
    * message_start…) go out before any upstream byte; `emit` is the stream's one emitter.
    */
-  relay(opened: T, emit: Emit, signal: AbortSignal): UpstreamRelay;
+  relay(opened: T, emit: Emit, signal: Cancellation): UpstreamRelay;
   /** First frame of content (not a keepalive) went to the client. */
   onFirstByte?(): void;
   /** Every content frame, the first included (inter-token latency); must not allocate. */
@@ -135,7 +136,8 @@ class StreamRun<T> implements BodyConsumer {
   private phase: Phase<T> = { name: 'opening' };
   private status: Status = 'pending';
   private flow: Flow = 'open';
-  private readonly upstreamAbort = new AbortController();
+  /** The upstream request's cancellation (open()'s and relay()'s), made by the stream and cancelled only by it. */
+  private readonly upstreamAbort = new Cancel();
   private readonly sink: StreamSink;
   private readonly batch = new FrameBatch();
   private bytesOut = 0;
@@ -168,7 +170,7 @@ class StreamRun<T> implements BodyConsumer {
     }
     if (plan.shutdownSignal) watchAbort(plan.shutdownSignal, this.onShutdown);
     this.armKeepalive(plan.keepaliveMs);
-    plan.open(this.upstreamAbort.signal).then(this.onOpened, this.fail);
+    plan.open(this.upstreamAbort).then(this.onOpened, this.fail);
     return this.response;
   }
 
@@ -180,7 +182,7 @@ class StreamRun<T> implements BodyConsumer {
     this.commit();
     let source: UpstreamRelay;
     try {
-      source = this.plan.relay(opened, this.emit, this.upstreamAbort.signal);
+      source = this.plan.relay(opened, this.emit, this.upstreamAbort);
     } catch (err) {
       this.fail(err);
       return;
@@ -215,7 +217,7 @@ class StreamRun<T> implements BodyConsumer {
     if (plan.shutdownSignal) unwatchAbort(plan.shutdownSignal, this.onShutdown);
     // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
     // it leaves the admission queue and the upstream request is not sent or is aborted.
-    if (result.outcome === 'error' && !this.upstreamAbort.signal.aborted) this.upstreamAbort.abort(result.error);
+    if (result.outcome === 'error' && !this.upstreamAbort.aborted) this.upstreamAbort.cancel(result.error);
     if (result.outcome === 'error' && result.committed && !(result.error as { [ALREADY_FRAMED]?: true })[ALREADY_FRAMED]) {
       const frame = plan.framing.error(result.error, plan.requestId);
       this.bytesOut += frame.byteLength;
@@ -302,7 +304,7 @@ class StreamRun<T> implements BodyConsumer {
   }
 
   error(err: unknown): void {
-    if (this.phase.name !== 'relaying' || this.upstreamAbort.signal.aborted) return;
+    if (this.phase.name !== 'relaying' || this.upstreamAbort.aborted) return;
     this.fail(this.phase.relay.fail(err));
   }
 
@@ -319,7 +321,7 @@ class StreamRun<T> implements BodyConsumer {
 
   private readonly onClientGone = (): void => {
     if (this.phase.name === 'ended') return;
-    this.upstreamAbort.abort(new Error('client disconnected'));
+    this.upstreamAbort.cancel(new Error('client disconnected'));
     this.batch.take();
     this.finish({ outcome: 'client_cancelled' });
     if (this.status === 'pending') this.rejectResponse(new PuertaError({ status: 499, type: 'api_error', code: 'client_closed_request', message: 'client closed the request', retryable: false }));
@@ -332,7 +334,7 @@ class StreamRun<T> implements BodyConsumer {
   /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use. */
   private onStalled(): void {
     if (this.phase.name === 'ended' || this.flow !== 'full') return;
-    this.upstreamAbort.abort(new Error('client stalled'));
+    this.upstreamAbort.cancel(new Error('client stalled'));
     this.finish({ outcome: 'client_stalled' });
   }
 

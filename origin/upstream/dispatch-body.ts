@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BodyConsumer, UpstreamBody } from '../stream/stream-response.ts';
+import type { Cancellation } from '../core/cancellation.ts';
 
 export interface DispatchedResponse {
   statusCode: number;
@@ -53,7 +54,7 @@ const RELEASED: OwnerState = { kind: 'released' };
 /** Why a body was let go when its owner gave no reason. */
 const letGo = (): Error => new Error('the upstream body was let go before its end');
 
-export function dispatchRequest(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal, settled: () => void): Promise<DispatchedResponse> {
+export function dispatchRequest(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancellation, settled: () => void): Promise<DispatchedResponse> {
   return new Promise<DispatchedResponse>((resolve, reject) => {
     const body = new DispatchBody(signal, settled, resolve, reject);
     if (signal.aborted) {
@@ -100,9 +101,9 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
   /** The open promise, until the headers or the failure settle it. */
   private opening: { resolve: (r: DispatchedResponse) => void; reject: (err: unknown) => void } | null;
   /** The abort signal and the owner's `settled`, until the exchange is over for good. */
-  private settling: { signal: AbortSignal; settled: () => void } | null;
+  private settling: { signal: Cancellation; settled: () => void } | null;
 
-  constructor(signal: AbortSignal, settled: () => void, resolve: (r: DispatchedResponse) => void, reject: (err: unknown) => void) {
+  constructor(signal: Cancellation, settled: () => void, resolve: (r: DispatchedResponse) => void, reject: (err: unknown) => void) {
     this.settling = { signal, settled };
     this.opening = { resolve, reject };
   }
