@@ -132,6 +132,14 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
 }
 
 /** The stream is its upstream body's consumer itself: no closure per body event. */
+// The stream's timers call these with the stream as their argument: no closure per stream or wait.
+function keepaliveDue<T>(run: StreamRun<T>): void {
+  run.onKeepaliveTimer();
+}
+function stalled<T>(run: StreamRun<T>): void {
+  run.onStalled();
+}
+
 class StreamRun<T> implements BodyConsumer {
   private phase: Phase<T> = { name: 'opening' };
   private status: Status = 'pending';
@@ -242,7 +250,7 @@ class StreamRun<T> implements BodyConsumer {
     this.flow = 'full';
     if (this.phase.name === 'relaying') this.phase.body.pause();
     if (this.stallTimer) this.stallTimer.refresh();
-    else this.stallTimer = setTimeout(() => this.onStalled(), this.plan.writeStallMs);
+    else this.stallTimer = setTimeout(stalled, this.plan.writeStallMs, this);
   }
 
   /** full → open: the client read; the body goes on. */
@@ -331,8 +339,8 @@ class StreamRun<T> implements BodyConsumer {
     if (this.plan.shutdownError) this.fail(this.plan.shutdownError());
   };
 
-  /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use. */
-  private onStalled(): void {
+  /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use (the stall timer's). */
+  onStalled(): void {
     if (this.phase.name === 'ended' || this.flow !== 'full') return;
     this.upstreamAbort.cancel(new Error('client stalled'));
     this.finish({ outcome: 'client_stalled' });
@@ -343,7 +351,7 @@ class StreamRun<T> implements BodyConsumer {
   private armKeepalive(delay: number): void {
     const { framing } = this.plan;
     if ((!framing.keepalive && !framing.queued) || this.phase.name === 'ended') return;
-    this.keepaliveTimer = setTimeout(this.onKeepaliveTimer, delay);
+    this.keepaliveTimer = setTimeout(keepaliveDue, delay, this);
   }
 
   private stopKeepalive(): void {
@@ -351,7 +359,8 @@ class StreamRun<T> implements BodyConsumer {
     this.keepaliveTimer = undefined;
   }
 
-  private readonly onKeepaliveTimer = (): void => {
+  /** The keepalive timer's: a frame when the stream has been silent for keepaliveMs. */
+  onKeepaliveTimer(): void {
     this.keepaliveTimer = undefined;
     if (this.phase.name === 'ended') return;
     const { plan } = this;
@@ -369,5 +378,6 @@ class StreamRun<T> implements BodyConsumer {
       plan.onKeepalive?.();
     }
     this.armKeepalive(keepaliveMs);
-  };
+  }
+
 }
