@@ -121,8 +121,10 @@ export class Router {
   }
 
   private routed(c: ResolvedModel, persona: Persona | undefined): RoutedModel {
-    const pinned = this.isPinned(c.upstream, c.upstreamModel);
-    return persona ? { ...c, persona, pinned } : { ...c, pinned };
+    const pinned = this.pinned.length > 0 && this.isPinned(c.upstream, c.upstreamModel);
+    // Literals, not a spread of `c`: made per request.
+    const { upstream, upstreamModel } = c;
+    return persona ? { upstream, upstreamModel, persona, pinned } : { upstream, upstreamModel, pinned };
   }
 
   persona(name: string): Persona | undefined {
