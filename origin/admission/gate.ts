@@ -5,6 +5,7 @@ export type { GateStats } from '../core/admission.ts';
 import type { EngineRoom } from './engine-room.ts';
 import { FairQueue } from './fair-queue.ts';
 import { estimateWaitMs, retryAfterSeconds } from './wait-estimate.ts';
+import type { Cancellation } from '../core/cancellation.ts';
 
 interface Waiter {
   tenant: string;
@@ -20,7 +21,7 @@ interface Waiter {
   enqueuedAt: number;
   resolve: () => void;
   reject: (e: unknown) => void;
-  signal: AbortSignal;
+  signal: Cancellation;
   onAbort: () => void;
   timer: NodeJS.Timeout | undefined;
 }
@@ -152,7 +153,7 @@ export class Gate implements SlotGate {
    * embedding batch wider than the cap still runs (on as many slots as it needs, when its tenant
    * holds none), and counts as the whole cap while it does.
    */
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1, probe?: QueueProbe, preempt?: () => void): Promise<() => void> {
+  acquire(tenant: string, cls: PriorityClass, signal: Cancellation, slots = 1, share = 1, probe?: QueueProbe, preempt?: () => void): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
     const stoppable = cls === 'batch' ? preempt : undefined;
     // More than the class may ever hold would wait forever: such a request takes all it may have.

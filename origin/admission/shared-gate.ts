@@ -8,6 +8,7 @@ import { acquireAnswers, sweepAnswer, type AcquireAnswer } from './slot-answers.
 import { SLOT_KEY_NAMES } from './slot-lua.ts';
 import { TURN_GROUP_MAX } from '../redis/turn-batches.ts';
 import { estimateWaitMs } from './wait-estimate.ts';
+import type { Cancellation } from '../core/cancellation.ts';
 
 export interface SharedGateSettings {
   label: string;
@@ -47,7 +48,7 @@ interface RemoteWaiter {
   done: boolean;
   resolve: (release: () => void) => void;
   reject: (e: unknown) => void;
-  signal: AbortSignal;
+  signal: Cancellation;
   onAbort: () => void;
   timer: NodeJS.Timeout | undefined;
   /** Its keepalives' view of where it stands (see standingOf). */
@@ -147,7 +148,7 @@ export class SharedGate implements SlotGate, LeasedGate {
    * fallback share the local gate does. A stop message lost on the way only means the request
    * runs to its end, as without preemption.
    */
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots = 1, share = 1, probe?: QueueProbe, preempt?: () => void): Promise<() => void> {
+  acquire(tenant: string, cls: PriorityClass, signal: Cancellation, slots = 1, share = 1, probe?: QueueProbe, preempt?: () => void): Promise<() => void> {
     if (signal.aborted) return Promise.reject(signal.reason);
     // More than the class may ever hold would wait forever: such a request takes all it may have.
     const weight = Math.max(1, Math.min(slots, cls === 'interactive' ? this.settings.slots : this.settings.batchCap));

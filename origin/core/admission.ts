@@ -1,4 +1,5 @@
 import type { TenantContext } from './tenant.ts';
+import type { Cancellation } from './cancellation.ts';
 
 export type PriorityClass = 'interactive' | 'batch';
 
@@ -7,7 +8,7 @@ export interface AdmissionRequest {
   model: string;
   tenant: TenantContext;
   priority: PriorityClass;
-  signal: AbortSignal;
+  signal: Cancellation;
   /** Engine slots the request occupies: 1, or one per input of an embedding batch (capped by the gate). */
   slots?: number;
   /** Filled by the gate while the request waits, so its keepalives can tell where it stands. */
@@ -71,7 +72,7 @@ export interface SlotGate {
   waitingTenants(): { interactive: Record<string, number>; batch: Record<string, number> };
   heldByTenant(): Record<string, number>;
   /** Resolves with the release once the request holds its slots; rejects when it may not wait. */
-  acquire(tenant: string, cls: PriorityClass, signal: AbortSignal, slots?: number, share?: number, probe?: QueueProbe, preempt?: () => void): Promise<() => void>;
+  acquire(tenant: string, cls: PriorityClass, signal: Cancellation, slots?: number, share?: number, probe?: QueueProbe, preempt?: () => void): Promise<() => void>;
 }
 
 /** Plain pass-through: every request goes straight to the upstream. */

@@ -8,6 +8,6 @@ import type { UpstreamRegistry } from '../upstream/registry.ts';
  * it): the exchange with an upstream, the upstreams and their models, aliases, retrieval for chat.
  */
 export interface DialectDeps extends ExchangeDeps, ChatRetrievalDeps {
-  registry: Pick<UpstreamRegistry, 'candidates' | 'allModels' | 'upstreams'>;
-  router?: Pick<Router, 'candidates' | 'prepare' | 'succeeded' | 'failed' | 'aliasNames' | 'served'> | undefined;
+  registry: Pick<UpstreamRegistry, 'candidates' | 'candidatesNow' | 'allModels' | 'upstreams'>;
+  router?: Pick<Router, 'candidates' | 'candidatesNow' | 'prepare' | 'succeeded' | 'failed' | 'aliasNames' | 'served'> | undefined;
 }

@@ -9,8 +9,12 @@ import type { Env, MiddlewareHandler } from 'hono';
  */
 export function chain<E extends Env>(...mws: Array<MiddlewareHandler<E>>): MiddlewareHandler<E> {
   if (mws.length === 1) return mws[0]!;
+  const n = mws.length;
   return (c, next) => {
-    const run = (i: number): Promise<Response | void> => (i === mws.length ? next() : mws[i]!(c, () => run(i + 1) as Promise<void>));
-    return run(0);
+    // One `next` for every step of this request (a closure per step would be one per middleware):
+    // each call moves on by one; a middleware calls its next() once, as Hono's compose requires.
+    let i = 0;
+    const step = (): Promise<void> => (i === n ? next() : (mws[i++]!(c, step) as Promise<void>));
+    return step();
   };
 }

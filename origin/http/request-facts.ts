@@ -69,7 +69,7 @@ export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>;
         rec.session = sessionFromHeaders(rec.tenant.id, (name) => c.req.header(name)) ?? (body === undefined ? undefined : sessionFromConversation(rec.tenant.id, reader.conversation?.(body)));
       }
     }
-    await next();
+    return next();
   };
 }
 
@@ -78,13 +78,16 @@ export function requestFacts(deps: { registry: Pick<UpstreamRegistry, 'listed'>;
  * dialect refused it). Without the middleware in front (a handler mounted on its own), the body
  * is read here, the same way.
  */
-export async function validatedBody<T>(c: Context<OriginEnv>, reader: BodyReader<T>): Promise<T> {
-  let facts = c.get('facts');
-  if (!facts) {
-    const route = c.get('record').routeEntry;
-    if (!route) throw new Error(`validatedBody on ${c.req.path}, which is not in the route table`);
-    facts = readFacts(await c.req.text(), route, reader as BodyReader<unknown>, c.req);
-    c.set('facts', facts);
-  }
+export function validatedBody<T>(c: Context<OriginEnv>, reader: BodyReader<T>): T | Promise<T> {
+  const facts = c.get('facts');
+  // Read by the middleware (every keyed route): no await, no promise of its own.
+  return facts ? accept(c, facts.bytes, facts.body as Validated<T>) : readValidated(c, reader);
+}
+
+async function readValidated<T>(c: Context<OriginEnv>, reader: BodyReader<T>): Promise<T> {
+  const route = c.get('record').routeEntry;
+  if (!route) throw new Error(`validatedBody on ${c.req.path}, which is not in the route table`);
+  const facts = readFacts(await c.req.text(), route, reader as BodyReader<unknown>, c.req);
+  c.set('facts', facts);
   return accept(c, facts.bytes, facts.body as Validated<T>);
 }

@@ -9,6 +9,7 @@ import type { QueueProbe, QueueStanding } from '../core/admission.ts';
 import type { OriginConfig } from '../config/schema.ts';
 import type { Observers, RequestRecord } from '../core/record.ts';
 import { openUpstream, type OpenedUpstream, type OpenOptions, type UpstreamOpening } from './open-upstream.ts';
+import type { Cancellation } from '../core/cancellation.ts';
 
 /** What an exchange needs beyond opening the upstream: the record's observers, stream timings, the shutdown. */
 export interface ExchangeDeps extends UpstreamOpening {
@@ -65,7 +66,7 @@ class ExchangePlan implements StreamPlan<OpenedUpstream> {
     return this.probe.standing?.();
   }
 
-  open(signal: AbortSignal): Promise<OpenedUpstream> {
+  open(signal: Cancellation): Promise<OpenedUpstream> {
     return openUpstream(this.deps, this.rec, this.ex, signal, this.probe).then((o) => {
       // Opened after the exchange already ended (shutdown won the race): hand it straight back.
       if (this.ended) {

@@ -6,15 +6,16 @@ import type { Router } from '../routing/router.ts';
 import type { OpenedUpstream as OpenedEnd, UpstreamCall } from '../core/upstream.ts';
 import type { Admission, PriorityClass, QueueProbe } from '../core/admission.ts';
 import type { RequestRecord } from '../core/record.ts';
+import type { Cancellation } from '../core/cancellation.ts';
 
 /** An opened upstream as the pipeline hands it on: its client (with its dialect) and dispatched response. */
 export type OpenedUpstream = OpenedEnd<UpstreamClient, OpenedResponse>;
 
 /** What opening an upstream needs: where a model is served, the admission gates, and a log for retries. */
 export interface UpstreamOpening {
-  registry: Pick<UpstreamRegistry, 'candidates'>;
+  registry: Pick<UpstreamRegistry, 'candidates' | 'candidatesNow'>;
   /** Aliases, health and ejection; without it the registry routes alone. */
-  router?: Pick<Router, 'candidates' | 'prepare' | 'succeeded' | 'failed' | 'served'> | undefined;
+  router?: Pick<Router, 'candidates' | 'candidatesNow' | 'prepare' | 'succeeded' | 'failed' | 'served'> | undefined;
   admission: Admission;
   log: Logger;
 }
@@ -42,11 +43,15 @@ function retryableBeforeFirstByte(err: unknown): boolean {
  * byte a failed replica is retried once on another healthy one; after it, never (the engine may
  * already have generated, and the client may already have seen, part of the answer).
  */
-export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, opts: OpenOptions, signal: AbortSignal, probe?: QueueProbe): Promise<OpenedUpstream> {
+export async function openUpstream(deps: UpstreamOpening, rec: RequestRecord, opts: OpenOptions, signal: Cancellation, probe?: QueueProbe): Promise<OpenedUpstream> {
   // The router (aliases, health, ejection, affinity) when configured; the registry alone otherwise.
   // The prompt's size before the engine counts it: about four bytes a token (dialects/prompt-estimate.ts).
-  const session = rec.session === undefined ? undefined : { key: rec.session, promptTokens: Math.ceil(rec.bytesIn / 4) };
-  let candidates = await (deps.router ? deps.router.candidates(opts.model, session) : deps.registry.candidates(opts.model));
+  // From the lists held, without an await, where that settles it (one engine serves the model).
+  let candidates = deps.router ? deps.router.candidatesNow(opts.model) : deps.registry.candidatesNow(opts.model);
+  if (candidates === undefined) {
+    const session = rec.session === undefined ? undefined : { key: rec.session, promptTokens: Math.ceil(rec.bytesIn / 4) };
+    candidates = await (deps.router ? deps.router.candidates(opts.model, session) : deps.registry.candidates(opts.model));
+  }
   if (opts.only) {
     const usable = candidates.filter(opts.only.serves);
     if (usable.length === 0) throw opts.only.refusal(opts.model);

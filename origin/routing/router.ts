@@ -121,8 +121,10 @@ export class Router {
   }
 
   private routed(c: ResolvedModel, persona: Persona | undefined): RoutedModel {
-    const pinned = this.isPinned(c.upstream, c.upstreamModel);
-    return persona ? { ...c, persona, pinned } : { ...c, pinned };
+    const pinned = this.pinned.length > 0 && this.isPinned(c.upstream, c.upstreamModel);
+    // Literals, not a spread of `c`: made per request.
+    const { upstream, upstreamModel } = c;
+    return persona ? { upstream, upstreamModel, persona, pinned } : { upstream, upstreamModel, pinned };
   }
 
   persona(name: string): Persona | undefined {
@@ -135,9 +137,21 @@ export class Router {
    * is healthy and not much busier than the least loaded (affinity.ts: staysHome): its KV cache
    * already holds the conversation, so only the new turn is prefilled there.
    */
-  async candidates(model: string, session?: { key: string; promptTokens?: number | undefined }): Promise<RoutedModel[]> {
+  /**
+   * candidates() without an await, where the registry answers from the lists it holds and one
+   * engine serves the model (the common case: nothing to rank, no conversation to keep on one);
+   * undefined where candidates() must ask or rank.
+   */
+  candidatesNow(model: string): RoutedModel[] | undefined {
     const persona = this.persona(model);
-    let found: RoutedModel[] = await this.registry.candidates(persona ? persona.model : model);
+    const found = this.registry.candidatesNow(persona ? persona.model : model);
+    if (found === undefined) return undefined;
+    const usable = this.usable(found, model, persona);
+    return usable.length === 1 ? [this.routed(usable[0]!, persona)] : undefined;
+  }
+
+  /** Of the upstreams serving a model, those routing may use now: the alias's own, none drained. */
+  private usable(found: ResolvedModel[], model: string, persona: Persona | undefined): ResolvedModel[] {
     if (persona?.upstream) {
       found = found.filter((c) => c.upstream.name === persona.upstream);
       if (found.length === 0) throw errors.modelNotFound(model);
@@ -146,6 +160,12 @@ export class Router {
       found = found.filter((c) => !this.drained.has(c.upstream.name));
       if (found.length === 0) throw errors.upstreamUnavailable(`every upstream serving '${model}' is being drained by an operator; retry shortly`, 30);
     }
+    return found;
+  }
+
+  async candidates(model: string, session?: { key: string; promptTokens?: number | undefined }): Promise<RoutedModel[]> {
+    const persona = this.persona(model);
+    const found = this.usable(await this.registry.candidates(persona ? persona.model : model), model, persona);
     // One engine serves it (the common case): nothing to rank, no conversation to keep on one.
     if (found.length === 1) return [this.routed(found[0]!, persona)];
     const now = Date.now();

@@ -4,6 +4,7 @@ import type { Framing } from './framing.ts';
 import { FrameBatch } from './frame-batch.ts';
 import type { OpenSink, StreamSink } from './sink.ts';
 import { unwatchAbort, watchAbort } from '../core/abort-watch.ts';
+import { Cancel, type Cancellation } from '../core/cancellation.ts';
 
 const ALREADY_FRAMED = Symbol('puerta.alreadyFramed');
 
@@ -82,12 +83,12 @@ export interface StreamPlan<T> {
   /** Where frames go; the server adapter's choice (origin/stream/sink.ts). */
   openSink: OpenSink;
   /** Everything up to the upstream's response headers: admission, routing, the request itself. */
-  open(signal: AbortSignal): Promise<T>;
+  open(signal: Cancellation): Promise<T>;
   /**
    * The opened upstream's body and its translation. Frames emitted here (Anthropic's
    * message_start…) go out before any upstream byte; `emit` is the stream's one emitter.
    */
-  relay(opened: T, emit: Emit, signal: AbortSignal): UpstreamRelay;
+  relay(opened: T, emit: Emit, signal: Cancellation): UpstreamRelay;
   /** First frame of content (not a keepalive) went to the client. */
   onFirstByte?(): void;
   /** Every content frame, the first included (inter-token latency); must not allocate. */
@@ -130,11 +131,21 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
   return new StreamRun(plan).start();
 }
 
-class StreamRun<T> {
+/** The stream is its upstream body's consumer itself: no closure per body event. */
+// The stream's timers call these with the stream as their argument: no closure per stream or wait.
+function keepaliveDue<T>(run: StreamRun<T>): void {
+  run.onKeepaliveTimer();
+}
+function stalled<T>(run: StreamRun<T>): void {
+  run.onStalled();
+}
+
+class StreamRun<T> implements BodyConsumer {
   private phase: Phase<T> = { name: 'opening' };
   private status: Status = 'pending';
   private flow: Flow = 'open';
-  private readonly upstreamAbort = new AbortController();
+  /** The upstream request's cancellation (open()'s and relay()'s), made by the stream and cancelled only by it. */
+  private readonly upstreamAbort = new Cancel();
   private readonly sink: StreamSink;
   private readonly batch = new FrameBatch();
   private bytesOut = 0;
@@ -167,7 +178,7 @@ class StreamRun<T> {
     }
     if (plan.shutdownSignal) watchAbort(plan.shutdownSignal, this.onShutdown);
     this.armKeepalive(plan.keepaliveMs);
-    plan.open(this.upstreamAbort.signal).then(this.onOpened, this.fail);
+    plan.open(this.upstreamAbort).then(this.onOpened, this.fail);
     return this.response;
   }
 
@@ -179,7 +190,7 @@ class StreamRun<T> {
     this.commit();
     let source: UpstreamRelay;
     try {
-      source = this.plan.relay(opened, this.emit, this.upstreamAbort.signal);
+      source = this.plan.relay(opened, this.emit, this.upstreamAbort);
     } catch (err) {
       this.fail(err);
       return;
@@ -188,7 +199,7 @@ class StreamRun<T> {
     if (this.phase.name !== 'opening') return;
     this.phase = { name: 'relaying', opened, body: source.body, relay: source.relay };
     if (this.flow === 'full') source.body.pause();
-    source.body.consume({ data: this.onData, end: this.onBodyEnd, error: this.onBodyError });
+    source.body.consume(this);
   };
 
   /**
@@ -214,7 +225,7 @@ class StreamRun<T> {
     if (plan.shutdownSignal) unwatchAbort(plan.shutdownSignal, this.onShutdown);
     // A failed exchange may still have its open() in flight (queued, connecting): cancel it, so
     // it leaves the admission queue and the upstream request is not sent or is aborted.
-    if (result.outcome === 'error' && !this.upstreamAbort.signal.aborted) this.upstreamAbort.abort(result.error);
+    if (result.outcome === 'error' && !this.upstreamAbort.aborted) this.upstreamAbort.cancel(result.error);
     if (result.outcome === 'error' && result.committed && !(result.error as { [ALREADY_FRAMED]?: true })[ALREADY_FRAMED]) {
       const frame = plan.framing.error(result.error, plan.requestId);
       this.bytesOut += frame.byteLength;
@@ -239,7 +250,7 @@ class StreamRun<T> {
     this.flow = 'full';
     if (this.phase.name === 'relaying') this.phase.body.pause();
     if (this.stallTimer) this.stallTimer.refresh();
-    else this.stallTimer = setTimeout(this.onStalled, this.plan.writeStallMs);
+    else this.stallTimer = setTimeout(stalled, this.plan.writeStallMs, this);
   }
 
   /** full → open: the client read; the body goes on. */
@@ -274,7 +285,9 @@ class StreamRun<T> {
     this.full();
   }
 
-  private readonly onData = (chunk: Uint8Array): void => {
+  // ── the upstream body (BodyConsumer) ──
+
+  data(chunk: Uint8Array): void {
     if (this.phase.name !== 'relaying') return;
     let complete: boolean;
     try {
@@ -285,9 +298,9 @@ class StreamRun<T> {
     }
     if (complete) this.finishWhole();
     else this.flush();
-  };
+  }
 
-  private readonly onBodyEnd = (): void => {
+  end(): void {
     if (this.phase.name !== 'relaying') return;
     try {
       this.phase.relay.end();
@@ -296,12 +309,12 @@ class StreamRun<T> {
       return;
     }
     this.finishWhole();
-  };
+  }
 
-  private readonly onBodyError = (err: unknown): void => {
-    if (this.phase.name !== 'relaying' || this.upstreamAbort.signal.aborted) return;
+  error(err: unknown): void {
+    if (this.phase.name !== 'relaying' || this.upstreamAbort.aborted) return;
     this.fail(this.phase.relay.fail(err));
-  };
+  }
 
   /** A failure of the exchange, before or after the status was sent. */
   private readonly fail = (err: unknown): void => {
@@ -316,7 +329,7 @@ class StreamRun<T> {
 
   private readonly onClientGone = (): void => {
     if (this.phase.name === 'ended') return;
-    this.upstreamAbort.abort(new Error('client disconnected'));
+    this.upstreamAbort.cancel(new Error('client disconnected'));
     this.batch.take();
     this.finish({ outcome: 'client_cancelled' });
     if (this.status === 'pending') this.rejectResponse(new PuertaError({ status: 499, type: 'api_error', code: 'client_closed_request', message: 'client closed the request', retryable: false }));
@@ -326,19 +339,19 @@ class StreamRun<T> {
     if (this.plan.shutdownError) this.fail(this.plan.shutdownError());
   };
 
-  /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use. */
-  private readonly onStalled = (): void => {
+  /** The client read nothing for writeStallMs with its buffer full: it holds a slot it does not use (the stall timer's). */
+  onStalled(): void {
     if (this.phase.name === 'ended' || this.flow !== 'full') return;
-    this.upstreamAbort.abort(new Error('client stalled'));
+    this.upstreamAbort.cancel(new Error('client stalled'));
     this.finish({ outcome: 'client_stalled' });
-  };
+  }
 
   // ── keepalives: one timer per interval, not per chunk; it re-arms for whatever silence remains ──
 
   private armKeepalive(delay: number): void {
     const { framing } = this.plan;
     if ((!framing.keepalive && !framing.queued) || this.phase.name === 'ended') return;
-    this.keepaliveTimer = setTimeout(this.onKeepaliveTimer, delay);
+    this.keepaliveTimer = setTimeout(keepaliveDue, delay, this);
   }
 
   private stopKeepalive(): void {
@@ -346,7 +359,8 @@ class StreamRun<T> {
     this.keepaliveTimer = undefined;
   }
 
-  private readonly onKeepaliveTimer = (): void => {
+  /** The keepalive timer's: a frame when the stream has been silent for keepaliveMs. */
+  onKeepaliveTimer(): void {
     this.keepaliveTimer = undefined;
     if (this.phase.name === 'ended') return;
     const { plan } = this;
@@ -364,5 +378,6 @@ class StreamRun<T> {
       plan.onKeepalive?.();
     }
     this.armKeepalive(keepaliveMs);
-  };
+  }
+
 }

@@ -5,6 +5,7 @@ import { upstreamDialect } from './dialects/index.ts';
 import { dispatchRequest, type DispatchedResponse } from './dispatch-body.ts';
 import type { PuertaError } from '../../shared/errors.ts';
 import { fromNetworkError, fromUpstreamStatus } from './errors.ts';
+import type { Cancellation } from '../core/cancellation.ts';
 
 export type OpenedResponse = DispatchedResponse;
 
@@ -59,7 +60,7 @@ export class UpstreamClient {
     method: 'GET' | 'POST',
     path: string,
     body: string | undefined,
-    signal: AbortSignal,
+    signal: Cancellation,
     model?: string,
   ): Promise<OpenedResponse> {
     let res: DispatchedResponse;
@@ -90,7 +91,7 @@ export class UpstreamClient {
   }
 
   /** A whole JSON answer (non-streaming calls, model lists). */
-  async json<T>(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal, model?: string): Promise<T> {
+  async json<T>(method: 'GET' | 'POST', path: string, body: unknown, signal: Cancellation, model?: string): Promise<T> {
     const res = await this.open(method, path, body === undefined ? undefined : JSON.stringify(body), signal, model);
     try {
       return (await res.body.json()) as T;
@@ -101,7 +102,7 @@ export class UpstreamClient {
   }
 
   /** A whole text answer (an engine's Prometheus /metrics). */
-  async text(path: string, signal: AbortSignal): Promise<string> {
+  async text(path: string, signal: Cancellation): Promise<string> {
     const res = await this.open('GET', path, undefined, signal);
     try {
       return await res.body.text();

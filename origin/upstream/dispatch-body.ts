@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BodyConsumer, UpstreamBody } from '../stream/stream-response.ts';
+import type { Cancellation } from '../core/cancellation.ts';
 
 export interface DispatchedResponse {
   statusCode: number;
@@ -50,7 +51,10 @@ const RELEASED: OwnerState = { kind: 'released' };
  * The signal stays in force for the whole body: aborting it closes the upstream connection at
  * once (the engine stops generating) and fails the body with the signal's reason.
  */
-export function dispatchRequest(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal, settled: () => void): Promise<DispatchedResponse> {
+/** Why a body was let go when its owner gave no reason. */
+const letGo = (): Error => new Error('the upstream body was let go before its end');
+
+export function dispatchRequest(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancellation, settled: () => void): Promise<DispatchedResponse> {
   return new Promise<DispatchedResponse>((resolve, reject) => {
     const body = new DispatchBody(signal, settled, resolve, reject);
     if (signal.aborted) {
@@ -97,9 +101,9 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
   /** The open promise, until the headers or the failure settle it. */
   private opening: { resolve: (r: DispatchedResponse) => void; reject: (err: unknown) => void } | null;
   /** The abort signal and the owner's `settled`, until the exchange is over for good. */
-  private settling: { signal: AbortSignal; settled: () => void } | null;
+  private settling: { signal: Cancellation; settled: () => void } | null;
 
-  constructor(signal: AbortSignal, settled: () => void, resolve: (r: DispatchedResponse) => void, reject: (err: unknown) => void) {
+  constructor(signal: Cancellation, settled: () => void, resolve: (r: DispatchedResponse) => void, reject: (err: unknown) => void) {
     this.settling = { signal, settled };
     this.opening = { resolve, reject };
   }
@@ -180,14 +184,17 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
     if (!this.endTail() && this.released) return;
     this.owner = RELEASED;
     this.held = null;
-    const err = reason ?? new Error('the upstream body was let go before its end');
+    // Made only for someone to be told it: after an answer whose upstream had already ended (the
+    // usual short stream) nobody is, and an Error's stack trace per answer would be wasted work.
+    let err = reason;
     if (this.upstream.kind === 'open') {
+      err ??= letGo();
       this.upstream = { kind: 'failed', error: err };
       // Synchronously calls onResponseError, which finds the body released.
       this.controller?.abort(err as Error);
     }
     this.settle();
-    if (this.consumer !== null && !this.told) this.tellError(err);
+    if (this.consumer !== null && !this.told) this.tellError(err ?? letGo());
     this.consumer = null;
   }
 

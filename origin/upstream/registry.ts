@@ -33,6 +33,11 @@ function findModel(u: UpstreamClient, models: readonly ModelInfo[], model: strin
   return models.find((m) => m.id === wanted || m.id === model);
 }
 
+/** Best candidate first: the fewest outstanding requests. */
+function byLoad(found: ResolvedModel[]): ResolvedModel[] {
+  return found.length > 1 ? found.sort((a, b) => a.upstream.outstanding - b.upstream.outstanding) : found;
+}
+
 /**
  * Knows which upstream serves which model. Lists come from configuration or are discovered
  * (Ollama /api/tags, OpenAI /v1/models) and trusted for `modelsRefreshMs`.
@@ -73,9 +78,8 @@ export class UpstreamRegistry {
 
   /** Models of one upstream, refreshed when stale; concurrent callers share one discovery. */
   async modelsOf(u: UpstreamClient, force = false): Promise<ModelCache> {
-    const cached = this.cache.get(u.name);
-    const fresh = cached && !cached.error && Date.now() - cached.at < this.cfg.modelsRefreshMs;
-    if (cached && fresh && !force) return cached;
+    const fresh = force ? undefined : this.fresh(u);
+    if (fresh) return fresh;
     let p = this.inflight.get(u.name);
     if (!p) {
       p = this.discover(u).finally(() => this.inflight.delete(u.name));
@@ -84,6 +88,12 @@ export class UpstreamRegistry {
     const result = await p;
     this.cache.set(u.name, result);
     return result;
+  }
+
+  /** The last list of `u` while it is still trusted (what almost every request finds): no discovery, no await. */
+  private fresh(u: UpstreamClient): ModelCache | undefined {
+    const cached = this.cache.get(u.name);
+    return cached && !cached.error && Date.now() - cached.at < this.cfg.modelsRefreshMs ? cached : undefined;
   }
 
   async allModels(): Promise<{ models: ModelInfo[]; failures: PuertaError[] }> {
@@ -103,12 +113,31 @@ export class UpstreamRegistry {
     return this.upstreams.some((u) => findModel(u, this.cache.get(u.name)?.models ?? configuredModels(u), model) !== undefined);
   }
 
+  /**
+   * candidates() from the lists already held, without an await: when every upstream's list is
+   * fresh and one serves `model` (what nearly every request finds). Undefined where candidates()
+   * would ask an upstream (a stale list, a name missing from a list over a second old) or fail.
+   */
+  candidatesNow(model: string): ResolvedModel[] | undefined {
+    const found: ResolvedModel[] = [];
+    for (const u of this.upstreams) {
+      const list = this.fresh(u);
+      if (list === undefined) return undefined;
+      const hit = findModel(u, list.models, model);
+      if (hit) found.push({ upstream: u, upstreamModel: hit.id });
+      else if (Date.now() - list.at > 1_000) return undefined;
+    }
+    return found.length === 0 ? undefined : byLoad(found);
+  }
+
   /** Upstreams serving `model`, best candidate first (fewest outstanding requests). */
   async candidates(model: string): Promise<ResolvedModel[]> {
+    const now = this.candidatesNow(model);
+    if (now !== undefined) return now;
     const found: ResolvedModel[] = [];
     let unreachable: PuertaError | undefined;
     for (const u of this.upstreams) {
-      let list = await this.modelsOf(u);
+      let list = this.fresh(u) ?? (await this.modelsOf(u));
       let hit = findModel(u, list.models, model);
       // A model pulled since the last listing should not 404 for up to modelsRefreshMs.
       if (!hit && !list.error && Date.now() - list.at > 1_000) {
@@ -123,7 +152,7 @@ export class UpstreamRegistry {
       const { models } = await this.allModels();
       throw errors.modelNotFound(model, models.map((m) => m.id));
     }
-    return found.sort((a, b) => a.upstream.outstanding - b.upstream.outstanding);
+    return byLoad(found);
   }
 
   async close(): Promise<void> {

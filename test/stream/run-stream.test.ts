@@ -11,6 +11,7 @@ import { ndjsonFraming, sseFraming } from '../../origin/stream/framing.ts';
 import type { OpenSink, SinkEvents, StreamSink } from '../../origin/stream/sink.ts';
 import { runStream, type ChunkRelay, type Emit, type StreamPlan, type StreamResult, type UpstreamBody } from '../../origin/stream/stream-response.ts';
 import { openWebSink } from '../../origin/stream/web-sink.ts';
+import type { Cancellation } from '../../origin/core/cancellation.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const enc = new TextEncoder();
@@ -140,7 +141,7 @@ describe('runStream', () => {
     const { sink, openSink } = recording();
     const body = new PassThrough();
     const ended: StreamResult[] = [];
-    let upstreamSignal: AbortSignal | undefined;
+    let upstreamSignal: Cancellation | undefined;
     await runStream(
       plan(
         {
@@ -187,7 +188,7 @@ describe('runStream', () => {
     const body = new PassThrough();
     const ended: StreamResult[] = [];
     const client = new AbortController();
-    let upstreamSignal: AbortSignal | undefined;
+    let upstreamSignal: Cancellation | undefined;
     await runStream(
       plan(
         {
@@ -215,7 +216,7 @@ describe('runStream', () => {
     const { sink, openSink } = recording();
     const body = new PassThrough();
     const ended: StreamResult[] = [];
-    let upstreamSignal: AbortSignal | undefined;
+    let upstreamSignal: Cancellation | undefined;
     const res = runStream(
       plan(
         {

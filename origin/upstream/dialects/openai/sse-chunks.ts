@@ -1,6 +1,7 @@
 /** An OpenAI-compatible engine's SSE stream, read synchronously, failing typed for every way it breaks. */
 import { isUtf8 } from 'node:buffer';
 import { createSseDecoder, type EventSourceMessage } from '../../../../shared/sse.ts';
+import { Utf8Reads } from '../../../../shared/utf8-reads.ts';
 import type { PuertaError } from '../../../../shared/errors.ts';
 import { upstreamFailures } from '../../errors.ts';
 
@@ -55,7 +56,7 @@ export class OpenAiSseReader {
    * its decoder keeps a byte-order mark as text, as one fed those reads would (a decoder drops
    * one only from its first bytes); a stream relayed whole never makes one.
    */
-  private text: TextDecoder | undefined;
+  private text: Utf8Reads | undefined;
   private readonly parser = createSseDecoder({ onEvent: (ev) => this.event(ev) });
   private done = false;
   /** The last read ended a frame (a blank line), so neither the decoder nor the parser holds anything. */
@@ -72,11 +73,11 @@ export class OpenAiSseReader {
   /** Gives each event's data of this read to `onData`; true once `[DONE]` was read. */
   push(bytes: Uint8Array, onData: (data: string) => void): boolean {
     this.onData = onData;
-    this.text ??= new TextDecoder('utf-8', { ignoreBOM: this.fed });
+    this.text ??= new Utf8Reads(this.fed);
     this.fed = true;
     const n = bytes.length;
     this.atBoundary = n >= 2 && bytes[n - 1] === LF && bytes[n - 2] === LF;
-    this.parser.feed(this.text.decode(bytes, { stream: true }));
+    this.parser.feed(this.text.decode(bytes));
     return this.done;
   }
 
