@@ -6,7 +6,7 @@ import { busyError, engineHeld, shareExceeded, tenantCap, type Gate, type GateSt
 import type { LeasedGate, SharedSlots } from './shared-slots.ts';
 import { acquireAnswers, sweepAnswer, type AcquireAnswer } from './slot-answers.ts';
 import { SLOT_KEY_NAMES } from './slot-lua.ts';
-import { TURN_GROUP_MAX } from '../redis/turn-batches.ts';
+import { TurnBuffer } from '../redis/turn-batches.ts';
 import { estimateWaitMs } from './wait-estimate.ts';
 import type { Cancellation } from '../core/cancellation.ts';
 
@@ -76,9 +76,9 @@ export class SharedGate implements SlotGate, LeasedGate {
   private readonly head: readonly string[];
   private readonly maxQueue: string;
   /** Ids to give back in Redis at the end of this turn of the event loop (see leave). */
-  private leaving: string[] = [];
+  private readonly leaving = new TurnBuffer<string>((ids) => this.sendLeaves(ids));
   /** Requests to put in the shared queue at the end of this turn of the event loop (see enqueue). */
-  private joining: RemoteWaiter[] = [];
+  private readonly joining = new TurnBuffer<RemoteWaiter>((ws) => this.sendAcquires(ws));
   /** Waiters held back while the engine reports saturation, in their class and tenant turns. */
   private readonly holding = { interactive: new FairQueue<RemoteWaiter>(), batch: new FairQueue<RemoteWaiter>() };
 
@@ -250,17 +250,13 @@ export class SharedGate implements SlotGate, LeasedGate {
   private enqueue(w: RemoteWaiter): void {
     w.sending = true;
     // Redis sees acquires and leaves in the order they were asked for: the leaves asked for before this go first.
-    if (this.leaving.length > 0) this.sendLeaves();
-    if (this.joining.length === 0) setImmediate(() => this.sendAcquires());
-    else if (this.joining.length >= TURN_GROUP_MAX) this.sendAcquires();
+    this.leaving.flush();
     this.joining.push(w);
   }
 
-  private sendAcquires(): void {
-    // Called before every leave (see leave): most of the time there is nothing to send.
-    if (this.joining.length === 0) return;
+  private sendAcquires(joining: RemoteWaiter[]): void {
     // Given up or moved to the local share meanwhile: nothing to ask Redis for.
-    const batch = this.joining.splice(0).filter((w) => !w.done);
+    const batch = joining.filter((w) => !w.done);
     if (batch.length === 0) return;
     const args: string[] = [...this.head];
     for (const w of batch) args.push(w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', this.maxQueue, w.weight === 1 ? '1' : String(w.weight), ownerOf(w), w.preempt ? '1' : '');
@@ -364,15 +360,13 @@ export class SharedGate implements SlotGate, LeasedGate {
   private leave(id: string): void {
     if (!this.slots.ready()) return;
     // The acquires asked for before this go first (see enqueue).
-    this.sendAcquires();
-    if (this.leaving.length === 0) setImmediate(() => this.sendLeaves());
-    else if (this.leaving.length >= TURN_GROUP_MAX) this.sendLeaves();
+    this.joining.flush();
     this.leaving.push(id);
   }
 
   /** Sends the ids waiting to be given back; asked again while Redis is only slow, else their leases lapse. */
-  private sendLeaves(ids = this.leaving.splice(0), attempt = 0): void {
-    if (ids.length === 0 || !this.slots.ready()) return;
+  private sendLeaves(ids: string[], attempt = 0): void {
+    if (!this.slots.ready()) return;
     this.slots.scripts.puertaSlotLeave(...this.head, ...ids).then(
       () => this.slots.ok(),
       (err: unknown) => {

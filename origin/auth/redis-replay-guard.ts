@@ -54,12 +54,10 @@ export class RedisReplayGuard implements ReplayGuard {
       const soon = readySoon(this.redis, this.connectWaitMs);
       if (soon !== true) await soon;
       const g = this.checking.group(tenant, this.base(tenant), NO_HEAD);
-      const at = g.size++;
-      g.args.push(nonce, String(Math.max(1, Math.ceil(ttlMs))));
-      const answers = await g.sent;
-      if (!Array.isArray(answers) || answers.length !== g.size) throw new Error(`redis answered ${g.size} nonce checks with something else`);
+      const at = g.join(nonce, String(Math.max(1, Math.ceil(ttlMs))));
+      const unseen = (await g.answerOf(at, 'nonce checks')) === 1;
       this.warned = false;
-      return answers[at] === 1;
+      return unseen;
     } catch (err) {
       if (!this.warned) {
         this.warned = true;

@@ -88,14 +88,11 @@ export class RedisQuotaStore implements QuotaStore {
   async admit(i: AdmitInput): Promise<Decision> {
     const l = i.limits;
     const g = this.admitting.group(`${i.day} ${i.tenant}`, i, this.admitHead);
-    const at = g.size++;
-    g.args.push(
+    const at = g.join(
       String(i.now), String(l.requestsPerMinute), String(l.tokensPerMinute), String(l.dailyTokens), String(l.concurrentStreams),
       String(i.estimate), i.leaseId ?? '', String(i.now + i.leaseTtlMs), String(msToNextDay(i.now)),
     );
-    const answers = await g.sent;
-    if (!Array.isArray(answers) || answers.length !== g.size) throw new Error(`redis answered ${g.size} quota decisions with something else`);
-    const r = answers[at] as AdmitAnswer;
+    const r = (await g.answerOf(at, 'quota decisions')) as AdmitAnswer;
     return {
       allowed: r[0] === 1,
       reason: r[1] === '' ? null : (r[1] as LimitKind),
@@ -120,8 +117,7 @@ export class RedisQuotaStore implements QuotaStore {
    */
   async settle(i: SettleInput): Promise<void> {
     const g = this.settling.group(`${i.day} ${i.tenant}`, i, this.settleHead);
-    g.size++;
-    g.args.push(
+    g.join(
       String(i.now), String(i.limits.tokensPerMinute), String(i.tokenDelta), i.leaseId ?? '', i.model,
       String(i.promptTokens), String(i.completionTokens), i.error ? '1' : '0', String(i.dayDelta),
     );

@@ -62,4 +62,45 @@ export class TurnGroup<C> {
       this.reject = reject;
     });
   }
+
+  /** A member joins with its arguments; its index in the group's answer. */
+  join(...args: string[]): number {
+    this.args.push(...args);
+    return this.size++;
+  }
+
+  /**
+   * The answer of member `at`, where the script answers with one entry per member; any other
+   * reply (`what`: what the members asked, for the error) fails every member alike.
+   */
+  async answerOf(at: number, what: string): Promise<unknown> {
+    const answers = await this.sent;
+    if (!Array.isArray(answers) || answers.length !== this.size) throw new Error(`redis answered ${this.size} ${what} with something else`);
+    return answers[at];
+  }
+}
+
+/**
+ * Items of one turn of the event loop (one queue, no keys), handed to `send` together at its end,
+ * or at once when TURN_GROUP_MAX are waiting or the owner flushes them early to keep an order
+ * with another buffer's items.
+ */
+export class TurnBuffer<T> {
+  private items: T[] = [];
+
+  constructor(private readonly send: (items: T[]) => void) {}
+
+  push(item: T): void {
+    if (this.items.length === 0) setImmediate(() => this.flush());
+    else if (this.items.length >= TURN_GROUP_MAX) this.flush();
+    this.items.push(item);
+  }
+
+  /** Sends what is waiting now (most of the time nothing). */
+  flush(): void {
+    if (this.items.length === 0) return;
+    const items = this.items;
+    this.items = [];
+    this.send(items);
+  }
 }
