@@ -131,7 +131,6 @@ export function runStream<T>(plan: StreamPlan<T>): Promise<Response> {
   return new StreamRun(plan).start();
 }
 
-/** The stream is its upstream body's consumer itself: no closure per body event. */
 // The stream's timers call these with the stream as their argument: no closure per stream or wait.
 function keepaliveDue<T>(run: StreamRun<T>): void {
   run.onKeepaliveTimer();
@@ -140,6 +139,7 @@ function stalled<T>(run: StreamRun<T>): void {
   run.onStalled();
 }
 
+/** One stream's run; it is its upstream body's consumer itself: no closure per body event. */
 class StreamRun<T> implements BodyConsumer {
   private phase: Phase<T> = { name: 'opening' };
   private status: Status = 'pending';
@@ -379,5 +379,4 @@ class StreamRun<T> implements BodyConsumer {
     }
     this.armKeepalive(keepaliveMs);
   }
-
 }

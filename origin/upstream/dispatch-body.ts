@@ -17,6 +17,9 @@ export interface DispatchedResponse {
  */
 const UNCLAIMED_MAX_BYTES = 64 * 1024;
 
+/** Why a body was let go when its owner gave no reason. */
+const letGo = (): Error => new Error('the upstream body was let go before its end');
+
 /** How long the end of a finished answer (the chunked terminator) may take before the connection is dropped. */
 const TAIL_GRACE_MS = 1_000;
 
@@ -51,9 +54,6 @@ const RELEASED: OwnerState = { kind: 'released' };
  * The signal stays in force for the whole body: aborting it closes the upstream connection at
  * once (the engine stops generating) and fails the body with the signal's reason.
  */
-/** Why a body was let go when its owner gave no reason. */
-const letGo = (): Error => new Error('the upstream body was let go before its end');
-
 export function dispatchRequest(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: Cancellation, settled: () => void): Promise<DispatchedResponse> {
   return new Promise<DispatchedResponse>((resolve, reject) => {
     const body = new DispatchBody(signal, settled, resolve, reject);

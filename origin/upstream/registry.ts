@@ -33,6 +33,12 @@ function findModel(u: UpstreamClient, models: readonly ModelInfo[], model: strin
   return models.find((m) => m.id === wanted || m.id === model);
 }
 
+/**
+ * A list older than this that lacks the model asked for is asked again before the model is
+ * refused: a model pulled since the last listing should not 404 for up to modelsRefreshMs.
+ */
+const RELIST_MISSING_AFTER_MS = 1_000;
+
 /** Best candidate first: the fewest outstanding requests. */
 function byLoad(found: ResolvedModel[]): ResolvedModel[] {
   return found.length > 1 ? found.sort((a, b) => a.upstream.outstanding - b.upstream.outstanding) : found;
@@ -125,7 +131,7 @@ export class UpstreamRegistry {
       if (list === undefined) return undefined;
       const hit = findModel(u, list.models, model);
       if (hit) found.push({ upstream: u, upstreamModel: hit.id });
-      else if (Date.now() - list.at > 1_000) return undefined;
+      else if (Date.now() - list.at > RELIST_MISSING_AFTER_MS) return undefined;
     }
     return found.length === 0 ? undefined : byLoad(found);
   }
@@ -139,8 +145,7 @@ export class UpstreamRegistry {
     for (const u of this.upstreams) {
       let list = this.fresh(u) ?? (await this.modelsOf(u));
       let hit = findModel(u, list.models, model);
-      // A model pulled since the last listing should not 404 for up to modelsRefreshMs.
-      if (!hit && !list.error && Date.now() - list.at > 1_000) {
+      if (!hit && !list.error && Date.now() - list.at > RELIST_MISSING_AFTER_MS) {
         list = await this.modelsOf(u, true);
         hit = findModel(u, list.models, model);
       }
