@@ -98,14 +98,21 @@ export async function startRedisCluster(opts: { masters?: number } = {}): Promis
     masterFor,
     async failover(key) {
       const from = await masterFor(key);
-      const rows = await table(from);
-      const me = rows.find((r) => r.port === from)!;
-      const replica = rows.find((r) => r.master === me.id);
+      // A replica shows under its master only once gossip has carried its CLUSTER REPLICATE (or,
+      // after an earlier failover, the old master's demotion): cluster_state:ok comes before that.
+      const replicaOf = async () => {
+        const rows = await table(from);
+        const me = rows.find((r) => r.port === from)!;
+        return rows.find((r) => r.master === me.id && r.flags.includes('slave') && !r.flags.includes('fail'));
+      };
+      let replica = await replicaOf();
+      await until(`a replica of master ${from} to fail over to`, async () => (replica ??= await replicaOf()) !== undefined, 15_000);
       if (!replica) throw new Error(`redis cluster: master ${from} has no replica to fail over to`);
-      await cli(replica.port, 'cluster', 'failover');
-      await until(`replica ${replica.port} promoted`, async () => (await cli(replica.port, 'role')).startsWith('master'), 15_000);
+      const to = replica.port;
+      await cli(to, 'cluster', 'failover');
+      await until(`replica ${to} promoted`, async () => (await cli(to, 'role')).startsWith('master'), 15_000);
       await until('cluster_state:ok after the failover', async () => (await Promise.all(nodes.map((n) => clusterOk(n.port)))).every(Boolean), 15_000);
-      return { from, to: replica.port };
+      return { from, to };
     },
     async close() {
       for (const n of nodes) {
