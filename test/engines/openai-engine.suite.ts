@@ -298,9 +298,19 @@ export function openAiEngineSuite(label: string, start: () => Promise<RealOpenAi
         expect(res.status).toBe(200);
         const reader = res.body!.getReader();
         await reader.read();
-        await reader.read();
+        // Kept reading until it leaves: a client that stops reading fills the socket buffers
+        // (about 0.5 MB of events in the tiny model's context), and an engine blocked on its
+        // writes is idle, so "generating" would read false before the client has left.
+        const drained = (async () => {
+          try {
+            while (!(await reader.read()).done);
+          } catch {
+            // the abort below ends the read with an error
+          }
+        })();
         await expect.poll(() => engine.generating(), { timeout: 15_000 }).toBe(true);
         ctl.abort();
+        await drained;
         await expect.poll(() => engine.generating(), { timeout: 15_000 }).toBe(false);
       });
 
