@@ -40,6 +40,13 @@ interface LimitHeads {
   leaseTtlMs: number;
 }
 
+function decisionOf(r: AdmitAnswer): Decision {
+  if (r.length === 4) {
+    return { allowed: true, reason: null, requestsRemaining: r[0], requestsResetMs: r[1], tokensRemaining: r[2], tokensResetMs: r[3], retryAfterMs: 0, degraded: false };
+  }
+  return { allowed: false, reason: r[0], requestsRemaining: r[1], requestsResetMs: r[2], tokensRemaining: r[3], tokensResetMs: r[4], retryAfterMs: r[5], degraded: false };
+}
+
 /**
  * Limits and usage shared by every replica. One EVALSHA per decision, and one for the settlements of
  * a tenant in one turn of the event loop (ioredis falls back to EVAL after a Redis restart has emptied the script cache).
@@ -131,14 +138,11 @@ export class RedisQuotaStore implements QuotaStore {
    * The decisions for one tenant and day asked for in one turn of the event loop go as one script,
    * taken in the order they were asked for (quota/lua.ts).
    */
-  async admit(i: AdmitInput): Promise<Decision> {
+  admit(i: AdmitInput): Promise<Decision> {
     const g = this.admitting.group(this.keysOn(i.tenant, i.day).group, i, this.admitHead(i.limits, i.leaseTtlMs));
     const at = g.join(String(i.now), String(i.estimate), i.leaseId ?? '');
-    const r = (await g.answerOf(at, 'quota decisions')) as AdmitAnswer;
-    if (r.length === 4) {
-      return { allowed: true, reason: null, requestsRemaining: r[0], requestsResetMs: r[1], tokensRemaining: r[2], tokensResetMs: r[3], retryAfterMs: 0, degraded: false };
-    }
-    return { allowed: false, reason: r[0], requestsRemaining: r[1], requestsResetMs: r[2], tokensRemaining: r[3], tokensResetMs: r[4], retryAfterMs: r[5], degraded: false };
+    // One promise per decision (no async layers over the group's answer): this runs on every request.
+    return g.sent.then((answers) => decisionOf(g.entry(answers, at, 'quota decisions') as AdmitAnswer));
   }
 
   private sendAdmits(g: TurnGroup<AdmitInput>): Promise<unknown> {

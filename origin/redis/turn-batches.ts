@@ -80,7 +80,11 @@ export class TurnGroup<C> {
    * reply (`what`: what the members asked, for the error) fails every member alike.
    */
   async answerOf(at: number, what: string): Promise<unknown> {
-    const answers = await this.sent;
+    return this.entry(await this.sent, at, what);
+  }
+
+  /** answerOf's reading of `answers` (what `sent` resolved to), for a member that waits on `sent` itself. */
+  entry(answers: unknown, at: number, what: string): unknown {
     if (!Array.isArray(answers) || answers.length !== this.size) throw new Error(`redis answered ${this.size} ${what} with something else`);
     return answers[at];
   }
