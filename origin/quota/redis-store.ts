@@ -7,8 +7,8 @@ import { WINDOW_MS, type AdmitInput, type Decision, type LimitKind, type QuotaSt
 
 type Arg = string | number;
 /**
- * One decision (quota/lua.ts): allowed, requests remaining and reset, tokens remaining and reset;
- * refused, the reason first and the retry-after last.
+ * One decision (quota/lua.ts). Allowed: requests remaining and reset, tokens remaining and reset.
+ * Refused: the reason, the same four, then the retry-after.
  */
 type AdmitAnswer = [number, number, number, number] | [LimitKind, number, number, number, number, number];
 interface ScriptedClient {
@@ -23,7 +23,7 @@ interface TenantKeys {
   ls: string;
   /** Tenant tag with prefix, for the per-day keys. */
   base: string;
-  /** The day the keys below were made for, and its group keys and day key. */
+  /** The day `group` (the key of the tenant's decisions and settlements that day) and `dayKey` were made for. */
   day: string;
   group: string;
   dayKey: string;
