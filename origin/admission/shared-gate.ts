@@ -74,7 +74,8 @@ export class SharedGate implements SlotGate, LeasedGate {
    * gate's other keys from it, slot-lua.ts) and ARGV 1..5, as the strings ioredis would make of them.
    */
   private readonly head: readonly string[];
-  private readonly maxQueue: string;
+  /** The acquire script's: the head and the max queue (ARGV 6). */
+  private readonly acquireHead: readonly string[];
   /** Ids to give back in Redis at the end of this turn of the event loop (see leave). */
   private readonly leaving = new TurnBuffer<string>((ids) => this.sendLeaves(ids));
   /** Requests to put in the shared queue at the end of this turn of the event loop (see enqueue). */
@@ -92,7 +93,7 @@ export class SharedGate implements SlotGate, LeasedGate {
     const tag = createHash('sha256').update(name).digest('hex').slice(0, 16);
     const base = `${slots.opts.keyPrefix}slots:{${tag}}:`;
     this.head = [base + SLOT_KEY_NAMES[0], String(slots.opts.leaseTtlMs), String(settings.slots), String(settings.batchCap), String(settings.interactiveWeight), slots.channelPrefix];
-    this.maxQueue = String(settings.maxQueue);
+    this.acquireHead = [...this.head, String(settings.maxQueue)];
     slots.register(this);
     settings.engine?.onChange(() => this.releaseHeld());
   }
@@ -258,8 +259,7 @@ export class SharedGate implements SlotGate, LeasedGate {
     // Given up or moved to the local share meanwhile: nothing to ask Redis for.
     const batch = joining.filter((w) => !w.done);
     if (batch.length === 0) return;
-    const args: string[] = [...this.head];
-    for (const w of batch) args.push(w.id, w.tenant, w.cls === 'interactive' ? 'i' : 'b', this.maxQueue, w.weight === 1 ? '1' : String(w.weight), ownerOf(w), w.preempt ? '1' : '');
+    const args = acquireArgs(this.acquireHead, batch);
     this.slots.scripts
       .puertaSlotAcquire(...args)
       .then((reply) => acquireAnswers(reply, batch.map((w) => w.id)))
@@ -442,6 +442,33 @@ export class SharedGate implements SlotGate, LeasedGate {
     await this.slots.scripts.puertaSlotRenew(...this.head, ...pairs);
     this.slots.ok();
   }
+}
+
+/**
+ * The acquire script's arguments (slot-lua.ts): after `head`, the waiters in their order as runs
+ * of waiters alike (tenant, class, slots, owner, whether they may be stopped), each run's shared
+ * fields once, then its count and ids.
+ */
+function acquireArgs(head: readonly string[], batch: readonly RemoteWaiter[]): string[] {
+  const args = head.slice();
+  let run: RemoteWaiter | undefined;
+  let countAt = 0;
+  for (const w of batch) {
+    if (!run || !alike(run, w)) {
+      if (run) args[countAt] = String(args.length - countAt - 1);
+      args.push(w.tenant, w.cls === 'interactive' ? 'i' : 'b', w.weight === 1 ? '1' : String(w.weight), ownerOf(w), w.preempt ? '1' : '', '');
+      countAt = args.length - 1;
+      run = w;
+    }
+    args.push(w.id);
+  }
+  args[countAt] = String(args.length - countAt - 1);
+  return args;
+}
+
+/** Whether two waiters send the acquire script the same fields but their ids. */
+function alike(a: RemoteWaiter, b: RemoteWaiter): boolean {
+  return a.tenant === b.tenant && a.cls === b.cls && a.weight === b.weight && a.charge === b.charge && a.cap === b.cap && !a.preempt === !b.preempt;
 }
 
 /**

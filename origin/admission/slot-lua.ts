@@ -267,9 +267,11 @@ end
 /**
  * Requests join (each idempotent per id: a replica may send it again when an answer timed out);
  * those that arrive in one turn of a replica's event loop come as one script.
- * ARGV 6.. one group of 7 per request: id, tenant, class ('i' | 'b'), max queue, slots it
- * occupies, owner ('<charge> <cap> <tenant>' of a capped tenant, '' otherwise), '1' when its holder
- * may stop it for interactive work (a batch request with admission.preemptBatch), '' otherwise.
+ * ARGV 6: max queue. ARGV 7..: runs of requests alike, in the requests' order, each run: tenant,
+ * class ('i' | 'b'), slots each occupies, owner ('<charge> <cap> <tenant>' of a capped tenant, ''
+ * otherwise), '1' when its holders may stop them for interactive work (batch requests with
+ * admission.preemptBatch), '' otherwise, the count of its requests, then their ids. (Requests of one
+ * turn are mostly alike: what they share goes once per run, not once per request.)
  * → per request, in their order: { 1 granted | 0 queued | -1 queue full, slots held, waiting,
  * 1 if queued because its tenant holds its share (else 0), id } (the id: the replica takes no
  * other script's answer for a grant)
@@ -332,10 +334,15 @@ local function acquire(id, tenant, cls, maxQueue, w, owner, mayStop)
   return { 0, h, nI + nB + 1, back, id }
 end
 
+local maxQueue = tonumber(ARGV[6])
 local out = {}
-for i = 6, #ARGV, 7 do
-  local cls = ARGV[i + 2]
-  out[#out + 1] = acquire(ARGV[i], ARGV[i + 1], cls, tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), ARGV[i + 5], ARGV[i + 6] == '1' and cls == 'b')
+local i = 7
+while i <= #ARGV do
+  local tenant, cls, w, owner = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3]
+  local mayStop = ARGV[i + 4] == '1' and cls == 'b'
+  local last = i + 5 + tonumber(ARGV[i + 5])
+  for j = i + 6, last do out[#out + 1] = acquire(ARGV[j], tenant, cls, maxQueue, w, owner, mayStop) end
+  i = last + 1
 end
 return out
 `;

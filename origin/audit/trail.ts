@@ -3,7 +3,7 @@ import type { RequestObserver, RequestRecord } from '../core/record.ts';
 import { toAuditRecord, type AuditRecord } from './audit-record.ts';
 import { toOperatorRecord, type OperatorEvent, type OperatorRecord } from './operator-record.ts';
 import type { AuditConfig } from './config.ts';
-import { policyFor } from './policy.ts';
+import { policyFor, type ResolvedPolicy } from './policy.ts';
 import { promptDigest, promptOf } from './prompt-digest.ts';
 import type { AuditSink } from './sink.ts';
 
@@ -35,6 +35,8 @@ export class AuditTrail implements RequestObserver {
   private readonly queues: SinkQueue[];
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly decoder = new TextDecoder();
+  /** Each tenant's policy, resolved once (the config is fixed for the trail's life, as capturesAnyContent assumes). */
+  private readonly policies = new Map<string, ResolvedPolicy>();
   /** Whether any policy enables content logging (otherwise no frame is ever looked at). */
   readonly capturesAnyContent: boolean;
 
@@ -60,15 +62,24 @@ export class AuditTrail implements RequestObserver {
   }
 
   capturesContent(rec: RequestRecord): boolean {
-    return this.capturesAnyContent && policyFor(this.cfg, rec.tenant.id).contentLogging;
+    return this.capturesAnyContent && this.policyOf(rec.tenant.id).contentLogging;
   }
 
   onStart(rec: RequestRecord): void {
-    const policy = policyFor(this.cfg, rec.tenant.id);
+    const policy = this.policyOf(rec.tenant.id);
     // The body is read at the end only for the digest or the logged prompt. Otherwise the stream
     // need not keep it (a whole conversation, parsed) for as long as it runs.
     if (!policy.promptDigest && !policy.contentLogging) rec.requestBody = undefined;
     if (rec.stream && this.capturesContent(rec)) rec.capturedFrames = [];
+  }
+
+  private policyOf(tenant: string): ResolvedPolicy {
+    let p = this.policies.get(tenant);
+    if (!p) {
+      if (this.policies.size > 100_000) this.policies.clear();
+      this.policies.set(tenant, (p = policyFor(this.cfg, tenant)));
+    }
+    return p;
   }
 
   /** Only defined when some policy logs content, so streams of everyone else skip it entirely. */
@@ -76,7 +87,7 @@ export class AuditTrail implements RequestObserver {
 
   onEnd(rec: RequestRecord): void {
     const r = toAuditRecord(rec, this.cfg);
-    const policy = policyFor(this.cfg, rec.tenant.id);
+    const policy = this.policyOf(rec.tenant.id);
     if (policy.promptDigest) {
       const d = promptDigest(rec.requestBody);
       if (d) r.promptDigest = d;

@@ -35,17 +35,29 @@ export interface ReplayGuard {
  * dropped from the front: O(1) per request, bounded by the traffic of one skew window.
  */
 export class MemoryReplayGuard implements ReplayGuard {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Set<string>();
+  /**
+   * The nonces in the order remembered, with their expiries, from `head` on: read from the front
+   * without an iterator and an entry pair per request (a Map's would cost both on every check).
+   */
+  private nonces: string[] = [];
+  private expiries: number[] = [];
+  private head = 0;
   constructor(private readonly now: () => number = Date.now) {}
 
   remember(nonce: string, ttlMs: number): boolean {
     const now = this.now();
-    for (const [k, exp] of this.seen) {
-      if (exp > now) break;
-      this.seen.delete(k);
+    while (this.head < this.nonces.length && this.expiries[this.head]! <= now) this.seen.delete(this.nonces[this.head++]!);
+    // Dropped entries are let go once they are most of the arrays.
+    if (this.head > 1024 && this.head * 2 > this.nonces.length) {
+      this.nonces = this.nonces.slice(this.head);
+      this.expiries = this.expiries.slice(this.head);
+      this.head = 0;
     }
     if (this.seen.has(nonce)) return false;
-    this.seen.set(nonce, now + ttlMs);
+    this.seen.add(nonce);
+    this.nonces.push(nonce);
+    this.expiries.push(now + ttlMs);
     return true;
   }
 }

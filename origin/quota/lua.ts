@@ -11,14 +11,21 @@
  * Decisions for one tenant and day; those a replica asks for in one turn of its event loop come as
  * one script, decided in their order.
  * KEYS: 1 requests tat, 2 tokens tat, 3 day tokens, 4 leases (zset lease → expiry)
- * ARGV: 1 window ms, then one group of 9 per decision: now ms, rpm, tpm, daily budget, concurrent
- *       limit, estimate, lease id ('' = none), lease expiry ms, ms to next day
- * → per decision: { allowed, reason, reqRemaining, reqResetMs, tokRemaining, tokResetMs, retryAfterMs }
+ * ARGV: 1 window ms, then the tenant's limits, the same for every decision of one script: 2 rpm,
+ *       3 tpm, 4 daily budget, 5 concurrent limit, 6 lease ttl ms; then one group of 3 per
+ *       decision: now ms, estimate, lease id ('' = none). The lease expires at now + ttl, the
+ *       day's tokens a day after the next UTC midnight.
+ * → per decision: allowed { reqRemaining, reqResetMs, tokRemaining, tokResetMs }, refused
+ *   { reason, reqRemaining, reqResetMs, tokRemaining, tokResetMs, retryAfterMs }
  */
 export const ADMIT_LUA = `
 local window = tonumber(ARGV[1])
+local rpm, tpm, daily, conc = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local leaseTtl = tonumber(ARGV[6])
 
-local function admit(now, rpm, tpm, daily, conc, est, lease, leaseExp, toNextDay)
+local function admit(now, est, lease)
+  local leaseExp = now + leaseTtl
+  local toNextDay = 86400000 - now % 86400000
   local reason = ''
   local retry = 0
 
@@ -56,7 +63,7 @@ local function admit(now, rpm, tpm, daily, conc, est, lease, leaseExp, toNextDay
   end
 
   if reason ~= '' then
-    return { 0, reason,
+    return { reason,
       rpm > 0 and math.floor((window - (rqTat - now)) / rqInt) or -1, math.ceil(rqTat - now),
       tpm > 0 and math.floor((window - (tkTat - now)) / tkInt) or -1, math.ceil(tkTat - now),
       math.ceil(retry) }
@@ -72,16 +79,14 @@ local function admit(now, rpm, tpm, daily, conc, est, lease, leaseExp, toNextDay
     redis.call('ZADD', KEYS[4], leaseExp, lease)
     redis.call('PEXPIRE', KEYS[4], math.ceil(leaseExp - now) * 2)
   end
-  return { 1, '',
+  return {
     rpm > 0 and math.floor((window - (rqNew - now)) / rqInt) or -1, math.ceil(rqNew - now),
-    tpm > 0 and math.floor((window - (tkNew - now)) / tkInt) or -1, math.ceil(tkNew - now),
-    0 }
+    tpm > 0 and math.floor((window - (tkNew - now)) / tkInt) or -1, math.ceil(tkNew - now) }
 end
 
 local out = {}
-for i = 2, #ARGV, 9 do
-  out[#out + 1] = admit(tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]),
-    tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5]), ARGV[i + 6], tonumber(ARGV[i + 7]), tonumber(ARGV[i + 8]))
+for i = 7, #ARGV, 3 do
+  out[#out + 1] = admit(tonumber(ARGV[i]), tonumber(ARGV[i + 1]), ARGV[i + 2])
 end
 return out
 `;
@@ -90,14 +95,16 @@ return out
  * Settlements of one tenant and day; those a replica makes in one turn of its event loop (streams
  * that end together) come as one script.
  * KEYS: 1 tokens tat, 2 day tokens, 3 leases, 4 usage hash of the tenant's day
- * ARGV: 1 usage ttl s, 2 window ms, then one group of 9 per settlement: now ms, tpm, token delta,
- *       lease id ('' = none), model, prompt, completion, error 0/1, day delta
+ * ARGV: 1 usage ttl s, 2 window ms, 3 the tenant's tpm (the same for every settlement of one
+ *       script), then one group of 8 per settlement: now ms, token delta, lease id ('' = none),
+ *       model, prompt, completion, error 0/1, day delta
  */
 export const SETTLE_LUA = `
 local ttl = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+local tpm = tonumber(ARGV[3])
 
-local function settle(now, tpm, delta, lease, m, p, c, err, dayDelta)
+local function settle(now, delta, lease, m, p, c, err, dayDelta)
   if tpm > 0 and delta ~= 0 then
     local int = window / tpm
     local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -122,9 +129,9 @@ local function settle(now, tpm, delta, lease, m, p, c, err, dayDelta)
   if err == '1' then redis.call('HINCRBY', KEYS[4], m .. '|e', 1) end
 end
 
-for i = 3, #ARGV, 9 do
-  settle(tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4],
-    tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6]), ARGV[i + 7], tonumber(ARGV[i + 8]))
+for i = 4, #ARGV, 8 do
+  settle(tonumber(ARGV[i]), tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3],
+    tonumber(ARGV[i + 4]), tonumber(ARGV[i + 5]), ARGV[i + 6], tonumber(ARGV[i + 7]))
 end
 redis.call('EXPIRE', KEYS[4], ttl)
 return 1

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { OriginEnv } from '../core/env.ts';
 import { tokenEstimate } from './estimate.ts';
-import { rateLimitHeaders } from './headers.ts';
+import { setRateLimitHeaders } from './headers.ts';
 import type { QuotaService } from './service.ts';
 
 /**
@@ -20,9 +20,6 @@ export function quotaMiddleware(quota: QuotaService): MiddlewareHandler<OriginEn
     // Fields copied one by one: a spread after another field takes V8's slow path on every request.
     const admitted = await quota.admit(rec, { tenant, promptEstimate: e.promptEstimate, completionEstimate: e.completionEstimate, stream: e.stream });
     await next();
-    if (admitted) {
-      const h = rateLimitHeaders(admitted.decision, admitted.limits);
-      for (const k in h) c.res.headers.set(k, h[k]!);
-    }
+    if (admitted) setRateLimitHeaders(admitted.decision, admitted.limits, c.res.headers);
   };
 }

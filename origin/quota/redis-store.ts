@@ -1,12 +1,16 @@
-import { daysBetween, msToNextDay } from './day.ts';
+import { daysBetween } from './day.ts';
 import { ADMIT_LUA, SETTLE_LUA } from './lua.ts';
 import type { RedisClient } from '../redis/client.ts';
 import { TurnBatches, type TurnGroup } from '../redis/turn-batches.ts';
+import type { TenantLimits } from './config.ts';
 import { WINDOW_MS, type AdmitInput, type Decision, type LimitKind, type QuotaStore, type SettleInput, type UsageQuery, type UsageRow } from './types.ts';
 
 type Arg = string | number;
-/** One decision: allowed, reason, requests remaining and reset, tokens remaining and reset, retry after (quota/lua.ts). */
-type AdmitAnswer = [number, string, number, number, number, number, number];
+/**
+ * One decision (quota/lua.ts). Allowed: requests remaining and reset, tokens remaining and reset.
+ * Refused: the reason, the same four, then the retry-after.
+ */
+type AdmitAnswer = [number, number, number, number] | [LimitKind, number, number, number, number, number];
 interface ScriptedClient {
   puertaAdmit(...args: Arg[]): Promise<AdmitAnswer[]>;
   puertaSettle(...args: Arg[]): Promise<number>;
@@ -19,6 +23,28 @@ interface TenantKeys {
   ls: string;
   /** Tenant tag with prefix, for the per-day keys. */
   base: string;
+  /** The day `group` (the key of the tenant's decisions and settlements that day) and `dayKey` were made for. */
+  day: string;
+  group: string;
+  dayKey: string;
+}
+
+/**
+ * What every decision and every settlement of one script shares (quota/lua.ts): a tenant's limits,
+ * as strings once, not again in each request's arguments.
+ */
+interface LimitHeads {
+  settle: readonly string[];
+  /** The admit script's, and the lease TTL it was made with. */
+  admit: readonly string[];
+  leaseTtlMs: number;
+}
+
+function decisionOf(r: AdmitAnswer): Decision {
+  if (r.length === 4) {
+    return { allowed: true, reason: null, requestsRemaining: r[0], requestsResetMs: r[1], tokensRemaining: r[2], tokensResetMs: r[3], retryAfterMs: 0, degraded: false };
+  }
+  return { allowed: false, reason: r[0], requestsRemaining: r[1], requestsResetMs: r[2], tokensRemaining: r[3], tokensResetMs: r[4], retryAfterMs: r[5], degraded: false };
 }
 
 /**
@@ -37,16 +63,14 @@ export class RedisQuotaStore implements QuotaStore {
   /** Decisions and settlements to send at the end of this turn of the event loop, by day and tenant (see admit, settle). */
   private readonly admitting = new TurnBatches<AdmitInput>((g) => this.sendAdmits(g));
   private readonly settling = new TurnBatches<SettleInput>((g) => this.sendSettlements(g));
-  /** ARGV 1 and 2 of the settle script. */
-  private readonly settleHead: readonly string[];
-  private readonly admitHead = [String(WINDOW_MS)];
+  /** Heads by limits: the quota service hands every request of a tenant the same limits object. */
+  private readonly heads = new WeakMap<TenantLimits, LimitHeads>();
 
   constructor(
     readonly client: RedisClient,
     private readonly prefix: string,
     private readonly usageTtlSeconds: number,
   ) {
-    this.settleHead = [String(usageTtlSeconds), String(WINDOW_MS)];
     client.defineCommand('puertaAdmit', { numberOfKeys: 4, lua: ADMIT_LUA });
     client.defineCommand('puertaSettle', { numberOfKeys: 4, lua: SETTLE_LUA });
     client.on('ready', () => {
@@ -62,15 +86,44 @@ export class RedisQuotaStore implements QuotaStore {
     let k = this.keyCache.get(tenant);
     if (!k) {
       const base = `${this.prefix}{${tenant}}`;
-      k = { rq: `${base}:rq`, tk: `${base}:tk`, ls: `${base}:ls`, base };
+      k = { rq: `${base}:rq`, tk: `${base}:tk`, ls: `${base}:ls`, base, day: '', group: '', dayKey: '' };
       if (this.keyCache.size > 100_000) this.keyCache.clear();
       this.keyCache.set(tenant, k);
     }
     return k;
   }
 
+  /** The tenant's keys, with the group key and day key of `day` (made once a day, not per request). */
+  private keysOn(tenant: string, day: string): TenantKeys {
+    const k = this.keys(tenant);
+    if (k.day !== day) {
+      k.group = `${day} ${tenant}`;
+      k.dayKey = `${k.base}:d:${day}`;
+      k.day = day;
+    }
+    return k;
+  }
+
   private dayKey(k: TenantKeys, day: string): string {
-    return `${k.base}:d:${day}`;
+    return k.day === day ? k.dayKey : `${k.base}:d:${day}`;
+  }
+
+  private headsOf(l: TenantLimits): LimitHeads {
+    let h = this.heads.get(l);
+    if (!h) {
+      h = { settle: [String(this.usageTtlSeconds), String(WINDOW_MS), String(l.tokensPerMinute)], admit: [], leaseTtlMs: NaN };
+      this.heads.set(l, h);
+    }
+    return h;
+  }
+
+  private admitHead(l: TenantLimits, leaseTtlMs: number): readonly string[] {
+    const h = this.headsOf(l);
+    if (h.leaseTtlMs !== leaseTtlMs) {
+      h.admit = [String(WINDOW_MS), String(l.requestsPerMinute), String(l.tokensPerMinute), String(l.dailyTokens), String(l.concurrentStreams), String(leaseTtlMs)];
+      h.leaseTtlMs = leaseTtlMs;
+    }
+    return h.admit;
   }
 
   private usageKey(base: string, day: string): string {
@@ -85,24 +138,11 @@ export class RedisQuotaStore implements QuotaStore {
    * The decisions for one tenant and day asked for in one turn of the event loop go as one script,
    * taken in the order they were asked for (quota/lua.ts).
    */
-  async admit(i: AdmitInput): Promise<Decision> {
-    const l = i.limits;
-    const g = this.admitting.group(`${i.day} ${i.tenant}`, i, this.admitHead);
-    const at = g.join(
-      String(i.now), String(l.requestsPerMinute), String(l.tokensPerMinute), String(l.dailyTokens), String(l.concurrentStreams),
-      String(i.estimate), i.leaseId ?? '', String(i.now + i.leaseTtlMs), String(msToNextDay(i.now)),
-    );
-    const r = (await g.answerOf(at, 'quota decisions')) as AdmitAnswer;
-    return {
-      allowed: r[0] === 1,
-      reason: r[1] === '' ? null : (r[1] as LimitKind),
-      requestsRemaining: r[2],
-      requestsResetMs: r[3],
-      tokensRemaining: r[4],
-      tokensResetMs: r[5],
-      retryAfterMs: r[6],
-      degraded: false,
-    };
+  admit(i: AdmitInput): Promise<Decision> {
+    const g = this.admitting.group(this.keysOn(i.tenant, i.day).group, i, this.admitHead(i.limits, i.leaseTtlMs));
+    const at = g.join(String(i.now), String(i.estimate), i.leaseId ?? '');
+    // One promise per decision (no async layers over the group's answer): this runs on every request.
+    return g.sent.then((answers) => decisionOf(g.entry(answers, at, 'quota decisions') as AdmitAnswer));
   }
 
   private sendAdmits(g: TurnGroup<AdmitInput>): Promise<unknown> {
@@ -116,11 +156,8 @@ export class RedisQuotaStore implements QuotaStore {
    * waits on its group's script, so a failure reaches every settlement in it.
    */
   async settle(i: SettleInput): Promise<void> {
-    const g = this.settling.group(`${i.day} ${i.tenant}`, i, this.settleHead);
-    g.join(
-      String(i.now), String(i.limits.tokensPerMinute), String(i.tokenDelta), i.leaseId ?? '', i.model,
-      String(i.promptTokens), String(i.completionTokens), i.error ? '1' : '0', String(i.dayDelta),
-    );
+    const g = this.settling.group(this.keysOn(i.tenant, i.day).group, i, this.headsOf(i.limits).settle);
+    g.join(String(i.now), String(i.tokenDelta), i.leaseId ?? '', i.model, String(i.promptTokens), String(i.completionTokens), i.error ? '1' : '0', String(i.dayDelta));
     await g.sent;
   }
 

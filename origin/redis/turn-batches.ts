@@ -16,10 +16,15 @@ export class TurnBatches<C> {
   /** `send` sends one group's command; every member of the group waits on its answer. */
   constructor(private readonly send: (group: TurnGroup<C>) => Promise<unknown>) {}
 
-  /** The group `key` of this turn, made with `ctx` (what its command is about) and its first arguments `head`. */
+  /**
+   * The group `key` of this turn, made with `ctx` (what its command is about) and its first
+   * arguments `head`. A member whose head differs from its group's (what the whole command shares:
+   * a tenant's limits) closes that group, which goes at once, and begins the next: the members'
+   * order is kept, and each is sent with its own head.
+   */
   group(key: string, ctx: C, head: readonly string[]): TurnGroup<C> {
     let g = this.pending.get(key);
-    if (g && g.size >= TURN_GROUP_MAX) {
+    if (g && (g.size >= TURN_GROUP_MAX || !sameHead(g.head, head))) {
       this.pending.delete(key);
       this.sendGroup(g);
       g = undefined;
@@ -54,7 +59,8 @@ export class TurnGroup<C> {
 
   constructor(
     readonly ctx: C,
-    head: readonly string[],
+    /** The arguments every member shares, sent first. */
+    readonly head: readonly string[],
   ) {
     this.args = [...head];
     this.sent = new Promise((resolve, reject) => {
@@ -74,10 +80,21 @@ export class TurnGroup<C> {
    * reply (`what`: what the members asked, for the error) fails every member alike.
    */
   async answerOf(at: number, what: string): Promise<unknown> {
-    const answers = await this.sent;
+    return this.entry(await this.sent, at, what);
+  }
+
+  /** answerOf's reading of `answers` (what `sent` resolved to), for a member that waits on `sent` itself. */
+  entry(answers: unknown, at: number, what: string): unknown {
     if (!Array.isArray(answers) || answers.length !== this.size) throw new Error(`redis answered ${this.size} ${what} with something else`);
     return answers[at];
   }
+}
+
+function sameHead(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
