@@ -58,7 +58,13 @@ export class NodeResponseSink implements StreamSink {
     const pending = this.pending;
     if (pending === null) {
       this.wrote = true;
-      if (this.socket !== null) return writeChunk(this.socket, frame);
+      if (this.socket !== null) {
+        // The client sent its end and Node ended the connection, before the response's 'close'
+        // (which follows and tells the stream): a write now is a 'write after end' error whose
+        // stack Node formats (source-mapped, as the origin runs) for nobody.
+        if (!this.socket.writable) return true;
+        return writeChunk(this.socket, frame);
+      }
       const ok = this.out.write(frame);
       this.headSent();
       return ok;
