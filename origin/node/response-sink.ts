@@ -13,7 +13,7 @@ import { flatten } from '../../shared/flat-string.ts';
  * written before that wait and go out right after the head.
  */
 export class NodeResponseSink implements StreamSink {
-  /** The answer the handler was given by open(); the adapter compares it with the app's answer. */
+  /** The answer the handler was given by open(), until takeOver compares it with the app's answer. */
   response: SinkResponse | undefined;
   /** Frames written before the head went out; past SINK_HIGH_WATER_BYTES, writes report a full buffer. */
   private pending: Uint8Array[] | null = [];
@@ -58,7 +58,13 @@ export class NodeResponseSink implements StreamSink {
     const pending = this.pending;
     if (pending === null) {
       this.wrote = true;
-      if (this.socket !== null) return writeChunk(this.socket, frame);
+      if (this.socket !== null) {
+        // The client sent its end and Node ended the connection, before the response's 'close'
+        // (which follows and tells the stream): a write now is a 'write after end' error whose
+        // stack Node formats (source-mapped, as the origin runs) for nobody.
+        if (!this.socket.writable) return true;
+        return writeChunk(this.socket, frame);
+      }
       const ok = this.out.write(frame);
       this.headSent();
       return ok;
@@ -125,15 +131,19 @@ export class NodeResponseSink implements StreamSink {
    * stream committed) is sent instead, and the stream is told its client is gone.
    */
   takeOver(res: Response): Response {
-    if (res !== this.response || this.closed) {
-      if (!this.closed && this.response !== undefined) this.events.gone();
+    const response = this.response;
+    // Its head is written below (or never will be): the stream does not keep it, its headers
+    // (every value middleware set) included, for as long as it runs.
+    this.response = undefined;
+    if (res !== response || response === undefined || this.closed) {
+      if (!this.closed && response !== undefined) this.events.gone();
       this.pending = null;
       this.closed = true;
       this.out.off('close', this.onClose);
-      return res === this.response ? RESPONSE_ALREADY_SENT : res;
+      return res === response ? RESPONSE_ALREADY_SENT : res;
     }
     const out = this.out;
-    out.writeHead(this.response.status, this.response.headers.record);
+    out.writeHead(response.status, response.headers.record);
     // Node keeps the head it built by concatenation for the response's whole life; flat, it is
     // about 1.5 KiB smaller per open stream (shared/flat-string.ts).
     flatten((out as unknown as { _header: string | null })._header);

@@ -42,17 +42,24 @@ class ExchangePlan implements StreamPlan<OpenedUpstream> {
   readonly writeStallMs: number;
   readonly shutdownSignal: AbortSignal;
   readonly shutdownError = shuttingDown;
-  private readonly probe: QueueProbe = {};
+  /** Admission's view of the queue while the request waits; let go once the upstream has answered. */
+  private probe: QueueProbe | undefined = {};
+  /**
+   * The request's own side (its validated body, its Generation, the engine's request) until the
+   * relay is built from it; then let go, so an open stream keeps only what relays it.
+   */
+  private ex: StreamExchange | undefined;
   private opened: OpenedUpstream | undefined;
   private ended = false;
 
   constructor(
     private readonly deps: ExchangeDeps,
     private readonly rec: RequestRecord,
-    private readonly ex: StreamExchange,
+    ex: StreamExchange,
     readonly openSink: OpenSink,
     readonly clientSignal: AbortSignal | undefined,
   ) {
+    this.ex = ex;
     this.requestId = rec.requestId;
     this.framing = ex.framing;
     this.keepaliveMs = deps.cfg.stream.keepaliveMs;
@@ -63,11 +70,13 @@ class ExchangePlan implements StreamPlan<OpenedUpstream> {
   }
 
   queueStanding(): QueueStanding | undefined {
-    return this.probe.standing?.();
+    return this.probe?.standing?.();
   }
 
   open(signal: Cancellation): Promise<OpenedUpstream> {
-    return openUpstream(this.deps, this.rec, this.ex, signal, this.probe).then((o) => {
+    return openUpstream(this.deps, this.rec, this.ex!, signal, this.probe).then((o) => {
+      // Out of the queue for good: nothing of it is kept for the rest of the stream.
+      this.probe = undefined;
       // Opened after the exchange already ended (shutdown won the race): hand it straight back.
       if (this.ended) {
         o.release();
@@ -78,7 +87,9 @@ class ExchangePlan implements StreamPlan<OpenedUpstream> {
   }
 
   relay(o: OpenedUpstream, emit: Emit): UpstreamRelay {
-    return { body: o.res.body, relay: this.ex.relay(o, emit) };
+    const ex = this.ex!;
+    this.ex = undefined;
+    return { body: o.res.body, relay: ex.relay(o, emit) };
   }
 
   onFirstByte(): void {

@@ -10,6 +10,18 @@ import type { Cancellation } from '../core/cancellation.ts';
 export type OpenedResponse = DispatchedResponse;
 
 /**
+ * The request body as bytes of its own. undici keeps the body with its request for as long as
+ * the response runs (a whole stream), and the string it is given becomes a slice of Buffer's
+ * shared pool there, which keeps the pool's whole 8 KiB slab (and every short-lived buffer cut
+ * from it since) alive with each open stream.
+ */
+function ownBytes(body: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(body));
+  bytes.write(body);
+  return bytes;
+}
+
+/**
  * One HTTP connection pool per upstream. The timeouts here are the origin's hop of the chain
  * (docs/design.md "Timeouts"): connect, first byte (headers; covers the engine's own wait and a
  * model load) and between-bytes (a stalled generation is failed instead of hanging the client forever).
@@ -70,7 +82,7 @@ export class UpstreamClient {
       // relay gets each read as one call, without a Readable in between.
       res = await dispatchRequest(
         this.pool,
-        { method, path: this.path(path), headers: this.baseHeaders, ...(body !== undefined ? { body } : {}) },
+        { method, path: this.path(path), headers: this.baseHeaders, ...(body !== undefined ? { body: ownBytes(body) } : {}) },
         signal,
         this.settled,
       );

@@ -23,6 +23,24 @@ const letGo = (): Error => new Error('the upstream body was let go before its en
 /** How long the end of a finished answer (the chunked terminator) may take before the connection is dropped. */
 const TAIL_GRACE_MS = 1_000;
 
+/**
+ * Aborts the request on its controller with no stack trace on the errors made meanwhile. Aborting
+ * destroys the connection with undici's own error, and Node reads the stack of an error a socket
+ * is destroyed with; under --enable-source-maps (how the origin runs) that stack, which names the
+ * origin's frames that let go, was mapped frame by frame for every cancelled stream, and the first
+ * one parsed the bundle's whole source map (about 11 MiB, kept for the process's life). Nobody
+ * reads those errors: the body has already been let go with its own reason.
+ */
+function abortUntraced(controller: Dispatcher.DispatchController, reason: unknown): void {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    controller.abort(reason as Error);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** What the engine has done with the response: still sending, finished, or failed (with why). */
 type UpstreamState = { kind: 'open' } | { kind: 'ended' } | { kind: 'failed'; error: unknown };
 
@@ -191,7 +209,7 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
       err ??= letGo();
       this.upstream = { kind: 'failed', error: err };
       // Synchronously calls onResponseError, which finds the body released.
-      this.controller?.abort(err as Error);
+      if (this.controller) abortUntraced(this.controller, err);
     }
     this.settle();
     if (this.consumer !== null && !this.told) this.tellError(err ?? letGo());
@@ -274,7 +292,7 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
     this.owner = { kind: 'released', abortReason: reason };
     this.upstream = { kind: 'failed', error: reason };
     // Not yet sent (queued in the pool): onRequestStart aborts it when it gets a connection.
-    this.controller?.abort(reason as Error);
+    if (this.controller) abortUntraced(this.controller, reason);
     this.settle();
     this.rejectOpen(reason);
   }
@@ -289,14 +307,14 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.owner.kind === 'released' && this.owner.abortReason !== undefined) controller.abort(this.owner.abortReason as Error);
+    if (this.owner.kind === 'released' && this.owner.abortReason !== undefined) abortUntraced(controller, this.owner.abortReason);
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return;
     this.controller = controller;
     if (this.released) {
-      controller.abort(this.failure as Error);
+      abortUntraced(controller, this.failure);
       return;
     }
     // The parsed headers are all we read; undici's raw ones (Buffers viewing the socket read they

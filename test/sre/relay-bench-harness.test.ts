@@ -5,7 +5,7 @@ import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { errorTotal, LoadGenerator } from '../../sre/bench/lib/load-generator.ts';
 import { clockTicksPerSec, cpuMs, rssOf, withChildren } from '../../sre/bench/lib/proc-stat.ts';
 import { startTsProcess } from '../../sre/bench/lib/processes.ts';
-import { forcedGc, inspectPortArgs } from '../../sre/bench/lib/forced-gc.ts';
+import { forcedGc, heapSpaces, inspectPortArgs } from '../../sre/bench/lib/forced-gc.ts';
 
 /** The parts `npm run bench:relay` measures with, against real processes (small and quick). */
 describe('relay benchmark harness', () => {
@@ -22,12 +22,17 @@ describe('relay benchmark harness', () => {
     await sim?.close();
   });
 
-  it('collects another Node process\'s garbage through its inspector port and reads what it holds', async () => {
+  it('reads another Node process\'s heap spaces and collects its garbage through its inspector port, then reads what it holds', async () => {
     const { port, args } = await inspectPortArgs();
     // Holds 8 MiB it keeps, and makes 32 MiB of garbage; says when it is done.
     const child = spawn(process.execPath, [...args, '-e', 'globalThis.kept = Buffer.alloc(8 << 20, 1); for (let i = 0; i < 32; i++) new Array(1 << 15).fill({ i }); console.log("ready"); setTimeout(() => {}, 60_000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       await new Promise((r) => child.stdout!.once('data', r));
+      // Where its memory is, read before anything is collected: the Buffer outside the heap, the arrays in it.
+      const spaces = await heapSpaces({ pid: child.pid!, port });
+      expect(spaces.external).toBeGreaterThanOrEqual(8 << 20);
+      expect(spaces.newSpace + spaces.oldSpace + spaces.largeObjects).toBeGreaterThan(1 << 20);
+      expect(spaces.code).toBeGreaterThan(0);
       const m = await forcedGc({ pid: child.pid!, port });
       expect(m.external).toBeGreaterThanOrEqual(8 << 20);
       expect(m.heapUsed).toBeGreaterThan(0);

@@ -160,6 +160,37 @@ describe('the dispatch-fed upstream body', () => {
     expect(up.connections()).toBe(2);
   });
 
+  it('letting go of an unfinished stream traces no stack: the socket undici destroys formats none', async () => {
+    const up = await start((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write('{"message":{"content":"a"},"done":false}\n');
+    });
+    const c = upstreamClient(up.url);
+    const res = await c.open('POST', '/api/chat', '{}', new AbortController().signal);
+    const r = recorder();
+    res.body.consume(r);
+    await sleep(20);
+    // Node reads the stack of the error a socket is destroyed with: every frame of it would be
+    // formatted (and source-mapped, as the origin runs), for an error nobody reads.
+    const framesFormatted: number[] = [];
+    const format = Error.prepareStackTrace;
+    Error.prepareStackTrace = (err: Error, frames: NodeJS.CallSite[]) => {
+      // undici's own (the test's server formats its own 'aborted' for the request it lost).
+      if (err.name === 'InformationalError') framesFormatted.push(frames.length);
+      return format ? format(err, frames) : String(err);
+    };
+    try {
+      res.body.destroy(new Error('client disconnected'));
+      await up.closed();
+    } finally {
+      Error.prepareStackTrace = format;
+    }
+    expect(framesFormatted.length).toBeGreaterThan(0);
+    expect(framesFormatted.every((n) => n === 0)).toBe(true);
+    expect(Error.stackTraceLimit).toBeGreaterThan(0);
+    expect(c.outstanding).toBe(0);
+  });
+
   it('the request signal (the client gone) aborts the upstream mid-body and fails the body with its reason', async () => {
     const up = await start((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });

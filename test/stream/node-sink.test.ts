@@ -211,6 +211,28 @@ describe('NodeResponseSink', () => {
     expect(body).toBe(sent.join(''));
   });
 
+  it('a frame for a client whose end came (the connection ended, its close not yet told) is dropped without an error', async () => {
+    const c = await rawClient();
+    c.sock.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
+    await expect.poll(() => c.outs.length).toBe(1);
+    const out = c.outs[0]!;
+    const ev = events();
+    const sink = new NodeResponseSink(out, ev);
+    sink.takeOver(sink.open(200, { 'content-type': 'text/event-stream' }));
+    sink.write(enc('data: 0\n\n'));
+    await expect.poll(() => c.raw()).toContain('data: 0');
+    const errors: Error[] = [];
+    const conn = out.socket!;
+    conn.on('error', (e) => errors.push(e));
+    // What Node does when the client's end arrives: it ends the connection; the response's
+    // 'close' comes only once the socket has closed. A token relayed in between:
+    conn.end();
+    expect(sink.write(enc('data: 1\n\n'))).toBe(true);
+    await expect.poll(() => ev.gones).toBe(1);
+    expect(errors).toEqual([]);
+    expect(c.raw()).not.toContain('data: 1');
+  });
+
   it('a keep-alive connection serves the next request after a stream: its writes and drains are not the old stream\'s', async () => {
     const { outs, sock, raw } = await rawClient();
     const waitFor = async (pred: () => boolean) => {

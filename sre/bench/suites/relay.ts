@@ -39,7 +39,7 @@ import { BENCH_LISTEN_BACKLOG, buildOrigin, freePort, repoRoot, startNginx, star
 import { profilesIn, topFrames } from '../lib/cpu-profile.ts';
 import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
-import { forcedGc, inspectPortArgs, type GcHandle } from '../lib/forced-gc.ts';
+import { forcedGc, heapSpaces, inspectPortArgs, type GcHandle, type HeapSpaces } from '../lib/forced-gc.ts';
 import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
 import { machineFacts } from '../machine.ts';
 import { cliArgs } from '../../../shared/cli.ts';
@@ -63,7 +63,8 @@ const USAGE = `usage: npm run bench:relay -- [flags]
                         thousand bring every path's JIT to its steady state first
   --held                also what the open streams hold after a full collection (Node relays,
                         through an inspector port; one collection at warm-up, so the plain RSS
-                        figure starts from a collected heap: compare it with runs without --held)
+                        figure starts from a collected heap: compare it with runs without --held),
+                        and what the plain RSS growth is made of (heap spaces, external, native)
   --compare DIR         another checkout of Puerta, built there (npm run build): its origin runs
                         as "origin lean (compare)" and "origin full (compare)" beside this one's,
                         configured the same, so before and after are measured in one run
@@ -150,6 +151,8 @@ interface RssFigures {
   kibPerStreamAfterGc?: number;
   /** Node relays: JS heap and external memory the open streams hold (both readings after a full collection). */
   heldKibPerStream?: number;
+  /** Node relays: what the plain RSS growth is made of, per stream (heap spaces and external memory, not collected). */
+  growth?: Record<keyof HeapSpaces | 'other', number>;
 }
 
 async function measureStep(gen: LoadGenerator, p: Path, n: number, simPid: number): Promise<StepFigures> {
@@ -193,10 +196,12 @@ async function measureStep(gen: LoadGenerator, p: Path, n: number, simPid: numbe
 /** Holds `n` slow streams open and reads the relay's RSS once every one is streaming. */
 async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFigures> {
   const before = sum(p.relayPids, rssOf);
+  const spacesBefore = p.gc ? await heapSpaces(p.gc) : undefined;
   const held = await gen.hold({ base: p.url, models: [IDLE], tokens: 100_000, n, deadlineMs: 120_000, ...(p.sign ? { sign: p.sign } : {}) });
   // Let the streams settle into their steady state (first tokens relayed, buffers sized).
   await sleep(Math.max(2_000, holdIntervalS * 1000));
   const open = sum(p.relayPids, rssOf);
+  const spacesOpen = p.gc ? await heapSpaces(p.gc) : undefined;
   // Node relays: garbage not yet collected (young generation, old garbage awaiting a mark) counts
   // in the figure above; these read again after a full collection, streams open and then gone.
   const gcOpen = p.gc ? await forcedGc(p.gc) : undefined;
@@ -216,7 +221,22 @@ async function measureRss(gen: LoadGenerator, p: Path, n: number): Promise<RssFi
     kibPerStream: (open - before) / n / 1024,
     ...(rssOpenGc !== undefined ? { kibPerStreamAfterGc: (rssOpenGc - before) / n / 1024 } : {}),
     ...(gcOpen && gcGone ? { heldKibPerStream: (gcOpen.heapUsed + gcOpen.external - gcGone.heapUsed - gcGone.external) / n / 1024 } : {}),
+    ...(spacesBefore && spacesOpen ? { growth: growthOf(spacesBefore, spacesOpen, open - before, n) } : {}),
   };
+}
+
+/** The RSS growth over `n` streams split by where it is, KiB per stream; `other` is the rest (native: sockets, malloc). */
+function growthOf(a: HeapSpaces, b: HeapSpaces, rssGrowth: number, n: number): Record<keyof HeapSpaces | 'other', number> {
+  const kib = (bytes: number) => bytes / n / 1024;
+  const keys = ['newSpace', 'oldSpace', 'largeObjects', 'code', 'external'] as const;
+  const out = { other: 0 } as Record<keyof HeapSpaces | 'other', number>;
+  let inHeap = 0;
+  for (const k of keys) {
+    out[k] = kib(b[k] - a[k]);
+    inHeap += b[k] - a[k];
+  }
+  out.other = kib(rssGrowth - inHeap);
+  return out;
 }
 
 /** `--compare DIR`: the other checkout's built origin. */
@@ -379,6 +399,19 @@ async function main(): Promise<void> {
         '\nKiB/stream: RSS growth over the streams. Node relays, read again after a full collection with the streams open:' +
           '\nafter GC: the same RSS growth; held: JS heap + external memory the streams hold (open minus gone, both collected).',
       );
+      const split = rss.filter((r) => r.growth);
+      if (split.length) {
+        console.log('\nWhere the KiB/stream is (Node relays; V8 heap spaces as resident and external memory, before and open, nothing collected):\n');
+        printTable(
+          ['path', 'KiB/stream', 'new space', 'old space', 'large obj', 'code', 'external', 'other'],
+          split.map((r) => [r.path, r.kibPerStream.toFixed(1), ...(['newSpace', 'oldSpace', 'largeObjects', 'code', 'external', 'other'] as const).map((k) => r.growth![k].toFixed(1))]),
+        );
+        console.log(
+          '\nnew space: the young generation grown under the load (as much of it as is touched); old space: what was promoted, held or' +
+            '\nnot yet marked dead (after GC shows how much was garbage); external: Buffers and ArrayBuffers; other: native memory' +
+            '\n(sockets, parsers, malloc) and the rest of RSS.',
+        );
+      }
       const holdKinds = rss.filter((r) => r.errors > 0).map((r) => `${r.path}: ${JSON.stringify(r.errorKinds)}`);
       if (holdKinds.length) console.log(`\nerrors while holding: ${holdKinds.join('; ')}`);
     }
