@@ -30,6 +30,8 @@ type Pickable = z.ZodType & { shape: Record<string, z.ZodType>; pick(mask: Recor
 function narrowingOf(schema: z.ZodType): Narrowing | null {
   const def = schema._zod.def as { type: string; checks?: unknown[] };
   if (def.type !== 'object' || (def.checks?.length ?? 0) > 0 || typeof (schema as Partial<Pickable>).pick !== 'function') return null;
+  // Fields are named by strings here; a symbol-keyed field would be lost from the narrowed schema.
+  if (Object.getOwnPropertySymbols((schema as Pickable).shape).length > 0) return null;
   const omittable = new Map<string, number>();
   const order: Array<[string, number]> = [];
   for (const [key, field] of Object.entries((schema as Pickable).shape)) {
