@@ -69,9 +69,14 @@ const levelIsObject: boolean[] = [];
 const levelShape: Array<EngineShape | null> = [];
 const levelKey: string[] = [];
 const levelIndex: number[] = [];
-/** Folded keys of the object at each level, and the keys as sent, side by side; a Map once an object outgrows a short list. */
+/**
+ * Folded keys of the object at each level, and the keys as sent, side by side (the first
+ * `levelCount` of each); a Map once an object outgrows a short list. The lists are counted, not
+ * emptied: emptying an array drops its storage, and every object would allocate it again.
+ */
 const levelFolds: string[][] = [];
 const levelKeys: string[][] = [];
+const levelCount: number[] = [];
 const levelBig: Array<Map<string, string> | null> = [];
 const SHORT_OBJECT = 16;
 /** The first key problem of the last scan: the key's path and what was wrong. */
@@ -106,10 +111,15 @@ function keyProblem(key: string, depth: number): boolean {
   const keys = levelKeys[depth]!;
   let big = levelBig[depth];
   let before: string | undefined;
+  const count = levelCount[depth]!;
   if (big) before = big.get(folded);
   else {
-    const at = folds.indexOf(folded);
-    if (at !== -1) before = keys[at];
+    for (let at = 0; at < count; at++) {
+      if (folds[at] === folded) {
+        before = keys[at];
+        break;
+      }
+    }
   }
   if (before !== undefined) {
     problem = {
@@ -122,11 +132,12 @@ function keyProblem(key: string, depth: number): boolean {
     return true;
   }
   if (big) big.set(folded, key);
-  else if (folds.length < SHORT_OBJECT) {
-    folds.push(folded);
-    keys.push(key);
+  else if (count < SHORT_OBJECT) {
+    folds[count] = folded;
+    keys[count] = key;
+    levelCount[depth] = count + 1;
   } else {
-    big = levelBig[depth] = new Map(folds.map((f, i) => [f, keys[i]!]));
+    big = levelBig[depth] = new Map(folds.slice(0, count).map((f, i) => [f, keys[i]!]));
     big.set(folded, key);
   }
   const shape = levelShape[depth];
@@ -185,8 +196,9 @@ function scan(text: string, max: number, shape: EngineShape | null | undefined):
         levelShape[depth] = inherited && (inherited.kind === 'list') !== isObject ? inherited : null;
         levelIndex[depth] = 0;
         if (isObject) {
-          (levelFolds[depth] ??= []).length = 0;
-          (levelKeys[depth] ??= []).length = 0;
+          levelFolds[depth] ??= [];
+          levelKeys[depth] ??= [];
+          levelCount[depth] = 0;
           levelBig[depth] = null;
         }
         expectKey = isObject;

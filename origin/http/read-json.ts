@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { errors, type PuertaError } from '../../shared/errors.ts';
 import { engineShapeFor } from '../../shared/engine-shapes.ts';
 import { parseJsonBody, type ParsedJson } from '../../shared/json-body.ts';
+import { schemaForBody } from './narrow-schema.ts';
 
 /** `messages[0].content` style, as clients see the field in their own request. */
 export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
@@ -36,7 +37,7 @@ export type { Validated };
 
 export function validate<S extends z.ZodType>(schema: S, json: ParsedJson): Validated<z.infer<S>> {
   if (!json.ok) return { ok: false, error: errors.badRequest(json.message, json.field ?? 'body', json.code) };
-  const parsed = schema.safeParse(json.value);
+  const parsed = schemaForBody(schema, json.value).safeParse(json.value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = specific(parsed.error.issues[0]!);
   const param = fieldPath(issue.path) || 'body';

@@ -69,6 +69,16 @@ export function passthroughBody(req: Record<string, unknown>, upstreamModel: str
   if (Array.isArray(req.messages) && req.messages.some((m) => (m as { content?: unknown } | null)?.content === null)) {
     body.messages = (req.messages as Array<Record<string, unknown>>).map((m) => (m?.content === null && m.role === 'assistant' ? { ...m, content: '' } : m));
   }
-  if (stream) body.stream_options = { ...((req.stream_options as object | null | undefined) ?? {}), include_usage: true };
-  return JSON.stringify(body);
+  if (!stream) return JSON.stringify(body);
+  if (Object.hasOwn(req, 'stream_options')) {
+    body.stream_options = { ...((req.stream_options as object | null | undefined) ?? {}), include_usage: true };
+    return JSON.stringify(body);
+  }
+  // The client sent none: `{"include_usage":true}` after the client's keys, where adding the key
+  // to the copy would put it. Added to a spread copy, a key takes V8 off its fast serialiser,
+  // which then costs about three times the copy's own serialisation.
+  const text = JSON.stringify(body);
+  return text.slice(0, -1) + USAGE_ONLY;
 }
+
+const USAGE_ONLY = ',"stream_options":{"include_usage":true}}';
