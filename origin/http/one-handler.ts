@@ -10,9 +10,11 @@ const DONE: Promise<void> = Promise.resolve();
  * Hono's compose for one level (hono/compose.ts): an Error from the level or anything under it
  * that the level lets through is answered by the app's error handler here, as `c.error` and
  * `c.res`, so the levels above see an answer after their `await next()`; anything else thrown
- * goes up as it came. A level's own answer becomes `c.res` unless one was already set.
+ * goes up as it came. A level's own answer becomes `c.res` unless one was already set. A level
+ * resolves to the Context, as compose's do; the outermost to the request's answer, as Hono's
+ * general path ends.
  */
-async function level<E extends Env>(mw: Step<E>, c: Context<E>, next: Next, onError: ErrorHandler<E>): Promise<Context<E>> {
+async function level<E extends Env>(mw: Step<E>, c: Context<E>, next: Next, onError: ErrorHandler<E>, outermost: boolean): Promise<Context<E> | Response> {
   let res: Response | void;
   let isError = false;
   try {
@@ -24,11 +26,7 @@ async function level<E extends Env>(mw: Step<E>, c: Context<E>, next: Next, onEr
     isError = true;
   }
   if (res && (!c.finalized || isError)) c.res = res;
-  return c;
-}
-
-/** The request's answer once every level has run, as Hono's general path ends. */
-function answered<E extends Env>(c: Context<E>): Response {
+  if (!outermost) return c;
   if (!c.finalized) throw new Error(NOT_FINALIZED);
   return c.res;
 }
@@ -60,8 +58,8 @@ export function oneHandler<E extends Env>(onError: ErrorHandler<E>, ...levels: R
     const step = (): Promise<void> => {
       const at = ++i;
       if (at === n) return c.finalized ? DONE : next();
-      return (opens[at] ? level(steps[at]!, c, step, onError) : steps[at]!(c, step)) as Promise<void>;
+      return (opens[at] ? level(steps[at]!, c, step, onError, false) : steps[at]!(c, step)) as Promise<void>;
     };
-    return level(steps[0]!, c, step, onError).then(answered);
+    return level(steps[0]!, c, step, onError, true) as Promise<Response>;
   };
 }
