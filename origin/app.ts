@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { rejectUncanonicalPath, routingPath } from '../shared/canonical-path.ts';
 import { errors } from '../shared/errors.ts';
 import { createAuthMiddleware } from './auth/index.ts';
@@ -6,6 +6,7 @@ import { modelAllowList } from './auth/model-allow-list.ts';
 import { RedisReplayGuard } from './auth/redis-replay-guard.ts';
 import { bodyLimit } from './http/body-limit.ts';
 import { chain } from './http/chain.ts';
+import { oneHandler } from './http/one-handler.ts';
 import { TableRouter } from './http/table-router.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { recordMiddleware } from './http/record-middleware.ts';
@@ -23,20 +24,18 @@ import { isUpload } from '../shared/batch-paths.ts';
 import { tenantIdSchema } from '../shared/tenants.ts';
 import { priorityMiddleware } from './admission/priority.ts';
 import { quotaMiddleware } from './quota/middleware.ts';
-import { KEYED_PREFIXES, ROUTES } from '../shared/routes.ts';
+import { isKeyed, KEYED_PREFIXES, ROUTES } from '../shared/routes.ts';
 import { CLIENT_DIALECTS } from './dialects/client/index.ts';
 import type { OriginDeps } from './deps.ts';
 import type { OriginEnv } from './core/env.ts';
 
-/** The route table's paths without parameters, by method: their router answers are kept (http/table-router.ts). */
-const FIXED_PATHS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
-  ['GET', 'POST'].map((m) => [m, new Set(ROUTES.filter((e) => e.method === m && !e.path.includes('/:')).map((e) => e.path))]),
-);
-
 /** The origin as a portable Hono app; origin/node/ adapts it to a Node HTTP server. */
 export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   // Routing and every check see one canonical path (shared/canonical-path.ts).
-  const app = new Hono<OriginEnv>({ getPath: routingPath, router: new TableRouter(FIXED_PATHS) });
+  // A route of the table is one router entry, answered alone (http/table-router.ts): the middleware
+  // below reach every other path (health, metrics, admin, retrieval, batch, not-found), and each
+  // table route runs the same steps itself, in the same order, through oneHandler (the end of this function).
+  const app = new Hono<OriginEnv>({ getPath: routingPath, router: new TableRouter(ROUTES) });
   app.onError(errorHandler);
   app.notFound((c) => {
     const e = errors.notFound(`no route ${c.req.method} ${c.req.path}; see the README for the OpenAI (/v1/...) and Ollama (/api/...) routes`);
@@ -45,7 +44,8 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
 
   // Before the request records: console pages are not API requests (no record, metrics or audit line of their own).
   mountConsole(app, deps);
-  app.use('*', chain(recordMiddleware(deps), rejectUncanonicalPath()));
+  const front: Array<MiddlewareHandler<OriginEnv>> = [recordMiddleware(deps), rejectUncanonicalPath()];
+  app.use('*', chain(...front));
   app.route('/', healthRoutes(deps));
   if (deps.telemetry) app.route('/', metricsRoute(deps.telemetry.metrics, deps, deps.cfg.metrics.token));
 
@@ -58,8 +58,9 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
   const uploadAuth = batch ? createAuthMiddleware(deps.cfg.auth, { maxBodyBytes: batch.cfg.maxFileBytes, replay }) : auth;
   const requestLimit = bodyLimit(limit);
   const uploadLimit = batch ? bodyLimit(batch.cfg.maxFileBytes) : requestLimit;
-  // Every keyed request's way in, as one middleware (one router entry, no hop between steps).
-  const intake = chain(
+  // Every keyed request's way in: one middleware (one router entry, no hop between steps) for the
+  // keyed paths below, one level of each keyed table route.
+  const intakeSteps: Array<MiddlewareHandler<OriginEnv>> = [
     batch ? (c, next) => (isUpload(c.req.method, c.req.path) ? uploadAuth : auth)(c, next) : auth,
     batch ? (c, next) => (isUpload(c.req.method, c.req.path) ? uploadLimit : requestLimit)(c, next) : requestLimit,
     requestFacts(deps, (route) => CLIENT_DIALECTS[route.dialect].body(route)),
@@ -67,7 +68,8 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
     modelAllowList(),
     priorityMiddleware(deps.cfg.admission),
     ...(deps.quota ? [quotaMiddleware(deps.quota)] : []),
-  );
+  ];
+  const intake = chain(...intakeSteps);
   for (const path of KEYED_PREFIXES) app.use(path, intake);
   if (deps.retrieval) {
     // Operators manage any tenant's collections; the admin token is checked before the sub-app runs.
@@ -82,7 +84,11 @@ export function createOriginApp(deps: OriginDeps): Hono<OriginEnv> {
     app.route('/v1', messageBatchRoutes(batch));
   }
 
-  // Every route from the one table; its dialect's folder serves it.
-  for (const route of ROUTES) app.on(route.method, route.path, CLIENT_DIALECTS[route.dialect].handler(deps, route));
+  // Every route from the one table; its dialect's folder serves it, after the steps the middleware
+  // above give any request on its path: what Hono's general path would run for it, as one handler.
+  for (const route of ROUTES) {
+    const handler = CLIENT_DIALECTS[route.dialect].handler(deps, route);
+    app.on(route.method, route.path, oneHandler(errorHandler, front, ...(isKeyed(route) ? [intakeSteps] : []), [handler]));
+  }
   return app;
 }

@@ -181,8 +181,11 @@ export function routeFor(method: string, path: string): RouteEntry | undefined {
   return byKey.get(`${m} ${path}`) ?? patternFor(m, path)?.entry;
 }
 
-/** The first segment of every route (`/v1/*`, `/api/*`, `/v1beta/*`): where the edge and the origin ask for a key. */
-export const KEYED_PREFIXES: readonly string[] = [...new Set(ROUTES.filter((e) => e.path !== '/').map((e) => `/${e.path.split('/')[1]}/*`))];
+/** Whether a route asks for a tenant key: every one but Ollama's liveness answer at `/`. */
+export const isKeyed = (e: RouteEntry): boolean => e.path !== '/';
+
+/** The first segment of every keyed route (`/v1/*`, `/api/*`, `/v1beta/*`): where the edge and the origin ask for a key. */
+export const KEYED_PREFIXES: readonly string[] = [...new Set(ROUTES.filter(isKeyed).map((e) => `/${e.path.split('/')[1]}/*`))];
 
 /**
  * The error shape of a path no entry serves, by the family its prefix belongs to (an unknown
