@@ -1,5 +1,5 @@
 import type { FinishReason, TokenLogprob, ToolCall, Usage } from '../../../core/generation.ts';
-import { randomHex } from '../../../../shared/random-hex.ts';
+import { randomFillSync } from 'node:crypto';
 import { flatten } from '../../../../shared/flat-string.ts';
 
 export function openAiUsage(u: Usage): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
@@ -38,26 +38,74 @@ export function withReasoning(target: Record<string, unknown>, thinking: string 
   target.reasoning_content = thinking;
 }
 
-const REASONING = Buffer.from(',"reasoning":', 'latin1');
-const REASONING_CONTENT = Buffer.from(',"reasoning_content":', 'latin1');
+const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+/** What follows a chat chunk's head (`…"choices":[{"index":0,`) in the frames written from bytes. */
+const ROLE_CONTENT = latin1('"delta":{"role":"assistant","content":');
+const CONTENT = latin1('"delta":{"content":');
+const REASONING = latin1(',"reasoning":');
+const REASONING_CONTENT = latin1(',"reasoning_content":');
 /** After a text delta: no logprobs, no finish, and the frame's blank line. */
-const CONTENT_END = Buffer.from('},"logprobs":null,"finish_reason":null}]}\n\n', 'latin1');
+const CONTENT_END = latin1('},"logprobs":null,"finish_reason":null}]}\n\n');
+/** The last chunk of a chat stream, `"delta":{}` and its finish reason, by reason. */
+const FINISH_TAIL: Readonly<Record<FinishReason, Buffer>> = {
+  stop: latin1('"delta":{},"logprobs":null,"finish_reason":"stop"}]}\n\n'),
+  length: latin1('"delta":{},"logprobs":null,"finish_reason":"length"}]}\n\n'),
+  tool_calls: latin1('"delta":{},"logprobs":null,"finish_reason":"tool_calls"}]}\n\n'),
+};
+
+/** The pieces of a chat frame's head around the id, created and model. */
+const FRAME_ID = latin1('data: {"id":');
+const OBJECT: Readonly<Record<'chat.completion.chunk' | 'text_completion', Buffer>> = {
+  'chat.completion.chunk': latin1(',"object":"chat.completion.chunk","created":'),
+  text_completion: latin1(',"object":"text_completion","created":'),
+};
+const MODEL = latin1(',"model":');
+const HEAD_END = latin1(',"system_fingerprint":"fp_puerta","choices":[{"index":0,');
+
+/**
+ * The pieces (strings as UTF-8) one after the other in a buffer of its own, not a slice of
+ * Buffer's shared pool: it lives as long as the stream, and a slice would keep the pool's block.
+ */
+function ownBytes(parts: ReadonlyArray<Uint8Array | string>): Buffer {
+  let n = 0;
+  for (const p of parts) n += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
+  const out = Buffer.allocUnsafeSlow(n);
+  let at = 0;
+  for (const p of parts) {
+    if (typeof p === 'string') at += out.write(p, at, 'utf8');
+    else {
+      out.set(p, at);
+      at += p.length;
+    }
+  }
+  return out;
+}
 
 /**
  * Builds the JSON of streamed chunks. Everything constant within one stream (id, created, model)
- * is serialised once into a prefix, so each token costs one small JSON.stringify of its delta.
+ * is serialised once, on first use: as the bytes of an SSE frame's head for the chat frames
+ * written straight into a buffer (nearly every frame of a chat stream), as a string prefix for
+ * the rest, so each token costs one small JSON.stringify of its delta.
  */
 export class ChunkWriter {
-  private readonly prefix: string;
-  private readonly usagePrefix: string;
-  /** `data: ` and a chat chunk up to its delta's text, encoded on the first token: see contentFrame. */
-  private contentHead: Uint8Array | undefined;
+  private prefixText: string | undefined;
+  /** `data: ` and a chat chunk up to its delta, encoded on the first frame written from bytes. */
+  private headBytes: Uint8Array | undefined;
 
-  constructor(id: string, object: 'chat.completion.chunk' | 'text_completion', created: number, model: string) {
-    const head = `{"id":${JSON.stringify(id)},"object":"${object}","created":${created},"model":${JSON.stringify(model)},"system_fingerprint":"fp_puerta"`;
-    // Kept for the stream's life: flat, not as the tree of pieces `+` builds (shared/flat-string.ts).
-    this.prefix = flatten(head + ',"choices":[{"index":0,');
-    this.usagePrefix = flatten(head + ',"choices":[],"usage":');
+  constructor(
+    private readonly id: string,
+    private readonly object: 'chat.completion.chunk' | 'text_completion',
+    private readonly created: number,
+    private readonly model: string,
+  ) {}
+
+  private head(): string {
+    return `{"id":${JSON.stringify(this.id)},"object":"${this.object}","created":${this.created},"model":${JSON.stringify(this.model)},"system_fingerprint":"fp_puerta"`;
+  }
+
+  /** Kept for the stream's life: flat, not as the tree of pieces `+` builds (shared/flat-string.ts). */
+  private get prefix(): string {
+    return (this.prefixText ??= flatten(this.head() + ',"choices":[{"index":0,'));
   }
 
   /** chat: `"delta":{…}`; completions: `"text":"…"`. */
@@ -73,15 +121,43 @@ export class ChunkWriter {
    * constant end. A token costs two small JSON.stringify calls of strings and no object.
    */
   contentFrame(text: string, thinking: string | undefined): Uint8Array {
-    // Its own exact buffer, not a slice of Buffer's shared pool: it lives as long as the stream.
-    const head = (this.contentHead ??= new TextEncoder().encode('data: ' + this.prefix + '"delta":{"content":'));
+    return this.deltaFrame(CONTENT, text, thinking);
+  }
+
+  /**
+   * The first frame of a chat stream when its delta is only text (and reasoning): the same bytes
+   * as `data: ` + chat(withReasoning({ role: 'assistant', content: text }, thinking)) + a blank line.
+   */
+  firstFrame(text: string, thinking: string | undefined): Uint8Array {
+    return this.deltaFrame(ROLE_CONTENT, text, thinking);
+  }
+
+  /** The frame of a chat stream's last chunk: the same bytes as `data: ` + chat({}, finish) + a blank line. */
+  finishFrame(finish: FinishReason): Uint8Array {
+    const head = this.frameHead();
+    const tail = FINISH_TAIL[finish];
+    const out = Buffer.allocUnsafe(head.length + tail.length);
+    out.set(head, 0);
+    out.set(tail, head.length);
+    return out;
+  }
+
+  /** `data: ` + the prefix, written piece by piece into its own buffer (no string of it is built). */
+  private frameHead(): Uint8Array {
+    return (this.headBytes ??= ownBytes([FRAME_ID, JSON.stringify(this.id), OBJECT[this.object], String(this.created), MODEL, JSON.stringify(this.model), HEAD_END]));
+  }
+
+  private deltaFrame(lead: Buffer, text: string, thinking: string | undefined): Uint8Array {
+    const head = this.frameHead();
     const t = JSON.stringify(text);
     const tn = Buffer.byteLength(t, 'utf8');
     const r = thinking ? JSON.stringify(thinking) : undefined;
     const rn = r === undefined ? 0 : Buffer.byteLength(r, 'utf8');
-    const out = Buffer.allocUnsafe(head.length + tn + (r === undefined ? 0 : REASONING.length + REASONING_CONTENT.length + 2 * rn) + CONTENT_END.length);
+    const out = Buffer.allocUnsafe(head.length + lead.length + tn + (r === undefined ? 0 : REASONING.length + REASONING_CONTENT.length + 2 * rn) + CONTENT_END.length);
     out.set(head, 0);
-    let at = head.length + out.write(t, head.length, tn, 'utf8');
+    out.set(lead, head.length);
+    let at = head.length + lead.length;
+    at += out.write(t, at, tn, 'utf8');
     if (r !== undefined) {
       out.set(REASONING, at);
       at += REASONING.length;
@@ -99,10 +175,22 @@ export class ChunkWriter {
   }
 
   usage(u: object): string {
-    return this.usagePrefix + JSON.stringify(u) + '}';
+    return this.head() + ',"choices":[],"usage":' + JSON.stringify(u) + '}';
   }
 }
 
+/** Random bytes drawn for many ids at once (as crypto.randomUUID draws its own): an id is one hex string of them. */
+const ID_BYTES = 12;
+const idPool = Buffer.allocUnsafeSlow(ID_BYTES * 256);
+let idDrawn = idPool.length;
+
+/** `chatcmpl-` and 24 random hex digits. */
 export function newId(prefix: 'chatcmpl' | 'cmpl'): string {
-  return `${prefix}-${randomHex(24)}`;
+  if (idDrawn === idPool.length) {
+    randomFillSync(idPool);
+    idDrawn = 0;
+  }
+  const hex = idPool.toString('hex', idDrawn, idDrawn + ID_BYTES);
+  idDrawn += ID_BYTES;
+  return prefix + '-' + hex;
 }
