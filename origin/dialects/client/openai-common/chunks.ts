@@ -53,43 +53,23 @@ const FINISH_TAIL: Readonly<Record<FinishReason, Buffer>> = {
   tool_calls: latin1('"delta":{},"logprobs":null,"finish_reason":"tool_calls"}]}\n\n'),
 };
 
-/** The pieces of a chat frame's head around the id, created and model. */
-const FRAME_ID = latin1('data: {"id":');
-const OBJECT: Readonly<Record<'chat.completion.chunk' | 'text_completion', Buffer>> = {
-  'chat.completion.chunk': latin1(',"object":"chat.completion.chunk","created":'),
-  text_completion: latin1(',"object":"text_completion","created":'),
-};
-const MODEL = latin1(',"model":');
-const HEAD_END = latin1(',"system_fingerprint":"fp_puerta","choices":[{"index":0,');
-
-/**
- * The pieces (strings as UTF-8) one after the other in a buffer of its own, not a slice of
- * Buffer's shared pool: it lives as long as the stream, and a slice would keep the pool's block.
- */
-function ownBytes(parts: ReadonlyArray<Uint8Array | string>): Buffer {
-  let n = 0;
-  for (const p of parts) n += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
-  const out = Buffer.allocUnsafeSlow(n);
-  let at = 0;
-  for (const p of parts) {
-    if (typeof p === 'string') at += out.write(p, at, 'utf8');
-    else {
-      out.set(p, at);
-      at += p.length;
-    }
-  }
-  return out;
-}
+const DATA = latin1('data: ');
 
 /**
  * Builds the JSON of streamed chunks. Everything constant within one stream (id, created, model)
- * is serialised once, on first use: as the bytes of an SSE frame's head for the chat frames
- * written straight into a buffer (nearly every frame of a chat stream), as a string prefix for
- * the rest, so each token costs one small JSON.stringify of its delta.
+ * is serialised once into a prefix, so each token costs one small JSON.stringify of its delta;
+ * the chat frames of nearly every event are written straight into one buffer from it.
  */
 export class ChunkWriter {
-  private prefixText: string | undefined;
-  /** `data: ` and a chat chunk up to its delta, encoded on the first frame written from bytes. */
+  /** Kept for the stream's life: flat, not as the tree of pieces `+` builds (shared/flat-string.ts). */
+  private readonly prefix: string;
+  /** The prefix's length in UTF-8, and how to write it: byte per character when it is ASCII. */
+  private readonly prefixBytes: number;
+  private readonly prefixEncoding: 'latin1' | 'utf8';
+  /**
+   * `data: ` and the prefix as bytes, made on the second token: a buffer of its own, not a slice
+   * of Buffer's pool, which it would keep whole for the stream's life.
+   */
   private headBytes: Uint8Array | undefined;
 
   constructor(
@@ -97,15 +77,14 @@ export class ChunkWriter {
     private readonly object: 'chat.completion.chunk' | 'text_completion',
     private readonly created: number,
     private readonly model: string,
-  ) {}
+  ) {
+    this.prefix = flatten(this.head() + ',"choices":[{"index":0,');
+    this.prefixBytes = Buffer.byteLength(this.prefix, 'utf8');
+    this.prefixEncoding = this.prefixBytes === this.prefix.length ? 'latin1' : 'utf8';
+  }
 
   private head(): string {
     return `{"id":${JSON.stringify(this.id)},"object":"${this.object}","created":${this.created},"model":${JSON.stringify(this.model)},"system_fingerprint":"fp_puerta"`;
-  }
-
-  /** Kept for the stream's life: flat, not as the tree of pieces `+` builds (shared/flat-string.ts). */
-  private get prefix(): string {
-    return (this.prefixText ??= flatten(this.head() + ',"choices":[{"index":0,'));
   }
 
   /** chat: `"delta":{…}`; completions: `"text":"…"`. */
@@ -117,10 +96,16 @@ export class ChunkWriter {
   /**
    * The SSE frame of a chat chunk whose delta is only text (and reasoning): the same bytes as
    * `data: ` + chat(withReasoning({ content: text }, thinking)) + a blank line, written straight
-   * into one buffer from the head encoded once per stream, the JSON of the two strings and the
-   * constant end. A token costs two small JSON.stringify calls of strings and no object.
+   * into one buffer from the prefix, the JSON of the two strings and the constant end. A token
+   * costs two small JSON.stringify calls of strings and no object.
    */
   contentFrame(text: string, thinking: string | undefined): Uint8Array {
+    // A stream of more than one token: its head as bytes (copied faster than the string is written).
+    if (this.headBytes === undefined) {
+      const head = Buffer.allocUnsafeSlow(DATA.length + this.prefixBytes);
+      this.writeHead(head);
+      this.headBytes = head;
+    }
     return this.deltaFrame(CONTENT, text, thinking);
   }
 
@@ -134,29 +119,32 @@ export class ChunkWriter {
 
   /** The frame of a chat stream's last chunk: the same bytes as `data: ` + chat({}, finish) + a blank line. */
   finishFrame(finish: FinishReason): Uint8Array {
-    const head = this.frameHead();
     const tail = FINISH_TAIL[finish];
-    const out = Buffer.allocUnsafe(head.length + tail.length);
-    out.set(head, 0);
-    out.set(tail, head.length);
+    const out = Buffer.allocUnsafe(DATA.length + this.prefixBytes + tail.length);
+    out.set(tail, this.writeHead(out));
     return out;
   }
 
-  /** `data: ` + the prefix, written piece by piece into its own buffer (no string of it is built). */
-  private frameHead(): Uint8Array {
-    return (this.headBytes ??= ownBytes([FRAME_ID, JSON.stringify(this.id), OBJECT[this.object], String(this.created), MODEL, JSON.stringify(this.model), HEAD_END]));
+  /** `data: ` and the prefix at the start of `out`; where they end. */
+  private writeHead(out: Buffer): number {
+    const head = this.headBytes;
+    if (head !== undefined) {
+      out.set(head, 0);
+      return head.length;
+    }
+    out.set(DATA, 0);
+    return DATA.length + out.write(this.prefix, DATA.length, this.prefixBytes, this.prefixEncoding);
   }
 
   private deltaFrame(lead: Buffer, text: string, thinking: string | undefined): Uint8Array {
-    const head = this.frameHead();
     const t = JSON.stringify(text);
     const tn = Buffer.byteLength(t, 'utf8');
     const r = thinking ? JSON.stringify(thinking) : undefined;
     const rn = r === undefined ? 0 : Buffer.byteLength(r, 'utf8');
-    const out = Buffer.allocUnsafe(head.length + lead.length + tn + (r === undefined ? 0 : REASONING.length + REASONING_CONTENT.length + 2 * rn) + CONTENT_END.length);
-    out.set(head, 0);
-    out.set(lead, head.length);
-    let at = head.length + lead.length;
+    const out = Buffer.allocUnsafe(DATA.length + this.prefixBytes + lead.length + tn + (r === undefined ? 0 : REASONING.length + REASONING_CONTENT.length + 2 * rn) + CONTENT_END.length);
+    let at = this.writeHead(out);
+    out.set(lead, at);
+    at += lead.length;
     at += out.write(t, at, tn, 'utf8');
     if (r !== undefined) {
       out.set(REASONING, at);
