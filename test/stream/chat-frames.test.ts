@@ -1,7 +1,8 @@
 /**
  * The OpenAI chat stream's frames written from bytes (the stream's head, the first delta, text
  * deltas, the finish chunk) are the bytes the general encoder writes: `data: ` + the JSON of the
- * whole chunk object + a blank line, event by event, for any events, ids and model names.
+ * whole chunk object + a blank line, event by event, for any events, ids and model names; and an
+ * Ollama line read as text without a TextDecoder is the text a TextDecoder reads.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { ChunkWriter, openAiToolCalls, openAiUsage, withReasoning } from '../../
 import { ChatChunkStream } from '../../origin/dialects/client/openai-chat/writer.ts';
 import type { FinishReason, GenerationEvent } from '../../origin/core/generation.ts';
 import { DONE_FRAME, encodeData } from '../../shared/sse.ts';
+import { lineText } from '../../origin/upstream/dialects/ollama/stream.ts';
 
 /** Text that JSON and UTF-8 get wrong when handled by hand. */
 const text = fc.oneof(
@@ -115,3 +117,22 @@ function withThinking(d: Record<string, unknown>, thinking: string | undefined):
   withReasoning(d, thinking);
   return d;
 }
+
+describe('Ollama line text', () => {
+  const td = new TextDecoder('utf-8', { fatal: false });
+  /** Bytes UTF-8 decoders disagree on when written by hand: marks, surrogates, overlongs, cut sequences. */
+  const piece = fc.oneof(
+    fc.uint8Array({ maxLength: 6 }),
+    fc.constantFrom(...[[0xef, 0xbb, 0xbf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc0, 0x80], [0xe0, 0x80], [0xf0, 0x9f, 0x98], [0x80], [0xff], [0xc3, 0xb1], [0xf0, 0x9f, 0xa6, 0x99], [0xe2, 0x82]].map((b) => Uint8Array.from(b))),
+  );
+  it('is what a TextDecoder gives for the line alone', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), fc.nat({ max: 4 }), fc.nat({ max: 4 }), (pieces, before, after) => {
+        const line = Buffer.concat(pieces);
+        const read = Buffer.concat([Buffer.alloc(before, 0x41), line, Buffer.alloc(after, 0x0a)]);
+        expect(lineText(read, before, before + line.length)).toBe(td.decode(line));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

@@ -12,8 +12,17 @@ import { readTokenLine } from './token-line.ts';
 /** The official Ollama client reads lines up to 8 MB; anything longer is a broken upstream. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
-/** Each line is decoded whole, on its own (no state between calls): one decoder serves every stream. */
-const lineText = new TextDecoder('utf-8', { fatal: false });
+const BOM = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * A line as text, decoded whole and on its own, as a TextDecoder's decode() of it gives it (bad
+ * bytes replaced the same way; a byte-order mark at its start dropped), without a view of the
+ * bytes to decode.
+ */
+export function lineText(bytes: Buffer, start: number, end: number): string {
+  if (end - start >= 3 && bytes[start] === BOM[0] && bytes[start + 1] === BOM[1] && bytes[start + 2] === BOM[2]) start += 3;
+  return bytes.toString('utf8', start, end);
+}
 
 /** One NDJSON line as Ollama's chunk, failing typed for a line that is not JSON or is an error. */
 function parseLine(line: string, upstream: string): OllamaChatChunk {
@@ -71,7 +80,7 @@ class OllamaDecoder implements EventDecoder {
       on(delta);
       return false;
     }
-    const chunk = parseLine(lineText.decode(bytes.subarray(start, end)), this.opened.upstream.name);
+    const chunk = parseLine(lineText(bytes, start, end), this.opened.upstream.name);
     const m = chunk.message;
     const tc = m?.tool_calls?.length ? toolCalls(m.tool_calls, this.ctx, this.calls) : undefined;
     if (tc) this.calls += tc.length;
