@@ -32,7 +32,9 @@ export class FrameBatch {
     }
     const many = this.many;
     if (many.length === 0) return null;
-    const out = new Uint8Array(this.bytes);
+    // From Buffer's pool, as the frames are: a buffer of its own per write costs an allocation
+    // outside the heap, and this one lives only as long as its write.
+    const out = Buffer.allocUnsafe(this.bytes);
     let at = 0;
     for (let i = 0; i < many.length; i++) {
       out.set(many[i]!, at);

@@ -7,9 +7,9 @@ import { openAiSampling } from '../openai-common/sampling.ts';
 
 const DATA_URL = /^data:image\/[a-z+.-]+;base64,(.+)$/i;
 
-function toMessage(m: ChatMessage, index: number, toolNames: Map<string, string>): Message {
+function toMessage(m: ChatMessage, index: number, toolNames: Map<string, string> | undefined): Message {
   let text = '';
-  const images: string[] = [];
+  let images: string[] | undefined;
   if (typeof m.content === 'string') text = m.content;
   else if (Array.isArray(m.content)) {
     m.content.forEach((part, j) => {
@@ -23,17 +23,17 @@ function toMessage(m: ChatMessage, index: number, toolNames: Map<string, string>
             `messages[${index}].content[${j}].image_url`,
           );
         }
-        images.push(match[1]!);
+        (images ??= []).push(match[1]!);
       }
     });
   }
   const out: Message = { role: m.role === 'developer' ? 'system' : m.role, text };
-  if (images.length) out.images = images;
+  if (images) out.images = images;
   const thinking = m.reasoning ?? m.reasoning_content;
   if (thinking) out.thinking = thinking;
   if (m.tool_calls?.length) {
     out.toolCalls = m.tool_calls.map((tc, j) => {
-      if (tc.id) toolNames.set(tc.id, tc.function.name);
+      if (tc.id) toolNames!.set(tc.id, tc.function.name);
       let args: Record<string, unknown>;
       try {
         args = JSON.parse(tc.function.arguments || '{}') as Record<string, unknown>;
@@ -45,7 +45,7 @@ function toMessage(m: ChatMessage, index: number, toolNames: Map<string, string>
   }
   if (m.role === 'tool') {
     if (m.tool_call_id) out.toolCallId = m.tool_call_id;
-    const name = (m.tool_call_id && toolNames.get(m.tool_call_id)) ?? m.name;
+    const name = (m.tool_call_id && toolNames?.get(m.tool_call_id)) ?? m.name;
     if (name) out.toolName = name;
   }
   return out;
@@ -58,7 +58,8 @@ function toolChoice(v: unknown): ToolChoice | undefined {
 }
 
 export function chatToGeneration(req: ChatCompletionRequest): Generation {
-  const toolNames = new Map<string, string>();
+  // Tool results are named by the calls before them; a conversation without calls needs no map.
+  const toolNames = req.messages.some((m) => m.tool_calls?.length) ? new Map<string, string>() : undefined;
   const gen: Generation = {
     model: req.model,
     stream: req.stream,

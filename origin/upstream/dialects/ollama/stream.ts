@@ -4,6 +4,7 @@ import type { EventDecoder, OnEvent } from '../dialect.ts';
 import type { OpenedUpstream } from '../dialect.ts';
 import { ollamaTimings } from '../../engine-timings.ts';
 import { upstreamFailures } from '../../errors.ts';
+import type { PuertaError } from '../../../../shared/errors.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../../core/generation.ts';
 import type { OllamaChatChunk, OllamaLogprob, OllamaToolCall } from './types.ts';
 import { readTokenLine } from './token-line.ts';
@@ -11,8 +12,17 @@ import { readTokenLine } from './token-line.ts';
 /** The official Ollama client reads lines up to 8 MB; anything longer is a broken upstream. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
-/** Each line is decoded whole, on its own (no state between calls): one decoder serves every stream. */
-const lineText = new TextDecoder('utf-8', { fatal: false });
+const BOM = [0xef, 0xbb, 0xbf] as const;
+
+/**
+ * A line as text, decoded whole and on its own, as a TextDecoder's decode() of it gives it (bad
+ * bytes replaced the same way; a byte-order mark at its start dropped), without a view of the
+ * bytes to decode.
+ */
+export function lineText(bytes: Buffer, start: number, end: number): string {
+  if (end - start >= 3 && bytes[start] === BOM[0] && bytes[start + 1] === BOM[1] && bytes[start + 2] === BOM[2]) start += 3;
+  return bytes.toString('utf8', start, end);
+}
 
 /** One NDJSON line as Ollama's chunk, failing typed for a line that is not JSON or is an error. */
 function parseLine(line: string, upstream: string): OllamaChatChunk {
@@ -44,15 +54,25 @@ type Delta = Extract<GenerationEvent, { type: 'delta' }>;
 
 /**
  * Ollama's NDJSON stream as events, one read at a time: each line is one engine chunk, given as
- * one delta event (the same object each time), and the `done` line ends the answer.
+ * one delta event (the same object each time), and the `done` line ends the answer. One object
+ * per stream (and its line callback), as it lives as long as the stream.
  */
-export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): EventDecoder {
-  const name = opened.upstream.name;
-  const lines = new NdjsonSplitter(MAX_LINE_BYTES, (n) => upstreamFailures.malformed(name, `line longer than ${n} bytes`));
-  const delta: Delta = { type: 'delta', text: '', thinking: undefined, toolCalls: undefined, logprobs: undefined };
-  let calls = 0;
-  let on: OnEvent;
-  const onLine = (bytes: Buffer, start: number, end: number): boolean => {
+class OllamaDecoder implements EventDecoder {
+  private readonly lines: NdjsonSplitter;
+  private readonly delta: Delta = { type: 'delta', text: '', thinking: undefined, toolCalls: undefined, logprobs: undefined };
+  private calls = 0;
+  private on: OnEvent = ignore;
+
+  constructor(
+    private readonly opened: OpenedUpstream,
+    private readonly ctx: GenerationContext,
+  ) {
+    const name = opened.upstream.name;
+    this.lines = new NdjsonSplitter(MAX_LINE_BYTES, (n) => upstreamFailures.malformed(name, `line longer than ${n} bytes`));
+  }
+
+  private readonly onLine = (bytes: Buffer, start: number, end: number): boolean => {
+    const { delta, on } = this;
     // A plain token line (nearly every line): its two strings, without parsing the object.
     if (readTokenLine(bytes, start, end, delta)) {
       delta.toolCalls = undefined;
@@ -60,10 +80,10 @@ export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
       on(delta);
       return false;
     }
-    const chunk = parseLine(lineText.decode(bytes.subarray(start, end)), name);
+    const chunk = parseLine(lineText(bytes, start, end), this.opened.upstream.name);
     const m = chunk.message;
-    const tc = m?.tool_calls?.length ? toolCalls(m.tool_calls, ctx, calls) : undefined;
-    if (tc) calls += tc.length;
+    const tc = m?.tool_calls?.length ? toolCalls(m.tool_calls, this.ctx, this.calls) : undefined;
+    if (tc) this.calls += tc.length;
     // /api/chat answers in `message`, /api/generate in `response`.
     delta.text = m ? m.content : (chunk.response ?? '');
     delta.thinking = m ? m.thinking : chunk.thinking;
@@ -71,22 +91,31 @@ export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): E
     delta.logprobs = logprobsOf(chunk.logprobs);
     on(delta);
     if (!chunk.done) return false;
-    on({ type: 'done', finish: finishReason(chunk.done_reason === 'length', calls > 0), usage: usageOf(chunk) });
+    on({ type: 'done', finish: finishReason(chunk.done_reason === 'length', this.calls > 0), usage: usageOf(chunk) });
     return true;
   };
-  return {
-    chunk(bytes, o) {
-      on = o;
-      return lines.push(bytes, onLine);
-    },
-    end(o) {
-      on = o;
-      const last = lines.rest();
-      if (last !== null && onLine(last, 0, last.length)) return;
-      throw upstreamFailures.truncated(name);
-    },
-    fail: (err) => opened.upstream.bodyFailure(err),
-  };
+
+  chunk(bytes: Uint8Array, on: OnEvent): boolean {
+    this.on = on;
+    return this.lines.push(bytes, this.onLine);
+  }
+
+  end(on: OnEvent): void {
+    this.on = on;
+    const last = this.lines.rest();
+    if (last !== null && this.onLine(last, 0, last.length)) return;
+    throw upstreamFailures.truncated(this.opened.upstream.name);
+  }
+
+  fail(err: unknown): PuertaError {
+    return this.opened.upstream.bodyFailure(err);
+  }
+}
+
+const ignore: OnEvent = () => {};
+
+export function ollamaDecoder(opened: OpenedUpstream, ctx: GenerationContext): EventDecoder {
+  return new OllamaDecoder(opened, ctx);
 }
 
 export async function ollamaResult(opened: OpenedUpstream, ctx: GenerationContext): Promise<GenerationResult> {
