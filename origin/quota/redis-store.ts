@@ -5,6 +5,9 @@ import { TurnBatches, type TurnGroup } from '../redis/turn-batches.ts';
 import type { TenantLimits } from './config.ts';
 import { WINDOW_MS, type AdmitInput, type Decision, type LimitKind, type QuotaStore, type SettleInput, type UsageQuery, type UsageRow } from './types.ts';
 
+/** Leases renewed by one ZADD at most: bounds one command's size (and Redis's time on it) for a tenant with very many streams. */
+const RENEW_MEMBERS = 1_000;
+
 type Arg = string | number;
 /**
  * One decision (quota/lua.ts). Allowed: requests remaining and reset, tokens remaining and reset.
@@ -181,13 +184,24 @@ export class RedisQuotaStore implements QuotaStore {
 
   async renew(leases: ReadonlyArray<{ tenant: string; leaseId: string }>, expiresAt: number): Promise<void> {
     const ttl = Math.max(1_000, 2 * (expiresAt - Date.now()));
-    // Auto-pipelining batches these into one write per node.
-    await Promise.all(
-      leases.map(({ tenant, leaseId }) => {
-        const ls = this.keys(tenant).ls;
-        return this.client.zadd(ls, 'XX', expiresAt, leaseId).then(() => this.client.pexpire(ls, ttl));
-      }),
-    );
+    // One ZADD per tenant's lease set (at most RENEW_MEMBERS leases each), not one per lease: an
+    // origin with thousands of open streams renews them all at once, and a command (with its
+    // promise and reply) per stream was garbage made in bulk while they all stay open.
+    const byKey = new Map<string, Array<string | number>>();
+    for (const { tenant, leaseId } of leases) {
+      const ls = this.keys(tenant).ls;
+      let members = byKey.get(ls);
+      if (!members) byKey.set(ls, (members = []));
+      members.push(expiresAt, leaseId);
+    }
+    const sent: Array<Promise<unknown>> = [];
+    for (const [ls, members] of byKey) {
+      const parts: Array<Promise<unknown>> = [];
+      for (let i = 0; i < members.length; i += 2 * RENEW_MEMBERS) parts.push(this.client.zadd(ls, 'XX', ...members.slice(i, i + 2 * RENEW_MEMBERS)));
+      // Auto-pipelining sends these together, in order: the expiry after every ZADD of the set.
+      sent.push(Promise.all(parts).then(() => this.client.pexpire(ls, ttl)));
+    }
+    await Promise.all(sent);
   }
 
   async usage(q: UsageQuery): Promise<UsageRow[]> {

@@ -85,4 +85,30 @@ describe('quota decisions and settlements of one turn, sent together', () => {
       admin.disconnect();
     }
   });
+
+  it('renews every open stream\'s lease with one ZADD per tenant (at most 1,000 leases each), never adding one that ended', async () => {
+    const store = new RedisQuotaStore(client, 'rn:', 86_400);
+    const admin = new Redis(redis.url);
+    try {
+      const limits = tenantLimitsSchema.parse({ concurrentStreams: 5_000 });
+      const now = Date.now();
+      const day = new Date(now).toISOString().slice(0, 10);
+      const leases = [...Array.from({ length: 2_100 }, (_, i) => ({ tenant: 'a', leaseId: `a${i}` })), ...Array.from({ length: 3 }, (_, i) => ({ tenant: 'b', leaseId: `b${i}` }))];
+      await Promise.all(leases.map((l) => store.admit({ tenant: l.tenant, limits, now, estimate: 0, leaseId: l.leaseId, leaseTtlMs: 60_000, day })));
+      const zadds = async () => Number(/cmdstat_zadd:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
+      const before = await zadds();
+      const expiresAt = now + 120_000;
+      // b0 ended before the renewal: renewing it must not bring it back.
+      await admin.zrem('rn:{b}:ls', 'b0');
+      await store.renew(leases, expiresAt);
+      expect((await zadds()) - before).toBe(3 + 1);
+      const scores = await admin.zrange('rn:{a}:ls', 0, -1, 'WITHSCORES');
+      expect(scores.length).toBe(2 * 2_100);
+      expect(new Set(scores.filter((_, i) => i % 2 === 1))).toEqual(new Set([String(expiresAt)]));
+      expect(await admin.zrange('rn:{b}:ls', 0, -1)).toEqual(['b1', 'b2']);
+      for (const key of ['rn:{a}:ls', 'rn:{b}:ls']) expect(await admin.pttl(key)).toBeGreaterThan(200_000);
+    } finally {
+      admin.disconnect();
+    }
+  });
 });
