@@ -102,10 +102,10 @@ describe('quota decisions and settlements of one turn, sent together', () => {
       await admin.zrem('rn:{b}:ls', 'b0');
       await store.renew(leases, expiresAt);
       expect((await zadds()) - before).toBe(3 + 1);
-      const scores = await admin.zrange('rn:{a}:ls', 0, -1, 'WITHSCORES');
+      const scores = await admin.zrange('rn:{a}:ls', '0', '-1', 'WITHSCORES');
       expect(scores.length).toBe(2 * 2_100);
       expect(new Set(scores.filter((_, i) => i % 2 === 1))).toEqual(new Set([String(expiresAt)]));
-      expect(await admin.zrange('rn:{b}:ls', 0, -1)).toEqual(['b1', 'b2']);
+      expect(await admin.zrange('rn:{b}:ls', '0', '-1')).toEqual(['b1', 'b2']);
       for (const key of ['rn:{a}:ls', 'rn:{b}:ls']) expect(await admin.pttl(key)).toBeGreaterThan(200_000);
     } finally {
       admin.disconnect();
