@@ -6,6 +6,7 @@ import type { AuditConfig } from './config.ts';
 import { policyFor, type ResolvedPolicy } from './policy.ts';
 import { promptDigest, promptOf } from './prompt-digest.ts';
 import type { AuditSink } from './sink.ts';
+import { MemoByKey } from '../../shared/memo-by-key.ts';
 
 /** What the metrics see of the trail (sink failures are an alert). */
 export interface AuditEvents {
@@ -36,7 +37,7 @@ export class AuditTrail implements RequestObserver {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly decoder = new TextDecoder();
   /** Each tenant's policy, resolved once (the config is fixed for the trail's life, as capturesAnyContent assumes). */
-  private readonly policies = new Map<string, ResolvedPolicy>();
+  private readonly policies = new MemoByKey<ResolvedPolicy>((tenant) => policyFor(this.cfg, tenant));
   /** Whether any policy enables content logging (otherwise no frame is ever looked at). */
   readonly capturesAnyContent: boolean;
 
@@ -74,12 +75,7 @@ export class AuditTrail implements RequestObserver {
   }
 
   private policyOf(tenant: string): ResolvedPolicy {
-    let p = this.policies.get(tenant);
-    if (!p) {
-      if (this.policies.size > 100_000) this.policies.clear();
-      this.policies.set(tenant, (p = policyFor(this.cfg, tenant)));
-    }
-    return p;
+    return this.policies.get(tenant);
   }
 
   /** Only defined when some policy logs content, so streams of everyone else skip it entirely. */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { readySoon, type RedisClient } from '../redis/client.ts';
 import { TurnBatches, type TurnGroup } from '../redis/turn-batches.ts';
 import { MemoryReplayGuard, type ReplayGuard } from './edge-signature.ts';
+import { MemoByKey } from '../../shared/memo-by-key.ts';
 
 /**
  * `SET <base><nonce> 1 PX ttl NX` for each nonce of one tenant. KEYS 1: the tenant's nonce base
@@ -35,7 +36,7 @@ export class RedisReplayGuard implements ReplayGuard {
   private readonly local = new MemoryReplayGuard();
   private warned = false;
   private readonly checking = new TurnBatches<string>((g) => this.send(g));
-  private readonly bases = new Map<string, string>();
+  private readonly bases = new MemoByKey<string>((tenant) => `${this.keyPrefix}nonce:{${tenant}}:`);
 
   constructor(
     private readonly redis: RedisClient,
@@ -72,12 +73,7 @@ export class RedisReplayGuard implements ReplayGuard {
   }
 
   private base(tenant: string): string {
-    let b = this.bases.get(tenant);
-    if (b === undefined) {
-      if (this.bases.size > 100_000) this.bases.clear();
-      this.bases.set(tenant, (b = `${this.keyPrefix}nonce:{${tenant}}:`));
-    }
-    return b;
+    return this.bases.get(tenant);
   }
 }
 

@@ -2,6 +2,7 @@ import { daysBetween } from './day.ts';
 import { ADMIT_LUA, SETTLE_LUA } from './lua.ts';
 import type { RedisClient } from '../redis/client.ts';
 import { TurnBatches, type TurnGroup } from '../redis/turn-batches.ts';
+import { MemoByKey } from '../../shared/memo-by-key.ts';
 import type { TenantLimits } from './config.ts';
 import { WINDOW_MS, type AdmitInput, type Decision, type LimitKind, type QuotaStore, type SettleInput, type UsageQuery, type UsageRow } from './types.ts';
 
@@ -56,7 +57,10 @@ function decisionOf(r: AdmitAnswer): Decision {
  */
 export class RedisQuotaStore implements QuotaStore {
   readonly kind = 'redis' as const;
-  private readonly keyCache = new Map<string, TenantKeys>();
+  private readonly keyCache = new MemoByKey<TenantKeys>((tenant) => {
+    const base = `${this.prefix}{${tenant}}`;
+    return { rq: `${base}:rq`, tk: `${base}:tk`, ls: `${base}:ls`, base, day: '', group: '', dayKey: '' };
+  });
   /**
    * Tenants this replica has put in a day's usage index, and the day. The index is written once
    * per tenant and day (not on every settlement: two commands fewer per request); forgotten on
@@ -86,14 +90,7 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   private keys(tenant: string): TenantKeys {
-    let k = this.keyCache.get(tenant);
-    if (!k) {
-      const base = `${this.prefix}{${tenant}}`;
-      k = { rq: `${base}:rq`, tk: `${base}:tk`, ls: `${base}:ls`, base, day: '', group: '', dayKey: '' };
-      if (this.keyCache.size > 100_000) this.keyCache.clear();
-      this.keyCache.set(tenant, k);
-    }
-    return k;
+    return this.keyCache.get(tenant);
   }
 
   /** The tenant's keys, with the group key and day key of `day` (made once a day, not per request). */
