@@ -56,7 +56,7 @@ export class RedisReplayGuard implements ReplayGuard {
       if (soon !== true) await soon;
       const g = this.checking.group(tenant, this.base(tenant), NO_HEAD);
       const at = g.join(nonce, String(Math.max(1, Math.ceil(ttlMs))));
-      const unseen = g.entry(await g.sent, at, 'nonce checks') === 1;
+      const unseen = (await g.answerOf(at, 'nonce checks')) === 1;
       this.warned = false;
       return unseen;
     } catch (err) {
