@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BodyConsumer, UpstreamBody } from '../stream/stream-response.ts';
 import type { Cancellation } from '../core/cancellation.ts';
+import { decodeWhole } from './whole-text.ts';
 
 export interface DispatchedResponse {
   statusCode: number;
@@ -226,9 +227,7 @@ export class DispatchBody implements UpstreamBody, Dispatcher.DispatchHandler {
 
   /** The whole body as UTF-8 text (a leading byte-order mark dropped, as undici's text() does). */
   async text(): Promise<string> {
-    const bytes = await this.collect();
-    const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-    return bytes.toString('utf8', bom ? 3 : 0);
+    return decodeWhole(await this.collect());
   }
 
   async json(): Promise<unknown> {

@@ -10,7 +10,7 @@ import { ChunkWriter, openAiToolCalls, openAiUsage, withReasoning } from '../../
 import { ChatChunkStream } from '../../origin/dialects/client/openai-chat/writer.ts';
 import type { FinishReason, GenerationEvent } from '../../origin/core/generation.ts';
 import { DONE_FRAME, encodeData } from '../../shared/sse.ts';
-import { lineText } from '../../origin/upstream/dialects/ollama/stream.ts';
+import { decodeWhole } from '../../origin/upstream/whole-text.ts';
 
 /** Text that JSON and UTF-8 get wrong when handled by hand. */
 const text = fc.oneof(
@@ -130,7 +130,7 @@ describe('Ollama line text', () => {
       fc.property(fc.array(piece, { maxLength: 8 }), fc.nat({ max: 4 }), fc.nat({ max: 4 }), (pieces, before, after) => {
         const line = Buffer.concat(pieces);
         const read = Buffer.concat([Buffer.alloc(before, 0x41), line, Buffer.alloc(after, 0x0a)]);
-        expect(lineText(read, before, before + line.length)).toBe(td.decode(line));
+        expect(decodeWhole(read, before, before + line.length)).toBe(td.decode(line));
       }),
       { numRuns: 3000 },
     );

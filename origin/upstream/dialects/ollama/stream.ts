@@ -4,6 +4,7 @@ import type { EventDecoder, OnEvent } from '../dialect.ts';
 import type { OpenedUpstream } from '../dialect.ts';
 import { ollamaTimings } from '../../engine-timings.ts';
 import { upstreamFailures } from '../../errors.ts';
+import { decodeWhole } from '../../whole-text.ts';
 import type { PuertaError } from '../../../../shared/errors.ts';
 import { finishReason, type GenerationContext, type GenerationEvent, type GenerationResult, type TokenLogprob, type ToolCall, type Usage } from '../../../core/generation.ts';
 import type { OllamaChatChunk, OllamaLogprob, OllamaToolCall } from './types.ts';
@@ -11,18 +12,6 @@ import { readTokenLine } from './token-line.ts';
 
 /** The official Ollama client reads lines up to 8 MB; anything longer is a broken upstream. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
-
-const BOM = [0xef, 0xbb, 0xbf] as const;
-
-/**
- * A line as text, decoded whole and on its own, as a TextDecoder's decode() of it gives it (bad
- * bytes replaced the same way; a byte-order mark at its start dropped), without a view of the
- * bytes to decode.
- */
-export function lineText(bytes: Buffer, start: number, end: number): string {
-  if (end - start >= 3 && bytes[start] === BOM[0] && bytes[start + 1] === BOM[1] && bytes[start + 2] === BOM[2]) start += 3;
-  return bytes.toString('utf8', start, end);
-}
 
 /** One NDJSON line as Ollama's chunk, failing typed for a line that is not JSON or is an error. */
 function parseLine(line: string, upstream: string): OllamaChatChunk {
@@ -80,7 +69,7 @@ class OllamaDecoder implements EventDecoder {
       on(delta);
       return false;
     }
-    const chunk = parseLine(lineText(bytes, start, end), this.opened.upstream.name);
+    const chunk = parseLine(decodeWhole(bytes, start, end), this.opened.upstream.name);
     const m = chunk.message;
     const tc = m?.tool_calls?.length ? toolCalls(m.tool_calls, this.ctx, this.calls) : undefined;
     if (tc) this.calls += tc.length;
