@@ -1,5 +1,5 @@
 import type { FinishReason, TokenLogprob, ToolCall, Usage } from '../../../core/generation.ts';
-import { randomFillSync } from 'node:crypto';
+import { randomHex } from '../../../../shared/random-hex.ts';
 import { flatten } from '../../../../shared/flat-string.ts';
 
 export function openAiUsage(u: Usage): { prompt_tokens: number; completion_tokens: number; total_tokens: number } {
@@ -167,18 +167,7 @@ export class ChunkWriter {
   }
 }
 
-/** Random bytes drawn for many ids at once (as crypto.randomUUID draws its own): an id is one hex string of them. */
-const ID_BYTES = 12;
-const idPool = Buffer.allocUnsafeSlow(ID_BYTES * 256);
-let idDrawn = idPool.length;
-
-/** `chatcmpl-` and 24 random hex digits. */
+/** `chatcmpl-` and 24 random hex digits (shared/random-hex.ts draws the bytes for many ids at once). */
 export function newId(prefix: 'chatcmpl' | 'cmpl'): string {
-  if (idDrawn === idPool.length) {
-    randomFillSync(idPool);
-    idDrawn = 0;
-  }
-  const hex = idPool.toString('hex', idDrawn, idDrawn + ID_BYTES);
-  idDrawn += ID_BYTES;
-  return prefix + '-' + hex;
+  return prefix + '-' + randomHex(24);
 }
