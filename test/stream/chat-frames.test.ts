@@ -6,10 +6,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkWriter, openAiToolCalls, openAiUsage, withReasoning } from '../../origin/dialects/client/openai-common/chunks.ts';
+import { ChunkWriter, withReasoning } from '../../origin/dialects/client/openai-common/chunks.ts';
+import { encodeData } from '../../shared/sse.ts';
 import { ChatChunkStream } from '../../origin/dialects/client/openai-chat/writer.ts';
 import type { FinishReason, GenerationEvent } from '../../origin/core/generation.ts';
-import { DONE_FRAME, encodeData } from '../../shared/sse.ts';
+import { generalChatFrames } from '../helpers/chat-reference.ts';
 import { decodeWhole } from '../../origin/upstream/whole-text.ts';
 
 /** Text that JSON and UTF-8 get wrong when handled by hand. */
@@ -33,32 +34,9 @@ const done = fc
   .record({ finish, promptTokens: fc.nat(), completionTokens: fc.nat() })
   .map(({ finish: f, promptTokens, completionTokens }): GenerationEvent => ({ type: 'done', finish: f, usage: { promptTokens, completionTokens } }));
 
-/** The chat writer as the general encoder alone would write it: every chunk an object, stringified whole. */
+/** The general encoder's frames, as text byte for byte. */
 function reference(w: ChunkWriter, events: GenerationEvent[], includeUsage: boolean): string[] {
-  let first = true;
-  let toolIndex = 0;
-  const out: string[] = [];
-  const add = (f: Uint8Array) => out.push(Buffer.from(f).toString('latin1'));
-  for (const ev of events) {
-    if (ev.type === 'done') {
-      add(encodeData(w.chat({}, ev.finish)));
-      if (includeUsage) add(encodeData(w.usage(openAiUsage(ev.usage))));
-      add(DONE_FRAME);
-      continue;
-    }
-    const hasContent = ev.text !== '' || !!ev.thinking || !!ev.toolCalls?.length || !!ev.logprobs?.length;
-    const wasFirst = first;
-    first = false;
-    if (!wasFirst && !hasContent) continue;
-    const d: Record<string, unknown> = wasFirst ? { role: 'assistant', content: ev.text } : { content: ev.text };
-    withReasoning(d, ev.thinking);
-    if (ev.toolCalls?.length) {
-      d.tool_calls = openAiToolCalls(ev.toolCalls, toolIndex);
-      toolIndex += ev.toolCalls.length;
-    }
-    add(encodeData(w.chat(d, null, ev.logprobs)));
-  }
-  return out;
+  return generalChatFrames(w, events, includeUsage).map((f) => Buffer.from(f).toString('latin1'));
 }
 
 function written(s: ChatChunkStream, events: GenerationEvent[]): string[] {

@@ -21,10 +21,11 @@ import { plainDataFrames } from '../../origin/upstream/dialects/openai/sse-chunk
 import { readTokenLine } from '../../origin/upstream/dialects/ollama/token-line.ts';
 import { ollamaDecoder } from '../../origin/upstream/dialects/ollama/stream.ts';
 import type { OllamaChatChunk } from '../../origin/upstream/dialects/ollama/types.ts';
-import { ChunkWriter, openAiToolCalls, withReasoning } from '../../origin/dialects/client/openai-common/chunks.ts';
+import { ChunkWriter, withReasoning } from '../../origin/dialects/client/openai-common/chunks.ts';
 import { openaiChat } from '../../origin/dialects/client/openai-chat/index.ts';
 import type { ChatCompletionRequest } from '../../shared/schemas/openai.ts';
 import { encodeData } from '../../shared/sse.ts';
+import { generalChatFrames } from '../helpers/chat-reference.ts';
 
 const enc = new TextEncoder();
 const upstream = new UpstreamClient(upstreamSchema.parse({ name: 'up', url: 'http://127.0.0.1:9', idleTimeoutMs: 1000 }));
@@ -270,25 +271,7 @@ describe('OpenAI chat writer: a text delta written from the template', () => {
   const req = { model: 'm', stream: true, messages: [] } as unknown as ChatCompletionRequest;
   /** The writer before the template, event by event (ids and times made equal below). */
   function reference(events: GenerationEvent[]): string[] {
-    const w = new ChunkWriter('ID', 'chat.completion.chunk', 0, 'm');
-    let first = true;
-    let toolIndex = 0;
-    const out: string[] = [];
-    for (const ev of events) {
-      if (ev.type === 'done') continue;
-      const hasContent = ev.text !== '' || !!ev.thinking || !!ev.toolCalls?.length || !!ev.logprobs?.length;
-      const wasFirst = first;
-      first = false;
-      if (!wasFirst && !hasContent) continue;
-      const delta: Record<string, unknown> = wasFirst ? { role: 'assistant', content: ev.text } : { content: ev.text };
-      withReasoning(delta, ev.thinking);
-      if (ev.toolCalls?.length) {
-        delta.tool_calls = openAiToolCalls(ev.toolCalls, toolIndex);
-        toolIndex += ev.toolCalls.length;
-      }
-      out.push(new TextDecoder().decode(encodeData(w.chat(delta, null, ev.logprobs))));
-    }
-    return out;
+    return generalChatFrames(new ChunkWriter('ID', 'chat.completion.chunk', 0, 'm'), events, false).map((f) => new TextDecoder().decode(f));
   }
 
   it('picks the template only where the general path would write a text delta', () => {
