@@ -4,7 +4,7 @@
  * Claude-Code-shaped sessions of five turns side by side, with affinity and without (least
  * loaded). Per turn: the engine that served it, the client's time to first token, and the
  * engine's own prompt_eval_count and prompt_eval_duration. Figures, not pass/fail
- * (test/real-ollama/fleet-affinity.test.ts asserts the conditions).
+ * (test/real-ollama/fleet-affinity.timing.test.ts asserts the conditions).
  *
  *   npm run bench:fleet-real -- [--turns 5]
  */

@@ -4,6 +4,10 @@
  * is `npm run bench:fleet-real`). With affinity each session stays on one engine and the engine
  * evaluates only each turn's new tokens; without it the turns alternate engines and each is
  * prefilled whole. Conditions and clear ratios only, no timing thresholds.
+ *
+ * It runs in the timing lane, alone: prompt evaluation is the engine's wall-clock time, and a
+ * sibling fork taking the CPU inflates the short (cached) evaluations far more than the long cold
+ * ones. CI saw the affinity median go 130 -> 428 ms while the cold one went 800 -> 1052.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runFleetReal, type TurnRow } from '../../sre/bench/lib/fleet-real.ts';
