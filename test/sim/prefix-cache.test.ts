@@ -126,6 +126,30 @@ describe('Ollama persona: prefix reuse per slot', () => {
   });
 });
 
+describe('Ollama persona: prompt_eval_duration is the modeled prefill', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    // No base latency, so prefill's batches start as soon as the prompt is counted.
+    sim = await startSimulator({ timeScale: 0.1, models: [{ ...presets['gpt-oss-20b'], baseLatencyMs: 0 }], preloaded: [MODEL] });
+  });
+  afterAll(() => sim.close());
+
+  it('does not count the simulator\'s own event-loop lag as GPU work', async () => {
+    const answer = chat(sim.url, turn1);
+    await expect.poll(() => sim.stats().models[MODEL]?.prefillTokens, { interval: 1 }).toBeGreaterThan(0);
+    // The prompt is counted just before the sim's zero base-latency timer; a timer set now runs
+    // after that one (same duration list, first in first out), so prefill's batches have begun.
+    await new Promise((r) => setTimeout(r, 1));
+    // Prefill is ~200 ms real here; hold this process's loop for 300 ms inside it, as a busy
+    // machine would. Elapsed time would read as 5+ s of simulated prefill; the work is ~2 s.
+    const until = performance.now() + 300;
+    while (performance.now() < until);
+    const done = await answer;
+    expect(done.prompt_eval_duration).toBeGreaterThan(1.5e9);
+    expect(done.prompt_eval_duration).toBeLessThan(2.5e9);
+  });
+});
+
 describe('vLLM persona: one shared block pool', () => {
   let sim: Simulator;
   beforeAll(async () => {
