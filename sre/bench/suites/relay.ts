@@ -363,10 +363,11 @@ async function main(): Promise<void> {
     gen = await LoadGenerator.start(Number(values.workers));
 
     // Warm-up: connection pools, JIT, every path's first streams.
-    // --warmup N: in rounds no larger than the largest step, every path alike.
+    // --warmup N: in rounds no larger than the largest step, every path alike, and the paths in
+    // turn within each round: a path warmed long before the steps starts them far from its steady state.
     const warmup = Number(values.warmup);
-    for (const p of paths) {
-      for (let done = 0; done < warmup; done += slots) {
+    for (let done = 0; done < warmup; done += slots) {
+      for (const p of paths) {
         await gen.run({ base: p.url, models: [CHAT], tokens: 4, n: Math.min(slots, warmup - done), deadlineMs: 60_000, ...(p.sign ? { sign: p.sign } : {}) });
       }
     }
