@@ -364,7 +364,7 @@ async function main(): Promise<void> {
 
     // Warm-up: connection pools, JIT, every path's first streams.
     // --warmup N: in rounds no larger than the largest step, every path alike, and the paths in
-    // turn within each round: a path warmed long before the steps starts them far from its steady state.
+    // turn within each round: warmed one after another, a path's figure depended on its place.
     const warmup = Number(values.warmup);
     for (let done = 0; done < warmup; done += slots) {
       for (const p of paths) {
