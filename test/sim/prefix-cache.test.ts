@@ -141,7 +141,7 @@ describe('Ollama persona: prompt_eval_duration is the modeled prefill', () => {
     // after that one (same duration list, first in first out), so prefill's batches have begun.
     await new Promise((r) => setTimeout(r, 1));
     // Prefill is ~200 ms real here; hold this process's loop for 300 ms inside it, as a busy
-    // machine would. Elapsed time would read as 5+ s of simulated prefill; the work is ~2 s.
+    // machine would. Elapsed time read about 5 s of simulated prefill here; the work is ~2 s.
     const until = performance.now() + 300;
     while (performance.now() < until);
     const done = await answer;
