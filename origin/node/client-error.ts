@@ -13,7 +13,7 @@
  * long to arrive, 413 for chunk extensions past their limit, 400 for anything else, then the
  * socket destroyed; nothing is written once a response on that connection has started.
  */
-import { maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { maxHeaderSize, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { ERROR_SHAPES } from '../../shared/dialects/errors.ts';
@@ -60,17 +60,26 @@ export function headersTooLargeResponse(rawPacket: Buffer | undefined, limitByte
   return { bytes: `${head.join('\r\n')}\r\n\r\n${body}`, requestId };
 }
 
+/**
+ * The response a connection is writing now, found as Node's own clientError default finds it
+ * (lib/_http_server.js reads the same field): set when a response takes the socket, cleared when
+ * it finishes. Not a map of our own, filled on each 'request': that held every connection's last
+ * response, with the whole stream's state behind it, until the connection's next request (about
+ * 7 KiB per idle keep-alive connection), and under load it kept each request's objects alive
+ * through young collections into the old space.
+ */
+function inFlight(socket: Duplex): ServerResponse | undefined {
+  return (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
+}
+
 export function answerRefusedRequests(server: Server, log: Logger): void {
   const limit = maxHeaderSize;
-  /** The response each connection serves now: nothing may be written over one that has started. */
-  const current = new WeakMap<Duplex, ServerResponse>();
   /** Connections answered and being read to their end: the parser reports each later chunk again. */
   const lingering = new WeakSet<Duplex>();
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => current.set(req.socket, res));
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
     if (lingering.has(socket)) return;
-    const res = current.get(socket);
+    const res = inFlight(socket);
     const responding = res !== undefined && res.headersSent && !res.writableFinished;
     if (err.code === 'ECONNRESET' || !socket.writable || responding) {
       socket.destroy();

@@ -9,6 +9,7 @@
  * another, report a reset after a complete answer as a normal end, so they cannot tell.)
  */
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type Target } from './harness.ts';
@@ -50,6 +51,36 @@ async function sendHead(url: string, path: string, header: string, bytes: number
 
 const SIZES_KIB = [17, 64, 256, 1024];
 
+/**
+ * One connection: `first` sent, then `then` once what came back matches `after`; resolves with
+ * everything received when the origin closes the connection.
+ */
+function pipelined(url: string, first: string, after: RegExp, then: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    let got = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the connection was not closed; received: ${got.slice(0, 400)}`));
+    }, 20_000);
+    socket.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (!sent && after.test(got)) {
+        sent = true;
+        socket.write(then);
+      }
+    });
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
+    socket.write(first);
+  });
+}
+
 describe('an origin in keys mode, headers past its limit', () => {
   let t: Target;
   beforeAll(async () => {
@@ -73,6 +104,22 @@ describe('an origin in keys mode, headers past its limit', () => {
     expect(r.ending).toBe('fin');
     expect(r.head).toMatch(/^HTTP\/1\.1 431 /);
     expect(typeof (JSON.parse(r.body) as { error: unknown }).error).toBe('string');
+  });
+
+  // Node's parser reads on while a response streams: bytes that do not parse as the next request
+  // must end the connection, not put a status line into the middle of the stream's body.
+  it('a request that does not parse, behind a stream still being written: the connection is closed, nothing written into the stream', async () => {
+    const body = JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'go on [[sim:tokens=400000]]' }] });
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.keys.open}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const got = await pipelined(t.url, head + body, /\r\n\r\n[\s\S]*data: \{/, 'NOT HTTP AT ALL\r\n\r\n');
+    expect(got).toMatch(/^HTTP\/1\.1 200 /);
+    expect(got.match(/HTTP\/1\.1 \d{3}/g)).toHaveLength(1);
+  });
+
+  it('a request that does not parse after a finished answer on the same connection: Node\'s 400, then the close', async () => {
+    const got = await pipelined(t.url, 'GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n', /\r\n\r\n\{[\s\S]*\}$/, 'NOT HTTP AT ALL\r\n\r\n');
+    expect(got).toMatch(/^HTTP\/1\.1 401 /);
+    expect(got).toMatch(/HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n\r\n$/);
   });
 
   it('still serves a request with headers within the limit', async () => {
