@@ -136,6 +136,12 @@ describe('metrics under simulator traffic', () => {
     expect(sumOf(after, 'puerta_upstream_info', 'version="0.12.0"')).toBe(0);
   });
 
+  it('process figures: CPU, heap, and the event-loop lag the README says is sampled', () => {
+    expect(sumOf(after, 'puerta_process_process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sumOf(after, 'puerta_process_nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    for (const q of ['min', 'mean', 'p50', 'p99']) expect(after.has(`puerta_process_nodejs_eventloop_lag_${q}_seconds`), q).toBe(true);
+  });
+
   it('audit: records written per sink, batch write time', () => {
     grew('puerta_audit_records_written_total', 'sink="file"');
     grew('puerta_audit_batch_write_seconds_count', 'sink="file"');
