@@ -116,6 +116,14 @@ describe('an origin in keys mode, headers past its limit', () => {
     expect(got.match(/HTTP\/1\.1 \d{3}/g)).toHaveLength(1);
   });
 
+  it('the same with a second request queued behind the stream: still nothing written into the stream', async () => {
+    const body = JSON.stringify({ model: 'llama3.2:3b', stream: true, messages: [{ role: 'user', content: 'go on [[sim:tokens=400000]]' }] });
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.keys.open}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const got = await pipelined(t.url, head + body, /\r\n\r\n[\s\S]*data: \{/, 'GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n');
+    expect(got).toMatch(/^HTTP\/1\.1 200 /);
+    expect(got.match(/HTTP\/1\.1 \d{3}/g)).toHaveLength(1);
+  });
+
   it('a request that does not parse after a finished answer on the same connection: Node\'s 400, then the close', async () => {
     const got = await pipelined(t.url, 'GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n', /\r\n\r\n\{[\s\S]*\}$/, 'NOT HTTP AT ALL\r\n\r\n');
     expect(got).toMatch(/^HTTP\/1\.1 401 /);
