@@ -41,6 +41,7 @@ import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.
 import { startBenchRedis } from '../lib/redis-process.ts';
 import { forcedGc, heapSpaces, inspectPortArgs, type GcHandle, type HeapSpaces } from '../lib/forced-gc.ts';
 import { fmtMs, percentile, printTable, sortedCopy } from '../lib/stats.ts';
+import { pooledSteps, STILL_WARMING } from '../lib/pooled-levels.ts';
 import { machineFacts } from '../machine.ts';
 import { cliArgs } from '../../../shared/cli.ts';
 
@@ -59,8 +60,9 @@ const USAGE = `usage: npm run bench:relay -- [flags]
   --json FILE           also write the figures as JSON
   --cpu-prof DIR        V8 profiles of both origins, top frames printed
   --node-args ARGS      extra node flags for both origins (--node-args=--max-semi-space-size=2)
-  --warmup N            streams per path before anything is measured (default 32); a few
-                        thousand bring every path's JIT to its steady state first
+  --warmup N            streams per path before anything is measured (default 32); 8192
+                        bring every path to its steady state first (the pooled table's
+                        late/early column says whether a path was still warming up)
   --held                also what the open streams hold after a full collection (Node relays,
                         through an inspector port; one collection at warm-up, so the plain RSS
                         figure starts from a collected heap: compare it with runs without --held),
@@ -458,13 +460,27 @@ async function main(): Promise<void> {
 
     // Repeated levels (--streams 128,128,…) pooled: single steps of short requests move by a
     // fifth between repeats (a collection landing in one), so the goals are read from medians.
-    const pooled = pooledSteps(steps);
+    const pooled = pooledSteps(steps, NODE_HTTP);
     if (pooled.length) {
       console.log(`\nPooled over repeated levels (medians; the first level of each count dropped as warm-up when it repeats 3 times or more), ratios to ${NODE_HTTP}:\n`);
       printTable(
-        ['streams', 'path', 'levels', 'CPU ms/stream', '× pipe', 'CPU ms/1k', '× pipe'],
-        pooled.map((p) => [p.streams, p.path, p.levels, p.msPerStream.toFixed(3), p.perStreamRatio === undefined ? '' : p.perStreamRatio.toFixed(2), p.msPer1k.toFixed(1), p.per1kRatio === undefined ? '' : p.per1kRatio.toFixed(2)]),
+        ['streams', 'path', 'levels', 'CPU ms/stream', '× pipe', 'CPU ms/1k', '× pipe', 'late/early'],
+        pooled.map((p) => [
+          p.streams,
+          p.path,
+          p.levels,
+          p.msPerStream.toFixed(3),
+          p.perStreamRatio === undefined ? '' : p.perStreamRatio.toFixed(2),
+          p.msPer1k.toFixed(1),
+          p.per1kRatio === undefined ? '' : p.per1kRatio.toFixed(2),
+          Number.isFinite(p.lateOverEarly) ? p.lateOverEarly.toFixed(2) : '',
+        ]),
       );
+      console.log('\nlate/early: CPU ms/stream of the later half of the levels over the earlier half (medians); about 1 when the path was warm.');
+      const warming = pooled.filter((p) => p.lateOverEarly < STILL_WARMING);
+      if (warming.length) {
+        console.log(`still warming up while measured (late/early under ${STILL_WARMING}): ${warming.map((p) => `${p.path} @${p.streams}`).join(', ')}; its figures and ratios read high: raise --warmup`);
+      }
     }
 
     const ratios = ratiosToNginx(steps, rss);
@@ -518,42 +534,6 @@ interface Ratio {
 }
 
 const NODE_HTTP = 'node bare (http)';
-
-interface Pooled {
-  path: string;
-  streams: number;
-  levels: number;
-  msPerStream: number;
-  msPer1k: number;
-  perStreamRatio?: number;
-  per1kRatio?: number;
-}
-
-/** Medians per path over the levels with the same stream count, where a count repeats. */
-function pooledSteps(steps: StepFigures[]): Pooled[] {
-  const median = (v: number[]) => {
-    const s = sortedCopy(v);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-  };
-  const groups = new Map<string, StepFigures[]>();
-  for (const s of steps) {
-    const k = `${s.streams}\0${s.path}`;
-    groups.set(k, [...(groups.get(k) ?? []), s]);
-  }
-  const out: Pooled[] = [];
-  for (const g of groups.values()) {
-    if (g.length < 2) continue;
-    const used = g.length >= 3 ? g.slice(1) : g;
-    out.push({ path: g[0]!.path, streams: g[0]!.streams, levels: used.length, msPerStream: median(used.map((s) => s.relayCpuMsPerStream)), msPer1k: median(used.map((s) => s.relayCpuMsPer1kChunks)) });
-  }
-  for (const p of out) {
-    const floor = out.find((f) => f.path === NODE_HTTP && f.streams === p.streams);
-    if (floor && floor.msPerStream > 0) p.perStreamRatio = p.msPerStream / floor.msPerStream;
-    if (floor && floor.msPer1k > 0) p.per1kRatio = p.msPer1k / floor.msPer1k;
-  }
-  return out;
-}
 
 function ratiosToNginx(steps: StepFigures[], rss: RssFigures[]): Ratio[] {
   const out: Ratio[] = [];
