@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -105,4 +106,17 @@ export function errorText(r: RawResponse): string {
   const j = r.json as { error?: unknown } | undefined;
   if (!j || j.error === undefined) return '';
   return typeof j.error === 'string' ? j.error : JSON.stringify(j.error);
+}
+
+/** A raw connection that sends `head` (and optionally more), and reports what came back and when it closed. */
+export function openRaw(url: string, head: string): { socket: Socket; received: () => string; closed: Promise<number> } {
+  const u = new URL(url);
+  const socket = connect({ host: u.hostname, port: Number(u.port) });
+  let got = '';
+  const t0 = Date.now();
+  socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+  socket.on('error', () => {});
+  socket.write(head);
+  const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - t0)));
+  return { socket, received: () => got, closed };
 }

@@ -9,10 +9,9 @@
  * another, report a reset after a complete answer as a normal end, so they cannot tell.)
  */
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTarget, type Target } from './harness.ts';
+import { openRaw, startTarget, type Target } from './harness.ts';
 
 const CLIENT = `
 import json, socket, sys
@@ -55,30 +54,15 @@ const SIZES_KIB = [17, 64, 256, 1024];
  * One connection: `first` sent, then `then` once what came back matches `after`; resolves with
  * everything received when the origin closes the connection.
  */
-function pipelined(url: string, first: string, after: RegExp, then: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    let got = '';
-    let sent = false;
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`the connection was not closed; received: ${got.slice(0, 400)}`));
-    }, 20_000);
-    socket.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      if (!sent && after.test(got)) {
-        sent = true;
-        socket.write(then);
-      }
-    });
-    socket.on('error', () => {});
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(got);
-    });
-    socket.write(first);
-  });
+async function pipelined(url: string, first: string, after: RegExp, then: string): Promise<string> {
+  const c = openRaw(url, first);
+  let closed = false;
+  void c.closed.then(() => (closed = true));
+  await expect.poll(() => after.test(c.received()), { timeout: 20_000 }).toBe(true);
+  c.socket.write(then);
+  // What came back so far, while the connection is open: a failure shows it.
+  await expect.poll(() => (closed ? 'closed' : `open; received: ${c.received().slice(0, 400)}`), { timeout: 20_000 }).toBe('closed');
+  return c.received();
 }
 
 describe('an origin in keys mode, headers past its limit', () => {

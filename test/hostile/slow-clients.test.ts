@@ -5,13 +5,12 @@
  * at zero (read from /admin, as an operator would), the simulator's own in-flight count at zero,
  * and other clients served meanwhile. Against a keys-mode origin with Redis-backed quotas.
  */
-import { connect, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../sim/text.ts';
 import { startRedis, type RedisServer } from '../helpers/redis.ts';
-import { bearer, rawRequest, startTarget, type Target } from './harness.ts';
+import { bearer, openRaw, rawRequest, startTarget, type Target } from './harness.ts';
 import { tally } from './tally.ts';
 
 const ADMIN = 'a'.repeat(40);
@@ -28,19 +27,6 @@ async function until(what: string, cond: () => Promise<boolean>, ms: number): Pr
     await new Promise((r) => setTimeout(r, 100));
   }
   if (!(await cond())) throw new Error(`not within ${ms} ms: ${what} (${lastState})`);
-}
-
-/** A raw connection that sends `head` (and optionally more), and reports what came back and when it closed. */
-function openRaw(url: string, head: string): { socket: Socket; received: () => string; closed: Promise<number> } {
-  const u = new URL(url);
-  const socket = connect({ host: u.hostname, port: Number(u.port) });
-  let got = '';
-  const t0 = Date.now();
-  socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(head);
-  const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - t0)));
-  return { socket, received: () => got, closed };
 }
 
 describe('slow, stalled and vanishing clients (keys-mode origin, Redis quotas)', () => {
