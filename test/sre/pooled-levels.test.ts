@@ -26,4 +26,17 @@ describe('pooled levels (bench:relay)', () => {
     expect(warm.lateOverEarly).toBeGreaterThan(STILL_WARMING);
     expect(warm.perStreamRatio).toBeUndefined();
   });
+
+  it('pairs each level with the floor in the same level, so the machine drifting between levels cancels', () => {
+    // The machine's speed halves and recovers from level to level; lean's own level says 1.2-1.4x each time.
+    const pipe = [9, 0.3, 0.6, 0.3, 0.6, 0.3];
+    const lean = [9, 0.39, 0.78, 0.36, 0.84, 0.42];
+    // As the bench records them: level by level, every path once per level.
+    const steps = pipe.flatMap((ms, i) => [step('pipe', ms), step('lean', lean[i]!)]);
+    const pooled = pooledSteps(steps, 'pipe').find((p) => p.path === 'lean')!;
+    expect(pooled.pairedPerStreamRatio).toBeCloseTo(1.3);
+    expect(pooled.pairedPer1kRatio).toBeCloseTo(1.3);
+    // The ratio of the medians takes lean's median from a slow level and the pipe's from a fast one.
+    expect(pooled.perStreamRatio).toBeCloseTo(1.4);
+  });
 });

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presets } from '../../sim/presets.ts';
 import { startSimulator, type Simulator } from '../../sim/index.ts';
 import { errorTotal, LoadGenerator } from '../../sre/bench/lib/load-generator.ts';
 import { clockTicksPerSec, cpuMs, rssOf, withChildren } from '../../sre/bench/lib/proc-stat.ts';
-import { startTsProcess } from '../../sre/bench/lib/processes.ts';
+import { startTsProcess, unitNodeFlags } from '../../sre/bench/lib/processes.ts';
 import { forcedGc, heapSpaces, inspectPortArgs } from '../../sre/bench/lib/forced-gc.ts';
 
 /** The parts `npm run bench:relay` measures with, against real processes (small and quick). */
@@ -41,6 +41,16 @@ describe('relay benchmark harness', () => {
       child.kill('SIGKILL');
     }
   }, 60_000);
+
+  it("runs the origin and the Node floors with the systemd unit's node flags, which this node accepts", () => {
+    const flags = unitNodeFlags();
+    expect(flags).toEqual(['--enable-source-maps', '--no-memory-reducer']);
+    // An unknown flag would stop node before the script: it says "bad option" and exits 9.
+    const r = spawnSync(process.execPath, [...flags, '-e', 'console.log("started")'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('started');
+  });
 
   it('reads CPU time, RSS and child processes from /proc', async () => {
     expect(clockTicksPerSec).toBeGreaterThan(0);

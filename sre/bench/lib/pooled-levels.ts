@@ -25,9 +25,16 @@ export interface Pooled {
    * well under 1, its code was still being compiled (or its heap still sized) while it was measured.
    */
   lateOverEarly: number;
-  /** Over the floor path's figure at the same count, where the floor ran. */
+  /** Over the floor path's figure at the same count, where the floor ran: ratios of the medians. */
   perStreamRatio?: number;
   per1kRatio?: number;
+  /**
+   * The median of the level-by-level ratios to the floor (each level's step over the floor's step
+   * in that level, measured back to back): the machine's speed drifts by a third between levels
+   * of one run, and a ratio within a level cancels that drift where a ratio of medians keeps it.
+   */
+  pairedPerStreamRatio?: number;
+  pairedPer1kRatio?: number;
 }
 
 /** Below this, a path's later levels cost clearly less than its earlier ones: it was still warming up. */
@@ -45,25 +52,35 @@ export function pooledSteps(steps: readonly LevelFigures[], floorPath: string): 
     else groups.set(k, [s]);
   }
   const out: Pooled[] = [];
+  const usedOf = new Map<Pooled, LevelFigures[]>();
   for (const g of groups.values()) {
     if (g.length < 2) continue;
     const used = g.length >= 3 ? g.slice(1) : g;
     const perStream = used.map((s) => s.relayCpuMsPerStream);
     const half = perStream.length >> 1;
     const early = median(perStream.slice(0, Math.max(1, half)));
-    out.push({
+    const pooled: Pooled = {
       path: g[0]!.path,
       streams: g[0]!.streams,
       levels: used.length,
       msPerStream: median(perStream),
       msPer1k: median(used.map((s) => s.relayCpuMsPer1kChunks)),
       lateOverEarly: early > 0 ? median(perStream.slice(half)) / early : NaN,
-    });
+    };
+    out.push(pooled);
+    usedOf.set(pooled, used);
   }
   for (const p of out) {
     const floor = out.find((f) => f.path === floorPath && f.streams === p.streams);
-    if (floor && floor.msPerStream > 0) p.perStreamRatio = p.msPerStream / floor.msPerStream;
-    if (floor && floor.msPer1k > 0) p.per1kRatio = p.msPer1k / floor.msPer1k;
+    if (!floor) continue;
+    if (floor.msPerStream > 0) p.perStreamRatio = p.msPerStream / floor.msPerStream;
+    if (floor.msPer1k > 0) p.per1kRatio = p.msPer1k / floor.msPer1k;
+    // Every path runs once in every level, so the i-th step of each is from the same level.
+    const mine = usedOf.get(p)!;
+    const theirs = usedOf.get(floor)!;
+    if (mine.length !== theirs.length) continue;
+    p.pairedPerStreamRatio = median(mine.map((s, i) => s.relayCpuMsPerStream / theirs[i]!.relayCpuMsPerStream));
+    p.pairedPer1kRatio = median(mine.map((s, i) => s.relayCpuMsPer1kChunks / theirs[i]!.relayCpuMsPer1kChunks));
   }
   return out;
 }

@@ -45,10 +45,22 @@ export async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
 }
 
 /**
- * How the origin runs: `built` is what production runs (`npm run build`, then plain node on
- * dist/origin/main.js, as the systemd unit does); `tsx` is the development path (`npm run origin`).
+ * How the origin runs: `built` is what production runs (`npm run build`, then plain node with the
+ * unit's flags on dist/origin/main.js, as the systemd unit does); `tsx` is the development path
+ * (`npm run origin`).
  */
 export type OriginRuntime = 'built' | 'tsx';
+
+/**
+ * The node flags the systemd unit runs the origin with (its ExecStart, between node and the
+ * bundle): a benchmark runs the built origin, and the Node floors beside it, as production does.
+ */
+export function unitNodeFlags(): string[] {
+  const unit = readFileSync(join(repoRoot, 'infra/origin/puerta-origin.service'), 'utf8');
+  const argv = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/);
+  if (!argv || argv.length < 2) throw new Error('infra/origin/puerta-origin.service: no ExecStart= with node and the bundle');
+  return argv.slice(1, -1);
+}
 
 /** Builds dist/ (esbuild, well under a second) so a benchmark never measures a stale bundle. */
 export function buildOrigin(): void {
@@ -72,7 +84,7 @@ export async function startOriginProcess(
   const t0 = performance.now();
   const child =
     runtime === 'built'
-      ? startProcess([process.execPath, '--enable-source-maps', ...nodeArgs, bundle], childEnv)
+      ? startProcess([process.execPath, ...unitNodeFlags(), ...nodeArgs, bundle], childEnv)
       : await startTsProcess('origin/node/main.ts', [], childEnv, undefined);
   child.url = `http://127.0.0.1:${port}`;
   await waitFor(`${child.url}/healthz`);

@@ -22,7 +22,7 @@
  *
  *   npm run bench:relay -- [--streams 1,128,512,2048] [--rate 20] [--seconds 4] [--workers 2]
  *                          [--hold 2048] [--paths direct,nginx,bare-tcp,bare-http,litellm,lean,full] [--json out.json]
- *                          [--cpu-prof DIR]   (V8 profiles of both origins, top frames printed)
+ *                          [--cpu-prof DIR]   (V8 profiles of the Node relays, top frames printed)
  *                          [--compare DIR]    (lean and full also from another checkout's build: before/after in one run)
  *                          [--warmup N] [--held]
  */
@@ -35,7 +35,7 @@ import { originFootprints } from '../lib/footprint.ts';
 import { errorTotal, LoadGenerator, mergeErrors, type StepResult } from '../lib/load-generator.ts';
 import type { ErrorCounts, SignAs } from '../lib/load-protocol.ts';
 import { startLiteLLM } from '../lib/litellm-process.ts';
-import { BENCH_LISTEN_BACKLOG, buildOrigin, freePort, repoRoot, startNginx, startOriginProcess, startTsProcess, type Child } from '../lib/processes.ts';
+import { BENCH_LISTEN_BACKLOG, buildOrigin, freePort, repoRoot, startNginx, startOriginProcess, startTsProcess, unitNodeFlags, type Child } from '../lib/processes.ts';
 import { profilesIn, topFrames } from '../lib/cpu-profile.ts';
 import { cpuMs, machineTicks, rssOf, sum, withChildren } from '../lib/proc-stat.ts';
 import { startBenchRedis } from '../lib/redis-process.ts';
@@ -58,8 +58,9 @@ const USAGE = `usage: npm run bench:relay -- [flags]
   --hold-interval S     seconds between their tokens (default 4)
   --paths LIST          direct,nginx,bare-tcp,bare-http,litellm,lean,full (default: all)
   --json FILE           also write the figures as JSON
-  --cpu-prof DIR        V8 profiles of both origins, top frames printed
-  --node-args ARGS      extra node flags for both origins (--node-args=--max-semi-space-size=2)
+  --cpu-prof DIR        V8 profiles of the Node relays (bare floors and origins), top frames printed
+  --node-args ARGS      extra node flags for the origins (--node-args=--max-semi-space-size=2); every
+                        Node relay already runs with the flags of the origin's systemd unit
   --warmup N            streams per path before anything is measured (default 32); 8192
                         bring every path to its steady state first (the pooled table's
                         late/early column says whether a path was still warming up)
@@ -71,6 +72,9 @@ const USAGE = `usage: npm run bench:relay -- [flags]
                         as "origin lean (compare)" and "origin full (compare)" beside this one's,
                         configured the same, so before and after are measured in one run
   --help                this text`;
+
+/** A ratio as printed; `missing` where there is none (no floor in the run, no finite figure). */
+const ratio = (x: number | undefined, missing = ''): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(2) : missing);
 
 const { values } = cliArgs({
   name: 'bench:relay',
@@ -254,9 +258,14 @@ function gcOf(pid: number, inspect: { port: number }): { gc?: GcHandle } {
   return inspect.port ? { gc: { pid, port: inspect.port } } : {};
 }
 
-/** `--cpu-prof DIR`: the origin writes a V8 CPU profile into DIR/<name> when it exits. */
-function profileArgs(name: string, inspect: string[]): string[] {
-  const extra = values['node-args'].split(' ').filter(Boolean);
+/**
+ * `--cpu-prof DIR`: a Node relay writes a V8 CPU profile into DIR/<name> when it exits.
+ * `--node-args` are the origins' only (`origin`); the floors run with the node flags the
+ * origin's unit gives it (its own come from startOriginProcess), so a ratio to a floor is the
+ * code's and not the flags' (without the memory reducer a floor costs less too).
+ */
+function profileArgs(name: string, inspect: string[], origin = true): string[] {
+  const extra = origin ? values['node-args'].split(' ').filter(Boolean) : unitNodeFlags();
   return [...extra, ...inspect, ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', join(values['cpu-prof'], name)] : [])];
 }
 
@@ -280,7 +289,8 @@ async function main(): Promise<void> {
   const idle = { ...chat, name: IDLE, decodeTokensPerSec: 1 / holdIntervalS };
   const simOpts = { port: await freePort(), models: [chat, idle], preloaded: [CHAT, IDLE], boxCapacity: 1e9, timeScale: 1, maxQueue: 100_000 };
   const children: Child[] = [];
-  const origins: Child[] = [];
+  /** The Node relays whose --cpu-prof profiles are read (the bare floors and the origins), stopped before the fresh origin's footprint. */
+  const profiled: Array<{ name: string; child: Child }> = [];
   const auditDir = mkdtempSync(join(tmpdir(), 'puerta-bench-audit-'));
   let gen: LoadGenerator | undefined;
   // Interrupted (Ctrl-C, a closed pipe): every process started here is still stopped by its PID.
@@ -308,8 +318,9 @@ async function main(): Promise<void> {
     for (const kind of ['undici', 'http', 'http-raw', 'tcp', 'dispatch', 'undici-raw'] as const) {
       if (!wanted.has(`bare-${kind}`)) continue;
       const inspect = await gcPort();
-      const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1], inspect.args);
+      const bare = await startTsProcess('sre/bench/lib/bare-relay.ts', [sim.url, kind], {}, (l) => /^BARE_URL (\S+)/.exec(l)?.[1], profileArgs(`bare-${kind}`, inspect.args, false));
       children.push(bare);
+      profiled.push({ name: `bare-${kind}`, child: bare });
       paths.push({ name: `node bare (${kind})`, url: bare.url, relayPids: [bare.pid], ...gcOf(bare.pid, inspect) });
     }
     if (wanted.has(LITELLM)) {
@@ -329,7 +340,7 @@ async function main(): Promise<void> {
         const inspect = await gcPort();
         const lean = await startOriginProcess(originEnv(sim.url, slots, { UPSTREAM_KIND: 'openai', AUTH_MODE: 'none', METRICS_ENABLED: 'false' }), 'built', profileArgs(`lean${tag}`, inspect.args), bundle);
         children.push(lean);
-        origins.push(lean);
+        profiled.push({ name: `lean${tag}`, child: lean });
         paths.push({ name: `origin lean${suffix}`, url: lean.url, relayPids: [lean.pid], ...gcOf(lean.pid, inspect) });
       }
       if (redis) {
@@ -358,7 +369,7 @@ async function main(): Promise<void> {
           bundle,
         );
         children.push(full);
-        origins.push(full);
+        profiled.push({ name: `full${tag}`, child: full });
         paths.push({ name: `origin full${suffix}`, url: full.url, relayPids: [full.pid], sign: { secret: SECRET, tenant: TENANT }, ...gcOf(full.pid, inspect) });
       }
     }
@@ -464,19 +475,25 @@ async function main(): Promise<void> {
     if (pooled.length) {
       console.log(`\nPooled over repeated levels (medians; the first level of each count dropped as warm-up when it repeats 3 times or more), ratios to ${NODE_HTTP}:\n`);
       printTable(
-        ['streams', 'path', 'levels', 'CPU ms/stream', '× pipe', 'CPU ms/1k', '× pipe', 'late/early'],
+        ['streams', 'path', 'levels', 'CPU ms/stream', '× pipe', 'paired', 'CPU ms/1k', '× pipe', 'paired', 'late/early'],
         pooled.map((p) => [
           p.streams,
           p.path,
           p.levels,
           p.msPerStream.toFixed(3),
-          p.perStreamRatio === undefined ? '' : p.perStreamRatio.toFixed(2),
+          ratio(p.perStreamRatio),
+          ratio(p.pairedPerStreamRatio),
           p.msPer1k.toFixed(1),
-          p.per1kRatio === undefined ? '' : p.per1kRatio.toFixed(2),
+          ratio(p.per1kRatio),
+          ratio(p.pairedPer1kRatio),
           Number.isFinite(p.lateOverEarly) ? p.lateOverEarly.toFixed(2) : '',
         ]),
       );
-      console.log('\nlate/early: CPU ms/stream of the later half of the levels over the earlier half (medians); about 1 when the path was warm.');
+      console.log(
+        '\n× pipe: ratio of the medians; paired: median of the level-by-level ratios (each level\'s step over the pipe\'s in the same' +
+          "\nlevel), which cancels the machine's drift between levels. late/early: CPU ms/stream of the later half of the levels over" +
+          '\nthe earlier half (medians); about 1 when the path was warm.',
+      );
       const warming = pooled.filter((p) => p.lateOverEarly < STILL_WARMING);
       if (warming.length) {
         console.log(`still warming up while measured (late/early under ${STILL_WARMING}): ${warming.map((p) => `${p.path} @${p.streams}`).join(', ')}; its figures and ratios read high: raise --warmup`);
@@ -486,24 +503,24 @@ async function main(): Promise<void> {
     const ratios = ratiosToNginx(steps, rss);
     if (ratios.length) {
       console.log('\nRatios to nginx (same run): CPU per chunk, RSS per open stream, TTFT p99 added:\n');
-      const ratio = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
       printTable(
         ['path', 'streams', 'CPU/chunk × nginx', `× ${NODE_HTTP}`, 'ΔTTFT p50', 'ΔTTFT p99', 'RSS/stream × nginx'],
-        ratios.map((r) => [r.path, r.streams, ratio(r.cpuPerChunkRatio), ratio(r.cpuOverNodeHttp), fmtMs(r.ttftP50Added), fmtMs(r.ttftP99Added), r.rssPerStreamRatio === undefined ? '' : r.rssPerStreamRatio.toFixed(2)]),
+        ratios.map((r) => [r.path, r.streams, ratio(r.cpuPerChunkRatio, '-'), ratio(r.cpuOverNodeHttp, '-'), fmtMs(r.ttftP50Added), fmtMs(r.ttftP99Added), ratio(r.rssPerStreamRatio)]),
       );
       const at512 = ratios.filter((r) => r.streams === 512 && r.path.startsWith('origin'));
       for (const r of at512) console.log(`${r.path}: TTFT p99 added over nginx at 512 streams ${fmtMs(r.ttftP99Added)} ms`);
     }
 
-    // The measured origins go first, so the fresh one below has the machine to itself.
-    for (const o of origins) await o.stop();
+    // The measured relays go first, so the fresh origin below has the machine to itself (and
+    // each profiled process has written its profile, which it does as it exits).
+    for (const { child } of profiled) await child.stop();
     const profiles: Record<string, ReturnType<typeof topFrames>> = {};
     if (values['cpu-prof']) {
-      for (const name of ['lean', 'full', ...(compareBundle ? ['lean-compare', 'full-compare'] : [])]) {
+      for (const { name } of profiled) {
         const dir = join(values['cpu-prof'], name);
         for (const file of existsSync(dir) ? profilesIn(dir) : []) {
           profiles[name] = topFrames(file);
-          console.log(`\norigin ${name}: top frames by self time over the whole run, share of its busy time (${file})\n`);
+          console.log(`\n${name}: top frames by self time over the whole run, share of its busy time (${file})\n`);
           printTable(['self ms', 'share', 'frame'], profiles[name].map((f) => [f.selfMs.toFixed(0), `${(f.share * 100).toFixed(1)}%`, f.frame]));
         }
       }
