@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.ts';
+import { readUnit } from '../../timeouts/sources/systemd.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -56,9 +57,12 @@ export type OriginRuntime = 'built' | 'tsx';
  * bundle): a benchmark runs the built origin, and the Node floors beside it, as production does.
  */
 export function unitNodeFlags(): string[] {
-  const unit = readFileSync(join(repoRoot, 'infra/origin/puerta-origin.service'), 'utf8');
-  const argv = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/);
-  if (!argv || argv.length < 2) throw new Error('infra/origin/puerta-origin.service: no ExecStart= with node and the bundle');
+  const file = join(repoRoot, 'infra/origin/puerta-origin.service');
+  const argv = readUnit(file)
+    .filter((e) => e.section === 'Service' && e.key === 'ExecStart')
+    .pop()
+    ?.value.split(/\s+/);
+  if (!argv || argv.length < 2) throw new Error(`${file}: no ExecStart= with node and the bundle`);
   return argv.slice(1, -1);
 }
 

@@ -486,7 +486,7 @@ async function main(): Promise<void> {
           p.msPer1k.toFixed(1),
           ratio(p.per1kRatio),
           ratio(p.pairedPer1kRatio),
-          Number.isFinite(p.lateOverEarly) ? p.lateOverEarly.toFixed(2) : '',
+          ratio(p.lateOverEarly),
         ]),
       );
       console.log(
