@@ -170,8 +170,8 @@ export class RedisQuotaStore implements QuotaStore {
       await settled;
       return;
     }
-    // The tenant index is in another slot, so it is its own command (auto-pipelined with the
-    // script). Written once a day, it lives a day longer than the usage it lists, whose TTL
+    // The tenant index is in another slot, so it is its own command, sent beside the script.
+    // Written once a day, it lives a day longer than the usage it lists, whose TTL
     // each settlement renews within that day.
     const index = this.indexKey(day);
     const indexed = this.indexed.tenants;
@@ -195,7 +195,7 @@ export class RedisQuotaStore implements QuotaStore {
     for (const [ls, members] of byKey) {
       const parts: Array<Promise<unknown>> = [];
       for (let i = 0; i < members.length; i += 2 * RENEW_MEMBERS) parts.push(this.client.zadd(ls, 'XX', ...members.slice(i, i + 2 * RENEW_MEMBERS)));
-      // Auto-pipelining sends these together, in order: the expiry after every ZADD of the set.
+      // The expiry once every ZADD of the set has answered.
       sent.push(Promise.all(parts).then(() => this.client.pexpire(ls, ttl)));
     }
     await Promise.all(sent);

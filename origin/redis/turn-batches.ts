@@ -7,8 +7,8 @@ export const TURN_GROUP_MAX = 256;
 /**
  * Requests for Redis collected over one turn of the event loop, by key, and sent as one command
  * per key at its end: streams that start or end together (a burst, or one engine's batch
- * finishing) cost one script each group, not one each. ioredis's auto-pipelining already waits
- * for the same moment to write, so nothing waits longer than it did.
+ * finishing) cost one script each group, not one each. A command waits at most the rest of the
+ * turn it was asked in.
  */
 export class TurnBatches<C> {
   private readonly pending = new Map<string, TurnGroup<C>>();
