@@ -9,7 +9,7 @@ import { importSigningKey, signOutgoing } from '../../shared/signing.ts';
 import { presets, startSimulator, type Simulator } from '../../sim/index.ts';
 import { freePort } from '../../sre/bench/lib/free-port.ts';
 import { parseSse } from '../helpers/sse.ts';
-import { waitFor } from '../../sre/bench/lib/processes.ts';
+import { unitExecStart, waitFor } from '../../sre/bench/lib/processes.ts';
 
 /**
  * What an operator does on the GPU box (README "The origin service"): a clean copy of the
@@ -19,14 +19,6 @@ import { waitFor } from '../../sre/bench/lib/processes.ts';
  * streams through it; SIGTERM then lets the open stream finish inside the grace period, the
  * process exits 0 and the day's audit file verifies sealed.
  */
-const UNIT = 'infra/origin/puerta-origin.service';
-
-function unitDirective(name: string): string {
-  const v = readFileSync(UNIT, 'utf8').match(new RegExp(`^${name}=(.*)$`, 'm'))?.[1];
-  if (!v) throw new Error(`${UNIT} has no ${name}=`);
-  return v;
-}
-
 function run(cmd: string, args: string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 240_000 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
@@ -73,7 +65,7 @@ describe('production install: the built origin under the unit command line', () 
   });
 
   it('starts from ExecStart, streams a signed chat, and shuts down gracefully on SIGTERM', async () => {
-    const [exe, ...args] = unitDirective('ExecStart').split(/\s+/);
+    const [exe, ...args] = unitExecStart();
     expect(exe).toBe('/usr/bin/node');
     expect(args.join(' ')).not.toContain('tsx');
     const env = parseEnvFile(readFileSync('infra/origin/origin.env.example', 'utf8'));

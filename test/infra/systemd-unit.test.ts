@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { loadOriginConfig } from '../../origin/config/load.ts';
 import { parseEnvFile } from '../../infra/check-ollama.ts';
 import { hasCommand } from './helpers.ts';
+import { readUnit } from '../../sre/timeouts/sources/systemd.ts';
 
 const UNIT = 'infra/origin/puerta-origin.service';
-const text = readFileSync(UNIT, 'utf8');
-const directive = (k: string) => text.match(new RegExp(`^${k}=(.*)$`, 'm'))?.[1];
+const entries = readUnit(UNIT);
+/** A directive's value as systemd takes it: the last assignment wins. */
+const directive = (k: string) => entries.filter((e) => e.key === k).pop()?.value;
 
 describe('origin systemd unit', () => {
   it('is sandboxed: dedicated user, no new privileges, read-only system, no capabilities', () => {

@@ -52,18 +52,26 @@ export async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
  */
 export type OriginRuntime = 'built' | 'tsx';
 
-/**
- * The node flags the systemd unit runs the origin with (its ExecStart, between node and the
- * bundle): a benchmark runs the built origin, and the Node floors beside it, as production does.
- */
-export function unitNodeFlags(): string[] {
-  const file = join(repoRoot, 'infra/origin/puerta-origin.service');
+/** The origin's systemd unit: what production runs, read by the benchmarks and the install test. */
+const ORIGIN_UNIT = 'infra/origin/puerta-origin.service';
+
+/** The unit's ExecStart command line (the last one in [Service], as systemd takes it), split into its words. */
+export function unitExecStart(): string[] {
+  const file = join(repoRoot, ORIGIN_UNIT);
   const argv = readUnit(file)
     .filter((e) => e.section === 'Service' && e.key === 'ExecStart')
     .pop()
     ?.value.split(/\s+/);
   if (!argv || argv.length < 2) throw new Error(`${file}: no ExecStart= with node and the bundle`);
-  return argv.slice(1, -1);
+  return argv;
+}
+
+/**
+ * The node flags the systemd unit runs the origin with (its ExecStart, between node and the
+ * bundle): a benchmark runs the built origin, and the Node floors beside it, as production does.
+ */
+export function unitNodeFlags(): string[] {
+  return unitExecStart().slice(1, -1);
 }
 
 /** Builds dist/ (esbuild, well under a second) so a benchmark never measures a stale bundle. */
