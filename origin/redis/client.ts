@@ -14,7 +14,8 @@ export type RedisClient = Redis | Cluster;
  * promise, maps and result array) per turn that lived until Redis answered. Opening a burst of
  * streams, those outlived two young-generation collections and were promoted: 1.5-3.6 KiB of
  * old-space garbage per stream opened (npm run bench:relay, section C, before and after in one
- * run), and the CPU per request was no lower with it (section A: 1.95x the pipe, 1.73x without).
+ * run), and more CPU per request (section A, in the same runs: 1.94-2.07x the pipe's with it,
+ * 1.73-1.85x without).
  */
 export function createRedisClient(cfg: RedisConfig, log: Logger): RedisClient {
   const common: RedisOptions = {
